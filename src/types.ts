@@ -1,0 +1,61 @@
+/** Domain types shared by every step of the pipeline: parse → passages → embed → store → search → format. */
+
+/** A parsed article, before it is split into passages. */
+export interface Article {
+  /** Stable identity: re-ingesting the same id replaces the article. */
+  id: string;
+  title: string;
+  /** ISO date (YYYY-MM-DD) when known. */
+  date: string | null;
+  source: string | null;
+  section: string | null;
+  url: string | null;
+  /** Body paragraphs in reading order, site furniture removed. */
+  paragraphs: string[];
+}
+
+/** One retrievable unit: a paragraph, a merge of short ones, or a sentence-aligned piece of a long one. */
+export interface Passage {
+  /** 0-based position among the article's passages. */
+  position: number;
+  /** 0-based index of the first source paragraph this passage covers. */
+  paragraphStart: number;
+  /** 0-based index of the last source paragraph this passage covers (inclusive). */
+  paragraphEnd: number;
+  /** Character offsets of the passage in the article body (paragraphs joined by "\n\n"). */
+  charStart: number;
+  charEnd: number;
+  text: string;
+}
+
+/** Who an article belongs to: the operator's library (CLI) or one Discord server. */
+export const LIBRARY_COLLECTION = 'library';
+export type CollectionId = string;
+
+export interface Citation {
+  title: string;
+  source: string | null;
+  date: string | null;
+  url: string | null;
+  article_id: string;
+  /** 1-based paragraph number in the article, as shown to users. */
+  paragraph: number;
+}
+
+export interface AnswerPassage {
+  rank: number;
+  text: string;
+  /** The sentence of `text` that best answers the question. */
+  highlight: string;
+  score: number;
+  citation: Citation;
+}
+
+/** The `ask --json` contract. */
+export interface AnswerResult {
+  question: string;
+  answered: boolean;
+  /** Extracted short answer (number, date, name) when the question asks for one. */
+  answer: string | null;
+  passages: AnswerPassage[];
+}
