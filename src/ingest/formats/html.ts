@@ -1,0 +1,165 @@
+/**
+ * HTML articles: page furniture is removed, then @mozilla/readability (on a linkedom document)
+ * finds the article; paragraphs are its leaf block elements (p, li, blockquote, pre, dd/dt).
+ * Headings and figure captions are not passages. Metadata comes from the untouched page:
+ * title og:title → Readability/<title> without a " | Site" suffix → first <h1>;
+ * source og:site_name → Readability siteName → host name of the url;
+ * date article:published_time → itemprop=datePublished → <time datetime> → Readability (JSON-LD);
+ * section article:section; url <link rel=canonical> → og:url → the url the HTML came from.
+ */
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { cleanSource, normaliseDate, normaliseSection, normaliseSpace, type RawArticle } from './common.ts';
+
+/** Elements that are never article text. */
+const JUNK_SELECTOR = [
+  'script', 'style', 'noscript', 'template', 'iframe', 'svg', 'canvas', 'nav', 'footer', 'aside', 'form', 'button',
+  'dialog', '[role="navigation"]', '[role="banner"]', '[role="contentinfo"]', '[role="complementary"]',
+  '[role="dialog"]', '[role="alertdialog"]', '[aria-hidden="true"]', '[hidden]',
+].join(', ');
+
+/** class/id words of furniture containers (cookie banners, newsletter boxes, related links, share bars…). */
+const JUNK_NAME_RE =
+  /(?:^|[-_\s])(?:cookies?|consent|gdpr|newsletter|subscribe|subscription|paywall|promo|related|share|sharing|social|advert|advertisement|ads?|banner|popup|modal|breadcrumbs?|sidebar|comments?|masthead|outbrain|taboola|recirc|most-read|trending)(?:[-_\s]|$)/i;
+
+const BLOCK_SELECTOR = 'p, li, blockquote, pre, dd, dt';
+
+function loadDocument(html: string): Document {
+  const full = /<html[\s>]/i.test(html) ? html : `<!doctype html><html><head></head><body>${html}</body></html>`;
+  return parseHTML(full).document as unknown as Document;
+}
+
+function textLength(el: Element | null): number {
+  return el ? normaliseSpace(el.textContent ?? '').length : 0;
+}
+
+/** Removes navigation, banners, asides, footers and similar furniture, never the article itself. */
+function removeFurniture(doc: Document): void {
+  const total = textLength(doc.body);
+  const remove = (el: Element): void => {
+    const tag = el.tagName.toUpperCase();
+    if (tag === 'BODY' || tag === 'HTML' || tag === 'ARTICLE' || tag === 'MAIN') return;
+    if (el.querySelector('article, main')) return;
+    // A container holding most of the page's text is the article, whatever its class says.
+    if (total > 0 && textLength(el) > total * 0.5) return;
+    el.remove();
+  };
+  for (const el of Array.from(doc.querySelectorAll(JUNK_SELECTOR))) remove(el);
+  // A page-level <header> is the masthead; one inside <article> holds the headline and byline.
+  for (const el of Array.from(doc.querySelectorAll('header'))) if (!el.closest('article')) remove(el);
+  for (const el of Array.from(doc.querySelectorAll('[class], [id]'))) {
+    if (!el.isConnected) continue;
+    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`;
+    if (JUNK_NAME_RE.test(names)) remove(el);
+  }
+}
+
+/** Leaf block elements' texts in document order; headings and figure captions are skipped. */
+function blockTexts(root: Element | Document): string[] {
+  const out: string[] = [];
+  for (const el of Array.from(root.querySelectorAll(BLOCK_SELECTOR))) {
+    if (el.querySelector(BLOCK_SELECTOR)) continue; // its inner blocks are taken instead
+    if (el.closest('figcaption, h1, h2, h3, h4, h5, h6')) continue;
+    const t = normaliseSpace(el.textContent ?? '');
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+/** An HTML fragment (e.g. a JSON record's `content`) → paragraphs. */
+export function htmlFragmentToParagraphs(html: string): string[] {
+  const doc = loadDocument(html);
+  const blocks = blockTexts(doc);
+  if (blocks.length > 0) return blocks;
+  const t = normaliseSpace(doc.body?.textContent ?? '');
+  return t ? [t] : [];
+}
+
+function meta(doc: Document, ...keys: string[]): string | null {
+  for (const k of keys) {
+    const el = doc.querySelector(`meta[property="${k}"], meta[name="${k}"], meta[itemprop="${k}"]`);
+    const v = el?.getAttribute('content')?.trim();
+    if (v) return v;
+  }
+  return null;
+}
+
+function absoluteUrl(href: string | null | undefined, base: string | null | undefined): string | null {
+  if (!href) return null;
+  try {
+    const u = base ? new URL(href.trim(), base) : new URL(href.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function hostname(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).hostname.replace(/^www\./, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * "Big news | The Daily" → "Big news". A " | anything" suffix (≤ 5 words) is always a site name;
+ * " - ", " – ", " — " and " :: " suffixes only when they name the site, since headlines use dashes.
+ */
+export function stripSiteSuffix(title: string, site: string | null): string {
+  const t = normaliseSpace(title);
+  const sites = [site, site?.replace(/^www\./, '')].filter((s): s is string => !!s).map((s) => s.toLowerCase());
+  const m = /^(.*\S)\s+(\||-|–|—|::|·)\s+([^|]+)$/.exec(t);
+  if (!m) return t;
+  const [, head, sep, tail] = m as unknown as [string, string, string, string];
+  const tailLc = tail.toLowerCase();
+  const namesSite = sites.some((s) => tailLc === s || tailLc.replace(/\s+/g, '') === s.replace(/\s+/g, '') || s.startsWith(`${tailLc}.`));
+  if (namesSite || (sep === '|' && tail.split(' ').length <= 5)) return stripSiteSuffix(head, site);
+  return t;
+}
+
+export function parseHtml(html: string, inputUrl?: string): RawArticle {
+  const doc = loadDocument(html);
+
+  const canonical = absoluteUrl(doc.querySelector('link[rel="canonical"]')?.getAttribute('href'), inputUrl);
+  const url = canonical ?? absoluteUrl(meta(doc, 'og:url'), inputUrl) ?? absoluteUrl(inputUrl, undefined);
+  const ogTitle = meta(doc, 'og:title');
+  const ogSite = meta(doc, 'og:site_name');
+  let date =
+    normaliseDate(meta(doc, 'article:published_time', 'datePublished', 'date', 'pubdate', 'publishdate', 'dc.date', 'DC.date.issued')) ??
+    normaliseDate(doc.querySelector('time[datetime]')?.getAttribute('datetime'));
+  const section = normaliseSection(meta(doc, 'article:section'));
+  const h1 = normaliseSpace(doc.querySelector('h1')?.textContent ?? '');
+  const docTitle = normaliseSpace(doc.title ?? '');
+
+  removeFurniture(doc);
+  let parsed: ReturnType<Readability['parse']> = null;
+  try {
+    parsed = new Readability(doc).parse();
+  } catch {
+    parsed = null; // Readability trips on some unusual DOMs; the <p> fallback below still works.
+  }
+
+  let paragraphs: string[] = [];
+  if (parsed?.content) paragraphs = blockTexts(loadDocument(parsed.content));
+  if (paragraphs.length === 0) {
+    // Readability found nothing usable: every <p> of the page, minus the furniture.
+    const fresh = loadDocument(html);
+    removeFurniture(fresh);
+    paragraphs = Array.from(fresh.querySelectorAll('p'))
+      .map((p) => normaliseSpace(p.textContent ?? ''))
+      .filter(Boolean);
+  }
+
+  const source = cleanSource(ogSite ?? parsed?.siteName ?? hostname(url));
+  date ??= normaliseDate(parsed?.publishedTime);
+  // og:title is the publisher's own headline; other titles usually carry a " | Site" suffix.
+  const fallbackTitle = parsed?.title || docTitle;
+  const title =
+    normaliseSpace(ogTitle ?? '') ||
+    (fallbackTitle ? stripSiteSuffix(fallbackTitle, ogSite ?? parsed?.siteName ?? hostname(url)) : '') ||
+    h1;
+
+  return { id: null, title, date, source, section, url, paragraphs };
+}

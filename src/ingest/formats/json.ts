@@ -1,0 +1,111 @@
+/**
+ * JSON and NDJSON articles.
+ *
+ * JSON: one record, an array of records, or `{"articles": [...]}`. NDJSON: one record per line
+ * (blank lines are skipped). A record has a title, optional metadata (see `pickMeta`) and either
+ * `paragraphs: string[]` or a `body` / `text` / `content` string split on blank lines (an HTML
+ * string is read as HTML). Records in an array or NDJSON file carry their 1-based record number,
+ * used for ids (`<basename>-<n>`) and messages.
+ */
+import { UserError } from '../../errors.ts';
+import { displayName } from '../decode.ts';
+import { pickMeta, splitParagraphs, type RawArticle } from './common.ts';
+import { htmlFragmentToParagraphs } from './html.ts';
+
+/** "… at position 42" → "line 3, column 7" (V8's JSON.parse messages give an offset). */
+function describeJsonError(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const pos = /at position (\d+)/.exec(message);
+  const detail = message.replace(/\s*\(line \d+ column \d+\)$/, '').replace(/ in JSON at position \d+$/, '');
+  if (!pos) return detail;
+  const offset = Number(pos[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${detail} at line ${line}, column ${column}`;
+}
+
+function looksLikeHtml(s: string): boolean {
+  return /<(p|div|br|li|h[1-6]|blockquote|article|section)\b[^>]*>/i.test(s);
+}
+
+function recordToArticle(value: unknown, label: string, recordNumber: number | undefined): RawArticle {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError('parse_failed', `${label} is not an article object (expected {"title": …, "paragraphs": […]})`);
+  }
+  const record = value as Record<string, unknown>;
+  const meta = pickMeta(record);
+  const named = meta.id !== null ? `${label} (id "${meta.id}")` : label;
+  if (!meta.title) {
+    throw new UserError('parse_failed', `${named} has no title; add a "title" field`);
+  }
+  let paragraphs: string[];
+  if (record['paragraphs'] !== undefined) {
+    const ps = record['paragraphs'];
+    if (!Array.isArray(ps) || !ps.every((p) => typeof p === 'string')) {
+      throw new UserError('parse_failed', `${named} has "paragraphs" that is not a list of strings`);
+    }
+    paragraphs = ps.flatMap((p: string) => splitParagraphs(p));
+  } else {
+    const key = ['body', 'text', 'content'].find((k) => record[k] !== undefined && record[k] !== null);
+    if (key === undefined) {
+      throw new UserError('parse_failed', `${named} has no text; add "paragraphs": [...] or a "body" string`);
+    }
+    const body = record[key];
+    if (typeof body !== 'string') {
+      throw new UserError('parse_failed', `${named} has a "${key}" that is not a string`);
+    }
+    paragraphs = looksLikeHtml(body) ? htmlFragmentToParagraphs(body) : splitParagraphs(body);
+  }
+  const article: RawArticle = {
+    id: meta.id,
+    title: meta.title,
+    date: meta.date,
+    source: meta.source,
+    section: meta.section,
+    url: meta.url,
+    paragraphs,
+    label: named,
+  };
+  if (recordNumber !== undefined) article.recordNumber = recordNumber;
+  return article;
+}
+
+export function parseJson(text: string, name: string): RawArticle[] {
+  const who = displayName(name);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new UserError('parse_failed', `${who} is not valid JSON: ${describeJsonError(cause, text)}`, { cause });
+  }
+  let records: unknown[] | null = null;
+  if (Array.isArray(data)) records = data;
+  else if (data !== null && typeof data === 'object' && Array.isArray((data as { articles?: unknown }).articles)) {
+    records = (data as { articles: unknown[] }).articles;
+  }
+  if (records === null) return [recordToArticle(data, who, undefined)];
+  return records.map((r, i) => recordToArticle(r, `record ${i + 1} in ${who}`, i + 1));
+}
+
+export function parseNdjson(text: string, name: string): RawArticle[] {
+  const who = displayName(name);
+  const out: RawArticle[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (cause) {
+      throw new UserError(
+        'parse_failed',
+        `${who} line ${i + 1} is not valid JSON (${describeJsonError(cause, line).replace(/ at line 1, /, ' at ')}); each line must be one article object`,
+        { cause },
+      );
+    }
+    out.push(recordToArticle(data, `line ${i + 1} of ${who}`, out.length + 1));
+  }
+  return out;
+}

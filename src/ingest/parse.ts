@@ -1,0 +1,226 @@
+/**
+ * The parse step: one input's bytes → Article[]. Pure: no I/O besides what is passed in.
+ *
+ *   decode (size, binary, UTF-8, BOM, CRLF) → format (given, else detectFormat) → format parser
+ *   → paragraphs cleaned (whitespace, exact duplicates) → ids → empty articles rejected.
+ */
+import { createHash } from 'node:crypto';
+import { UserError } from '../errors.ts';
+import type { Article } from '../types.ts';
+import { SUPPORTED_EXTENSIONS, decodeArticleBytes, displayName } from './decode.ts';
+import { cleanParagraphs, normaliseSpace, type RawArticle } from './formats/common.ts';
+import { parseHtml } from './formats/html.ts';
+import { parseJson, parseNdjson } from './formats/json.ts';
+import { parseMarkdown } from './formats/markdown.ts';
+import { parseText } from './formats/text.ts';
+
+export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson';
+
+export interface ArticleInput {
+  /** File name or path; "-" for stdin, "pasted" for text pasted into chat. */
+  name: string;
+  bytes: Uint8Array;
+  /** Overrides extension sniffing. */
+  format?: ArticleFormat;
+  /** E.g. a URL the HTML came from: resolves a relative canonical link, fallback url and source. */
+  url?: string;
+}
+
+export interface ParseLimits {
+  maxBytes: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxBytes: 5 * 1024 * 1024 };
+
+const EXTENSIONS: Record<string, ArticleFormat> = {
+  txt: 'text',
+  text: 'text',
+  md: 'markdown',
+  markdown: 'markdown',
+  mdown: 'markdown',
+  mkd: 'markdown',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+  json: 'json',
+  ndjson: 'ndjson',
+  jsonl: 'ndjson',
+};
+
+/** Extensions of files that are not articles even when they decode as text. */
+const UNSUPPORTED_EXTENSIONS = new Set([
+  'docx', 'doc', 'odt', 'rtf', 'pdf', 'epub', 'pages', 'xlsx', 'xls', 'csv', 'tsv', 'pptx', 'ppt', 'xml', 'rss', 'atom',
+  'png', 'jpg', 'jpeg', 'gif', 'webp', 'svg', 'zip', 'gz', 'tar', 'mp3', 'mp4', 'exe',
+]);
+
+function baseName(name: string): string {
+  return name.split(/[\\/]/).pop() ?? name;
+}
+
+function extension(name: string): string {
+  const base = baseName(name);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
+}
+
+function isPasted(name: string): boolean {
+  return name === '-' || name === 'pasted' || name === '' || name === '<stdin>';
+}
+
+/**
+ * The format of an input: by extension (.txt .md .html .json .ndjson/.jsonl and variants); for
+ * stdin, pasted text or an unknown extension, by content: a leading "{" or "[" is JSON (NDJSON when
+ * several lines each hold one {…} object), "<html"/"<!doctype" (or <head>/<body>/<article>) is
+ * HTML, "---" front matter or a "# " heading is Markdown, anything else is text.
+ * Throws `unsupported_format` for known non-article extensions (.docx, .pdf, .csv, …).
+ */
+export function detectFormat(name: string, text: string): ArticleFormat {
+  const ext = isPasted(name) ? '' : extension(name);
+  const byExt = EXTENSIONS[ext];
+  if (byExt) return byExt;
+  if (UNSUPPORTED_EXTENSIONS.has(ext)) {
+    throw new UserError(
+      'unsupported_format',
+      `${displayName(name)} is a .${ext} file, which citebot can't read as an article; ` +
+        `save it as text, Markdown or HTML (supported: ${SUPPORTED_EXTENSIONS})`,
+    );
+  }
+  const t = text.trimStart();
+  if (t.startsWith('[')) return 'json';
+  if (t.startsWith('{')) {
+    const lines = t.split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.length > 1 && lines.every((l) => l.startsWith('{') && l.endsWith('}')) ? 'ndjson' : 'json';
+  }
+  if (/^<(?:!doctype\s+html|html|head|body|article)[\s>]/i.test(t)) return 'html';
+  if (/^---[ \t]*\n/.test(text.replace(/^\s*\n/, '')) || /^#[ \t]+\S/.test(t)) return 'markdown';
+  return 'text';
+}
+
+/** Lowercase, [a-z0-9-_.] only, ≤ `max` chars, cut at a hyphen where possible. */
+export function slugify(s: string, max = 80): string {
+  let slug = s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’]/g, '')
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  if (slug.length > max) {
+    const cut = slug.slice(0, max);
+    const hy = cut.lastIndexOf('-');
+    slug = (hy > max / 2 ? cut.slice(0, hy) : cut).replace(/[-.]+$/, '');
+  }
+  return slug;
+}
+
+export interface ArticleIdOptions {
+  /** `id` from the record / front matter: wins when present. */
+  explicitId?: string | null;
+  /** 1-based record number in a JSON array / NDJSON file → `<basename>-<n>`. */
+  recordNumber?: number | null;
+  /** Text hashed into pasted-text ids (default: the title), so different pastes get different ids. */
+  content?: string;
+}
+
+const SAFE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * An article's id:
+ * - an explicit id is kept verbatim when it is made of letters, digits, `. _ : -` (≤ 128 chars),
+ *   otherwise slugified (ids end up in commands and URLs);
+ * - a file: its base name without extension, slugified ("000_8e2903e39626057e"), plus `-<n>` for
+ *   records of a JSON array or NDJSON file (stable when records are appended);
+ * - stdin / pasted text: slug of the title + "-" + 8 hex chars of a SHA-256 of the content.
+ */
+export function articleIdFor(name: string, title: string, options: ArticleIdOptions = {}): string {
+  const explicit = options.explicitId?.trim();
+  if (explicit) return SAFE_ID_RE.test(explicit) ? explicit : slugify(explicit) || hashedSlug(explicit, explicit);
+  if (!isPasted(name)) {
+    const base = baseName(name);
+    const dot = base.lastIndexOf('.');
+    const stem = slugify(dot > 0 ? base.slice(0, dot) : base);
+    if (stem) {
+      const n = options.recordNumber;
+      if (n === null || n === undefined) return stem;
+      const suffix = `-${n}`;
+      return `${stem.slice(0, 80 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
+    }
+  }
+  return hashedSlug(title, options.content ?? title);
+}
+
+function hashedSlug(title: string, content: string): string {
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 8);
+  const slug = slugify(title, 80 - 9) || 'article';
+  return `${slug}-${hash}`;
+}
+
+function runParser(format: ArticleFormat, text: string, input: ArticleInput): RawArticle[] {
+  switch (format) {
+    case 'text':
+      return [parseText(text)];
+    case 'markdown':
+      return [parseMarkdown(text, input.name)];
+    case 'html':
+      return [parseHtml(text, input.url)];
+    case 'json':
+      return parseJson(text, input.name);
+    case 'ndjson':
+      return parseNdjson(text, input.name);
+  }
+}
+
+/**
+ * Parses one input into articles. Throws UserError with codes `input_too_large`, `binary_input`,
+ * `invalid_utf8`, `unsupported_format`, `parse_failed` (bad JSON/YAML, record without title,
+ * duplicate ids) and `empty_article` (nothing left after removing furniture).
+ */
+export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Article[] {
+  const who = displayName(input.name);
+  const text = decodeArticleBytes(input.name, input.bytes, limits.maxBytes);
+  if (text.trim() === '') {
+    throw new UserError('empty_article', `${who} is empty; give it a title line and at least one paragraph`);
+  }
+  const format = input.format ?? detectFormat(input.name, text);
+  const raws = runParser(format, text, input);
+  if (raws.length === 0) {
+    throw new UserError('empty_article', `${who} holds no articles`);
+  }
+
+  const seen = new Map<string, string>();
+  return raws.map((raw) => {
+    const label = raw.label ?? who;
+    const title = normaliseSpace(raw.title);
+    const paragraphs = cleanParagraphs(raw.paragraphs);
+    if (paragraphs.length === 0) {
+      throw new UserError(
+        'empty_article',
+        `${label}${title ? ` ("${title}")` : ''} has no article text after removing headings and site furniture; ` +
+          `check it is a ${format === 'html' ? 'news article page' : 'article with body paragraphs'}`,
+      );
+    }
+    if (!title) {
+      throw new UserError('parse_failed', `${label} has no title; put the headline on the first line`);
+    }
+    const id = articleIdFor(input.name, title, {
+      explicitId: raw.id,
+      recordNumber: raw.recordNumber ?? null,
+      content: `${title}\n\n${paragraphs.join('\n\n')}`,
+    });
+    const previous = seen.get(id);
+    if (previous !== undefined) {
+      throw new UserError('parse_failed', `${label} has the same id "${id}" as ${previous}; give each article its own id`);
+    }
+    seen.set(id, label);
+    return {
+      id,
+      title,
+      date: raw.date,
+      source: raw.source,
+      section: raw.section,
+      url: raw.url,
+      paragraphs,
+    };
+  });
+}
