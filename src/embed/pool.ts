@@ -1,0 +1,142 @@
+/**
+ * A pool of embedding workers. Questions jump the queue ahead of ingest batches, so a
+ * member's /ask is not stuck behind a moderator's large upload.
+ */
+import { Worker } from 'node:worker_threads';
+import { CitebotError, UserError } from '../errors.ts';
+import type { ModelSpec } from './model-spec.ts';
+import type { WorkerInit, WorkerResponse } from './embed-worker.ts';
+
+interface Job {
+  id: number;
+  texts: string[];
+  resolve: (vectors: Float32Array[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: Job | null;
+}
+
+export interface PoolOptions {
+  size: number;
+  batchSize: number;
+  /** Threads per worker for ONNX Runtime; defaults to cores / size. */
+  threadsPerWorker: number;
+}
+
+const WORKER_URL = new URL('./embed-worker.ts', import.meta.url);
+
+export class EmbeddingPool {
+  readonly spec: ModelSpec;
+  readonly dim: number;
+  private readonly workers: PoolWorker[];
+  private readonly queue: Job[] = [];
+  private readonly batchSize: number;
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(spec: ModelSpec, dim: number, workers: PoolWorker[], batchSize: number) {
+    this.spec = spec;
+    this.dim = dim;
+    this.workers = workers;
+    this.batchSize = batchSize;
+    for (const entry of workers) this.listen(entry);
+  }
+
+  /** Starts the workers and waits until each has loaded the model. */
+  static async start(spec: ModelSpec, options: PoolOptions): Promise<EmbeddingPool> {
+    const init: WorkerInit = { spec, threads: options.threadsPerWorker };
+    const started = await Promise.allSettled(Array.from({ length: options.size }, () => startWorker(init)));
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      for (const r of started) if (r.status === 'fulfilled') void r.value.worker.terminate();
+      throw failure.reason;
+    }
+    const ready = started.map((r) => (r as PromiseFulfilledResult<{ worker: Worker; dim: number }>).value);
+    return new EmbeddingPool(spec, ready[0]!.dim, ready.map(({ worker }) => ({ worker, busy: null })), options.batchSize);
+  }
+
+  /** Embeds texts in batches; `priority` puts them ahead of queued work. */
+  async embed(texts: readonly string[], options: { priority?: boolean; onBatch?: (done: number) => void } = {}): Promise<Float32Array[]> {
+    if (this.closed) throw new CitebotError('internal', 'the embedding pool is closed');
+    const batches: string[][] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) batches.push(texts.slice(i, i + this.batchSize));
+    let done = 0;
+    const results = await Promise.all(
+      batches.map((batch) =>
+        this.submit(batch, options.priority ?? false).then((vectors) => {
+          done += batch.length;
+          options.onBatch?.(done);
+          return vectors;
+        }),
+      ),
+    );
+    return results.flat();
+  }
+
+  private submit(texts: string[], priority: boolean): Promise<Float32Array[]> {
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.nextId++, texts, resolve, reject };
+      if (priority) this.queue.unshift(job);
+      else this.queue.push(job);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const entry of this.workers) {
+      if (entry.busy || this.queue.length === 0) continue;
+      const job = this.queue.shift()!;
+      entry.busy = job;
+      entry.worker.postMessage({ id: job.id, texts: job.texts });
+    }
+  }
+
+  private listen(entry: PoolWorker): void {
+    entry.worker.on('message', (message: WorkerResponse) => {
+      const job = entry.busy;
+      if (!job || message.type === 'ready') return;
+      entry.busy = null;
+      if (message.type === 'vectors') {
+        const vectors: Float32Array[] = [];
+        for (let i = 0; i < job.texts.length; i++) vectors.push(message.data.subarray(i * message.dim, (i + 1) * message.dim));
+        job.resolve(vectors);
+      } else {
+        job.reject(new CitebotError('internal', `embedding failed: ${message.message}`));
+      }
+      this.dispatch();
+    });
+    entry.worker.on('error', (error) => {
+      entry.busy?.reject(new CitebotError('internal', `an embedding worker crashed: ${error.message}`, { cause: error }));
+      entry.busy = null;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new CitebotError('internal', 'the embedding pool was closed'));
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}
+
+function startWorker(init: WorkerInit): Promise<{ worker: Worker; dim: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: init });
+    const fail = (message: string): void => {
+      void worker.terminate();
+      reject(
+        new UserError(
+          'model_invalid',
+          `the embedding model in ${init.spec.dir} could not be loaded (${message}); check that the folder holds config.json, tokenizer.json and onnx/${init.spec.quantized ? 'model_quantized' : 'model'}.onnx, or set EMBEDDING_MODEL=keyword`,
+        ),
+      );
+    };
+    worker.once('message', (message: WorkerResponse) => {
+      if (message.type === 'ready') resolve({ worker, dim: message.dim });
+      else fail(message.type === 'error' ? message.message : 'unexpected message');
+    });
+    worker.once('error', (error) => fail(error.message));
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * The engine's public surface, used by the CLI and the Discord layer.
+ * (Implementation: src/engine.ts → `openEngine(config)`.)
+ */
+import type { AnswerResult, Article, CollectionId } from './types.ts';
+
+export type IngestStatus = 'added' | 'updated' | 'unchanged';
+
+export interface IngestOutcome {
+  articleId: string;
+  title: string;
+  status: IngestStatus;
+  passages: number;
+}
+
+export interface IngestProgress {
+  /** Passages embedded so far, and in all, for the current batch of articles. */
+  done: number;
+  total: number;
+}
+
+export interface AskOptions {
+  /** Collections searched, e.g. ['library', guildId]. */
+  collections: CollectionId[];
+  /** Passages to return (default 3). */
+  k?: number;
+  /** Skip this many passages first: the "More passages" page. */
+  offset?: number;
+  /** Log the question (and whether it was answered) for /stats. Returns its id in `questionId`. */
+  log?: { collection: CollectionId; userId?: string };
+}
+
+export interface AskResult extends AnswerResult {
+  /** Articles in the searched collections. */
+  articlesSearched: number;
+  tookMs: number;
+  questionId: number | null;
+}
+
+export interface ArticleSummary {
+  id: string;
+  collection: CollectionId;
+  title: string;
+  source: string | null;
+  date: string | null;
+  url: string | null;
+  passages: number;
+}
+
+export interface CollectionStats {
+  articles: number;
+  passages: number;
+  model: string;
+  dim: number | null;
+  indexSize: number;
+  questionsAsked: number;
+  unanswered: { question: string; askedAt: string }[];
+  feedback: { up: number; down: number };
+}
+
+export interface Engine {
+  ingest(articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]>;
+  ask(question: string, options: AskOptions): Promise<AskResult>;
+  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number; offset?: number }): ArticleSummary[];
+  countArticles(collection: CollectionId | CollectionId[], search?: string): number;
+  removeArticle(collection: CollectionId, articleId: string): ArticleSummary | null;
+  stats(collection?: CollectionId): CollectionStats;
+  /** Question text by id (for "More passages" buttons). */
+  question(id: number): { question: string; collection: CollectionId } | null;
+  recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void;
+  close(): Promise<void>;
+}

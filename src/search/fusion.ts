@@ -1,0 +1,34 @@
+/**
+ * Score-level fusion of the dense and lexical sides. Rank fusion (RRF) loses to the
+ * better side on one kind of question or the other; adding a lexical term to the
+ * cosine keeps a strong keyword match on top while a paraphrase still wins on meaning.
+ */
+
+export interface FusionWeights {
+  /** Weight of the idf-weighted question coverage next to the cosine. */
+  lexical: number;
+  /** Weight of the dense cosine (0 for keyword-only search). */
+  dense: number;
+  /** Fused scores below this mean "not in the articles". */
+  threshold: number;
+}
+
+/**
+ * Calibrated per model with `npm run eval` (see README "Quality"): a weak encoder gets a
+ * larger lexical weight so it cannot pull a strong keyword match down.
+ */
+const CALIBRATED: Record<string, FusionWeights> = {
+  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, threshold: 0.45 },
+  'use-lite': { dense: 1, lexical: 0.5, threshold: 0.5 },
+  keyword: { dense: 0, lexical: 1, threshold: 0.5 },
+};
+const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, threshold: 0.4 };
+
+export function fusionWeightsFor(modelId: string, thresholdOverride: number | null = null): FusionWeights {
+  const weights = CALIBRATED[modelId] ?? UNCALIBRATED;
+  return thresholdOverride === null ? weights : { ...weights, threshold: thresholdOverride };
+}
+
+export function fuse(cosine: number, coverage: number, weights: FusionWeights): number {
+  return weights.dense * cosine + weights.lexical * coverage;
+}

@@ -1,0 +1,86 @@
+/**
+ * The lexical side of search: one analyzer for passages and questions, so that
+ * "7,939" matches "7939", "Jan. 10" matches "January 10" and "detained" matches "detain".
+ * Passages are stored in FTS5 as analyzed tokens, so BM25 and our coverage score agree.
+ */
+import { stemmer } from 'stemmer';
+
+const MONTHS: Record<string, string> = {
+  jan: 'january', feb: 'february', mar: 'march', apr: 'april', jun: 'june', jul: 'july',
+  aug: 'august', sep: 'september', sept: 'september', oct: 'october', nov: 'november', dec: 'december',
+};
+const MONTH_NAMES = [
+  'january', 'february', 'march', 'april', 'may', 'june',
+  'july', 'august', 'september', 'october', 'november', 'december',
+];
+
+/** Function words: they carry no content, in passages or questions. */
+const STOP_WORDS = new Set(
+  `a an the and or but if then else of to in on at by for with from into onto over under about as is are was were be been
+  being am do does did done doing have has had having it its it's this that these those there here he she they we you i me
+  him her them us my your our their his hers theirs ours yours not no nor so than too very can could will would shall should
+  may might must also just only own same such both each few more most other some any all s t says said say according
+  up out off again further once while during before after above below between through against because until
+  mr mrs ms`.split(/\s+/),
+);
+
+/** Question words and chat filler: they say what is asked, not what it is about. */
+const QUESTION_WORDS = new Set(
+  `how many much what when where which who whom whose why whats what's tell know anyone somebody please explain
+  happen happened happening thing things did does do get got kind sort way`.split(/\s+/),
+);
+
+/** Normalizes number and date spellings before tokenizing. */
+function normalize(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/(\d)[,\u00a0\u202f](?=\d{3}\b)/g, '$1')
+    .replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, (_m, y: string, mo: string, d: string) => {
+      const month = MONTH_NAMES[Number(mo) - 1];
+      return month ? `${month} ${Number(d)} ${y}` : `${y} ${mo} ${d}`;
+    })
+    .replace(/\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?=\s+\d)/g, (_m, abbr: string) => MONTHS[abbr] ?? abbr)
+    .replace(/\b(\d{1,2})(?:st|nd|rd|th)\b/g, '$1');
+}
+
+function stem(token: string): string {
+  return /^\d/.test(token) ? token : stemmer(token);
+}
+
+/** Tokens of a passage: normalized, stop words removed, stemmed. */
+export function analyze(text: string): string[] {
+  const words = normalize(text).match(/\d+(?:\.\d+)?%?|[a-z]+(?:'[a-z]+)?/g) ?? [];
+  return words.filter((w) => !STOP_WORDS.has(w)).map((w) => stem(w.replace(/'s$/, '').replace(/%$/, '')));
+}
+
+/** Content tokens of a question: like `analyze`, minus question words, deduplicated. */
+export function analyzeQuestion(question: string): string[] {
+  const words = normalize(question).match(/\d+(?:\.\d+)?%?|[a-z]+(?:'[a-z]+)?/g) ?? [];
+  const tokens = words
+    .filter((w) => !STOP_WORDS.has(w) && !QUESTION_WORDS.has(w))
+    .map((w) => stem(w.replace(/'s$/, '').replace(/%$/, '')));
+  return [...new Set(tokens)];
+}
+
+/** FTS5 MATCH expression: any of the tokens, each quoted so no token is read as syntax. */
+export function ftsQuery(tokens: readonly string[]): string | null {
+  if (tokens.length === 0) return null;
+  return tokens.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+}
+
+/**
+ * Share of the question's idf mass that `passageTokens` covers, in [0, 1].
+ * Rare words (names, numbers) count for more than common ones.
+ */
+export function coverage(questionTokens: readonly string[], passageTokens: ReadonlySet<string>, idf: (token: string) => number): number {
+  let total = 0;
+  let covered = 0;
+  for (const token of questionTokens) {
+    const weight = idf(token);
+    total += weight;
+    if (passageTokens.has(token)) covered += weight;
+  }
+  return total === 0 ? 0 : covered / total;
+}

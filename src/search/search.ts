@@ -1,0 +1,166 @@
+/**
+ * Question → ranked passages: HNSW top-k and FTS5 BM25 top-k, fused at score level,
+ * capped per article, with a calibrated confidence for "not in the articles".
+ */
+import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
+import type { VectorIndex } from '../store/vectors.ts';
+import type { CollectionId } from '../types.ts';
+import { fuse, type FusionWeights } from './fusion.ts';
+import { analyze, analyzeQuestion, coverage, ftsQuery } from './lexical.ts';
+
+export type SearchMode = 'hybrid' | 'dense' | 'bm25';
+
+export type EmbedFn = (texts: string[]) => Promise<Float32Array[]>;
+
+export interface SearchDeps {
+  store: Store;
+  vectors: VectorIndex | null;
+  embed: EmbedFn | null;
+  weights: FusionWeights;
+  passagesPerArticle: number;
+}
+
+export interface SearchOptions {
+  collections: readonly CollectionId[];
+  k: number;
+  offset?: number;
+  mode?: SearchMode;
+}
+
+export interface Hit {
+  passage: StoredPassage;
+  article: StoredArticle;
+  score: number;
+  cosine: number;
+  coverage: number;
+}
+
+export interface SearchResult {
+  hits: Hit[];
+  /** The best fused score: compared with the threshold for "not in the articles". */
+  confidence: number;
+  answered: boolean;
+  questionTokens: string[];
+  questionVector: Float32Array | null;
+  idf: (token: string) => number;
+}
+
+/** How many candidates each side contributes before fusion. */
+const CANDIDATES = 50;
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+function idfFunction(store: Store, tokens: readonly string[]): (token: string) => number {
+  const total = Math.max(1, store.countPassages());
+  const df = store.documentFrequencies(tokens);
+  // BM25's idf, floored so a word in every passage still counts a little.
+  return (token) => {
+    const n = df.get(token) ?? 0;
+    return Math.max(0.05, Math.log(1 + (total - n + 0.5) / (n + 0.5)));
+  };
+}
+
+interface Candidate {
+  rowid: number;
+  cosine: number | null;
+  bm25: number | null;
+}
+
+function gatherCandidates(
+  deps: SearchDeps,
+  tokens: string[],
+  questionVector: Float32Array | null,
+  collections: readonly CollectionId[],
+  mode: SearchMode,
+): Map<number, Candidate> {
+  const candidates = new Map<number, Candidate>();
+  if (mode !== 'bm25' && questionVector && deps.vectors) {
+    const allowed = deps.store.passageRowids(collections);
+    for (const { rowid, similarity } of deps.vectors.search(questionVector, CANDIDATES, allowed)) {
+      candidates.set(rowid, { rowid, cosine: similarity, bm25: null });
+    }
+  }
+  const match = ftsQuery(tokens);
+  if (mode !== 'dense' && match) {
+    for (const { rowid, bm25 } of deps.store.keywordSearch(match, collections, CANDIDATES)) {
+      const existing = candidates.get(rowid);
+      if (existing) existing.bm25 = bm25;
+      else candidates.set(rowid, { rowid, cosine: null, bm25 });
+    }
+  }
+  return candidates;
+}
+
+function scoreCandidate(
+  deps: SearchDeps,
+  candidate: Candidate,
+  tokens: string[],
+  questionVector: Float32Array | null,
+  idf: (token: string) => number,
+  mode: SearchMode,
+): { score: number; cosine: number; coverage: number } {
+  let cosine = candidate.cosine;
+  if (cosine === null && questionVector) {
+    const vector = deps.store.vectorOf(candidate.rowid);
+    cosine = vector ? dot(questionVector, vector) : 0;
+  }
+  const covered = coverage(tokens, new Set(deps.store.termsOf(candidate.rowid)), idf);
+  const cos = cosine ?? 0;
+  if (mode === 'bm25') return { score: candidate.bm25 === null ? 0 : -candidate.bm25, cosine: cos, coverage: covered };
+  if (mode === 'dense') return { score: cos, cosine: cos, coverage: covered };
+  // BM25 only breaks ties between passages that cover the question equally.
+  const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
+  return { score: fuse(cos, covered, deps.weights) + tieBreak, cosine: cos, coverage: covered };
+}
+
+/** Keeps at most `perArticle` passages of each article, best first. */
+export function capPerArticle<T extends { article: { rowid: number } }>(ranked: readonly T[], perArticle: number): T[] {
+  const seen = new Map<number, number>();
+  return ranked.filter((hit) => {
+    const n = seen.get(hit.article.rowid) ?? 0;
+    seen.set(hit.article.rowid, n + 1);
+    return n < perArticle;
+  });
+}
+
+export async function search(deps: SearchDeps, question: string, options: SearchOptions): Promise<SearchResult> {
+  const mode = options.mode ?? 'hybrid';
+  const tokens = analyzeQuestion(question);
+  const idf = idfFunction(deps.store, tokens);
+  const questionVector = deps.embed && mode !== 'bm25' ? (await deps.embed([question]))[0]! : null;
+  const candidates = gatherCandidates(deps, tokens, questionVector, options.collections, mode);
+  const passages = deps.store.passagesByRowid([...candidates.keys()]);
+  const articles = new Map<number, StoredArticle>();
+  const scored: Hit[] = [];
+  for (const candidate of candidates.values()) {
+    const passage = passages.get(candidate.rowid);
+    if (!passage) continue;
+    let article = articles.get(passage.article_rowid);
+    if (!article) {
+      article = deps.store.articleByRowid(passage.article_rowid)!;
+      articles.set(article.rowid, article);
+    }
+    scored.push({ passage, article, ...scoreCandidate(deps, candidate, tokens, questionVector, idf, mode) });
+  }
+  scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
+  const ranked = capPerArticle(scored, deps.passagesPerArticle);
+  const confidence = ranked[0]?.score ?? 0;
+  const offset = options.offset ?? 0;
+  return {
+    hits: ranked.slice(offset, offset + options.k),
+    confidence,
+    answered: ranked.length > 0 && (mode !== 'hybrid' || confidence >= deps.weights.threshold),
+    questionTokens: tokens,
+    questionVector,
+    idf,
+  };
+}
+
+/** Lexical coverage of one sentence (for highlighting). */
+export function sentenceCoverage(tokens: readonly string[], sentence: string, idf: (token: string) => number): number {
+  return coverage(tokens, new Set(analyze(sentence)), idf);
+}

@@ -1,0 +1,434 @@
+/**
+ * The durable store: articles, passages (text, offsets, float32 vectors), an FTS5
+ * table over analyzed passage tokens, the embedding model's identity, questions and
+ * feedback. Everything else (the HNSW file) is a cache rebuilt from here.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CitebotError, UserError } from '../errors.ts';
+import type { Article, CollectionId, Passage } from '../types.ts';
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+  rowid INTEGER PRIMARY KEY,
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  date TEXT, source TEXT, section TEXT, url TEXT,
+  content_hash TEXT NOT NULL,
+  paragraph_count INTEGER NOT NULL,
+  ingested_at TEXT NOT NULL,
+  UNIQUE (collection, id)
+);
+CREATE TABLE IF NOT EXISTS passages (
+  rowid INTEGER PRIMARY KEY,
+  article_rowid INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  paragraph_start INTEGER NOT NULL,
+  paragraph_end INTEGER NOT NULL,
+  char_start INTEGER NOT NULL,
+  char_end INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  vector BLOB
+);
+CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_rowid, position);
+CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(terms, tokenize = "unicode61 tokenchars '.'");
+CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms_vocab USING fts5vocab(passage_terms, 'row');
+CREATE TABLE IF NOT EXISTS questions (
+  id INTEGER PRIMARY KEY,
+  collection TEXT NOT NULL,
+  question TEXT NOT NULL,
+  answered INTEGER NOT NULL,
+  asked_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_by_collection ON questions(collection, asked_at);
+CREATE TABLE IF NOT EXISTS feedback (
+  question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+  PRIMARY KEY (question_id, user_id)
+);
+`;
+
+export interface StoredArticle {
+  rowid: number;
+  collection: CollectionId;
+  id: string;
+  title: string;
+  date: string | null;
+  source: string | null;
+  section: string | null;
+  url: string | null;
+  content_hash: string;
+  paragraph_count: number;
+  ingested_at: string;
+}
+
+export interface StoredPassage {
+  rowid: number;
+  article_rowid: number;
+  position: number;
+  paragraph_start: number;
+  paragraph_end: number;
+  char_start: number;
+  char_end: number;
+  text: string;
+}
+
+export interface PassageToStore extends Passage {
+  terms: string[];
+  vector: Float32Array | null;
+}
+
+export interface ModelRecord {
+  id: string;
+  dim: number | null;
+}
+
+function collectionList(collections: CollectionId | readonly CollectionId[]): CollectionId[] {
+  return typeof collections === 'string' ? [collections] : [...collections];
+}
+
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+export function vectorToBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+export function blobToVector(blob: Buffer): Float32Array {
+  // Copy: the blob's memory is not guaranteed to be 4-byte aligned.
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+export class Store {
+  private readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Opens (and creates or migrates) the store at `file`. */
+  static open(file: string): Store {
+    mkdirSync(dirname(file), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(file, { timeout: 5000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = NORMAL');
+    } catch (error) {
+      throw translateSqliteError(error, file);
+    }
+    const store = new Store(db);
+    try {
+      store.migrate();
+    } catch (error) {
+      db.close();
+      throw translateSqliteError(error, file);
+    }
+    return store;
+  }
+
+  private migrate(): void {
+    const found = this.db.pragma('user_version', { simple: true }) as number;
+    if (found > SCHEMA_VERSION) {
+      throw new UserError(
+        'store_schema_newer',
+        `the store was written by a newer citebot (schema ${found}, this one reads ${SCHEMA_VERSION}); upgrade citebot or use another DATA_DIR`,
+      );
+    }
+    if (found < SCHEMA_VERSION) {
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }
+    const check = this.db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** The model that built this store's vectors, or null for a new store. */
+  model(): ModelRecord | null {
+    const id = this.getMeta('model_id');
+    if (id === null) return null;
+    const dim = this.getMeta('model_dim');
+    return { id, dim: dim === null || dim === '' ? null : Number(dim) };
+  }
+
+  setModel(model: ModelRecord): void {
+    this.setMeta('model_id', model.id);
+    this.setMeta('model_dim', model.dim === null ? '' : String(model.dim));
+  }
+
+  /** Bumped on every change to passages, so the HNSW cache can tell it is stale. */
+  generation(): number {
+    return Number(this.getMeta('generation') ?? '0');
+  }
+
+  private bumpGeneration(): void {
+    this.setMeta('generation', String(this.generation() + 1));
+  }
+
+  findArticle(collection: CollectionId, id: string): StoredArticle | null {
+    return (this.db.prepare('SELECT * FROM articles WHERE collection = ? AND id = ?').get(collection, id) as StoredArticle | undefined) ?? null;
+  }
+
+  articleByRowid(rowid: number): StoredArticle | null {
+    return (this.db.prepare('SELECT * FROM articles WHERE rowid = ?').get(rowid) as StoredArticle | undefined) ?? null;
+  }
+
+  /**
+   * Replaces the article's passages in one transaction: no duplicates, no orphans.
+   * Returns the rowids of the passages removed and added, for the vector index.
+   */
+  saveArticle(
+    collection: CollectionId,
+    article: Article,
+    contentHash: string,
+    passages: readonly PassageToStore[],
+  ): { removed: number[]; added: number[] } {
+    const write = this.db.transaction(() => {
+      const existing = this.findArticle(collection, article.id);
+      const removed = existing ? this.deletePassagesOf(existing.rowid) : [];
+      const now = new Date().toISOString();
+      let articleRowid: number;
+      if (existing) {
+        this.db
+          .prepare(
+            `UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, paragraph_count = ?, ingested_at = ? WHERE rowid = ?`,
+          )
+          .run(article.title, article.date, article.source, article.section, article.url, contentHash, article.paragraphs.length, now, existing.rowid);
+        articleRowid = existing.rowid;
+      } else {
+        const info = this.db
+          .prepare(
+            `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, paragraph_count, ingested_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(collection, article.id, article.title, article.date, article.source, article.section, article.url, contentHash, article.paragraphs.length, now);
+        articleRowid = Number(info.lastInsertRowid);
+      }
+      const insertPassage = this.db.prepare(
+        `INSERT INTO passages (article_rowid, position, paragraph_start, paragraph_end, char_start, char_end, text, vector)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const insertTerms = this.db.prepare('INSERT INTO passage_terms (rowid, terms) VALUES (?, ?)');
+      const added: number[] = [];
+      for (const p of passages) {
+        const info = insertPassage.run(
+          articleRowid, p.position, p.paragraphStart, p.paragraphEnd, p.charStart, p.charEnd, p.text,
+          p.vector ? vectorToBlob(p.vector) : null,
+        );
+        const rowid = Number(info.lastInsertRowid);
+        insertTerms.run(rowid, p.terms.join(' '));
+        added.push(rowid);
+      }
+      this.bumpGeneration();
+      return { removed, added };
+    });
+    return write.immediate();
+  }
+
+  private deletePassagesOf(articleRowid: number): number[] {
+    const rowids = (this.db.prepare('SELECT rowid FROM passages WHERE article_rowid = ?').all(articleRowid) as { rowid: number }[]).map((r) => r.rowid);
+    const deleteTerms = this.db.prepare('DELETE FROM passage_terms WHERE rowid = ?');
+    for (const rowid of rowids) deleteTerms.run(rowid);
+    this.db.prepare('DELETE FROM passages WHERE article_rowid = ?').run(articleRowid);
+    return rowids;
+  }
+
+  /** Removes an article and its passages; returns the removed passage rowids, or null if absent. */
+  deleteArticle(collection: CollectionId, id: string): { article: StoredArticle; removed: number[] } | null {
+    const remove = this.db.transaction(() => {
+      const article = this.findArticle(collection, id);
+      if (!article) return null;
+      const removed = this.deletePassagesOf(article.rowid);
+      this.db.prepare('DELETE FROM articles WHERE rowid = ?').run(article.rowid);
+      this.bumpGeneration();
+      return { article, removed };
+    });
+    return remove.immediate();
+  }
+
+  listArticles(
+    collections: CollectionId | readonly CollectionId[],
+    options: { search?: string; limit?: number; offset?: number } = {},
+  ): (StoredArticle & { passages: number })[] {
+    const list = collectionList(collections);
+    const search = options.search?.trim() ? `%${options.search.trim().replace(/[%_\\]/g, (c) => `\\${c}`)}%` : null;
+    return this.db
+      .prepare(
+        `SELECT a.*, (SELECT count(*) FROM passages p WHERE p.article_rowid = a.rowid) AS passages
+         FROM articles a WHERE a.collection IN (${placeholders(list)})
+         ${search ? "AND (a.title LIKE ? ESCAPE '\\' OR a.id LIKE ? ESCAPE '\\')" : ''}
+         ORDER BY coalesce(a.date, '') DESC, a.title LIMIT ? OFFSET ?`,
+      )
+      .all(...list, ...(search ? [search, search] : []), options.limit ?? -1, options.offset ?? 0) as (StoredArticle & { passages: number })[];
+  }
+
+  countArticles(collections: CollectionId | readonly CollectionId[], search?: string): number {
+    const list = collectionList(collections);
+    const pattern = search?.trim() ? `%${search.trim().replace(/[%_\\]/g, (c) => `\\${c}`)}%` : null;
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM articles WHERE collection IN (${placeholders(list)})
+         ${pattern ? "AND (title LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')" : ''}`,
+      )
+      .get(...list, ...(pattern ? [pattern, pattern] : [])) as { n: number };
+    return row.n;
+  }
+
+  countPassages(collections?: CollectionId | readonly CollectionId[]): number {
+    if (collections === undefined) return (this.db.prepare('SELECT count(*) AS n FROM passages').get() as { n: number }).n;
+    const list = collectionList(collections);
+    const row = this.db
+      .prepare(`SELECT count(*) AS n FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection IN (${placeholders(list)})`)
+      .get(...list) as { n: number };
+    return row.n;
+  }
+
+  passagesByRowid(rowids: readonly number[]): Map<number, StoredPassage> {
+    const result = new Map<number, StoredPassage>();
+    const select = this.db.prepare(
+      'SELECT rowid, article_rowid, position, paragraph_start, paragraph_end, char_start, char_end, text FROM passages WHERE rowid = ?',
+    );
+    for (const rowid of rowids) {
+      const row = select.get(rowid) as StoredPassage | undefined;
+      if (row) result.set(rowid, row);
+    }
+    return result;
+  }
+
+  vectorOf(rowid: number): Float32Array | null {
+    const row = this.db.prepare('SELECT vector FROM passages WHERE rowid = ?').get(rowid) as { vector: Buffer | null } | undefined;
+    return row?.vector ? blobToVector(row.vector) : null;
+  }
+
+  termsOf(rowid: number): string[] {
+    const row = this.db.prepare('SELECT terms FROM passage_terms WHERE rowid = ?').get(rowid) as { terms: string } | undefined;
+    return row ? row.terms.split(' ').filter(Boolean) : [];
+  }
+
+  /** Every stored vector, for rebuilding the HNSW cache. */
+  *allVectors(): Generator<{ rowid: number; vector: Float32Array }> {
+    const rows = this.db.prepare('SELECT rowid, vector FROM passages WHERE vector IS NOT NULL').iterate() as IterableIterator<{ rowid: number; vector: Buffer }>;
+    for (const row of rows) yield { rowid: row.rowid, vector: blobToVector(row.vector) };
+  }
+
+  listCollections(): CollectionId[] {
+    return this.db.prepare('SELECT DISTINCT collection FROM articles').pluck().all() as string[];
+  }
+
+  /** Passage rowids of the given collections (the filter for vector search). */
+  passageRowids(collections: readonly CollectionId[]): Set<number> {
+    const rows = this.db
+      .prepare(`SELECT p.rowid FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection IN (${placeholders(collections)})`)
+      .pluck()
+      .all(...collections) as number[];
+    return new Set(rows);
+  }
+
+  /** BM25 top-k over analyzed tokens, restricted to the collections. Lower bm25 is better. */
+  keywordSearch(match: string, collections: readonly CollectionId[], k: number): { rowid: number; bm25: number }[] {
+    return this.db
+      .prepare(
+        `SELECT t.rowid AS rowid, bm25(passage_terms) AS bm25 FROM passage_terms t
+         JOIN passages p ON p.rowid = t.rowid JOIN articles a ON a.rowid = p.article_rowid
+         WHERE passage_terms MATCH ? AND a.collection IN (${placeholders(collections)})
+         ORDER BY bm25 LIMIT ?`,
+      )
+      .all(match, ...collections, k) as { rowid: number; bm25: number }[];
+  }
+
+  /** Number of passages containing each token (for idf). */
+  documentFrequencies(tokens: readonly string[]): Map<string, number> {
+    const result = new Map<string, number>();
+    if (tokens.length === 0) return result;
+    const rows = this.db
+      .prepare(`SELECT term, doc FROM passage_terms_vocab WHERE term IN (${placeholders(tokens)})`)
+      .all(...tokens) as { term: string; doc: number }[];
+    for (const row of rows) result.set(row.term, row.doc);
+    return result;
+  }
+
+  /** Re-embedding: replace one passage's vector. */
+  setVector(rowid: number, vector: Float32Array | null): void {
+    this.db.prepare('UPDATE passages SET vector = ? WHERE rowid = ?').run(vector ? vectorToBlob(vector) : null, rowid);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  allPassageTexts(): { rowid: number; text: string }[] {
+    return this.db.prepare('SELECT rowid, text FROM passages ORDER BY rowid').all() as { rowid: number; text: string }[];
+  }
+
+  logQuestion(collection: CollectionId, question: string, answered: boolean): number {
+    const info = this.db
+      .prepare('INSERT INTO questions (collection, question, answered, asked_at) VALUES (?, ?, ?, ?)')
+      .run(collection, question, answered ? 1 : 0, new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  question(id: number): { question: string; collection: CollectionId } | null {
+    return (this.db.prepare('SELECT question, collection FROM questions WHERE id = ?').get(id) as { question: string; collection: string } | undefined) ?? null;
+  }
+
+  recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void {
+    this.db
+      .prepare('INSERT INTO feedback (question_id, user_id, vote) VALUES (?, ?, ?) ON CONFLICT(question_id, user_id) DO UPDATE SET vote = excluded.vote')
+      .run(questionId, userId, vote);
+  }
+
+  questionStats(collection?: CollectionId): { asked: number; unanswered: { question: string; askedAt: string }[]; up: number; down: number } {
+    const where = collection === undefined ? '' : 'WHERE q.collection = ?';
+    const args = collection === undefined ? [] : [collection];
+    const asked = (this.db.prepare(`SELECT count(*) AS n FROM questions q ${where}`).get(...args) as { n: number }).n;
+    const unanswered = this.db
+      .prepare(`SELECT question, asked_at AS askedAt FROM questions q ${where ? `${where} AND` : 'WHERE'} answered = 0 ORDER BY asked_at DESC, id DESC LIMIT 10`)
+      .all(...args) as { question: string; askedAt: string }[];
+    const votes = this.db
+      .prepare(`SELECT f.vote AS vote, count(*) AS n FROM feedback f JOIN questions q ON q.id = f.question_id ${where} GROUP BY f.vote`)
+      .all(...args) as { vote: 'up' | 'down'; n: number }[];
+    return {
+      asked,
+      unanswered,
+      up: votes.find((v) => v.vote === 'up')?.n ?? 0,
+      down: votes.find((v) => v.vote === 'down')?.n ?? 0,
+    };
+  }
+}
+
+/** Turns SQLite's errors into ones that say what to do. */
+export function translateSqliteError(error: unknown, file: string): CitebotError {
+  if (error instanceof CitebotError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new UserError('store_locked', `the store ${file} is locked by another process; wait for it to finish (or stop the other citebot) and try again`, { cause: error });
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || /quick_check|malformed|not a database/i.test(message)) {
+    return new UserError('store_corrupt', `the store ${file} is not a readable citebot database (${message}); restore it from a backup, or move it away and re-ingest your articles`, { cause: error });
+  }
+  return new CitebotError('internal', `could not open the store ${file}: ${message}`, { cause: error });
+}

@@ -1,0 +1,161 @@
+/**
+ * The HNSW vector index (hnswlib-node, cosine). It is a cache of the vectors in the
+ * store: labels are passage rowids, and a manifest records the store generation it
+ * reflects. A missing, stale or unreadable file is rebuilt from the store.
+ */
+import hnswlib from 'hnswlib-node';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from './db.ts';
+
+const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+const INITIAL_CAPACITY = 1024;
+const M = 16;
+const EF_CONSTRUCTION = 200;
+const EF_SEARCH = 64;
+const RANDOM_SEED = 100;
+const MANIFEST_VERSION = 1;
+
+interface Manifest {
+  version: number;
+  model: string;
+  dim: number;
+  generation: number;
+  count: number;
+}
+
+export type IndexLoad = 'loaded' | 'built' | 'rebuilt';
+
+export class VectorIndex {
+  private index: Hnsw;
+  private live = new Set<number>();
+  readonly dim: number;
+  readonly model: string;
+  private readonly file: string;
+  private readonly manifestFile: string;
+  /** How the index was obtained at open (and why, when rebuilt). */
+  loadedAs: IndexLoad = 'built';
+  rebuildReason: string | null = null;
+
+  private constructor(dataDir: string, model: string, dim: number) {
+    this.model = model;
+    this.dim = dim;
+    this.file = join(dataDir, 'index.hnsw');
+    this.manifestFile = join(dataDir, 'index.json');
+    this.index = VectorIndex.emptyIndex(dim, INITIAL_CAPACITY);
+  }
+
+  private static emptyIndex(dim: number, capacity: number): Hnsw {
+    const index = new HierarchicalNSW('cosine', dim);
+    index.initIndex({ maxElements: capacity, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED, allowReplaceDeleted: true });
+    index.setEf(EF_SEARCH);
+    return index;
+  }
+
+  /** Loads the persisted index if it matches the store; otherwise rebuilds it from stored vectors. */
+  static open(dataDir: string, store: Store, model: string, dim: number): VectorIndex {
+    const vectors = new VectorIndex(dataDir, model, dim);
+    const problem = vectors.tryLoad(store);
+    if (problem === null) {
+      vectors.loadedAs = 'loaded';
+      return vectors;
+    }
+    vectors.rebuild(store);
+    vectors.loadedAs = problem === 'missing' ? 'built' : 'rebuilt';
+    vectors.rebuildReason = problem === 'missing' ? null : problem;
+    if (vectors.size > 0 || problem !== 'missing') vectors.save(store);
+    return vectors;
+  }
+
+  /** Returns null when the file was loaded, else why it could not be used. */
+  private tryLoad(store: Store): string | null {
+    if (!existsSync(this.file) || !existsSync(this.manifestFile)) return 'missing';
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as Manifest;
+    } catch {
+      return 'its manifest is unreadable';
+    }
+    if (manifest.version !== MANIFEST_VERSION || manifest.model !== this.model || manifest.dim !== this.dim) {
+      return 'it was built for another model or format';
+    }
+    if (manifest.generation !== store.generation()) return 'it is older than the store';
+    try {
+      const index = new HierarchicalNSW('cosine', this.dim);
+      index.readIndexSync(this.file, true);
+      index.setEf(EF_SEARCH);
+      const live = store.passageRowids(store.listCollections());
+      if (manifest.count !== live.size) return 'its size does not match the store';
+      const labels = new Set(index.getIdsList());
+      for (const label of live) if (!labels.has(label)) return 'it lacks passages that the store has';
+      this.index = index;
+      this.live = live;
+      return null;
+    } catch (error) {
+      return `it is unreadable (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  /** Rebuilds from the vectors in the store. */
+  rebuild(store: Store): void {
+    const entries = [...store.allVectors()];
+    let capacity = INITIAL_CAPACITY;
+    while (capacity < entries.length) capacity *= 2;
+    this.index = VectorIndex.emptyIndex(this.dim, capacity);
+    this.live = new Set();
+    for (const { rowid, vector } of entries) this.add(rowid, vector);
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  get capacity(): number {
+    return this.index.getMaxElements();
+  }
+
+  add(label: number, vector: Float32Array): void {
+    if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
+    // Deleted slots are reused (replaceDeleted), so only live points need capacity.
+    if (this.live.size >= this.index.getMaxElements()) {
+      this.index.resizeIndex(this.index.getMaxElements() * 2);
+    }
+    this.index.addPoint(Array.from(vector), label, true);
+    this.live.add(label);
+  }
+
+  remove(label: number): void {
+    if (!this.live.has(label)) return;
+    this.index.markDelete(label);
+    this.live.delete(label);
+  }
+
+  /** Nearest passages among `allowed` labels, best first, with cosine similarity. */
+  search(query: Float32Array, k: number, allowed: ReadonlySet<number>): { rowid: number; similarity: number }[] {
+    let candidates = 0;
+    for (const label of allowed) if (this.live.has(label)) candidates++;
+    const wanted = Math.min(k, candidates);
+    if (wanted <= 0) return [];
+    const filter = allowed.size === this.live.size ? undefined : (label: number) => allowed.has(label);
+    const { neighbors, distances } = this.index.searchKnn(Array.from(query), wanted, filter);
+    return neighbors.map((rowid, i) => ({ rowid, similarity: 1 - distances[i]! }));
+  }
+
+  /** Writes to a temporary file, then renames, so a crash never leaves a half-written index. */
+  save(store: Store): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    this.index.writeIndexSync(tmp);
+    renameSync(tmp, this.file);
+    const manifest: Manifest = { version: MANIFEST_VERSION, model: this.model, dim: this.dim, generation: store.generation(), count: this.live.size };
+    const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
+    writeFileSync(tmpManifest, JSON.stringify(manifest, null, 2));
+    renameSync(tmpManifest, this.manifestFile);
+  }
+
+  static remove(dataDir: string): void {
+    rmSync(join(dataDir, 'index.hnsw'), { force: true });
+    rmSync(join(dataDir, 'index.json'), { force: true });
+  }
+}
