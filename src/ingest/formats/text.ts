@@ -27,7 +27,9 @@ import {
   type RawArticle,
 } from './common.ts';
 
+/** `date 2022-01-10 WORLD`; the scraper writes `date  WORLD` (no date) when it found none. */
 const HEADER_RE = /^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})(?:\s+(.*\S))?\s*$/i;
+const HEADER_NO_DATE_RE = /^\s*date\s+([A-Z][A-Z0-9 &'/,-]*[A-Z0-9])\s*$/;
 const READING_TIME_RE = /^\d+\s*(?:min|mins|minute|minutes)\.?\s+read$/i;
 const SOURCE_RE = /^source\s*:\s*(.*)$/i;
 /** Lines linking elsewhere, dropped wherever they appear. */
@@ -129,12 +131,14 @@ export function parseText(text: string): RawArticle {
   const lines = text.split('\n');
   let i = 0;
   while (i < lines.length && lines[i]!.trim() === '') i++;
-  const header = i < lines.length ? HEADER_RE.exec(lines[i]!) : null;
+  const first = lines[i] ?? '';
+  const header = HEADER_RE.exec(first);
+  const headerNoDate = header ? null : HEADER_NO_DATE_RE.exec(first);
 
-  if (!header) return parsePlain(lines.slice(i));
+  if (!header && !headerNoDate) return parsePlain(lines.slice(i));
 
-  let date = normaliseDate(header[1]);
-  const section = normaliseSection(header[2]);
+  let date = header ? normaliseDate(header[1]) : null;
+  const section = normaliseSection(header ? header[2] : headerNoDate![1]);
   i++;
   while (i < lines.length && lines[i]!.trim() === '') i++;
   const preamble: string[] = [];
@@ -190,11 +194,16 @@ function parsePlain(lines: string[]): RawArticle {
   // body; the title is its first sentence.
   const long = first.length > 160;
   const title = long ? titleFromParagraph(first) : first;
-  const body = parseBody(long ? lines : lines.slice(1), false);
+  let rest = long ? lines : lines.slice(1);
+  // A dateline right under the title ("January 10, 2022") gives the date and is not a paragraph.
+  const next = rest.findIndex((l) => l.trim() !== '');
+  const date = next >= 0 && !long ? parseDateLine(rest[next]!) : null;
+  if (date !== null) rest = rest.slice(next + 1);
+  const body = parseBody(rest, false);
   return {
     id: null,
     title,
-    date: null,
+    date,
     source: body.source,
     section: null,
     url: null,
