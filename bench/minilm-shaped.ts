@@ -8,7 +8,7 @@
  * the real model's speed. Its vectors are meaningless for retrieval quality.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { ModelSpec } from '../src/embed/model-spec.ts';
 import { GraphBuilder, SeededRandom, TensorType, writeModelFolder } from '../test/helpers/tiny-model.ts';
 
@@ -212,7 +212,6 @@ export async function createMiniLmShapedModel(
   const S = MINILM_SHAPE;
   await writeModelFolder(dir, {
     config: {
-      _name_or_path: basename(dir),
       architectures: ['BertModel'],
       model_type: 'bert',
       attention_probs_dropout_prob: 0.1,

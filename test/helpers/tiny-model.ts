@@ -6,7 +6,7 @@
  * that bench/minilm-shaped.ts reuses for the full-size MiniLM-shaped graph.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { ModelSpec } from '../../src/embed/model-spec.ts';
 
@@ -486,7 +486,6 @@ export async function createTinyModel(dir: string, options: TinyModelOptions = {
   const vocab = tinyVocab();
   await writeModelFolder(dir, {
     config: {
-      _name_or_path: basename(dir),
       architectures: ['BertModel'],
       model_type: 'bert',
       hidden_size: dim,
