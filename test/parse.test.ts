@@ -289,6 +289,19 @@ describe('html', () => {
     assert.equal(b.title, 'Pasted page');
     assert.deepEqual(b.paragraphs, ['Pasted body text.']);
   });
+  test('GIVEN a div-only page with <br> text and a consent box THEN paragraphs come from the text, not the box', () => {
+    const b = one(
+      'br.html',
+      `<html><head><title>BR page</title></head><body><div id="content">First line of text that is long enough.<br><br>Second line, also long enough to count.</div>
+      <div class="consent-box"><p>We value your privacy. Accept cookies to continue.</p></div></body></html>`,
+    );
+    assert.deepEqual(b.paragraphs, ['First line of text that is long enough.', 'Second line, also long enough to count.']);
+  });
+  test('GIVEN an HTML fragment without any title THEN the title is its first sentence', () => {
+    const b = one('frag.html', '<div><p>Fragment only. More text.</p></div>');
+    assert.equal(b.title, 'Fragment only.');
+    assert.deepEqual(b.paragraphs, ['Fragment only. More text.']);
+  });
   test('GIVEN an HTML page with only navigation THEN empty_article names the file', () => {
     throwsUser(() => parse('nav.html', '<html><head><title>Nav</title></head><body><nav><a href="/">Home</a></nav></body></html>'), 'empty_article', /nav\.html/);
   });

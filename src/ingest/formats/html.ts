@@ -9,7 +9,7 @@
  */
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { cleanSource, normaliseDate, normaliseSection, normaliseSpace, type RawArticle } from './common.ts';
+import { cleanSource, normaliseDate, normaliseSection, normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
 
 /** Elements that are never article text. */
 const JUNK_SELECTOR = [
@@ -159,7 +159,9 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
   const title =
     normaliseSpace(ogTitle ?? '') ||
     (fallbackTitle ? stripSiteSuffix(fallbackTitle, ogSite ?? parsed?.siteName ?? hostname(url)) : '') ||
-    h1;
+    h1 ||
+    // A bare fragment with no title anywhere: name it by its first sentence, as plain text does.
+    (paragraphs[0] ? titleFromParagraph(paragraphs[0]) : '');
 
   return { id: null, title, date, source, section, url, paragraphs };
 }
