@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { UserError, type ErrorCode } from '../src/errors.ts';
 import { firstInvalidUtf8Offset } from '../src/ingest/decode.ts';
+import { normaliseDate, normaliseSection, splitGluedBrand } from '../src/ingest/formats/common.ts';
 import { articleIdFor, detectFormat, parseArticles, slugify, type ArticleInput } from '../src/ingest/parse.ts';
 import type { Article } from '../src/types.ts';
 
@@ -139,6 +140,10 @@ describe('plain text', () => {
     assert.deepEqual(b.paragraphs, ['First paragraph text.']);
   });
 
+  test('GIVEN a body line ending in an agency credit THEN the credit is removed; other " / X" endings stay', () => {
+    const a = one('c.txt', 'date 2022-01-10 WORLD\nTitle\n\nProtesters gather in Almaty. / Reuters\n\nTrains run between Paris / Lyon, officials said.\n');
+    assert.deepEqual(a.paragraphs, ['Protesters gather in Almaty.', 'Trains run between Paris / Lyon, officials said.']);
+  });
   test('GIVEN a standfirst that adds information THEN it is kept as the first paragraph', () => {
     const a = one('s.txt', 'date 2022-01-10 WORLD\nTitle\nA different summary sentence about the budget vote.\n\nThe mayor resigned on Monday.\n');
     assert.deepEqual(a.paragraphs, ['A different summary sentence about the budget vote.', 'The mayor resigned on Monday.']);
@@ -283,6 +288,13 @@ describe('html', () => {
     assert.equal(b.url, 'https://www.news.example/x');
     assert.equal(b.source, 'news.example');
     assert.equal(b.date, '2023-07-01');
+  });
+  test('GIVEN JSON-LD metadata and no meta tags THEN Readability supplies the date and site name', () => {
+    const ld = JSON.stringify({ '@context': 'https://schema.org', '@type': 'NewsArticle', headline: 'LD headline', datePublished: '2021-11-02T08:00:00Z', publisher: { '@type': 'Organization', name: 'LD News' } });
+    const b = one('ld.html', `<html><head><script type="application/ld+json">${ld}</script></head><body><article><p>Body paragraph of a JSON-LD page, with enough words in it.</p></article></body></html>`);
+    assert.equal(b.date, '2021-11-02');
+    assert.equal(b.title, 'LD headline');
+    assert.equal(b.source, 'LD News');
   });
   test('GIVEN pasted HTML without extension THEN it is sniffed as HTML', () => {
     const b = one('-', '<!DOCTYPE html><html><head><title>Pasted page</title></head><body><p>Pasted body text.</p></body></html>');
@@ -433,6 +445,27 @@ describe('detectFormat, ids and helpers', () => {
   test('GIVEN the same pasted text twice THEN the id is the same (re-ingest replaces)', () => {
     const text = 'Same title\n\nSame body.\n';
     assert.equal(one('pasted', text).id, one('pasted', text).id);
+  });
+  test('GIVEN glued brand names THEN known brands and CAPSWord runs are split, other words left alone', () => {
+    assert.equal(splitGluedBrand('TRTWorld and agencies'), 'TRT World and agencies');
+    assert.equal(splitGluedBrand('AlJazeera'), 'Al Jazeera');
+    assert.equal(splitGluedBrand('BBCNews, AFP'), 'BBC News, AFP');
+    assert.equal(splitGluedBrand('PDFs from McDonald and iPhone NGOs'), 'PDFs from McDonald and iPhone NGOs');
+  });
+  test('GIVEN all-caps sections THEN they are title-cased keeping acronyms; mixed case is kept', () => {
+    assert.equal(normaliseSection('WORLD'), 'World');
+    assert.equal(normaliseSection('US POLITICS'), 'US Politics');
+    assert.equal(normaliseSection('Middle East'), 'Middle East');
+    assert.equal(normaliseSection('  '), null);
+  });
+  test('GIVEN date values THEN they normalise to YYYY-MM-DD or null', () => {
+    assert.equal(normaliseDate(new Date(Date.UTC(2024, 2, 5))), '2024-03-05');
+    assert.equal(normaliseDate('2024-03-05T23:10:00-05:00'), '2024-03-05');
+    assert.equal(normaliseDate('Mon, 10 Jan 2022 12:00:00 GMT'), '2022-01-10');
+    assert.equal(normaliseDate('10th January 2022'), '2022-01-10');
+    assert.equal(normaliseDate('2022-02-30'), null);
+    assert.equal(normaliseDate('soon'), null);
+    assert.equal(normaliseDate(20220110), null);
   });
   test('GIVEN valid and invalid UTF-8 THEN firstInvalidUtf8Offset finds the first bad byte', () => {
     assert.equal(firstInvalidUtf8Offset(enc('héllo – ✓ 𝄞')), -1);

@@ -39,6 +39,8 @@ function removeFurniture(doc: Document): void {
   const remove = (el: Element): void => {
     const tag = el.tagName.toUpperCase();
     if (tag === 'BODY' || tag === 'HTML' || tag === 'ARTICLE' || tag === 'MAIN') return;
+    // JSON-LD stays: Readability reads datePublished, headline and publisher from it.
+    if (tag === 'SCRIPT' && /ld\+json/i.test(el.getAttribute('type') ?? '')) return;
     if (el.querySelector('article, main')) return;
     // A container holding most of the page's text is the article, whatever its class says.
     if (total > 0 && textLength(el) > total * 0.5) return;
@@ -128,7 +130,7 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
   const ogSite = meta(doc, 'og:site_name');
   let date =
     normaliseDate(meta(doc, 'article:published_time', 'datePublished', 'date', 'pubdate', 'publishdate', 'dc.date', 'DC.date.issued')) ??
-    normaliseDate(doc.querySelector('time[datetime]')?.getAttribute('datetime'));
+    normaliseDate((doc.querySelector('article time[datetime]') ?? doc.querySelector('time[datetime]'))?.getAttribute('datetime'));
   const section = normaliseSection(meta(doc, 'article:section'));
   const h1 = normaliseSpace(doc.querySelector('h1')?.textContent ?? '');
   const docTitle = normaliseSpace(doc.title ?? '');

@@ -49,8 +49,14 @@ const FURNITURE_RES: RegExp[] = [
   /^(?:©|\(c\)|copyright\b)/i,
   /^(?:skip to (?:main )?content|back to top)$/i,
 ];
-/** A photo caption's credit suffix: "… history. / AA", "… Almaty. / Reuters Photo". */
+/** A photo caption's credit suffix in the preamble: "… history. / AA", "… Almaty. / Reuters Photo". */
 const CREDIT_RE = /^(.*\S)\s+\/\s+([A-Z][\w.&'’-]*(?:\s+[\w.&'’-]+){0,3})$/;
+/**
+ * Inside the body a " / X" ending is only taken for a credit when X looks like one (an agency
+ * code such as AA/AFP/EPA, or a photo/agency name), so "… in Paris / France" is left alone.
+ */
+const BODY_CREDIT_RE =
+  /^(.*[.!?"”’)])\s+\/\s+(?:[A-Z]{2,5}(?:\s+Photos?)?|Reuters|Getty Images|Anadolu(?: Agency)?|Associated Press|Xinhua|(?:Photo|Image|Credit)\b[^/]{0,40})$/;
 
 function isFurniture(line: string): boolean {
   return READING_TIME_RE.test(line) || LINK_LINE_RE.test(line) || FURNITURE_RES.some((re) => re.test(line));
@@ -115,7 +121,7 @@ function parseBody(lines: string[], linePerParagraph: boolean): Body {
       continue;
     }
     // Photo captions inside the body: keep the caption, not the credit.
-    kept.push(line === '' ? '' : (stripCredit(line) ?? line));
+    kept.push(line === '' ? '' : (BODY_CREDIT_RE.exec(line)?.[1] ?? line));
   }
   const groups = linePerParagraph ? kept.filter((l) => l !== '').map((l) => [l]) : splitBlocks(kept.join('\n'));
   const paragraphs: string[] = [];
