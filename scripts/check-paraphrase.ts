@@ -215,6 +215,7 @@ function checkQuestions(
   rep: Report,
 ): void {
   const seen = new Set<string>();
+  let lexicalWithoutOverlap = 0;
   questions.forEach((qq, i) => {
     const tag = `#${i} "${qq.q}"`;
     if (seen.has(qq.q.toLowerCase())) rep.errors.push(`${tag}: duplicate question`);
@@ -230,11 +231,13 @@ function checkQuestions(
       rep.errors.push(`${tag}: answer "${qq.answer}" not found verbatim in ${qq.article_id}[${qq.paragraph_index}]`);
     const style = qq.style ?? defaultStyle;
     if (style !== 'lexical' && style !== 'paraphrased') rep.errors.push(`${tag}: bad style ${String(style)}`);
-    if (style === 'paraphrased') {
-      const shared = sharedContentWords(qq.q, para);
-      if (shared.length) rep.errors.push(`${tag}: shares content words with its paragraph: ${shared.join(', ')}`);
-    }
+    const shared = sharedContentWords(qq.q, para);
+    if (style === 'paraphrased' && shared.length)
+      rep.errors.push(`${tag}: shares content words with its paragraph: ${shared.join(', ')}`);
+    if (style === 'lexical' && shared.length === 0) lexicalWithoutOverlap++;
   });
+  if (lexicalWithoutOverlap)
+    rep.warnings.push(`${lexicalWithoutOverlap} lexical question(s) share no content word with their paragraph`);
 }
 
 function checkFixture(path: string, rep: Report): void {
