@@ -1,0 +1,80 @@
+/** /ask question:<text> [count:1-5] [private:bool] — the best cited passage, further passages, buttons. */
+import { ButtonInteraction, ChatInputCommandInteraction, InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { answer, checkRate, QUESTION_MAX_CHARS } from '../src/bot/ask-service.ts';
+import { logCollectionFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
+import { UserError } from '../src/errors.ts';
+
+export const data = new SlashCommandBuilder()
+  .setName('ask')
+  .setDescription('Ask a question; I answer with quoted, cited passages from the articles I have')
+  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+  .addStringOption((o) =>
+    o.setName('question').setDescription('Your question, e.g. how many people were detained?').setRequired(true).setMaxLength(QUESTION_MAX_CHARS),
+  )
+  .addIntegerOption((o) => o.setName('count').setDescription('Further passages to show (1–5)').setMinValue(1).setMaxValue(5))
+  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer'));
+
+export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
+  if (!(interaction instanceof ChatInputCommandInteraction)) return;
+  const question = interaction.options.getString('question', true);
+  const count = interaction.options.getInteger('count') ?? ctx.config.askDefaultCount;
+  const isPrivate = interaction.options.getBoolean('private') ?? false;
+  const limited = checkRate(ctx, interaction.user.id, interaction.guildId);
+  if (limited) {
+    await interaction.reply({ content: limited, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
+  const reply = await answer(ctx, { question, guildId: interaction.guildId, userId: interaction.user.id, count, via: '/ask' });
+  await interaction.editReply({ embeds: reply.embeds, components: reply.components });
+}
+
+/** ask:more:<questionId>:<offset>:<count> and ask:vote:<questionId>:<up|down>. */
+export async function button(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void> {
+  const [kind, idText, ...rest] = args;
+  const questionId = Number(idText);
+  if (!Number.isSafeInteger(questionId)) throw new UserError('not_found', 'That button is broken; please ask again.');
+  if (kind === 'vote') {
+    const vote = rest[0] === 'down' ? 'down' : 'up';
+    const asked = ctx.engine.question(questionId);
+    if (!asked || asked.collection !== logCollectionFor(interaction.guildId)) {
+      throw new UserError('not_found', "I can't find that question any more; it may have been asked in another server.");
+    }
+    ctx.engine.recordFeedback(questionId, interaction.user.id, vote);
+    ctx.log.info({ event: 'feedback', vote, questionId, guildId: interaction.guildId }, 'feedback recorded');
+    await interaction.reply({
+      content: vote === 'up' ? 'Thanks! Your 👍 was recorded.' : 'Thanks — your 👎 was recorded; it helps improve the articles I have.',
+      flags: MessageFlags.Ephemeral,
+    });
+    return;
+  }
+  if (kind === 'more') {
+    const offset = Number(rest[0]);
+    const count = Number(rest[1]);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(count)) {
+      throw new UserError('not_found', 'That button is broken; please ask again.');
+    }
+    const limited = checkRate(ctx, interaction.user.id, interaction.guildId);
+    if (limited) {
+      await interaction.reply({ content: limited, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const asked = ctx.engine.question(questionId);
+    if (!asked || asked.collection !== logCollectionFor(interaction.guildId)) {
+      throw new UserError('not_found', "I can't find that question any more; please ask it again.");
+    }
+    const reply = await answer(ctx, {
+      question: asked.question,
+      guildId: interaction.guildId,
+      userId: interaction.user.id,
+      count,
+      offset,
+      questionId,
+      via: 'more',
+    });
+    await interaction.editReply({ embeds: reply.embeds, components: reply.components });
+    return;
+  }
+  throw new UserError('not_found', 'That button is no longer supported; please ask again.');
+}

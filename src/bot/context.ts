@@ -1,0 +1,56 @@
+/**
+ * What every command handler receives besides its interaction: settings, the engine,
+ * the parse and fetch steps (injectable for tests), the logger and the rate limiter.
+ */
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  MessageContextMenuCommandInteraction,
+  RESTPostAPIApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine-api.ts';
+import type { Article, CollectionId } from '../types.ts';
+import { LIBRARY_COLLECTION } from '../types.ts';
+import type { FetchedDocument } from '../ingest/fetch-url.ts';
+import type { BotConfig } from './config.ts';
+import type { AskLimiter } from './rate-limit.ts';
+
+export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson';
+
+export interface BotContext {
+  config: BotConfig;
+  engine: Engine;
+  log: Logger;
+  limiter: AskLimiter;
+  /** src/ingest/parse.ts parseArticles (method syntax: tests may pass a stand-in). */
+  parse(input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string }, limits: { maxBytes: number }): Article[];
+  /** SSRF-guarded URL fetch (src/ingest/fetch-url.ts); tests inject one that allows the local server. */
+  fetchUrl(url: string): Promise<FetchedDocument>;
+  /** Downloads a Discord attachment (from Discord's CDN URL in the interaction payload). */
+  downloadAttachment(url: string, maxBytes: number): Promise<Uint8Array>;
+}
+
+export type CommandInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction;
+
+/** A module of commands/: its builder and handlers. */
+export interface CommandModule {
+  data: { name: string; toJSON(): RESTPostAPIApplicationCommandsJSONBody };
+  execute(interaction: CommandInteraction, ctx: BotContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** Handles buttons whose custom_id starts with `${buttonPrefix ?? data.name}:`; `args` are the remaining parts. */
+  button?(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void>;
+  buttonPrefix?: string;
+}
+
+/** The collections a question in this guild (or DM, guildId null) searches. */
+export function collectionsFor(guildId: string | null, config: Pick<BotConfig, 'shareLibrary'>): CollectionId[] {
+  if (!guildId) return [LIBRARY_COLLECTION];
+  return config.shareLibrary ? [LIBRARY_COLLECTION, guildId] : [guildId];
+}
+
+/** Where questions asked here are logged (and where /stats reads them). */
+export function logCollectionFor(guildId: string | null): CollectionId {
+  return guildId ?? LIBRARY_COLLECTION;
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm start`: validates the settings (bot and engine, every problem at once), opens the engine,
+ * connects to Discord and answers. SIGINT/SIGTERM: stop taking interactions, let in-flight replies
+ * finish (SHUTDOWN_TIMEOUT_MS), destroy the client, close the store, exit 0.
+ *
+ * Logs are JSON lines (pino) on stdout. The token never appears in them: it is never logged, and the
+ * log stream scrubs it anyway. Question text is logged only with LOG_QUESTIONS=true.
+ */
+import dotenv from 'dotenv';
+import { pino, type Logger } from 'pino';
+import { loadConfig, type EngineConfig } from '../config.ts';
+import { openEngine } from '../engine.ts';
+import type { Engine } from '../engine-api.ts';
+import { isCitebotError } from '../errors.ts';
+import { downloadAttachment, fetchUrl } from '../ingest/fetch-url.ts';
+import { parseArticles } from '../ingest/parse.ts';
+import { createBot, type Bot } from './bot.ts';
+import { loadBotConfig, type BotConfig } from './config.ts';
+import type { BotContext } from './context.ts';
+import { AskLimiter } from './rate-limit.ts';
+
+dotenv.config({ quiet: true });
+
+/** A pino logger on stdout that scrubs `secret` from every line, whatever is logged. */
+export function createBotLogger(level: string, secret: string | null): Logger {
+  const stream = {
+    write(line: string): void {
+      process.stdout.write(secret ? line.split(secret).join('[redacted]') : line);
+    },
+  };
+  return pino(
+    {
+      name: 'citebot-discord',
+      level,
+      redact: { paths: ['token', '*.token', 'config.token', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
+    },
+    stream,
+  );
+}
+
+function readSettings(): { bot: BotConfig; engine: EngineConfig } {
+  const problems: string[] = [];
+  let bot: BotConfig | null = null;
+  let engine: EngineConfig | null = null;
+  try {
+    bot = loadBotConfig(process.env);
+  } catch (error) {
+    problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+  }
+  try {
+    engine = loadConfig(process.env);
+  } catch (error) {
+    problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+  }
+  if (!bot || !engine) {
+    const token = process.env.DISCORD_TOKEN?.trim();
+    let text = `citebot: cannot start the Discord bot:\n${problems.join('\n')}\n`;
+    if (token && token.length >= 4) text = text.split(token).join('[redacted]');
+    process.stderr.write(text);
+    process.exit(2);
+  }
+  return { bot, engine };
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const config = settings.bot;
+  const log = createBotLogger(config.logLevel, config.token);
+  log.info(
+    {
+      event: 'starting',
+      apiUrl: config.apiUrl,
+      mentionChannels: config.askChannels,
+      shareLibrary: config.shareLibrary,
+      rateUser: config.rateUser.text,
+      rateGuild: config.rateGuild.text,
+      dataDir: settings.engine.dataDir,
+    },
+    'starting citebot for Discord',
+  );
+
+  let engine: Engine;
+  try {
+    engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message) });
+  } catch (error) {
+    log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');
+    process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);
+    process.exit(isCitebotError(error) ? error.exitCode : 1);
+  }
+
+  const ctx: BotContext = {
+    config,
+    engine,
+    log,
+    limiter: new AskLimiter(config.rateUser, config.rateGuild),
+    parse: (input, limits) => parseArticles(input, limits),
+    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes }),
+    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, config.urlTimeoutMs),
+  };
+  const bot: Bot = createBot(ctx);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ event: 'stopping', signal, inFlight: bot.inFlight() }, 'shutting down');
+    try {
+      const { drained, pending } = await bot.stop();
+      if (!drained) log.warn({ pending }, `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`);
+      await engine.close();
+      log.info({ event: 'stopped' }, 'stopped cleanly');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+
+  try {
+    await bot.start();
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    log.fatal({ err: error }, 'could not connect to Discord');
+    process.stderr.write(`citebot: could not connect to Discord: ${message.split(config.token).join('[redacted]')}\n`);
+    await engine.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+await main();
