@@ -221,6 +221,13 @@ describe('markdown', () => {
     assert.equal(a.id, 'plain');
   });
 
+  test('GIVEN a long line full of unmatched * and [ THEN stripping stays fast (no quadratic regex)', () => {
+    const started = Date.now();
+    const a = one('slow.md', `# T\n\n${'a *b [c '.repeat(15000)}`);
+    assert.equal(a.paragraphs.length, 1);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  });
+
   test('GIVEN invalid YAML front matter THEN parse_failed says so', () => {
     throwsUser(() => parse('bad.md', '---\ntitle: [unclosed\n---\nBody.\n'), 'parse_failed', /bad\.md/, /YAML/);
   });

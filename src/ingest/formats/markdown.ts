@@ -15,20 +15,23 @@ import { normaliseSpace, pickMeta, titleFromParagraph, type RawArticle } from '.
 
 const FRONT_MATTER_RE = /^---[ \t]*\n([\s\S]*?)\n(?:---|\.\.\.)[ \t]*(?:\n|$)/;
 
-/** Inline Markdown → plain text. */
+/**
+ * Inline Markdown → plain text. Every quantifier is bounded so that a hostile or odd line
+ * ("a *b a *b …", "[x [x …") costs linear time, not quadratic.
+ */
 export function stripInlineMarkdown(s: string): string {
   return normaliseSpace(
     s
-      .replace(/!\[[^\]]*\]\([^)]*\)/g, '') // images
-      .replace(/!\[[^\]]*\]\[[^\]]*\]/g, '')
-      .replace(/\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)/g, '$1') // [text](url "title")
-      .replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1') // [text][ref]
-      .replace(/<(https?:\/\/[^>\s]+)>/g, '$1') // <https://autolink>
-      .replace(/<\/?[A-Za-z][^>]*>/g, '') // inline HTML tags
-      .replace(/(`+)(.+?)\1/g, '$2') // `code`
-      .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2') // **strong**
-      .replace(/(\*|_)(?=\S)(.+?)(?<=\S)\1(?![\p{L}\p{N}])/gu, '$2') // *em*
-      .replace(/~~(.+?)~~/g, '$1')
+      .replace(/!\[[^\][\n]{0,300}\]\((?:[^()\n]|\([^()\n]{0,200}\)){0,1000}\)/g, '') // images
+      .replace(/!\[[^\][\n]{0,300}\]\[[^\][\n]{0,100}\]/g, '')
+      .replace(/\[([^\][\n]{0,300})\]\((?:[^()\n]|\([^()\n]{0,200}\)){0,1000}\)/g, '$1') // [text](url "title")
+      .replace(/\[([^\][\n]{1,300})\]\[[^\][\n]{0,100}\]/g, '$1') // [text][ref]
+      .replace(/<(https?:\/\/[^>\s]{1,2000})>/g, '$1') // <https://autolink>
+      .replace(/<\/?[A-Za-z][^<>]{0,500}>/g, '') // inline HTML tags
+      .replace(/(`+)([^\n]{1,500}?)\1/g, '$2') // `code`
+      .replace(/(\*\*|__)(?=\S)([^\n]{1,300}?)(?<=\S)\1/g, '$2') // **strong**
+      .replace(/(\*|_)(?=\S)([^\n]{1,300}?)(?<=\S)\1(?![\p{L}\p{N}])/gu, '$2') // *em*
+      .replace(/~~([^\n]{1,300}?)~~/g, '$1')
       .replace(/\\([\\`*_{}[\]()#+\-.!>|~])/g, '$1'), // escapes
   );
 }
