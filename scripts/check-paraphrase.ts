@@ -17,14 +17,16 @@
  * crude stemmer (strips s/es/ed/ing/ly/ion...) plus a prefix rule, so "detain"/"detained" and
  * "protest"/"protesters" count as the same word. The check is deliberately stricter than it needs to be.
  *
- * The example-article reader here is a small stand-alone approximation of the ingest parser's
- * conventions (body after the date line up to SOURCE:, no READ MORE lines, short headings dropped),
- * so the fixture can be checked before, and independently of, src/ingest.
+ * Example articles are read with the project's parser (src/ingest/parse.ts) so that paragraph indices
+ * match what ingest produces. A small stand-alone approximation of its conventions (body after the
+ * date line up to SOURCE:, no READ MORE lines, short headings dropped) is the fallback when the parser
+ * cannot be loaded, and is cross-checked against the parser otherwise.
  *
  * Exit code 1 when any violation is found.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, extname, basename } from 'node:path';
+import { join, extname, basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseHTML } from 'linkedom';
 import { Readability } from '@mozilla/readability';
 
@@ -180,8 +182,25 @@ function fromRecord(r: RawRecord): SimpleArticle {
   return { id: r.id, paragraphs: paragraphs.filter(p => !isHeading(p)) };
 }
 
-export function loadExampleArticles(dir = EXAMPLES_DIR): Map<string, SimpleArticle> {
+type ProjectParser = (input: { name: string; bytes: Uint8Array }) => SimpleArticle[];
+
+/** The project's own parser when it can be loaded, so fixture indices match what ingest produces. */
+async function loadProjectParser(): Promise<{ parse: ProjectParser | null; note: string }> {
+  try {
+    const mod = await import('../src/ingest/parse.ts');
+    return { parse: (input) => mod.parseArticles(input), note: 'src/ingest/parse.ts (parseArticles)' };
+  } catch (err) {
+    return { parse: null, note: `built-in approximation (src/ingest/parse.ts not loadable: ${String(err)})` };
+  }
+}
+
+export function loadExampleArticles(dir = EXAMPLES_DIR, parse: ProjectParser | null = null): Map<string, SimpleArticle> {
   const out = new Map<string, SimpleArticle>();
+  if (parse) {
+    for (const file of readdirSync(dir).sort())
+      for (const a of parse({ name: file, bytes: readFileSync(join(dir, file)) })) out.set(a.id, a);
+    return out;
+  }
   for (const file of readdirSync(dir).sort()) {
     const path = join(dir, file);
     const ext = extname(file);
@@ -240,9 +259,22 @@ function checkQuestions(
     rep.warnings.push(`${lexicalWithoutOverlap} lexical question(s) share no content word with their paragraph`);
 }
 
-function checkFixture(path: string, rep: Report): void {
+async function checkFixture(path: string, rep: Report): Promise<void> {
   const questions = JSON.parse(readFileSync(path, 'utf8')) as Question[];
-  const articles = loadExampleArticles();
+  const { parse, note } = await loadProjectParser();
+  rep.lines.push(`  article reader: ${note}`);
+  const articles = loadExampleArticles(EXAMPLES_DIR, parse);
+  if (parse) {
+    // Cross-check the built-in approximation against the real parser: a mismatch means one of them
+    // (or an example file) changed, and paragraph indices in the fixture may need a second look.
+    const approx = loadExampleArticles(EXAMPLES_DIR, null);
+    for (const [id, a] of articles) {
+      const b = approx.get(id);
+      if (!b) rep.warnings.push(`${id}: not produced by the built-in reader`);
+      else if (a.paragraphs.length !== b.paragraphs.length || a.paragraphs.some((p, i) => p !== b.paragraphs[i]))
+        rep.warnings.push(`${id}: project parser and built-in reader disagree on body paragraphs`);
+    }
+  }
   for (const a of articles.values()) {
     const short = a.paragraphs.filter(p => wordCount(p) < 40 || wordCount(p) > 120).length;
     rep.lines.push(`  ${a.id}: ${a.paragraphs.length} body paragraphs${short ? `, ${short} outside 40-120 words` : ''}`);
@@ -299,7 +331,7 @@ function checkEval(path: string, rep: Report): void {
   for (const u of unanswerable) if (qs.has(u.toLowerCase())) rep.errors.push(`unanswerable also asked: "${u}"`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const files = process.argv.slice(2);
   const targets = files.length
     ? files
@@ -308,7 +340,7 @@ function main(): void {
   for (const f of targets) {
     const data: unknown = JSON.parse(readFileSync(f, 'utf8'));
     const rep: Report = { errors: [], warnings: [], lines: [] };
-    if (Array.isArray(data)) checkFixture(f, rep);
+    if (Array.isArray(data)) await checkFixture(f, rep);
     else checkEval(f, rep);
     console.log(`${f}:`);
     for (const l of rep.lines) console.log(l);
@@ -320,4 +352,4 @@ function main(): void {
   process.exitCode = failed ? 1 : 0;
 }
 
-main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
