@@ -386,14 +386,14 @@ describe('input checks', () => {
   test('GIVEN a .pdf or .docx file THEN the binary sniffing names the document type', () => {
     throwsUser(() => parseArticles({ name: 'report.pdf', bytes: enc('%PDF-1.7\n%âãÏÓ\n1 0 obj') }), 'binary_input', /a PDF document/);
     const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 20, 0, 6, 0, 8, 0]);
-    throwsUser(() => parseArticles({ name: 'story.docx', bytes: zip }), 'binary_input', /a Word document \(\.docx\)/);
+    throwsUser(() => parseArticles({ name: 'story.docx', bytes: zip }), 'binary_input', /story\.docx is not a text article \(a Word document\)/);
   });
   test('GIVEN a text file with an unsupported extension THEN unsupported_format lists what is supported', () => {
     throwsUser(() => parse('data.csv', 'a,b\n1,2\n'), 'unsupported_format', /data\.csv/, /\.csv/, /supported: \.txt/);
   });
   test('GIVEN invalid UTF-8 THEN invalid_utf8 gives the byte offset and suggests converting', () => {
     const bytes = new Uint8Array([...enc('Caf'), 0xe9, ...enc(' au lait\n\nBody.')]);
-    throwsUser(() => parseArticles({ name: 'latin1.txt', bytes }), 'invalid_utf8', /latin1\.txt/, /byte 3/, /UTF-8/);
+    throwsUser(() => parseArticles({ name: 'latin1.txt', bytes }), 'invalid_utf8', /latin1\.txt/, /offset 3/, /UTF-8/);
   });
   test('GIVEN UTF-16 text THEN invalid_utf8 says to save it as UTF-8', () => {
     const bytes = new Uint8Array([0xff, 0xfe, 0x54, 0x00, 0x69, 0x00]);

@@ -39,10 +39,10 @@ const MAGIC: { bytes: (number | null)[]; offset?: number; type: string }[] = [
 ];
 
 const ZIP_KINDS: Record<string, string> = {
-  docx: 'a Word document (.docx)',
-  xlsx: 'an Excel spreadsheet (.xlsx)',
-  pptx: 'a PowerPoint file (.pptx)',
-  odt: 'an OpenDocument text file (.odt)',
+  docx: 'a Word document',
+  xlsx: 'an Excel spreadsheet',
+  pptx: 'a PowerPoint file',
+  odt: 'an OpenDocument text file',
   epub: 'an EPUB e-book',
   pages: 'an Apple Pages document',
 };
@@ -144,10 +144,10 @@ export function decodeArticleBytes(name: string, bytes: Uint8Array, maxBytes: nu
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (cause) {
     const offset = firstInvalidUtf8Offset(bytes);
-    const where = offset >= 0 ? ` at byte ${offset}` : '';
+    const where = offset >= 0 ? ` (first bad byte at offset ${offset})` : '';
     throw new UserError(
       'invalid_utf8',
-      `${who} is not valid UTF-8 (invalid byte${where}); it may be Latin-1 or Windows-1252 — ` +
+      `${who} is not valid UTF-8${where}; it may be Latin-1 or Windows-1252 — ` +
         `convert it to UTF-8 (e.g. \`iconv -f WINDOWS-1252 -t UTF-8\`) and try again`,
       { cause },
     );

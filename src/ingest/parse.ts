@@ -197,7 +197,7 @@ export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT
       throw new UserError(
         'empty_article',
         `${label}${title ? ` ("${title}")` : ''} has no article text after removing headings and site furniture; ` +
-          `check it is a ${format === 'html' ? 'news article page' : 'article with body paragraphs'}`,
+          `check that it is ${format === 'html' ? 'an article page, not an index, search or login page' : 'an article with body paragraphs'}`,
       );
     }
     if (!title) {
