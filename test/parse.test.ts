@@ -149,6 +149,17 @@ describe('plain text', () => {
     assert.deepEqual(a.paragraphs, ['A different summary sentence about the budget vote.', 'The mayor resigned on Monday.']);
   });
 
+  test('GIVEN a long "Source: …" sentence in the body THEN it is text, not the end of the article', () => {
+    const long = 'Source: officials at the ministry, who spoke on condition of anonymity, said the plan would be delayed until next year at least.';
+    const a = one('l.txt', `T\n\n${long}\n\nLast paragraph.\n`);
+    assert.deepEqual(a.paragraphs, [long, 'Last paragraph.']);
+    assert.equal(a.source, null);
+  });
+  test('GIVEN a URL as name and url THEN the id comes from the URL path and url is kept for text', () => {
+    const a = one('https://news.example/world/kazakh-unrest.txt?utm=1', 'Title\n\nBody.\n', { url: 'https://news.example/world/kazakh-unrest.txt' });
+    assert.equal(a.id, 'kazakh-unrest');
+    assert.equal(a.url, 'https://news.example/world/kazakh-unrest.txt');
+  });
   test('GIVEN pasted text THEN the id is a slug of the title plus a short hash', () => {
     const a = one('pasted', 'Mayor Resigns After Vote!\n\nThe mayor resigned on Monday.\n');
     assert.match(a.id, /^mayor-resigns-after-vote-[0-9a-f]{8}$/);
@@ -212,6 +223,12 @@ describe('markdown', () => {
     assert.equal(a.source, 'Jane Doe');
     const b = one('u.md', '---\ntitle: T\ndate: "March 5, 2024"\n---\nBody text.\n');
     assert.equal(b.date, '2024-03-05');
+  });
+
+  test('GIVEN blank lines before the front matter THEN it is still read', () => {
+    const a = one('lead.md', '\n\n---\ntitle: Lead blank\n---\nBody.\n');
+    assert.equal(a.title, 'Lead blank');
+    assert.deepEqual(a.paragraphs, ['Body.']);
   });
 
   test('GIVEN markdown without front matter THEN the first # heading is the title and subheadings are dropped', () => {

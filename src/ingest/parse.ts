@@ -53,8 +53,17 @@ const UNSUPPORTED_EXTENSIONS = new Set([
   'png', 'jpg', 'jpeg', 'gif', 'webp', 'svg', 'zip', 'gz', 'tar', 'mp3', 'mp4', 'exe',
 ]);
 
+/** Last path segment; for a URL name ("https://x.example/news/story.html?utm=1") of its path. */
 function baseName(name: string): string {
-  return name.split(/[\\/]/).pop() ?? name;
+  let path = name;
+  if (/^https?:\/\//i.test(name)) {
+    try {
+      path = decodeURIComponent(new URL(name).pathname).replace(/\/+$/, '');
+    } catch {
+      path = name;
+    }
+  }
+  return path.split(/[\\/]/).pop() ?? path;
 }
 
 function extension(name: string): string {
@@ -188,6 +197,7 @@ export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT
     throw new UserError('empty_article', `${who} holds no articles`);
   }
 
+  const fallbackUrl = input.url && /^https?:\/\/\S+$/i.test(input.url) && format !== 'json' && format !== 'ndjson' ? input.url : null;
   const seen = new Map<string, string>();
   return raws.map((raw) => {
     const label = raw.label ?? who;
@@ -219,7 +229,8 @@ export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT
       date: raw.date,
       source: raw.source,
       section: raw.section,
-      url: raw.url,
+      // The address a single text/Markdown article was fetched from, when it names none itself.
+      url: raw.url ?? (raws.length === 1 && fallbackUrl ? fallbackUrl : null),
       paragraphs,
     };
   });

@@ -114,6 +114,7 @@ function parseBody(body: string): Body {
 
 export function parseMarkdown(text: string, name: string): RawArticle {
   let data: Record<string, unknown> = {};
+  text = text.replace(/^(?:[ \t]*\n)+/, ''); // blank lines before the front matter
   let body = text;
   const fm = FRONT_MATTER_RE.exec(text);
   if (fm) {

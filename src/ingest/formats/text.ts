@@ -31,7 +31,8 @@ import {
 const HEADER_RE = /^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})(?:\s+(.*\S))?\s*$/i;
 const HEADER_NO_DATE_RE = /^\s*date\s+([A-Z][A-Z0-9 &'/,-]*[A-Z0-9])\s*$/;
 const READING_TIME_RE = /^\d+\s*(?:min|mins|minute|minutes)\.?\s+read$/i;
-const SOURCE_RE = /^source\s*:\s*(.*)$/i;
+/** "SOURCE:TRTWorld and agencies": a short line (a long "Source: …" sentence is body text). */
+const SOURCE_RE = /^source\s*:\s*(.{0,100})$/i;
 /** Lines linking elsewhere, dropped wherever they appear. */
 const LINK_LINE_RE = /^(?:read more|read also|also read|related|see also|more on this|watch|listen)\s*:/i;
 /** A line that starts the list of other stories: everything from here on is furniture. */
@@ -112,7 +113,7 @@ function parseBody(lines: string[], linePerParagraph: boolean): Body {
     const line = normaliseSpace(raw);
     const src = SOURCE_RE.exec(line);
     if (src) {
-      source = cleanSource(src[1]);
+      source = cleanSource(src[1]!.replace(/\.$/, ''));
       break; // everything after SOURCE is furniture
     }
     if (END_MARKER_RE.test(line)) break;
