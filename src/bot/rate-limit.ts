@@ -34,7 +34,7 @@ export class RateLimiter {
   retryAt(key: string): number {
     const t = this.now();
     const b = this.bucket(key, t);
-    return b.tokens >= 1 ? t : t + Math.ceil((1 - b.tokens) / this.perMs);
+    return b.tokens >= 1 - 1e-9 ? t : t + Math.ceil((1 - b.tokens) / this.perMs - 1e-6);
   }
 
   take(key: string): void {

@@ -167,7 +167,10 @@ export function renderPassage(text: string, highlight: string | null, max: numbe
   let start = 0;
   let prefix = '';
   if (hs > 0 && he > max * 0.8) {
-    start = hs;
+    // Start at a sentence so the highlight ends about two-thirds of the way in, keeping some context.
+    const ends = sentenceEnds(raw).filter((p) => p <= hs && he - p <= max * 0.66);
+    start = ends[0] ?? hs;
+    while (start < raw.length && /\s/.test(raw[start]!)) start++;
     prefix = '… ';
   }
   const rest = raw.slice(start);

@@ -472,7 +472,7 @@ export class DiscordEmulator extends EventEmitter {
     }
     if ((r = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/([^/]+)$/.exec(route))) {
       const token = r[2]!;
-      const messageId = r[3]!;
+      const messageId = decodeURIComponent(r[3]!);
       const sent = this.sent.find((s) => s.token === token);
       const channelId = sent?.payload.channel_id ?? '0';
       if (method === 'PATCH') {

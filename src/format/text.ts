@@ -1,0 +1,97 @@
+/** Engine results → readable terminal text (pure). */
+import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
+import type { SkippedInput } from '../ingest/files.ts';
+import type { AnswerPassage, Citation } from '../types.ts';
+
+export interface TextStyle {
+  boldOn: string;
+  boldOff: string;
+  dim: (s: string) => string;
+  width: number;
+}
+
+export const PLAIN: TextStyle = { boldOn: '**', boldOff: '**', dim: (s) => s, width: 100 };
+export const ANSI: (width: number) => TextStyle = (width) => ({
+  boldOn: '\u001b[1m',
+  boldOff: '\u001b[22m',
+  dim: (s) => `\u001b[2m${s}\u001b[22m`,
+  width,
+});
+
+const bold = (style: TextStyle, s: string) => `${style.boldOn}${s}${style.boldOff}`;
+// Private-use characters mark the highlight through wrapping, then become the style's markers.
+const MARK_ON = '\ue000';
+const MARK_OFF = '\ue001';
+
+export const NO_ANSWER = "I couldn't find this in the articles.";
+
+/** Wraps plain words to the width; markers added afterwards keep the line breaks. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width - indent.length) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => indent + l).join('\n');
+}
+
+export function formatCitation(citation: Citation): string {
+  const parts = [citation.title, citation.source, citation.date, `paragraph ${citation.paragraph}`].filter((p): p is string => Boolean(p));
+  return parts.join(' · ') + (citation.url ? `\n    ${citation.url}` : '');
+}
+
+function formatPassage(passage: AnswerPassage, style: TextStyle): string {
+  const marked = passage.text.includes(passage.highlight)
+    ? passage.text.replace(passage.highlight, `${MARK_ON}${passage.highlight}${MARK_OFF}`)
+    : passage.text;
+  const body = wrap(marked, style.width, '    ').replace(MARK_ON, style.boldOn).replace(MARK_OFF, style.boldOff);
+  return `[${passage.rank}] ${style.dim(formatCitation(passage.citation))}\n${body}`;
+}
+
+export function formatAnswer(result: AskResult, style: TextStyle = PLAIN): string {
+  if (!result.answered) {
+    return `${NO_ANSWER}\n${style.dim(`Searched ${result.articlesSearched} article(s). Try other words, or list them with: npm run sources`)}`;
+  }
+  const lines: string[] = [];
+  if (result.answer) lines.push(`Answer: ${bold(style, result.answer)}`, '');
+  lines.push(result.passages.map((p) => formatPassage(p, style)).join('\n\n'));
+  lines.push('', style.dim(`${result.articlesSearched} article(s) searched in ${result.tookMs} ms`));
+  return lines.join('\n');
+}
+
+export function formatIngest(outcomes: readonly IngestOutcome[], skipped: readonly SkippedInput[]): string {
+  const count = (status: IngestOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  const lines = outcomes.map((o) => `  ${o.status.padEnd(9)} ${o.title} (${o.passages} passage${o.passages === 1 ? '' : 's'}) [${o.articleId}]`);
+  for (const s of skipped) lines.push(`  skipped   ${s.name}: ${s.reason}`);
+  lines.push(`${count('added')} added, ${count('updated')} updated, ${count('unchanged')} unchanged, ${skipped.length} skipped`);
+  return lines.join('\n');
+}
+
+export function formatSources(articles: readonly ArticleSummary[], total: number): string {
+  if (articles.length === 0) return 'No articles yet. Add some with: npm run ingest -- <files or folders>';
+  const lines = articles.map((a) => `  ${a.id}  ${a.title}  (${[a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages)`);
+  lines.push(`${total} article(s)`);
+  return lines.join('\n');
+}
+
+export function formatStats(stats: CollectionStats): string {
+  const lines = [
+    `articles        ${stats.articles}`,
+    `passages        ${stats.passages}`,
+    `model           ${stats.model}${stats.dim ? ` (${stats.dim}-d)` : ''}`,
+    `index size      ${stats.indexSize}`,
+    `questions asked ${stats.questionsAsked}`,
+    `feedback        👍 ${stats.feedback.up}  👎 ${stats.feedback.down}`,
+  ];
+  if (stats.unanswered.length > 0) {
+    lines.push('unanswered (most recent first):');
+    for (const u of stats.unanswered) lines.push(`  ${u.askedAt.slice(0, 16).replace('T', ' ')}  ${u.question}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,264 @@
+/** Unit tests of the Discord layer's pure parts: reply formatting (exact strings), rate limits, settings, loader. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import {
+  buildAnswerReply,
+  buildIngestReply,
+  buildSourcesReply,
+  buildStatsReply,
+  embedLength,
+  escapeMarkdown,
+  formatCitation,
+  LIMITS,
+  rateLimitText,
+  renderPassage,
+  truncateText,
+} from '../src/format/discord-reply.ts';
+import type { AskResult } from '../src/engine-api.ts';
+import { AskLimiter, RateLimiter } from '../src/bot/rate-limit.ts';
+import { loadBotConfig, parseRate } from '../src/bot/config.ts';
+import { collectionsFor } from '../src/bot/context.ts';
+import { loadCommands } from '../src/bot/loader.ts';
+import { CitebotError } from '../src/errors.ts';
+
+const cite = { title: "President Tokayev: Kazakhstan unrest was attempted coup d'etat", source: 'TRT World and agencies', date: '2022-01-10', url: null, article_id: 'a1', paragraph: 8 };
+const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.emulator-only-token-not-a-real-secret';
+
+describe('format: truncation', () => {
+  it('cuts at the last sentence boundary that fits, with " …"', () => {
+    assert.equal(
+      truncateText('The council met on Monday. It approved the budget after a long debate. Critics walked out.', 80),
+      'The council met on Monday. It approved the budget after a long debate. …',
+    );
+  });
+  it('falls back to a word boundary, never mid-word', () => {
+    assert.equal(truncateText('The council met on Monday and approved the budget after a long debate that lasted hours', 40), 'The council met on Monday and approved…');
+  });
+  it('never cuts inside a markdown link or a URL', () => {
+    assert.equal(truncateText('Read [the full council report](https://example.com/council/report-2024) for details', 40), 'Read…');
+    assert.equal(truncateText('Details at https://example.com/a/very/long/path/to/the/report.html today', 50), 'Details at…');
+  });
+  it('does not treat abbreviations as sentence ends', () => {
+    assert.equal(truncateText('Mr. Smith said the vote was close. Dr. Jones disagreed with him strongly on every point.', 60), 'Mr. Smith said the vote was close. …');
+  });
+  it('leaves short text alone and respects the limit exactly', () => {
+    assert.equal(truncateText('Short.', 6), 'Short.');
+    for (const max of [10, 33, 100, 1024]) {
+      assert.ok(truncateText('word '.repeat(500), max).length <= max);
+    }
+  });
+});
+
+describe('format: passages and citations', () => {
+  it('bolds the answering sentence and escapes markdown', () => {
+    assert.equal(
+      renderPassage('"As of January 10, 7,939 people have been detained," the ministry said. Others_were *released*.', '"As of January 10, 7,939 people have been detained," the ministry said.', 500),
+      '**"As of January 10, 7,939 people have been detained," the ministry said.** Others\\_were \\*released\\*.',
+    );
+    assert.equal(escapeMarkdown('# not a heading\n> not a quote https://x.org/a_b'), '\\# not a heading\n\\> not a quote https://x.org/a_b');
+  });
+  it('starts at the highlight when it lies beyond what fits', () => {
+    const text = `${'Background sentence number one. '.repeat(10)}The answer is 42. A closing remark follows here.`;
+    assert.equal(renderPassage(text, 'The answer is 42.', 80), '… Background sentence number one. **The answer is 42.** …');
+  });
+  it('formats citations with and without a link', () => {
+    assert.equal(formatCitation(cite), "— **President Tokayev: Kazakhstan unrest was attempted coup d'etat** · TRT World and agencies · 2022-01-10 · ¶8");
+    assert.equal(
+      formatCitation({ ...cite, url: 'https://www.trtworld.com/asia/tokayev (1)' }),
+      "— [President Tokayev: Kazakhstan unrest was attempted coup d'etat](https://www.trtworld.com/asia/tokayev%20%281%29) · TRT World and agencies · 2022-01-10 · ¶8",
+    );
+    assert.equal(formatCitation({ ...cite, url: 'javascript:alert(1)' }, { withTitle: false }), '— TRT World and agencies · 2022-01-10 · ¶8');
+  });
+});
+
+function result(partial: Partial<AskResult>): AskResult {
+  return { question: 'how many were detained?', answered: true, answer: null, passages: [], articlesSearched: 7, tookMs: 41.6, questionId: 12, ...partial };
+}
+
+describe('format: /ask answers', () => {
+  it('builds the exact answer embed, fields, footer and buttons', () => {
+    const reply = buildAnswerReply(
+      result({
+        answer: '7,939',
+        passages: [
+          { rank: 1, text: '"As of January 10, 7,939 people have been detained," the interior ministry said.', highlight: '"As of January 10, 7,939 people have been detained," the interior ministry said.', score: 0.9, citation: { ...cite, url: 'https://www.trtworld.com/asia/tokayev' } },
+          { rank: 2, text: 'Nearly 8,000 people have been detained in Kazakhstan.', highlight: 'Nearly 8,000 people have been detained in Kazakhstan.', score: 0.8, citation: { ...cite, paragraph: 7 } },
+        ],
+      }),
+      { offset: 0, count: 1, questionId: 12 },
+    );
+    assert.deepEqual(reply.embeds, [
+      {
+        title: 'how many were detained?',
+        description:
+          '**7,939**\n\n**"As of January 10, 7,939 people have been detained," the interior ministry said.**\n\n— [President Tokayev: Kazakhstan unrest was attempted coup d\'etat](https://www.trtworld.com/asia/tokayev) · TRT World and agencies · 2022-01-10 · ¶8',
+        color: 0x2b6cb0,
+        fields: [{ name: "2. President Tokayev: Kazakhstan unrest was attempted coup d'etat", value: '**Nearly 8,000 people have been detained in Kazakhstan.**\n— TRT World and agencies · 2022-01-10 · ¶7' }],
+        footer: { text: 'Searched 7 articles in 42 ms' },
+      },
+    ]);
+    assert.deepEqual(reply.components, [
+      {
+        type: 1,
+        components: [
+          { type: 2, style: 1, label: 'More passages', custom_id: 'ask:more:12:2:1' },
+          { type: 2, style: 2, emoji: { name: '👍' }, custom_id: 'ask:vote:12:up' },
+          { type: 2, style: 2, emoji: { name: '👎' }, custom_id: 'ask:vote:12:down' },
+          { type: 2, style: 5, label: 'Open article', url: 'https://www.trtworld.com/asia/tokayev' },
+        ],
+      },
+    ]);
+  });
+
+  it('says plainly when nothing supports an answer and suggests /sources', () => {
+    const reply = buildAnswerReply(result({ question: 'who won the 1998 world cup?', answered: false, articlesSearched: 1 }), { offset: 0, count: 2, questionId: 4 });
+    assert.deepEqual(reply.embeds[0], {
+      title: 'who won the 1998 world cup?',
+      description: "I couldn't find anything in the articles I can search that answers this question.\nTry `/sources` to see which articles I have, or ask it another way.",
+      color: 0x718096,
+      footer: { text: 'Searched 1 article in 42 ms' },
+    });
+    assert.deepEqual(reply.components, []);
+  });
+
+  it('keeps a huge answer within every Discord limit, cutting at sentence boundaries', () => {
+    const long = 'Sentence number one is here. '.repeat(300);
+    const passages = Array.from({ length: 6 }, (_, i) => ({
+      rank: i + 1,
+      text: i === 0 ? `${long}The key fact is 7,939 detained.` : long,
+      highlight: i === 0 ? 'The key fact is 7,939 detained.' : 'Sentence number one is here.',
+      score: 1 - i / 10,
+      citation: { ...cite, paragraph: i + 1 },
+    }));
+    const reply = buildAnswerReply(result({ question: 'q'.repeat(400), answer: '7,939', passages }), { offset: 0, count: 5, questionId: 1 });
+    const e = reply.embeds[0]!;
+    assert.equal(e.title!.length, LIMITS.title);
+    assert.ok(e.description!.length <= LIMITS.description);
+    assert.ok(embedLength(e) <= LIMITS.embedTotal, `total ${embedLength(e)}`);
+    assert.equal(e.fields!.length, 5);
+    for (const f of e.fields!) {
+      assert.ok(f.value.length <= LIMITS.fieldValue);
+      assert.match(f.value, /Sentence number one is here\.\*\* …\n— TRT World and agencies · 2022-01-10 · ¶\d$|here\. …\n— TRT/);
+    }
+    assert.ok(e.description!.startsWith('**7,939**\n\n… Sentence number one is here. '));
+    assert.ok(e.description!.endsWith("**The key fact is 7,939 detained.**\n\n— **President Tokayev: Kazakhstan unrest was attempted coup d'etat** · TRT World and agencies · 2022-01-10 · ¶1"));
+  });
+});
+
+describe('format: other replies', () => {
+  it('/ingest outcome', () => {
+    assert.deepEqual(buildIngestReply([{ articleId: 'x', title: 'Harbour *bridge* closes', status: 'added', passages: 4 }]).embeds[0], {
+      title: 'Ingested 1 article',
+      description: '**Harbour \\*bridge\\* closes** — 4 passages · new',
+      color: 0x2f855a,
+    });
+  });
+  it('/sources page with paging buttons', () => {
+    const reply = buildSourcesReply(
+      [{ id: 'a', collection: 'library', title: 'Wheat harvest', source: 'Farm Weekly', date: '2021-08-02', url: 'https://farm.example/wheat', passages: 5 }],
+      11,
+      10,
+      '',
+      'library',
+    );
+    assert.equal(reply.embeds[0]!.description, '11. [Wheat harvest](https://farm.example/wheat) — Farm Weekly · 2021-08-02 · 5 passages');
+    assert.equal(reply.embeds[0]!.footer!.text, '11–11 of 11 articles');
+    assert.deepEqual(reply.components[0]!.components.map((b) => [(b as { custom_id: string }).custom_id, b.disabled]), [
+      ['sources:page:0:', false],
+      ['sources:page:11:', true],
+    ]);
+  });
+  it('/stats', () => {
+    const reply = buildStatsReply(
+      { articles: 3, passages: 20, model: 'tiny', dim: 64, indexSize: 20, questionsAsked: 5, unanswered: [{ question: 'who won?', askedAt: '2026-11-25T10:00:00.000Z' }], feedback: { up: 2, down: 1 } },
+      'Newsroom',
+    );
+    assert.deepEqual(reply.embeds[0]!.fields!.map((f) => `${f.name}: ${f.value}`), [
+      'Articles: 3',
+      'Passages: 20',
+      'Index size: 20 vectors',
+      'Model: tiny (64 dimensions)',
+      'Questions asked: 5',
+      'Feedback: 👍 2 · 👎 1',
+      'Unanswered questions (most recent first): • who won? (2026-11-25 10:00)',
+    ]);
+  });
+  it('rate-limit text uses a Discord relative timestamp', () => {
+    assert.equal(rateLimitText('user', 1_700_000_000_500), "You're asking questions faster than I can answer them. You can ask again <t:1700000001:R>.");
+  });
+});
+
+describe('rate limits', () => {
+  it('token bucket per user, then refills', () => {
+    let now = 0;
+    const limiter = new AskLimiter(parseRate('2/min')!, parseRate('3/min')!, () => now);
+    assert.equal(limiter.check('u1', 'g'), null);
+    assert.equal(limiter.check('u1', 'g'), null);
+    assert.deepEqual(limiter.check('u1', 'g'), { scope: 'user', retryAt: 30_000 });
+    assert.equal(limiter.check('u2', 'g'), null);
+    assert.deepEqual(limiter.check('u3', 'g'), { scope: 'guild', retryAt: 20_000 });
+    now = 30_000;
+    assert.equal(limiter.check('u1', 'g'), null);
+  });
+  it('parses rates', () => {
+    assert.deepEqual(parseRate('10/30s'), { limit: 10, windowMs: 30_000, text: '10/30s' });
+    assert.equal(parseRate('five per minute'), null);
+    const r = new RateLimiter(parseRate('1/hour')!, () => 0);
+    r.take('k');
+    assert.equal(r.retryAt('k'), 3_600_000);
+  });
+});
+
+describe('bot settings', () => {
+  it('lists every problem at once and never echoes the token', () => {
+    const bad = `${TOKEN.slice(0, 30)}`;
+    try {
+      loadBotConfig({ DISCORD_TOKEN: bad, ASK_RATE_USER: 'lots', SHARE_LIBRARY: 'maybe' });
+      assert.fail('should throw');
+    } catch (error) {
+      assert.ok(error instanceof CitebotError);
+      assert.equal(error.code, 'config_invalid');
+      assert.match(error.message, /DISCORD_TOKEN is malformed/);
+      assert.match(error.message, /DISCORD_APPLICATION_ID is missing/);
+      assert.match(error.message, /ASK_RATE_USER must look like/);
+      assert.match(error.message, /SHARE_LIBRARY must be true or false/);
+      assert.ok(!error.message.includes(bad));
+    }
+    assert.throws(() => loadBotConfig({ DISCORD_APPLICATION_ID: '123456789012345678' }), /DISCORD_TOKEN is missing/);
+  });
+  it('defaults', () => {
+    const c = loadBotConfig({ DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: '123456789012345678', ASK_CHANNELS: '#ask-news, 123456789012345679' });
+    assert.equal(c.apiUrl, 'https://discord.com/api');
+    assert.deepEqual(c.askChannels, ['ask-news', '123456789012345679']);
+    assert.equal(c.shareLibrary, true);
+    assert.equal(c.rateUser.limit, 5);
+    assert.equal(c.rateGuild.limit, 60);
+    assert.deepEqual(collectionsFor('999', c), ['library', '999']);
+    assert.deepEqual(collectionsFor(null, c), ['library']);
+    assert.deepEqual(collectionsFor('999', { shareLibrary: false }), ['999']);
+  });
+});
+
+describe('command loader', () => {
+  it('loads every command of commands/ and warns, with the file path, about broken modules', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const real = await loadCommands(log);
+    assert.deepEqual([...real.byName.keys()].sort(), ['Ask citebot', 'ask', 'forget', 'ingest', 'sources', 'stats']);
+    assert.deepEqual([...real.byButtonPrefix.keys()].sort(), ['ask', 'sources']);
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-cmds-'));
+    writeFileSync(join(dir, 'no-execute.mjs'), "export const data = { name: 'x', toJSON() { return { name: 'x' }; } };\n");
+    writeFileSync(join(dir, 'broken.mjs'), 'export const = ;\n');
+    writeFileSync(join(dir, 'ok.mjs'), "export const data = { name: 'ok', toJSON() { return { name: 'ok' }; } };\nexport async function execute() {}\n");
+    const loaded = await loadCommands(log, dir);
+    assert.deepEqual([...loaded.byName.keys()], ['ok']);
+    assert.equal(loaded.skipped.length, 2);
+    assert.ok(lines.some((l) => l.includes('no-execute.mjs') && l.includes('no `execute` export')));
+    assert.ok(lines.some((l) => l.includes('broken.mjs') && l.includes('failed to load')));
+  });
+});
