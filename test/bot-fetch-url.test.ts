@@ -1,0 +1,172 @@
+/** The SSRF-guarded URL fetch: address classes, refusals (also after redirects), limits, and the success path on a local server. */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { classifyAddress, fetchUrl, type FetchUrlOptions } from '../src/ingest/fetch-url.ts';
+import { parseArticles } from '../src/ingest/parse.ts';
+import { CitebotError } from '../src/errors.ts';
+
+const PAGE = `<!doctype html><html><head><title>Harbour bridge to close for repairs</title></head><body><article>
+<h1>Harbour bridge to close for repairs</h1><p>The harbour bridge will close for six weeks from March 3 while engineers replace its deck, the city said on Tuesday.</p>
+<p>About 40,000 vehicles cross the bridge every day, and buses will be diverted over the river tunnel during the closure, officials added.</p></article></body></html>`;
+
+describe('fetch-url: address classifier', () => {
+  const cases: [string, string][] = [
+    ['8.8.8.8', 'public'], ['93.184.216.34', 'public'], ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'],
+    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.255', 'private'], ['172.32.0.1', 'public'], ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'], ['100.64.0.1', 'cgnat'], ['100.127.255.255', 'cgnat'], ['100.128.0.1', 'public'],
+    ['224.0.0.1', 'multicast'], ['239.255.255.250', 'multicast'], ['0.0.0.0', 'unspecified'], ['255.255.255.255', 'reserved'], ['192.0.2.1', 'reserved'],
+    ['::', 'unspecified'], ['::1', 'loopback'], ['[::1]', 'loopback'], ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:10.0.0.1', 'private'], ['::ffff:169.254.169.254', 'link-local'], ['::ffff:8.8.8.8', 'public'], ['::127.0.0.1', 'loopback'],
+    ['64:ff9b::10.0.0.1', 'private'], ['2002:c0a8:0101::1', 'private'], ['fc00::1', 'unique-local'], ['fd12:3456::1', 'unique-local'],
+    ['fe80::1', 'link-local'], ['fe80::1%eth0', 'link-local'], ['ff02::1', 'multicast'], ['2001:db8::1', 'reserved'],
+    ['2606:4700:4700::1111', 'public'], ['2a00:1450:4001:80b::200e', 'public'], ['not-an-ip', 'invalid'],
+  ];
+  for (const [ip, kind] of cases) {
+    it(`${ip} is ${kind}`, () => assert.equal(classifyAddress(ip), kind));
+  }
+});
+
+async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof CitebotError, `expected a CitebotError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+describe('fetch-url: against a local server', () => {
+  let server: Server;
+  let base: string;
+  let port: number;
+  before(async () => {
+    server = createServer((req, res) => {
+      const url = req.url ?? '/';
+      if (url === '/page.html') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(PAGE);
+      } else if (url === '/redirect') {
+        res.writeHead(302, { location: '/page.html' });
+        res.end();
+      } else if (url === '/to-metadata') {
+        res.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data/' });
+        res.end();
+      } else if (url === '/to-localhost') {
+        res.writeHead(302, { location: `http://localhost:${port}/page.html` });
+        res.end();
+      } else if (url === '/loop') {
+        res.writeHead(302, { location: '/loop' });
+        res.end();
+      } else if (url === '/image.png') {
+        res.writeHead(200, { 'content-type': 'image/png' });
+        res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+      } else if (url === '/doc.pdf') {
+        res.writeHead(200, { 'content-type': 'application/pdf' });
+        res.end('%PDF-1.4');
+      } else if (url === '/big') {
+        res.writeHead(200, { 'content-type': 'text/plain' }); // chunked: no content-length
+        const chunk = 'x'.repeat(64 * 1024);
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < 40) {
+            sent++;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      } else if (url === '/declared-big') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(50 * 1024 * 1024) });
+        res.write('x');
+      } else if (url === '/slow') {
+        // never answers
+      } else if (url === '/gone') {
+        res.writeHead(404, { 'content-type': 'text/html' });
+        res.end('not here');
+      } else if (url === '/gzip') {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+        res.end(gzipSync(PAGE));
+      } else if (url === '/latin1') {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=iso-8859-1' });
+        res.end(Buffer.from('Caf\xe9 prices rise\n\nThe price of a caf\xe9 cr\xe8me rose to 3 euros in the old town this week, owners said on Monday.', 'latin1'));
+      } else {
+        res.writeHead(500);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.1:${port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const local: FetchUrlOptions = { allowHosts: ['127.0.0.1'], timeoutMs: 2000 };
+
+  it('refuses http://127.0.0.1:PORT by default', async () => {
+    await rejectsWith(fetchUrl(`${base}/page.html`), 'url_refused', /loopback address \(127\.0\.0\.1\)/);
+  });
+  it('refuses hosts that resolve to private addresses, even when one address is public', async () => {
+    const resolve = async (host: string) =>
+      host === 'mixed.example' ? [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] : [{ address: 'fd00::5', family: 6 }];
+    await rejectsWith(fetchUrl('http://mixed.example/', { resolve }), 'url_refused', /private address \(10\.0\.0\.7\)/);
+    await rejectsWith(fetchUrl('https://internal.example/', { resolve }), 'url_refused', /unique-local/);
+    await rejectsWith(fetchUrl('http://[::ffff:127.0.0.1]/'), 'url_refused', /loopback/);
+  });
+  it('refuses other schemes and credentials', async () => {
+    await rejectsWith(fetchUrl('ftp://example.com/a.txt'), 'url_refused', /only http and https/);
+    await rejectsWith(fetchUrl('file:///etc/passwd'), 'url_refused');
+    await rejectsWith(fetchUrl('http://user:secret@example.com/'), 'url_refused', /user name or password/);
+    await rejectsWith(fetchUrl('not a url'), 'url_refused', /not a valid URL/);
+  });
+  it('fetches a page from the (allowed) local server and it parses as an article', async () => {
+    const doc = await fetchUrl(`${base}/page.html`, local);
+    assert.equal(doc.format, 'html');
+    assert.equal(doc.url, `${base}/page.html`);
+    const [article] = parseArticles({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url });
+    assert.equal(article!.title, 'Harbour bridge to close for repairs');
+  });
+  it('pins the connection to the vetted address (no second DNS lookup)', async () => {
+    let lookups = 0;
+    const resolve = async () => {
+      lookups++;
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const doc = await fetchUrl(`http://news.example:${port}/page.html`, { allowHosts: ['news.example'], resolve });
+    assert.equal(doc.format, 'html');
+    assert.equal(lookups, 1);
+  });
+  it('follows redirects, re-checking every hop', async () => {
+    assert.equal((await fetchUrl(`${base}/redirect`, local)).url, `${base}/page.html`);
+    await rejectsWith(fetchUrl(`${base}/to-metadata`, local), 'url_refused', /link-local address \(169\.254\.169\.254\)/);
+    await rejectsWith(fetchUrl(`${base}/to-localhost`, local), 'url_refused', /localhost points to a loopback address/);
+    await rejectsWith(fetchUrl(`${base}/loop`, local), 'url_bad_response', /redirects more than 5 times/);
+  });
+  it('refuses images and PDFs clearly', async () => {
+    await rejectsWith(fetchUrl(`${base}/image.png`, local), 'unsupported_format', /is an image \(image\/png\)/);
+    await rejectsWith(fetchUrl(`${base}/doc.pdf`, local), 'unsupported_format', /is a PDF document/);
+  });
+  it('enforces the size limit while streaming and from content-length', async () => {
+    await rejectsWith(fetchUrl(`${base}/big`, { ...local, maxBytes: 1024 * 1024 }), 'input_too_large', /larger than the 1\.0 MB limit/);
+    await rejectsWith(fetchUrl(`${base}/declared-big`, { ...local, maxBytes: 1024 * 1024 }), 'input_too_large', /is 50\.0 MB/);
+  });
+  it('times out, and reports unreachable hosts and bad statuses', async () => {
+    const started = Date.now();
+    await rejectsWith(fetchUrl(`${base}/slow`, { ...local, timeoutMs: 300 }), 'url_unreachable', /no answer within/);
+    assert.ok(Date.now() - started < 2000);
+    await rejectsWith(fetchUrl('http://127.0.0.1:1/', { allowPrivate: true }), 'url_unreachable', /ECONNREFUSED/);
+    await rejectsWith(fetchUrl('http://no-such-host.invalid/', {}), 'url_unreachable', /doesn't resolve/);
+    await rejectsWith(fetchUrl(`${base}/gone`, local), 'url_bad_response', /answered 404 Not Found/);
+  });
+  it('decompresses gzip and re-encodes other charsets as UTF-8', async () => {
+    const gz = await fetchUrl(`${base}/gzip`, local);
+    assert.ok(new TextDecoder().decode(gz.bytes).includes('40,000 vehicles'));
+    const latin = await fetchUrl(`${base}/latin1`, local);
+    assert.ok(new TextDecoder('utf-8', { fatal: true }).decode(latin.bytes).includes('café crème'));
+  });
+});
