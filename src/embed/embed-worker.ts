@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { basename, dirname } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import ort from 'onnxruntime-node';
 import { env, pipeline } from '@xenova/transformers';
 import type { ModelSpec } from './model-spec.ts';
 

@@ -15,4 +15,6 @@ export interface ModelSpec {
   pooling: 'mean' | 'cls';
   /** Tokens the model attends to; longer passages are split at sentence boundaries. */
   maxTokens: number;
+  /** Fusion weights calibrated for this model (from its folder's citebot.json), if any. */
+  fusion?: { dense?: number; lexical?: number; threshold?: number; answerShape?: number };
 }

@@ -23,6 +23,7 @@ interface ModelFolderSettings {
   id?: string;
   pooling?: 'mean' | 'cls';
   maxTokens?: number;
+  fusion?: ModelSpec['fusion'];
 }
 
 export function modelsDir(config: EngineConfig): string {
@@ -63,6 +64,7 @@ export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
     pooling: settings.pooling ?? 'mean',
     // sentence-transformers trains MiniLM on 256 tokens; longer input is truncated.
     maxTokens: settings.maxTokens ?? (id === MINILM_ID ? 256 : windowTokens),
+    ...(settings.fusion ? { fusion: settings.fusion } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ export interface PoolOptions {
   threadsPerWorker: number;
 }
 
-const WORKER_URL = new URL('./embed-worker.ts', import.meta.url);
+const WORKER_URL = new URL('./embed-worker-bootstrap.mjs', import.meta.url);
 
 export class EmbeddingPool {
   readonly spec: ModelSpec;

@@ -17,7 +17,7 @@ const DATE_PATTERNS = [
 ];
 const NUMBER_WORDS = '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|millions?)';
 const QUANTITY = new RegExp(
-  `(?:(?:US)?\\$|€|£)?\\d[\\d,]*(?:\\.\\d+)?(?:\\s?(?:%|per ?cent|million|billion|trillion|bn|m\\b))?|\\b${NUMBER_WORDS}(?:\\s${NUMBER_WORDS})*\\b`,
+  `(?:(?:US)?\\$|€|£)?\\d+(?:,\\d{3})*(?:\\.\\d+)?(?:\\s?(?:%|per ?cent|million|billion|trillion|bn|m\\b))?|\\b${NUMBER_WORDS}(?:\\s${NUMBER_WORDS})*\\b`,
   'gi',
 );
 const NAME = /\b(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,})(?:\s+(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z]{2,}|de|van|von|bin|al))+/g;
@@ -102,7 +102,21 @@ export function extractAnswer(question: string, sentence: string): string | null
   }
 }
 
+const HEDGE = /\b(?:nearly|almost|about|around|roughly|some|approximately|more than|over|up to|at least|fewer than|less than|dozens|hundreds|thousands)\s+$/i;
+
+/**
+ * How well the text holds the kind of thing asked for: 1 for an exact figure, date or name,
+ * 0.5 for a hedged figure ("nearly 8,000"), 0 for none or a question that wants none.
+ */
+export function answerShape(question: string, text: string): number {
+  const answer = extractAnswer(question, text);
+  if (answer === null) return 0;
+  if (answerKind(question) !== 'quantity') return 1;
+  const index = text.indexOf(answer);
+  return HEDGE.test(text.slice(Math.max(0, index - 20), index)) ? 0.5 : 1;
+}
+
 /** Whether the sentence holds the kind of thing the question asks for (a highlighting hint). */
 export function hasAnswerShape(question: string, sentence: string): boolean {
-  return answerKind(question) !== null && extractAnswer(question, sentence) !== null;
+  return answerShape(question, sentence) > 0;
 }

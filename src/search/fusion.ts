@@ -11,6 +11,8 @@ export interface FusionWeights {
   dense: number;
   /** Fused scores below this mean "not in the articles". */
   threshold: number;
+  /** Bonus for a passage holding the kind of answer asked for (a figure for "how many"). */
+  answerShape: number;
 }
 
 /**
@@ -18,15 +20,17 @@ export interface FusionWeights {
  * larger lexical weight so it cannot pull a strong keyword match down.
  */
 const CALIBRATED: Record<string, FusionWeights> = {
-  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, threshold: 0.45 },
-  'use-lite': { dense: 1, lexical: 0.5, threshold: 0.5 },
-  keyword: { dense: 0, lexical: 1, threshold: 0.5 },
+  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, threshold: 0.45, answerShape: 0.05 },
+  'use-lite': { dense: 1, lexical: 0.5, threshold: 0.5, answerShape: 0.05 },
+  keyword: { dense: 0, lexical: 1, threshold: 0.5, answerShape: 0.05 },
 };
-const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, threshold: 0.4 };
+const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, threshold: 0.4, answerShape: 0.05 };
 
-export function fusionWeightsFor(modelId: string, thresholdOverride: number | null = null): FusionWeights {
+/** The model's calibrated weights; a model folder's citebot.json may carry its own. */
+export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeights> = {}): FusionWeights {
   const weights = CALIBRATED[modelId] ?? UNCALIBRATED;
-  return thresholdOverride === null ? weights : { ...weights, threshold: thresholdOverride };
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined && v !== null));
+  return { ...weights, ...defined };
 }
 
 export function fuse(cosine: number, coverage: number, weights: FusionWeights): number {

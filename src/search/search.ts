@@ -5,6 +5,7 @@
 import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
 import type { VectorIndex } from '../store/vectors.ts';
 import type { CollectionId } from '../types.ts';
+import { answerShape } from './answer.ts';
 import { fuse, type FusionWeights } from './fusion.ts';
 import { analyze, analyzeQuestion, coverage, ftsQuery } from './lexical.ts';
 
@@ -97,6 +98,8 @@ function gatherCandidates(
 
 function scoreCandidate(
   deps: SearchDeps,
+  question: string,
+  text: string,
   candidate: Candidate,
   tokens: string[],
   questionVector: Float32Array | null,
@@ -114,7 +117,8 @@ function scoreCandidate(
   if (mode === 'dense') return { score: cos, cosine: cos, coverage: covered };
   // BM25 only breaks ties between passages that cover the question equally.
   const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
-  return { score: fuse(cos, covered, deps.weights) + tieBreak, cosine: cos, coverage: covered };
+  const shape = deps.weights.answerShape * answerShape(question, text);
+  return { score: fuse(cos, covered, deps.weights) + shape + tieBreak, cosine: cos, coverage: covered };
 }
 
 /** Keeps at most `perArticle` passages of each article, best first. */
@@ -144,7 +148,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
       article = deps.store.articleByRowid(passage.article_rowid)!;
       articles.set(article.rowid, article);
     }
-    scored.push({ passage, article, ...scoreCandidate(deps, candidate, tokens, questionVector, idf, mode) });
+    scored.push({ passage, article, ...scoreCandidate(deps, question, passage.text, candidate, tokens, questionVector, idf, mode) });
   }
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const ranked = capPerArticle(scored, deps.passagesPerArticle);

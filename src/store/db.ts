@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS articles (
   title TEXT NOT NULL,
   date TEXT, source TEXT, section TEXT, url TEXT,
   content_hash TEXT NOT NULL,
+  body TEXT NOT NULL,
   paragraph_count INTEGER NOT NULL,
   ingested_at TEXT NOT NULL,
   UNIQUE (collection, id)
@@ -64,6 +65,7 @@ export interface StoredArticle {
   section: string | null;
   url: string | null;
   content_hash: string;
+  body: string;
   paragraph_count: number;
   ingested_at: string;
 }
@@ -203,6 +205,7 @@ export class Store {
   saveArticle(
     collection: CollectionId,
     article: Article,
+    body: string,
     contentHash: string,
     passages: readonly PassageToStore[],
   ): { removed: number[]; added: number[] } {
@@ -214,17 +217,17 @@ export class Store {
       if (existing) {
         this.db
           .prepare(
-            `UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, paragraph_count = ?, ingested_at = ? WHERE rowid = ?`,
+            `UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, body = ?, paragraph_count = ?, ingested_at = ? WHERE rowid = ?`,
           )
-          .run(article.title, article.date, article.source, article.section, article.url, contentHash, article.paragraphs.length, now, existing.rowid);
+          .run(article.title, article.date, article.source, article.section, article.url, contentHash, body, article.paragraphs.length, now, existing.rowid);
         articleRowid = existing.rowid;
       } else {
         const info = this.db
           .prepare(
-            `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, paragraph_count, ingested_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(collection, article.id, article.title, article.date, article.source, article.section, article.url, contentHash, article.paragraphs.length, now);
+          .run(collection, article.id, article.title, article.date, article.source, article.section, article.url, contentHash, body, article.paragraphs.length, now);
         articleRowid = Number(info.lastInsertRowid);
       }
       const insertPassage = this.db.prepare(
@@ -334,6 +337,18 @@ export class Store {
     for (const row of rows) yield { rowid: row.rowid, vector: blobToVector(row.vector) };
   }
 
+  allArticles(): StoredArticle[] {
+    return this.db.prepare('SELECT * FROM articles ORDER BY rowid').all() as StoredArticle[];
+  }
+
+  countAllArticles(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n;
+  }
+
+  countPassagesOf(articleRowid: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM passages WHERE article_rowid = ?').get(articleRowid) as { n: number }).n;
+  }
+
   listCollections(): CollectionId[] {
     return this.db.prepare('SELECT DISTINCT collection FROM articles').pluck().all() as string[];
   }
@@ -375,6 +390,7 @@ export class Store {
     this.db.prepare('UPDATE passages SET vector = ? WHERE rowid = ?').run(vector ? vectorToBlob(vector) : null, rowid);
   }
 
+  /** Runs fn in one transaction; nested store writes become savepoints. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }

@@ -1,0 +1,205 @@
+/**
+ * The command line: ingest, ask, sources, remove, stats, reindex. Works with no Discord.
+ * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { config as loadDotenv } from 'dotenv';
+import { loadConfig } from './config.ts';
+import { openEngine, type CitebotEngine } from './engine.ts';
+import type { IngestProgress } from './engine-api.ts';
+import { isCitebotError } from './errors.ts';
+import { ANSI, PLAIN, formatAnswer, formatIngest, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import { LIBRARY_COLLECTION } from './types.ts';
+
+loadDotenv({ quiet: true });
+
+interface Common {
+  json?: boolean;
+  guild?: string;
+}
+
+const stdoutStyle = (): TextStyle => (process.stdout.isTTY && !process.env.NO_COLOR ? ANSI(Math.min(process.stdout.columns || 100, 110)) : PLAIN);
+
+function notice(message: string): void {
+  process.stderr.write(`citebot: ${message}\n`);
+}
+
+function collectionOf(options: Common): string {
+  return options.guild ?? LIBRARY_COLLECTION;
+}
+
+function print(json: boolean | undefined, data: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${text}\n`);
+}
+
+/** A progress bar on stderr for interactive runs; silent for scripts and --json. */
+function progressBar(enabled: boolean, label: string): { update: (p: IngestProgress) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} passages | {duration}s`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: ({ done, total }) => {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+async function withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>): Promise<T> {
+  const engine = await openEngine(loadConfig(process.env), { notice });
+  const reason = engine.model().reason;
+  if (reason) notice(reason);
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new InvalidArgumentError('expected a whole number from 1 to 50');
+  return n;
+}
+
+async function autoIngestExamples(engine: CitebotEngine, json: boolean | undefined): Promise<void> {
+  const bar = progressBar(!json, 'Indexing examples');
+  const outcomes = await engine.ingestExamplesIfEmpty(bar.update);
+  bar.stop();
+  if (outcomes) {
+    const passages = outcomes.reduce((sum, o) => sum + o.passages, 0);
+    notice(`the library was empty, so the ${outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.modelId})`);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('citebot')
+    .description('Cited answers from your articles, embedded locally.')
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('ingest')
+    .description('add or update articles from files, folders, globs or - (stdin)')
+    .argument('<inputs...>', 'files (.txt .md .html .json .ndjson), folders, glob patterns, or - for stdin')
+    .option('--guild <id>', "a Discord server's collection instead of the operator's library")
+    .option('--json', 'print one JSON object')
+    .action(async (inputs: string[], options: Common) =>
+      withEngine(async (engine) => {
+        const bar = progressBar(!options.json, 'Embedding');
+        const { outcomes, skipped } = await engine.ingestPaths(inputs, collectionOf(options), bar.update);
+        bar.stop();
+        print(options.json, { collection: collectionOf(options), articles: outcomes, skipped }, formatIngest(outcomes, skipped));
+        if (outcomes.length === 0 && skipped.length > 0) process.exitCode = 2;
+      }),
+    );
+
+  program
+    .command('ask')
+    .description('answer a question with cited passages')
+    .argument('<question...>', 'the question (quotes optional)')
+    .option('-k, --k <n>', 'passages to show', positiveInt, 3)
+    .option('--guild <id>', "also search this Discord server's collection")
+    .option('--json', 'print one JSON object')
+    .action(async (words: string[], options: Common & { k: number }) =>
+      withEngine(async (engine) => {
+        await autoIngestExamples(engine, options.json);
+        const collections = options.guild ? [LIBRARY_COLLECTION, options.guild] : [LIBRARY_COLLECTION];
+        const result = await engine.ask(words.join(' '), { collections, k: options.k });
+        const { question, answered, answer, passages } = result;
+        print(options.json, { question, answered, answer, passages }, formatAnswer(result, stdoutStyle()));
+      }),
+    );
+
+  program
+    .command('sources')
+    .description('list the articles in a collection')
+    .option('--guild <id>', "a Discord server's collection")
+    .option('--search <text>', 'only titles or ids containing this')
+    .option('--json', 'print one JSON object')
+    .action(async (options: Common & { search?: string }) =>
+      withEngine(async (engine) => {
+        const articles = engine.listArticles(collectionOf(options), { search: options.search });
+        print(options.json, { collection: collectionOf(options), articles }, formatSources(articles, articles.length));
+      }),
+    );
+
+  program
+    .command('remove')
+    .description('remove an article (by id, or a unique part of its title) and its passages')
+    .argument('<article>', 'article id or title')
+    .option('--guild <id>', "a Discord server's collection")
+    .option('--json', 'print one JSON object')
+    .action(async (article: string, options: Common) =>
+      withEngine(async (engine) => {
+        const removed = engine.removeArticle(collectionOf(options), article);
+        if (!removed) {
+          process.exitCode = 2;
+          notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
+        }
+        print(options.json, { removed }, removed ? `removed ${removed.title} (${removed.passages} passages) [${removed.id}]` : '');
+      }),
+    );
+
+  program
+    .command('stats')
+    .description('articles, passages, model, index size, questions and feedback')
+    .option('--guild <id>', "one Discord server's collection")
+    .option('--json', 'print one JSON object')
+    .action(async (options: Common) =>
+      withEngine(async (engine) => {
+        const stats = engine.stats(options.guild);
+        print(options.json, stats, formatStats(stats));
+      }),
+    );
+
+  program
+    .command('reindex')
+    .description('re-embed every article, e.g. with another model')
+    .option('--model <name>', 'auto, minilm, use-lite, keyword, a hub id, or MODEL_DIR', 'auto')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { model: string; json?: boolean }) => {
+      // Open with the requested model allowed, so a mismatch doesn't block its own fix.
+      const engine = await openEngine(loadConfig({ ...process.env, EMBEDDING_MODEL: 'auto' }), { notice }).catch(async (error: unknown) => {
+        if (isCitebotError(error) && (error.code === 'model_missing' || error.code === 'index_model_mismatch')) {
+          return openEngine(loadConfig({ ...process.env, EMBEDDING_MODEL: 'keyword', MODEL_DIR: '' }), { notice, ignoreRecordedModel: true });
+        }
+        throw error;
+      });
+      try {
+        const bar = progressBar(!options.json, 'Re-embedding');
+        const result = await engine.reindex(options.model, bar.update);
+        bar.stop();
+        print(options.json, result, `reindexed ${result.articles} articles (${result.passages} passages): ${result.from} → ${result.to}`);
+      } finally {
+        await engine.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (isCitebotError(error)) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(`citebot: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli.ts')) {
+  await main(process.argv);
+}

@@ -1,0 +1,417 @@
+/**
+ * The engine: wires parse → passages → embed → store/index → search → answer.
+ * Used by the CLI and the Discord layer; knows nothing about either.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { AutoTokenizer, env as transformersEnv } from '@xenova/transformers';
+import { basename, dirname } from 'node:path';
+import type { EngineConfig } from './config.ts';
+import { EmbeddingPool } from './embed/pool.ts';
+import type { ModelSpec } from './embed/model-spec.ts';
+import { KEYWORD_ID, canonicalModelName, resolveAutoModel, resolveNamedModel, type ModelChoice } from './embed/models.ts';
+import type { AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress } from './engine-api.ts';
+import { CitebotError, UserError } from './errors.ts';
+import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
+import { articleBody, makePassages } from './ingest/passages.ts';
+import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
+import { highlightHits } from './search/highlight.ts';
+import { analyze } from './search/lexical.ts';
+import { search, type SearchMode, type SearchResult } from './search/search.ts';
+import { Store, type PassageToStore, type StoredArticle } from './store/db.ts';
+import { VectorIndex } from './store/vectors.ts';
+import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type CollectionId, type Passage } from './types.ts';
+
+export const MAX_QUESTION_CHARS = 1000;
+const DEFAULT_K = 3;
+
+export interface EngineOptions {
+  /** One-line notices for the user (model choice, downloads, index rebuilds). */
+  notice?: (message: string) => void;
+  /** Open even if the recorded model is unavailable (only `reindex` does this, to repair). */
+  ignoreRecordedModel?: boolean;
+}
+
+export interface ModelInfo {
+  id: string;
+  kind: 'semantic' | 'keyword';
+  dim: number | null;
+  /** Why search is keyword-only, when it is. */
+  reason: string | null;
+}
+
+interface Semantic {
+  spec: ModelSpec;
+  pool: EmbeddingPool;
+  vectors: VectorIndex;
+  countTokens: (text: string) => number;
+}
+
+export class CitebotEngine implements Engine {
+  readonly config: EngineConfig;
+  readonly store: Store;
+  private semantic: Semantic | null;
+  private keywordReason: string | null;
+  private weights: FusionWeights;
+  private readonly notice: (message: string) => void;
+  private closed = false;
+
+  private constructor(config: EngineConfig, store: Store, semantic: Semantic | null, keywordReason: string | null, notice: (message: string) => void) {
+    this.config = config;
+    this.store = store;
+    this.semantic = semantic;
+    this.keywordReason = keywordReason;
+    this.notice = notice;
+    this.weights = weightsFor(this.modelId, semantic?.spec, config);
+  }
+
+  static async open(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
+    const notice = options.notice ?? (() => {});
+    const store = Store.open(join(config.dataDir, 'citebot.db'));
+    try {
+      const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
+      const semantic = choice.kind === 'semantic' ? await startSemantic(config, store, choice.spec, notice) : null;
+      return new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  get modelId(): string {
+    return this.semantic?.spec.id ?? KEYWORD_ID;
+  }
+
+  model(): ModelInfo {
+    return {
+      id: this.modelId,
+      kind: this.semantic ? 'semantic' : 'keyword',
+      dim: this.semantic?.pool.dim ?? null,
+      reason: this.keywordReason,
+    };
+  }
+
+  private countTokens(text: string): number {
+    // Keyword-only: no tokenizer, so estimate generously (≈1.3 tokens a word).
+    return this.semantic ? this.semantic.countTokens(text) : Math.ceil(text.split(/\s+/).length * 1.3) + 2;
+  }
+
+  private maxTokens(): number {
+    return this.semantic?.spec.maxTokens ?? 256;
+  }
+
+  private recordModelIfNew(): void {
+    if (!this.store.model()) this.store.setModel({ id: this.modelId, dim: this.semantic?.pool.dim ?? null });
+  }
+
+  async ingest(articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]> {
+    this.assertOpen();
+    assertCollection(collection);
+    const outcomes: IngestOutcome[] = [];
+    const pending: { article: Article; hash: string; passages: Passage[]; existed: boolean; index: number }[] = [];
+    for (const article of dedupeById(articles)) {
+      const hash = contentHash(article);
+      const existing = this.store.findArticle(collection, article.id);
+      if (existing && existing.content_hash === hash) {
+        outcomes.push({ articleId: article.id, title: article.title, status: 'unchanged', passages: this.store.countPassagesOf(existing.rowid) });
+        continue;
+      }
+      const passages = makePassages(article, { countTokens: (t) => this.countTokens(t), maxTokens: this.maxTokens() });
+      pending.push({ article, hash, passages, existed: existing !== null, index: outcomes.length });
+      outcomes.push({ articleId: article.id, title: article.title, status: existing ? 'updated' : 'added', passages: passages.length });
+    }
+    const texts = pending.flatMap((p) => p.passages.map((passage) => passage.text));
+    onProgress?.({ done: 0, total: texts.length });
+    // Embed everything first (async, off-thread), then write each article in one transaction.
+    const vectors = this.semantic ? await this.semantic.pool.embed(texts, { onBatch: (done) => onProgress?.({ done, total: texts.length }) }) : null;
+    if (!this.semantic) onProgress?.({ done: texts.length, total: texts.length });
+    let cursor = 0;
+    if (pending.length > 0) this.recordModelIfNew();
+    for (const item of pending) {
+      const toStore: PassageToStore[] = item.passages.map((passage) => ({ ...passage, terms: analyze(passage.text), vector: vectors ? vectors[cursor++]! : null }));
+      const { removed, added } = this.store.saveArticle(collection, item.article, articleBody(item.article), item.hash, toStore);
+      if (this.semantic) {
+        for (const rowid of removed) this.semantic.vectors.remove(rowid);
+        added.forEach((rowid, i) => this.semantic!.vectors.add(rowid, toStore[i]!.vector!));
+      }
+    }
+    if (pending.length > 0) this.semantic?.vectors.save(this.store);
+    return outcomes;
+  }
+
+  /** Reads files/folders/globs and ingests them; unreadable inputs are skipped with a reason. */
+  async ingestPaths(paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
+    const { articles, skipped } = readArticleInputs(paths, this.config.maxArticleBytes);
+    const outcomes = await this.ingest(articles, collection, onProgress);
+    return { outcomes, skipped };
+  }
+
+  /** On first run the library is empty: index the bundled example articles. */
+  async ingestExamplesIfEmpty(onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[] | null> {
+    if (!this.config.autoIngestExamples || this.store.countArticles(LIBRARY_COLLECTION) > 0) return null;
+    const { outcomes } = await this.ingestPaths([this.config.examplesDir], LIBRARY_COLLECTION, onProgress);
+    return outcomes;
+  }
+
+  /** Ranked passages without highlighting or logging (the evaluation uses this). */
+  async retrieve(question: string, options: { collections: CollectionId[]; k: number; offset?: number; mode?: SearchMode }): Promise<SearchResult> {
+    this.assertOpen();
+    const mode = options.mode ?? 'hybrid';
+    if (mode === 'dense' && !this.semantic) throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
+    return search(
+      {
+        store: this.store,
+        vectors: this.semantic?.vectors ?? null,
+        embed: this.semantic ? (texts) => this.semantic!.pool.embed(texts, { priority: true }) : null,
+        weights: this.weights,
+        passagesPerArticle: this.config.passagesPerArticle,
+      },
+      question,
+      { ...options, mode },
+    );
+  }
+
+  async ask(question: string, options: AskOptions): Promise<AskResult> {
+    const started = performance.now();
+    const trimmed = question.trim();
+    if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
+    if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
+    const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0 });
+    // Passages below the confidence threshold are noise, even after a confident first one.
+    const result = { ...retrieved, hits: retrieved.hits.filter((hit) => hit.score >= this.weights.threshold) };
+    const highlighted = result.answered ? await highlightHits(trimmed, result, this.semantic ? (t) => this.semantic!.pool.embed(t, { priority: true }) : null) : [];
+    const passages: AnswerPassage[] = highlighted.map(({ hit, highlight }, i) => ({
+      rank: (options.offset ?? 0) + i + 1,
+      text: hit.passage.text,
+      highlight,
+      score: Number(hit.score.toFixed(4)),
+      citation: {
+        title: hit.article.title,
+        source: hit.article.source,
+        date: hit.article.date,
+        url: hit.article.url,
+        article_id: hit.article.id,
+        paragraph: hit.passage.paragraph_start + 1,
+      },
+    }));
+    const answered = result.answered && passages.length > 0;
+    const questionId = options.log ? this.store.logQuestion(options.log.collection, trimmed, answered) : null;
+    return {
+      question: trimmed,
+      answered,
+      answer: answered ? (highlighted[0]?.answer ?? null) : null,
+      passages,
+      articlesSearched: this.store.countArticles(options.collections),
+      tookMs: Math.round(performance.now() - started),
+      questionId,
+    };
+  }
+
+  listArticles(collection: CollectionId | CollectionId[], options: { search?: string; limit?: number; offset?: number } = {}): ArticleSummary[] {
+    return this.store.listArticles(collection, options).map(summary);
+  }
+
+  countArticles(collection: CollectionId | CollectionId[], search?: string): number {
+    return this.store.countArticles(collection, search);
+  }
+
+  /** Finds an article by id, or by a unique title match. */
+  findArticle(collection: CollectionId, idOrTitle: string): ArticleSummary | null {
+    const exact = this.store.findArticle(collection, idOrTitle);
+    if (exact) return summary({ ...exact, passages: this.store.countPassagesOf(exact.rowid) });
+    const matches = this.store.listArticles(collection, { search: idOrTitle, limit: 2 });
+    return matches.length === 1 ? summary(matches[0]!) : null;
+  }
+
+  removeArticle(collection: CollectionId, articleId: string): ArticleSummary | null {
+    this.assertOpen();
+    const target = this.findArticle(collection, articleId);
+    if (!target) return null;
+    const removed = this.store.deleteArticle(collection, target.id);
+    if (!removed) return null;
+    if (this.semantic) {
+      for (const rowid of removed.removed) this.semantic.vectors.remove(rowid);
+      this.semantic.vectors.save(this.store);
+    }
+    return target;
+  }
+
+  stats(collection?: CollectionId): CollectionStats {
+    const questions = this.store.questionStats(collection);
+    return {
+      articles: collection === undefined ? this.store.countAllArticles() : this.store.countArticles(collection),
+      passages: this.store.countPassages(collection),
+      model: this.modelId,
+      dim: this.semantic?.pool.dim ?? null,
+      indexSize: this.semantic?.vectors.size ?? 0,
+      questionsAsked: questions.asked,
+      unanswered: questions.unanswered,
+      feedback: { up: questions.up, down: questions.down },
+    };
+  }
+
+  question(id: number): { question: string; collection: CollectionId } | null {
+    return this.store.question(id);
+  }
+
+  recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void {
+    if (!this.store.question(questionId)) throw new UserError('not_found', `question ${questionId} is not in the log`);
+    this.store.recordFeedback(questionId, userId, vote);
+  }
+
+  /**
+   * Re-embeds every article with another model (or the same one, to repair), then swaps
+   * it in. Everything is embedded before anything is written, so a failure changes nothing.
+   */
+  async reindex(modelName: string, onProgress?: (p: IngestProgress) => void): Promise<{ from: string; to: string; articles: number; passages: number }> {
+    this.assertOpen();
+    const from = this.modelId;
+    const choice = modelName === 'auto' ? await resolveAutoModel(this.config, this.notice) : await resolveNamedModel(this.config, modelName, this.notice);
+    const next = choice.kind === 'semantic' ? await startSemantic(this.config, null, choice.spec, this.notice) : null;
+    try {
+      const articles = this.store.allArticles();
+      const countTokens = next ? next.countTokens : (t: string) => Math.ceil(t.split(/\s+/).length * 1.3) + 2;
+      const plans = articles.map((stored) => {
+        const article = storedToArticle(stored);
+        return { stored, article, passages: makePassages(article, { countTokens, maxTokens: next?.spec.maxTokens ?? 256 }) };
+      });
+      const texts = plans.flatMap((p) => p.passages.map((x) => x.text));
+      onProgress?.({ done: 0, total: texts.length });
+      const vectors = next ? await next.pool.embed(texts, { onBatch: (done) => onProgress?.({ done, total: texts.length }) }) : null;
+      let cursor = 0;
+      this.store.transaction(() => {
+        for (const plan of plans) {
+          const toStore = plan.passages.map((p) => ({ ...p, terms: analyze(p.text), vector: vectors ? vectors[cursor++]! : null }));
+          this.store.saveArticle(plan.stored.collection, plan.article, plan.stored.body, plan.stored.content_hash, toStore);
+        }
+        this.store.setModel({ id: choice.kind === 'semantic' ? choice.spec.id : KEYWORD_ID, dim: next?.pool.dim ?? null });
+      });
+      await this.semantic?.pool.close();
+      VectorIndex.remove(this.config.dataDir);
+      this.semantic = next ? { ...next, vectors: VectorIndex.open(this.config.dataDir, this.store, next.spec.id, next.pool.dim) } : null;
+      this.keywordReason = choice.kind === 'keyword' ? choice.reason : null;
+      this.weights = weightsFor(this.modelId, this.semantic?.spec, this.config);
+      return { from, to: this.modelId, articles: plans.length, passages: texts.length };
+    } catch (error) {
+      await next?.pool.close();
+      throw error;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CitebotError('internal', 'the engine is closed');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.semantic?.pool.close();
+    this.store.close();
+  }
+}
+
+export function openEngine(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
+  return CitebotEngine.open(config, options);
+}
+
+function weightsFor(modelId: string, spec: ModelSpec | undefined, config: EngineConfig): FusionWeights {
+  return fusionWeightsFor(modelId, { ...spec?.fusion, ...(config.answerThreshold === null ? {} : { threshold: config.answerThreshold }) });
+}
+
+function assertCollection(collection: string): void {
+  if (!/^[\w.-]{1,64}$/.test(collection)) throw new UserError('parse_failed', `"${collection}" is not a valid collection id (use "library" or a Discord server id)`);
+}
+
+function dedupeById(articles: readonly Article[]): Article[] {
+  const byId = new Map<string, Article>();
+  for (const article of articles) byId.set(article.id, article);
+  return [...byId.values()];
+}
+
+export function contentHash(article: Article): string {
+  const { title, date, source, section, url, paragraphs } = article;
+  return createHash('sha256').update(JSON.stringify({ title, date, source, section, url, paragraphs })).digest('hex');
+}
+
+function summary(row: StoredArticle & { passages: number }): ArticleSummary {
+  return { id: row.id, collection: row.collection, title: row.title, source: row.source, date: row.date, url: row.url, passages: row.passages };
+}
+
+function storedToArticle(stored: StoredArticle): Article {
+  return {
+    id: stored.id,
+    title: stored.title,
+    date: stored.date,
+    source: stored.source,
+    section: stored.section,
+    url: stored.url,
+    paragraphs: stored.body.split('\n\n'),
+  };
+}
+
+/** Picks the model: the one that built the index, else the configured or automatic choice. */
+async function chooseModel(config: EngineConfig, store: Store, notice: (message: string) => void, ignoreRecorded: boolean): Promise<ModelChoice> {
+  const recorded = ignoreRecorded ? null : store.model();
+  if (!recorded) {
+    return config.embeddingModel === 'auto' ? resolveAutoModel(config, notice) : resolveNamedModel(config, config.embeddingModel, notice);
+  }
+  const requested = config.embeddingModel === 'auto' ? null : canonicalModelName(config.embeddingModel);
+  if (requested !== null && requested !== recorded.id) throw mismatch(config, recorded.id, `EMBEDDING_MODEL=${config.embeddingModel}`, requested);
+  const choice = await resolveNamedModel(config, recorded.id, notice).catch((error: unknown) => {
+    if (error instanceof CitebotError && error.code === 'model_missing') {
+      throw new UserError(
+        'model_missing',
+        `the index in ${config.dataDir} was built with ${recorded.id}, which is not available now (${error.message.replace(/^citebot: /, '')}); make it available again, or rebuild the index with another model: npm run cli -- reindex --model auto`,
+        { cause: error },
+      );
+    }
+    throw error;
+  });
+  if (config.modelDir && choice.kind === 'semantic' && choice.spec.dir !== config.modelDir) {
+    const { specFromFolder } = await import('./embed/models.ts');
+    const dirId = specFromFolder(config.modelDir).id;
+    if (dirId !== recorded.id) throw mismatch(config, recorded.id, `MODEL_DIR=${config.modelDir}`, dirId);
+  }
+  return choice;
+}
+
+function mismatch(config: EngineConfig, recorded: string, setting: string, requested: string): UserError {
+  return new UserError(
+    'index_model_mismatch',
+    `the index in ${config.dataDir} was built with ${recorded}, but ${setting} asks for ${requested}; vectors of different models can't be compared. Run "npm run cli -- reindex --model ${requested}" to rebuild it, or unset ${setting.split('=')[0]} to keep using ${recorded}`,
+  );
+}
+
+async function startSemantic(config: EngineConfig, store: Store | null, spec: ModelSpec, notice: (message: string) => void): Promise<Semantic> {
+  const cores = (await import('node:os')).availableParallelism();
+  const pool = await EmbeddingPool.start(spec, {
+    size: config.embedWorkers,
+    batchSize: config.embedBatchSize,
+    threadsPerWorker: Math.max(1, Math.floor(cores / config.embedWorkers)),
+  });
+  try {
+    const recorded = store?.model();
+    if (store && recorded && recorded.dim !== null && recorded.dim !== pool.dim) {
+      throw new UserError(
+        'index_model_mismatch',
+        `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
+      );
+    }
+    const countTokens = await loadTokenCounter(spec);
+    const vectors = store ? VectorIndex.open(config.dataDir, store, spec.id, pool.dim) : (null as unknown as VectorIndex);
+    if (store && vectors.loadedAs === 'rebuilt') notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
+    return { spec, pool, vectors, countTokens };
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+}
+
+/** Counts tokens with the model's own tokenizer (cheap: no ONNX session). */
+async function loadTokenCounter(spec: ModelSpec): Promise<(text: string) => number> {
+  transformersEnv.localModelPath = dirname(spec.dir);
+  transformersEnv.allowLocalModels = true;
+  transformersEnv.allowRemoteModels = false;
+  const tokenizer = await AutoTokenizer.from_pretrained(basename(spec.dir));
+  return (text) => (tokenizer.encode(text) as number[]).length;
+}

@@ -1,0 +1,131 @@
+/**
+ * Reads article files, folders, globs or stdin into Articles, collecting per-input
+ * reasons for what was skipped instead of stopping at the first bad file.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { isCitebotError } from '../errors.ts';
+import type { Article } from '../types.ts';
+import { parseArticles } from './parse.ts';
+
+export interface SkippedInput {
+  name: string;
+  reason: string;
+}
+
+export interface ReadResult {
+  articles: Article[];
+  skipped: SkippedInput[];
+}
+
+const ARTICLE_FILE = /\.(txt|text|md|markdown|html?|xhtml|json|ndjson|jsonl)$/i;
+
+/** Expands files, folders (recursively, article extensions only) and glob patterns. */
+export function expandInputs(inputs: readonly string[]): { files: string[]; skipped: SkippedInput[] } {
+  const files: string[] = [];
+  const skipped: SkippedInput[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      files.push('-');
+      continue;
+    }
+    const matches = /[*?[\]{}]/.test(input) ? globSync(input) : [input];
+    if (matches.length === 0) skipped.push({ name: input, reason: 'no file matches this pattern' });
+    for (const match of matches) {
+      let stats;
+      try {
+        stats = statSync(match);
+      } catch {
+        skipped.push({ name: match, reason: 'no such file or folder' });
+        continue;
+      }
+      if (stats.isDirectory()) files.push(...walk(match));
+      else files.push(match);
+    }
+  }
+  return { files: [...new Set(files)], skipped };
+}
+
+/** Glob characters → RegExp: `**` crosses folders, `*` and `?` do not. */
+function globToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' && pattern[i + 1] === '*') {
+      source += '.*';
+      i += pattern[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else if (c === '{') source += '(?:';
+    else if (c === '}') source += ')';
+    else if (c === ',' && source.includes('(?:')) source += '|';
+    else source += c.replace(/[.+^$()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+// Shells expand globs; this covers quoted patterns (and Windows shells, which don't).
+function globSync(pattern: string): string[] {
+  const firstGlob = pattern.search(/[*?[{]/);
+  const base = pattern.slice(0, pattern.lastIndexOf('/', firstGlob) + 1) || '.';
+  const matcher = globToRegExp(pattern.replace(/^\.\//, ''));
+  const all = walkAll(base);
+  return all.filter((path) => matcher.test(base === '.' ? relative('.', path) : path));
+}
+
+function walkAll(dir: string): string[] {
+  const found: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const path = dir === '.' ? entry.name : join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...walkAll(path));
+    else found.push(path);
+  }
+  return found;
+}
+
+function walk(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...walk(path));
+    else if (ARTICLE_FILE.test(entry.name)) found.push(path);
+  }
+  return found;
+}
+
+function reasonOf(error: unknown): string {
+  if (isCitebotError(error)) return error.message.replace(/^citebot: /, '');
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reads and parses every input; bad ones are skipped with a reason. */
+export function readArticleInputs(inputs: readonly string[], maxBytes: number, stdin?: () => Uint8Array): ReadResult {
+  const { files, skipped } = expandInputs(inputs);
+  const articles: Article[] = [];
+  for (const file of files) {
+    try {
+      let bytes: Uint8Array;
+      if (file === '-') {
+        bytes = stdin ? stdin() : readFileSync(0);
+      } else {
+        const size = statSync(file).size;
+        if (size > maxBytes) {
+          skipped.push({ name: file, reason: `${file} is ${size} bytes, over the ${maxBytes}-byte limit (raise MAX_ARTICLE_BYTES to accept it)` });
+          continue;
+        }
+        bytes = readFileSync(resolve(file));
+      }
+      articles.push(...parseArticles({ name: file, bytes }, { maxBytes }));
+    } catch (error) {
+      skipped.push({ name: file, reason: reasonOf(error) });
+    }
+  }
+  return { articles, skipped };
+}

@@ -1,0 +1,64 @@
+/**
+ * Test engines: real SQLite, real hnswlib and the real Transformers.js pipeline, on the
+ * tiny generated model (the hub is unreachable here), in a fresh temp data directory.
+ */
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type EngineConfig } from '../../src/config.ts';
+import { openEngine, type CitebotEngine } from '../../src/engine.ts';
+import { LIBRARY_COLLECTION } from '../../src/types.ts';
+import { createTinyModel } from './tiny-model.ts';
+
+let tinyModelDir: Promise<string> | null = null;
+
+/** The tiny model folder, generated once per test process; MODEL_DIR points at it. */
+export function tinyModel(): Promise<string> {
+  tinyModelDir ??= (async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'citebot-model-')), 'citebot-tiny');
+    const spec = await createTinyModel(dir);
+    // MODEL_DIR folders describe what Transformers.js's config can't: id, pooling, window.
+    writeFileSync(join(dir, 'citebot.json'), JSON.stringify({ id: spec.id, pooling: spec.pooling, maxTokens: spec.maxTokens }));
+    return dir;
+  })();
+  return tinyModelDir;
+}
+
+export interface TestEngine {
+  engine: CitebotEngine;
+  config: EngineConfig;
+  dataDir: string;
+  modelDir: string;
+  cleanup: () => Promise<void>;
+}
+
+export interface TestEngineOptions {
+  /** Ingest examples/articles into the library first. */
+  examples?: boolean;
+  /** Extra environment (e.g. EMBEDDING_MODEL=keyword). */
+  env?: Record<string, string>;
+  /** Reuse a data directory (to test reopening). */
+  dataDir?: string;
+}
+
+export function testEnv(dataDir: string, modelDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { DATA_DIR: dataDir, MODEL_DIR: modelDir, EMBED_WORKERS: '1', AUTO_INGEST_EXAMPLES: 'false', CITEBOT_OFFLINE: 'true', LOG_LEVEL: 'silent', ...extra };
+}
+
+export async function openTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
+  const modelDir = await tinyModel();
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'citebot-data-'));
+  const config = loadConfig(testEnv(dataDir, modelDir, options.env));
+  const engine = await openEngine(config);
+  if (options.examples) await engine.ingestPaths([config.examplesDir], LIBRARY_COLLECTION);
+  return {
+    engine,
+    config,
+    dataDir,
+    modelDir,
+    cleanup: async () => {
+      await engine.close();
+      if (!options.dataDir && existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
