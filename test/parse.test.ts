@@ -456,6 +456,7 @@ describe('detectFormat, ids and helpers', () => {
     assert.equal(detectFormat('-', '---\ntitle: x\n---\nbody'), 'markdown');
     assert.equal(detectFormat('-', '# Title\n\nbody'), 'markdown');
     assert.equal(detectFormat('README', 'date 2022-01-10 WORLD\nTitle'), 'text');
+    assert.equal(detectFormat('odd.constructor', 'Title'), 'text'); // no prototype lookups
   });
   test('GIVEN ids THEN slugs are lowercase [a-z0-9-_.] and at most 80 chars', () => {
     assert.equal(slugify('Ça va? Crème brûlée — 2024!'), 'ca-va-creme-brulee-2024');
@@ -463,6 +464,8 @@ describe('detectFormat, ids and helpers', () => {
     assert.ok(long.length <= 80, long);
     assert.match(long, /^[a-z0-9._-]+$/);
     assert.equal(articleIdFor('/tmp/My Story.TXT', 'x'), 'my-story');
+    assert.equal(articleIdFor('2024.01.10-vote', 'x'), '2024.01.10-vote');
+    assert.equal(articleIdFor('news.example', 'x'), 'news.example');
     assert.equal(articleIdFor('a.json', 'x', { explicitId: 'Has Spaces/Slash' }), 'has-spaces-slash');
     assert.equal(articleIdFor('a.json', 'x', { explicitId: 'AP-2024:17' }), 'AP-2024:17');
   });

@@ -59,7 +59,10 @@ export function sniffBinaryType(name: string, bytes: Uint8Array): string | null 
     const offset = m.offset ?? 0;
     if (bytes.length < offset + m.bytes.length) continue;
     if (m.bytes.every((b, i) => b === null || bytes[offset + i] === b)) {
-      if (m.type === 'ZIP') return ZIP_KINDS[extensionOf(name)] ?? 'a ZIP archive';
+      if (m.type === 'ZIP') {
+        const ext = extensionOf(name);
+        return Object.hasOwn(ZIP_KINDS, ext) ? ZIP_KINDS[ext]! : 'a ZIP archive';
+      }
       return m.type;
     }
   }

@@ -85,8 +85,7 @@ function isPasted(name: string): boolean {
  */
 export function detectFormat(name: string, text: string): ArticleFormat {
   const ext = isPasted(name) ? '' : extension(name);
-  const byExt = EXTENSIONS[ext];
-  if (byExt) return byExt;
+  if (Object.hasOwn(EXTENSIONS, ext)) return EXTENSIONS[ext]!;
   if (UNSUPPORTED_EXTENSIONS.has(ext)) {
     throw new UserError(
       'unsupported_format',
@@ -138,7 +137,8 @@ const SAFE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
  * An article's id:
  * - an explicit id is kept verbatim when it is made of letters, digits, `. _ : -` (≤ 128 chars),
  *   otherwise slugified (ids end up in commands and URLs);
- * - a file: its base name without extension, slugified ("000_8e2903e39626057e"), plus `-<n>` for
+ * - a file: its base name without an article extension (.txt .md .html .json …), slugified
+ *   ("000_8e2903e39626057e"), plus `-<n>` for
  *   records of a JSON array or NDJSON file (stable when records are appended);
  * - stdin / pasted text: slug of the title + "-" + 8 hex chars of a SHA-256 of the content.
  */
@@ -146,9 +146,11 @@ export function articleIdFor(name: string, title: string, options: ArticleIdOpti
   const explicit = options.explicitId?.trim();
   if (explicit) return SAFE_ID_RE.test(explicit) ? explicit : slugify(explicit) || hashedSlug(explicit, explicit);
   if (!isPasted(name)) {
+    // Only an article extension is dropped: "2024.01.10-vote" and a host name like "news.example"
+    // (what a fetched page with an empty path is called) keep their dots.
     const base = baseName(name);
-    const dot = base.lastIndexOf('.');
-    const stem = slugify(dot > 0 ? base.slice(0, dot) : base);
+    const ext = extension(name);
+    const stem = slugify(Object.hasOwn(EXTENSIONS, ext) ? base.slice(0, base.length - ext.length - 1) : base);
     if (stem) {
       const n = options.recordNumber;
       if (n === null || n === undefined) return stem;

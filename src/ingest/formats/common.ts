@@ -66,7 +66,9 @@ const MONTHS: Record<string, number> = {
 
 function monthNumber(word: string): number | null {
   const w = word.toLowerCase().replace(/\.$/, '');
-  return MONTHS[w] ?? MONTHS[w.slice(0, 3)] ?? null;
+  if (Object.hasOwn(MONTHS, w)) return MONTHS[w]!;
+  const short = w.slice(0, 3);
+  return Object.hasOwn(MONTHS, short) ? MONTHS[short]! : null;
 }
 
 function isoDate(y: number, m: number, d: number): string | null {
