@@ -91,6 +91,16 @@ export class CitebotEngine implements Engine {
     };
   }
 
+  /** The fusion weights and decline threshold in use (calibrated per model). */
+  fusionWeights(): FusionWeights {
+    return this.weights;
+  }
+
+  /** Overrides fusion weights for this engine only (the evaluation's tuning uses this). */
+  setFusionWeights(overrides: Partial<FusionWeights>): void {
+    this.weights = { ...this.weights, ...overrides };
+  }
+
   private countTokens(text: string): number {
     // Keyword-only: no tokenizer, so estimate generously (≈1.3 tokens a word).
     return this.semantic ? this.semantic.countTokens(text) : Math.ceil(text.split(/\s+/).length * 1.3) + 2;
