@@ -333,6 +333,12 @@ describe('html', () => {
     );
     assert.deepEqual(b.paragraphs, ['First line of text that is long enough.', 'Second line, also long enough to count.']);
   });
+  test('GIVEN <br> and minified block edges inside a paragraph THEN words are not glued together', () => {
+    const b = one('glue.html', '<html><head><title>G</title></head><body><article><p>Line one<br>line two, and <b>bold</b>ish text.</p></article></body></html>');
+    assert.deepEqual(b.paragraphs, ['Line one line two, and boldish text.']);
+    const c = one('glue.json', JSON.stringify({ title: 'G', body: '<blockquote><div>Cell a</div><div>cell b.</div></blockquote>' }));
+    assert.deepEqual(c.paragraphs, ['Cell a cell b.']);
+  });
   test('GIVEN an HTML fragment without any title THEN the title is its first sentence', () => {
     const b = one('frag.html', '<div><p>Fragment only. More text.</p></div>');
     assert.equal(b.title, 'Fragment only.');

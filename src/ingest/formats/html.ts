@@ -56,13 +56,37 @@ function removeFurniture(doc: Document): void {
   }
 }
 
+/** Elements whose edges separate words: `a<br>b` and minified `<div>a</div><div>b</div>` are "a b", not "ab". */
+const BREAKING_TAGS = new Set([
+  'BR', 'HR', 'P', 'DIV', 'LI', 'UL', 'OL', 'DD', 'DT', 'DL', 'TD', 'TH', 'TR', 'TABLE', 'BLOCKQUOTE', 'PRE', 'SECTION',
+  'ARTICLE', 'FIGURE', 'FIGCAPTION', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'FOOTER', 'ADDRESS', 'IMG',
+]);
+
+/** An element's text with whitespace normalised and a space at every block edge or <br>. */
+export function elementText(el: Node): string {
+  const parts: string[] = [];
+  const walk = (node: Node): void => {
+    if (node.nodeType === 3) {
+      parts.push(node.nodeValue ?? '');
+      return;
+    }
+    if (node.nodeType !== 1) return;
+    const breaking = BREAKING_TAGS.has((node as Element).tagName.toUpperCase());
+    if (breaking) parts.push(' ');
+    for (const child of Array.from(node.childNodes)) walk(child);
+    if (breaking) parts.push(' ');
+  };
+  for (const child of Array.from(el.childNodes)) walk(child);
+  return normaliseSpace(parts.join(''));
+}
+
 /** Leaf block elements' texts in document order; headings and figure captions are skipped. */
 function blockTexts(root: Element | Document): string[] {
   const out: string[] = [];
   for (const el of Array.from(root.querySelectorAll(BLOCK_SELECTOR))) {
     if (el.querySelector(BLOCK_SELECTOR)) continue; // its inner blocks are taken instead
     if (el.closest('figcaption, h1, h2, h3, h4, h5, h6')) continue;
-    const t = normaliseSpace(el.textContent ?? '');
+    const t = elementText(el);
     if (t) out.push(t);
   }
   return out;
@@ -73,7 +97,7 @@ export function htmlFragmentToParagraphs(html: string): string[] {
   const doc = loadDocument(html);
   const blocks = blockTexts(doc);
   if (blocks.length > 0) return blocks;
-  const t = normaliseSpace(doc.body?.textContent ?? '');
+  const t = doc.body ? elementText(doc.body) : '';
   return t ? [t] : [];
 }
 
@@ -150,7 +174,7 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
     const fresh = loadDocument(html);
     removeFurniture(fresh);
     paragraphs = Array.from(fresh.querySelectorAll('p'))
-      .map((p) => normaliseSpace(p.textContent ?? ''))
+      .map((p) => elementText(p))
       .filter(Boolean);
   }
 
