@@ -1,0 +1,342 @@
+/**
+ * Every command driven through the Discord emulator with the real discord.js client and a real
+ * test engine (SQLite + hnswlib + Transformers.js on the tiny model; examples in 'library').
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { parseRate } from '../src/bot/config.ts';
+import { AskLimiter } from '../src/bot/rate-limit.ts';
+import type { AskResult, Engine } from '../src/engine-api.ts';
+import { MODERATOR_PERMISSIONS, type EmuGuild, type InteractionContext, type InteractionReply } from './helpers/discord-emulator.ts';
+import { embedText, opt, startHarness, type Harness } from './helpers/bot-harness.ts';
+
+const ORCHIDS = `Glasshouse orchid festival draws record crowds
+
+The Glasshouse orchid festival in Vellmoor drew 12,480 visitors over three days, the organisers said on Sunday, a record for the event.
+
+Growers showed 316 orchid varieties, including a rare slipper orchid that had not flowered in the region for twenty years, the head judge said.`;
+
+const BRIDGE_MD = `# Quarry lake reopens to swimmers
+
+The quarry lake at Dunholt reopened to swimmers on Saturday after lifeguards returned, the parish council said, ending a closure of nineteen months.
+
+The council said 2,150 swimmers used the lake on the first weekend, and the water quality tests showed no bacteria above safe limits.`;
+
+describe('bot commands through the Discord emulator', () => {
+  let h: Harness;
+  const reply = (payload: any): Promise<InteractionReply> => h.emu.reply(h.emu.sendInteraction(payload));
+  const ask = (ctx: InteractionContext, question: string, extra: any[] = []): Promise<InteractionReply> =>
+    reply(h.emu.chatInput({ ...ctx, name: 'ask', options: [opt('question', question), ...extra] }));
+  const ingestText = (guild: EmuGuild, text: string, who?: InteractionContext): Promise<InteractionReply> =>
+    reply(h.emu.chatInput({ ...(who ?? h.mod(guild)), name: 'ingest', options: [opt('text', text)] }));
+  const titlesIn = (r: InteractionReply): string => embedText(r.message);
+
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('logs in through the emulator: gateway from /gateway/bot, READY, guilds', () => {
+    assert.ok(h.emu.requests.some((r) => r.path === '/gateway/bot'));
+    assert.equal(h.emu.identifies.length, 1);
+    assert.equal(h.bot.client.guilds.cache.size, 2);
+    // Guilds only (mention mode is on in the harness: + GuildMessages); no privileged intents.
+    assert.equal(h.emu.identifies[0].intents, 1 | (1 << 9));
+  });
+
+  it('/ask answers from the example articles, with the citation', async () => {
+    const r = await ask(h.member(h.guildA), 'how many were detained?');
+    assert.equal(r.callback.type, 5, 'deferred before any work');
+    assert.equal(r.ephemeral, false);
+    assert.equal(r.kind, 'edit');
+    const e = r.message.embeds[0];
+    assert.equal(e.title, 'how many were detained?');
+    const all = embedText(r.message);
+    // The 7,939 paragraph first, its answering sentence in bold, the extracted answer before it, then the citation.
+    assert.equal(
+      e.description,
+      '**7,939**\n\n**"As of January 10, 7,939 people have been detained," the interior ministry said in a statement noting that several branches of the security services had been involved in the detentions.**\n\n' +
+        "— **President Tokayev: Kazakhstan unrest was attempted coup d'etat** · TRT World and agencies · 2022-01-10 · ¶8",
+    );
+    assert.match(all, /TRT World and agencies · 2022-01-10 · ¶\d+/);
+    assert.match(e.footer.text, /^Searched \d+ articles in \d+ ms$/);
+    const ids = r.message.components[0].components.map((c: any) => c.custom_id ?? c.url);
+    assert.ok(ids.some((id: string) => /^ask:vote:\d+:up$/.test(id)), ids.join());
+    assert.ok(ids.some((id: string) => /^ask:vote:\d+:down$/.test(id)), ids.join());
+    writeFileSync(new URL('../tmp/ask-example.json', import.meta.url), JSON.stringify(r.message, null, 2));
+  });
+
+  it('/ask private:true defers ephemerally; count limits the fields', async () => {
+    const r = await ask(h.member(h.guildA), 'how many vehicles cross the harbour bridge?', [opt('private', true, 5), opt('count', 1, 4)]);
+    assert.equal(r.callback.type, 5);
+    assert.equal(r.callback.data.flags, 64);
+    assert.equal(r.message.embeds[0].fields.length, 1);
+    assert.ok(r.message.components[0].components.some((c: any) => String(c.custom_id).endsWith(':2:1')));
+  });
+
+  it('/ask with nothing to support an answer says so and suggests /sources', async () => {
+    const r = await ask(h.member(h.guildA), 'who won the 1998 world cup final?');
+    assert.match(r.message.embeds[0].description, /^I couldn't find anything in the articles I can search that answers this question\.\nTry `\/sources`/);
+    assert.deepEqual(r.message.components, []);
+  });
+
+  it('/ask in a DM searches the library only', async () => {
+    const r = await ask({ user: { id: '300000000000000077', username: 'dm-reader' } }, 'how many were detained?');
+    assert.match(embedText(r.message), /7,939 people have been detained/);
+  });
+
+  it('refuses /ingest, /forget and /stats to non-moderators, ephemerally, before deferring', async () => {
+    for (const [name, options] of [['ingest', [opt('text', ORCHIDS)]], ['forget', [opt('article', 'x')]], ['stats', []]] as const) {
+      const r = await reply(h.emu.chatInput({ ...h.member(h.guildA), name, options: [...options] }));
+      assert.equal(r.callback.type, 4, name);
+      assert.equal(r.ephemeral, true, name);
+      assert.match(r.message.content, /^Only moderators can .+: you need the Manage Server permission or a moderator role\.$/, name);
+    }
+  });
+
+  it('ingested articles stay in their guild: ingest into A, ask in B → not found', async () => {
+    const r = await ingestText(h.guildA, ORCHIDS);
+    assert.equal(r.ephemeral, true);
+    assert.deepEqual(r.message.embeds[0], {
+      title: 'Ingested 1 article',
+      description: '**Glasshouse orchid festival draws record crowds** — 2 passages · new',
+      color: 0x2f855a,
+    });
+    const inA = await ask(h.member(h.guildA), 'how many visitors came to the Glasshouse orchid festival?');
+    assert.match(embedText(inA.message), /12,480 visitors/);
+    assert.match(inA.message.embeds[0].description, /Glasshouse orchid festival draws record crowds/);
+    const inB = await ask(h.member(h.guildB), 'how many visitors came to the Glasshouse orchid festival?');
+    const bodyB = [inB.message.embeds[0].description, ...(inB.message.embeds[0].fields ?? []).flatMap((f: any) => [f.name, f.value])].join('\n');
+    assert.doesNotMatch(bodyB, /orchid|12,480/i);
+    // and re-ingesting is reported as unchanged
+    const again = await ingestText(h.guildA, ORCHIDS);
+    assert.match(again.message.embeds[0].description, /· unchanged$/);
+  });
+
+  it('a role listed in MODERATOR_ROLE_IDS counts as moderator', async () => {
+    const who: InteractionContext = { ...h.member(h.guildA, '300000000000000055'), roles: [h.guildA.roles![0]!.id] };
+    const r = await reply(h.emu.chatInput({ ...who, name: 'stats' }));
+    assert.equal(r.callback.type, 5);
+    assert.equal(r.message.embeds[0].fields[0].name, 'Articles');
+  });
+
+  it('/ingest an attachment, /ask finds it, /forget (autocomplete) removes it, /ask no longer finds it', async () => {
+    const att = h.emu.addAttachment('quarry-lake.md', BRIDGE_MD, 'text/markdown; charset=utf-8');
+    const r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', att.id, 11)], resolved: { attachments: { [att.id]: att } } }));
+    assert.equal(r.callback.type, 5);
+    assert.equal(r.message.embeds[0].description, '**Quarry lake reopens to swimmers** — 2 passages · new');
+
+    const found = await ask(h.member(h.guildA), 'how many swimmers used the quarry lake?');
+    assert.match(embedText(found.message), /2,150 swimmers/);
+
+    const ac = await reply(h.emu.autocomplete({ ...h.mod(h.guildA), name: 'forget', options: [opt('article', 'quarry', 3, true)] }));
+    assert.equal(ac.callback.type, 8);
+    const choice = ac.message.choices.find((c: any) => c.name === 'Quarry lake reopens to swimmers');
+    assert.ok(choice, JSON.stringify(ac.message.choices));
+    // library articles are never offered for /forget
+    assert.ok(!ac.message.choices.some((c: any) => /Tokayev/.test(c.name)));
+
+    const forgot = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'forget', options: [opt('article', choice.value)] }));
+    assert.equal(forgot.message.embeds[0].title, 'Article removed');
+    assert.match(forgot.message.embeds[0].description, /^\*\*Quarry lake reopens to swimmers\*\* \(2 passages\) will no longer be used/);
+
+    const gone = await ask(h.member(h.guildA), 'how many swimmers used the quarry lake?');
+    assert.doesNotMatch(embedText(gone.message), /2,150 swimmers|Quarry lake/);
+
+    const again = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'forget', options: [opt('article', choice.value)] }));
+    assert.equal(again.ephemeral, true);
+    assert.match(again.message.content, /^No article ".+" among the articles added in this server/);
+  });
+
+  it('/ingest errors are clear: oversize, binary, unsupported, unreachable and refused URLs, no input', async () => {
+    const big = h.emu.addAttachment('huge.txt', 'small really', 'text/plain', 3 * 1024 * 1024);
+    let r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', big.id, 11)], resolved: { attachments: { [big.id]: big } } }));
+    assert.equal(r.callback.type, 4);
+    assert.equal(r.message.content, 'huge.txt is 3.0 MB; the limit is 2.0 MB.');
+
+    const png = h.emu.addAttachment('photo.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]), 'text/plain');
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', png.id, 11)], resolved: { attachments: { [png.id]: png } } }));
+    assert.equal(r.ephemeral, true);
+    assert.match(r.message.content, /photo\.txt .*PNG image/);
+
+    const pdf = h.emu.addAttachment('report.pdf', '%PDF-1.4', 'application/pdf');
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', pdf.id, 11)], resolved: { attachments: { [pdf.id]: pdf } } }));
+    assert.equal(r.message.content, 'report.pdf is not a file type I can read; attach a .txt, .md, .html, .json or .ndjson file.');
+
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('url', 'http://no-such-host.invalid/story')] }));
+    assert.equal(r.ephemeral, true);
+    assert.equal(r.message.content, "couldn't reach http://no-such-host.invalid/story: the host name no-such-host.invalid doesn't resolve");
+
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('url', `${h.emu.baseUrl}/attachments/1/x.txt`)] }));
+    assert.match(r.message.content, /^refused to fetch http:\/\/127\.0\.0\.1:\d+\/attachments\/1\/x\.txt: it points to a loopback address \(127\.0\.0\.1\), and citebot only fetches public web pages$/);
+
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [] }));
+    assert.equal(r.message.content, 'Give exactly one of `url`, `file` or `text`.');
+
+    r = await ingestText(h.guildA, 'Just a title');
+    assert.equal(r.ephemeral, true);
+    assert.match(r.message.content, /pasted text/);
+  });
+
+  it('rate limits per user with a Discord relative timestamp', async () => {
+    const saved = h.ctx.limiter;
+    h.ctx.limiter = new AskLimiter(parseRate('2/min')!, parseRate('100/min')!);
+    try {
+      const who = h.member(h.guildB, '300000000000000099');
+      await ask(who, 'how many were detained?');
+      await ask(who, 'how many were detained?');
+      const limited = await ask(who, 'how many were detained?');
+      assert.equal(limited.callback.type, 4);
+      assert.equal(limited.ephemeral, true);
+      assert.match(limited.message.content, /^You're asking questions faster than I can answer them\. You can ask again <t:\d+:R>\.$/);
+      const at = Number(/<t:(\d+):R>/.exec(limited.message.content)![1]);
+      assert.ok(at * 1000 > Date.now() + 20_000 && at * 1000 <= Date.now() + 31_000);
+      // another user is not affected
+      const other = await ask(h.member(h.guildB, '300000000000000098'), 'how many were detained?');
+      assert.equal(other.callback.type, 5);
+    } finally {
+      h.ctx.limiter = saved;
+    }
+  });
+
+  it('cuts an over-long answer to Discord limits at sentence boundaries (through the emulator)', async () => {
+    const real = h.ctx.engine;
+    const long = 'The committee heard evidence from many witnesses over several days. '.repeat(120);
+    const cite = { title: 'Inquiry report', source: 'Gazette', date: '2024-01-02', url: 'https://gazette.example/inquiry', article_id: 'inq', paragraph: 3 };
+    const fake: Engine = Object.create(real);
+    fake.ask = async (question): Promise<AskResult> => ({
+      question,
+      answered: true,
+      answer: null,
+      passages: Array.from({ length: 6 }, (_, i) => ({ rank: i + 1, text: long, highlight: 'The committee heard evidence from many witnesses over several days.', score: 0.9, citation: { ...cite, paragraph: i + 1 } })),
+      articlesSearched: 1,
+      tookMs: 5,
+      questionId: null,
+    });
+    h.ctx.engine = fake;
+    try {
+      const r = await ask(h.member(h.guildA), 'what did the inquiry hear?', [opt('count', 5, 4)]);
+      const e = r.message.embeds[0];
+      const total = e.title.length + e.description.length + e.footer.text.length + e.fields.reduce((n: number, f: any) => n + f.name.length + f.value.length, 0);
+      assert.ok(e.description.length <= 4096, `description ${e.description.length}`);
+      assert.ok(total <= 6000, `total ${total}`);
+      assert.ok(e.fields.length >= 1 && e.fields.length <= 5);
+      for (const f of e.fields) assert.ok(f.value.length <= 1024);
+      assert.match(e.description, /over several days\. …\n\n— \[Inquiry report\]\(https:\/\/gazette\.example\/inquiry\) · Gazette · 2024-01-02 · ¶1$/);
+      assert.deepEqual(r.message.components[0].components, [{ type: 2, style: 5, label: 'Open article', url: 'https://gazette.example/inquiry' }]);
+    } finally {
+      h.ctx.engine = real;
+    }
+  });
+
+  it('mention mode answers in listed channels as a reply, and ignores other channels', async () => {
+    const askNews = h.guildA.channels.find((c) => c.name === 'ask-news')!;
+    const general = h.guildA.channels.find((c) => c.name === 'general')!;
+    h.emu.sendMessage({ guildId: h.guildA.id, channelId: general.id, content: 'how many were detained?', mentionBot: true });
+    const msg = h.emu.sendMessage({ guildId: h.guildA.id, channelId: askNews.id, content: 'how many were detained?', mentionBot: true });
+    const answer = await h.emu.waitFor(() => h.emu.messagesIn(askNews.id)[0], 15000, 'mention answer');
+    assert.equal(answer.data.message_reference.message_id, msg.id);
+    assert.match(embedText(answer.data), /7,939 people have been detained/);
+    assert.match(embedText(answer.data), /TRT World and agencies · 2022-01-10/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(h.emu.messagesIn(general.id).length, 0);
+  });
+
+  it('the "Ask citebot" message context menu answers the message text', async () => {
+    const r = await reply(h.emu.messageContext({ ...h.member(h.guildA), name: 'Ask citebot', targetContent: 'How many people were detained in Kazakhstan?' }));
+    assert.equal(r.callback.type, 5);
+    assert.equal(r.message.embeds[0].title, 'How many people were detained in Kazakhstan?');
+    assert.match(embedText(r.message), /7,939 people have been detained/);
+  });
+
+  it('/sources pages with buttons and autocompletes titles', async () => {
+    for (let i = 1; i <= 4; i++) {
+      await ingestText(h.guildA, `Market stall report number ${i}\n\nThe weekly market in Ostby had ${i * 17} stalls on Saturday, the market warden counted, and trade was brisk despite the rain.`);
+    }
+    const first = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources' }));
+    assert.equal(first.callback.type, 4);
+    assert.equal(first.ephemeral, true);
+    const e = first.message.embeds[0];
+    assert.equal(e.title, 'Articles I can search here');
+    assert.equal(e.description.split('\n').length, 10);
+    assert.match(e.footer.text, /^1–10 of 1[3-9] articles$/);
+    const next = first.message.components[0].components[1];
+    assert.equal(next.custom_id, 'sources:page:10:');
+    const page2 = await reply(h.emu.button({ ...h.member(h.guildA), customId: next.custom_id, message: { embeds: first.message.embeds, components: first.message.components } }));
+    assert.equal(page2.callback.type, 7, 'the list message is updated in place');
+    assert.match(page2.message.embeds[0].description, /^11\. /);
+    assert.match(page2.message.embeds[0].footer.text, /^11–1[3-9] of 1[3-9] articles$/);
+
+    // guild B sees the library only
+    const inB = await reply(h.emu.chatInput({ ...h.member(h.guildB), name: 'sources' }));
+    assert.doesNotMatch(embedText(inB.message), /Market stall|orchid/);
+
+    const ac = await reply(h.emu.autocomplete({ ...h.member(h.guildA), name: 'sources', options: [opt('search', 'harbour', 3, true)] }));
+    assert.deepEqual(ac.message.choices.map((c: any) => c.name), ["Port Merrow's Aldgrave Harbour Bridge to close for 11 weeks over corrosion"]);
+    const searched = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [opt('search', 'market stall')] }));
+    assert.equal(searched.message.embeds[0].title, 'Articles matching “market stall”');
+    assert.equal(searched.message.embeds[0].description.split('\n').length, 4);
+  });
+
+  it('buttons: More passages (next page, ephemeral) and 👍, then /stats counts them', async () => {
+    const first = await ask(h.member(h.guildB), 'how many were detained?', [opt('count', 1, 4)]);
+    const buttons = first.message.components[0].components;
+    const more = buttons.find((b: any) => String(b.custom_id).startsWith('ask:more:'));
+    const up = buttons.find((b: any) => String(b.custom_id).endsWith(':up'));
+    assert.match(more.custom_id, /^ask:more:\d+:2:1$/);
+    const page = await reply(h.emu.button({ ...h.member(h.guildB), customId: more.custom_id, message: { embeds: first.message.embeds, components: first.message.components } }));
+    assert.equal(page.callback.type, 5);
+    assert.equal(page.ephemeral, true);
+    assert.equal(page.message.embeds[0].title, 'how many were detained?');
+    assert.match(embedText(page.message), /Passages 3–\d · Searched \d+ articles|No further passages support an answer/);
+    assert.doesNotMatch(page.message.embeds[0].description ?? '', /7,939 people/, 'page 2 does not repeat page 1');
+    const voted = await reply(h.emu.button({ ...h.member(h.guildB), customId: up.custom_id }));
+    assert.equal(voted.callback.type, 4);
+    assert.equal(voted.message.content, 'Thanks! Your 👍 was recorded.');
+    assert.equal(voted.ephemeral, true);
+
+    // a button of guild B's question pressed in guild A is refused
+    const cross = await reply(h.emu.button({ ...h.member(h.guildA), customId: up.custom_id }));
+    assert.match(cross.message.content, /another server/);
+
+    await ask(h.member(h.guildB), 'who won the 1998 world cup final?');
+    const stats = await reply(h.emu.chatInput({ ...h.mod(h.guildB), name: 'stats', permissions: MODERATOR_PERMISSIONS }));
+    const fields = Object.fromEntries(stats.message.embeds[0].fields.map((f: any) => [f.name, f.value]));
+    assert.equal(stats.ephemeral, true);
+    assert.equal(stats.message.embeds[0].title, 'citebot statistics — Community B');
+    assert.equal(fields['Feedback'], '👍 1 · 👎 0');
+    assert.ok(Number(fields['Questions asked']) >= 3, fields['Questions asked']);
+    assert.match(fields['Unanswered questions (most recent first)'], /^• who won the 1998 world cup final\? \(\d{4}-\d\d-\d\d \d\d:\d\d\)/);
+    assert.ok(fields['Model'].length > 0);
+  });
+
+  it('one error boundary: unexpected errors give a generic ephemeral line and are logged with the command', async () => {
+    const real = h.ctx.engine;
+    const fake: Engine = Object.create(real);
+    fake.ask = async () => {
+      throw new Error('boom: store exploded');
+    };
+    h.ctx.engine = fake;
+    try {
+      const sent = h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'anything at all?')] }));
+      const r = await h.emu.reply(sent);
+      assert.equal(r.kind, 'followup');
+      assert.equal(r.ephemeral, true);
+      assert.equal(r.message.content, 'Sorry, something went wrong on my side while handling that. The error was logged; please try again later.');
+      await h.emu.waitFor(() => h.emu.webhookMessages.find((w) => w.token === sent.token && w.kind === 'delete'), 5000, 'deleted placeholder');
+      assert.ok(h.logs.some((l) => l.includes('"command":"/ask"') && l.includes('boom: store exploded') && l.includes('command failed')));
+    } finally {
+      h.ctx.engine = real;
+    }
+  });
+
+  it('never logs question text by default (only its length), nor the token', () => {
+    const all = h.logs.join('\n');
+    assert.ok(!all.includes('how many were detained'));
+    assert.ok(all.includes('"questionLength":23'));
+    assert.ok(!all.includes(h.config.token));
+  });
+});
