@@ -225,6 +225,11 @@ describe('markdown', () => {
     assert.equal(b.date, '2024-03-05');
   });
 
+  test('GIVEN list items and a wrapped line starting "2024." THEN items split but the wrapped line does not', () => {
+    const a = one('l.md', '# T\n\nThe plan was approved in\n2024. It starts soon.\n\n1. First step.\n2. Second step.\n- Bullet\n');
+    assert.deepEqual(a.paragraphs, ['The plan was approved in 2024. It starts soon.', 'First step.', 'Second step.', 'Bullet']);
+  });
+
   test('GIVEN blank lines before the front matter THEN it is still read', () => {
     const a = one('lead.md', '\n\n---\ntitle: Lead blank\n---\nBody.\n');
     assert.equal(a.title, 'Lead blank');

@@ -54,9 +54,11 @@ function parseBody(body: string): Body {
   let h1: string | null = null;
   const paragraphs: string[] = [];
   let cur: string[] = [];
+  let inList = false;
   const flush = (): void => {
     if (cur.length) paragraphs.push(stripInlineMarkdown(cur.join(' ')));
     cur = [];
+    inList = false;
   };
   const heading = (level: number, content: string): void => {
     if (level === 1 && h1 === null) h1 = stripInlineMarkdown(content);
@@ -100,8 +102,12 @@ function parseBody(body: string): Body {
       continue;
     }
     const item = LIST_ITEM_RE.exec(content);
-    if (item) {
+    // As in CommonMark, only "1." starts an ordered list inside running text: a wrapped line
+    // "2024. It was…" continues its paragraph.
+    const startsItem = item !== null && (cur.length === 0 || inList || !/^\s*\d+[.)]/.test(content) || /^\s*1[.)]/.test(content));
+    if (item && startsItem) {
       flush(); // each list item is its own paragraph
+      inList = true;
       content = item[1]!;
     }
     if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(content)) continue; // table rule
