@@ -4,7 +4,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { parseRate } from '../src/bot/config.ts';
 import { AskLimiter } from '../src/bot/rate-limit.ts';
 import type { AskResult, Engine } from '../src/engine-api.ts';
@@ -30,7 +29,6 @@ describe('bot commands through the Discord emulator', () => {
     reply(h.emu.chatInput({ ...ctx, name: 'ask', options: [opt('question', question), ...extra] }));
   const ingestText = (guild: EmuGuild, text: string, who?: InteractionContext): Promise<InteractionReply> =>
     reply(h.emu.chatInput({ ...(who ?? h.mod(guild)), name: 'ingest', options: [opt('text', text)] }));
-  const titlesIn = (r: InteractionReply): string => embedText(r.message);
 
   before(async () => {
     h = await startHarness();
@@ -66,7 +64,6 @@ describe('bot commands through the Discord emulator', () => {
     const ids = r.message.components[0].components.map((c: any) => c.custom_id ?? c.url);
     assert.ok(ids.some((id: string) => /^ask:vote:\d+:up$/.test(id)), ids.join());
     assert.ok(ids.some((id: string) => /^ask:vote:\d+:down$/.test(id)), ids.join());
-    writeFileSync(new URL('../tmp/ask-example.json', import.meta.url), JSON.stringify(r.message, null, 2));
   });
 
   it('/ask private:true defers ephemerally; count limits the fields', async () => {
