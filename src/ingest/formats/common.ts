@@ -20,7 +20,7 @@ export interface RawArticle {
 export function normaliseSpace(s: string): string {
   return s
     .replace(/[\u200B\u2060\uFEFF\u00AD]/g, '')
-    .replace(/\s+/g, ' ')
+    .replace(/\s{2,}|[^\S ]/g, ' ') // leaves single spaces alone: much faster on big inputs
     .trim();
 }
 
@@ -92,6 +92,7 @@ const ISO_LINE_RE = new RegExp(`^(\\d{4})-(\\d{2})-(\\d{2})${TIME_TAIL}$`, 'i');
  * returns it as YYYY-MM-DD, else null.
  */
 export function parseDateLine(line: string): string | null {
+  if (line.length > 120) return null;
   const s = normaliseSpace(line).replace(/^(?:published|updated|posted|last updated)(?:\s+on)?\s*:?\s*/i, '');
   let m = ISO_LINE_RE.exec(s);
   if (m) return isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
@@ -234,6 +235,7 @@ export function pickMeta(record: Record<string, unknown>): RecordMeta {
  * e.g. "Nearly 8,000 detained". Such lines are not passages.
  */
 export function looksLikeHeading(line: string): boolean {
+  if (line.length > 200) return false;
   const s = normaliseSpace(line);
   if (s === '') return false;
   if (/[.!?:;…"'”’»)\]]$/.test(s)) return false;
