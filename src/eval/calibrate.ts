@@ -1,0 +1,149 @@
+/**
+ * Calibrates the "no answer" threshold. For every set, a temporary index of its articles
+ * is asked (hybrid mode):
+ *   positives: the set's answerable questions;
+ *   negatives: the set's unanswerable questions, and every question of the other sets
+ *              (an xquad question asked over the news articles must be declined).
+ * A question is declined when its best fused score is below the threshold. The chosen
+ * threshold declines ≥ 90% of negatives while declining ≤ 5% of positives; among those it
+ * maximizes (negatives declined − positives declined), and sits midway between scores.
+ */
+import type { FusionWeights } from '../search/fusion.ts';
+import { askAll, ingestSet, itemsOf, openTempIndex, round, type AskItem } from './runner.ts';
+import type { EvalSet } from './set.ts';
+
+export interface ThresholdChoice {
+  threshold: number;
+  /** Share of negatives declined (no-answer recall). */
+  declinedCorrectly: number;
+  /** Share of positives declined. */
+  declinedWrongly: number;
+  /** Share of declines that were negatives. */
+  precision: number;
+  /** Whether both targets (≥ minDeclined, ≤ maxWrong) are met. */
+  feasible: boolean;
+}
+
+export interface ThresholdTargets {
+  minDeclined: number;
+  maxWrong: number;
+}
+
+export const DEFAULT_TARGETS: ThresholdTargets = { minDeclined: 0.9, maxWrong: 0.05 };
+
+/** What a threshold does to the two score lists (declined = score < threshold). */
+export function declineRates(threshold: number, positives: readonly number[], negatives: readonly number[]): Omit<ThresholdChoice, 'threshold' | 'feasible'> {
+  const right = negatives.filter((s) => s < threshold).length;
+  const wrong = positives.filter((s) => s < threshold).length;
+  return {
+    declinedCorrectly: negatives.length === 0 ? 0 : right / negatives.length,
+    declinedWrongly: positives.length === 0 ? 0 : wrong / positives.length,
+    precision: right + wrong === 0 ? 1 : right / (right + wrong),
+  };
+}
+
+/** The threshold as described above; when no threshold meets both targets, the best trade-off. */
+export function chooseThreshold(positives: readonly number[], negatives: readonly number[], targets: ThresholdTargets = DEFAULT_TARGETS): ThresholdChoice {
+  const scores = [...new Set([...positives, ...negatives])].sort((a, b) => a - b);
+  const candidates = [scores[0]! - 0.001, ...scores.slice(1).map((s, i) => (s + scores[i]!) / 2), scores.at(-1)! + 0.001];
+  let best: ThresholdChoice | null = null;
+  for (const threshold of candidates) {
+    const rates = declineRates(threshold, positives, negatives);
+    const feasible = rates.declinedCorrectly >= targets.minDeclined && rates.declinedWrongly <= targets.maxWrong;
+    const choice = { threshold, ...rates, feasible };
+    const gain = choice.declinedCorrectly - choice.declinedWrongly;
+    if (!best || (feasible && !best.feasible) || (feasible === best.feasible && gain > best.declinedCorrectly - best.declinedWrongly)) best = choice;
+  }
+  return best!;
+}
+
+export interface CalibrationRow {
+  index: string;
+  kind: 'positive' | 'negative';
+  source: string;
+  score: number;
+}
+
+export interface CalibrationResult {
+  rows: CalibrationRow[];
+  choice: ThresholdChoice;
+  /** The same numbers per index and question source. */
+  breakdown: { index: string; source: string; kind: 'positive' | 'negative'; questions: number; declined: number }[];
+  model: string;
+  weights: FusionWeights;
+  summary: Record<string, unknown>;
+}
+
+export async function calibrate(
+  sets: readonly EvalSet[],
+  options: { model?: string; weights?: Partial<FusionWeights>; targets?: ThresholdTargets; onProgress?: (phase: string, done: number, total: number) => void; notice?: (m: string) => void },
+): Promise<CalibrationResult> {
+  const rows: CalibrationRow[] = [];
+  let model = '';
+  let weights: FusionWeights | null = null;
+  for (const set of sets) {
+    const index = await openTempIndex({ model: options.model, weights: options.weights, notice: options.notice });
+    try {
+      model = index.engine.model().id;
+      weights = index.engine.fusionWeights();
+      await ingestSet(index.engine, set.articles, (d, t) => options.onProgress?.(`${set.name}: ingest`, d, t));
+      const groups: { source: string; kind: 'positive' | 'negative'; items: AskItem[] }[] = [
+        { source: `${set.name} answerable`, kind: 'positive', items: itemsOf(set).filter((i) => i.gold !== null) },
+        { source: `${set.name} unanswerable`, kind: 'negative', items: itemsOf(set).filter((i) => i.gold === null) },
+        ...sets.filter((other) => other !== set).map((other) => ({ source: `${other.name} (all)`, kind: 'negative' as const, items: itemsOf(other) })),
+      ];
+      for (const group of groups) {
+        if (group.items.length === 0) continue;
+        const outcomes = await askAll(index.engine, group.items, {
+          mode: 'hybrid',
+          k: 1,
+          highlight: false,
+          onProgress: (d, t) => options.onProgress?.(`${set.name} index: ${group.source}`, d, t),
+        });
+        for (const o of outcomes) rows.push({ index: set.name, kind: group.kind, source: group.source, score: o.confidence });
+      }
+    } finally {
+      await index.close();
+    }
+  }
+  const positives = rows.filter((r) => r.kind === 'positive').map((r) => r.score);
+  const negatives = rows.filter((r) => r.kind === 'negative').map((r) => r.score);
+  const choice = chooseThreshold(positives, negatives, options.targets);
+  choice.threshold = round(choice.threshold, 3);
+  Object.assign(choice, declineRates(choice.threshold, positives, negatives));
+  const keys = [...new Set(rows.map((r) => `${r.index}\u0000${r.source}\u0000${r.kind}`))];
+  const breakdown = keys.map((key) => {
+    const [index, source, kind] = key.split('\u0000') as [string, string, 'positive' | 'negative'];
+    const group = rows.filter((r) => r.index === index && r.source === source);
+    return { index, source, kind, questions: group.length, declined: group.filter((r) => r.score < choice.threshold).length };
+  });
+  const summary = {
+    model,
+    weights: { dense: weights?.dense, lexical: weights?.lexical, answerShape: weights?.answerShape },
+    threshold: choice.threshold,
+    feasible: choice.feasible,
+    negatives: negatives.length,
+    positives: positives.length,
+    declined_correctly: round(choice.declinedCorrectly, 4),
+    declined_wrongly: round(choice.declinedWrongly, 4),
+    precision: round(choice.precision, 4),
+    breakdown,
+  };
+  return { rows, choice, breakdown, model, weights: weights!, summary };
+}
+
+export function formatCalibration(result: CalibrationResult): string {
+  const c = result.choice;
+  const w = result.weights;
+  const lines = [
+    `model ${result.model} (dense ${w.dense}, lexical ${w.lexical}, answerShape ${w.answerShape})`,
+    `threshold ${c.threshold}${c.feasible ? '' : '  (NO threshold meets both targets; this is the best trade-off)'}`,
+    `  negatives declined (no-answer recall): ${(c.declinedCorrectly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'negative').length}`,
+    `  positives declined:                    ${(c.declinedWrongly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'positive').length}`,
+    `  no-answer precision:                   ${(c.precision * 100).toFixed(1)}%`,
+    '',
+    'index          questions                     declined',
+    ...result.breakdown.map((b) => `${b.index.padEnd(14)} ${`${b.source} (${b.kind})`.padEnd(30)} ${b.declined}/${b.questions}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,121 @@
+/**
+ * Pure metric functions: a question's ranked passages in, hit@k / MRR / decline rates out.
+ * A returned passage is a hit when it comes from the gold article and either covers the
+ * gold paragraph (passages may merge or split paragraphs) or contains the answer string.
+ */
+
+export interface RankedPassage {
+  articleId: string;
+  title: string;
+  paragraphStart: number;
+  paragraphEnd: number;
+  text: string;
+}
+
+export interface Gold {
+  articleId: string;
+  paragraphIndex: number;
+  answer: string;
+}
+
+/** What one mode did with one question. */
+export interface QuestionOutcome {
+  question: string;
+  /** null for an unanswerable question. */
+  gold: Gold | null;
+  style: string | null;
+  ranked: RankedPassage[];
+  declined: boolean;
+  confidence: number;
+  /** The highlighted sentence of the first passage ('' when nothing was returned). */
+  highlight: string;
+  queryMs: number;
+}
+
+export interface Metrics {
+  'hit@1': number;
+  'hit@3': number;
+  'hit@5': number;
+  'mrr@10': number;
+  highlight_hit: number;
+  /** Share of unanswerable questions declined (no-answer recall); null when the set has none. */
+  declined_correctly: number | null;
+  /** Share of answerable questions declined. */
+  declined_wrongly: number;
+  /** Share of declines that were right (no-answer precision); null when nothing was declined. */
+  decline_precision: number | null;
+  /** Answerable questions. */
+  questions: number;
+  unanswerable: number;
+  query_ms_p50: number;
+}
+
+/** Lower-cased, whitespace-collapsed: how answer strings are compared with text. */
+export function normalizeText(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+export function containsAnswer(text: string, answer: string): boolean {
+  return normalizeText(text).includes(normalizeText(answer));
+}
+
+export function isHit(passage: RankedPassage, gold: Gold): boolean {
+  if (passage.articleId !== gold.articleId) return false;
+  const covers = passage.paragraphStart <= gold.paragraphIndex && gold.paragraphIndex <= passage.paragraphEnd;
+  return covers || containsAnswer(passage.text, gold.answer);
+}
+
+/** 1-based rank of the first hit among the first `depth` passages, or null. */
+export function firstHitRank(ranked: readonly RankedPassage[], gold: Gold, depth = 10): number | null {
+  const index = ranked.slice(0, depth).findIndex((p) => isHit(p, gold));
+  return index < 0 ? null : index + 1;
+}
+
+export function hitAt(ranks: readonly (number | null)[], k: number): number {
+  return ratio(ranks.filter((r) => r !== null && r <= k).length, ranks.length);
+}
+
+export function meanReciprocalRank(ranks: readonly (number | null)[], depth = 10): number {
+  if (ranks.length === 0) return 0;
+  return ranks.reduce<number>((sum, r) => sum + (r !== null && r <= depth ? 1 / r : 0), 0) / ranks.length;
+}
+
+/** Median by the nearest-rank method (the lower middle for an even count). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+function ratio(n: number, d: number): number {
+  return d === 0 ? 0 : n / d;
+}
+
+/** Retrieval metrics count every answerable question, declined or not; declines are reported apart. */
+export function summarize(outcomes: readonly QuestionOutcome[]): Metrics {
+  const answerable = outcomes.filter((o): o is QuestionOutcome & { gold: Gold } => o.gold !== null);
+  const unanswerable = outcomes.filter((o) => o.gold === null);
+  const ranks = answerable.map((o) => firstHitRank(o.ranked, o.gold));
+  const declinedRight = unanswerable.filter((o) => o.declined).length;
+  const declinedWrong = answerable.filter((o) => o.declined).length;
+  return {
+    'hit@1': hitAt(ranks, 1),
+    'hit@3': hitAt(ranks, 3),
+    'hit@5': hitAt(ranks, 5),
+    'mrr@10': meanReciprocalRank(ranks, 10),
+    highlight_hit: ratio(answerable.filter((o) => containsAnswer(o.highlight, o.gold.answer)).length, answerable.length),
+    declined_correctly: unanswerable.length === 0 ? null : declinedRight / unanswerable.length,
+    declined_wrongly: ratio(declinedWrong, answerable.length),
+    decline_precision: declinedRight + declinedWrong === 0 ? null : declinedRight / (declinedRight + declinedWrong),
+    questions: answerable.length,
+    unanswerable: unanswerable.length,
+    query_ms_p50: percentile(outcomes.map((o) => o.queryMs), 50),
+  };
+}
+
+/** Metrics per question style ("lexical", "paraphrased"); empty when the set has no styles. */
+export function summarizeByStyle(outcomes: readonly QuestionOutcome[]): Record<string, Metrics> {
+  const styles = [...new Set(outcomes.map((o) => o.style).filter((s): s is string => s !== null))].sort();
+  return Object.fromEntries(styles.map((style) => [style, summarize(outcomes.filter((o) => o.style === style))]));
+}
