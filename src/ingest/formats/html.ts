@@ -160,15 +160,16 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
   const docTitle = normaliseSpace(doc.title ?? '');
 
   removeFurniture(doc);
-  let parsed: ReturnType<Readability['parse']> = null;
+  let parsed: ReturnType<Readability<Element>['parse']> = null;
   try {
-    parsed = new Readability(doc).parse();
+    // The serializer hands back the content element itself: no HTML string to parse again.
+    parsed = new Readability<Element>(doc, { serializer: (node) => node as Element }).parse();
   } catch {
     parsed = null; // Readability trips on some unusual DOMs; the <p> fallback below still works.
   }
 
   let paragraphs: string[] = [];
-  if (parsed?.content) paragraphs = blockTexts(loadDocument(parsed.content));
+  if (parsed?.content) paragraphs = blockTexts(parsed.content);
   if (paragraphs.length === 0) {
     // Readability found nothing usable: every <p> of the page, minus the furniture.
     const fresh = loadDocument(html);
