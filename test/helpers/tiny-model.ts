@@ -217,7 +217,7 @@ const PUNCTUATION = `.,;:!?'"()[]{}-_/\\&%$#@*+=<>|~^\`…–—‘’“”£�
 const SUFFIXES =
   's es ed d ing ly er ers est ion ions tion tions sion ment ments ness ful less able ible al ally ity ities ize ized izes ise ised ist ists ism ian ians ic ical y ies ied ier iest en ence ency ance ant ent ive ous ship hood ward wards th st nd rd ry ory ary ery ee ees or ors age ages ate ated ates ating man men';
 
-// ~2,300 common English words, plus news vocabulary, so ordinary text mostly maps to whole words
+// ~3,000 common English words, plus news vocabulary, so ordinary text mostly maps to whole words
 // (and otherwise falls back to suffixes and single characters, never [UNK]).
 const WORDS = `the of and to a in is it you that he was for on are with as i his they be at one have this from or had by
 not word but what some we can out other were all there when up use your how said an each she which do their time if
@@ -350,6 +350,104 @@ system systems process services rules rule law laws act bill bills vote votes po
 coup attempt attempted mourning mourn independent independence unrest historic riot riots looting looted chaos calm
 stability stable restore restored order troops peacekeepers alliance treaty organisation organization collective
 president's country's government's people's city's world's company's
+ability absence academic accept accepted access accident account accounts accurate achieve achieved acquire across active
+activist activists activity actual actually address addressed adequate adjust admit admitted adopt adopted adult adults
+advance advanced advantage advice advise adviser advisers advocate affect affected afford agenda aggressive agreed
+agreements ahead aim aimed aircraft alarm album alert alive allegation allegations alleged allegedly allies ally almost
+alone alongside alternative amid amendment ancient angry announcing annual anonymous anticipated anxiety apart apparent
+apparently appeal appeals appeared appearance application applications apply appointed approach appropriate approval
+approve approximately arena argue argued argument arms arrangement arrival arrived article articles aside aspect assault
+assembly assess assessment asset assets assistance assistant associated association assume attached attempts attend
+attended attention attitude attorney audience authorities automatic autumn avenue avoid award awarded aware awareness
+background balance ballot ban banned banking barrier barriers basis battle bay behavior behaviour bench benefit benefits
+bid billion birth blamed blast block blocked boost border boss bottle bound boundary brain brand breach breaking brief
+briefly broadcast broken budget burden bureau buried cable campaign campaigners campaigns cancer candidate candidates
+capacity capture carbon career carried cash category cause caused causing caution celebrate celebration chain chair
+chairman challenge challenges champion channel chapter characters charity cheap chemical chemicals choice chosen
+circumstances cited citizen citizenship civilians claimed clash clause climb clinic clinical closely closing coalition
+code collapse collapsed colleague colleagues collection college combat combination combined comment comments commercial
+commissioner commit commitment committed communication comparison compensation competition complaint complaints
+completed complex components comprehensive compromise concept concerned concert conclusion concluded conduct conducted
+conference confidence confident confirm conflicts confrontation congressional connection consequences conservative
+considerable consistent constant constitution constitutional construction consumer consumers contact contest context
+contracts contrast contribute contribution controversial controversy convention conversation convicted conviction
+cooperation coordinator copies core corporate correspondent corruption counter counties couple courage courts cover
+coverage covered crash credit crew crimes critical criticised criticized crucial cultural currency currently customer
+customers cuts cycle daily damage damaged database dated dealing debate decline declined declared defence defend defense
+deficit define definition delay delayed delegation deliver delivered delivery demanded demonstration demonstrators
+deny departure deployed deputy describe design designed desire destroy destroyed destruction detailed detect developed
+developing development device devices diplomat diplomatic diplomats direction directly disaster discovered discovery
+discussion discussions dismissed display dispute distance distribution districts diverse document documents domestic
+dominant donations double downtown drama dramatic draft driver drivers driving drug drugs due duty eastern economist
+economists economies edition editor effective efficient effort efforts elderly elected electoral electricity elite
+emerged emerging emphasis employ employee employees employer employment enable encourage encouraged ending enforcement
+engage engineering enormous ensure entered entirely entry episode equipment era escape essential established estate
+estimate estimated estimates ethnic evacuated evacuation evening eventually everyday evidence exactly examination examine
+exchange excluded executive exercise exhibition exist existing expand expansion expected expenses expensive experts
+explain explained explosion export exports exposed exposure express extend extended extension extent external extra
+extreme extremely facilities facility facing factor factors failed failure faith false fans farmer fashion fatal favourite
+federal fee feeling fees fellow female fighter figures filed filing finally finding findings fired firm firms fiscal
+fishing flag fled flee fleet focus focused followers following forced forecast formal formally formed formula fought
+foundation founded founder fraud frequently friday front fuel fully function funeral further future gained gallery
+gap gathered gender generation generous giant goods governing grants grave greater greatly growing guard guards guidance
+guilty gunman guns handed handle hardly headquarters healthy hearing heavily height helicopter heritage hidden highlighted
+highly highway hire hit holding holiday holidays honour horror host hostage hosted household households housing huge
+ideas identified identity image immediate immediately immigrants immigration implement implemented importance imports
+imposed improve improved improvement incident incidents income increasing increasingly independence index indicated
+individual individuals infection inflation influence informed infrastructure initial initially initiative injuries injury
+inquiry inside insisted inspection instance instead institute institution institutions insurance intelligence intended
+intense intention interests interim internal interviewed introduce introduced invest invested investigate investigated
+invited involved involvement involving islamic isolated item items jailed journalist journalists journey judges judgment
+jury justice juvenile label labour lack landmark landscape largely launch lawmakers lawsuit layer leadership leading
+leak learning lease leaving lecture legislation legislative legitimate lending letters liberal library licence license
+lifted limit limited limits lines link linked lists literature living loans lobby located location locations lockdown
+losing loyal luxury machines magazine mainly maintain maintained majority male managed management managing mandate
+manufacturing marked marriage massive matches maximum meaning meanwhile mechanism medal media meeting meetings memory
+mental mention mentioned merely message messages met middle midnight migration mild militants milestone minimum minority
+mission missing mistake mixed model models moderate modest monitor monitoring moral mortgage motor movement movements
+murder museum musical muslim mutual mystery narrow native naval navy nearby nearly negative neighbourhood neighborhood
+neither nervous newly nominated nomination normal normally notably noted nurse objective obligation observers obtained
+obvious obviously occasion occupied occurred offence offensive offered offering officially ongoing operating operator
+opinion opponents opportunity opposed option options ordinary organised organized organisers origin outcome outside
+overall overnight owned owner owners ownership pace package pages paid pain panel parade parking parliamentary partly
+partner partners partnership passage passengers passing passport patient pattern peak penalty pension percentage
+perfect performance performed permanent permission permit personal personnel perspective petition phase physical pilot
+pilots pipeline planning players pleaded pledge pledged plot poll polls pool popular portion positive possibility
+possibly potential potentially poverty powerful practical practices praised precisely predicted preparing presence
+presidency presidential pressures prevent prevented previously primarily primary principal principle principles prior
+priority prisoners privacy prize probably procedure proceedings produced producer producers production professional
+professor profile programme progress prominent promise promised promote promoted prompted proof proposal proposals
+proposed prosecution prosecutor prosecutors prospect protected protection protein proud proved province provinces
+provision publication publicly published purchase purpose pursue quality quarter quickly racial raid raids rally
+random rank ranked rapid rapidly rarely rating reaching reactor readers reality realise realize receiving recession
+recognise recognition recognize recommended recorded recording recover recovered recovery recruit reduce reduced
+reduction reference reform reforms refuse refugee regime register registered regular regulation regulations regulator
+regulators related relations relationship relatively release released relevant reliable religion religious rely remains
+remarks remote removal remove removed rent repeated replace replaced replacement reporter reporters representing
+republicans reputation requirement requirements rescued researcher researchers reserve reserves resident residential
+resign resigned resignation resistance resolution resolve resort resources respect respond responded responsibility
+restaurant restrictions retail retain retire retired retirement return returned returning revealed revenue review
+revolution reward ridge rival rivals rocket role roles rose route routine royal ruled ruling rural sacked safety salary
+sample satellite saved saving savings scandal scene scheduled scheme scholar scientific screen sea seats secret
+secretary seek seeking seized selected selection seller senator sending senior sense sensitive sentenced separate
+sequence session settled settlement severe shadow shape shared sharing shelter shift shock shooting shortage shortly
+shots signal signed significant significantly signing silence similar simply sites situation slightly smaller smoke
+soldier solar solid somewhat sought source sources sovereign spokesman sponsor spread squad stability stadium stake
+stance standard standards standing statements stated statistics status steady stepped stocks stolen storage strategic
+strategy strength strengthen stress strict strike strikes structure struggle struggling studio style subsequent
+substantial succeed successful successfully suffered suffering sufficient suicide summit super supplies supported
+supporter supporters supporting supposed supreme surge surgery surrounding survey survival survive survived survivors
+suspect suspected suspects suspended suspension sustainable symbol sympathy talent talking target targeted targets task
+taxpayers teaching technical technique techniques teenage teenager television temporary tenant tension tensions terms
+territory testimony thanks theatre theme theory therapy thereby thin threatened threatening ticket tickets tight tonight
+topic tough tour toward tower toxic track tracks trading tradition traditional traffic tragedy trained training transfer
+transition transparency trend trends trials tribunal troubled trust truth typical typically ultimately uncertainty
+unclear understanding unemployed unique unit universal unknown unusual upcoming update upper upset urban urgent urging
+useful user usual valuable variety various vast vehicle vehicles venture venue verdict version veteran veterans via
+vice victim video view views violation violations visa visible vision visited visitors visits vital volume voluntary
+volunteers voter voting vulnerable wage wages wake walking warned warns waste weak wealth wealthy weapon website weekend
+weekly welfare whereas widely widespread wildlife willing winner winners winning wireless withdraw witness witnesses
+wondering worker workforce working workplace worldwide worried worry worse worth wounded yards yield zone zones
 `;
 
 function tinyVocab(): string[] {
