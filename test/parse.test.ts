@@ -416,6 +416,14 @@ describe('input checks', () => {
     const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 20, 0, 6, 0, 8, 0]);
     throwsUser(() => parseArticles({ name: 'story.docx', bytes: zip }), 'binary_input', /story\.docx is not a text article \(a Word document\)/);
   });
+  test('GIVEN a text that happens to start like a weak signature ("MZ", "ID3") THEN it is still text', () => {
+    const a = one('mz.txt', 'MZ Wallace opens a store\n\nThe bag maker opened its first shop.\n');
+    assert.equal(a.title, 'MZ Wallace opens a store');
+    throwsUser(() => parseArticles({ name: 'app.exe.txt', bytes: new Uint8Array([0x4d, 0x5a, 0x90, 0, 3, 0]) }), 'binary_input', /a Windows executable/);
+  });
+  test('GIVEN input one byte over the limit THEN the message shows exact byte counts', () => {
+    throwsUser(() => parseArticles({ name: 'edge.txt', bytes: enc('x'.repeat(1025)) }, { maxBytes: 1024 }), 'input_too_large', /1,025 bytes, over the 1,024 bytes limit/);
+  });
   test('GIVEN a text file with an unsupported extension THEN unsupported_format lists what is supported', () => {
     throwsUser(() => parse('data.csv', 'a,b\n1,2\n'), 'unsupported_format', /data\.csv/, /\.csv/, /supported: \.txt/);
   });

@@ -14,7 +14,8 @@ export function displayName(name: string): string {
 }
 
 /** Leading-byte signatures of common non-text files, so the error can say what the file is. */
-const MAGIC: { bytes: (number | null)[]; offset?: number; type: string }[] = [
+/** `weak`: short printable signatures ("MZ", "ID3") that a text could start with; only trusted when the bytes also look binary. */
+const MAGIC: { bytes: (number | null)[]; offset?: number; type: string; weak?: boolean }[] = [
   { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], type: 'a PNG image' },
   { bytes: [0xff, 0xd8, 0xff], type: 'a JPEG image' },
   { bytes: [0x47, 0x49, 0x46, 0x38], type: 'a GIF image' }, // GIF8
@@ -24,14 +25,14 @@ const MAGIC: { bytes: (number | null)[]; offset?: number; type: string }[] = [
   { bytes: [0x50, 0x4b, 0x05, 0x06], type: 'ZIP' },
   { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], type: 'an old-style Office document (.doc/.xls/.ppt)' },
   { bytes: [0x1f, 0x8b], type: 'a gzip archive' },
-  { bytes: [0x42, 0x5a, 0x68], type: 'a bzip2 archive' },
+  { bytes: [0x42, 0x5a, 0x68], type: 'a bzip2 archive', weak: true },
   { bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], type: 'a 7-Zip archive' },
   { bytes: [0x52, 0x61, 0x72, 0x21], type: 'a RAR archive' },
   { bytes: [0x7f, 0x45, 0x4c, 0x46], type: 'an executable (ELF)' },
-  { bytes: [0x4d, 0x5a], type: 'a Windows executable' },
+  { bytes: [0x4d, 0x5a], type: 'a Windows executable', weak: true },
   { bytes: [0x00, 0x61, 0x73, 0x6d], type: 'a WebAssembly module' },
   { bytes: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66], type: 'an SQLite database' },
-  { bytes: [0x49, 0x44, 0x33], type: 'an MP3 audio file' },
+  { bytes: [0x49, 0x44, 0x33], type: 'an MP3 audio file', weak: true },
   { bytes: [0x4f, 0x67, 0x67, 0x53], type: 'an Ogg media file' },
   { bytes: [0x66, 0x74, 0x79, 0x70], offset: 4, type: 'an MP4/MOV media file' },
   { bytes: [0x49, 0x49, 0x2a, 0x00], type: 'a TIFF image' },
@@ -59,6 +60,7 @@ export function sniffBinaryType(name: string, bytes: Uint8Array): string | null 
     const offset = m.offset ?? 0;
     if (bytes.length < offset + m.bytes.length) continue;
     if (m.bytes.every((b, i) => b === null || bytes[offset + i] === b)) {
+      if (m.weak && !looksBinary(bytes) && firstInvalidUtf8Offset(bytes.subarray(0, SAMPLE_BYTES)) < 0) continue;
       if (m.type === 'ZIP') {
         const ext = extensionOf(name);
         return Object.hasOwn(ZIP_KINDS, ext) ? ZIP_KINDS[ext]! : 'a ZIP archive';
@@ -110,6 +112,15 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   return -1;
 }
 
+/** "6.2 MiB"; exact byte counts when rounding would make size and limit look equal. */
+function describeSizes(size: number, limit: number): [string, string] {
+  const a = formatSize(size);
+  const b = formatSize(limit);
+  if (a !== b) return [a, b];
+  const exact = (n: number): string => `${n.toLocaleString('en-US')} bytes`;
+  return [exact(size), exact(limit)];
+}
+
 function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
@@ -127,7 +138,7 @@ export function decodeArticleBytes(name: string, bytes: Uint8Array, maxBytes: nu
   if (bytes.length > maxBytes) {
     throw new UserError(
       'input_too_large',
-      `${who} is ${formatSize(bytes.length)}, over the ${formatSize(maxBytes)} limit for one article; ` +
+      `${who} is ${describeSizes(bytes.length, maxBytes)[0]}, over the ${describeSizes(bytes.length, maxBytes)[1]} limit for one article; ` +
         `split it into smaller files, or raise the limit with the MAX_ARTICLE_BYTES setting`,
     );
   }
