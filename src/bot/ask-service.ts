@@ -6,6 +6,39 @@ import { collectionsFor, logCollectionFor } from './context.ts';
 
 export const QUESTION_MAX_CHARS = 500;
 
+/**
+ * At most this many questions are inside the engine at once. Searching does some work on the main
+ * thread; with many questions at once, a queue keeps the event loop free to send deferrals and heartbeats
+ * first (every handler defers before it gets here), instead of interleaving 50 searches with them.
+ */
+export const ASK_CONCURRENCY = 2;
+
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const gates = new WeakMap<object, Gate>();
+function gateFor(ctx: BotContext): Gate {
+  let gate = gates.get(ctx.engine);
+  if (!gate) {
+    gate = new Gate(ASK_CONCURRENCY);
+    gates.set(ctx.engine, gate);
+  }
+  return gate;
+}
+
 export interface AskRequest {
   question: string;
   guildId: string | null;
@@ -41,12 +74,14 @@ export async function answer(ctx: BotContext, req: AskRequest): Promise<DiscordR
   const question = cleanQuestion(req.question);
   const count = Math.max(0, Math.min(5, req.count));
   const offset = req.offset ?? 0;
-  const result = await ctx.engine.ask(question, {
-    collections: collectionsFor(req.guildId, ctx.config),
-    k: 1 + count,
-    offset,
-    ...(req.questionId === undefined ? { log: { collection: logCollectionFor(req.guildId), userId: req.userId } } : {}),
-  });
+  const result = await gateFor(ctx).run(() =>
+    ctx.engine.ask(question, {
+      collections: collectionsFor(req.guildId, ctx.config),
+      k: 1 + count,
+      offset,
+      ...(req.questionId === undefined ? { log: { collection: logCollectionFor(req.guildId), userId: req.userId } } : {}),
+    }),
+  );
   const questionId = req.questionId ?? result.questionId;
   ctx.log.info(
     {

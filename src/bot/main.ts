@@ -10,7 +10,6 @@ import dotenv from 'dotenv';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type EngineConfig } from '../config.ts';
 import { openEngine } from '../engine.ts';
-import type { Engine } from '../engine-api.ts';
 import { isCitebotError } from '../errors.ts';
 import { downloadAttachment, fetchUrl } from '../ingest/fetch-url.ts';
 import { parseArticles } from '../ingest/parse.ts';
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
     'starting citebot for Discord',
   );
 
-  let engine: Engine;
+  let engine: Awaited<ReturnType<typeof openEngine>>;
   try {
     engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message) });
   } catch (error) {
@@ -87,6 +86,9 @@ async function main(): Promise<void> {
     process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);
     process.exit(isCitebotError(error) ? error.exitCode : 1);
   }
+  // First run: the library is empty, so index the bundled example articles (AUTO_INGEST_EXAMPLES=false to skip).
+  const examples = await engine.ingestExamplesIfEmpty();
+  if (examples) log.info({ event: 'examples_ingested', articles: examples.length }, `indexed ${examples.length} example articles into the library`);
 
   const ctx: BotContext = {
     config,

@@ -1,0 +1,189 @@
+/**
+ * The real `npm start` process (node --import tsx src/bot/main.ts) against the Discord emulator:
+ * settings validation, deploy-commands, an /ask answered, a burst of 50 concurrent /ask
+ * (deferral latency, heartbeats), SIGTERM with a reply in flight → clean exit 0; the token never printed.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DiscordEmulator, type InteractionReply } from './helpers/discord-emulator.ts';
+import { FAKE_TOKEN, embedText, makeGuild, opt } from './helpers/bot-harness.ts';
+import { tinyModel } from './helpers/engine.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+interface Proc {
+  child: ChildProcess;
+  out: string[];
+  err: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  text(): string;
+}
+
+function run(script: string, env: Record<string, string | undefined>, args: string[] = []): Proc {
+  // A temp cwd, so a developer's .env is never read; only the variables given here are set.
+  const cwd = mkdtempSync(join(tmpdir(), 'citebot-proc-'));
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, script), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  const err: string[] = [];
+  child.stdout!.on('data', (d) => out.push(String(d)));
+  child.stderr!.on('data', (d) => err.push(String(d)));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, signal });
+    }),
+  );
+  return { child, out, err, exit, text: () => out.join('') + err.join('') };
+}
+
+async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (!pattern.test(p.text())) {
+    if (p.child.exitCode !== null) throw new Error(`process exited (${p.child.exitCode}) before ${pattern}:\n${p.text()}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}:\n${p.text()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('bot process: settings validation', () => {
+  it('lists every problem at once, exits 2, and never prints a malformed token', async () => {
+    const badToken = 'abc.def-secretish-value-xyz';
+    const p = run('src/bot/main.ts', { DISCORD_TOKEN: badToken, ASK_RATE_USER: 'often' });
+    const { code } = await p.exit;
+    assert.equal(code, 2);
+    const text = p.text();
+    assert.match(text, /cannot start the Discord bot/);
+    assert.match(text, /DISCORD_TOKEN is malformed \(27 characters; a bot token is three dot-separated parts/);
+    assert.match(text, /DISCORD_APPLICATION_ID is missing/);
+    assert.match(text, /ASK_RATE_USER must look like 5\/min/);
+    assert.ok(!text.includes(badToken), 'the token is never echoed');
+    assert.ok(!text.includes('secretish'));
+  });
+
+  it('says when the token is missing, and when the application id is malformed', async () => {
+    const p = run('src/bot/main.ts', { DISCORD_APPLICATION_ID: 'my-app' });
+    assert.equal((await p.exit).code, 2);
+    assert.match(p.text(), /DISCORD_TOKEN is missing: copy the bot token from the developer portal/);
+    assert.match(p.text(), /DISCORD_APPLICATION_ID must be a numeric id \(17–20 digits\), got "my-app"/);
+  });
+});
+
+describe('bot process: npm start against the emulator', () => {
+  let emu: DiscordEmulator;
+  let proc: Proc;
+  let dataDir: string;
+  const guild = makeGuild('Process Newsroom', ['general', 'ask-news']);
+
+  before(async () => {
+    emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN, heartbeatIntervalMs: 250 });
+    dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
+    const modelDir = await tinyModel();
+    proc = run('src/bot/main.ts', {
+      DISCORD_TOKEN: FAKE_TOKEN,
+      DISCORD_APPLICATION_ID: emu.applicationId,
+      DISCORD_API_URL: emu.apiUrl,
+      DATA_DIR: dataDir,
+      MODEL_DIR: modelDir,
+      CITEBOT_OFFLINE: 'true',
+      EMBED_WORKERS: '1',
+      ASK_CHANNELS: 'ask-news,newsdesk',
+      ASK_RATE_USER: '100/min',
+      ASK_RATE_GUILD: '1000/min',
+      SHUTDOWN_TIMEOUT_MS: '8000',
+    });
+    await waitForOutput(proc, /"event":"ready"/, 60_000);
+  });
+  after(async () => {
+    if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    await emu?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('connected using the gateway URL from /gateway/bot and warned about an unknown ASK_CHANNELS name', () => {
+    assert.ok(emu.requests.some((r) => r.path === '/gateway/bot'));
+    assert.equal(emu.identifies.length, 1);
+    assert.match(proc.text(), /ASK_CHANNELS lists a channel that no server of the bot has: newsdesk/);
+    assert.match(proc.text(), /"event":"examples_ingested"/);
+  });
+
+  it('deploy-commands registers the commands in the guild through DISCORD_API_URL', async () => {
+    const p = run('scripts/deploy-commands.ts', { DISCORD_TOKEN: FAKE_TOKEN, DISCORD_APPLICATION_ID: emu.applicationId, DISCORD_API_URL: emu.apiUrl }, ['--guild', guild.id]);
+    assert.equal((await p.exit).code, 0, p.text());
+    assert.match(p.text(), new RegExp(`Registered 6 commands in server ${guild.id}: Ask citebot, ask, forget, ingest, sources, stats`));
+    const registered = emu.commands.at(-1)!;
+    assert.equal(registered.scope, guild.id);
+    const ask = registered.body.find((c: any) => c.name === 'ask');
+    assert.deepEqual(ask.options.map((o: any) => [o.name, o.type, o.required ?? false]), [['question', 3, true], ['count', 4, false], ['private', 5, false]]);
+    const ingest = registered.body.find((c: any) => c.name === 'ingest');
+    assert.equal(ingest.default_member_permissions, '32');
+    assert.equal(registered.body.find((c: any) => c.name === 'Ask citebot').type, 3);
+    assert.ok(!p.text().includes(FAKE_TOKEN));
+  });
+
+  it('answers /ask with the cited passage', async () => {
+    const r = await emu.reply(emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'how many were detained?')] })), 30_000);
+    assert.equal(r.callback.type, 5);
+    assert.match(r.message.embeds[0].description, /7,939 people have been detained/);
+    assert.match(embedText(r.message), /President Tokayev: Kazakhstan unrest was attempted coup d'etat\*\* · TRT World and agencies · 2022-01-10/);
+  });
+
+  it('burst: 50 concurrent /ask each deferred within 3 s, heartbeats acknowledged throughout', async () => {
+    const questions = ['how many were detained?', 'how many vehicles cross the harbour bridge?', 'how long did the transit strike last?', 'how big was the wheat crop?', 'how effective was the norovirus vaccine?'];
+    const start = Date.now();
+    const sent = Array.from({ length: 50 }, (_, i) =>
+      emu.sendInteraction(emu.chatInput({ guildId: guild.id, user: { id: `40000000000000${1000 + i}`, username: `r${i}` }, name: 'ask', options: [opt('question', questions[i % questions.length]!)] })),
+    );
+    const replies: InteractionReply[] = await Promise.all(sent.map((s) => emu.reply(s, 60_000)));
+    const end = Date.now();
+    const latencies = replies.map((r) => r.deferLatencyMs).sort((a, b) => a - b);
+    const beats = emu.heartbeats.filter((b) => b.at >= start && b.at <= end);
+    const times = [start, ...beats.map((b) => b.at), end];
+    const maxGap = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+    const report = {
+      interactions: replies.length,
+      maxDeferMs: latencies.at(-1),
+      medianDeferMs: latencies[25],
+      allAnsweredMs: end - start,
+      heartbeatAcksDuringBurst: beats.filter((b) => b.acked).length,
+      maxHeartbeatGapMs: maxGap,
+    };
+    console.log(`# burst (npm start process): ${JSON.stringify(report)}`);
+    for (const r of replies) {
+      assert.equal(r.callback.type, 5);
+      assert.equal(r.kind, 'edit');
+      assert.ok(r.message.embeds[0].description.length > 0);
+    }
+    assert.ok(latencies.at(-1)! < 3000, JSON.stringify(report));
+    assert.ok(maxGap < 1000, `longest time without a heartbeat during the burst: ${maxGap} ms`);
+    assert.ok(report.heartbeatAcksDuringBurst >= Math.floor((end - start) / 500), JSON.stringify(report));
+  });
+
+  it('SIGTERM: finishes the reply in flight, then exits 0; the token never appears in the output', async () => {
+    const sent = emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'how long will the harbour bridge close?')] }));
+    await emu.waitFor(() => emu.callbackFor(sent.id), 10_000, 'deferral');
+    proc.child.kill('SIGTERM');
+    const r = await emu.reply(sent, 15_000);
+    assert.equal(r.kind, 'edit');
+    assert.ok(r.message.embeds[0].title);
+    const { code, signal } = await proc.exit;
+    assert.equal(signal, null);
+    assert.equal(code, 0, proc.text());
+    const text = proc.text();
+    assert.match(text, /"event":"stopping","signal":"SIGTERM"/);
+    assert.match(text, /"event":"stopped"/);
+    assert.ok(!text.includes(FAKE_TOKEN), 'token never logged');
+    assert.ok(!text.includes('how long will the harbour bridge close'), 'question text not logged by default');
+    // every stdout line is a JSON log line
+    for (const line of proc.out.join('').split('\n').filter(Boolean)) JSON.parse(line);
+  });
+});
