@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRate } from '../src/bot/config.ts';
 import { AskLimiter } from '../src/bot/rate-limit.ts';
+import { fetchUrl } from '../src/ingest/fetch-url.ts';
 import type { AskResult, Engine } from '../src/engine-api.ts';
 import { MODERATOR_PERMISSIONS, type EmuGuild, type InteractionContext, type InteractionReply } from './helpers/discord-emulator.ts';
 import { embedText, opt, startHarness, type Harness } from './helpers/bot-harness.ts';
@@ -240,6 +241,44 @@ describe('bot commands through the Discord emulator', () => {
     assert.match(embedText(answer.data), /TRT World and agencies · 2022-01-10/);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(h.emu.messagesIn(general.id).length, 0);
+  });
+
+  it('mention mode: MENTION_REPLY=thread answers in a thread; a bare mention gets a hint', async () => {
+    const askNews = h.guildA.channels.find((c) => c.name === 'ask-news')!;
+    const saved = h.ctx.config;
+    h.ctx.config = { ...saved, mentionReply: 'thread' };
+    try {
+      const msg = h.emu.sendMessage({ guildId: h.guildA.id, channelId: askNews.id, content: 'how long will the harbour bridge close?', mentionBot: true, author: { id: '300000000000000031', username: 'threader' } });
+      const thread = await h.emu.waitFor(() => h.emu.threads.find((t) => t.messageId === msg.id), 15000, 'thread');
+      assert.equal(thread.parentId, askNews.id);
+      assert.equal(thread.name, 'how long will the harbour bridge close?');
+      const inThread = await h.emu.waitFor(() => h.emu.messagesIn(thread.id)[0], 15000, 'answer in thread');
+      assert.match(embedText(inThread.data), /Harbour Bridge/);
+    } finally {
+      h.ctx.config = saved;
+    }
+    const before = h.emu.messagesIn(askNews.id).length;
+    h.emu.sendMessage({ guildId: h.guildA.id, channelId: askNews.id, content: '', mentionBot: true });
+    const hint = await h.emu.waitFor(() => h.emu.messagesIn(askNews.id)[before], 10000, 'hint');
+    assert.equal(hint.data.content, 'Ask me a question after the mention, for example: `@citebot how many people were detained?`');
+  });
+
+  it('/ingest url: fetches the page (SSRF guard allowing only the local test server) and /ask finds it', async () => {
+    const page = `<!doctype html><html><head><title>Ferry timetable changes</title><link rel="canonical" href="https://ferries.example/news/timetable"></head><body><article><h1>Ferry timetable changes</h1>
+<p>The island ferry will run 14 crossings a day from May 1, up from 9, after the operator added a second vessel to the route, the port authority said on Friday.</p>
+<p>Tickets for the new early-morning crossing go on sale next week, and the fare will stay at 6 pounds for adults, the operator added in its statement.</p></article></body></html>`;
+    const served = h.emu.addAttachment('ferry.html', page, 'text/html; charset=utf-8');
+    const saved = h.ctx.fetchUrl;
+    h.ctx.fetchUrl = (url) => fetchUrl(url, { allowHosts: ['127.0.0.1'], timeoutMs: 5000, maxBytes: 1024 * 1024 });
+    try {
+      const r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('url', served.url)] }));
+      assert.equal(r.message.embeds[0].description, '**Ferry timetable changes** — 2 passages · new');
+      const found = await ask(h.member(h.guildA), 'how many ferry crossings a day from May?');
+      assert.match(found.message.embeds[0].description, /14 crossings a day/);
+      assert.ok(found.message.components[0].components.some((c: any) => c.style === 5 && c.label === 'Open article'), 'link button to the article');
+    } finally {
+      h.ctx.fetchUrl = saved;
+    }
   });
 
   it('the "Ask citebot" message context menu answers the message text', async () => {

@@ -137,7 +137,7 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
   // ------------------------------------------------------------------ mention mode
 
   function channelAllowed(channel: GuildBasedChannel): boolean {
-    const wanted = config.askChannels.map((c) => c.toLowerCase());
+    const wanted = ctx.config.askChannels.map((c) => c.toLowerCase());
     const candidates = [channel.id, channel.name.toLowerCase()];
     if (channel.isThread() && channel.parent) candidates.push(channel.parent.id, channel.parent.name.toLowerCase());
     return candidates.some((c) => wanted.includes(c));
@@ -159,8 +159,8 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
         return;
       }
       void message.channel.sendTyping().catch(() => undefined);
-      const reply = await answer(ctx, { question, guildId: message.guildId, userId: message.author.id, count: config.askDefaultCount, via: 'mention' });
-      if (config.mentionReply === 'thread' && !message.channel.isThread()) {
+      const reply = await answer(ctx, { question, guildId: message.guildId, userId: message.author.id, count: ctx.config.askDefaultCount, via: 'mention' });
+      if (ctx.config.mentionReply === 'thread' && !message.channel.isThread()) {
         const thread = await message.startThread({ name: truncateText(question, 100), autoArchiveDuration: 1440 });
         await thread.send({ embeds: reply.embeds, components: reply.components });
       } else {
