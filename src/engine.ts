@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path';
 import type { EngineConfig } from './config.ts';
 import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
-import { KEYWORD_ID, canonicalModelName, resolveAutoModel, resolveNamedModel, type ModelChoice } from './embed/models.ts';
+import { KEYWORD_ID, canonicalModelName, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
 import type { AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress } from './engine-api.ts';
 import { CitebotError, UserError } from './errors.ts';
 import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
@@ -367,6 +367,10 @@ async function chooseModel(config: EngineConfig, store: Store, notice: (message:
   }
   const requested = config.embeddingModel === 'auto' ? null : canonicalModelName(config.embeddingModel);
   if (requested !== null && requested !== recorded.id) throw mismatch(config, recorded.id, `EMBEDDING_MODEL=${config.embeddingModel}`, requested);
+  if (config.modelDir && recorded.id !== KEYWORD_ID) {
+    const dirId = specFromFolder(config.modelDir).id;
+    if (dirId !== recorded.id) throw mismatch(config, recorded.id, `MODEL_DIR=${config.modelDir}`, dirId);
+  }
   const choice = await resolveNamedModel(config, recorded.id, notice).catch((error: unknown) => {
     if (error instanceof CitebotError && error.code === 'model_missing') {
       throw new UserError(
@@ -377,11 +381,6 @@ async function chooseModel(config: EngineConfig, store: Store, notice: (message:
     }
     throw error;
   });
-  if (config.modelDir && choice.kind === 'semantic' && choice.spec.dir !== config.modelDir) {
-    const { specFromFolder } = await import('./embed/models.ts');
-    const dirId = specFromFolder(config.modelDir).id;
-    if (dirId !== recorded.id) throw mismatch(config, recorded.id, `MODEL_DIR=${config.modelDir}`, dirId);
-  }
   return choice;
 }
 

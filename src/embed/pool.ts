@@ -35,7 +35,8 @@ export class EmbeddingPool {
   private readonly queue: Job[] = [];
   private readonly batchSize: number;
   private nextId = 1;
-  private closed = false;
+  /** Engines currently using this pool; at zero the workers stop holding the process open. */
+  private users = 0;
 
   private constructor(spec: ModelSpec, dim: number, workers: PoolWorker[], batchSize: number) {
     this.spec = spec;
@@ -45,13 +46,32 @@ export class EmbeddingPool {
     for (const entry of workers) this.listen(entry);
   }
 
-  /** Starts the workers and waits until each has loaded the model. */
+  /**
+   * Starts the workers for a model, or reuses the ones already running in this process.
+   * onnxruntime-node aborts the process ("free(): invalid pointer") when a worker that used
+   * it is terminated and another one starts, so workers live as long as the process: a
+   * closed pool only unrefs them, and the next pool for the same model takes them back.
+   */
   static async start(spec: ModelSpec, options: PoolOptions): Promise<EmbeddingPool> {
+    const key = JSON.stringify([spec.dir, spec.quantized, spec.pooling, options.size, options.threadsPerWorker, options.batchSize]);
+    let entry = SHARED.get(key);
+    if (!entry) {
+      entry = EmbeddingPool.create(spec, options);
+      SHARED.set(key, entry);
+      entry.catch(() => SHARED.delete(key));
+    }
+    const pool = await entry;
+    pool.users++;
+    for (const { worker } of pool.workers) worker.ref();
+    return pool;
+  }
+
+  private static async create(spec: ModelSpec, options: PoolOptions): Promise<EmbeddingPool> {
     const init: WorkerInit = { spec, threads: options.threadsPerWorker };
     const started = await Promise.allSettled(Array.from({ length: options.size }, () => startWorker(init)));
     const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) {
-      for (const r of started) if (r.status === 'fulfilled') void r.value.worker.terminate();
+      for (const r of started) if (r.status === 'fulfilled') r.value.worker.unref();
       throw failure.reason;
     }
     const ready = started.map((r) => (r as PromiseFulfilledResult<{ worker: Worker; dim: number }>).value);
@@ -60,7 +80,7 @@ export class EmbeddingPool {
 
   /** Embeds texts in batches; `priority` puts them ahead of queued work. */
   async embed(texts: readonly string[], options: { priority?: boolean; onBatch?: (done: number) => void } = {}): Promise<Float32Array[]> {
-    if (this.closed) throw new CitebotError('internal', 'the embedding pool is closed');
+    if (this.users === 0) throw new CitebotError('internal', 'the embedding pool is closed');
     const batches: string[][] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) batches.push(texts.slice(i, i + this.batchSize));
     let done = 0;
@@ -114,18 +134,28 @@ export class EmbeddingPool {
     });
   }
 
+  /** Releases this user's hold; the workers stay loaded for the next pool of the same model. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new CitebotError('internal', 'the embedding pool was closed'));
-    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+    if (this.users === 0) return;
+    this.users--;
+    if (this.users > 0) return;
+    await this.idle();
+    for (const { worker } of this.workers) worker.unref();
+  }
+
+  private async idle(): Promise<void> {
+    while (this.queue.length > 0 || this.workers.some((w) => w.busy)) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+const SHARED = new Map<string, Promise<EmbeddingPool>>();
 
 function startWorker(init: WorkerInit): Promise<{ worker: Worker; dim: number }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: init });
     const fail = (message: string): void => {
-      void worker.terminate();
+      // Not terminate(): see EmbeddingPool.start.
+      worker.unref();
       reject(
         new UserError(
           'model_invalid',

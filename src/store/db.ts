@@ -112,9 +112,20 @@ export function blobToVector(blob: Buffer): Float32Array {
 
 export class Store {
   private readonly db: Database.Database;
+  readonly file: string;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, file: string) {
     this.db = db;
+    this.file = file;
+  }
+
+  /** Runs a write, turning SQLite's busy/corrupt errors into ones that say what to do. */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw translateSqliteError(error, this.file);
+    }
   }
 
   /** Opens (and creates or migrates) the store at `file`. */
@@ -129,7 +140,7 @@ export class Store {
     } catch (error) {
       throw translateSqliteError(error, file);
     }
-    const store = new Store(db);
+    const store = new Store(db, file);
     try {
       store.migrate();
     } catch (error) {
@@ -177,8 +188,10 @@ export class Store {
   }
 
   setModel(model: ModelRecord): void {
-    this.setMeta('model_id', model.id);
-    this.setMeta('model_dim', model.dim === null ? '' : String(model.dim));
+    this.write(() => {
+      this.setMeta('model_id', model.id);
+      this.setMeta('model_dim', model.dim === null ? '' : String(model.dim));
+    });
   }
 
   /** Bumped on every change to passages, so the HNSW cache can tell it is stale. */
@@ -209,7 +222,7 @@ export class Store {
     contentHash: string,
     passages: readonly PassageToStore[],
   ): { removed: number[]; added: number[] } {
-    const write = this.db.transaction(() => {
+    return this.write(() => {
       const existing = this.findArticle(collection, article.id);
       const removed = existing ? this.deletePassagesOf(existing.rowid) : [];
       const now = new Date().toISOString();
@@ -248,7 +261,6 @@ export class Store {
       this.bumpGeneration();
       return { removed, added };
     });
-    return write.immediate();
   }
 
   private deletePassagesOf(articleRowid: number): number[] {
@@ -261,7 +273,7 @@ export class Store {
 
   /** Removes an article and its passages; returns the removed passage rowids, or null if absent. */
   deleteArticle(collection: CollectionId, id: string): { article: StoredArticle; removed: number[] } | null {
-    const remove = this.db.transaction(() => {
+    return this.write(() => {
       const article = this.findArticle(collection, id);
       if (!article) return null;
       const removed = this.deletePassagesOf(article.rowid);
@@ -269,7 +281,6 @@ export class Store {
       this.bumpGeneration();
       return { article, removed };
     });
-    return remove.immediate();
   }
 
   listArticles(
@@ -392,7 +403,7 @@ export class Store {
 
   /** Runs fn in one transaction; nested store writes become savepoints. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.write(fn);
   }
 
   allPassageTexts(): { rowid: number; text: string }[] {
@@ -400,9 +411,9 @@ export class Store {
   }
 
   logQuestion(collection: CollectionId, question: string, answered: boolean): number {
-    const info = this.db
+    const info = this.write(() => this.db
       .prepare('INSERT INTO questions (collection, question, answered, asked_at) VALUES (?, ?, ?, ?)')
-      .run(collection, question, answered ? 1 : 0, new Date().toISOString());
+      .run(collection, question, answered ? 1 : 0, new Date().toISOString()));
     return Number(info.lastInsertRowid);
   }
 
@@ -411,9 +422,9 @@ export class Store {
   }
 
   recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void {
-    this.db
+    this.write(() => this.db
       .prepare('INSERT INTO feedback (question_id, user_id, vote) VALUES (?, ?, ?) ON CONFLICT(question_id, user_id) DO UPDATE SET vote = excluded.vote')
-      .run(questionId, userId, vote);
+      .run(questionId, userId, vote));
   }
 
   questionStats(collection?: CollectionId): { asked: number; unanswered: { question: string; askedAt: string }[]; up: number; down: number } {

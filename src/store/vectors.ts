@@ -4,6 +4,7 @@
  * reflects. A missing, stale or unreadable file is rebuilt from the store.
  */
 import hnswlib from 'hnswlib-node';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './db.ts';
@@ -24,6 +25,12 @@ interface Manifest {
   dim: number;
   generation: number;
   count: number;
+  /** sha256 of index.hnsw: hnswlib aborts the process on a damaged file, so check first. */
+  sha256: string;
+}
+
+function fileDigest(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 export type IndexLoad = 'loaded' | 'built' | 'rebuilt';
@@ -82,6 +89,7 @@ export class VectorIndex {
       return 'it was built for another model or format';
     }
     if (manifest.generation !== store.generation()) return 'it is older than the store';
+    if (fileDigest(this.file) !== manifest.sha256) return 'the file is damaged (its checksum does not match)';
     try {
       const index = new HierarchicalNSW('cosine', this.dim);
       index.readIndexSync(this.file, true);
@@ -148,7 +156,14 @@ export class VectorIndex {
     const tmp = `${this.file}.${process.pid}.tmp`;
     this.index.writeIndexSync(tmp);
     renameSync(tmp, this.file);
-    const manifest: Manifest = { version: MANIFEST_VERSION, model: this.model, dim: this.dim, generation: store.generation(), count: this.live.size };
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION,
+      model: this.model,
+      dim: this.dim,
+      generation: store.generation(),
+      count: this.live.size,
+      sha256: fileDigest(this.file),
+    };
     const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
     writeFileSync(tmpManifest, JSON.stringify(manifest, null, 2));
     renameSync(tmpManifest, this.manifestFile);

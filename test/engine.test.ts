@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../src/config.ts';
+import { openEngine } from '../src/engine.ts';
+import { CitebotError } from '../src/errors.ts';
+import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
+import { openTestEngine, testEnv, tinyModel, type TestEngine } from './helpers/engine.ts';
+import { createTinyModel } from './helpers/tiny-model.ts';
+
+const SEED_TITLE = "President Tokayev: Kazakhstan unrest was attempted coup d'etat";
+
+function article(id: string, paragraphs: string[], extra: Partial<Article> = {}): Article {
+  return { id, title: `Title of ${id}`, date: '2024-05-01', source: 'Test Wire', section: null, url: null, paragraphs, ...extra };
+}
+
+const LIGHTHOUSE = article('lighthouse', [
+  'The old lighthouse on Gannet Point was repainted in red and white stripes by a crew of nine volunteers.',
+  'Restoration of the lantern room cost 48,500 pounds, paid for by a village lottery and a heritage grant.',
+]);
+
+function sqlCount(dataDir: string, sql: string): number {
+  const db = new Database(join(dataDir, 'citebot.db'), { readonly: true });
+  try {
+    return (db.prepare(sql).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+async function expectCitebotError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof CitebotError, `expected a CitebotError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+describe('engine over the example articles', () => {
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine({ examples: true });
+  });
+  after(async () => t.cleanup());
+
+  it('GIVEN "how many were detained?" THEN the 7,939 paragraph answers first with its citation', async () => {
+    const result = await t.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] });
+    assert.equal(result.answered, true);
+    assert.equal(result.answer, '7,939');
+    const top = result.passages[0]!;
+    assert.match(top.text, /7,939 people have been detained/);
+    assert.match(top.highlight, /7,939/);
+    assert.deepEqual(
+      { title: top.citation.title, source: top.citation.source, date: top.citation.date, article_id: top.citation.article_id },
+      { title: SEED_TITLE, source: 'TRT World and agencies', date: '2022-01-10', article_id: '000_8e2903e39626057e' },
+    );
+    assert.ok(top.citation.paragraph >= 1);
+    assert.equal(result.articlesSearched, 8);
+  });
+
+  it('GIVEN a question nothing in the articles supports THEN it is declined with no passages', async () => {
+    const result = await t.engine.ask('recipe for banana bread with walnuts', { collections: [LIBRARY_COLLECTION] });
+    assert.equal(result.answered, false);
+    assert.equal(result.answer, null);
+    assert.deepEqual(result.passages, []);
+  });
+
+  it('GIVEN k=6 THEN no article supplies more than two passages', async () => {
+    const result = await t.engine.retrieve('Kazakhstan unrest protesters security detained', { collections: [LIBRARY_COLLECTION], k: 6 });
+    const perArticle = new Map<string, number>();
+    for (const hit of result.hits) perArticle.set(hit.article.id, (perArticle.get(hit.article.id) ?? 0) + 1);
+    assert.ok(result.hits.length > 2);
+    assert.ok(Math.max(...perArticle.values()) <= 2);
+  });
+
+  it('GIVEN the same articles again THEN nothing changes', async () => {
+    const before = t.engine.stats();
+    const generation = t.engine.store.generation();
+    const { outcomes } = await t.engine.ingestPaths([t.config.examplesDir], LIBRARY_COLLECTION);
+    assert.ok(outcomes.length === 8 && outcomes.every((o) => o.status === 'unchanged'));
+    assert.deepEqual(t.engine.stats(), before);
+    assert.equal(t.engine.store.generation(), generation);
+  });
+
+  it('GIVEN questions asked with logging THEN stats count them and list the unanswered, newest first', async () => {
+    await t.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], log: { collection: 'g-stats' } });
+    const first = await t.engine.ask('banana bread recipe', { collections: [LIBRARY_COLLECTION], log: { collection: 'g-stats' } });
+    await t.engine.ask('walnut cake recipe', { collections: [LIBRARY_COLLECTION], log: { collection: 'g-stats' } });
+    t.engine.recordFeedback(first.questionId!, 'user-1', 'down');
+    const stats = t.engine.stats('g-stats');
+    assert.equal(stats.questionsAsked, 3);
+    assert.deepEqual(stats.unanswered.map((u) => u.question), ['walnut cake recipe', 'banana bread recipe']);
+    assert.deepEqual(stats.feedback, { up: 0, down: 1 });
+    assert.deepEqual(t.engine.question(first.questionId!), { question: 'banana bread recipe', collection: 'g-stats' });
+  });
+});
+
+describe('engine ingest, update and delete', () => {
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine();
+  });
+  after(async () => t.cleanup());
+
+  it('GIVEN a changed article THEN its passages are replaced with no duplicates or orphans', async () => {
+    const [added] = await t.engine.ingest([LIGHTHOUSE], LIBRARY_COLLECTION);
+    assert.equal(added!.status, 'added');
+    const changed = { ...LIGHTHOUSE, paragraphs: ['The lighthouse keeper, Ada Quill, retired after forty-one years of lighting the lamp every dusk.'] };
+    const [updated] = await t.engine.ingest([changed], LIBRARY_COLLECTION);
+    assert.deepEqual([updated!.status, updated!.passages], ['updated', 1]);
+    assert.equal(sqlCount(t.dataDir, 'SELECT count(*) AS n FROM passages'), 1);
+    assert.equal(sqlCount(t.dataDir, 'SELECT count(*) AS n FROM passage_terms'), 1);
+    assert.equal(sqlCount(t.dataDir, 'SELECT count(*) AS n FROM passages WHERE article_rowid NOT IN (SELECT rowid FROM articles)'), 0);
+    assert.equal(t.engine.stats().indexSize, 1);
+    const old = await t.engine.retrieve('lottery heritage grant lantern', { collections: [LIBRARY_COLLECTION], k: 5, mode: 'bm25' });
+    assert.equal(old.hits.length, 0);
+    const fresh = await t.engine.ask('who is the lighthouse keeper?', { collections: [LIBRARY_COLLECTION] });
+    assert.match(fresh.passages[0]!.text, /Ada Quill/);
+  });
+
+  it('GIVEN an article in a guild collection THEN only that guild sees it', async () => {
+    await t.engine.ingest([article('guild-only', ['The ferry timetable to Skerra Island changes on Saturday, with an extra sailing at dawn for commuters.'])], 'g1');
+    const inLibrary = await t.engine.ask('ferry timetable Skerra Island', { collections: [LIBRARY_COLLECTION] });
+    const inOtherGuild = await t.engine.ask('ferry timetable Skerra Island', { collections: [LIBRARY_COLLECTION, 'g2'] });
+    const inGuild = await t.engine.ask('ferry timetable Skerra Island', { collections: [LIBRARY_COLLECTION, 'g1'] });
+    assert.equal(inLibrary.passages.some((p) => p.citation.article_id === 'guild-only'), false);
+    assert.equal(inOtherGuild.passages.some((p) => p.citation.article_id === 'guild-only'), false);
+    assert.equal(inGuild.passages[0]?.citation.article_id, 'guild-only');
+  });
+
+  it('GIVEN an article is removed THEN its passages leave the store, the index and the answers', async () => {
+    const sizeBefore = t.engine.stats().indexSize;
+    const removed = t.engine.removeArticle('g1', 'guild-only');
+    assert.equal(removed?.id, 'guild-only');
+    assert.equal(t.engine.stats().indexSize, sizeBefore - 1);
+    assert.equal(t.engine.countArticles('g1'), 0);
+    const after = await t.engine.ask('ferry timetable Skerra Island', { collections: [LIBRARY_COLLECTION, 'g1'] });
+    assert.equal(after.passages.some((p) => p.citation.article_id === 'guild-only'), false);
+    assert.equal(t.engine.removeArticle('g1', 'guild-only'), null);
+  });
+
+  it('GIVEN an ingest of many passages THEN the main event loop keeps running', async () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      article(`bulk-${i}`, Array.from({ length: 5 }, (_, j) => `Bulk paragraph ${j} of article ${i} talks about harbour cranes, tides and cargo manifests at length.`)),
+    );
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await t.engine.ingest(many, 'bulk');
+    clearInterval(timer);
+    assert.equal(t.engine.stats('bulk').passages, 200);
+    assert.ok(ticks >= 5, `the event loop was blocked: only ${ticks} timer ticks during the ingest`);
+  });
+});
+
+describe('engine persistence and recovery', () => {
+  let dataDir: string;
+  before(async () => {
+    const t = await openTestEngine({ examples: true });
+    dataDir = t.dataDir;
+    await t.engine.close();
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function reopen(extra: Record<string, string> = {}) {
+    return openEngine(loadConfig(testEnv(dataDir, await tinyModel(), extra)));
+  }
+
+  it('GIVEN a reopened store THEN the persisted index is loaded, not rebuilt', async () => {
+    const engine = await reopen();
+    try {
+      assert.equal(engine.stats().indexSize, engine.stats().passages);
+      const result = await engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] });
+      assert.match(result.passages[0]!.text, /7,939/);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  for (const [what, damage] of [
+    ['removed', () => rmSync(join(dataDir, 'index.hnsw'))],
+    ['corrupted', () => writeFileSync(join(dataDir, 'index.hnsw'), Buffer.from('this is not an hnsw index'.repeat(40)))],
+    ['truncated', () => writeFileSync(join(dataDir, 'index.hnsw'), readFileSync(join(dataDir, 'index.hnsw')).subarray(0, 100))],
+  ] as const) {
+    it(`GIVEN the index file is ${what} THEN it is rebuilt from the store and answers still come`, async () => {
+      damage();
+      const notices: string[] = [];
+      const engine = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
+      try {
+        assert.equal(engine.stats().indexSize, engine.stats().passages);
+        const result = await engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] });
+        assert.match(result.passages[0]!.text, /7,939/);
+        if (what !== 'removed') assert.ok(notices.some((n) => /rebuilt the vector index/.test(n)), notices.join('\n'));
+        assert.ok(existsSync(join(dataDir, 'index.hnsw')));
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+
+  it('GIVEN the index is older than the store THEN it is rebuilt', async () => {
+    const stale = readFileSync(join(dataDir, 'index.json'), 'utf8');
+    const engine = await reopen();
+    await engine.ingest([LIGHTHOUSE], 'g-stale');
+    await engine.close();
+    writeFileSync(join(dataDir, 'index.json'), stale);
+    const notices: string[] = [];
+    const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
+    try {
+      assert.ok(notices.some((n) => /older than the store/.test(n)), notices.join('\n'));
+      const result = await reopened.ask('lighthouse volunteers repainted stripes', { collections: ['g-stale'] });
+      assert.equal(result.passages[0]?.citation.article_id, 'lighthouse');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('GIVEN another model in MODEL_DIR THEN the index refuses it and names reindex', async () => {
+    const otherDir = join(mkdtempSync(join(tmpdir(), 'citebot-other-')), 'other-model');
+    const spec = await createTinyModel(otherDir, { seed: 7, dim: 32, id: 'other-tiny' });
+    writeFileSync(join(otherDir, 'citebot.json'), JSON.stringify({ id: spec.id, pooling: 'mean' }));
+    await expectCitebotError(openEngine(loadConfig(testEnv(dataDir, otherDir))), 'index_model_mismatch', /built with citebot-tiny.*other-tiny.*reindex --model other-tiny/s);
+    await expectCitebotError(openEngine(loadConfig(testEnv(dataDir, otherDir, { EMBEDDING_MODEL: 'keyword' }))), 'index_model_mismatch', /reindex/);
+    rmSync(otherDir, { recursive: true, force: true });
+  });
+
+  it('GIVEN reindex to keyword-only THEN answers still come and the new model is recorded', async () => {
+    const engine = await reopen();
+    const result = await engine.reindex('keyword');
+    await engine.close();
+    assert.equal(result.to, 'keyword');
+    const keyword = await openEngine(loadConfig(testEnv(dataDir, '', { EMBEDDING_MODEL: 'keyword', MODEL_DIR: '' })));
+    try {
+      assert.equal(keyword.model().kind, 'keyword');
+      const answer = await keyword.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] });
+      assert.match(answer.passages[0]!.text, /7,939/);
+    } finally {
+      await keyword.close();
+    }
+  });
+
+  it('GIVEN a corrupt database file THEN opening fails with a clear message and the file is untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-corrupt-'));
+    const garbage = Buffer.alloc(8192, 7);
+    writeFileSync(join(dir, 'citebot.db'), garbage);
+    await expectCitebotError(openEngine(loadConfig(testEnv(dir, await tinyModel()))), 'store_corrupt', /not a readable citebot database.*backup/);
+    assert.deepEqual(readFileSync(join(dir, 'citebot.db')), garbage);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GIVEN a database locked by another writer THEN a write fails with a clear message and nothing is lost', async () => {
+    const engine = await reopen({ EMBEDDING_MODEL: 'keyword', MODEL_DIR: '' });
+    const locker = new Database(join(dataDir, 'citebot.db'));
+    locker.pragma('busy_timeout = 0');
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const before = engine.countArticles(LIBRARY_COLLECTION);
+      await expectCitebotError(engine.ingest([article('blocked', ['A paragraph that cannot be written while another process holds the lock on the store.'])], LIBRARY_COLLECTION), 'store_locked', /locked by another process/);
+      assert.equal(engine.countArticles(LIBRARY_COLLECTION), before);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+      await engine.close();
+    }
+  });
+});
