@@ -35,11 +35,14 @@ export interface Bot {
   inFlight(): number;
 }
 
-/** Intents the bot asks for: Guilds always; GuildMessages (+ MessageContent if configured) for mention mode. */
+/**
+ * Intents the bot asks for: Guilds always (servers, channels, roles: ASK_CHANNELS and moderator roles);
+ * GuildMessages only for mention mode (ASK_CHANNELS set). Never the privileged Message Content intent:
+ * Discord includes the text of messages that mention the bot without it, and the bot reads no other messages.
+ */
 export function intentsFor(config: BotContext['config']): GatewayIntentBits[] {
   const intents = [GatewayIntentBits.Guilds];
   if (config.askChannels.length > 0) intents.push(GatewayIntentBits.GuildMessages);
-  if (config.messageContentIntent) intents.push(GatewayIntentBits.MessageContent);
   return intents;
 }
 

@@ -30,8 +30,6 @@ export interface BotConfig {
   askChannels: string[];
   /** How mention-mode answers are posted. */
   mentionReply: 'reply' | 'thread';
-  /** Request the privileged Message Content intent (not needed for mentions). */
-  messageContentIntent: boolean;
   shareLibrary: boolean;
   moderatorRoleIds: string[];
   rateUser: RateSpec;
@@ -180,7 +178,6 @@ const BotEnv = z.object({
       }
       return s as 'reply' | 'thread';
     }),
-  MESSAGE_CONTENT_INTENT: flag('MESSAGE_CONTENT_INTENT', false),
   SHARE_LIBRARY: flag('SHARE_LIBRARY', true),
   MODERATOR_ROLE_IDS: z
     .string()
@@ -235,7 +232,6 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     guildId: e.DISCORD_GUILD_ID,
     askChannels: e.ASK_CHANNELS,
     mentionReply: e.MENTION_REPLY,
-    messageContentIntent: e.MESSAGE_CONTENT_INTENT,
     shareLibrary: e.SHARE_LIBRARY,
     moderatorRoleIds: e.MODERATOR_ROLE_IDS,
     rateUser: e.ASK_RATE_USER,
