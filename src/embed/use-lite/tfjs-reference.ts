@@ -4,8 +4,11 @@
  * on the cpu backend. Only tests and the bench use it: the TF.js packages are
  * devDependencies and are imported lazily so production code never loads them.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { CitebotError } from '../../errors.ts';
 import { useLitePackageDir } from './package.ts';
 
@@ -42,7 +45,7 @@ export async function loadTfjsReference(): Promise<TfjsReference> {
   const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
   const blob = Buffer.concat(shards);
   const weightData = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
-  const model = await converter.loadGraphModel(tf.io.fromMemory(modelJson.modelTopology, group.weights, weightData));
+  const model = await converter.loadGraphModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: group.weights, weightData }));
   const vocabulary = JSON.parse(await readFile(join(dir, 'vocab.json'), 'utf8')) as Vocabulary;
   const tokenizer = new use.Tokenizer(vocabulary);
 
@@ -62,4 +65,63 @@ export async function loadTfjsReference(): Promise<TfjsReference> {
   }
 
   return { encode: (text) => tokenizer.encode(text), embed, dispose: () => model.dispose() };
+}
+
+/** Bump if the way reference embeddings are computed changes. */
+const REFERENCE_CACHE_VERSION = 1;
+
+/**
+ * Cache key for reference embeddings: the TF.js cpu backend needs ~1 s per sentence on a
+ * small machine, so tests reuse vectors the original model computed earlier. The key covers
+ * the weights, graph, vocabulary, tfjs-core version, texts and batch size, so a cached file
+ * can only ever hold what a live run would produce.
+ */
+export async function referenceCacheKey(texts: string[], batchSize: number): Promise<string> {
+  const dir = useLitePackageDir();
+  const hash = createHash('sha256');
+  hash.update(`v${REFERENCE_CACHE_VERSION}\0${batchSize}\0`);
+  const modelJson = await readFile(join(dir, 'model.json'));
+  hash.update(modelJson);
+  const manifest = (JSON.parse(modelJson.toString('utf8')) as { weightsManifest: Array<{ paths: string[] }> }).weightsManifest;
+  for (const p of manifest.flatMap((g) => g.paths)) hash.update(await readFile(join(dir, p)));
+  hash.update(await readFile(join(dir, 'vocab.json')));
+  const tfVersion = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+  hash.update(`\0tfjs-core@${tfVersion}\0`);
+  for (const t of texts) hash.update(`${t}\0`);
+  return hash.digest('hex').slice(0, 24);
+}
+
+export function referenceCachePath(key: string): string {
+  return join(tmpdir(), 'citebot-use-lite-reference', `${key}.f32`);
+}
+
+export async function readCachedReference(texts: string[], batchSize: number): Promise<Float32Array[] | undefined> {
+  const path = referenceCachePath(await referenceCacheKey(texts, batchSize));
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    return undefined;
+  }
+  if (bytes.byteLength !== texts.length * 512 * 4) return undefined;
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return texts.map((_, i) => all.slice(i * 512, (i + 1) * 512));
+}
+
+export async function writeCachedReference(texts: string[], batchSize: number, vectors: Float32Array[]): Promise<void> {
+  if (vectors.length !== texts.length) return; // TF.js dropped trailing empty rows: not cacheable
+  const path = referenceCachePath(await referenceCacheKey(texts, batchSize));
+  await mkdir(dirname(path), { recursive: true });
+  const all = new Float32Array(texts.length * 512);
+  vectors.forEach((v, i) => all.set(v, i * 512));
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, new Uint8Array(all.buffer));
+  await rename(tmp, path);
+}
+
+/** Embeds in fixed-size batches (the batch size matters: it sets the padding TF.js computes with). */
+export async function embedInBatches(embed: (texts: string[]) => Promise<Float32Array[]>, texts: string[], batchSize: number): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < texts.length; i += batchSize) out.push(...(await embed(texts.slice(i, i + batchSize))));
+  return out;
 }
