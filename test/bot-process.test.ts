@@ -78,6 +78,33 @@ describe('bot process: settings validation', () => {
   });
 });
 
+describe('bot process: a token Discord rejects', () => {
+  it('exits 1 with a clear message, without printing the token', async () => {
+    const guild = makeGuild('Rejecting');
+    const emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN });
+    const dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
+    const wrong = 'MTk5OTk5OTk5OTk5OTk5OTk5.Gwrong.this-token-is-well-formed-but-not-accepted';
+    try {
+      const p = run('src/bot/main.ts', {
+        DISCORD_TOKEN: wrong,
+        DISCORD_APPLICATION_ID: emu.applicationId,
+        DISCORD_API_URL: emu.apiUrl,
+        DATA_DIR: dataDir,
+        EMBEDDING_MODEL: 'keyword',
+        AUTO_INGEST_EXAMPLES: 'false',
+        CITEBOT_OFFLINE: 'true',
+      });
+      assert.equal((await p.exit).code, 1, p.text());
+      assert.match(p.text(), /could not connect to Discord: An invalid token was provided/);
+      assert.ok(!p.text().includes(wrong));
+      assert.ok(!p.text().includes('not-accepted'));
+    } finally {
+      await emu.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('bot process: npm start against the emulator', () => {
   let emu: DiscordEmulator;
   let proc: Proc;

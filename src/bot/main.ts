@@ -52,10 +52,8 @@ function readSettings(): { bot: BotConfig; engine: EngineConfig } {
     problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
   }
   if (!bot || !engine) {
-    const token = process.env.DISCORD_TOKEN?.trim();
-    let text = `citebot: cannot start the Discord bot:\n${problems.join('\n')}\n`;
-    if (token && token.length >= 4) text = text.split(token).join('[redacted]');
-    process.stderr.write(text);
+    // loadBotConfig never puts the token in its messages.
+    process.stderr.write(`citebot: cannot start the Discord bot:\n${problems.join('\n')}\n`);
     process.exit(2);
   }
   return { bot, engine };
