@@ -181,7 +181,7 @@ describe('format: other replies', () => {
     assert.deepEqual(reply.embeds[0]!.fields!.map((f) => `${f.name}: ${f.value}`), [
       'Articles: 3',
       'Passages: 20',
-      'Index size: 20 vectors',
+      'Index size: 20 vectors (whole index)',
       'Model: tiny (64 dimensions)',
       'Questions asked: 5',
       'Feedback: 👍 2 · 👎 1',

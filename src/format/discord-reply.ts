@@ -387,7 +387,7 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
   const fields: APIEmbedField[] = [
     { name: 'Articles', value: stats.articles.toLocaleString('en-US'), inline: true },
     { name: 'Passages', value: stats.passages.toLocaleString('en-US'), inline: true },
-    { name: 'Index size', value: `${stats.indexSize.toLocaleString('en-US')} vectors`, inline: true },
+    { name: 'Index size', value: `${stats.indexSize.toLocaleString('en-US')} vectors (whole index)`, inline: true },
     { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}`, LIMITS.fieldValue), inline: true },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },
