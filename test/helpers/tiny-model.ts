@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { ModelSpec } from '../../src/embed/model-spec.ts';
 
 // onnx-proto is CommonJS and Node's ESM loader does not see its named export, so go through default.
@@ -86,10 +87,10 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
 
 /** Accumulates nodes, initializers and I/O, then encodes an ONNX ModelProto. */
 export class GraphBuilder {
-  private readonly nodes: import('onnx-proto').onnx.INodeProto[] = [];
-  private readonly initializers: import('onnx-proto').onnx.ITensorProto[] = [];
-  private readonly inputs: import('onnx-proto').onnx.IValueInfoProto[] = [];
-  private readonly outputs: import('onnx-proto').onnx.IValueInfoProto[] = [];
+  private readonly nodes: OnnxTypes.INodeProto[] = [];
+  private readonly initializers: OnnxTypes.ITensorProto[] = [];
+  private readonly inputs: OnnxTypes.IValueInfoProto[] = [];
+  private readonly outputs: OnnxTypes.IValueInfoProto[] = [];
   private counter = 0;
 
   constructor(private readonly name: string) {}
@@ -157,7 +158,7 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: number, dims: Dim[]): import('onnx-proto').onnx.IValueInfoProto {
+function valueInfo(name: string, elemType: number, dims: Dim[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {
@@ -169,7 +170,7 @@ function valueInfo(name: string, elemType: number, dims: Dim[]): import('onnx-pr
   };
 }
 
-function attr(name: string, value: AttrValue): import('onnx-proto').onnx.IAttributeProto {
+function attr(name: string, value: AttrValue): OnnxTypes.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
