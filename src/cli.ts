@@ -71,11 +71,12 @@ function positiveInt(value: string): number {
 
 async function autoIngestExamples(engine: CitebotEngine, json: boolean | undefined): Promise<void> {
   const bar = progressBar(!json, 'Indexing examples');
-  const outcomes = await engine.ingestExamplesIfEmpty(bar.update);
+  const examples = await engine.ingestExamplesIfEmpty(bar.update);
   bar.stop();
-  if (outcomes) {
-    const passages = outcomes.reduce((sum, o) => sum + o.passages, 0);
-    notice(`the library was empty, so the ${outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.modelId})`);
+  if (examples) {
+    const passages = examples.outcomes.reduce((sum, o) => sum + o.passages, 0);
+    notice(`the library was empty, so the ${examples.outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.modelId})`);
+    for (const s of examples.skipped) notice(`skipped example ${s.name}: ${s.reason}`);
   }
 }
 

@@ -157,10 +157,9 @@ export class CitebotEngine implements Engine {
   }
 
   /** On first run the library is empty: index the bundled example articles. */
-  async ingestExamplesIfEmpty(onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[] | null> {
+  async ingestExamplesIfEmpty(onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] } | null> {
     if (!this.config.autoIngestExamples || this.store.countArticles(LIBRARY_COLLECTION) > 0) return null;
-    const { outcomes } = await this.ingestPaths([this.config.examplesDir], LIBRARY_COLLECTION, onProgress);
-    return outcomes;
+    return this.ingestPaths([this.config.examplesDir], LIBRARY_COLLECTION, onProgress);
   }
 
   /** Ranked passages without highlighting or logging (the evaluation uses this). */

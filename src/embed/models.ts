@@ -126,7 +126,7 @@ async function hubModel(config: EngineConfig, id: string, notice: (message: stri
 /** Resolves a model by name (an alias, a hub id, 'use-lite', 'keyword', or MODEL_DIR's id). */
 export async function resolveNamedModel(config: EngineConfig, name: string, notice: (message: string) => void): Promise<ModelChoice> {
   const id = canonicalModelName(name);
-  if (id === KEYWORD_ID) return { kind: 'keyword', reason: 'EMBEDDING_MODEL=keyword' };
+  if (id === KEYWORD_ID) return { kind: 'keyword', reason: 'searching by keywords only, as EMBEDDING_MODEL=keyword asks' };
   const fromDir = modelDirSpec(config);
   if (fromDir && fromDir.id === id) return { kind: 'semantic', spec: fromDir };
   if (id === USE_LITE_ID) {

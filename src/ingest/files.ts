@@ -39,7 +39,7 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
         skipped.push({ name: match, reason: 'no such file or folder' });
         continue;
       }
-      if (stats.isDirectory()) files.push(...walk(match));
+      if (stats.isDirectory()) files.push(...walk(match, skipped));
       else files.push(match);
     }
   }
@@ -89,13 +89,15 @@ function walkAll(dir: string): string[] {
   return found;
 }
 
-function walk(dir: string): string[] {
+/** Article files under a folder; other files are reported, hidden ones ignored. */
+function walk(dir: string, skipped: SkippedInput[]): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...walk(path));
+    if (entry.isDirectory()) found.push(...walk(path, skipped));
     else if (ARTICLE_FILE.test(entry.name)) found.push(path);
+    else skipped.push({ name: path, reason: 'not an article file; supported: .txt .md .html .json .ndjson' });
   }
   return found;
 }

@@ -1,0 +1,138 @@
+/** The CLI as users and scripts run it: a real process, real store, real model. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { testEnv, tinyModel } from './helpers/engine.ts';
+
+const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('citebot CLI', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let files: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'citebot-cli-'));
+    files = mkdtempSync(join(tmpdir(), 'citebot-files-'));
+    env = testEnv(dataDir, await tinyModel(), { AUTO_INGEST_EXAMPLES: 'true' });
+  });
+  after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(files, { recursive: true, force: true });
+  });
+
+  it('GIVEN an empty store THEN ask indexes the examples first, says so, and prints the JSON contract', async () => {
+    const run = await runCli(['ask', '--json', 'how many were detained?'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /library was empty, so the 8 bundled example articles were indexed first/);
+    const result = JSON.parse(run.stdout) as Record<string, unknown> & { passages: Record<string, unknown>[] };
+    assert.deepEqual(Object.keys(result), ['question', 'answered', 'answer', 'passages']);
+    assert.equal(result.question, 'how many were detained?');
+    assert.equal(result.answered, true);
+    assert.equal(result.answer, '7,939');
+    const top = result.passages[0]!;
+    assert.deepEqual(Object.keys(top), ['rank', 'text', 'highlight', 'score', 'citation']);
+    assert.equal(top.rank, 1);
+    assert.equal(typeof top.score, 'number');
+    assert.deepEqual(top.citation, {
+      title: "President Tokayev: Kazakhstan unrest was attempted coup d'etat",
+      source: 'TRT World and agencies',
+      date: '2022-01-10',
+      url: null,
+      article_id: '000_8e2903e39626057e',
+      paragraph: (top.citation as { paragraph: number }).paragraph,
+    });
+    assert.match(String(top.text), /7,939 people have been detained/);
+  });
+
+  it('GIVEN a readable question THEN the text output cites title, source and date, and bolds the answer', async () => {
+    const run = await runCli(['ask', 'how', 'many', 'were', 'detained?'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Answer: \*\*7,939\*\*/);
+    assert.match(run.stdout, /\[1\] President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10 · paragraph \d+/);
+    assert.doesNotMatch(run.stderr, /library was empty/);
+  });
+
+  it('GIVEN an unsupported question THEN the CLI says it could not find it, and --json says answered false', async () => {
+    const text = await runCli(['ask', 'banana bread recipe with walnuts'], env);
+    assert.match(text.stdout, /I couldn't find this in the articles\./);
+    const json = await runCli(['ask', '--json', 'banana bread recipe with walnuts'], env);
+    assert.deepEqual(JSON.parse(json.stdout), { question: 'banana bread recipe with walnuts', answered: false, answer: null, passages: [] });
+  });
+
+  it('GIVEN good, binary, oversized and missing inputs THEN ingest adds the good one and lists the rest with reasons', async () => {
+    writeFileSync(join(files, 'ferry.md'), '---\ntitle: Skerra ferry adds a dawn sailing\ndate: 2024-03-02\nsource: Island Post\n---\n\nThe Skerra Island ferry will add a dawn sailing on weekdays from March, the operator said on Friday.\n');
+    writeFileSync(join(files, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    writeFileSync(join(files, 'huge.txt'), `Big\n\n${'word '.repeat(2000)}`);
+    const run = await runCli(['ingest', '--json', '--guild', 'g1', files, join(files, 'nope.txt')], { ...env, MAX_ARTICLE_BYTES: '4096' });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as { collection: string; articles: { status: string; title: string }[]; skipped: { name: string; reason: string }[] };
+    assert.equal(summary.collection, 'g1');
+    assert.deepEqual(summary.articles.map((a) => [a.status, a.title]), [['added', 'Skerra ferry adds a dawn sailing']]);
+    const reasons = Object.fromEntries(summary.skipped.map((s) => [s.name.split('/').pop(), s.reason]));
+    assert.match(reasons['photo.png']!, /not an article file/);
+    assert.match(reasons['huge.txt']!, /4096-byte limit.*MAX_ARTICLE_BYTES/);
+    assert.match(reasons['nope.txt']!, /no such file/);
+    const direct = await runCli(['ingest', '--json', join(files, 'photo.png')], env);
+    assert.match((JSON.parse(direct.stdout) as { skipped: { reason: string }[] }).skipped[0]!.reason, /PNG/);
+    assert.equal(direct.code, 2);
+    const again = await runCli(['ingest', '--guild', 'g1', join(files, 'ferry.md')], env);
+    assert.match(again.stdout, /unchanged\s+Skerra ferry adds a dawn sailing/);
+    assert.match(again.stdout, /0 added, 0 updated, 1 unchanged, 0 skipped/);
+  });
+
+  it('GIVEN text on stdin THEN ingest - reads it as an article', async () => {
+    const run = await runCli(['ingest', '--json', '--guild', 'g2', '-'], env, 'Lighthouse reopens\n\nThe Gannet Point lighthouse reopened to visitors after a two-year restoration costing 48,500 pounds.\n');
+    const summary = JSON.parse(run.stdout) as { articles: { status: string; title: string }[] };
+    assert.deepEqual(summary.articles.map((a) => [a.status, a.title]), [['added', 'Lighthouse reopens']]);
+  });
+
+  it('GIVEN guild articles THEN sources, stats and remove work on that collection only', async () => {
+    const sources = JSON.parse((await runCli(['sources', '--json', '--guild', 'g1'], env)).stdout) as { articles: { id: string }[] };
+    assert.deepEqual(sources.articles.map((a) => a.id), ['ferry']);
+    const stats = JSON.parse((await runCli(['stats', '--json', '--guild', 'g1'], env)).stdout) as { articles: number; passages: number; model: string };
+    assert.equal(stats.articles, 1);
+    assert.equal(stats.passages, 1);
+    assert.match(stats.model, /citebot-tiny/);
+    const removed = await runCli(['remove', '--guild', 'g1', 'ferry'], env);
+    assert.match(removed.stdout, /removed Skerra ferry adds a dawn sailing/);
+    const missing = await runCli(['remove', '--guild', 'g1', 'ferry'], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no article "ferry" in g1/);
+  });
+
+  it('GIVEN a model that does not exist THEN the CLI explains and exits 2', async () => {
+    const run = await runCli(['stats'], { ...testEnv(mkdtempSync(join(tmpdir(), 'citebot-none-')), ''), MODEL_DIR: '', EMBEDDING_MODEL: 'no-such-model' });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /the embedding model "no-such-model" is not available/);
+    assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/);
+  });
+
+  it('GIVEN a bad setting THEN the CLI names the variable', async () => {
+    const run = await runCli(['stats'], { ...env, EMBED_WORKERS: 'lots' });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /EMBED_WORKERS/);
+  });
+});
