@@ -14,6 +14,7 @@ import {
   type Message,
   type RepliableInteraction,
 } from 'discord.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isCitebotError, UserError } from '../errors.ts';
 import { GENERIC_ERROR_TEXT, truncateText, userErrorText } from '../format/discord-reply.ts';
 import { answer, checkRate } from './ask-service.ts';
@@ -25,13 +26,20 @@ export interface BotOptions {
   commandsDir?: string;
 }
 
+/** Event-loop delay since start: how long the loop was ever kept from heartbeats and deferrals. */
+export interface EventLoopStats {
+  meanMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface Bot {
   client: Client;
   commands: LoadedCommands;
   /** Resolves once READY and the guilds have arrived. */
   start(): Promise<void>;
   /** Stops taking new work, waits (up to the timeout) for in-flight replies, destroys the client. */
-  stop(): Promise<{ drained: boolean; pending: number }>;
+  stop(): Promise<{ drained: boolean; pending: number; eventLoop: EventLoopStats }>;
   inFlight(): number;
 }
 
@@ -79,6 +87,7 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
   let commands: LoadedCommands = { byName: new Map(), byButtonPrefix: new Map(), skipped: [] };
   let accepting = true;
   const pending = new Set<Promise<void>>();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   const track = (work: Promise<void>): void => {
     pending.add(work);
@@ -210,6 +219,7 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
       return commands;
     },
     async start() {
+      loopDelay.enable();
       commands = await loadCommands(log, options.commandsDir);
       log.info({ commands: [...commands.byName.keys()], skipped: commands.skipped.length }, 'commands loaded');
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
@@ -235,7 +245,11 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
       }
       const left = pending.size;
       await client.destroy();
-      return { drained, pending: left };
+      loopDelay.disable();
+      const ms = (ns: number): number => Math.round(ns / 1e5) / 10;
+      const eventLoop = { meanMs: ms(loopDelay.mean), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) };
+      log.info({ event: 'event_loop', ...eventLoop }, 'event-loop delay while running');
+      return { drained, pending: left, eventLoop };
     },
     inFlight: () => pending.size,
   };

@@ -86,7 +86,10 @@ async function main(): Promise<void> {
   }
   // First run: the library is empty, so index the bundled example articles (AUTO_INGEST_EXAMPLES=false to skip).
   const examples = await engine.ingestExamplesIfEmpty();
-  if (examples) log.info({ event: 'examples_ingested', articles: examples.length }, `indexed ${examples.length} example articles into the library`);
+  if (examples) {
+    const n = examples.outcomes.length;
+    log.info({ event: 'examples_ingested', articles: n, skipped: examples.skipped.length }, `indexed ${n} example articles into the library`);
+  }
 
   const ctx: BotContext = {
     config,
