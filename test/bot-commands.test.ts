@@ -114,6 +114,19 @@ describe('bot commands through the Discord emulator', () => {
     assert.match(again.message.embeds[0].description, /· unchanged$/);
   });
 
+  it('SHARE_LIBRARY=false: a server sees only its own articles', async () => {
+    const saved = h.ctx.config;
+    h.ctx.config = { ...saved, shareLibrary: false };
+    try {
+      const r = await ask(h.member(h.guildB), 'how many were detained?');
+      assert.doesNotMatch(r.message.embeds[0].description, /7,939/);
+      const list = await reply(h.emu.chatInput({ ...h.member(h.guildB), name: 'sources' }));
+      assert.equal(list.message.embeds[0].description, 'No articles yet. A moderator can add some with `/ingest`.');
+    } finally {
+      h.ctx.config = saved;
+    }
+  });
+
   it('a role listed in MODERATOR_ROLE_IDS counts as moderator', async () => {
     const who: InteractionContext = { ...h.member(h.guildA, '300000000000000055'), roles: [h.guildA.roles![0]!.id] };
     const r = await reply(h.emu.chatInput({ ...who, name: 'stats' }));

@@ -190,6 +190,7 @@ describe('format: other replies', () => {
   });
   it('rate-limit text uses a Discord relative timestamp', () => {
     assert.equal(rateLimitText('user', 1_700_000_000_500), "You're asking questions faster than I can answer them. You can ask again <t:1700000001:R>.");
+    assert.equal(rateLimitText('guild', 1_700_000_060_000), 'This server is asking a lot of questions right now. Please try again <t:1700000060:R>.');
   });
 });
 
