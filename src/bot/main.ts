@@ -76,32 +76,9 @@ async function main(): Promise<void> {
     'starting citebot for Discord',
   );
 
-  let engine: Awaited<ReturnType<typeof openEngine>>;
-  try {
-    engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message) });
-  } catch (error) {
-    log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');
-    process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);
-    process.exit(isCitebotError(error) ? error.exitCode : 1);
-  }
-  // First run: the library is empty, so index the bundled example articles (AUTO_INGEST_EXAMPLES=false to skip).
-  const examples = await engine.ingestExamplesIfEmpty();
-  if (examples) {
-    const n = examples.outcomes.length;
-    log.info({ event: 'examples_ingested', articles: n, skipped: examples.skipped.length }, `indexed ${n} example articles into the library`);
-  }
-
-  const ctx: BotContext = {
-    config,
-    engine,
-    log,
-    limiter: new AskLimiter(config.rateUser, config.rateGuild),
-    parse: (input, limits) => parseArticles(input, limits),
-    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes }),
-    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, config.urlTimeoutMs),
-  };
-  const bot: Bot = createBot(ctx);
-
+  // Signals are handled from here on: before the client exists, there is just the store to close.
+  let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
+  let bot: Bot | null = null;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -109,11 +86,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.info({ event: 'stopping', signal, inFlight: bot.inFlight() }, 'shutting down');
+    log.info({ event: 'stopping', signal, inFlight: bot?.inFlight() ?? 0 }, 'shutting down');
     try {
-      const { drained, pending } = await bot.stop();
-      if (!drained) log.warn({ pending }, `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`);
-      await engine.close();
+      if (bot) {
+        const { drained, pending } = await bot.stop();
+        if (!drained) log.warn({ pending }, `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`);
+      }
+      await engine?.close();
       log.info({ event: 'stopped' }, 'stopped cleanly');
       process.exit(0);
     } catch (error) {
@@ -126,11 +105,44 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 
   try {
+    engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message) });
+  } catch (error) {
+    log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');
+    process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);
+    process.exit(isCitebotError(error) ? error.exitCode : 1);
+  }
+  if (stopping) return;
+  // First run: the library is empty, so index the bundled example articles (AUTO_INGEST_EXAMPLES=false to skip).
+  try {
+    const examples = await engine.ingestExamplesIfEmpty();
+    if (examples) {
+      const n = examples.outcomes.length;
+      log.info({ event: 'examples_ingested', articles: n, skipped: examples.skipped.length }, `indexed ${n} example articles into the library`);
+    }
+  } catch (error) {
+    log.error({ err: error }, 'could not index the example articles; continuing without them');
+  }
+  if (stopping) return;
+
+  const ctx: BotContext = {
+    config,
+    engine,
+    log,
+    limiter: new AskLimiter(config.rateUser, config.rateGuild),
+    parse: (input, limits) => parseArticles(input, limits),
+    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes }),
+    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, config.urlTimeoutMs),
+  };
+  bot = createBot(ctx);
+
+  try {
     await bot.start();
   } catch (error) {
+    if (stopping) return; // shutdown() is already closing everything
     const message = (error as Error).message ?? String(error);
     log.fatal({ err: error }, 'could not connect to Discord');
     process.stderr.write(`citebot: could not connect to Discord: ${message.split(config.token).join('[redacted]')}\n`);
+    await bot.stop().catch(() => undefined);
     await engine.close().catch(() => undefined);
     process.exit(1);
   }
