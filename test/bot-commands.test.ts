@@ -382,6 +382,16 @@ describe('bot commands through the Discord emulator', () => {
     }
   });
 
+  it('resumes after the gateway drops the connection and keeps answering', async () => {
+    const connections = h.emu.connections;
+    h.emu.dropGateway(4000);
+    await h.emu.waitFor(() => h.emu.resumes > 0 || undefined, 15000, 'RESUME');
+    assert.equal(h.emu.connections, connections + 1);
+    assert.equal(h.emu.identifies.length, 1, 'resumed, not re-identified');
+    const r = await ask(h.member(h.guildA), 'how many were detained?');
+    assert.match(r.message.embeds[0].description, /7,939/);
+  });
+
   it('never logs question text by default (only its length), nor the token', () => {
     const all = h.logs.join('\n');
     assert.ok(!all.includes('how many were detained'));

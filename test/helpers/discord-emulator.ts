@@ -126,6 +126,9 @@ export class DiscordEmulator extends EventEmitter {
   readonly identifies: any[] = [];
   readonly heartbeats: { at: number; acked: boolean }[] = [];
   readonly sent: SentInteraction[] = [];
+  /** Gateway connections opened, and RESUME payloads received. */
+  connections = 0;
+  resumes = 0;
 
   private server!: Server;
   private wss!: WebSocketServer;
@@ -205,6 +208,7 @@ export class DiscordEmulator extends EventEmitter {
 
   private onGateway(ws: WebSocket): void {
     this.sockets.add(ws);
+    this.connections++;
     ws.on('close', () => this.sockets.delete(ws));
     this.send(ws, { op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs }, s: null, t: null });
     ws.on('message', (raw) => {
@@ -234,7 +238,9 @@ export class DiscordEmulator extends EventEmitter {
           break;
         }
         case 6:
+          this.resumes++;
           this.send(ws, { op: 0, t: 'RESUMED', s: ++this.seq, d: {} });
+          this.emit('ready');
           break;
         default:
           break;
