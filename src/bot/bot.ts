@@ -63,7 +63,7 @@ function describe(interaction: BaseInteraction): string {
 
 /** Shows a UserError ephemerally (or a generic line for anything else) however far the reply got. */
 async function reportError(interaction: RepliableInteraction, text: string): Promise<void> {
-  if (interaction.deferred || interaction.replied) {
+  if (interaction.deferred && !interaction.replied) {
     if (interaction.ephemeral) {
       await interaction.editReply({ content: text, embeds: [], components: [] });
     } else {
@@ -71,6 +71,9 @@ async function reportError(interaction: RepliableInteraction, text: string): Pro
       await interaction.deleteReply().catch(() => undefined);
       await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
     }
+  } else if (interaction.replied || interaction.deferred) {
+    // Something was already shown (or a button's message updated): keep it, tell the user privately.
+    await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
   } else {
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
   }
