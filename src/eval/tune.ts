@@ -1,0 +1,74 @@
+/**
+ * Weight tuning aid: asks every set's questions in hybrid mode under a grid of fusion
+ * weights, on one temporary index per set, and prints hit@1 / hit@5 / MRR per setting.
+ * Question vectors are embedded once and reused across settings (scoring is unchanged).
+ *
+ *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--lexical 0.2,0.3,0.5] [--answer-shape 0,0.05]
+ */
+import { Command } from 'commander';
+import type { FusionWeights } from '../search/fusion.ts';
+import type { EmbedFn } from '../search/search.ts';
+import { summarize, type Metrics } from './metrics.ts';
+import { askAll, ingestSet, itemsOf, openTempIndex, type TempIndex } from './runner.ts';
+import { loadEvalSet, type EvalSet } from './set.ts';
+
+const list = (value: string): number[] => value.split(',').map(Number);
+
+/** Caches the engine's embeddings of single texts (questions), keyed by text. */
+function cacheEmbeddings(index: TempIndex): void {
+  const semantic = index.engine['semantic'];
+  if (!semantic) return;
+  const pool = semantic.pool;
+  const original = pool.embed.bind(pool);
+  const cache = new Map<string, Float32Array>();
+  const cached: EmbedFn = async (texts) => {
+    const missing = texts.filter((t) => !cache.has(t));
+    if (missing.length > 0) (await original(missing, { priority: true })).forEach((v, i) => cache.set(missing[i]!, v));
+    return texts.map((t) => cache.get(t)!);
+  };
+  pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
+}
+
+async function main(paths: string[], o: { dense: string; lexical: string; answerShape: string; model?: string }): Promise<void> {
+  const sets: EvalSet[] = paths.map(loadEvalSet);
+  const indexes: { set: EvalSet; index: TempIndex }[] = [];
+  try {
+    for (const set of sets) {
+      const index = await openTempIndex({ model: o.model });
+      indexes.push({ set, index });
+      await ingestSet(index.engine, set.articles);
+      cacheEmbeddings(index);
+    }
+    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) =>
+      list(o.lexical).flatMap((lexical) => list(o.answerShape).map((answerShape) => ({ dense, lexical, answerShape }))),
+    );
+    for (const weights of grid) {
+      const cells: string[] = [];
+      for (const { set, index } of indexes) {
+        index.engine.setFusionWeights(weights);
+        const outcomes = await askAll(index.engine, itemsOf(set), { mode: 'hybrid', k: 10, highlight: false });
+        const fmt = (m: Metrics) => `${m['hit@1'].toFixed(3)}/${m['hit@5'].toFixed(3)}/${m['mrr@10'].toFixed(3)}`;
+        cells.push(`${set.name} ${fmt(summarize(outcomes))}`);
+        for (const style of [...new Set(outcomes.map((x) => x.style).filter((s) => s !== null))]) {
+          cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
+        }
+      }
+      process.stdout.write(`dense ${weights.dense} lexical ${weights.lexical} shape ${weights.answerShape}  |  ${cells.join('  |  ')}\n`);
+    }
+  } finally {
+    for (const { index } of indexes) await index.close();
+  }
+}
+
+new Command()
+  .argument('<sets...>')
+  .option('--dense <list>', 'dense weights', '1')
+  .option('--lexical <list>', 'lexical weights', '0.1,0.2,0.3,0.4,0.5,0.7')
+  .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')
+  .option('--model <name>', 'embedding model')
+  .action(main)
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });

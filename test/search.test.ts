@@ -1,0 +1,131 @@
+/**
+ * Search quality rules: the analyzer (numbers, dates, question words), score-level fusion,
+ * and the "not in the articles" decline, on the real engine with the tiny model.
+ *   node --import tsx --test test/search.test.ts
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CitebotEngine } from '../src/engine.ts';
+import { fuse, fusionWeightsFor } from '../src/search/fusion.ts';
+import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
+import type { Article } from '../src/types.ts';
+import { openTestEngine, type TestEngine } from './helpers/engine.ts';
+
+describe('lexical analyzer', () => {
+  test('GIVEN "7,939" in a passage and "7939" in a question THEN both analyze to the token 7939', () => {
+    assert.ok(analyze('Police detained 7,939 people.').includes('7939'));
+    assert.ok(analyzeQuestion('Were 7939 people detained?').includes('7939'));
+  });
+  test('GIVEN "1,234,567" THEN every thousands separator goes', () => {
+    assert.ok(analyze('a budget of 1,234,567 euros').includes('1234567'));
+  });
+  test('GIVEN "Jan. 10" and "January 10" THEN they analyze alike', () => {
+    assert.deepEqual(analyze('on Jan. 10'), analyze('on January 10'));
+    assert.deepEqual(analyze('Sept. 3rd'), analyze('September 3'));
+  });
+  test('GIVEN an ISO date THEN it matches the written date', () => {
+    assert.deepEqual(analyze('2024-01-10'), analyze('January 10 2024'));
+  });
+  test('GIVEN "how many …?" THEN question words carry no content and only the topic words remain', () => {
+    assert.deepEqual(analyzeQuestion('How many people were detained?'), analyze('people detained'));
+    assert.deepEqual(analyzeQuestion('When did what happen?'), []);
+  });
+  test('GIVEN inflected forms THEN they stem to the same token', () => {
+    assert.deepEqual(analyze('detained'), analyze('detain'));
+  });
+  test('GIVEN a rare and a common question word THEN covering the rare one counts for more', () => {
+    const idf = (t: string) => (t === 'kestrel' ? 4 : 1);
+    const q = ['kestrel', 'bank'];
+    assert.equal(coverage(q, new Set(['kestrel']), idf), 0.8);
+    assert.equal(coverage(q, new Set(['bank']), idf), 0.2);
+    assert.equal(coverage([], new Set(['bank']), idf), 0);
+  });
+});
+
+describe('score-level fusion (use-lite weights)', () => {
+  const w = fusionWeightsFor('use-lite');
+  test('GIVEN a full keyword match with a middling cosine THEN it outranks a passage with a better cosine and no keyword', () => {
+    assert.ok(fuse(0.25, 1, w) > fuse(0.45, 0, w), `${fuse(0.25, 1, w)} vs ${fuse(0.45, 0, w)}`);
+  });
+  test('GIVEN equal coverage THEN the higher cosine wins', () => {
+    assert.ok(fuse(0.6, 0.5, w) > fuse(0.5, 0.5, w));
+  });
+  test('GIVEN more coverage at equal cosine THEN the fused score never drops', () => {
+    for (let c = 0; c < 1; c += 0.1) assert.ok(fuse(0.4, c + 0.1, w) >= fuse(0.4, c, w));
+  });
+  test('GIVEN the keyword model THEN only coverage counts', () => {
+    const k = fusionWeightsFor('keyword');
+    assert.equal(fuse(0.9, 0.5, k), fuse(0.1, 0.5, k));
+  });
+});
+
+const ARTICLES: Article[] = [
+  {
+    id: 'detentions',
+    title: 'Police detain thousands after protest',
+    date: null, source: 'test', section: null, url: null,
+    paragraphs: [
+      'Police in Veloria detained 7,939 protesters over the weekend, the interior ministry said on Jan. 10.',
+      'Human rights groups criticised the scale of the arrests and called for an independent inquiry.',
+    ],
+  },
+  {
+    id: 'weather',
+    title: 'Mild winter expected',
+    date: null, source: 'test', section: null, url: null,
+    paragraphs: [
+      'Forecasters expect a mild winter with little snow across the northern valleys this year.',
+      'Farmers said the warm spell would help the early lambing season in the hill country.',
+    ],
+  },
+];
+
+describe('search on the real engine (tiny model)', () => {
+  let t: TestEngine;
+  let engine: CitebotEngine;
+  before(async () => {
+    t = await openTestEngine();
+    engine = t.engine;
+    await engine.ingest(ARTICLES, 'library');
+  });
+  after(async () => t.cleanup());
+
+  test('GIVEN "how many … 7939 … January 10" THEN hybrid puts the detentions paragraph first', async () => {
+    const r = await engine.retrieve('How many protesters were detained in Veloria on January 10?', { collections: ['library'], k: 3, mode: 'hybrid' });
+    assert.equal(r.hits[0]?.article.id, 'detentions');
+    assert.equal(r.hits[0]?.passage.paragraph_start, 0);
+    assert.ok(r.hits[0]!.coverage > 0.9);
+  });
+
+  test('GIVEN a strong keyword match THEN a dense-only neighbour does not outrank it in hybrid', async () => {
+    const r = await engine.retrieve('lambing hill country farmers', { collections: ['library'], k: 4, mode: 'hybrid' });
+    assert.equal(r.hits[0]?.article.id, 'weather');
+    assert.equal(r.hits[0]?.passage.paragraph_start, 1);
+  });
+
+  test('GIVEN a question sharing no word with any passage THEN bm25 returns nothing', async () => {
+    const r = await engine.retrieve('Which quasar emits gamma bursts?', { collections: ['library'], k: 3, mode: 'bm25' });
+    assert.equal(r.hits.length, 0);
+    assert.equal(r.answered, false);
+  });
+
+  test('GIVEN an off-topic question THEN hybrid confidence falls below the threshold and ask declines with no passages', async () => {
+    engine.setFusionWeights({ threshold: 0.6 });
+    const r = await engine.retrieve('Which quasar emits gamma bursts?', { collections: ['library'], k: 3, mode: 'hybrid' });
+    assert.ok(r.confidence < 0.6, String(r.confidence));
+    assert.equal(r.answered, false);
+    const asked = await engine.ask('Which quasar emits gamma bursts?', { collections: ['library'] });
+    assert.equal(asked.answered, false);
+    assert.deepEqual(asked.passages, []);
+    assert.equal(asked.answer, null);
+  });
+
+  test('GIVEN a question the articles answer THEN ask answers above the same threshold, citing the paragraph', async () => {
+    engine.setFusionWeights({ threshold: 0.6 });
+    const asked = await engine.ask('How many protesters were detained in Veloria?', { collections: ['library'] });
+    assert.equal(asked.answered, true);
+    assert.equal(asked.passages[0]?.citation.article_id, 'detentions');
+    assert.equal(asked.passages[0]?.citation.paragraph, 1);
+    assert.equal(asked.answer, '7,939');
+  });
+});
