@@ -123,8 +123,9 @@ describe('threshold calibration', () => {
     assert.equal(choice.declinedCorrectly, 1);
     assert.equal(choice.declinedWrongly, 0.05);
   });
-  test('GIVEN overlapping scores THEN the choice says it is infeasible and reports its rates', () => {
+  test('GIVEN overlapping scores THEN the choice says it is infeasible, declines no more than 5% of answerable ones, and reports its rates', () => {
     const choice = chooseThreshold([0.1, 0.2, 0.3, 0.4], [0.35, 0.45]);
+    assert.ok(choice.declinedWrongly <= 0.05, 'stays within 5% of answerable declined');
     assert.equal(choice.feasible, false);
     assert.deepEqual(declineRates(choice.threshold, [0.1, 0.2, 0.3, 0.4], [0.35, 0.45]).declinedCorrectly, choice.declinedCorrectly);
   });

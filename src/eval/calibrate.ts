@@ -7,6 +7,7 @@
  * A question is declined when its best fused score is below the threshold. The chosen
  * threshold declines ≥ 90% of negatives while declining ≤ 5% of positives; among those it
  * maximizes (negatives declined − positives declined), and sits midway between scores.
+ * When no threshold meets both, the one declining the most negatives within the 5% is chosen.
  */
 import type { FusionWeights } from '../search/fusion.ts';
 import { askAll, ingestSet, itemsOf, openTempIndex, round, type AskItem } from './runner.ts';
@@ -42,6 +43,21 @@ export function declineRates(threshold: number, positives: readonly number[], ne
   };
 }
 
+/**
+ * Feasible beats infeasible. Among feasible ones, more (negatives − positives) declined wins.
+ * Without a feasible one, wrongly declining answerable questions is the worse failure: keep
+ * within maxWrong and decline as many negatives as possible; failing that, the best difference.
+ */
+function preferable(a: ThresholdChoice, b: ThresholdChoice, targets: ThresholdTargets): boolean {
+  if (a.feasible !== b.feasible) return a.feasible;
+  const gain = (c: ThresholdChoice) => c.declinedCorrectly - c.declinedWrongly;
+  if (a.feasible) return gain(a) > gain(b);
+  const aSafe = a.declinedWrongly <= targets.maxWrong;
+  const bSafe = b.declinedWrongly <= targets.maxWrong;
+  if (aSafe !== bSafe) return aSafe;
+  return aSafe ? a.declinedCorrectly > b.declinedCorrectly : gain(a) > gain(b);
+}
+
 /** The threshold as described above; when no threshold meets both targets, the best trade-off. */
 export function chooseThreshold(positives: readonly number[], negatives: readonly number[], targets: ThresholdTargets = DEFAULT_TARGETS): ThresholdChoice {
   const scores = [...new Set([...positives, ...negatives])].sort((a, b) => a - b);
@@ -51,8 +67,7 @@ export function chooseThreshold(positives: readonly number[], negatives: readonl
     const rates = declineRates(threshold, positives, negatives);
     const feasible = rates.declinedCorrectly >= targets.minDeclined && rates.declinedWrongly <= targets.maxWrong;
     const choice = { threshold, ...rates, feasible };
-    const gain = choice.declinedCorrectly - choice.declinedWrongly;
-    if (!best || (feasible && !best.feasible) || (feasible === best.feasible && gain > best.declinedCorrectly - best.declinedWrongly)) best = choice;
+    if (!best || preferable(choice, best, targets)) best = choice;
   }
   return best!;
 }

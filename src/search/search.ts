@@ -101,6 +101,7 @@ function scoreCandidate(
   question: string,
   text: string,
   candidate: Candidate,
+  titleTerms: readonly string[],
   tokens: string[],
   questionVector: Float32Array | null,
   idf: (token: string) => number,
@@ -111,7 +112,9 @@ function scoreCandidate(
     const vector = deps.store.vectorOf(candidate.rowid);
     cosine = vector ? dot(questionVector, vector) : 0;
   }
-  const covered = coverage(tokens, new Set(deps.store.termsOf(candidate.rowid)), idf);
+  // The article's title counts as part of every passage: a paragraph of "Nikola Tesla"
+  // is about Tesla even where it only says "he".
+  const covered = coverage(tokens, new Set([...deps.store.termsOf(candidate.rowid), ...titleTerms]), idf);
   const cos = cosine ?? 0;
   if (mode === 'bm25') return { score: candidate.bm25 === null ? 0 : -candidate.bm25, cosine: cos, coverage: covered };
   if (mode === 'dense') return { score: cos, cosine: cos, coverage: covered };
@@ -139,6 +142,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
   const candidates = gatherCandidates(deps, tokens, questionVector, options.collections, mode);
   const passages = deps.store.passagesByRowid([...candidates.keys()]);
   const articles = new Map<number, StoredArticle>();
+  const titleTerms = new Map<number, string[]>();
   const scored: Hit[] = [];
   for (const candidate of candidates.values()) {
     const passage = passages.get(candidate.rowid);
@@ -147,8 +151,9 @@ export async function search(deps: SearchDeps, question: string, options: Search
     if (!article) {
       article = deps.store.articleByRowid(passage.article_rowid)!;
       articles.set(article.rowid, article);
+      titleTerms.set(article.rowid, analyze(article.title));
     }
-    scored.push({ passage, article, ...scoreCandidate(deps, question, passage.text, candidate, tokens, questionVector, idf, mode) });
+    scored.push({ passage, article, ...scoreCandidate(deps, question, passage.text, candidate, titleTerms.get(article.rowid)!, tokens, questionVector, idf, mode) });
   }
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const ranked = capPerArticle(scored, deps.passagesPerArticle);
