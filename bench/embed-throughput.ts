@@ -23,12 +23,13 @@ import { env, pipeline } from '@xenova/transformers';
 import type { ModelSpec } from '../src/embed/model-spec.ts';
 import { createTinyModel } from '../test/helpers/tiny-model.ts';
 import { createMiniLmShapedModel } from './minilm-shaped.ts';
+import { SHARED_DIR } from './shared.ts';
 
 /** Bump when the generators change so cached model folders are rebuilt. */
 export const BENCH_MODEL_VERSION = 3;
 const CACHE_ROOT = join(tmpdir(), 'citebot-bench-models', `v${BENCH_MODEL_VERSION}`);
 const ARTICLES_DIR = fileURLToPath(new URL('../examples/articles/', import.meta.url));
-const XQUAD_PATH = '/work/shared/eval/xquad-en.json';
+const XQUAD_PATH = join(SHARED_DIR, 'eval/xquad-en.json');
 const TARGET_SENTENCES = 256;
 const BATCH_SIZES = [1, 8, 32] as const;
 

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec } from '../src/embed/model-spec.ts';
 import { GraphBuilder, SeededRandom, TensorType, writeModelFolder } from '../test/helpers/tiny-model.ts';
+import { SHARED_DIR } from './shared.ts';
 
 /** all-MiniLM-L6-v2 (BertModel) hyper-parameters. */
 export const MINILM_SHAPE = {
@@ -26,7 +27,7 @@ export const MINILM_SHAPE = {
   maxSeqLength: 256,
 } as const;
 
-export const DEFAULT_TOKENIZER_DIR = '/work/shared/models/bert-base-uncased-tokenizer';
+export const DEFAULT_TOKENIZER_DIR = join(SHARED_DIR, 'models/bert-base-uncased-tokenizer');
 const SEED = 20240606;
 /** BERT's initializer_range. */
 const INIT_STD = 0.02;

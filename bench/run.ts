@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
+ *   npm run bench [-- --json] [--only embed,use-lite,engine]
+ * Numbers vary with other load on the machine: the load average is printed first.
+ */
+import { cpus, loadavg } from 'node:os';
+import { runEmbedThroughputBench } from './embed-throughput.ts';
+import { runEngineBench } from './engine.ts';
+import { runUseLiteBench } from './use-lite.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1]!.split(',')) : null;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const suites: [string, () => Promise<Record<string, number>>][] = [
+  ['embed', () => runEmbedThroughputBench({ quantized: true, rounds: 4, passes: 2, log })],
+  ['use-lite', () => runUseLiteBench({ log })],
+  ['engine', () => runEngineBench({ log })],
+];
+
+const results: Record<string, unknown> = { cpus: cpus().length, loadavg_1m_start: loadavg()[0] };
+for (const [name, run] of suites) {
+  if (only && !only.has(name)) continue;
+  log(`== ${name}`);
+  results[name] = await run();
+}
+results.loadavg_1m_end = loadavg()[0];
+
+if (json) console.log(JSON.stringify(results));
+else {
+  for (const [name, value] of Object.entries(results)) {
+    if (typeof value !== 'object' || value === null) {
+      console.log(`${name.padEnd(44)} ${String(value)}`);
+      continue;
+    }
+    console.log(`\n${name}`);
+    for (const [k, v] of Object.entries(value as Record<string, number>)) console.log(`  ${k.padEnd(42)} ${Number.isInteger(v) ? v : Number(v).toFixed(2)}`);
+  }
+}
