@@ -126,6 +126,8 @@ export class CitebotEngine implements Engine {
         outcomes.push({ articleId: article.id, title: article.title, status: 'unchanged', passages: this.store.countPassagesOf(existing.rowid) });
         continue;
       }
+      // Tokenizing is synchronous: yield between articles so a big ingest can't stall the bot.
+      await new Promise((resolve) => setImmediate(resolve));
       const passages = makePassages(article, { countTokens: (t) => this.countTokens(t), maxTokens: this.maxTokens() });
       pending.push({ article, hash, passages, existed: existing !== null, index: outcomes.length });
       outcomes.push({ articleId: article.id, title: article.title, status: existing ? 'updated' : 'added', passages: passages.length });
@@ -138,6 +140,7 @@ export class CitebotEngine implements Engine {
     let cursor = 0;
     if (pending.length > 0) this.recordModelIfNew();
     for (const item of pending) {
+      await new Promise((resolve) => setImmediate(resolve));
       const toStore: PassageToStore[] = item.passages.map((passage) => ({ ...passage, terms: analyze(passage.text), vector: vectors ? vectors[cursor++]! : null }));
       const { removed, added } = this.store.saveArticle(collection, item.article, articleBody(item.article), item.hash, toStore);
       if (this.semantic) {

@@ -78,22 +78,27 @@ export class EmbeddingPool {
     return new EmbeddingPool(spec, ready[0]!.dim, ready.map(({ worker }) => ({ worker, busy: null })), options.batchSize);
   }
 
-  /** Embeds texts in batches; `priority` puts them ahead of queued work. */
+  /**
+   * Embeds texts in batches; `priority` puts them ahead of queued work. Texts are batched
+   * by length so a batch isn't padded to one long outlier; results come back in input order.
+   */
   async embed(texts: readonly string[], options: { priority?: boolean; onBatch?: (done: number) => void } = {}): Promise<Float32Array[]> {
     if (this.users === 0) throw new CitebotError('internal', 'the embedding pool is closed');
-    const batches: string[][] = [];
-    for (let i = 0; i < texts.length; i += this.batchSize) batches.push(texts.slice(i, i + this.batchSize));
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize));
+    const results: Float32Array[] = new Array(texts.length);
     let done = 0;
-    const results = await Promise.all(
+    await Promise.all(
       batches.map((batch) =>
-        this.submit(batch, options.priority ?? false).then((vectors) => {
+        this.submit(batch.map((i) => texts[i]!), options.priority ?? false).then((vectors) => {
+          batch.forEach((index, j) => (results[index] = vectors[j]!));
           done += batch.length;
           options.onBatch?.(done);
-          return vectors;
         }),
       ),
     );
-    return results.flat();
+    return results;
   }
 
   private submit(texts: string[], priority: boolean): Promise<Float32Array[]> {
