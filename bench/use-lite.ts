@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { env, pipeline } from '@xenova/transformers';
 import { ensureUseLiteModel } from '../src/embed/use-lite/index.ts';
-import { sampleTexts } from '../src/embed/use-lite/sample-texts.ts';
+import { parityTexts } from '../src/embed/use-lite/sample-texts.ts';
 import { embedInBatches, loadTfjsReference, writeCachedReference } from '../src/embed/use-lite/tfjs-reference.ts';
 
 export interface UseLiteBenchOptions {
@@ -40,7 +40,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 export async function runUseLiteBench(options: UseLiteBenchOptions = {}): Promise<Record<string, number>> {
   const { sentences = 500, batchSize = 16, log = () => undefined } = options;
-  const texts = sampleTexts(sentences);
+  const texts = parityTexts(sentences);
   const modelsDir = await mkdtemp(join(tmpdir(), 'citebot-use-lite-bench-'));
   try {
     const [spec, convertColdMs] = await timed(() => ensureUseLiteModel(modelsDir));

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 export const ARTICLES_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'articles');
 export const XQUAD_PATH = '/work/shared/eval/xquad-en.json';
+/** In the repository, so parity texts are the same on a clean clone (CI) as here. */
+export const PARAPHRASE_QUESTIONS_PATH = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'paraphrase-questions.json');
 
 function splitSentences(text: string): string[] {
   return text
@@ -84,4 +86,25 @@ export function sampleTexts(count: number, { variants = false }: SampleOptions =
     for (const edge of ['', ' ', '   ', 'a', '▁', '▁▁x', 'ꙮ', '😀😀', '\t\n', '<s> </s> <unk>', ':30 ://', 'x'.repeat(300)]) out.add(edge);
   }
   return [...out];
+}
+
+function repoQuestions(): string[] {
+  if (!existsSync(PARAPHRASE_QUESTIONS_PATH)) return [];
+  const data = JSON.parse(readFileSync(PARAPHRASE_QUESTIONS_PATH, 'utf8')) as Array<{ q?: unknown }>;
+  return data.flatMap((d) => (typeof d.q === 'string' ? [d.q] : []));
+}
+
+/**
+ * Parity/bench texts from repository files only (example articles + fixture questions), so the
+ * set, and the content-addressed TF.js reference for it, is identical on every checkout. Past the
+ * single sentences come runs of 2-4 consecutive sentences: longer inputs, up to and beyond the
+ * 128-token window, where padding and clipping matter most.
+ */
+export function parityTexts(count: number): string[] {
+  const sentences = articleSentences(ARTICLES_DIR);
+  const out = new Set<string>([...sentences, ...repoQuestions()]);
+  for (let run = 2; run <= 4 && out.size < count; run++) {
+    for (let i = 0; i + run <= sentences.length && out.size < count; i++) out.add(sentences.slice(i, i + run).join(' '));
+  }
+  return [...out].slice(0, count);
 }

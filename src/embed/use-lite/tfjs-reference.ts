@@ -95,17 +95,27 @@ export function referenceCachePath(key: string): string {
   return join(tmpdir(), 'citebot-use-lite-reference', `${key}.f32`);
 }
 
+/**
+ * Reference vectors committed with the code (same content-addressed names as the temp cache),
+ * so a clean checkout's test run does not need the ~5-minute live TF.js pass.
+ * Regenerate: run bench/use-lite.ts, then copy the new file from referenceCachePath() here.
+ */
+export const REFERENCE_FIXTURE_DIR = join(import.meta.dirname, 'reference');
+
 export async function readCachedReference(texts: string[], batchSize: number): Promise<Float32Array[] | undefined> {
-  const path = referenceCachePath(await referenceCacheKey(texts, batchSize));
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch {
-    return undefined;
+  const key = await referenceCacheKey(texts, batchSize);
+  for (const path of [referenceCachePath(key), join(REFERENCE_FIXTURE_DIR, `${key}.f32`)]) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      continue;
+    }
+    if (bytes.byteLength !== texts.length * 512 * 4) continue;
+    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return texts.map((_, i) => all.slice(i * 512, (i + 1) * 512));
   }
-  if (bytes.byteLength !== texts.length * 512 * 4) return undefined;
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return texts.map((_, i) => all.slice(i * 512, (i + 1) * 512));
+  return undefined;
 }
 
 export async function writeCachedReference(texts: string[], batchSize: number, vectors: Float32Array[]): Promise<void> {
