@@ -1,5 +1,11 @@
-/** The shared/ folder beside the checkout (eval sets, the BERT tokenizer), or CITEBOT_SHARED_DIR. */
+/**
+ * The shared/ folder (eval sets, the BERT uncased tokenizer): CITEBOT_SHARED_DIR, else the
+ * folder beside the checkout (as CI lays it out), else the workplace's copy.
+ */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT } from '../src/config.ts';
 
-export const SHARED_DIR = process.env.CITEBOT_SHARED_DIR ?? resolve(PROJECT_ROOT, '../shared');
+const CANDIDATES = [process.env.CITEBOT_SHARED_DIR, resolve(PROJECT_ROOT, '../shared'), '/work/shared'].filter((d): d is string => Boolean(d));
+
+export const SHARED_DIR = CANDIDATES.find((dir) => existsSync(resolve(dir, 'eval'))) ?? CANDIDATES[0]!;
