@@ -119,7 +119,7 @@ async function hubModel(config: EngineConfig, id: string, notice: (message: stri
   if (config.offline) {
     throw new UserError('model_missing', `${id} is not in ${modelsDir(config)} and CITEBOT_OFFLINE is set; copy the model folder in and point MODEL_DIR at it, or go online once`);
   }
-  notice(`downloading ${id} (about 23 MB, once) into ${modelsDir(config)}`);
+  notice(`trying to download ${id} (about 23 MB, once) into ${modelsDir(config)}`);
   return specFromFolder(await downloadHubModel(config, id), id);
 }
 
