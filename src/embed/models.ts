@@ -13,6 +13,7 @@ import type { ModelSpec } from './model-spec.ts';
 export const MINILM_ID = 'Xenova/all-MiniLM-L6-v2';
 export const USE_LITE_ID = 'use-lite';
 export const KEYWORD_ID = 'keyword';
+const MAX_DOWNLOAD_MS = 10 * 60 * 1000;
 const MINILM_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'];
 const ALIASES: Record<string, string> = { minilm: MINILM_ID, 'all-minilm-l6-v2': MINILM_ID, 'use': USE_LITE_ID, 'use-lite': USE_LITE_ID, keyword: KEYWORD_ID, none: KEYWORD_ID };
 
@@ -81,9 +82,18 @@ export async function downloadHubModel(config: EngineConfig, id: string): Promis
     for (const file of MINILM_FILES) {
       const url = `${config.hubUrl}/${id}/resolve/main/${file}`;
       // The first answer must come quickly (offline machines fail here); the body may take longer.
-      const response = await fetch(url, { signal: AbortSignal.timeout(config.downloadTimeoutMs) });
-      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const controller = new AbortController();
+      let timer = setTimeout(() => controller.abort(new Error(`no answer within ${config.downloadTimeoutMs} ms`)), config.downloadTimeoutMs);
+      let bytes: Uint8Array;
+      try {
+        const response = await fetch(url, { signal: controller.signal });
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(new Error('the download took over 10 minutes')), MAX_DOWNLOAD_MS);
+        bytes = new Uint8Array(await response.arrayBuffer());
+      } finally {
+        clearTimeout(timer);
+      }
       mkdirSync(dirname(join(staging, file)), { recursive: true });
       writeFileSync(join(staging, file), bytes);
     }
