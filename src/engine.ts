@@ -91,6 +91,17 @@ export class CitebotEngine implements Engine {
     };
   }
 
+  /** Embeds texts with the index's model (questions' priority), or null when keyword-only. */
+  embedder(): ((texts: string[]) => Promise<Float32Array[]>) | null {
+    const semantic = this.semantic;
+    return semantic ? (texts) => semantic.pool.embed(texts, { priority: true }) : null;
+  }
+
+  /** The worker pool itself (the evaluation's tuning aid caches through it). */
+  embeddingPool(): EmbeddingPool | null {
+    return this.semantic?.pool ?? null;
+  }
+
   /** The fusion weights and decline threshold in use (calibrated per model). */
   fusionWeights(): FusionWeights {
     return this.weights;

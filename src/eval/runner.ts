@@ -80,21 +80,20 @@ export async function ingestSet(engine: CitebotEngine, articles: Article[], onPr
 }
 
 /**
- * The engine's embedder, for highlighting the way `ask` does. The engine keeps it private
- * (it has no public embed method yet), so it is read by name here. Sentence vectors are
- * cached: the same passages come back for many questions and in every mode.
+ * The engine's embedder, for highlighting the way `ask` does. Sentence vectors are cached:
+ * the same passages come back for many questions and in every mode.
  */
 const embedders = new WeakMap<CitebotEngine, EmbedFn>();
 
 function embedderOf(engine: CitebotEngine): EmbedFn | null {
-  const semantic = engine['semantic'];
-  if (!semantic) return null;
+  const base = engine.embedder();
+  if (!base) return null;
   const known = embedders.get(engine);
   if (known) return known;
   const cache = new Map<string, Float32Array>();
   const embed: EmbedFn = async (texts) => {
     const missing = [...new Set(texts.filter((t) => !cache.has(t)))];
-    if (missing.length > 0) (await semantic.pool.embed(missing, { priority: true })).forEach((v, i) => cache.set(missing[i]!, v));
+    if (missing.length > 0) (await base(missing)).forEach((v, i) => cache.set(missing[i]!, v));
     return texts.map((t) => cache.get(t)!);
   };
   embedders.set(engine, embed);

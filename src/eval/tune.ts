@@ -16,9 +16,8 @@ const list = (value: string): number[] => value.split(',').map(Number);
 
 /** Caches the engine's embeddings of single texts (questions), keyed by text. */
 function cacheEmbeddings(index: TempIndex): void {
-  const semantic = index.engine['semantic'];
-  if (!semantic) return;
-  const pool = semantic.pool;
+  const pool = index.engine.embeddingPool();
+  if (!pool) return;
   const original = pool.embed.bind(pool);
   const cache = new Map<string, Float32Array>();
   const cached: EmbedFn = async (texts) => {
