@@ -13,23 +13,12 @@ import { env, pipeline } from '@xenova/transformers';
 import { ensureUseLiteModel } from '../src/embed/use-lite/index.ts';
 import { parityTexts } from '../src/embed/use-lite/sample-texts.ts';
 import { embedInBatches, loadTfjsReference, writeCachedReference } from '../src/embed/use-lite/tfjs-reference.ts';
+import { cosine } from '../src/embed/similarity.ts';
 
 export interface UseLiteBenchOptions {
   sentences?: number;
   batchSize?: number;
   log?: (message: string) => void;
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {

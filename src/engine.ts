@@ -3,9 +3,9 @@
  * Used by the CLI and the Discord layer; knows nothing about either.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { AutoTokenizer, env as transformersEnv } from '@xenova/transformers';
-import { basename, dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { EngineConfig } from './config.ts';
 import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
@@ -40,11 +40,19 @@ export interface ModelInfo {
   reason: string | null;
 }
 
-interface Semantic {
+interface Embedder {
   spec: ModelSpec;
   pool: EmbeddingPool;
-  vectors: VectorIndex;
   countTokens: (text: string) => number;
+}
+
+interface Semantic extends Embedder {
+  vectors: VectorIndex;
+}
+
+/** Keyword-only indexes have no tokenizer: estimate generously (≈1.3 tokens a word). */
+function estimateTokens(text: string): number {
+  return Math.ceil(text.split(/\s+/).length * 1.3) + 2;
 }
 
 export class CitebotEngine implements Engine {
@@ -70,7 +78,7 @@ export class CitebotEngine implements Engine {
     const store = Store.open(join(config.dataDir, 'citebot.db'));
     try {
       const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
-      const semantic = choice.kind === 'semantic' ? await startSemantic(config, store, choice.spec, notice) : null;
+      const semantic = choice.kind === 'semantic' ? await withIndex(config, store, await startEmbedder(config, choice.spec), notice) : null;
       return new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);
     } catch (error) {
       store.close();
@@ -113,8 +121,7 @@ export class CitebotEngine implements Engine {
   }
 
   private countTokens(text: string): number {
-    // Keyword-only: no tokenizer, so estimate generously (≈1.3 tokens a word).
-    return this.semantic ? this.semantic.countTokens(text) : Math.ceil(text.split(/\s+/).length * 1.3) + 2;
+    return this.semantic ? this.semantic.countTokens(text) : estimateTokens(text);
   }
 
   private maxTokens(): number {
@@ -290,10 +297,10 @@ export class CitebotEngine implements Engine {
     this.assertOpen();
     const from = this.modelId;
     const choice = modelName === 'auto' ? await resolveAutoModel(this.config, this.notice) : await resolveNamedModel(this.config, modelName, this.notice);
-    const next = choice.kind === 'semantic' ? await startSemantic(this.config, null, choice.spec, this.notice) : null;
+    const next = choice.kind === 'semantic' ? await startEmbedder(this.config, choice.spec) : null;
     try {
       const articles = this.store.allArticles();
-      const countTokens = next ? next.countTokens : (t: string) => Math.ceil(t.split(/\s+/).length * 1.3) + 2;
+      const countTokens = next ? next.countTokens : estimateTokens;
       const plans = articles.map((stored) => {
         const article = storedToArticle(stored);
         return { stored, article, passages: makePassages(article, { countTokens, maxTokens: next?.spec.maxTokens ?? 256 }) };
@@ -311,7 +318,7 @@ export class CitebotEngine implements Engine {
       });
       await this.semantic?.pool.close();
       VectorIndex.remove(this.config.dataDir);
-      this.semantic = next ? { ...next, vectors: VectorIndex.open(this.config.dataDir, this.store, next.spec.id, next.pool.dim) } : null;
+      this.semantic = next ? await withIndex(this.config, this.store, next, this.notice) : null;
       this.keywordReason = choice.kind === 'keyword' ? choice.reason : null;
       this.weights = weightsFor(this.modelId, this.semantic?.spec, this.config);
       return { from, to: this.modelId, articles: plans.length, passages: texts.length };
@@ -404,29 +411,34 @@ function mismatch(config: EngineConfig, recorded: string, setting: string, reque
   );
 }
 
-async function startSemantic(config: EngineConfig, store: Store | null, spec: ModelSpec, notice: (message: string) => void): Promise<Semantic> {
-  const cores = (await import('node:os')).availableParallelism();
+async function startEmbedder(config: EngineConfig, spec: ModelSpec): Promise<Embedder> {
   const pool = await EmbeddingPool.start(spec, {
     size: config.embedWorkers,
     batchSize: config.embedBatchSize,
-    threadsPerWorker: Math.max(1, Math.floor(cores / config.embedWorkers)),
+    threadsPerWorker: Math.max(1, Math.floor(availableParallelism() / config.embedWorkers)),
   });
   try {
-    const recorded = store?.model();
-    if (store && recorded && recorded.dim !== null && recorded.dim !== pool.dim) {
-      throw new UserError(
-        'index_model_mismatch',
-        `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
-      );
-    }
-    const countTokens = await loadTokenCounter(spec);
-    const vectors = store ? VectorIndex.open(config.dataDir, store, spec.id, pool.dim) : (null as unknown as VectorIndex);
-    if (store && vectors.loadedAs === 'rebuilt') notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
-    return { spec, pool, vectors, countTokens };
+    return { spec, pool, countTokens: await loadTokenCounter(spec) };
   } catch (error) {
     await pool.close();
     throw error;
   }
+}
+
+/** Checks the embedder against the store's recorded dimension and opens the vector index. */
+async function withIndex(config: EngineConfig, store: Store, embedder: Embedder, notice: (message: string) => void): Promise<Semantic> {
+  const { spec, pool } = embedder;
+  const recorded = store.model();
+  if (recorded && recorded.dim !== null && recorded.dim !== pool.dim) {
+    await pool.close();
+    throw new UserError(
+      'index_model_mismatch',
+      `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
+    );
+  }
+  const vectors = VectorIndex.open(config.dataDir, store, spec.id, pool.dim);
+  if (vectors.loadedAs === 'rebuilt') notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
+  return { ...embedder, vectors };
 }
 
 /** Counts tokens with the model's own tokenizer (cheap: no ONNX session). */

@@ -12,6 +12,7 @@ import { AutoTokenizer, env, pipeline } from '@xenova/transformers';
 import type { ModelSpec } from '../src/embed/model-spec.ts';
 import { createMiniLmShapedModel } from '../bench/minilm-shaped.ts';
 import { createTinyModel } from './helpers/tiny-model.ts';
+import { cosine } from '../src/embed/similarity.ts';
 
 type Extractor = (
   texts: string | string[],
@@ -35,18 +36,6 @@ async function embed(extractor: Extractor, spec: ModelSpec, texts: string[]): Pr
   const out = await extractor(texts, { pooling: spec.pooling, normalize: true });
   const dim = out.dims[1]!;
   return texts.map((_, i) => out.data.slice(i * dim, (i + 1) * dim));
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 const FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];

@@ -27,6 +27,7 @@ import {
   writeCachedReference,
   type TfjsReference,
 } from '../src/embed/use-lite/tfjs-reference.ts';
+import { cosine } from '../src/embed/similarity.ts';
 
 const PARITY_SENTENCES = 500;
 const BATCH = 16;
@@ -37,18 +38,6 @@ type Extractor = Awaited<ReturnType<typeof pipeline<'feature-extraction'>>>;
 let modelsDir: string;
 let extractor: Extractor;
 let reference: TfjsReference;
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /** Called exactly as the engine worker calls it. */
 async function embed(texts: string[]): Promise<Float32Array[]> {

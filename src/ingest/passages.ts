@@ -51,8 +51,14 @@ function mergeShort(paragraphs: readonly string[], minWords: number): Block[] {
 export function splitToWindow(text: string, countTokens: (t: string) => number, maxTokens: number): string[] {
   if (countTokens(text) <= maxTokens) return [text];
   const units = splitSentences(text).flatMap((sentence) =>
-    countTokens(sentence) <= maxTokens ? [sentence] : splitWords(sentence, countTokens, maxTokens),
+    // A single sentence longer than the window is cut between words.
+    countTokens(sentence) <= maxTokens ? [sentence] : pack(sentence.split(/\s+/), countTokens, maxTokens),
   );
+  return pack(units, countTokens, maxTokens);
+}
+
+/** Greedily joins units with spaces into pieces of at most maxTokens (a lone oversize unit stays whole). */
+function pack(units: readonly string[], countTokens: (t: string) => number, maxTokens: number): string[] {
   const pieces: string[] = [];
   let current = '';
   for (const unit of units) {
@@ -60,23 +66,6 @@ export function splitToWindow(text: string, countTokens: (t: string) => number, 
     if (current && countTokens(candidate) > maxTokens) {
       pieces.push(current);
       current = unit;
-    } else {
-      current = candidate;
-    }
-  }
-  if (current) pieces.push(current);
-  return pieces;
-}
-
-/** A single sentence longer than the window: cut between words. */
-function splitWords(sentence: string, countTokens: (t: string) => number, maxTokens: number): string[] {
-  const pieces: string[] = [];
-  let current = '';
-  for (const word of sentence.split(/\s+/)) {
-    const candidate = current ? `${current} ${word}` : word;
-    if (current && countTokens(candidate) > maxTokens) {
-      pieces.push(current);
-      current = word;
     } else {
       current = candidate;
     }

@@ -1,7 +1,8 @@
 /** Marks, in each returned passage, the sentence that best answers the question. */
 import { splitSentences } from '../text/sentences.ts';
 import { extractAnswer, hasAnswerShape } from './answer.ts';
-import { dot, sentenceCoverage, type EmbedFn, type Hit, type SearchResult } from './search.ts';
+import { dot } from '../embed/similarity.ts';
+import { sentenceCoverage, type EmbedFn, type Hit, type SearchResult } from './search.ts';
 
 export interface Highlighted {
   hit: Hit;

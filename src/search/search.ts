@@ -2,6 +2,7 @@
  * Question → ranked passages: HNSW top-k and FTS5 BM25 top-k, fused at score level,
  * capped per article, with a calibrated confidence for "not in the articles".
  */
+import { dot } from '../embed/similarity.ts';
 import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
 import type { VectorIndex } from '../store/vectors.ts';
 import type { CollectionId } from '../types.ts';
@@ -49,11 +50,6 @@ export interface SearchResult {
 /** How many candidates each side contributes before fusion. */
 const CANDIDATES = 50;
 
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
 
 function idfFunction(store: Store, tokens: readonly string[]): (token: string) => number {
   const total = Math.max(1, store.countPassages());

@@ -113,6 +113,7 @@ export function blobToVector(blob: Buffer): Float32Array {
 export class Store {
   private readonly db: Database.Database;
   readonly file: string;
+  private readonly rowidCache = new Map<string, { generation: number; rowids: ReadonlySet<number> }>();
 
   private constructor(db: Database.Database, file: string) {
     this.db = db;
@@ -364,8 +365,22 @@ export class Store {
     return this.db.prepare('SELECT DISTINCT collection FROM articles').pluck().all() as string[];
   }
 
-  /** Passage rowids of the given collections (the filter for vector search). */
-  passageRowids(collections: readonly CollectionId[]): Set<number> {
+  /**
+   * Passage rowids of the given collections (the filter for vector search). Cached per store
+   * generation: every question needs it, and it only changes when passages do.
+   */
+  passageRowids(collections: readonly CollectionId[]): ReadonlySet<number> {
+    const key = [...collections].sort().join('\u0000');
+    const generation = this.generation();
+    const cached = this.rowidCache.get(key);
+    if (cached?.generation === generation) return cached.rowids;
+    const rowids = this.loadPassageRowids(collections);
+    if (this.rowidCache.size > 64) this.rowidCache.clear();
+    this.rowidCache.set(key, { generation, rowids });
+    return rowids;
+  }
+
+  private loadPassageRowids(collections: readonly CollectionId[]): Set<number> {
     const rows = this.db
       .prepare(`SELECT p.rowid FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection IN (${placeholders(collections)})`)
       .pluck()
@@ -396,19 +411,14 @@ export class Store {
     return result;
   }
 
-  /** Re-embedding: replace one passage's vector. */
-  setVector(rowid: number, vector: Float32Array | null): void {
-    this.db.prepare('UPDATE passages SET vector = ? WHERE rowid = ?').run(vector ? vectorToBlob(vector) : null, rowid);
-  }
+
 
   /** Runs fn in one transaction; nested store writes become savepoints. */
   transaction<T>(fn: () => T): T {
     return this.write(fn);
   }
 
-  allPassageTexts(): { rowid: number; text: string }[] {
-    return this.db.prepare('SELECT rowid, text FROM passages ORDER BY rowid').all() as { rowid: number; text: string }[];
-  }
+
 
   logQuestion(collection: CollectionId, question: string, answered: boolean): number {
     const info = this.write(() => this.db

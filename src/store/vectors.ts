@@ -99,7 +99,7 @@ export class VectorIndex {
       const labels = new Set(index.getIdsList());
       for (const label of live) if (!labels.has(label)) return 'it lacks passages that the store has';
       this.index = index;
-      this.live = live;
+      this.live = new Set(live);
       return null;
     } catch (error) {
       return `it is unreadable (${error instanceof Error ? error.message : String(error)})`;
