@@ -161,10 +161,7 @@ export class CitebotEngine implements Engine {
       await new Promise((resolve) => setImmediate(resolve));
       const toStore: PassageToStore[] = item.passages.map((passage) => ({ ...passage, terms: analyze(passage.text), vector: vectors ? vectors[cursor++]! : null }));
       const { removed, added } = this.store.saveArticle(collection, item.article, articleBody(item.article), item.hash, toStore);
-      if (this.semantic) {
-        for (const rowid of removed) this.semantic.vectors.remove(rowid);
-        added.forEach((rowid, i) => this.semantic!.vectors.add(rowid, toStore[i]!.vector!));
-      }
+      if (this.semantic) this.updateIndex(this.semantic, removed, added.map((rowid, i) => ({ label: rowid, vector: toStore[i]!.vector! })));
     }
     if (pending.length > 0) this.semantic?.vectors.save(this.store);
     return outcomes;
@@ -260,10 +257,16 @@ export class CitebotEngine implements Engine {
     const removed = this.store.deleteArticle(collection, target.id);
     if (!removed) return null;
     if (this.semantic) {
-      for (const rowid of removed.removed) this.semantic.vectors.remove(rowid);
+      this.updateIndex(this.semantic, removed.removed, []);
       this.semantic.vectors.save(this.store);
     }
     return target;
+  }
+
+  /** Mirrors a committed store change in the vector index (which rebuilds itself from the store if it must). */
+  private updateIndex(semantic: Semantic, removed: readonly number[], added: readonly { label: number; vector: Float32Array }[]): void {
+    const repaired = semantic.vectors.update(this.store, { removed, added });
+    if (repaired !== null) this.notice(`rebuilt the vector index from the store (${repaired})`);
   }
 
   stats(collection?: CollectionId): CollectionStats {

@@ -1,7 +1,16 @@
 /**
  * The HNSW vector index (hnswlib-node, cosine). It is a cache of the vectors in the
  * store: labels are passage rowids, and a manifest records the store generation it
- * reflects. A missing, stale or unreadable file is rebuilt from the store.
+ * reflects. A missing, stale or unreadable file is rebuilt from the store, and so is
+ * the index in memory if hnswlib ever refuses a change (it is out of sync).
+ *
+ * Labels are reused: SQLite hands out the rowids of deleted rows at the end of the
+ * table again (removing or editing the newest article does it). So every label has at
+ * most one slot, and a reused label takes its old slot back: hnswlib's plain addPoint
+ * updates and undeletes an existing label in place. Its replace-deleted mode is not
+ * used: it fills any deleted slot without checking that the label is new, which left a
+ * label on two slots; when the older slot was refilled, hnswlib dropped the label from
+ * its lookup table and removing it threw "Label not found".
  */
 import hnswlib from 'hnswlib-node';
 import { createHash } from 'node:crypto';
@@ -17,7 +26,8 @@ const M = 16;
 const EF_CONSTRUCTION = 200;
 const EF_SEARCH = 64;
 const RANDOM_SEED = 100;
-const MANIFEST_VERSION = 1;
+/** 2: one slot per label. Files of version 1 may hold a label twice (see above), so they are rebuilt. */
+const MANIFEST_VERSION = 2;
 
 interface Manifest {
   version: number;
@@ -25,6 +35,8 @@ interface Manifest {
   dim: number;
   generation: number;
   count: number;
+  /** Slots in the file, live or deleted. */
+  slots: number;
   /** sha256 of index.hnsw: hnswlib aborts the process on a damaged file, so check first. */
   sha256: string;
 }
@@ -56,7 +68,7 @@ export class VectorIndex {
 
   private static emptyIndex(dim: number, capacity: number): Hnsw {
     const index = new HierarchicalNSW('cosine', dim);
-    index.initIndex({ maxElements: capacity, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED, allowReplaceDeleted: true });
+    index.initIndex({ maxElements: capacity, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: RANDOM_SEED, allowReplaceDeleted: false });
     index.setEf(EF_SEARCH);
     return index;
   }
@@ -85,18 +97,19 @@ export class VectorIndex {
     } catch {
       return 'its manifest is unreadable';
     }
-    if (manifest.version !== MANIFEST_VERSION || manifest.model !== this.model || manifest.dim !== this.dim) {
-      return 'it was built for another model or format';
-    }
+    if (manifest.version !== MANIFEST_VERSION) return 'it was written in an older format';
+    if (manifest.model !== this.model || manifest.dim !== this.dim) return 'it was built for another model';
     if (manifest.generation !== store.generation()) return 'it is older than the store';
     if (fileDigest(this.file) !== manifest.sha256) return 'the file is damaged (its checksum does not match)';
     try {
       const index = new HierarchicalNSW('cosine', this.dim);
-      index.readIndexSync(this.file, true);
+      index.readIndexSync(this.file, false);
       index.setEf(EF_SEARCH);
       const live = store.passageRowids(store.listCollections());
       if (manifest.count !== live.size) return 'its size does not match the store';
-      const labels = new Set(index.getIdsList());
+      const ids = index.getIdsList();
+      if (index.getCurrentCount() !== manifest.slots || ids.length !== manifest.slots) return 'it does not have one slot per passage';
+      const labels = new Set(ids);
       for (const label of live) if (!labels.has(label)) return 'it lacks passages that the store has';
       this.index = index;
       this.live = new Set(live);
@@ -124,13 +137,39 @@ export class VectorIndex {
     return this.index.getMaxElements();
   }
 
+  /** Slots held by deleted passages (kept until their rowid comes back, or the index is compacted). */
+  get deletedSlots(): number {
+    return this.index.getCurrentCount() - this.live.size;
+  }
+
+  /**
+   * Applies a change the store has committed. If hnswlib refuses it (the index disagrees
+   * with the store), the index is rebuilt from the store: returns why, else null. When
+   * deleted slots come to outnumber live ones, it is also rebuilt, to compact it.
+   */
+  update(store: Store, change: { removed: readonly number[]; added: readonly { label: number; vector: Float32Array }[] }): string | null {
+    for (const { vector } of change.added) {
+      if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
+    }
+    try {
+      for (const label of change.removed) this.remove(label);
+      for (const { label, vector } of change.added) this.add(label, vector);
+    } catch (error) {
+      this.rebuild(store);
+      this.rebuildReason = `it was out of sync with the store: ${error instanceof Error ? error.message : String(error)}`;
+      return this.rebuildReason;
+    }
+    if (this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) this.rebuild(store);
+    return null;
+  }
+
+  /** Adds a passage, or replaces the vector of a label the index has (live or deleted) in its own slot. */
   add(label: number, vector: Float32Array): void {
     if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
-    // Deleted slots are reused (replaceDeleted), so only live points need capacity.
-    if (this.live.size >= this.index.getMaxElements()) {
+    if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
       this.index.resizeIndex(this.index.getMaxElements() * 2);
     }
-    this.index.addPoint(Array.from(vector), label, true);
+    this.index.addPoint(Array.from(vector), label, false);
     this.live.add(label);
   }
 
@@ -162,6 +201,7 @@ export class VectorIndex {
       dim: this.dim,
       generation: store.generation(),
       count: this.live.size,
+      slots: this.index.getCurrentCount(),
       sha256: fileDigest(this.file),
     };
     const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
