@@ -16,7 +16,7 @@ import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
 import { articleBody, makePassages } from './ingest/passages.ts';
 import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
-import { analyze } from './search/lexical.ts';
+import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
 import { search, type SearchMode, type SearchResult } from './search/search.ts';
 import { Store, type PassageToStore, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
@@ -77,6 +77,8 @@ export class CitebotEngine implements Engine {
     const notice = options.notice ?? (() => {});
     const store = Store.open(join(config.dataDir, 'citebot.db'));
     try {
+      const reanalyzed = store.reanalyze(ANALYZER_VERSION, analyze);
+      if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);
       const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
       const semantic = choice.kind === 'semantic' ? await withIndex(config, store, await startEmbedder(config, choice.spec), notice) : null;
       return new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);

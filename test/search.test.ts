@@ -5,11 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { CitebotEngine } from '../src/engine.ts';
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { fuse, fusionWeightsFor } from '../src/search/fusion.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article } from '../src/types.ts';
-import { openTestEngine, type TestEngine } from './helpers/engine.ts';
+import { openTestEngine, testEnv, type TestEngine } from './helpers/engine.ts';
 
 describe('lexical analyzer', () => {
   test('GIVEN "7,939" in a passage and "7939" in a question THEN both analyze to the token 7939', () => {
@@ -33,6 +37,11 @@ describe('lexical analyzer', () => {
   test('GIVEN inflected forms THEN they stem to the same token', () => {
     assert.deepEqual(analyze('detained'), analyze('detain'));
   });
+  test('GIVEN irregular forms the stemmer splits ("died"/"die", "won"/"win") THEN they analyze alike', () => {
+    assert.deepEqual(analyze('Tesla died'), analyze('Tesla die'));
+    assert.deepEqual(analyzeQuestion('Who won the cup?'), analyze('winning cup'));
+    assert.deepEqual(analyze('they went home'), analyze('they go home'));
+  });
   test('GIVEN a rare and a common question word THEN covering the rare one counts for more', () => {
     const idf = (t: string) => (t === 'kestrel' ? 4 : 1);
     const q = ['kestrel', 'bank'];
@@ -44,18 +53,20 @@ describe('lexical analyzer', () => {
 
 describe('score-level fusion (use-lite weights)', () => {
   const w = fusionWeightsFor('use-lite');
+  // Passage-level evidence whose best sentence holds all of the passage's matches.
+  const fuseAt = (cosine: number, coverage: number, weights = w) => fuse({ cosine, coverage, sentenceCoverage: coverage }, weights);
   test('GIVEN a full keyword match with a middling cosine THEN it outranks a passage with a better cosine and no keyword', () => {
-    assert.ok(fuse(0.25, 1, w) > fuse(0.45, 0, w), `${fuse(0.25, 1, w)} vs ${fuse(0.45, 0, w)}`);
+    assert.ok(fuseAt(0.25, 1, w) > fuseAt(0.45, 0, w), `${fuseAt(0.25, 1, w)} vs ${fuseAt(0.45, 0, w)}`);
   });
   test('GIVEN equal coverage THEN the higher cosine wins', () => {
-    assert.ok(fuse(0.6, 0.5, w) > fuse(0.5, 0.5, w));
+    assert.ok(fuseAt(0.6, 0.5, w) > fuseAt(0.5, 0.5, w));
   });
   test('GIVEN more coverage at equal cosine THEN the fused score never drops', () => {
-    for (let c = 0; c < 1; c += 0.1) assert.ok(fuse(0.4, c + 0.1, w) >= fuse(0.4, c, w));
+    for (let c = 0; c < 1; c += 0.1) assert.ok(fuseAt(0.4, c + 0.1, w) >= fuseAt(0.4, c, w));
   });
   test('GIVEN the keyword model THEN only coverage counts', () => {
     const k = fusionWeightsFor('keyword');
-    assert.equal(fuse(0.9, 0.5, k), fuse(0.1, 0.5, k));
+    assert.equal(fuseAt(0.9, 0.5, k), fuseAt(0.1, 0.5, k));
   });
 });
 
@@ -127,5 +138,67 @@ describe('search on the real engine (tiny model)', () => {
     assert.equal(asked.passages[0]?.citation.article_id, 'detentions');
     assert.equal(asked.passages[0]?.citation.paragraph, 1);
     assert.equal(asked.answer, '7,939');
+  });
+});
+
+describe('best-sentence coverage (real engine, lexical evidence only)', () => {
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine();
+    await t.engine.ingest(
+      [
+        {
+          id: 'scattered', title: 'An inventor remembered', date: null, source: 'test', section: null, url: null,
+          paragraphs: ['Tesla moved to New York in 1884 and opened a laboratory. Decades later, after many patents, the inventor would die, in 1943.'],
+        },
+        {
+          id: 'together', title: 'Obituary notes', date: null, source: 'test', section: null, url: null,
+          paragraphs: ['Tesla died in New York in January 1943. He had lived in hotels for most of his life and left many notebooks.'],
+        },
+      ],
+      'library',
+    );
+  });
+  after(async () => t.cleanup());
+
+  test('GIVEN two passages covering every question word THEN the one holding them in one sentence ranks first', async () => {
+    t.engine.setFusionWeights({ dense: 0, answerShape: 0, sentence: 0.3 });
+    const r = await t.engine.retrieve('When did Tesla die in New York?', { collections: ['library'], k: 2, mode: 'hybrid' });
+    assert.equal(r.hits.length, 2);
+    assert.equal(r.hits[0]!.coverage, 1);
+    assert.equal(r.hits[1]!.coverage, 1);
+    assert.equal(r.hits[0]!.article.id, 'together');
+    assert.ok(r.hits[0]!.score - r.hits[1]!.score > 0.05, `${r.hits[0]!.score} vs ${r.hits[1]!.score}`);
+  });
+});
+
+describe('stored terms follow the analyzer version', () => {
+  test('GIVEN a store whose terms an older analyzer wrote ("died" → "di") WHEN the engine reopens THEN they are re-analyzed and "die" finds the passage', async () => {
+    const first = await openTestEngine();
+    const dataDir = first.dataDir;
+    try {
+      await first.engine.ingest(
+        [{ id: 'obit', title: 'Obituary notes', date: null, source: 'test', section: null, url: null, paragraphs: ['Tesla died in New York in January 1943.'] }],
+        'library',
+      );
+      await first.engine.close();
+      // What version 1 of the analyzer stored for this passage.
+      const db = new Database(join(dataDir, 'citebot.db'));
+      db.prepare('UPDATE passage_terms SET terms = ?').run('tesla di new york januari 1943');
+      db.prepare("UPDATE meta SET value = '1' WHERE key = 'analyzer_version'").run();
+      db.close();
+      const notices: string[] = [];
+      const reopened = await openEngine(loadConfig(testEnv(dataDir, first.modelDir)), { notice: (m) => notices.push(m) });
+      try {
+        const r = await reopened.retrieve('When did Tesla die?', { collections: ['library'], k: 1, mode: 'bm25' });
+        assert.equal(r.hits[0]?.article.id, 'obit');
+        assert.equal(r.hits[0]?.coverage, 1);
+        assert.ok(notices.some((n) => n.includes('keyword index of 1 passages')), notices.join('\n'));
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -53,6 +53,7 @@ interface Options {
   quiet?: boolean;
   dense?: number;
   lexical?: number;
+  sentence?: number;
   answerShape?: number;
   threshold?: number;
 }
@@ -61,6 +62,7 @@ function weightOverrides(o: Options): Partial<FusionWeights> {
   const w: Partial<FusionWeights> = {};
   if (o.dense !== undefined) w.dense = o.dense;
   if (o.lexical !== undefined) w.lexical = o.lexical;
+  if (o.sentence !== undefined) w.sentence = o.sentence;
   if (o.answerShape !== undefined) w.answerShape = o.answerShape;
   if (o.threshold !== undefined) w.threshold = o.threshold;
   return w;
@@ -79,6 +81,7 @@ const program = new Command()
   .option('--quiet', 'no progress on stderr')
   .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
   .addOption(new Option('--lexical <w>', 'tuning: override the lexical weight').argParser(weight))
+  .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
   .addOption(new Option('--answer-shape <w>', 'tuning: override the answer-shape bonus').argParser(weight))
   .addOption(new Option('--threshold <t>', 'tuning: override the decline threshold').argParser(weight))
   .action(async (paths: string[], o: Options) => {

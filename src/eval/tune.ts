@@ -3,7 +3,7 @@
  * weights, on one temporary index per set, and prints hit@1 / hit@5 / MRR per setting.
  * Question vectors are embedded once and reused across settings (scoring is unchanged).
  *
- *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--lexical 0.2,0.3,0.5] [--answer-shape 0,0.05]
+ *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--lexical 0.2,0.3,0.5] [--sentence 0,0.3] [--answer-shape 0,0.05]
  */
 import { Command } from 'commander';
 import type { FusionWeights } from '../search/fusion.ts';
@@ -28,7 +28,7 @@ function cacheEmbeddings(index: TempIndex): void {
   pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
 }
 
-async function main(paths: string[], o: { dense: string; lexical: string; answerShape: string; model?: string }): Promise<void> {
+async function main(paths: string[], o: { dense: string; lexical: string; sentence: string; answerShape: string; model?: string }): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
   const indexes: { set: EvalSet; index: TempIndex }[] = [];
   try {
@@ -39,7 +39,9 @@ async function main(paths: string[], o: { dense: string; lexical: string; answer
       cacheEmbeddings(index);
     }
     const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) =>
-      list(o.lexical).flatMap((lexical) => list(o.answerShape).map((answerShape) => ({ dense, lexical, answerShape }))),
+      list(o.lexical).flatMap((lexical) =>
+        list(o.sentence).flatMap((sentence) => list(o.answerShape).map((answerShape) => ({ dense, lexical, sentence, answerShape }))),
+      ),
     );
     for (const weights of grid) {
       const cells: string[] = [];
@@ -52,7 +54,7 @@ async function main(paths: string[], o: { dense: string; lexical: string; answer
           cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
         }
       }
-      process.stdout.write(`dense ${weights.dense} lexical ${weights.lexical} shape ${weights.answerShape}  |  ${cells.join('  |  ')}\n`);
+      process.stdout.write(`dense ${weights.dense} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}  |  ${cells.join('  |  ')}\n`);
     }
   } finally {
     for (const { index } of indexes) await index.close();
@@ -63,6 +65,7 @@ new Command()
   .argument('<sets...>')
   .option('--dense <list>', 'dense weights', '1')
   .option('--lexical <list>', 'lexical weights', '0.1,0.2,0.3,0.4,0.5,0.7')
+  .option('--sentence <list>', 'best-sentence coverage weights', '0,0.15,0.3')
   .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')
   .option('--model <name>', 'embedding model')
   .action(main)

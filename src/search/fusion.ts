@@ -14,6 +14,12 @@
 export interface FusionWeights {
   /** Weight of the idf-weighted question coverage next to the cosine. */
   lexical: number;
+  /**
+   * Weight of the same coverage within the passage's best single sentence: question words
+   * found together in one sentence ("Tesla … died … 1943") are stronger evidence than the
+   * same words scattered over a paragraph.
+   */
+  sentence: number;
   /** Weight of the dense cosine (0 for keyword-only search). */
   dense: number;
   /** Fused scores below this mean "not in the articles". */
@@ -41,11 +47,11 @@ export interface FusionWeights {
  * idf mass): declines 91.6% of negatives and 4.9% of answerable questions, precision 95.1%.
  */
 const CALIBRATED: Record<string, FusionWeights> = {
-  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, threshold: 0.45, answerShape: 0.05 },
-  'use-lite': { dense: 1, lexical: 0.4, threshold: 0.501, answerShape: 0.05 },
-  keyword: { dense: 0, lexical: 1, threshold: 0.169, answerShape: 0.05 },
+  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, sentence: 0.3, threshold: 0.45, answerShape: 0.05 },
+  'use-lite': { dense: 1, lexical: 0.4, sentence: 0.3, threshold: 0.501, answerShape: 0.05 },
+  keyword: { dense: 0, lexical: 1, sentence: 0.75, threshold: 0.169, answerShape: 0.05 },
 };
-const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, threshold: 0.4, answerShape: 0.05 };
+const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, sentence: 0.3, threshold: 0.4, answerShape: 0.05 };
 
 /** The model's calibrated weights; a model folder's citebot.json may carry its own. */
 export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeights> = {}): FusionWeights {
@@ -54,6 +60,15 @@ export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeigh
   return { ...weights, ...defined };
 }
 
-export function fuse(cosine: number, coverage: number, weights: FusionWeights): number {
-  return weights.dense * cosine + weights.lexical * coverage * coverage;
+export interface Evidence {
+  cosine: number;
+  /** Share of the question's idf mass in the passage (and its article's title). */
+  coverage: number;
+  /** The same share in the passage's best sentence (with the title). */
+  sentenceCoverage: number;
+}
+
+export function fuse(evidence: Evidence, weights: FusionWeights): number {
+  const { cosine, coverage, sentenceCoverage } = evidence;
+  return weights.dense * cosine + weights.lexical * coverage * coverage + weights.sentence * sentenceCoverage * sentenceCoverage;
 }

@@ -45,8 +45,35 @@ function normalize(text: string): string {
     .replace(/\b(\d{1,2})(?:st|nd|rd|th)\b/g, '$1');
 }
 
+/**
+ * Bumped whenever `analyze` changes its output: stored passage terms written by another
+ * version are re-analyzed when the store opens, so questions and passages always agree.
+ */
+export const ANALYZER_VERSION = 2;
+
+/**
+ * Irregular forms the Porter stemmer leaves apart from their base ("died" → "di" but
+ * "die" → "die"; "won" / "win"): mapped to the base before stemming.
+ */
+const IRREGULAR: Record<string, string> = Object.fromEntries(
+  `die:died,dies,dying lie:lied,lies,lying tie:tied,ties,tying win:won,winning begin:began,begun build:built
+  buy:bought bring:brought catch:caught choose:chose,chosen draw:drew,drawn drive:drove,driven eat:ate,eaten fall:fell,fallen
+  feel:felt fight:fought find:found fly:flew,flown forget:forgot,forgotten freeze:froze,frozen give:gave,given go:went,gone
+  grow:grew,grown hold:held hide:hid,hidden keep:kept lead:led leave:left lose:lost make:made meet:met pay:paid
+  rise:risen run:ran seek:sought sell:sold send:sent sink:sank,sunk speak:spoke,spoken spend:spent
+  stand:stood steal:stole,stolen strike:struck swim:swam,swum take:took,taken teach:taught tell:told think:thought
+  throw:threw,thrown wear:wore,worn write:wrote,written beat:beaten bite:bitten blow:blew,blown
+  break:broke,broken know:knew,known see:saw,seen sing:sang,sung`
+    .split(/\s+/)
+    .flatMap((entry) => {
+      const [base, forms] = entry.split(':') as [string, string];
+      return forms.split(',').map((form) => [form, base] as const);
+    }),
+);
+
 function stem(token: string): string {
-  return /^\d/.test(token) ? token : stemmer(token);
+  if (/^\d/.test(token)) return token;
+  return stemmer(IRREGULAR[token] ?? token);
 }
 
 /** Tokens of a passage: normalized, stop words removed, stemmed. */

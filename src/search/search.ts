@@ -8,6 +8,7 @@ import type { VectorIndex } from '../store/vectors.ts';
 import type { CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
 import { fuse, type FusionWeights } from './fusion.ts';
+import { splitSentences } from '../text/sentences.ts';
 import { analyze, analyzeQuestion, coverage, ftsQuery } from './lexical.ts';
 
 export type SearchMode = 'hybrid' | 'dense' | 'bm25';
@@ -114,10 +115,20 @@ function scoreCandidate(
   const cos = cosine ?? 0;
   if (mode === 'bm25') return { score: candidate.bm25 === null ? 0 : -candidate.bm25, cosine: cos, coverage: covered };
   if (mode === 'dense') return { score: cos, cosine: cos, coverage: covered };
+  const sentenceCoverage = covered > 0 && deps.weights.sentence > 0 ? bestSentenceCoverage(tokens, text, titleTerms, idf) : 0;
   // BM25 only breaks ties between passages that cover the question equally.
   const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
   const shape = deps.weights.answerShape * answerShape(question, text);
-  return { score: fuse(cos, covered, deps.weights) + shape + tieBreak, cosine: cos, coverage: covered };
+  return { score: fuse({ cosine: cos, coverage: covered, sentenceCoverage }, deps.weights) + shape + tieBreak, cosine: cos, coverage: covered };
+}
+
+/** Coverage of the passage's best sentence; the title counts as part of every sentence. */
+function bestSentenceCoverage(tokens: readonly string[], text: string, titleTerms: readonly string[], idf: (token: string) => number): number {
+  let best = 0;
+  for (const sentence of splitSentences(text)) {
+    best = Math.max(best, coverage(tokens, new Set([...analyze(sentence), ...titleTerms]), idf));
+  }
+  return best;
 }
 
 /** Keeps at most `perArticle` passages of each article, best first. */

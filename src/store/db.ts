@@ -195,6 +195,22 @@ export class Store {
     });
   }
 
+  /**
+   * Rewrites every passage's search terms with `termsOf` when they were written by another
+   * analyzer version (the terms must match how questions are analyzed). Returns the number
+   * of passages rewritten; 0 when the version already matches.
+   */
+  reanalyze(version: number, termsOf: (text: string) => string[]): number {
+    if (this.getMeta('analyzer_version') === String(version)) return 0;
+    return this.write(() => {
+      const rows = this.db.prepare('SELECT rowid, text FROM passages').all() as { rowid: number; text: string }[];
+      const update = this.db.prepare('UPDATE passage_terms SET terms = ? WHERE rowid = ?');
+      for (const row of rows) update.run(termsOf(row.text).join(' '), row.rowid);
+      this.setMeta('analyzer_version', String(version));
+      return rows.length;
+    });
+  }
+
   /** Bumped on every change to passages, so the HNSW cache can tell it is stale. */
   generation(): number {
     return Number(this.getMeta('generation') ?? '0');
