@@ -26,7 +26,7 @@ const EngineEnv = z.object({
   EMBED_WORKERS: int(1, 32).default(Math.min(2, availableParallelism())),
   EMBED_BATCH_SIZE: int(1, 256).default(16),
   MAX_ARTICLE_BYTES: int(1_024, 1_073_741_824).default(5 * 1024 * 1024),
-  PASSAGES_PER_ARTICLE: int(1, 50).default(3),
+  PASSAGES_PER_ARTICLE: int(1, 50).default(4),
   ANSWER_THRESHOLD: z.coerce.number().min(0).max(2).optional(),
   AUTO_INGEST_EXAMPLES: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

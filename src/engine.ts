@@ -206,9 +206,12 @@ export class CitebotEngine implements Engine {
     if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
     if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
     const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0 });
-    // Passages below the confidence threshold are noise, even after a confident first one.
-    const result = { ...retrieved, hits: retrieved.hits.filter((hit) => hit.score >= this.weights.threshold) };
-    const highlighted = result.answered ? await highlightHits(trimmed, result, this.semantic ? (t) => this.semantic!.pool.embed(t, { priority: true }) : null) : [];
+    // Below the floor a passage is unrelated noise, even after a confident first one. Between
+    // the floor and the threshold the closest passages are shown, but no answer is claimed.
+    const floor = Math.min(this.weights.floor, this.weights.threshold);
+    const related = retrieved.confidence >= floor;
+    const result = { ...retrieved, hits: related ? retrieved.hits.filter((hit) => hit.score >= floor) : [] };
+    const highlighted = result.hits.length > 0 ? await highlightHits(trimmed, result, this.semantic ? (t) => this.semantic!.pool.embed(t, { priority: true }) : null) : [];
     const passages: AnswerPassage[] = highlighted.map(({ hit, highlight }, i) => ({
       rank: (options.offset ?? 0) + i + 1,
       text: hit.passage.text,

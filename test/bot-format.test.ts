@@ -11,6 +11,7 @@ import {
   buildIngestReply,
   buildSourcesReply,
   buildStatsReply,
+  COLOR,
   embedLength,
   escapeMarkdown,
   formatCitation,
@@ -19,6 +20,7 @@ import {
   renderPassage,
   truncateText,
 } from '../src/format/discord-reply.ts';
+import { CLOSEST_ONLY } from '../src/format/text.ts';
 import type { AskResult } from '../src/engine-api.ts';
 import { AskLimiter, RateLimiter } from '../src/bot/rate-limit.ts';
 import { loadBotConfig, parseRate } from '../src/bot/config.ts';
@@ -124,6 +126,17 @@ describe('format: /ask answers', () => {
       footer: { text: 'Searched 1 article in 42 ms' },
     });
     assert.deepEqual(reply.components, []);
+  });
+
+  it('GIVEN only the closest passages (below the answer threshold) THEN it shows them under a caution, with no answer line', () => {
+    const passage = { rank: 1, text: '"As of January 10, 7,939 people have been detained," the interior ministry said.', highlight: '"As of January 10, 7,939 people have been detained," the interior ministry said.', score: 0.43, citation: cite };
+    const reply = buildAnswerReply(result({ question: 'how many were arrested?', answered: false, answer: null, passages: [passage] }), { offset: 0, count: 2, questionId: 5 });
+    const embed = reply.embeds[0]!;
+    assert.equal(embed.color, COLOR.closest);
+    assert.ok(embed.description!.startsWith(`*${CLOSEST_ONLY}*\n\n`), embed.description);
+    assert.match(embed.description!, /7,939 people have been detained/);
+    assert.match(embed.description!, /Kazakhstan/);
+    assert.doesNotMatch(embed.description!, /\*\*7,939\*\*\n/);
   });
 
   it('keeps a huge answer within every Discord limit, cutting at sentence boundaries', () => {

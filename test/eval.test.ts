@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chooseThreshold, declineRates } from '../src/eval/calibrate.ts';
+import { chooseFloor, chooseThreshold, declineRates } from '../src/eval/calibrate.ts';
 import { toJson } from '../src/eval/format.ts';
 import {
   firstHitRank,
@@ -128,6 +128,19 @@ describe('threshold calibration', () => {
     assert.ok(choice.declinedWrongly <= 0.05, 'stays within 5% of answerable declined');
     assert.equal(choice.feasible, false);
     assert.deepEqual(declineRates(choice.threshold, [0.1, 0.2, 0.3, 0.4], [0.35, 0.45]).declinedCorrectly, choice.declinedCorrectly);
+  });
+});
+
+describe('floor calibration', () => {
+  test('GIVEN 100 positives THEN the floor leaves exactly the lowest 2 below it, midway to the next', () => {
+    const positives = Array.from({ length: 100 }, (_, i) => 0.1 + i * 0.01);
+    const floor = chooseFloor(positives);
+    assert.equal(positives.filter((x) => x < floor).length, 2);
+    assert.ok(Math.abs(floor - 0.115) < 1e-9, String(floor));
+  });
+  test('GIVEN fewer than 50 positives THEN no positive falls below the floor', () => {
+    const floor = chooseFloor([0.4, 0.3, 0.9]);
+    assert.ok(floor < 0.3 && floor > 0.29, String(floor));
   });
 });
 

@@ -72,6 +72,19 @@ export function chooseThreshold(positives: readonly number[], negatives: readonl
   return best!;
 }
 
+/**
+ * The "related" floor: the highest score below which at most `maxMissed` of answerable
+ * questions fall. Between it and the threshold a reply shows the closest passages without
+ * claiming an answer, so almost every answerable question still gets its passages shown.
+ */
+export function chooseFloor(positives: readonly number[], maxMissed = 0.02): number {
+  const sorted = [...positives].sort((a, b) => a - b);
+  const allowed = Math.floor(maxMissed * sorted.length);
+  if (sorted.length === 0) return 0;
+  if (allowed === 0) return sorted[0]! - 0.001;
+  return (sorted[allowed - 1]! + sorted[allowed]!) / 2;
+}
+
 export interface CalibrationRow {
   index: string;
   kind: 'positive' | 'negative';
@@ -82,8 +95,10 @@ export interface CalibrationRow {
 export interface CalibrationResult {
   rows: CalibrationRow[];
   choice: ThresholdChoice;
+  /** Below this nothing is shown (see chooseFloor). */
+  floor: number;
   /** The same numbers per index and question source. */
-  breakdown: { index: string; source: string; kind: 'positive' | 'negative'; questions: number; declined: number }[];
+  breakdown: { index: string; source: string; kind: 'positive' | 'negative'; questions: number; declined: number; belowFloor: number }[];
   model: string;
   weights: FusionWeights;
   summary: Record<string, unknown>;
@@ -126,16 +141,23 @@ export async function calibrate(
   const choice = chooseThreshold(positives, negatives, options.targets);
   choice.threshold = round(choice.threshold, 3);
   Object.assign(choice, declineRates(choice.threshold, positives, negatives));
+  const floor = round(Math.min(chooseFloor(positives), choice.threshold), 3);
   const keys = [...new Set(rows.map((r) => `${r.index}\u0000${r.source}\u0000${r.kind}`))];
   const breakdown = keys.map((key) => {
     const [index, source, kind] = key.split('\u0000') as [string, string, 'positive' | 'negative'];
     const group = rows.filter((r) => r.index === index && r.source === source);
-    return { index, source, kind, questions: group.length, declined: group.filter((r) => r.score < choice.threshold).length };
+    return {
+      index, source, kind, questions: group.length,
+      declined: group.filter((r) => r.score < choice.threshold).length,
+      belowFloor: group.filter((r) => r.score < floor).length,
+    };
   });
   const summary = {
     model,
     weights: { dense: weights?.dense, lexical: weights?.lexical, sentence: weights?.sentence, answerShape: weights?.answerShape },
     threshold: choice.threshold,
+    floor,
+    below_floor: { negatives: round(negatives.filter((x) => x < floor).length / Math.max(1, negatives.length), 4), positives: round(positives.filter((x) => x < floor).length / Math.max(1, positives.length), 4) },
     feasible: choice.feasible,
     negatives: negatives.length,
     positives: positives.length,
@@ -144,7 +166,11 @@ export async function calibrate(
     precision: round(choice.precision, 4),
     breakdown,
   };
-  return { rows, choice, breakdown, model, weights: weights!, summary };
+  return { rows, choice, floor, breakdown, model, weights: weights!, summary };
+}
+
+function pct(rows: readonly CalibrationRow[], below: number): string {
+  return `${((rows.filter((r) => r.score < below).length / Math.max(1, rows.length)) * 100).toFixed(1)}% of ${rows.length}`;
 }
 
 export function formatCalibration(result: CalibrationResult): string {
@@ -156,9 +182,12 @@ export function formatCalibration(result: CalibrationResult): string {
     `  negatives declined (no-answer recall): ${(c.declinedCorrectly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'negative').length}`,
     `  positives declined:                    ${(c.declinedWrongly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'positive').length}`,
     `  no-answer precision:                   ${(c.precision * 100).toFixed(1)}%`,
+    `floor ${result.floor} (below it nothing is shown; between it and the threshold, the closest passages)`,
+    `  negatives below the floor:             ${pct(result.rows.filter((r) => r.kind === 'negative'), result.floor)}`,
+    `  positives below the floor:             ${pct(result.rows.filter((r) => r.kind === 'positive'), result.floor)}`,
     '',
-    'index          questions                     declined',
-    ...result.breakdown.map((b) => `${b.index.padEnd(14)} ${`${b.source} (${b.kind})`.padEnd(30)} ${b.declined}/${b.questions}`),
+    'index          questions                     declined  nothing shown',
+    ...result.breakdown.map((b) => `${b.index.padEnd(14)} ${`${b.source} (${b.kind})`.padEnd(30)} ${`${b.declined}/${b.questions}`.padEnd(9)} ${b.belowFloor}/${b.questions}`),
   ];
   return lines.join('\n');
 }

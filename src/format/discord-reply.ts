@@ -9,6 +9,7 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
 import type { Citation } from '../types.ts';
+import { CLOSEST_ONLY } from './text.ts';
 
 export const LIMITS = {
   title: 256,
@@ -23,7 +24,7 @@ export const LIMITS = {
   linkUrl: 512,
 } as const;
 
-export const COLOR = { answer: 0x2b6cb0, none: 0x718096, info: 0x4a5568, ok: 0x2f855a } as const;
+export const COLOR = { answer: 0x2b6cb0, closest: 0xb7791f, none: 0x718096, info: 0x4a5568, ok: 0x2f855a } as const;
 
 export interface DiscordReply {
   content?: string;
@@ -245,7 +246,7 @@ export function askCustomId(kind: 'more' | 'up' | 'down', questionId: number, of
 /** The reply to /ask, to a mention or to the context menu. */
 export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordReply {
   const title = truncateText(result.question.replace(/\s+/g, ' ').trim(), LIMITS.title);
-  if (!result.answered || result.passages.length === 0) {
+  if (result.passages.length === 0) {
     const description =
       view.offset > 0
         ? 'No further passages support an answer to this question.'
@@ -258,7 +259,9 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
 
   const [best, ...others] = result.passages;
   const citation = formatCitation(best!.citation);
-  const answerLine = result.answer && view.offset === 0 ? `**${escapeMarkdown(result.answer)}**\n\n` : '';
+  const answerLine = result.answered
+    ? result.answer && view.offset === 0 ? `**${escapeMarkdown(result.answer)}**\n\n` : ''
+    : `*${CLOSEST_ONLY}*\n\n`;
   const footer = { text: footerText(result, view, result.passages.length) };
 
   const fieldFor = (p: (typeof others)[number], n: number, valueMax: number): APIEmbedField => {
@@ -276,7 +279,7 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
     const fields = others
       .slice(0, Math.min(fieldCount, LIMITS.fields))
       .map((p, i) => fieldFor(p, view.offset + i + 2, valueMax));
-    return { title, description, color: COLOR.answer, ...(fields.length ? { fields } : {}), footer };
+    return { title, description, color: result.answered ? COLOR.answer : COLOR.closest, ...(fields.length ? { fields } : {}), footer };
   };
 
   // Fit everything into 6000 characters: shorten fields first, then drop them, then the description.

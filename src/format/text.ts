@@ -24,6 +24,8 @@ const MARK_ON = '\ue000';
 const MARK_OFF = '\ue001';
 
 export const NO_ANSWER = "I couldn't find this in the articles.";
+/** Heads a reply whose passages are the closest found but below the answer threshold. */
+export const CLOSEST_ONLY = 'No passage clearly answers this. The closest passages, in case they help:';
 
 /** Wraps plain words to the width; markers added afterwards keep the line breaks. */
 function wrap(text: string, width: number, indent: string): string {
@@ -55,10 +57,11 @@ function formatPassage(passage: AnswerPassage, style: TextStyle): string {
 }
 
 export function formatAnswer(result: AskResult, style: TextStyle = PLAIN): string {
-  if (!result.answered) {
+  if (result.passages.length === 0) {
     return `${NO_ANSWER}\n${style.dim(`Searched ${result.articlesSearched} article(s). Try other words, or list them with: npm run sources`)}`;
   }
   const lines: string[] = [];
+  if (!result.answered) lines.push(bold(style, CLOSEST_ONLY), '');
   if (result.answer) lines.push(`Answer: ${bold(style, result.answer)}`, '');
   lines.push(result.passages.map((p) => formatPassage(p, style)).join('\n\n'));
   lines.push('', style.dim(`${result.articlesSearched} article(s) searched in ${result.tookMs} ms`));

@@ -22,8 +22,14 @@ export interface FusionWeights {
   sentence: number;
   /** Weight of the dense cosine (0 for keyword-only search). */
   dense: number;
-  /** Fused scores below this mean "not in the articles". */
+  /** Fused scores below this mean "no passage clearly answers": no answer is claimed. */
   threshold: number;
+  /**
+   * Passages scoring at least this are related enough to show. Between `floor` and
+   * `threshold` a reply lists the closest passages, marked as not a confirmed answer;
+   * below `floor` it says the articles hold nothing on the question.
+   */
+  floor: number;
   /** Bonus for a passage holding the kind of answer asked for (a figure for "how many"). */
   answerShape: number;
 }
@@ -47,11 +53,11 @@ export interface FusionWeights {
  * idf mass): declines 91.6% of negatives and 4.9% of answerable questions, precision 95.1%.
  */
 const CALIBRATED: Record<string, FusionWeights> = {
-  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, sentence: 0.3, threshold: 0.45, answerShape: 0.05 },
-  'use-lite': { dense: 1, lexical: 0.4, sentence: 0.3, threshold: 0.501, answerShape: 0.05 },
-  keyword: { dense: 0, lexical: 1, sentence: 0.75, threshold: 0.169, answerShape: 0.05 },
+  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, sentence: 0.3, threshold: 0.45, floor: 0.3, answerShape: 0.05 },
+  'use-lite': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.501, floor: 0.3, answerShape: 0.05 },
+  keyword: { dense: 0, lexical: 1, sentence: 0.75, threshold: 0.169, floor: 0.169, answerShape: 0.05 },
 };
-const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, sentence: 0.3, threshold: 0.4, answerShape: 0.05 };
+const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, sentence: 0.3, threshold: 0.4, floor: 0.4, answerShape: 0.05 };
 
 /** The model's calibrated weights; a model folder's citebot.json may carry its own. */
 export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeights> = {}): FusionWeights {

@@ -19,7 +19,7 @@ export function tinyModel(): Promise<string> {
     const spec = await createTinyModel(dir);
     // MODEL_DIR folders describe what Transformers.js's config can't: id, pooling, window and,
     // for this bag-of-random-vectors model, fusion weights that lean on the lexical side.
-    const fusion = { dense: 0.3, lexical: 1, threshold: 0.5 };
+    const fusion = { dense: 0.3, lexical: 1, threshold: 0.5, floor: 0.5 };
     writeFileSync(join(dir, 'citebot.json'), JSON.stringify({ id: spec.id, pooling: spec.pooling, maxTokens: spec.maxTokens, fusion }));
     return dir;
   })();
