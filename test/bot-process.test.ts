@@ -193,7 +193,7 @@ describe('bot process: npm start against the emulator', () => {
     assert.ok(latencies.at(-1)! < 3000, JSON.stringify(report));
     // Heartbeats every 250 ms keep arriving and being acknowledged throughout (loose bounds: the test
     // machine is shared and loaded; the bot's own event-loop delay is reported at shutdown).
-    assert.ok(report.heartbeatAcksDuringBurst >= Math.max(3, Math.floor((end - start) / 1000)), JSON.stringify(report));
+    assert.ok(report.heartbeatAcksDuringBurst >= Math.max(2, Math.floor((end - start) / 1000)), JSON.stringify(report));
     assert.ok(maxGap < 2500, `longest time without a heartbeat during the burst: ${maxGap} ms`);
   });
 

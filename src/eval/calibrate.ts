@@ -73,11 +73,11 @@ export function chooseThreshold(positives: readonly number[], negatives: readonl
 }
 
 /**
- * The "related" floor: the highest score below which at most `maxMissed` of answerable
- * questions fall. Between it and the threshold a reply shows the closest passages without
- * claiming an answer, so almost every answerable question still gets its passages shown.
+ * The "related" floor: the highest score below which at most `maxMissed` of a set's
+ * answerable questions fall. Between it and the threshold a reply shows the closest passages
+ * without claiming an answer, so nearly every answerable question still gets its passages.
  */
-export function chooseFloor(positives: readonly number[], maxMissed = 0.02): number {
+export function chooseFloor(positives: readonly number[], maxMissed = 0.05): number {
   const sorted = [...positives].sort((a, b) => a - b);
   const allowed = Math.floor(maxMissed * sorted.length);
   if (sorted.length === 0) return 0;
@@ -141,7 +141,9 @@ export async function calibrate(
   const choice = chooseThreshold(positives, negatives, options.targets);
   choice.threshold = round(choice.threshold, 3);
   Object.assign(choice, declineRates(choice.threshold, positives, negatives));
-  const floor = round(Math.min(chooseFloor(positives), choice.threshold), 3);
+  // Per set, so a set of paraphrased questions (low scores) is not outvoted by a larger lexical one.
+  const perSetFloors = sets.map((set) => chooseFloor(rows.filter((r) => r.index === set.name && r.kind === 'positive').map((r) => r.score)));
+  const floor = round(Math.min(...perSetFloors, choice.threshold), 3);
   const keys = [...new Set(rows.map((r) => `${r.index}\u0000${r.source}\u0000${r.kind}`))];
   const breakdown = keys.map((key) => {
     const [index, source, kind] = key.split('\u0000') as [string, string, 'positive' | 'negative'];
