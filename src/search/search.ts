@@ -111,6 +111,7 @@ function scoreCandidate(
   questionVector: Float32Array | null,
   idf: (token: string) => number,
   mode: SearchMode,
+  sentences: Map<number, Set<string>[]>,
 ): { score: number; cosine: number; coverage: number } {
   let cosine = candidate.cosine;
   if (cosine === null && questionVector) {
@@ -123,18 +124,54 @@ function scoreCandidate(
   const cos = cosine ?? 0;
   if (mode === 'bm25') return { score: candidate.bm25 === null ? 0 : -candidate.bm25, cosine: cos, coverage: covered };
   if (mode === 'dense') return { score: cos, cosine: cos, coverage: covered };
-  const sentenceCoverage = covered > 0 && deps.weights.sentence > 0 ? bestSentenceCoverage(tokens, text, titleTerms, idf) : 0;
+  const sentenceCoverage =
+    covered > 0 && deps.weights.sentence > 0 ? bestSentenceCoverage(tokens, sentenceTermsOf(sentences, candidate.rowid, text), titleTerms, idf) : 0;
   // BM25 only breaks ties between passages that cover the question equally.
   const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
   const shape = deps.weights.answerShape * answerShape(question, text);
   return { score: fuse({ cosine: cos, coverage: covered, sentenceCoverage }, deps.weights) + shape + tieBreak, cosine: cos, coverage: covered };
 }
 
+/**
+ * Analyzed sentences of recently scored passages. Splitting and analyzing each candidate's
+ * sentences on every question doubled the main-thread time of a search; the same passages
+ * come back for many questions. Reset when the store changes; bounded.
+ */
+const SENTENCE_CACHE_SIZE = 20_000;
+const sentenceCaches = new WeakMap<Store, { generation: number; byRowid: Map<number, Set<string>[]> }>();
+
+/** The store's sentence cache, emptied whenever its passages have changed. */
+function sentenceCache(store: Store): Map<number, Set<string>[]> {
+  const generation = store.generation();
+  let cache = sentenceCaches.get(store);
+  if (!cache || cache.generation !== generation) {
+    cache = { generation, byRowid: new Map() };
+    sentenceCaches.set(store, cache);
+  }
+  return cache.byRowid;
+}
+
+function sentenceTermsOf(cache: Map<number, Set<string>[]>, rowid: number, text: string): Set<string>[] {
+  let sentences = cache.get(rowid);
+  if (!sentences) {
+    sentences = splitSentences(text).map((sentence) => new Set(analyze(sentence)));
+    if (cache.size >= SENTENCE_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(rowid, sentences);
+  }
+  return sentences;
+}
+
 /** Coverage of the passage's best sentence; the title counts as part of every sentence. */
-function bestSentenceCoverage(tokens: readonly string[], text: string, titleTerms: readonly string[], idf: (token: string) => number): number {
+function bestSentenceCoverage(tokens: readonly string[], sentences: readonly Set<string>[], titleTerms: readonly string[], idf: (token: string) => number): number {
+  const title = new Set(titleTerms);
+  let total = 0;
+  for (const token of tokens) total += idf(token);
+  if (total === 0) return 0;
   let best = 0;
-  for (const sentence of splitSentences(text)) {
-    best = Math.max(best, coverage(tokens, new Set([...analyze(sentence), ...titleTerms]), idf));
+  for (const sentence of sentences) {
+    let covered = 0;
+    for (const token of tokens) if (sentence.has(token) || title.has(token)) covered += idf(token);
+    best = Math.max(best, covered / total);
   }
   return best;
 }
@@ -176,6 +213,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
   const passages = deps.store.passagesByRowid([...candidates.keys()]);
   const articles = new Map<number, StoredArticle>();
   const titleTerms = new Map<number, string[]>();
+  const sentences = sentenceCache(deps.store);
   const scored: Hit[] = [];
   for (const candidate of candidates.values()) {
     const passage = passages.get(candidate.rowid);
@@ -186,7 +224,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
       articles.set(article.rowid, article);
       titleTerms.set(article.rowid, analyze(article.title));
     }
-    scored.push({ passage, article, ...scoreCandidate(deps, question, passage.text, candidate, titleTerms.get(article.rowid)!, tokens, questionVector, idf, mode) });
+    scored.push({ passage, article, ...scoreCandidate(deps, question, passage.text, candidate, titleTerms.get(article.rowid)!, tokens, questionVector, idf, mode, sentences) });
   }
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const capped = capPerArticle(scored, deps.passagesPerArticle);

@@ -9,7 +9,8 @@
  *   POST /interactions/:id/:token/callback
  *   PATCH/DELETE /webhooks/:app/:token/messages/@original, POST /webhooks/:app/:token (follow-ups)
  * Attachments: GET /attachments/:id/:name (served from memory, see `addAttachment`).
- * Gateway (ws://…/gateway): HELLO, IDENTIFY → READY + GUILD_CREATE, HEARTBEAT → HEARTBEAT_ACK, RESUME → RESUMED.
+ * Gateway (ws://…/gateway): HELLO, IDENTIFY → READY + GUILD_CREATE, HEARTBEAT → HEARTBEAT_ACK,
+ * RESUME → the missed dispatches replayed, then RESUMED.
  *
  * Everything received is recorded with its arrival time so tests can await "the reply to interaction X".
  */
@@ -133,6 +134,8 @@ export class DiscordEmulator extends EventEmitter {
   private server!: Server;
   private wss!: WebSocketServer;
   private sockets = new Set<WebSocket>();
+  /** The latest dispatches, replayed to a client that resumes. */
+  private recentDispatches: { op: 0; t: string; s: number; d: unknown }[] = [];
   private seq = 0;
   private attachments = new Map<string, { bytes: Buffer; contentType: string }>();
   private closed = false;
@@ -239,6 +242,9 @@ export class DiscordEmulator extends EventEmitter {
         }
         case 6:
           this.resumes++;
+          // Like Discord: replay the dispatches the client missed (sent after its last sequence
+          // number, e.g. to the socket it was abandoning), then RESUMED.
+          for (const payload of this.recentDispatches) if (payload.s > Number(msg.d?.seq ?? 0)) this.send(ws, payload);
           this.send(ws, { op: 0, t: 'RESUMED', s: ++this.seq, d: {} });
           this.emit('ready');
           break;
@@ -346,7 +352,9 @@ export class DiscordEmulator extends EventEmitter {
 
   /** Sends a gateway dispatch to every connected client. */
   dispatch(t: string, d: unknown): void {
-    const payload = { op: 0, t, s: ++this.seq, d };
+    const payload = { op: 0 as const, t, s: ++this.seq, d };
+    this.recentDispatches.push(payload);
+    if (this.recentDispatches.length > 1000) this.recentDispatches.shift();
     for (const ws of this.sockets) this.send(ws, payload);
   }
 
