@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { fuse, fusionWeightsFor } from '../src/search/fusion.ts';
+import { holdSemanticSlot } from '../src/search/search.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article } from '../src/types.ts';
 import { openTestEngine, testEnv, type TestEngine } from './helpers/engine.ts';
@@ -67,6 +68,19 @@ describe('score-level fusion (use-lite weights)', () => {
   test('GIVEN the keyword model THEN only coverage counts', () => {
     const k = fusionWeightsFor('keyword');
     assert.equal(fuseAt(0.9, 0.5, k), fuseAt(0.1, 0.5, k));
+  });
+});
+
+describe('the place held for the best semantic match', () => {
+  const hit = (name: string, cosine: number) => ({ name, cosine });
+  test('GIVEN the highest cosine ranked fifth THEN it moves to the third place and the rest keep their order', () => {
+    const ranked = [hit('a', 0.3), hit('b', 0.2), hit('c', 0.25), hit('d', 0.1), hit('e', 0.6)];
+    assert.deepEqual(holdSemanticSlot(ranked, 2).map((h) => h.name), ['a', 'b', 'e', 'c', 'd']);
+  });
+  test('GIVEN the highest cosine already in the first three THEN nothing moves', () => {
+    const ranked = [hit('a', 0.3), hit('b', 0.7), hit('c', 0.25), hit('d', 0.1)];
+    assert.deepEqual(holdSemanticSlot(ranked, 2).map((h) => h.name), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(holdSemanticSlot([], 2), []);
   });
 });
 

@@ -101,7 +101,7 @@ export function ftsQuery(tokens: readonly string[]): string | null {
  * Share of the question's idf mass that `passageTokens` covers, in [0, 1].
  * Rare words (names, numbers) count for more than common ones.
  */
-export function coverage(questionTokens: readonly string[], passageTokens: ReadonlySet<string>, idf: (token: string) => number): number {
+export function coverage(questionTokens: readonly string[], passageTokens: Pick<ReadonlySet<string>, 'has'>, idf: (token: string) => number): number {
   let total = 0;
   let covered = 0;
   for (const token of questionTokens) {

@@ -55,9 +55,10 @@ const CANDIDATES = 50;
  * Position (0-based) held for the best semantic match in hybrid results. Fusion puts keyword
  * matches first, which is right for most questions but buries the answer to a paraphrased
  * one under passages sharing a stray word; a reply of three passages then still shows the
- * passage closest in meaning. (xquad-en hit@5 0.993 → 0.995 with no change to hit@1.)
+ * passage closest in meaning. (xquad-en hit@5 0.993 → 0.995 with no change to hit@1; a
+ * second held place cost xquad-en and gained nothing on news-en.)
  */
-const SEMANTIC_SLOTS = [2];
+const SEMANTIC_SLOT = 2;
 
 
 function idfFunction(store: Store, tokens: readonly string[]): (token: string) => number {
@@ -164,34 +165,19 @@ function sentenceTermsOf(cache: Map<number, Set<string>[]>, rowid: number, text:
 /** Coverage of the passage's best sentence; the title counts as part of every sentence. */
 function bestSentenceCoverage(tokens: readonly string[], sentences: readonly Set<string>[], titleTerms: readonly string[], idf: (token: string) => number): number {
   const title = new Set(titleTerms);
-  let total = 0;
-  for (const token of tokens) total += idf(token);
-  if (total === 0) return 0;
   let best = 0;
-  for (const sentence of sentences) {
-    let covered = 0;
-    for (const token of tokens) if (sentence.has(token) || title.has(token)) covered += idf(token);
-    best = Math.max(best, covered / total);
-  }
+  for (const sentence of sentences) best = Math.max(best, coverage(tokens, { has: (token) => sentence.has(token) || title.has(token) }, idf));
   return best;
 }
 
-/**
- * Moves the i-th best hit by cosine up to `slots[i]` when fusion ranked it lower, so the
- * passages closest in meaning stay among the first shown.
- */
-export function holdSemanticSlots<T extends { cosine: number }>(ranked: readonly T[], slots: readonly number[]): T[] {
-  const result = [...ranked];
-  const byCosine = [...ranked].sort((a, b) => b.cosine - a.cosine);
-  slots.forEach((slot, i) => {
-    const hit = byCosine[i];
-    if (!hit) return;
-    const at = result.indexOf(hit);
-    if (at <= slot) return;
-    result.splice(at, 1);
-    result.splice(slot, 0, hit);
-  });
-  return result;
+/** Moves the highest-cosine hit up to `slot` when fusion ranked it lower. */
+export function holdSemanticSlot<T extends { cosine: number }>(ranked: readonly T[], slot: number): T[] {
+  let best: T | undefined;
+  for (const hit of ranked) if (!best || hit.cosine > best.cosine) best = hit;
+  const at = best ? ranked.indexOf(best) : -1;
+  if (!best || at <= slot) return [...ranked];
+  const rest = ranked.filter((hit) => hit !== best);
+  return [...rest.slice(0, slot), best, ...rest.slice(slot)];
 }
 
 /** Keeps at most `perArticle` passages of each article, best first. */
@@ -228,7 +214,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
   }
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const capped = capPerArticle(scored, deps.passagesPerArticle);
-  const ranked = mode === 'hybrid' && deps.embed ? holdSemanticSlots(capped, SEMANTIC_SLOTS) : capped;
+  const ranked = mode === 'hybrid' && deps.embed ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
   const confidence = ranked[0]?.score ?? 0;
   const offset = options.offset ?? 0;
   return {
