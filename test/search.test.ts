@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { openEngine, type CitebotEngine } from '../src/engine.ts';
-import { fuse, fusionWeightsFor } from '../src/search/fusion.ts';
+import { fuse, fusionWeightsFor, lexicalTrust } from '../src/search/fusion.ts';
 import { holdSemanticSlot } from '../src/search/search.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article } from '../src/types.ts';
@@ -68,6 +68,21 @@ describe('score-level fusion (use-lite weights)', () => {
   test('GIVEN the keyword model THEN only coverage counts', () => {
     const k = fusionWeightsFor('keyword');
     assert.equal(fuseAt(0.9, 0.5, k), fuseAt(0.1, 0.5, k));
+  });
+});
+
+describe('trust in keyword evidence', () => {
+  const w = fusionWeightsFor('use-lite');
+  test('GIVEN no candidate covering even trustCoverage of the question THEN its keyword terms count in proportion', () => {
+    assert.equal(lexicalTrust(w.trustCoverage / 2, w), 0.5);
+    assert.equal(lexicalTrust(0.9, w), 1);
+    const evidence = { cosine: 0.4, coverage: 0.2, sentenceCoverage: 0.2 };
+    const keyword = fuse(evidence, w) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w);
+    const trusted = fuse(evidence, w, 0.5) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w, 0.5);
+    assert.ok(Math.abs(trusted - keyword / 2) < 1e-12, `${trusted} vs ${keyword}`);
+  });
+  test('GIVEN the keyword model THEN trust is always full (its scores are keyword evidence only)', () => {
+    assert.equal(lexicalTrust(0.01, fusionWeightsFor('keyword')), 1);
   });
 });
 

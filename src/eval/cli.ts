@@ -54,6 +54,7 @@ interface Options {
   dense?: number;
   lexical?: number;
   sentence?: number;
+  trustCoverage?: number;
   answerShape?: number;
   threshold?: number;
 }
@@ -63,6 +64,7 @@ function weightOverrides(o: Options): Partial<FusionWeights> {
   if (o.dense !== undefined) w.dense = o.dense;
   if (o.lexical !== undefined) w.lexical = o.lexical;
   if (o.sentence !== undefined) w.sentence = o.sentence;
+  if (o.trustCoverage !== undefined) w.trustCoverage = o.trustCoverage;
   if (o.answerShape !== undefined) w.answerShape = o.answerShape;
   if (o.threshold !== undefined) w.threshold = o.threshold;
   return w;
@@ -82,6 +84,7 @@ const program = new Command()
   .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
   .addOption(new Option('--lexical <w>', 'tuning: override the lexical weight').argParser(weight))
   .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
+  .addOption(new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(weight))
   .addOption(new Option('--answer-shape <w>', 'tuning: override the answer-shape bonus').argParser(weight))
   .addOption(new Option('--threshold <t>', 'tuning: override the decline threshold').argParser(weight))
   .action(async (paths: string[], o: Options) => {

@@ -32,6 +32,12 @@ export interface FusionWeights {
   floor: number;
   /** Bonus for a passage holding the kind of answer asked for (a figure for "how many"). */
   answerShape: number;
+  /**
+   * Keyword evidence counts fully once some candidate covers this share of the question, and
+   * proportionally less below it (0: always fully). When no passage holds even that much of
+   * the question, the shared words are incidental ("instead", "hit") and meaning should rank.
+   */
+  trustCoverage: number;
 }
 
 /**
@@ -39,17 +45,18 @@ export interface FusionWeights {
  * encoder gets a larger lexical weight so it cannot pull a strong keyword match down.
  *
  * use-lite — weights from a grid over dense mixes, lexical 0.3–0.6, sentence 0–0.45,
- * answerShape 0.03–0.08 and 2–4 passages per article on xquad-en and news-en (one setting for
- * both): lexical 0.4 and sentence 0.4 on squared coverage reach xquad-en hit@1 0.9605 and
- * hit@5 0.9958 with news-en hybrid ahead of bm25 and dense on hit@1, hit@3 and MRR (tied
- * with dense on hit@5); more lexical weight gains on xquad-en and loses news-en's paraphrases.
+ * answerShape 0.03–0.08, trustCoverage 0–0.8 and 2–4 passages per article on xquad-en and
+ * news-en (one setting for both): lexical 0.4 and sentence 0.4 on squared coverage, trusted
+ * fully from a best coverage of 0.45, reach xquad-en hit@1 0.9605 and hit@5 0.9958 with
+ * news-en hybrid ahead of bm25 and dense on every metric. Both sides are on a knife edge:
+ * trustCoverage 0.42 ties dense on news-en hit@5, 0.5 drops xquad-en by one question each.
  * Threshold and floor from
  *   npm run eval -- --calibrate eval/news-en.json ../shared/eval/xquad-en.json --model use-lite
- * → threshold 0.551: declines 93.9% of 1359 negatives (news-en's 25 unanswerable questions,
- * and each set's questions asked over the other set's articles) and 4.7% of 1309 answerable
- * ones; no-answer precision 95.4%. The 25 near-miss unanswerable questions score like
- * answerable ones: only 2 are declined. Floor 0.299 (each set's 5th percentile of answerable
- * scores, the lower): nothing is shown for 0.5% of answerable questions and 20.5% of negatives.
+ * → threshold 0.534: declines 92.9% of 1359 negatives (news-en's 25 unanswerable questions,
+ * and each set's questions asked over the other set's articles) and 4.4% of 1309 answerable
+ * ones; no-answer precision 95.7%. The 25 near-miss unanswerable questions score like
+ * answerable ones: only 1 is declined. Floor 0.299 (each set's 5th percentile of answerable
+ * scores, the lower): nothing is shown for 0.5% of answerable questions and 21.3% of negatives.
  *
  * keyword — the same command with --model keyword → 0.249 (sentence weight 0.75: xquad-en
  * hit@1 0.945 → 0.953 against none): declines 91.3% of negatives and 4.4% of answerable
@@ -61,11 +68,11 @@ export interface FusionWeights {
  * command with --model Xenova/all-MiniLM-L6-v2 once the model is cached, and put the result here.
  */
 const CALIBRATED: Record<string, FusionWeights> = {
-  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.45, floor: 0.3, answerShape: 0.05 },
-  'use-lite': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.551, floor: 0.299, answerShape: 0.05 },
-  keyword: { dense: 0, lexical: 1, sentence: 0.75, threshold: 0.249, floor: 0.249, answerShape: 0.05 },
+  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.45, floor: 0.3, answerShape: 0.05, trustCoverage: 0.45 },
+  'use-lite': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.534, floor: 0.299, answerShape: 0.05, trustCoverage: 0.45 },
+  keyword: { dense: 0, lexical: 1, sentence: 0.75, threshold: 0.249, floor: 0.249, answerShape: 0.05, trustCoverage: 0 },
 };
-const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, sentence: 0.3, threshold: 0.4, floor: 0.4, answerShape: 0.05 };
+const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, sentence: 0.3, threshold: 0.4, floor: 0.4, answerShape: 0.05, trustCoverage: 0.45 };
 
 /** The model's calibrated weights; a model folder's citebot.json may carry its own. */
 export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeights> = {}): FusionWeights {
@@ -82,7 +89,12 @@ export interface Evidence {
   sentenceCoverage: number;
 }
 
-export function fuse(evidence: Evidence, weights: FusionWeights): number {
+/** How far keyword evidence is trusted for a question, from the best coverage among its candidates. */
+export function lexicalTrust(bestCoverage: number, weights: FusionWeights): number {
+  return weights.trustCoverage > 0 ? Math.min(1, bestCoverage / weights.trustCoverage) : 1;
+}
+
+export function fuse(evidence: Evidence, weights: FusionWeights, trust = 1): number {
   const { cosine, coverage, sentenceCoverage } = evidence;
-  return weights.dense * cosine + weights.lexical * coverage * coverage + weights.sentence * sentenceCoverage * sentenceCoverage;
+  return weights.dense * cosine + trust * (weights.lexical * coverage * coverage + weights.sentence * sentenceCoverage * sentenceCoverage);
 }

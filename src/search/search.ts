@@ -7,7 +7,7 @@ import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
 import type { VectorIndex } from '../store/vectors.ts';
 import type { CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
-import { fuse, type FusionWeights } from './fusion.ts';
+import { fuse, lexicalTrust, type FusionWeights } from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
 import { analyze, analyzeQuestion, coverage, ftsQuery } from './lexical.ts';
 
@@ -102,7 +102,17 @@ function gatherCandidates(
   return candidates;
 }
 
-function scoreCandidate(
+/** What a candidate offers before the scores are combined. */
+interface Measured {
+  cosine: number;
+  coverage: number;
+  sentenceCoverage: number;
+  /** Answer-shape bonus plus the BM25 tie-break. */
+  bonus: number;
+  bm25: number | null;
+}
+
+function measureCandidate(
   deps: SearchDeps,
   question: string,
   text: string,
@@ -113,7 +123,7 @@ function scoreCandidate(
   idf: (token: string) => number,
   mode: SearchMode,
   sentences: Map<number, Set<string>[]>,
-): { score: number; cosine: number; coverage: number } {
+): Measured {
   let cosine = candidate.cosine;
   if (cosine === null && questionVector) {
     const vector = deps.store.vectorOf(candidate.rowid);
@@ -122,15 +132,21 @@ function scoreCandidate(
   // The article's title counts as part of every passage: a paragraph of "Nikola Tesla"
   // is about Tesla even where it only says "he".
   const covered = coverage(tokens, new Set([...deps.store.termsOf(candidate.rowid), ...titleTerms]), idf);
-  const cos = cosine ?? 0;
-  if (mode === 'bm25') return { score: candidate.bm25 === null ? 0 : -candidate.bm25, cosine: cos, coverage: covered };
-  if (mode === 'dense') return { score: cos, cosine: cos, coverage: covered };
-  const sentenceCoverage =
-    covered > 0 && deps.weights.sentence > 0 ? bestSentenceCoverage(tokens, sentenceTermsOf(sentences, candidate.rowid, text), titleTerms, idf) : 0;
+  const measured = { cosine: cosine ?? 0, coverage: covered, sentenceCoverage: 0, bonus: 0, bm25: candidate.bm25 };
+  if (mode !== 'hybrid') return measured;
+  if (covered > 0 && deps.weights.sentence > 0) {
+    measured.sentenceCoverage = bestSentenceCoverage(tokens, sentenceTermsOf(sentences, candidate.rowid, text), titleTerms, idf);
+  }
   // BM25 only breaks ties between passages that cover the question equally.
   const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
-  const shape = deps.weights.answerShape * answerShape(question, text);
-  return { score: fuse({ cosine: cos, coverage: covered, sentenceCoverage }, deps.weights) + shape + tieBreak, cosine: cos, coverage: covered };
+  measured.bonus = deps.weights.answerShape * answerShape(question, text) + tieBreak;
+  return measured;
+}
+
+function scoreOf(measured: Measured, mode: SearchMode, weights: FusionWeights, trust: number): number {
+  if (mode === 'bm25') return measured.bm25 === null ? 0 : -measured.bm25;
+  if (mode === 'dense') return measured.cosine;
+  return fuse(measured, weights, trust) + measured.bonus;
 }
 
 /**
@@ -200,7 +216,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
   const articles = new Map<number, StoredArticle>();
   const titleTerms = new Map<number, string[]>();
   const sentences = sentenceCache(deps.store);
-  const scored: Hit[] = [];
+  const measured: { passage: StoredPassage; article: StoredArticle; measured: Measured }[] = [];
   for (const candidate of candidates.values()) {
     const passage = passages.get(candidate.rowid);
     if (!passage) continue;
@@ -210,8 +226,16 @@ export async function search(deps: SearchDeps, question: string, options: Search
       articles.set(article.rowid, article);
       titleTerms.set(article.rowid, analyze(article.title));
     }
-    scored.push({ passage, article, ...scoreCandidate(deps, question, passage.text, candidate, titleTerms.get(article.rowid)!, tokens, questionVector, idf, mode, sentences) });
+    measured.push({ passage, article, measured: measureCandidate(deps, question, passage.text, candidate, titleTerms.get(article.rowid)!, tokens, questionVector, idf, mode, sentences) });
   }
+  const trust = lexicalTrust(Math.max(0, ...measured.map((m) => m.measured.coverage)), deps.weights);
+  const scored: Hit[] = measured.map(({ passage, article, measured: m }) => ({
+    passage,
+    article,
+    score: scoreOf(m, mode, deps.weights, trust),
+    cosine: m.cosine,
+    coverage: m.coverage,
+  }));
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const capped = capPerArticle(scored, deps.passagesPerArticle);
   const ranked = mode === 'hybrid' && deps.embed ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
