@@ -55,15 +55,9 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 `;
 
-export interface StoredArticle {
+export interface StoredArticle extends Omit<Article, 'paragraphs'> {
   rowid: number;
   collection: CollectionId;
-  id: string;
-  title: string;
-  date: string | null;
-  source: string | null;
-  section: string | null;
-  url: string | null;
   content_hash: string;
   body: string;
   paragraph_count: number;

@@ -1,15 +1,11 @@
 /** Helpers shared by the format parsers: whitespace, dates, metadata fields, headings. */
 
+import type { Article } from '../../types.ts';
+
 /** What a format parser returns; parse.ts assigns ids, cleans paragraphs and rejects empty articles. */
-export interface RawArticle {
+export interface RawArticle extends Omit<Article, 'id'> {
   /** Explicit id from the record / front matter, if any. */
   id: string | null;
-  title: string;
-  date: string | null;
-  source: string | null;
-  section: string | null;
-  url: string | null;
-  paragraphs: string[];
   /** How to name this article in error messages, e.g. `record 3 in feed.json`. */
   label?: string;
   /** 1-based record number inside a multi-record file (JSON array, {articles}, NDJSON). */
