@@ -29,7 +29,7 @@ import { testEnv, tinyModel } from './helpers/engine.ts';
 const p = (articleId: string, start: number, end = start, text = 'filler text'): RankedPassage => ({ articleId, title: articleId, paragraphStart: start, paragraphEnd: end, text });
 const gold = (articleId: string, paragraphIndex: number, answer = 'zzz'): Gold => ({ articleId, paragraphIndex, answer });
 const outcome = (g: Gold | null, ranked: RankedPassage[], extra: Partial<QuestionOutcome> = {}): QuestionOutcome => ({
-  question: 'q?', gold: g, style: null, ranked, declined: false, confidence: 0.5, highlight: '', queryMs: 1, ...extra,
+  question: 'q?', gold: g, style: null, ranked, declined: false, shown: true, confidence: 0.5, highlight: '', queryMs: 1, ...extra,
 });
 
 describe('hit rule', () => {
@@ -59,7 +59,7 @@ describe('metrics on a controlled ranking', () => {
     outcome(g, [p('b', 0), p('c', 0), p('a', 0)], { highlight: 'nothing', style: 'paraphrased', queryMs: 30 }),
     outcome(g, [p('b', 0), p('c', 0), ...Array.from({ length: 9 }, () => p('d', 1)), p('a', 0)], { style: 'paraphrased', queryMs: 20 }),
     outcome(g, [p('b', 0), p('a', 5, 5, 'an answer in passing')], { declined: true, style: 'lexical', highlight: 'ANSWER', queryMs: 40 }),
-    outcome(null, [p('b', 0)], { declined: true, queryMs: 50 }),
+    outcome(null, [p('b', 0)], { declined: true, shown: false, queryMs: 50 }),
     outcome(null, [p('b', 0)], { declined: false, queryMs: 60 }),
   ];
   const m = summarize(outcomes);
@@ -83,6 +83,11 @@ describe('metrics on a controlled ranking', () => {
     assert.equal(m.decline_precision, 0.5);
     assert.equal(m.questions, 4);
     assert.equal(m.unanswerable, 2);
+  });
+  test('GIVEN the declined answerable question still shown (closest passages) and 1 of 2 unanswerable shown nothing THEN none_shown is 0 and 0.5', () => {
+    assert.equal(m.answerable_nothing_shown, 0);
+    assert.equal(m.unanswerable_nothing_shown, 0.5);
+    assert.equal(summarize([outcome(g, [], { declined: true, shown: false })]).answerable_nothing_shown, 1);
   });
   test('GIVEN query times 10..60 ms THEN p50 is the lower middle, 30 ms', () => {
     assert.equal(m.query_ms_p50, 30);

@@ -11,6 +11,7 @@ const METRIC_COLUMNS: { key: keyof Metrics | 'ingest_s'; label: string }[] = [
   { key: 'mrr@10', label: 'MRR@10' },
   { key: 'declined_correctly', label: 'decl_ok' },
   { key: 'declined_wrongly', label: 'decl_bad' },
+  { key: 'answerable_nothing_shown', label: 'none_shown' },
   { key: 'questions', label: 'n' },
   { key: 'query_ms_p50', label: 'p50_ms' },
   { key: 'ingest_s', label: 'ingest_s' },
@@ -41,7 +42,7 @@ export function formatText(report: SetReport): string {
   );
   if (styleRows.length > 0) parts.push('', 'by question style', table(['mode/style', ...METRIC_COLUMNS.slice(0, 5).map((c) => c.label), 'n'], styleRows));
   for (const s of report.skipped) parts.push(`(${s.mode} skipped: ${s.reason})`);
-  parts.push('', 'hl_hit: the highlighted sentence of the first passage holds the answer. decl_ok/decl_bad: share of unanswerable/answerable questions declined (only hybrid declines).');
+  parts.push('', 'hl_hit: the highlighted sentence of the first passage holds the answer. decl_ok/decl_bad: share of unanswerable/answerable questions declined (no answer claimed; only hybrid declines). none_shown: share of answerable questions shown no passage at all (below the floor).');
   return parts.join('\n');
 }
 

@@ -26,6 +26,8 @@ export interface QuestionOutcome {
   style: string | null;
   ranked: RankedPassage[];
   declined: boolean;
+  /** Whether a reply would show any passage: an answer, or the closest passages when declined. */
+  shown: boolean;
   confidence: number;
   /** The highlighted sentence of the first passage ('' when nothing was returned). */
   highlight: string;
@@ -44,6 +46,10 @@ export interface Metrics {
   declined_wrongly: number;
   /** Share of declines that were right (no-answer precision); null when nothing was declined. */
   decline_precision: number | null;
+  /** Share of answerable questions whose reply would show no passage at all (below the floor). */
+  answerable_nothing_shown: number;
+  /** The same for unanswerable questions; null when the set has none. */
+  unanswerable_nothing_shown: number | null;
   /** Answerable questions. */
   questions: number;
   unanswerable: number;
@@ -108,6 +114,8 @@ export function summarize(outcomes: readonly QuestionOutcome[]): Metrics {
     declined_correctly: unanswerable.length === 0 ? null : declinedRight / unanswerable.length,
     declined_wrongly: ratio(declinedWrong, answerable.length),
     decline_precision: declinedRight + declinedWrong === 0 ? null : declinedRight / (declinedRight + declinedWrong),
+    answerable_nothing_shown: ratio(answerable.filter((o) => !o.shown).length, answerable.length),
+    unanswerable_nothing_shown: unanswerable.length === 0 ? null : unanswerable.filter((o) => !o.shown).length / unanswerable.length,
     questions: answerable.length,
     unanswerable: unanswerable.length,
     query_ms_p50: percentile(outcomes.map((o) => o.queryMs), 50),

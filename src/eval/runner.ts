@@ -131,6 +131,9 @@ export async function askAll(
   options: { mode: SearchMode; k: number; highlight?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<QuestionOutcome[]> {
   const embed = embedderOf(engine);
+  const weights = engine.fusionWeights();
+  // As `ask` decides: below the floor (never above the threshold) nothing is shown.
+  const floor = Math.min(weights.floor, weights.threshold);
   const outcomes: QuestionOutcome[] = [];
   for (const item of items) {
     const started = performance.now();
@@ -147,6 +150,7 @@ export async function askAll(
       style: item.style,
       ranked: toRanked(result),
       declined: !result.answered,
+      shown: result.hits.length > 0 && (options.mode !== 'hybrid' || result.confidence >= floor),
       confidence: result.confidence,
       highlight,
       queryMs,
