@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'url_bad_response'
   | 'permission_denied'
   | 'rate_limited'
+  | 'timed_out'
   | 'internal';
 
 export class CitebotError extends Error {

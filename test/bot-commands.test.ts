@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { answer, ASK_CONCURRENCY } from '../src/bot/ask-service.ts';
 import { parseRate } from '../src/bot/config.ts';
 import { AskLimiter } from '../src/bot/rate-limit.ts';
 import { fetchUrl } from '../src/ingest/fetch-url.ts';
@@ -397,5 +398,44 @@ describe('bot commands through the Discord emulator', () => {
     assert.ok(!all.includes('how many were detained'));
     assert.ok(all.includes('"questionLength":23'));
     assert.ok(!all.includes(h.config.token));
+  });
+});
+
+describe('a question that takes longer than ASK_TIMEOUT_MS', () => {
+  let h: Harness;
+  const TIMEOUT_TEXT = "I couldn't search the articles within 1 ms; I'm busy right now. Please ask again in a minute.";
+  before(async () => {
+    // 1 ms: a real search (a worker round trip, HNSW, SQLite) always takes longer.
+    h = await startHarness({ env: { ASK_TIMEOUT_MS: '1' } });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('/ask tells the asker to try again (privately) instead of leaving "thinking…" forever', async () => {
+    const sent = h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'how many were detained?')] }));
+    const r = await h.emu.reply(sent);
+    assert.equal(r.kind, 'followup');
+    assert.equal(r.ephemeral, true);
+    assert.equal(r.message.content, TIMEOUT_TEXT);
+    await h.emu.waitFor(() => h.emu.webhookMessages.find((w) => w.token === sent.token && w.kind === 'delete'), 5000, 'deleted placeholder');
+    assert.ok(h.logs.some((l) => l.includes('"event":"ask_timeout"') && l.includes('"via":"/ask"')));
+    // Commands that don't search still work.
+    const sources = await h.emu.reply(h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [] })));
+    assert.match(JSON.stringify(sources.message), /Tokayev/);
+  });
+
+  it('questions queued behind running searches are skipped once their time is up; running ones finish', async () => {
+    const asked = h.ctx.engine.stats(h.guildA.id).questionsAsked;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => answer(h.ctx, { question: `how many were detained? (${i})`, guildId: h.guildA.id, userId: `30000000000000010${i}`, count: 1, via: 'test' })),
+    );
+    // ASK_CONCURRENCY searches start at once; the other three wait past the deadline and never start.
+    const timedOut = outcomes.filter((o) => o.status === 'rejected' && (o.reason as Error).message.endsWith(TIMEOUT_TEXT));
+    assert.ok(timedOut.length >= 5 - ASK_CONCURRENCY, `${timedOut.length} timed out`);
+    for (const o of outcomes) if (o.status === 'fulfilled') assert.match(JSON.stringify(o.value.embeds), /7,939/);
+    await h.emu.waitFor(() => (h.ctx.engine.stats(h.guildA.id).questionsAsked - asked >= ASK_CONCURRENCY ? true : undefined), 5000, 'running searches finish');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(h.ctx.engine.stats(h.guildA.id).questionsAsked - asked, ASK_CONCURRENCY);
   });
 });

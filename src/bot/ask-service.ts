@@ -13,12 +13,19 @@ export const QUESTION_MAX_CHARS = 500;
  */
 export const ASK_CONCURRENCY = 2;
 
+/** Thrown inside the gate when the asker was already told to try again: the queued search is skipped. */
+class Abandoned extends Error {}
+
 class Gate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly size: number) {}
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, isAbandoned: () => boolean = () => false): Promise<T> {
     if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (isAbandoned()) {
+      this.waiting.shift()?.();
+      throw new Abandoned();
+    }
     this.active++;
     try {
       return await work();
@@ -70,18 +77,55 @@ export function checkRate(ctx: BotContext, userId: string, guildId: string | nul
   return rateLimitText(decision.scope, decision.retryAt);
 }
 
+/**
+ * Runs `work` through the gate, giving up after `timeoutMs`: the asker gets a clear "try again"
+ * instead of a reply that never comes. A search already running finishes in the background (the
+ * worker can't be interrupted mid-batch) and keeps its gate slot, so a stuck engine can't be
+ * flooded; a search still queued when its time is up is skipped.
+ */
+async function withinTime<T>(gate: Gate, work: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const timedOut = () =>
+    new UserError(
+      'timed_out',
+      `I couldn't search the articles within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}; I'm busy right now. Please ask again in a minute.`,
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), timeoutMs);
+  });
+  const running = gate.run(work, () => Date.now() >= deadline);
+  running.catch(() => undefined); // after a timeout nobody awaits it; its own failure is already moot
+  try {
+    return await Promise.race([running, expired]);
+  } catch (error) {
+    throw error instanceof Abandoned ? timedOut() : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function answer(ctx: BotContext, req: AskRequest): Promise<DiscordReply> {
   const question = cleanQuestion(req.question);
   const count = Math.max(0, Math.min(5, req.count));
   const offset = req.offset ?? 0;
-  const result = await gateFor(ctx).run(() =>
+  const started = Date.now();
+  const search = () =>
     ctx.engine.ask(question, {
       collections: collectionsFor(req.guildId, ctx.config),
       k: 1 + count,
       offset,
       ...(req.questionId === undefined ? { log: { collection: logCollectionFor(req.guildId), userId: req.userId } } : {}),
-    }),
-  );
+    });
+  let result: Awaited<ReturnType<typeof search>>;
+  try {
+    result = await withinTime(gateFor(ctx), search, ctx.config.askTimeoutMs);
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'timed_out') {
+      ctx.log.warn({ event: 'ask_timeout', via: req.via, guildId: req.guildId, waitedMs: Date.now() - started }, 'question timed out');
+    }
+    throw error;
+  }
   const questionId = req.questionId ?? result.questionId;
   ctx.log.info(
     {

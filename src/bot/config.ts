@@ -42,6 +42,8 @@ export interface BotConfig {
   /** Largest /ingest input (file, URL body or pasted text). */
   ingestMaxBytes: number;
   urlTimeoutMs: number;
+  /** Longest a question may wait and search before the asker is told to try again. */
+  askTimeoutMs: number;
   shutdownTimeoutMs: number;
 }
 
@@ -209,6 +211,8 @@ const BotEnv = z.object({
   ASK_DEFAULT_COUNT: int('ASK_DEFAULT_COUNT', 0, 5, 2),
   INGEST_MAX_BYTES: int('INGEST_MAX_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024),
   URL_FETCH_TIMEOUT_MS: int('URL_FETCH_TIMEOUT_MS', 500, 120_000, 10_000),
+  // The lower bound is 1 ms so tests can make a real search overrun; operators keep the default.
+  ASK_TIMEOUT_MS: int('ASK_TIMEOUT_MS', 1, 600_000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 100, 120_000, 10_000),
 });
 
@@ -241,6 +245,7 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     askDefaultCount: e.ASK_DEFAULT_COUNT,
     ingestMaxBytes: e.INGEST_MAX_BYTES,
     urlTimeoutMs: e.URL_FETCH_TIMEOUT_MS,
+    askTimeoutMs: e.ASK_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }
