@@ -178,6 +178,14 @@ describe('bot commands through the Discord emulator', () => {
     r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', pdf.id, 11)], resolved: { attachments: { [pdf.id]: pdf } } }));
     assert.equal(r.message.content, 'report.pdf is not a file type I can read; attach a .txt, .md, .html, .json or .ndjson file.');
 
+    // An attachment URL that isn't Discord's (or the configured API's) is never fetched.
+    const before = h.ctx.engine.countArticles(h.guildA.id);
+    const foreign = { ...h.emu.addAttachment('story.txt', ORCHIDS, 'text/plain'), url: 'http://169.254.169.254/latest/story.txt' };
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', foreign.id, 11)], resolved: { attachments: { [foreign.id]: foreign } } }));
+    assert.equal(r.ephemeral, true);
+    assert.equal(r.message.content, 'attachments are only downloaded from Discord (cdn.discordapp.com, media.discordapp.net), not from 169.254.169.254');
+    assert.equal(h.ctx.engine.countArticles(h.guildA.id), before);
+
     r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('url', 'http://no-such-host.invalid/story')] }));
     assert.equal(r.ephemeral, true);
     assert.equal(r.message.content, "couldn't reach http://no-such-host.invalid/story: the host name no-such-host.invalid doesn't resolve");

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { classifyAddress, fetchUrl, type FetchUrlOptions } from '../src/ingest/fetch-url.ts';
+import { checkAttachmentUrl, classifyAddress, downloadAttachment, fetchUrl, type FetchUrlOptions } from '../src/ingest/fetch-url.ts';
 import { parseArticles } from '../src/ingest/parse.ts';
 import { CitebotError } from '../src/errors.ts';
 
@@ -168,5 +168,28 @@ describe('fetch-url: against a local server', () => {
     assert.ok(new TextDecoder().decode(gz.bytes).includes('40,000 vehicles'));
     const latin = await fetchUrl(`${base}/latin1`, local);
     assert.ok(new TextDecoder('utf-8', { fatal: true }).decode(latin.bytes).includes('café crème'));
+  });
+  it('downloads attachments only from Discord or the configured API host, without redirects, within the size limit', async () => {
+    const api = `${base}/api`;
+    const bytes = await downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: api });
+    assert.match(new TextDecoder().decode(bytes), /40,000 vehicles/);
+    await rejectsWith(downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: 'https://discord.com/api' }), 'url_refused', /^citebot: attachments are only downloaded from Discord \(cdn\.discordapp\.com, media\.discordapp\.net\), not from 127\.0\.0\.1:\d+$/);
+    // A redirect could lead anywhere, so it is not followed.
+    await rejectsWith(downloadAttachment(`${base}/redirect`, 1_000_000, { apiUrl: api }), 'url_unreachable');
+    await rejectsWith(downloadAttachment(`${base}/big`, 1000, { apiUrl: api }), 'input_too_large');
+  });
+});
+
+describe('attachment URL check', () => {
+  const API = 'https://discord.com/api';
+  it('accepts Discord\'s attachment hosts over https', () => {
+    assert.equal(checkAttachmentUrl('https://cdn.discordapp.com/attachments/1/2/story.md', API).hostname, 'cdn.discordapp.com');
+    assert.equal(checkAttachmentUrl('https://media.discordapp.net/attachments/1/2/story.md?ex=1', API).hostname, 'media.discordapp.net');
+  });
+  it('refuses look-alike hosts, plain http, other hosts and non-URLs', () => {
+    for (const url of ['https://cdn.discordapp.com.evil.example/a.txt', 'http://cdn.discordapp.com/a.txt', 'https://169.254.169.254/latest/meta-data', 'file:///etc/passwd']) {
+      assert.throws(() => checkAttachmentUrl(url, API), (e: unknown) => e instanceof CitebotError && e.code === 'url_refused', url);
+    }
+    assert.throws(() => checkAttachmentUrl('not a url', API), /isn't a valid URL/);
   });
 });

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     limiter: new AskLimiter(config.rateUser, config.rateGuild),
     parse: (input, limits) => parseArticles(input, limits),
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes }),
-    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, config.urlTimeoutMs),
+    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
   bot = createBot(ctx);
 

@@ -398,11 +398,36 @@ export async function fetchUrl(input: string, options: FetchUrlOptions = {}): Pr
 }
 
 /** Downloads a Discord attachment (trusted CDN URL from the interaction payload) with a size and time limit. */
-export async function downloadAttachment(url: string, maxBytes: number, timeoutMs = 15_000): Promise<Uint8Array> {
-  const signal = AbortSignal.timeout(timeoutMs);
+/** Where Discord serves attachments. */
+export const DISCORD_ATTACHMENT_HOSTS: readonly string[] = ['cdn.discordapp.com', 'media.discordapp.net'];
+
+/**
+ * An attachment URL from an interaction is only fetched from Discord's attachment hosts or the
+ * configured Discord API's own host (a self-hosted gateway or emulator), over https there or
+ * the API's own protocol, and never with redirects: the bot holds no reason to fetch anything else.
+ */
+export function checkAttachmentUrl(url: string, apiUrl: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError('url_refused', "that attachment's address isn't a valid URL; try uploading it again");
+  }
+  const api = new URL(apiUrl);
+  const fromDiscord = parsed.protocol === 'https:' && DISCORD_ATTACHMENT_HOSTS.includes(parsed.hostname);
+  const fromApi = parsed.protocol === api.protocol && parsed.host === api.host;
+  if (!fromDiscord && !fromApi) {
+    throw new UserError('url_refused', `attachments are only downloaded from Discord (${DISCORD_ATTACHMENT_HOSTS.join(', ')}), not from ${parsed.host || url.slice(0, 60)}`);
+  }
+  return parsed;
+}
+
+export async function downloadAttachment(url: string, maxBytes: number, options: { timeoutMs?: number; apiUrl: string }): Promise<Uint8Array> {
+  const checked = checkAttachmentUrl(url, options.apiUrl);
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   let res: Response;
   try {
-    res = await fetch(url, { signal });
+    res = await fetch(checked, { signal, redirect: 'error' });
   } catch (error) {
     throw new UserError('url_unreachable', "couldn't download the attachment from Discord; try again", { cause: error });
   }

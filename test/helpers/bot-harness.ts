@@ -78,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     limiter: new AskLimiter(config.rateUser, config.rateGuild),
     parse: (input, limits) => parseArticles(input, limits),
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivate: options.allowPrivateUrls ?? false }),
-    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, config.urlTimeoutMs),
+    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
   const bot = createBot(ctx);
   await bot.start();
