@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
- *   npm run bench [-- --json] [--only embed,use-lite,engine]
+ *   npm run bench [-- --json] [--only embed,use-lite,engine,parse]
  * Numbers vary with other load on the machine: the load average is printed first.
  */
 import { cpus, loadavg } from 'node:os';
 import { runEmbedThroughputBench } from './embed-throughput.ts';
 import { runEngineBench } from './engine.ts';
+import { runParseBench } from './parse.ts';
 import { runUseLiteBench } from './use-lite.ts';
 
 const args = process.argv.slice(2);
@@ -18,6 +19,7 @@ const suites: [string, () => Promise<Record<string, number>>][] = [
   ['embed', () => runEmbedThroughputBench({ quantized: true, rounds: 4, passes: 2, log })],
   ['use-lite', () => runUseLiteBench({ log })],
   ['engine', () => runEngineBench({ log })],
+  ['parse', () => runParseBench({ log })],
 ];
 
 const results: Record<string, unknown> = { cpus: cpus().length, loadavg_1m_start: loadavg()[0] };

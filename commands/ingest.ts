@@ -72,13 +72,13 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   let articles: Article[];
   if (url) {
     const doc = await ctx.fetchUrl(url);
-    articles = ctx.parse({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url }, { maxBytes });
+    articles = await ctx.parse({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url }, { maxBytes });
   } else if (file) {
     const bytes = await ctx.downloadAttachment(file.url, maxBytes);
-    articles = ctx.parse({ name: file.name, bytes, ...(fileFormat ? { format: fileFormat } : {}) }, { maxBytes });
+    articles = await ctx.parse({ name: file.name, bytes, ...(fileFormat ? { format: fileFormat } : {}) }, { maxBytes });
   } else {
     const body = title ? `${title}\n\n${text!.trim()}` : text!.trim();
-    articles = ctx.parse({ name: 'pasted', bytes: new TextEncoder().encode(body), format: 'text' }, { maxBytes });
+    articles = await ctx.parse({ name: 'pasted', bytes: new TextEncoder().encode(body), format: 'text' }, { maxBytes });
   }
 
   const outcomes = await ctx.engine.ingest(articles, guildId);

@@ -24,8 +24,8 @@ export interface BotContext {
   engine: Engine;
   log: Logger;
   limiter: AskLimiter;
-  /** src/ingest/parse.ts parseArticles (method syntax: tests may pass a stand-in). */
-  parse(input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string }, limits: { maxBytes: number }): Article[];
+  /** src/ingest/parse.ts parseArticles, run off the event loop (src/ingest/parse-off-thread.ts). */
+  parse(input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string }, limits: { maxBytes: number }): Promise<Article[]>;
   /** SSRF-guarded URL fetch (src/ingest/fetch-url.ts); tests inject one that allows the local server. */
   fetchUrl(url: string): Promise<FetchedDocument>;
   /** Downloads a Discord attachment (from Discord's CDN URL in the interaction payload). */

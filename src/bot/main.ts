@@ -12,7 +12,7 @@ import { loadConfig, type EngineConfig } from '../config.ts';
 import { openEngine } from '../engine.ts';
 import { isCitebotError } from '../errors.ts';
 import { downloadAttachment, fetchUrl } from '../ingest/fetch-url.ts';
-import { parseArticles } from '../ingest/parse.ts';
+import { OffThreadParser } from '../ingest/parse-off-thread.ts';
 import { createBot, type Bot } from './bot.ts';
 import { loadBotConfig, type BotConfig } from './config.ts';
 import type { BotContext } from './context.ts';
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   // Signals are handled from here on: before the client exists, there is just the store to close.
   let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
   let bot: Bot | null = null;
+  const parser = new OffThreadParser();
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
         const { drained, pending } = await bot.stop();
         if (!drained) log.warn({ pending }, `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`);
       }
+      await parser.close();
       await engine?.close();
       log.info({ event: 'stopped' }, 'stopped cleanly');
       process.exit(0);
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
     engine,
     log,
     limiter: new AskLimiter(config.rateUser, config.rateGuild),
-    parse: (input, limits) => parseArticles(input, limits),
+    parse: (input, limits) => parser.parse(input, limits),
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };

@@ -9,7 +9,7 @@ import { createBot, type Bot } from '../../src/bot/bot.ts';
 import type { BotContext } from '../../src/bot/context.ts';
 import { AskLimiter } from '../../src/bot/rate-limit.ts';
 import { downloadAttachment, fetchUrl } from '../../src/ingest/fetch-url.ts';
-import { parseArticles } from '../../src/ingest/parse.ts';
+import { OffThreadParser } from '../../src/ingest/parse-off-thread.ts';
 import { DiscordEmulator, MODERATOR_PERMISSIONS, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
 
@@ -71,12 +71,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const log = pino({ level: process.env.BOT_TEST_LOG_LEVEL ?? 'info' }, sink);
+  const parser = new OffThreadParser();
   const ctx: BotContext = {
     config,
     engine: te.engine,
     log,
     limiter: new AskLimiter(config.rateUser, config.rateGuild),
-    parse: (input, limits) => parseArticles(input, limits),
+    parse: (input, limits) => parser.parse(input, limits),
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivate: options.allowPrivateUrls ?? false }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
@@ -95,6 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     member: (guild, userId = '300000000000000001') => ({ guildId: guild.id, channelId: guild.channels[0]!.id, user: { id: userId, username: 'reader' } }),
     async close() {
       await bot.stop();
+      await parser.close();
       await te.cleanup();
       await emu.close();
     },

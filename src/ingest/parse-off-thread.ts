@@ -1,0 +1,120 @@
+/**
+ * parseArticles on a worker thread, for the bot: Readability over a 2 MiB page takes 1.5–2 s of
+ * CPU, and on the main thread that would stall every other interaction (Discord wants a deferral
+ * within 3 s). One worker is started on first use and kept (unref'd) for the next parse; a parse
+ * that crashes the worker or overruns its time limit costs only that worker, never the bot.
+ */
+import { Worker } from 'node:worker_threads';
+import { CitebotError, UserError, type ErrorCode } from '../errors.ts';
+import type { Article } from '../types.ts';
+import { displayName } from './decode.ts';
+import type { ArticleInput, ParseLimits } from './parse.ts';
+
+export interface ParseRequest {
+  id: number;
+  input: ArticleInput;
+  limits: ParseLimits;
+}
+
+export type ParseResponse =
+  | { ready: true }
+  | { id: number; articles: Article[] }
+  | { id: number; error: { user: boolean; code: ErrorCode; message: string } };
+
+const WORKER_URL = new URL('./parse-worker-bootstrap.mjs', import.meta.url);
+
+interface Pending {
+  resolve(articles: Article[]): void;
+  reject(error: Error): void;
+  name: string;
+  /**
+   * Armed when the worker starts on this job (it reads one input at a time, in order), so the
+   * limit measures this job's reading, not the worker's start-up or the jobs queued before it.
+   */
+  timer: NodeJS.Timeout | null;
+}
+
+export class OffThreadParser {
+  private worker: Worker | null = null;
+  private workerReady = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly timeoutMs: number = 60_000) {}
+
+  parse(input: ArticleInput, limits: ParseLimits): Promise<Article[]> {
+    const id = this.nextId++;
+    const worker = this.ensureWorker();
+    return new Promise<Article[]>((resolve, reject) => {
+      const job: Pending = { resolve, reject, name: displayName(input.name), timer: null };
+      this.pending.set(id, job);
+      this.armHead(worker);
+      worker.ref();
+      worker.postMessage({ id, input, limits } satisfies ParseRequest);
+    });
+  }
+
+  private armHead(worker: Worker): void {
+    const head = this.pending.values().next().value as Pending | undefined;
+    if (!this.workerReady || !head || head.timer) return;
+    head.timer = setTimeout(() => {
+      // Only this worker's jobs are lost; the next parse starts a fresh worker.
+      this.failAll(
+        worker,
+        (who) =>
+          new UserError(
+            'parse_failed',
+            `reading ${who} took longer than ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}, so it was stopped; try a smaller or simpler file`,
+          ),
+      );
+    }, this.timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.failAll(worker, (who) => new UserError('parse_failed', `stopped reading ${who}: citebot is shutting down`));
+    await worker.terminate();
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    // A pathological page may need a lot of memory; past this the worker, not the bot, runs out.
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+    worker.on('message', (response: ParseResponse) => this.settle(worker, response));
+    worker.on('error', (error) => this.failAll(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
+    worker.on('exit', (code) => this.failAll(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
+    worker.unref();
+    this.worker = worker;
+    this.workerReady = false;
+    return worker;
+  }
+
+  private settle(worker: Worker, response: ParseResponse): void {
+    if ('ready' in response) {
+      if (this.worker !== worker) return;
+      this.workerReady = true;
+      this.armHead(worker);
+      return;
+    }
+    const job = this.pending.get(response.id);
+    if (!job) return;
+    this.pending.delete(response.id);
+    if (job.timer) clearTimeout(job.timer);
+    if (this.pending.size === 0) worker.unref();
+    else this.armHead(worker);
+    if ('articles' in response) job.resolve(response.articles);
+    else job.reject(response.error.user ? new UserError(response.error.code, response.error.message) : new CitebotError(response.error.code, response.error.message));
+  }
+
+  private failAll(worker: Worker, errorFor: (name: string) => Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    void worker.terminate();
+    for (const [id, job] of this.pending) {
+      if (job.timer) clearTimeout(job.timer);
+      this.pending.delete(id);
+      job.reject(errorFor(job.name));
+    }
+  }
+}

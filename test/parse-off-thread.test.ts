@@ -1,0 +1,74 @@
+/** parseArticles on a worker thread (the bot's /ingest): same articles, same errors, the event loop stays free. */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { UserError } from '../src/errors.ts';
+import { OffThreadParser } from '../src/ingest/parse-off-thread.ts';
+import { parseArticles } from '../src/ingest/parse.ts';
+import { newsPage } from '../bench/parse.ts';
+
+const LIMITS = { maxBytes: 4 * 1024 * 1024 };
+
+describe('OffThreadParser', () => {
+  const parser = new OffThreadParser();
+  after(() => parser.close());
+
+  it('returns exactly what parseArticles returns, for every example format', async () => {
+    const dir = new URL('../examples/articles/', import.meta.url);
+    for (const name of ['000_8e2903e39626057e.txt', '020_wheat-harvest.md', '030_city-council-budget.html', '040_vaccine-trial.json', '050_transit-strike.ndjson']) {
+      const bytes = new Uint8Array(readFileSync(new URL(name, dir)));
+      assert.deepEqual(await parser.parse({ name, bytes }, LIMITS), parseArticles({ name, bytes }, LIMITS), name);
+    }
+  });
+
+  it("brings the parser's errors back as the same UserError, and keeps working after one", async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+    const expected = (() => {
+      try {
+        parseArticles({ name: 'photo.txt', bytes: png }, LIMITS);
+      } catch (error) {
+        return error as UserError;
+      }
+      throw new Error('parseArticles accepted a PNG');
+    })();
+    await assert.rejects(parser.parse({ name: 'photo.txt', bytes: png }, LIMITS), (error: unknown) => {
+      assert.ok(error instanceof UserError);
+      assert.equal(error.code, expected.code);
+      assert.equal(error.message, expected.message);
+      return true;
+    });
+    const ok = await parser.parse({ name: 'note.txt', bytes: new TextEncoder().encode('A title\n\nA paragraph with enough words in it to count.') }, LIMITS);
+    assert.equal(ok[0]!.title, 'A title');
+  });
+
+  it('keeps the event loop running while a 2 MiB page is read', async () => {
+    const bytes = newsPage(2);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    try {
+      const articles = await parser.parse({ name: 'big.html', bytes }, LIMITS);
+      assert.equal(articles[0]!.title, 'Harbour bridge');
+      assert.ok(articles[0]!.paragraphs.length > 10_000, String(articles[0]!.paragraphs.length));
+    } finally {
+      clearInterval(timer);
+    }
+    // On the main thread the parse would run start to finish before any timer fired.
+    assert.ok(ticks >= 5, `only ${ticks} timer ticks while parsing`);
+  });
+
+  it('stops a parse that overruns its time limit with a clear message; the next parse gets a fresh worker', async () => {
+    const hasty = new OffThreadParser(50);
+    try {
+      await assert.rejects(hasty.parse({ name: 'big.html', bytes: newsPage(2) }, LIMITS), (error: unknown) => {
+        assert.ok(error instanceof UserError);
+        assert.equal(error.code, 'parse_failed');
+        assert.equal(error.message, 'citebot: reading big.html took longer than 50 ms, so it was stopped; try a smaller or simpler file');
+        return true;
+      });
+      const small = await hasty.parse({ name: 'note.md', bytes: new TextEncoder().encode('# Title\n\nOne paragraph of the article body here.') }, LIMITS);
+      assert.equal(small[0]!.title, 'Title');
+    } finally {
+      await hasty.close();
+    }
+  });
+});
