@@ -56,6 +56,7 @@ interface Options {
   sentence?: number;
   trustCoverage?: number;
   answerShape?: number;
+  answerShapeUntrusted?: number;
   threshold?: number;
 }
 
@@ -66,6 +67,7 @@ function weightOverrides(o: Options): Partial<FusionWeights> {
   if (o.sentence !== undefined) w.sentence = o.sentence;
   if (o.trustCoverage !== undefined) w.trustCoverage = o.trustCoverage;
   if (o.answerShape !== undefined) w.answerShape = o.answerShape;
+  if (o.answerShapeUntrusted !== undefined) w.answerShapeUntrusted = o.answerShapeUntrusted;
   if (o.threshold !== undefined) w.threshold = o.threshold;
   return w;
 }
@@ -86,6 +88,7 @@ const program = new Command()
   .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
   .addOption(new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(weight))
   .addOption(new Option('--answer-shape <w>', 'tuning: override the answer-shape bonus').argParser(weight))
+  .addOption(new Option('--answer-shape-untrusted <w>', 'tuning: override the further answer-shape bonus when keyword evidence is not trusted').argParser(weight))
   .addOption(new Option('--threshold <t>', 'tuning: override the decline threshold').argParser(weight))
   .action(async (paths: string[], o: Options) => {
     const onProgress = progress(o.quiet ?? false);

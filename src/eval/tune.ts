@@ -3,7 +3,7 @@
  * weights, on one temporary index per set, and prints hit@1 / hit@5 / MRR per setting.
  * Question vectors are embedded once and reused across settings (scoring is unchanged).
  *
- *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--lexical 0.2,0.3,0.5] [--sentence 0,0.3] [--answer-shape 0,0.05] [--trust-coverage 0,0.45]
+ *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--lexical 0.2,0.3,0.5] [--sentence 0,0.3] [--answer-shape 0,0.05] [--answer-shape-untrusted 0,0.1] [--trust-coverage 0,0.45]
  */
 import { Command } from 'commander';
 import type { FusionWeights } from '../search/fusion.ts';
@@ -28,7 +28,7 @@ function cacheEmbeddings(index: TempIndex): void {
   pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
 }
 
-async function main(paths: string[], o: { dense: string; lexical: string; sentence: string; answerShape: string; trustCoverage: string; model?: string }): Promise<void> {
+async function main(paths: string[], o: { dense: string; lexical: string; sentence: string; answerShape: string; answerShapeUntrusted: string; trustCoverage: string; model?: string }): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
   const indexes: { set: EvalSet; index: TempIndex }[] = [];
   try {
@@ -42,7 +42,9 @@ async function main(paths: string[], o: { dense: string; lexical: string; senten
       list(o.lexical).flatMap((lexical) =>
         list(o.sentence).flatMap((sentence) =>
           list(o.answerShape).flatMap((answerShape) =>
-            list(o.trustCoverage).map((trustCoverage) => ({ dense, lexical, sentence, answerShape, trustCoverage })),
+            list(o.answerShapeUntrusted).flatMap((answerShapeUntrusted) =>
+              list(o.trustCoverage).map((trustCoverage) => ({ dense, lexical, sentence, answerShape, answerShapeUntrusted, trustCoverage })),
+            ),
           ),
         ),
       ),
@@ -58,7 +60,7 @@ async function main(paths: string[], o: { dense: string; lexical: string; senten
           cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
         }
       }
-      process.stdout.write(`dense ${weights.dense} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
+      process.stdout.write(`dense ${weights.dense} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
     }
   } finally {
     for (const { index } of indexes) await index.close();
@@ -71,6 +73,7 @@ new Command()
   .option('--lexical <list>', 'lexical weights', '0.1,0.2,0.3,0.4,0.5,0.7')
   .option('--sentence <list>', 'best-sentence coverage weights', '0,0.15,0.3')
   .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')
+  .option('--answer-shape-untrusted <list>', 'further answer-shape bonuses when keyword evidence is untrusted', '0.1')
   .option('--trust-coverage <list>', 'best-candidate coverage at which keyword evidence counts fully (0 = always)', '0.45')
   .option('--model <name>', 'embedding model')
   .action(main)

@@ -7,7 +7,7 @@ import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
 import type { VectorIndex } from '../store/vectors.ts';
 import type { CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
-import { fuse, lexicalTrust, type FusionWeights } from './fusion.ts';
+import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
 import { analyze, analyzeQuestion, coverage, ftsQuery } from './lexical.ts';
 
@@ -103,11 +103,8 @@ function gatherCandidates(
 }
 
 /** What a candidate offers before the scores are combined. */
-interface Measured {
-  cosine: number;
-  coverage: number;
-  sentenceCoverage: number;
-  /** Answer-shape bonus plus the BM25 tie-break. */
+interface Measured extends Evidence {
+  /** The BM25 tie-break. */
   bonus: number;
   bm25: number | null;
 }
@@ -132,14 +129,15 @@ function measureCandidate(
   // The article's title counts as part of every passage: a paragraph of "Nikola Tesla"
   // is about Tesla even where it only says "he".
   const covered = coverage(tokens, new Set([...deps.store.termsOf(candidate.rowid), ...titleTerms]), idf);
-  const measured = { cosine: cosine ?? 0, coverage: covered, sentenceCoverage: 0, bonus: 0, bm25: candidate.bm25 };
+  const measured = { cosine: cosine ?? 0, coverage: covered, sentenceCoverage: 0, shape: 0, bonus: 0, bm25: candidate.bm25 };
   if (mode !== 'hybrid') return measured;
   if (covered > 0 && deps.weights.sentence > 0) {
     measured.sentenceCoverage = bestSentenceCoverage(tokens, sentenceTermsOf(sentences, candidate.rowid, text), titleTerms, idf);
   }
   // BM25 only breaks ties between passages that cover the question equally.
   const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
-  measured.bonus = deps.weights.answerShape * answerShape(question, text) + tieBreak;
+  measured.shape = answerShape(question, text);
+  measured.bonus = tieBreak;
   return measured;
 }
 
