@@ -25,10 +25,58 @@ const NAME = /\b(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,})(?:\s+(?:[A-Z][a-z]+(?
 export function answerKind(question: string): AnswerKind | null {
   const q = question.toLowerCase();
   if (/\bhow (many|much|long|far|old|big|large|high|tall|often)\b|\bwhat (number|percentage|share|proportion|amount)\b/.test(q)) return 'quantity';
+  if (new RegExp(`\\bwhat (?:${MONEY_NOUNS}|${CHANGE_NOUNS})\\b`).test(q)) return 'quantity';
   if (/\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b/.test(q)) return 'date';
   if (/\bwho(m|se)?\b/.test(q)) return 'person';
   if (/\bwhere\b/.test(q)) return 'place';
   return null;
+}
+
+/** What a figure in an article measures, from its unit or currency. */
+export type FigureClass = 'money' | 'percent' | 'duration' | 'distance' | 'age' | 'number';
+
+const MONEY_NOUNS = '(?:wage|wages|salary|price|cost|fee|fine|rent|sum|payout|budget|bill|grant|compensation|pay)';
+const CHANGE_NOUNS = '(?:raise|pay rise|rise|increase|cut|discount)';
+const MONEY_VERBS =
+  /\b(?:cost|costs|pay|paid|pays|spend|spent|spending|receive|receives|earn|earns|price|fund|funding|grant|budget|worth|charge|charges|charged|fine|fined|owe|owed|salary|wage|wages|fee|fees|bill|compensation|payout|rent|tax|money|cash|afford|raise|raised|donate|donated|invest|invested|sell|sold|buy|bought)\b/;
+const CURRENCY_AFTER = /^(?:\s(?:million|billion|trillion))?\s(?:dollars?|euros?|pounds?|yen|francs?|rupees?|cents?|pence)\b/i;
+const PERCENT_AFTER = /^\s?(?:%|per ?cent\b|percent\b|percentage points?\b)/i;
+const DURATION_AFTER = /^(?:\s|-)(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)\b(?!\s+old|-old)/i;
+const DISTANCE_AFTER = /^\s?(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|ft)\b/i;
+const AGE_AFTER = /^(?:-year-old|\syears?\sold)\b/i;
+
+/** The classes of figure that answer this quantity question; null when any figure may. */
+export function wantedFigures(question: string): FigureClass[] | null {
+  const q = question.toLowerCase();
+  if (/\bhow long\b/.test(q)) return ['duration', 'distance'];
+  if (/\bhow far\b/.test(q)) return ['distance'];
+  if (/\bhow old\b/.test(q)) return ['age'];
+  if (/\bhow many (?:seconds|minutes|hours|days|weeks|months|years|decades)\b/.test(q)) return ['duration'];
+  if (/\bwhat (?:percentage|percent|proportion|share)\b|\bby what percent/.test(q)) return ['percent'];
+  if (new RegExp(`\\bwhat ${CHANGE_NOUNS}\\b`).test(q)) return ['percent', 'money'];
+  if (new RegExp(`\\bwhat ${MONEY_NOUNS}\\b`).test(q)) return ['money'];
+  if (/\bhow much\b/.test(q) && MONEY_VERBS.test(q)) return ['money'];
+  return null;
+}
+
+/** Classifies the figure `text` found at `index` of `sentence`, and returns it with its unit. */
+function classifyFigure(sentence: string, index: number, text: string): { cls: FigureClass; withUnit: string } {
+  const after = sentence.slice(index + text.length, index + text.length + 40);
+  const before = sentence.slice(Math.max(0, index - 8), index);
+  const unit = (pattern: RegExp) => pattern.exec(after)?.[0] ?? '';
+  if (/[$€£]/.test(text)) return { cls: 'money', withUnit: text };
+  const currency = unit(CURRENCY_AFTER);
+  if (currency) return { cls: 'money', withUnit: text + currency };
+  if (/%|per ?cent/i.test(text)) return { cls: 'percent', withUnit: text };
+  const percent = unit(PERCENT_AFTER);
+  if (percent) return { cls: 'percent', withUnit: text + percent };
+  const age = unit(AGE_AFTER);
+  if (age || /\baged\s+$/i.test(before)) return { cls: 'age', withUnit: text + age };
+  const duration = unit(DURATION_AFTER);
+  if (duration) return { cls: 'duration', withUnit: text + duration };
+  const distance = unit(DISTANCE_AFTER);
+  if (distance) return { cls: 'distance', withUnit: text + distance };
+  return { cls: 'number', withUnit: text };
 }
 
 function isInsideDate(sentence: string, index: number, length: number): boolean {
@@ -46,16 +94,31 @@ function mentionedIn(question: string, candidate: string): boolean {
   return norm(question).includes(norm(candidate));
 }
 
-function firstQuantity(sentence: string, question: string): string | null {
+interface Figure {
+  text: string;
+  index: number;
+  cls: FigureClass;
+}
+
+/** Figures in the sentence that aren't dates, years or repeated from the question, with their units. */
+function figuresIn(sentence: string, question: string): Figure[] {
+  const figures: Figure[] = [];
   for (const match of sentence.matchAll(QUANTITY)) {
     const text = match[0].trim();
     const index = match.index ?? 0;
     if (isInsideDate(sentence, index, text.length)) continue;
     if (/^(19|20)\d{2}$/.test(text)) continue;
     if (mentionedIn(question, text)) continue;
-    return text;
+    const { cls, withUnit } = classifyFigure(sentence, index, text);
+    figures.push({ text: withUnit, index, cls });
   }
-  return null;
+  return figures;
+}
+
+/** The first figure of a wanted class (any figure when the question doesn't say which). */
+function firstQuantity(sentence: string, question: string): Figure | null {
+  const wanted = wantedFigures(question);
+  return figuresIn(sentence, question).find((f) => wanted === null || wanted.includes(f.cls)) ?? null;
 }
 
 function firstDate(sentence: string, question: string): string | null {
@@ -90,7 +153,7 @@ function firstPlace(sentence: string, question: string): string | null {
 export function extractAnswer(question: string, sentence: string): string | null {
   switch (answerKind(question)) {
     case 'quantity':
-      return firstQuantity(sentence, question);
+      return firstQuantity(sentence, question)?.text ?? null;
     case 'date':
       return firstDate(sentence, question);
     case 'person':
@@ -105,15 +168,15 @@ export function extractAnswer(question: string, sentence: string): string | null
 const HEDGE = /\b(?:nearly|almost|about|around|roughly|some|approximately|more than|over|up to|at least|fewer than|less than|dozens|hundreds|thousands)\s+$/i;
 
 /**
- * How well the text holds the kind of thing asked for: 1 for an exact figure, date or name,
- * 0.5 for a hedged figure ("nearly 8,000"), 0 for none or a question that wants none.
+ * How well the text holds the kind of thing asked for: 1 for an exact figure (of the wanted
+ * class: a duration for "how long", money for "how much … cost"), date or name, 0.5 for a hedged
+ * figure ("nearly 8,000"), 0 for none or a question that wants none.
  */
 export function answerShape(question: string, text: string): number {
-  const answer = extractAnswer(question, text);
-  if (answer === null) return 0;
-  if (answerKind(question) !== 'quantity') return 1;
-  const index = text.indexOf(answer);
-  return HEDGE.test(text.slice(Math.max(0, index - 20), index)) ? 0.5 : 1;
+  if (answerKind(question) !== 'quantity') return extractAnswer(question, text) === null ? 0 : 1;
+  const figure = firstQuantity(text, question);
+  if (!figure) return 0;
+  return HEDGE.test(text.slice(Math.max(0, figure.index - 20), figure.index)) ? 0.5 : 1;
 }
 
 /** Whether the sentence holds the kind of thing the question asks for (a highlighting hint). */
