@@ -21,10 +21,12 @@ class Gate {
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly size: number) {}
   async run<T>(work: () => Promise<T>, isAbandoned: () => boolean = () => false): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    if (isAbandoned()) {
-      this.waiting.shift()?.();
-      throw new Abandoned();
+    if (this.active >= this.size) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (isAbandoned()) {
+        this.waiting.shift()?.(); // the freed place goes to the next in line
+        throw new Abandoned();
+      }
     }
     this.active++;
     try {

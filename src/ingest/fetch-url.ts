@@ -397,7 +397,6 @@ export async function fetchUrl(input: string, options: FetchUrlOptions = {}): Pr
   }
 }
 
-/** Downloads a Discord attachment (trusted CDN URL from the interaction payload) with a size and time limit. */
 /** Where Discord serves attachments. */
 export const DISCORD_ATTACHMENT_HOSTS: readonly string[] = ['cdn.discordapp.com', 'media.discordapp.net'];
 
@@ -422,6 +421,7 @@ export function checkAttachmentUrl(url: string, apiUrl: string): URL {
   return parsed;
 }
 
+/** Downloads a Discord attachment (its URL checked by checkAttachmentUrl) with a size and time limit. */
 export async function downloadAttachment(url: string, maxBytes: number, options: { timeoutMs?: number; apiUrl: string }): Promise<Uint8Array> {
   const checked = checkAttachmentUrl(url, options.apiUrl);
   const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
