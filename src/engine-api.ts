@@ -3,6 +3,7 @@
  * (Implementation: src/engine.ts → `openEngine(config)`.)
  */
 import type { AnswerResult, Article, CollectionId } from './types.ts';
+import type { QuestionStats } from './store/db.ts';
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged';
 
@@ -54,7 +55,9 @@ export interface CollectionStats {
   dim: number | null;
   indexSize: number;
   questionsAsked: number;
-  unanswered: { question: string; askedAt: string }[];
+  unanswered: QuestionStats['unanswered'];
+  mostAsked: QuestionStats['mostAsked'];
+  downvoted: QuestionStats['downvoted'];
   feedback: { up: number; down: number };
 }
 

@@ -202,7 +202,8 @@ export class CitebotEngine implements Engine {
 
   async ask(question: string, options: AskOptions): Promise<AskResult> {
     const started = performance.now();
-    const trimmed = question.trim();
+    // One spelling per question in the log, so repeats group in stats ("most asked").
+    const trimmed = question.replace(/\s+/g, ' ').trim();
     if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
     if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
     const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0 });
@@ -284,6 +285,8 @@ export class CitebotEngine implements Engine {
       indexSize: this.semantic?.vectors.size ?? 0,
       questionsAsked: questions.asked,
       unanswered: questions.unanswered,
+      mostAsked: questions.mostAsked,
+      downvoted: questions.downvoted,
       feedback: { up: questions.up, down: questions.down },
     };
   }

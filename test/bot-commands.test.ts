@@ -369,6 +369,16 @@ describe('bot commands through the Discord emulator', () => {
     assert.ok(Number(fields['Questions asked']) >= 3, fields['Questions asked']);
     assert.match(fields['Unanswered questions (most recent first)'], /^• who won the 1998 world cup final\? \(\d{4}-\d\d-\d\d \d\d:\d\d\)/);
     assert.ok(fields['Model'].length > 0);
+
+    // A 👎 on an answer shows the question to moderators; asking again makes it "asked most often".
+    const second = await ask(h.member(h.guildB, '300000000000000042'), 'How many were detained?');
+    const down = second.message.components[0].components.find((b: any) => String(b.custom_id).endsWith(':down'));
+    await reply(h.emu.button({ ...h.member(h.guildB, '300000000000000042'), customId: down.custom_id }));
+    const after = await reply(h.emu.chatInput({ ...h.mod(h.guildB), name: 'stats', permissions: MODERATOR_PERMISSIONS }));
+    const later = Object.fromEntries(after.message.embeds[0].fields.map((f: any) => [f.name, f.value]));
+    assert.equal(later['Feedback'], '👍 1 · 👎 1');
+    assert.match(later['Replies marked 👎 (most recent first)'], /^• How many were detained\? \(\d{4}-\d\d-\d\d \d\d:\d\d, 👎 1\)$/);
+    assert.match(later['Asked most often'], /^• How many were detained\? — [2-9]×, answered [2-9]×/);
   });
 
   it('one error boundary: unexpected errors give a generic ephemeral line and are logged with the command', async () => {
@@ -420,9 +430,20 @@ describe('a question that takes longer than ASK_TIMEOUT_MS', () => {
     await h?.close();
   });
 
-  it('/ask tells the asker to try again (privately) instead of leaving "thinking…" forever', async () => {
-    const sent = h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'how many were detained?')] }));
-    const r = await h.emu.reply(sent);
+  it('/ask on a stuck engine tells the asker to try again (privately) instead of leaving "thinking…" forever', async () => {
+    // A real search can't be made to hang on purpose; this stand-in's ask never settles.
+    const real = h.ctx.engine;
+    const stuck: Engine = Object.create(real);
+    stuck.ask = () => new Promise<AskResult>(() => undefined);
+    h.ctx.engine = stuck;
+    let r: InteractionReply;
+    let sent: ReturnType<typeof h.emu.sendInteraction>;
+    try {
+      sent = h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'how many were detained?')] }));
+      r = await h.emu.reply(sent);
+    } finally {
+      h.ctx.engine = real;
+    }
     assert.equal(r.kind, 'followup');
     assert.equal(r.ephemeral, true);
     assert.equal(r.message.content, TIMEOUT_TEXT);

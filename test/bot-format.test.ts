@@ -188,7 +188,21 @@ describe('format: other replies', () => {
   });
   it('/stats', () => {
     const reply = buildStatsReply(
-      { articles: 3, passages: 20, model: 'tiny', dim: 64, indexSize: 20, questionsAsked: 5, unanswered: [{ question: 'who won?', askedAt: '2026-11-25T10:00:00.000Z' }], feedback: { up: 2, down: 1 } },
+      {
+        articles: 3,
+        passages: 20,
+        model: 'tiny',
+        dim: 64,
+        indexSize: 20,
+        questionsAsked: 5,
+        unanswered: [{ question: 'who won?', askedAt: '2026-11-25T10:00:00.000Z' }],
+        mostAsked: [
+          { question: 'who won?', times: 3, answered: 0 },
+          { question: 'how *many* came?', times: 2, answered: 2 },
+        ],
+        downvoted: [{ question: 'when does it open?', askedAt: '2026-11-25T09:30:00.000Z', down: 2 }],
+        feedback: { up: 2, down: 1 },
+      },
       'Newsroom',
     );
     assert.deepEqual(reply.embeds[0]!.fields!.map((f) => `${f.name}: ${f.value}`), [
@@ -199,6 +213,8 @@ describe('format: other replies', () => {
       'Questions asked: 5',
       'Feedback: 👍 2 · 👎 1',
       'Unanswered questions (most recent first): • who won? (2026-11-25 10:00)',
+      'Asked most often: • who won? — 3×, never answered\n• how \\*many\\* came? — 2×, answered 2×',
+      'Replies marked 👎 (most recent first): • when does it open? (2026-11-25 09:30, 👎 2)',
     ]);
   });
   it('rate-limit text uses a Discord relative timestamp', () => {

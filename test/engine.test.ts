@@ -116,6 +116,27 @@ describe('engine over the example articles', () => {
     assert.deepEqual(stats.unanswered.map((u) => u.question), ['walnut cake recipe', 'banana bread recipe']);
     assert.deepEqual(stats.feedback, { up: 0, down: 1 });
     assert.deepEqual(t.engine.question(first.questionId!), { question: 'banana bread recipe', collection: 'g-stats' });
+    assert.deepEqual(stats.downvoted.map((d) => [d.question, d.down]), [['banana bread recipe', 1]]);
+    assert.deepEqual(stats.mostAsked, []);
+  });
+
+  it('GIVEN the same question asked again in other case and spacing THEN stats list it as asked most often, in its latest wording', async () => {
+    const log = { collection: 'g-often' };
+    for (const q of ['how many were detained?', 'How many were  detained?', 'HOW MANY WERE DETAINED?']) await t.engine.ask(q, { collections: [LIBRARY_COLLECTION], log });
+    const cake = await t.engine.ask('walnut cake recipe', { collections: [LIBRARY_COLLECTION], log });
+    await t.engine.ask('Walnut cake recipe', { collections: [LIBRARY_COLLECTION], log });
+    await t.engine.ask('who won the 1998 world cup final?', { collections: [LIBRARY_COLLECTION], log });
+    t.engine.recordFeedback(cake.questionId!, 'user-1', 'down');
+    t.engine.recordFeedback(cake.questionId!, 'user-2', 'down');
+    t.engine.recordFeedback(cake.questionId!, 'user-3', 'up');
+    const stats = t.engine.stats('g-often');
+    assert.deepEqual(stats.mostAsked, [
+      { question: 'HOW MANY WERE DETAINED?', times: 3, answered: 3 },
+      { question: 'Walnut cake recipe', times: 2, answered: 0 },
+    ]);
+    assert.deepEqual(stats.downvoted.map((d) => [d.question, d.down]), [['walnut cake recipe', 2]]);
+    // Another collection's questions never show up here.
+    assert.ok(!t.engine.stats('g-stats').mostAsked.some((m) => /detained/i.test(m.question)));
   });
 });
 

@@ -378,15 +378,15 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** One bullet per item, cut to fit an embed field; "None" when empty. */
+function bulletField<T>(items: readonly T[], line: (item: T) => string): string {
+  return items.length ? truncateText(items.map((item) => `• ${line(item)}`).join('\n'), LIMITS.fieldValue) : 'None';
+}
+
+const questionText = (question: string) => escapeMarkdown(truncateText(question.replace(/\s+/g, ' ').trim(), 150));
+const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
 export function buildStatsReply(stats: CollectionStats, scope: string): DiscordReply {
-  const unanswered = stats.unanswered.length
-    ? truncateText(
-        stats.unanswered
-          .map((u) => `• ${escapeMarkdown(truncateText(u.question.replace(/\s+/g, ' ').trim(), 150))} (${u.askedAt.slice(0, 16).replace('T', ' ')})`)
-          .join('\n'),
-        LIMITS.fieldValue,
-      )
-    : 'None';
   const fields: APIEmbedField[] = [
     { name: 'Articles', value: stats.articles.toLocaleString('en-US'), inline: true },
     { name: 'Passages', value: stats.passages.toLocaleString('en-US'), inline: true },
@@ -394,7 +394,12 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
     { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}`, LIMITS.fieldValue), inline: true },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },
-    { name: 'Unanswered questions (most recent first)', value: unanswered },
+    { name: 'Unanswered questions (most recent first)', value: bulletField(stats.unanswered, (u) => `${questionText(u.question)} (${minute(u.askedAt)})`) },
+    {
+      name: 'Asked most often',
+      value: bulletField(stats.mostAsked, (m) => `${questionText(m.question)} — ${m.times}×, ${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`}`),
+    },
+    { name: 'Replies marked 👎 (most recent first)', value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${minute(d.askedAt)}, 👎 ${d.down})`) },
   ];
   return { embeds: [{ title: truncateText(`citebot statistics — ${scope}`, LIMITS.title), fields, color: COLOR.info }], components: [] };
 }

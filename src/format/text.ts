@@ -96,5 +96,13 @@ export function formatStats(stats: CollectionStats): string {
     lines.push('unanswered (most recent first):');
     for (const u of stats.unanswered) lines.push(`  ${u.askedAt.slice(0, 16).replace('T', ' ')}  ${u.question}`);
   }
+  if (stats.mostAsked.length > 0) {
+    lines.push('asked most often:');
+    for (const m of stats.mostAsked) lines.push(`  ${String(m.times).padStart(4)}×  ${m.question}  (${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`})`);
+  }
+  if (stats.downvoted.length > 0) {
+    lines.push('replies marked 👎 (most recent first):');
+    for (const d of stats.downvoted) lines.push(`  ${d.askedAt.slice(0, 16).replace('T', ' ')}  ${d.question}  (👎 ${d.down})`);
+  }
   return lines.join('\n');
 }

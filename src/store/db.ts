@@ -447,23 +447,57 @@ export class Store {
       .run(questionId, userId, vote));
   }
 
-  questionStats(collection?: CollectionId): { asked: number; unanswered: { question: string; askedAt: string }[]; up: number; down: number } {
+  questionStats(collection?: CollectionId): QuestionStats {
     const where = collection === undefined ? '' : 'WHERE q.collection = ?';
+    const and = where ? `${where} AND` : 'WHERE';
     const args = collection === undefined ? [] : [collection];
     const asked = (this.db.prepare(`SELECT count(*) AS n FROM questions q ${where}`).get(...args) as { n: number }).n;
     const unanswered = this.db
-      .prepare(`SELECT question, asked_at AS askedAt FROM questions q ${where ? `${where} AND` : 'WHERE'} answered = 0 ORDER BY asked_at DESC, id DESC LIMIT 10`)
-      .all(...args) as { question: string; askedAt: string }[];
+      .prepare(`SELECT question, asked_at AS askedAt FROM questions q ${and} answered = 0 ORDER BY asked_at DESC, id DESC LIMIT 10`)
+      .all(...args) as QuestionStats['unanswered'];
+    // The same question asked again differs only in case and spacing; the latest wording is shown.
+    const mostAsked = (
+      this.db
+        .prepare(
+          `SELECT lower(trim(question)) AS k, count(*) AS times, max(id) AS latest, sum(answered) AS answeredTimes
+           FROM questions q ${where} GROUP BY k HAVING times > 1 ORDER BY times DESC, latest DESC LIMIT 5`,
+        )
+        .all(...args) as { latest: number; times: number; answeredTimes: number }[]
+    ).map((row) => ({
+      question: (this.db.prepare('SELECT question FROM questions WHERE id = ?').get(row.latest) as { question: string }).question,
+      times: row.times,
+      answered: row.answeredTimes,
+    }));
+    const downvoted = this.db
+      .prepare(
+        `SELECT q.question AS question, q.asked_at AS askedAt, count(*) AS down FROM feedback f JOIN questions q ON q.id = f.question_id
+         ${and} f.vote = 'down' GROUP BY q.id ORDER BY q.asked_at DESC, q.id DESC LIMIT 10`,
+      )
+      .all(...args) as QuestionStats['downvoted'];
     const votes = this.db
       .prepare(`SELECT f.vote AS vote, count(*) AS n FROM feedback f JOIN questions q ON q.id = f.question_id ${where} GROUP BY f.vote`)
       .all(...args) as { vote: 'up' | 'down'; n: number }[];
     return {
       asked,
       unanswered,
+      mostAsked,
+      downvoted,
       up: votes.find((v) => v.vote === 'up')?.n ?? 0,
       down: votes.find((v) => v.vote === 'down')?.n ?? 0,
     };
   }
+}
+
+export interface QuestionStats {
+  asked: number;
+  /** The 10 most recent questions no passage answered. */
+  unanswered: { question: string; askedAt: string }[];
+  /** Up to 5 questions asked more than once (case and spacing ignored), most often first; `answered` counts the times one was. */
+  mostAsked: { question: string; times: number; answered: number }[];
+  /** The 10 most recent questions whose reply someone marked 👎, with how many did. */
+  downvoted: { question: string; askedAt: string; down: number }[];
+  up: number;
+  down: number;
 }
 
 /** Turns SQLite's errors into ones that say what to do. */
