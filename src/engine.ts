@@ -9,7 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import type { EngineConfig } from './config.ts';
 import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
-import { KEYWORD_ID, canonicalModelName, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
+import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
+import { WordVectors } from './embed/word-vectors.ts';
 import type { AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress } from './engine-api.ts';
 import { CitebotError, UserError } from './errors.ts';
 import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
@@ -62,6 +63,8 @@ export class CitebotEngine implements Engine {
   private keywordReason: string | null;
   private weights: FusionWeights;
   private readonly notice: (message: string) => void;
+  /** Loaded in the background from open(), only when the model's weights use them. */
+  private wordVectors: Promise<WordVectors | null> | null = null;
   private closed = false;
 
   private constructor(config: EngineConfig, store: Store, semantic: Semantic | null, keywordReason: string | null, notice: (message: string) => void) {
@@ -71,6 +74,16 @@ export class CitebotEngine implements Engine {
     this.keywordReason = keywordReason;
     this.notice = notice;
     this.weights = weightsFor(this.modelId, semantic?.spec, config);
+    this.startWordVectors();
+  }
+
+  /** Starts loading (or, once per data directory, preparing) the word vectors when the weights use them. */
+  private startWordVectors(): void {
+    if (this.weights.words <= 0 || this.wordVectors) return;
+    this.wordVectors = WordVectors.open(modelsDir(this.config), this.notice).catch((error: unknown) => {
+      this.notice(`searching without word vectors: ${(error as Error).message.replace(/^citebot:\s*/, '')}`);
+      return null;
+    });
   }
 
   static async open(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
@@ -120,6 +133,7 @@ export class CitebotEngine implements Engine {
   /** Overrides fusion weights for this engine only (the evaluation's tuning uses this). */
   setFusionWeights(overrides: Partial<FusionWeights>): void {
     this.weights = { ...this.weights, ...overrides };
+    this.startWordVectors();
   }
 
   private countTokens(text: string): number {
@@ -192,6 +206,7 @@ export class CitebotEngine implements Engine {
         store: this.store,
         vectors: this.semantic?.vectors ?? null,
         embed: this.semantic ? (texts) => this.semantic!.pool.embed(texts, { priority: true }) : null,
+        words: this.weights.words > 0 && this.wordVectors ? await this.wordVectors : null,
         weights: this.weights,
         passagesPerArticle: this.config.passagesPerArticle,
       },
@@ -332,6 +347,7 @@ export class CitebotEngine implements Engine {
       this.semantic = next ? await withIndex(this.config, this.store, next, this.notice) : null;
       this.keywordReason = choice.kind === 'keyword' ? choice.reason : null;
       this.weights = weightsFor(this.modelId, this.semantic?.spec, this.config);
+      this.startWordVectors();
       return { from, to: this.modelId, articles: plans.length, passages: texts.length };
     } catch (error) {
       await next?.pool.close();

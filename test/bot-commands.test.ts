@@ -120,6 +120,7 @@ describe('bot commands through the Discord emulator', () => {
     h.ctx.config = { ...saved, shareLibrary: false };
     try {
       const r = await ask(h.member(h.guildB), 'how many were detained?');
+      assert.ok(r.message.embeds?.length, JSON.stringify(r.message));
       assert.doesNotMatch(r.message.embeds[0].description, /7,939/);
       const list = await reply(h.emu.chatInput({ ...h.member(h.guildB), name: 'sources' }));
       assert.equal(list.message.embeds[0].description, 'No articles yet. A moderator can add some with `/ingest`.');

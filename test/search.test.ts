@@ -55,7 +55,7 @@ describe('lexical analyzer', () => {
 describe('score-level fusion (use-lite weights)', () => {
   const w = fusionWeightsFor('use-lite');
   // Passage-level evidence whose best sentence holds all of the passage's matches.
-  const fuseAt = (cosine: number, coverage: number, weights = w) => fuse({ cosine, coverage, sentenceCoverage: coverage, shape: 0 }, weights);
+  const fuseAt = (cosine: number, coverage: number, weights = w) => fuse({ cosine, wordCosine: 0, coverage, sentenceCoverage: coverage, shape: 0 }, weights);
   test('GIVEN a full keyword match with a middling cosine THEN it outranks a passage with a better cosine and no keyword', () => {
     assert.ok(fuseAt(0.25, 1, w) > fuseAt(0.45, 0, w), `${fuseAt(0.25, 1, w)} vs ${fuseAt(0.45, 0, w)}`);
   });
@@ -76,13 +76,13 @@ describe('trust in keyword evidence', () => {
   test('GIVEN no candidate covering even trustCoverage of the question THEN its keyword terms count in proportion', () => {
     assert.equal(lexicalTrust(w.trustCoverage / 2, w), 0.5);
     assert.equal(lexicalTrust(0.9, w), 1);
-    const evidence = { cosine: 0.4, coverage: 0.2, sentenceCoverage: 0.2, shape: 0 };
+    const evidence = { cosine: 0.4, wordCosine: 0, coverage: 0.2, sentenceCoverage: 0.2, shape: 0 };
     const keyword = fuse(evidence, w) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w);
     const trusted = fuse(evidence, w, 0.5) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w, 0.5);
     assert.ok(Math.abs(trusted - keyword / 2) < 1e-12, `${trusted} vs ${keyword}`);
   });
   test('GIVEN keyword evidence trusted less THEN the answer-shape bonus counts more, up to answerShape + answerShapeUntrusted', () => {
-    const shaped = { cosine: 0.4, coverage: 0, sentenceCoverage: 0, shape: 1 };
+    const shaped = { cosine: 0.4, wordCosine: 0, coverage: 0, sentenceCoverage: 0, shape: 1 };
     const plain = { ...shaped, shape: 0 };
     assert.ok(Math.abs(fuse(shaped, w, 1) - fuse(plain, w, 1) - w.answerShape) < 1e-12);
     assert.ok(Math.abs(fuse(shaped, w, 0) - fuse(plain, w, 0) - (w.answerShape + w.answerShapeUntrusted)) < 1e-12);

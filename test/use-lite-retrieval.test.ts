@@ -44,7 +44,7 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
 
   test('GIVEN "how many were arrested?" (the article says "detained") THEN the reply cites the 7,939-detained paragraph', async () => {
     const result = await engine.ask('how many were arrested?', { collections: [LIBRARY_COLLECTION] });
-    // First among the passages shown (answer-shape evidence counts more when no keyword matches).
+    // First among the passages shown (word vectors know "arrested" ≈ "detained"; answer shape counts more when no keyword matches).
     assert.match(result.passages[0]?.text ?? '', /7,939 people have been detained/);
     const cited = result.passages.find((p) => p.text.includes('7,939 people have been detained'));
     assert.ok(cited, JSON.stringify(result.passages.map((p) => p.text.slice(0, 60))));
@@ -54,7 +54,7 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
     assert.equal(cited.citation.paragraph, 8);
   });
 
-  test('GIVEN the paraphrased questions THEN keyword search finds none of their paragraphs, and the shown passages hold at least 5 of 12', async () => {
+  test('GIVEN the paraphrased questions THEN keyword search finds none of their paragraphs, and the shown passages hold at least 6 of 12', async () => {
     let semantic = 0;
     for (const q of FIXTURE) {
       const keyword = await engine.retrieve(q.q, { collections: [LIBRARY_COLLECTION], k: 3, mode: 'bm25' });
@@ -62,8 +62,8 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
       const result = await engine.ask(q.q, { collections: [LIBRARY_COLLECTION] });
       if (result.passages.some((p) => answers(p, q))) semantic++;
     }
-    // Measured 5 of 12 (README, "Offline model"): a regression guard, below the issue's 8 of 10.
-    assert.ok(semantic >= 5, `${semantic} of ${FIXTURE.length}`);
+    // Measured 6 of 12 (README, "Offline model"): a regression guard, below the issue's 8 of 10.
+    assert.ok(semantic >= 6, `${semantic} of ${FIXTURE.length}`);
   });
 });
 

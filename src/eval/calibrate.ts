@@ -156,7 +156,7 @@ export async function calibrate(
   });
   const summary = {
     model,
-    weights: { dense: weights?.dense, lexical: weights?.lexical, sentence: weights?.sentence, trustCoverage: weights?.trustCoverage, answerShape: weights?.answerShape, answerShapeUntrusted: weights?.answerShapeUntrusted },
+    weights: { dense: weights?.dense, words: weights?.words, lexical: weights?.lexical, sentence: weights?.sentence, trustCoverage: weights?.trustCoverage, answerShape: weights?.answerShape, answerShapeUntrusted: weights?.answerShapeUntrusted },
     threshold: choice.threshold,
     floor,
     below_floor: { negatives: round(negatives.filter((x) => x < floor).length / Math.max(1, negatives.length), 4), positives: round(positives.filter((x) => x < floor).length / Math.max(1, positives.length), 4) },
@@ -179,7 +179,7 @@ export function formatCalibration(result: CalibrationResult): string {
   const c = result.choice;
   const w = result.weights;
   const lines = [
-    `model ${result.model} (dense ${w.dense}, lexical ${w.lexical}, sentence ${w.sentence}, trustCoverage ${w.trustCoverage}, answerShape ${w.answerShape}, answerShapeUntrusted ${w.answerShapeUntrusted})`,
+    `model ${result.model} (dense ${w.dense}, words ${w.words}, lexical ${w.lexical}, sentence ${w.sentence}, trustCoverage ${w.trustCoverage}, answerShape ${w.answerShape}, answerShapeUntrusted ${w.answerShapeUntrusted})`,
     `threshold ${c.threshold}${c.feasible ? '' : '  (NO threshold meets both targets; this is the best trade-off)'}`,
     `  negatives declined (no-answer recall): ${(c.declinedCorrectly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'negative').length}`,
     `  positives declined:                    ${(c.declinedWrongly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'positive').length}`,

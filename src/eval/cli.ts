@@ -52,6 +52,7 @@ interface Options {
   calibrate?: boolean;
   quiet?: boolean;
   dense?: number;
+  words?: number;
   lexical?: number;
   sentence?: number;
   trustCoverage?: number;
@@ -63,6 +64,7 @@ interface Options {
 function weightOverrides(o: Options): Partial<FusionWeights> {
   const w: Partial<FusionWeights> = {};
   if (o.dense !== undefined) w.dense = o.dense;
+  if (o.words !== undefined) w.words = o.words;
   if (o.lexical !== undefined) w.lexical = o.lexical;
   if (o.sentence !== undefined) w.sentence = o.sentence;
   if (o.trustCoverage !== undefined) w.trustCoverage = o.trustCoverage;
@@ -84,6 +86,7 @@ const program = new Command()
   .option('--calibrate', 'choose the "no answer" threshold from the sets (their unanswerable questions and each other\'s questions as negatives)')
   .option('--quiet', 'no progress on stderr')
   .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
+  .addOption(new Option('--words <w>', 'tuning: override the word-vector cosine weight').argParser(weight))
   .addOption(new Option('--lexical <w>', 'tuning: override the lexical weight').argParser(weight))
   .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
   .addOption(new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(weight))

@@ -28,7 +28,7 @@ function cacheEmbeddings(index: TempIndex): void {
   pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
 }
 
-async function main(paths: string[], o: { dense: string; lexical: string; sentence: string; answerShape: string; answerShapeUntrusted: string; trustCoverage: string; model?: string }): Promise<void> {
+async function main(paths: string[], o: { dense: string; words: string; lexical: string; sentence: string; answerShape: string; answerShapeUntrusted: string; trustCoverage: string; model?: string }): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
   const indexes: { set: EvalSet; index: TempIndex }[] = [];
   try {
@@ -38,29 +38,29 @@ async function main(paths: string[], o: { dense: string; lexical: string; senten
       await ingestSet(index.engine, set.articles);
       cacheEmbeddings(index);
     }
-    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) =>
+    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) => list(o.words).flatMap((words) =>
       list(o.lexical).flatMap((lexical) =>
         list(o.sentence).flatMap((sentence) =>
           list(o.answerShape).flatMap((answerShape) =>
             list(o.answerShapeUntrusted).flatMap((answerShapeUntrusted) =>
-              list(o.trustCoverage).map((trustCoverage) => ({ dense, lexical, sentence, answerShape, answerShapeUntrusted, trustCoverage })),
+              list(o.trustCoverage).map((trustCoverage) => ({ dense, words, lexical, sentence, answerShape, answerShapeUntrusted, trustCoverage })),
             ),
           ),
         ),
       ),
-    );
+    ));
     for (const weights of grid) {
       const cells: string[] = [];
       for (const { set, index } of indexes) {
         index.engine.setFusionWeights(weights);
         const outcomes = await askAll(index.engine, itemsOf(set), { mode: 'hybrid', k: 10, highlight: false });
-        const fmt = (m: Metrics) => `${m['hit@1'].toFixed(3)}/${m['hit@5'].toFixed(3)}/${m['mrr@10'].toFixed(3)}`;
+        const fmt = (m: Metrics) => `${m['hit@1'].toFixed(4)}/${m['hit@5'].toFixed(4)}/${m['mrr@10'].toFixed(4)}`;
         cells.push(`${set.name} ${fmt(summarize(outcomes))}`);
         for (const style of [...new Set(outcomes.map((x) => x.style).filter((s) => s !== null))]) {
           cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
         }
       }
-      process.stdout.write(`dense ${weights.dense} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
+      process.stdout.write(`dense ${weights.dense} words ${weights.words} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
     }
   } finally {
     for (const { index } of indexes) await index.close();
@@ -70,6 +70,7 @@ async function main(paths: string[], o: { dense: string; lexical: string; senten
 new Command()
   .argument('<sets...>')
   .option('--dense <list>', 'dense weights', '1')
+  .option('--words <list>', 'word-vector cosine weights', '0')
   .option('--lexical <list>', 'lexical weights', '0.1,0.2,0.3,0.4,0.5,0.7')
   .option('--sentence <list>', 'best-sentence coverage weights', '0,0.15,0.3')
   .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')

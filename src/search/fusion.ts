@@ -22,6 +22,11 @@ export interface FusionWeights {
   sentence: number;
   /** Weight of the dense cosine (0 for keyword-only search). */
   dense: number;
+  /**
+   * Weight of the cosine between SIF-averaged word vectors of question and passage
+   * (src/embed/word-vectors.ts): a second semantic view that knows single-word synonyms.
+   */
+  words: number;
   /** Fused scores below this mean "no passage clearly answers": no answer is claimed. */
   threshold: number;
   /**
@@ -50,7 +55,7 @@ export interface FusionWeights {
  * Calibrated per model with `npm run eval` (see the README's "Quality" section): a weak
  * encoder gets a larger lexical weight so it cannot pull a strong keyword match down.
  *
- * use-lite — weights from a grid over dense mixes, lexical 0.3–0.6, sentence 0–0.45,
+ * use-lite — weights first from a grid over dense mixes, lexical 0.3–0.6, sentence 0–0.45,
  * answerShape 0.03–0.08, trustCoverage 0–0.8 and 2–4 passages per article on xquad-en and
  * news-en (one setting for both): lexical 0.4 and sentence 0.4 on squared coverage, trusted
  * fully from a best coverage of 0.45, reach xquad-en hit@1 0.9605 and hit@5 0.9958 with
@@ -58,13 +63,16 @@ export interface FusionWeights {
  * trustCoverage 0.42 ties dense on news-en hit@5, 0.5 drops xquad-en by one question each.
  * answerShapeUntrusted 0.1 (the shape bonus grows to 0.15 as trust falls to 0): news-en hit@3
  * 0.798 → 0.815 and the paraphrase fixture 4 → 5 of 12, xquad-en unchanged.
+ * words 0.4 with lexical 0.7 and sentence 0.5 (tune.ts grid over words 0.3–0.5, lexical 0.5–0.8,
+ * sentence 0.4–0.6): xquad-en hit@1 0.9605 → 0.9655 at the same hit@5 (0.9958), news-en hit@1
+ * 0.647 → 0.664, hit@5 0.874 → 0.891, MRR 0.741 → 0.763; the fixture 5 → 6 of 12.
  * Threshold and floor from
  *   npm run eval -- --calibrate eval/news-en.json ../shared/eval/xquad-en.json --model use-lite
- * → threshold 0.547: declines 91.4% of 1359 negatives (news-en's 25 unanswerable questions,
- * and each set's questions asked over the other set's articles) and 4.9% of 1309 answerable
- * ones; no-answer precision 95.1%. The 25 near-miss unanswerable questions score like
- * answerable ones: only 2 are declined. Floor 0.31 (each set's 5th percentile of answerable
- * scores, the lower): nothing is shown for 0.5% of answerable questions and 21.2% of negatives.
+ * → threshold 0.882: declines 94.3% of 1359 negatives (news-en's 25 unanswerable questions,
+ * and each set's questions asked over the other set's articles) and 5.0% of 1309 answerable
+ * ones; no-answer precision 95.2%. The 25 near-miss unanswerable questions score like
+ * answerable ones: only 2 are declined. Floor 0.548 (each set's 5th percentile of answerable
+ * scores, the lower): nothing is shown for 0.5% of answerable questions and 24.4% of negatives.
  *
  * keyword — the same command with --model keyword → 0.249 (sentence weight 0.75: xquad-en
  * hit@1 0.945 → 0.953 against none): declines 91.3% of negatives and 4.4% of answerable
@@ -76,11 +84,11 @@ export interface FusionWeights {
  * command with --model Xenova/all-MiniLM-L6-v2 once the model is cached, and put the result here.
  */
 const CALIBRATED: Record<string, FusionWeights> = {
-  'Xenova/all-MiniLM-L6-v2': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.45, floor: 0.3, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 },
-  'use-lite': { dense: 1, lexical: 0.4, sentence: 0.4, threshold: 0.547, floor: 0.31, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 },
-  keyword: { dense: 0, lexical: 1, sentence: 0.75, threshold: 0.249, floor: 0.249, answerShape: 0.05, answerShapeUntrusted: 0, trustCoverage: 0 },
+  'Xenova/all-MiniLM-L6-v2': { dense: 1, words: 0, lexical: 0.4, sentence: 0.4, threshold: 0.45, floor: 0.3, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 },
+  'use-lite': { dense: 1, words: 0.4, lexical: 0.7, sentence: 0.5, threshold: 0.882, floor: 0.548, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 },
+  keyword: { dense: 0, words: 0, lexical: 1, sentence: 0.75, threshold: 0.249, floor: 0.249, answerShape: 0.05, answerShapeUntrusted: 0, trustCoverage: 0 },
 };
-const UNCALIBRATED: FusionWeights = { dense: 1, lexical: 0.5, sentence: 0.3, threshold: 0.4, floor: 0.4, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 };
+const UNCALIBRATED: FusionWeights = { dense: 1, words: 0, lexical: 0.5, sentence: 0.3, threshold: 0.4, floor: 0.4, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 };
 
 /** The model's calibrated weights; a model folder's citebot.json may carry its own. */
 export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeights> = {}): FusionWeights {
@@ -91,6 +99,8 @@ export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeigh
 
 export interface Evidence {
   cosine: number;
+  /** Cosine of the question's and the passage's word-vector averages (0 without word vectors). */
+  wordCosine: number;
   /** Share of the question's idf mass in the passage (and its article's title). */
   coverage: number;
   /** The same share in the passage's best sentence (with the title). */
@@ -105,9 +115,10 @@ export function lexicalTrust(bestCoverage: number, weights: FusionWeights): numb
 }
 
 export function fuse(evidence: Evidence, weights: FusionWeights, trust = 1): number {
-  const { cosine, coverage, sentenceCoverage, shape } = evidence;
+  const { cosine, wordCosine, coverage, sentenceCoverage, shape } = evidence;
   return (
     weights.dense * cosine +
+    weights.words * wordCosine +
     trust * (weights.lexical * coverage * coverage + weights.sentence * sentenceCoverage * sentenceCoverage) +
     (weights.answerShape + (1 - trust) * weights.answerShapeUntrusted) * shape
   );
