@@ -20,12 +20,13 @@ const QUANTITY = new RegExp(
   `(?:(?:US)?\\$|€|£)?\\d+(?:,\\d{3})*(?:\\.\\d+)?(?:\\s?(?:%|per ?cent|million|billion|trillion|bn|m\\b))?|\\b${NUMBER_WORDS}(?:\\s${NUMBER_WORDS})*\\b`,
   'gi',
 );
+const STARTS_WITH_MONTH_OR_WEEKDAY = new RegExp(`^${MONTH}\\b|^${WEEKDAY}\\b`);
 const NAME = /\b(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,})(?:\s+(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z]{2,}|de|van|von|bin|al))+/g;
 
 export function answerKind(question: string): AnswerKind | null {
   const q = question.toLowerCase();
   if (/\bhow (many|much|long|far|old|big|large|high|tall|often)\b|\bwhat (number|percentage|share|proportion|amount)\b/.test(q)) return 'quantity';
-  if (new RegExp(`\\bwhat (?:${MONEY_NOUNS}|${CHANGE_NOUNS})\\b`).test(q)) return 'quantity';
+  if (WHAT_MONEY_OR_CHANGE.test(q)) return 'quantity';
   if (/\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b/.test(q)) return 'date';
   if (/\bwho(m|se)?\b/.test(q)) return 'person';
   if (/\bwhere\b/.test(q)) return 'place';
@@ -37,6 +38,9 @@ export type FigureClass = 'money' | 'percent' | 'duration' | 'distance' | 'age' 
 
 const MONEY_NOUNS = '(?:wage|wages|salary|price|cost|fee|fine|rent|sum|payout|budget|bill|grant|compensation|pay)';
 const CHANGE_NOUNS = '(?:raise|pay rise|rise|increase|cut|discount)';
+const WHAT_MONEY = new RegExp(`\\bwhat ${MONEY_NOUNS}\\b`);
+const WHAT_CHANGE = new RegExp(`\\bwhat ${CHANGE_NOUNS}\\b`);
+const WHAT_MONEY_OR_CHANGE = new RegExp(`\\bwhat (?:${MONEY_NOUNS}|${CHANGE_NOUNS})\\b`);
 const MONEY_VERBS =
   /\b(?:cost|costs|pay|paid|pays|spend|spent|spending|receive|receives|earn|earns|price|fund|funding|grant|budget|worth|charge|charges|charged|fine|fined|owe|owed|salary|wage|wages|fee|fees|bill|compensation|payout|rent|tax|money|cash|afford|raise|raised|donate|donated|invest|invested|sell|sold|buy|bought)\b/;
 const CURRENCY_AFTER = /^(?:\s(?:million|billion|trillion))?\s(?:dollars?|euros?|pounds?|yen|francs?|rupees?|cents?|pence)\b/i;
@@ -53,8 +57,8 @@ export function wantedFigures(question: string): FigureClass[] | null {
   if (/\bhow old\b/.test(q)) return ['age'];
   if (/\bhow many (?:seconds|minutes|hours|days|weeks|months|years|decades)\b/.test(q)) return ['duration'];
   if (/\bwhat (?:percentage|percent|proportion|share)\b|\bby what percent/.test(q)) return ['percent'];
-  if (new RegExp(`\\bwhat ${CHANGE_NOUNS}\\b`).test(q)) return ['percent', 'money'];
-  if (new RegExp(`\\bwhat ${MONEY_NOUNS}\\b`).test(q)) return ['money'];
+  if (WHAT_CHANGE.test(q)) return ['percent', 'money'];
+  if (WHAT_MONEY.test(q)) return ['money'];
   if (/\bhow much\b/.test(q) && MONEY_VERBS.test(q)) return ['money'];
   return null;
 }
@@ -79,14 +83,13 @@ function classifyFigure(sentence: string, index: number, text: string): { cls: F
   return { cls: 'number', withUnit: text };
 }
 
-function isInsideDate(sentence: string, index: number, length: number): boolean {
+/** Where the sentence's dates are, as [start, end) spans. */
+function dateSpans(sentence: string): [number, number][] {
+  const spans: [number, number][] = [];
   for (const pattern of DATE_PATTERNS) {
-    for (const match of sentence.matchAll(pattern)) {
-      const start = match.index ?? 0;
-      if (index >= start && index + length <= start + match[0].length) return true;
-    }
+    for (const match of sentence.matchAll(pattern)) spans.push([match.index ?? 0, (match.index ?? 0) + match[0].length]);
   }
-  return false;
+  return spans;
 }
 
 function mentionedIn(question: string, candidate: string): boolean {
@@ -100,25 +103,26 @@ interface Figure {
   cls: FigureClass;
 }
 
-/** Figures in the sentence that aren't dates, years or repeated from the question, with their units. */
-function figuresIn(sentence: string, question: string): Figure[] {
-  const figures: Figure[] = [];
+/** Figures in the sentence that aren't dates, years or repeated from the question, with their units, in order. */
+function* figuresIn(sentence: string, question: string): Generator<Figure> {
+  let dates: [number, number][] | null = null; // found once, on the first figure that needs them
   for (const match of sentence.matchAll(QUANTITY)) {
     const text = match[0].trim();
     const index = match.index ?? 0;
-    if (isInsideDate(sentence, index, text.length)) continue;
     if (/^(19|20)\d{2}$/.test(text)) continue;
     if (mentionedIn(question, text)) continue;
+    dates ??= dateSpans(sentence);
+    if (dates.some(([start, end]) => index >= start && index + text.length <= end)) continue;
     const { cls, withUnit } = classifyFigure(sentence, index, text);
-    figures.push({ text: withUnit, index, cls });
+    yield { text: withUnit, index, cls };
   }
-  return figures;
 }
 
 /** The first figure of a wanted class (any figure when the question doesn't say which). */
 function firstQuantity(sentence: string, question: string): Figure | null {
   const wanted = wantedFigures(question);
-  return figuresIn(sentence, question).find((f) => wanted === null || wanted.includes(f.cls)) ?? null;
+  for (const figure of figuresIn(sentence, question)) if (wanted === null || wanted.includes(figure.cls)) return figure;
+  return null;
 }
 
 function firstDate(sentence: string, question: string): string | null {
@@ -135,7 +139,7 @@ function firstName(sentence: string, question: string): string | null {
   for (const match of sentence.matchAll(NAME)) {
     const text = match[0].trim();
     if (mentionedIn(question, text)) continue;
-    if (new RegExp(`^${MONTH}\\b`).test(text) || new RegExp(`^${WEEKDAY}\\b`).test(text)) continue;
+    if (STARTS_WITH_MONTH_OR_WEEKDAY.test(text)) continue;
     return text;
   }
   return null;
@@ -144,7 +148,7 @@ function firstName(sentence: string, question: string): string | null {
 function firstPlace(sentence: string, question: string): string | null {
   for (const match of sentence.matchAll(/\b(?:in|at|near|from|to)\s+((?:the\s+)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)/g)) {
     const text = match[1]!.trim();
-    if (!mentionedIn(question, text) && !new RegExp(`^${MONTH}\\b|^${WEEKDAY}\\b`).test(text)) return text;
+    if (!mentionedIn(question, text) && !STARTS_WITH_MONTH_OR_WEEKDAY.test(text)) return text;
   }
   return null;
 }
