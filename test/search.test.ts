@@ -65,6 +65,13 @@ describe('score-level fusion (use-lite weights)', () => {
   test('GIVEN more coverage at equal cosine THEN the fused score never drops', () => {
     for (let c = 0; c < 1; c += 0.1) assert.ok(fuseAt(0.4, c + 0.1, w) >= fuseAt(0.4, c, w));
   });
+  test('GIVEN a closer word-vector average at equal cosine and coverage THEN it scores higher, by the words weight', () => {
+    const near = fuse({ cosine: 0.4, wordCosine: 0.9, coverage: 0, sentenceCoverage: 0, shape: 0 }, w);
+    const far = fuse({ cosine: 0.4, wordCosine: 0.4, coverage: 0, sentenceCoverage: 0, shape: 0 }, w);
+    assert.ok(w.words > 0);
+    assert.ok(Math.abs(near - far - w.words * 0.5) < 1e-12, `${near} vs ${far}`);
+    assert.equal(fusionWeightsFor('keyword').words, 0);
+  });
   test('GIVEN the keyword model THEN only coverage counts', () => {
     const k = fusionWeightsFor('keyword');
     assert.equal(fuseAt(0.9, 0.5, k), fuseAt(0.1, 0.5, k));
