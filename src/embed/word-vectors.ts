@@ -205,7 +205,8 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
   const entry = /"((?:[^"\\]|\\.)*)":\[([^\]]*)\]/y;
   let buffer = '';
   let inVectors = false;
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 22 });
+  // 1 MiB chunks: each is parsed in one go on the caller's thread, so keep the pieces short.
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream) {
       buffer += chunk as string;
@@ -244,13 +245,20 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
   return { words, vectors: vectors.subarray(0, words.length * WORD_VECTOR_DIMS) };
 }
 
+/** Lets timers and I/O (a bot's heartbeats) run between the long synchronous steps. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Writes the cache folder atomically: a temp folder renamed into place. */
 async function convertInto(dir: string, limit: number): Promise<void> {
   const { dir: packageDir, version } = packageInfo();
   const source = join(packageDir, `${WORD_VECTORS_PACKAGE}.json`);
   if (!existsSync(source)) throw new CitebotError('model_missing', `${source} is missing; reinstall ${WORD_VECTORS_PACKAGE}`);
   const parsed = await readPackageVectors(source, limit);
+  await yieldToEventLoop();
   const { vectors, scales } = quantize(parsed.vectors);
+  await yieldToEventLoop();
   const words = parsed.words.join('\n');
   const scaleBytes = new Uint8Array(scales.buffer);
   const vectorBytes = new Uint8Array(vectors.buffer);
