@@ -1,5 +1,5 @@
 /**
- * The command line: ingest, ask, sources, remove, stats, reindex. Works with no Discord.
+ * The command line: ingest, ask, sources, remove, stats, questions, reindex. Works with no Discord.
  * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -9,7 +9,7 @@ import { loadConfig } from './config.ts';
 import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { isCitebotError } from './errors.ts';
-import { ANSI, PLAIN, formatAnswer, formatIngest, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import { ANSI, PLAIN, formatAnswer, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
 
 loadDotenv({ quiet: true });
@@ -63,10 +63,12 @@ async function withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>): Promise
   }
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 50) throw new InvalidArgumentError('expected a whole number from 1 to 50');
-  return n;
+function wholeNumber(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return n;
+  };
 }
 
 async function autoIngestExamples(engine: CitebotEngine, json: boolean | undefined): Promise<void> {
@@ -106,7 +108,7 @@ export function buildProgram(): Command {
     .command('ask')
     .description('answer a question with cited passages')
     .argument('<question...>', 'the question (quotes optional)')
-    .option('-k, --k <n>', 'passages to show', positiveInt, 3)
+    .option('-k, --k <n>', 'passages to show', wholeNumber(50), 3)
     .option('--guild <id>', "also search this Discord server's collection")
     .option('--json', 'print one JSON object')
     .action(async (words: string[], options: Common & { k: number }) =>
@@ -158,6 +160,21 @@ export function buildProgram(): Command {
       withEngine(async (engine) => {
         const stats = engine.stats(options.guild);
         print(options.json, stats, formatStats(stats));
+      }),
+    );
+
+  program
+    .command('questions')
+    .description('what people asked in Discord, newest first, with votes (for editors)')
+    .option('--guild <id>', "one Discord server's questions (default: every server and DMs)")
+    .option('--unanswered', 'only questions no passage answered')
+    .option('--downvoted', 'only questions whose reply got a 👎')
+    .option('--limit <n>', 'at most this many (1–10000)', wholeNumber(10_000), 50)
+    .option('--json', 'print one JSON object')
+    .action(async (options: { guild?: string; unanswered?: boolean; downvoted?: boolean; limit: number; json?: boolean }) =>
+      withEngine(async (engine) => {
+        const questions = engine.questions(options.guild, { unanswered: options.unanswered, downvoted: options.downvoted, limit: options.limit });
+        print(options.json, { questions }, formatQuestions(questions));
       }),
     );
 

@@ -3,7 +3,7 @@
  * (Implementation: src/engine.ts → `openEngine(config)`.)
  */
 import type { AnswerResult, Article, CollectionId } from './types.ts';
-import type { QuestionStats } from './store/db.ts';
+import type { LoggedQuestion, QuestionStats } from './store/db.ts';
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged';
 
@@ -68,6 +68,8 @@ export interface Engine {
   countArticles(collection: CollectionId | CollectionId[], search?: string): number;
   removeArticle(collection: CollectionId, articleId: string): ArticleSummary | null;
   stats(collection?: CollectionId): CollectionStats;
+  /** The question log, newest first (all collections when none is given). */
+  questions(collection: CollectionId | undefined, options: { unanswered?: boolean; downvoted?: boolean; limit: number }): LoggedQuestion[];
   /** Question text by id (for "More passages" buttons). */
   question(id: number): { question: string; collection: CollectionId } | null;
   recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void;

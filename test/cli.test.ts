@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { openEngine } from '../src/engine.ts';
 import { testEnv, tinyModel } from './helpers/engine.ts';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
@@ -121,6 +123,38 @@ describe('citebot CLI', () => {
     const missing = await runCli(['remove', '--guild', 'g1', 'ferry'], env);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no article "ferry" in g1/);
+  });
+
+  it('GIVEN questions asked in Discord THEN questions lists them newest first with votes, filtered by --unanswered and --downvoted', async () => {
+    const engine = await openEngine(loadConfig(env));
+    try {
+      const log = { collection: 'g7' };
+      const answered = await engine.ask('how many were detained?', { collections: ['library'], log });
+      await engine.ask('who won the 1998 world cup final?', { collections: ['library'], log });
+      await engine.ask('how many were detained?', { collections: ['library'], log: { collection: 'g8' } });
+      engine.recordFeedback(answered.questionId!, 'u1', 'down');
+    } finally {
+      await engine.close();
+    }
+    type Listed = { questions: { question: string; answered: boolean; up: number; down: number; collection: string }[] };
+    const all = JSON.parse((await runCli(['questions', '--guild', 'g7', '--json'], env)).stdout) as Listed;
+    assert.deepEqual(
+      all.questions.map((q) => [q.question, q.answered, q.down]),
+      [
+        ['who won the 1998 world cup final?', false, 0],
+        ['how many were detained?', true, 1],
+      ],
+    );
+    const unanswered = JSON.parse((await runCli(['questions', '--guild', 'g7', '--unanswered', '--json'], env)).stdout) as Listed;
+    assert.deepEqual(unanswered.questions.map((q) => q.question), ['who won the 1998 world cup final?']);
+    const downvoted = JSON.parse((await runCli(['questions', '--downvoted', '--json'], env)).stdout) as Listed;
+    assert.deepEqual(downvoted.questions.map((q) => [q.collection, q.question]), [['g7', 'how many were detained?']]);
+    const text = await runCli(['questions', '--limit', '2'], env);
+    assert.match(text.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d {2}answered {4}👍 0 👎 0 {2}\[g8\] how many were detained\?\n/);
+    assert.equal(text.stdout.trim().split('\n').length, 2);
+    const bad = await runCli(['questions', '--limit', 'lots'], env);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--limit.*expected a whole number from 1 to 10000/);
   });
 
   it('GIVEN a model that does not exist THEN the CLI explains and exits 2', async () => {

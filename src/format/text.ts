@@ -1,7 +1,8 @@
 /** Engine results → readable terminal text (pure). */
 import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
 import type { SkippedInput } from '../ingest/files.ts';
-import type { AnswerPassage, Citation } from '../types.ts';
+import type { LoggedQuestion } from '../store/db.ts';
+import { LIBRARY_COLLECTION, type AnswerPassage, type Citation } from '../types.ts';
 
 export interface TextStyle {
   boldOn: string;
@@ -105,4 +106,12 @@ export function formatStats(stats: CollectionStats): string {
     for (const d of stats.downvoted) lines.push(`  ${d.askedAt.slice(0, 16).replace('T', ' ')}  ${d.question}  (👎 ${d.down})`);
   }
   return lines.join('\n');
+}
+
+/** The question log as lines: when, answered or not, votes, the question. */
+export function formatQuestions(questions: readonly LoggedQuestion[]): string {
+  if (questions.length === 0) return 'no questions logged (Discord questions are logged; CLI questions are not)';
+  return questions
+    .map((q) => `${q.askedAt.slice(0, 16).replace('T', ' ')}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}`)
+    .join('\n');
 }

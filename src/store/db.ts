@@ -447,6 +447,28 @@ export class Store {
       .run(questionId, userId, vote));
   }
 
+  /** The question log, newest first, with each question's votes. */
+  listQuestions(collection: CollectionId | undefined, options: { unanswered?: boolean; downvoted?: boolean; limit: number }): LoggedQuestion[] {
+    const conditions: string[] = [];
+    const args: (string | number)[] = [];
+    if (collection !== undefined) {
+      conditions.push('q.collection = ?');
+      args.push(collection);
+    }
+    if (options.unanswered) conditions.push('q.answered = 0');
+    const rows = this.db
+      .prepare(
+        `SELECT q.id AS id, q.collection AS collection, q.question AS question, q.answered AS answered, q.asked_at AS askedAt,
+                count(CASE WHEN f.vote = 'up' THEN 1 END) AS up, count(CASE WHEN f.vote = 'down' THEN 1 END) AS down
+         FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
+         ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+         GROUP BY q.id ${options.downvoted ? 'HAVING down > 0' : ''}
+         ORDER BY q.asked_at DESC, q.id DESC LIMIT ?`,
+      )
+      .all(...args, options.limit) as (Omit<LoggedQuestion, 'answered'> & { answered: number })[];
+    return rows.map((row) => ({ ...row, answered: row.answered === 1 }));
+  }
+
   questionStats(collection?: CollectionId): QuestionStats {
     const where = collection === undefined ? '' : 'WHERE q.collection = ?';
     const and = where ? `${where} AND` : 'WHERE';
@@ -486,6 +508,17 @@ export class Store {
       down: votes.find((v) => v.vote === 'down')?.n ?? 0,
     };
   }
+}
+
+/** One logged question with its votes. */
+export interface LoggedQuestion {
+  id: number;
+  collection: CollectionId;
+  question: string;
+  answered: boolean;
+  askedAt: string;
+  up: number;
+  down: number;
 }
 
 export interface QuestionStats {
