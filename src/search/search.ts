@@ -112,41 +112,47 @@ interface Measured extends Evidence {
   bm25: number | null;
 }
 
-function measureCandidate(
-  deps: SearchDeps,
-  question: string,
-  text: string,
-  candidate: Candidate,
-  title: string,
-  titleTerms: readonly string[],
-  tokens: string[],
-  questionVector: Float32Array | null,
-  idf: (token: string) => number,
-  mode: SearchMode,
-  cache: PassageCache,
-  questionWords: Float32Array | null,
-): Measured {
+/** What is known about the question once, before its candidates are measured. */
+interface AskedQuestion {
+  text: string;
+  mode: SearchMode;
+  tokens: string[];
+  idf: (token: string) => number;
+  vector: Float32Array | null;
+  /** Its word-vector average, when fusion uses word vectors. */
+  words: Float32Array | null;
+  cache: PassageCache;
+}
+
+/** A candidate passage with its article's title (and the title's analyzed terms). */
+interface CandidatePassage {
+  candidate: Candidate;
+  text: string;
+  title: string;
+  titleTerms: readonly string[];
+}
+
+function measureCandidate(deps: SearchDeps, asked: AskedQuestion, { candidate, text, title, titleTerms }: CandidatePassage): Measured {
   let cosine = candidate.cosine;
-  if (cosine === null && questionVector) {
+  if (cosine === null && asked.vector) {
     const vector = deps.store.vectorOf(candidate.rowid);
-    cosine = vector ? dot(questionVector, vector) : 0;
+    cosine = vector ? dot(asked.vector, vector) : 0;
   }
   // The article's title counts as part of every passage: a paragraph of "Nikola Tesla"
   // is about Tesla even where it only says "he".
-  const covered = coverage(tokens, new Set([...deps.store.termsOf(candidate.rowid), ...titleTerms]), idf);
+  const covered = coverage(asked.tokens, new Set([...deps.store.termsOf(candidate.rowid), ...titleTerms]), asked.idf);
   const measured = { cosine: cosine ?? 0, wordCosine: 0, coverage: covered, sentenceCoverage: 0, shape: 0, bonus: 0, bm25: candidate.bm25 };
-  if (mode !== 'hybrid') return measured;
+  if (asked.mode !== 'hybrid') return measured;
   if (covered > 0 && deps.weights.sentence > 0) {
-    measured.sentenceCoverage = bestSentenceCoverage(tokens, sentenceTermsOf(cache, candidate.rowid, text), titleTerms, idf);
+    measured.sentenceCoverage = bestSentenceCoverage(asked.tokens, sentenceTermsOf(asked.cache, candidate.rowid, text), titleTerms, asked.idf);
   }
-  if (questionWords && deps.words) {
-    const passageWords = wordVectorOf(cache, deps.words, candidate.rowid, `${title} ${text}`);
-    measured.wordCosine = passageWords ? dot(questionWords, passageWords) : 0;
+  if (asked.words && deps.words) {
+    const passageWords = wordVectorOf(asked.cache, deps.words, candidate.rowid, `${title} ${text}`);
+    measured.wordCosine = passageWords ? dot(asked.words, passageWords) : 0;
   }
+  measured.shape = answerShape(asked.text, text);
   // BM25 only breaks ties between passages that cover the question equally.
-  const tieBreak = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
-  measured.shape = answerShape(question, text);
-  measured.bonus = tieBreak;
+  measured.bonus = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
   return measured;
 }
 
@@ -238,8 +244,15 @@ export async function search(deps: SearchDeps, question: string, options: Search
   const passages = deps.store.passagesByRowid([...candidates.keys()]);
   const articles = new Map<number, StoredArticle>();
   const titleTerms = new Map<number, string[]>();
-  const cache = passageCache(deps.store);
-  const questionWords = mode === 'hybrid' && deps.words && deps.weights.words > 0 ? deps.words.textVector(question) : null;
+  const asked: AskedQuestion = {
+    text: question,
+    mode,
+    tokens,
+    idf,
+    vector: questionVector,
+    words: mode === 'hybrid' && deps.words && deps.weights.words > 0 ? deps.words.textVector(question) : null,
+    cache: passageCache(deps.store),
+  };
   const measured: { passage: StoredPassage; article: StoredArticle; measured: Measured }[] = [];
   for (const candidate of candidates.values()) {
     const passage = passages.get(candidate.rowid);
@@ -250,7 +263,8 @@ export async function search(deps: SearchDeps, question: string, options: Search
       articles.set(article.rowid, article);
       titleTerms.set(article.rowid, analyze(article.title));
     }
-    measured.push({ passage, article, measured: measureCandidate(deps, question, passage.text, candidate, article.title, titleTerms.get(article.rowid)!, tokens, questionVector, idf, mode, cache, questionWords) });
+    const view = { candidate, text: passage.text, title: article.title, titleTerms: titleTerms.get(article.rowid)! };
+    measured.push({ passage, article, measured: measureCandidate(deps, asked, view) });
   }
   const trust = lexicalTrust(Math.max(0, ...measured.map((m) => m.measured.coverage)), deps.weights);
   const scored: Hit[] = measured.map(({ passage, article, measured: m }) => ({
