@@ -148,11 +148,12 @@ function normalize(v: Float32Array): Float32Array {
 }
 
 /** int8 with one scale per word: 4× smaller than float32; cosines move by under 0.001. */
-function quantize(rows: Float32Array): { vectors: Int8Array; scales: Float32Array } {
+async function quantize(rows: Float32Array): Promise<{ vectors: Int8Array; scales: Float32Array }> {
   const count = rows.length / WORD_VECTOR_DIMS;
   const vectors = new Int8Array(rows.length);
   const scales = new Float32Array(count);
   for (let i = 0; i < count; i++) {
+    if (i % 20_000 === 0) await yieldToEventLoop();
     const row = rows.subarray(i * WORD_VECTOR_DIMS, (i + 1) * WORD_VECTOR_DIMS);
     let max = 0;
     for (const x of row) max = Math.max(max, Math.abs(x));
@@ -256,8 +257,7 @@ async function convertInto(dir: string, limit: number): Promise<void> {
   const source = join(packageDir, `${WORD_VECTORS_PACKAGE}.json`);
   if (!existsSync(source)) throw new CitebotError('model_missing', `${source} is missing; reinstall ${WORD_VECTORS_PACKAGE}`);
   const parsed = await readPackageVectors(source, limit);
-  await yieldToEventLoop();
-  const { vectors, scales } = quantize(parsed.vectors);
+  const { vectors, scales } = await quantize(parsed.vectors);
   await yieldToEventLoop();
   const words = parsed.words.join('\n');
   const scaleBytes = new Uint8Array(scales.buffer);
