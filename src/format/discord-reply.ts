@@ -9,7 +9,7 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
 import type { Citation } from '../types.ts';
-import { CLOSEST_ONLY } from './text.ts';
+import { CLOSEST_ONLY, isoMinute } from './text.ts';
 
 export const LIMITS = {
   title: 256,
@@ -384,7 +384,6 @@ function bulletField<T>(items: readonly T[], line: (item: T) => string): string 
 }
 
 const questionText = (question: string) => escapeMarkdown(truncateText(question.replace(/\s+/g, ' ').trim(), 150));
-const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 export function buildStatsReply(stats: CollectionStats, scope: string): DiscordReply {
   const fields: APIEmbedField[] = [
@@ -394,12 +393,12 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
     { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}`, LIMITS.fieldValue), inline: true },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },
-    { name: 'Unanswered questions (most recent first)', value: bulletField(stats.unanswered, (u) => `${questionText(u.question)} (${minute(u.askedAt)})`) },
+    { name: 'Unanswered questions (most recent first)', value: bulletField(stats.unanswered, (u) => `${questionText(u.question)} (${isoMinute(u.askedAt)})`) },
     {
       name: 'Asked most often',
       value: bulletField(stats.mostAsked, (m) => `${questionText(m.question)} — ${m.times}×, ${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`}`),
     },
-    { name: 'Replies marked 👎 (most recent first)', value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${minute(d.askedAt)}, 👎 ${d.down})`) },
+    { name: 'Replies marked 👎 (most recent first)', value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${isoMinute(d.askedAt)}, 👎 ${d.down})`) },
   ];
   return { embeds: [{ title: truncateText(`citebot statistics — ${scope}`, LIMITS.title), fields, color: COLOR.info }], components: [] };
 }

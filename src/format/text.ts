@@ -84,6 +84,11 @@ export function formatSources(articles: readonly ArticleSummary[], total: number
   return lines.join('\n');
 }
 
+/** "2026-11-25T10:00:00.000Z" → "2026-11-25 10:00" (UTC, as logged). */
+export function isoMinute(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
+}
+
 export function formatStats(stats: CollectionStats): string {
   const lines = [
     `articles        ${stats.articles}`,
@@ -95,7 +100,7 @@ export function formatStats(stats: CollectionStats): string {
   ];
   if (stats.unanswered.length > 0) {
     lines.push('unanswered (most recent first):');
-    for (const u of stats.unanswered) lines.push(`  ${u.askedAt.slice(0, 16).replace('T', ' ')}  ${u.question}`);
+    for (const u of stats.unanswered) lines.push(`  ${isoMinute(u.askedAt)}  ${u.question}`);
   }
   if (stats.mostAsked.length > 0) {
     lines.push('asked most often:');
@@ -103,7 +108,7 @@ export function formatStats(stats: CollectionStats): string {
   }
   if (stats.downvoted.length > 0) {
     lines.push('replies marked 👎 (most recent first):');
-    for (const d of stats.downvoted) lines.push(`  ${d.askedAt.slice(0, 16).replace('T', ' ')}  ${d.question}  (👎 ${d.down})`);
+    for (const d of stats.downvoted) lines.push(`  ${isoMinute(d.askedAt)}  ${d.question}  (👎 ${d.down})`);
   }
   return lines.join('\n');
 }
@@ -112,6 +117,6 @@ export function formatStats(stats: CollectionStats): string {
 export function formatQuestions(questions: readonly LoggedQuestion[]): string {
   if (questions.length === 0) return 'no questions logged (Discord questions are logged; CLI questions are not)';
   return questions
-    .map((q) => `${q.askedAt.slice(0, 16).replace('T', ' ')}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}`)
+    .map((q) => `${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}`)
     .join('\n');
 }
