@@ -15,6 +15,7 @@ import {
   isHit,
   meanReciprocalRank,
   percentile,
+  answerMatches,
   summarize,
   summarizeByStyle,
   type Gold,
@@ -29,7 +30,7 @@ import { testEnv, tinyModel } from './helpers/engine.ts';
 const p = (articleId: string, start: number, end = start, text = 'filler text'): RankedPassage => ({ articleId, title: articleId, paragraphStart: start, paragraphEnd: end, text });
 const gold = (articleId: string, paragraphIndex: number, answer = 'zzz'): Gold => ({ articleId, paragraphIndex, answer });
 const outcome = (g: Gold | null, ranked: RankedPassage[], extra: Partial<QuestionOutcome> = {}): QuestionOutcome => ({
-  question: 'q?', gold: g, style: null, ranked, declined: false, shown: true, confidence: 0.5, highlight: '', queryMs: 1, ...extra,
+  question: 'q?', gold: g, style: null, ranked, declined: false, shown: true, confidence: 0.5, highlight: '', wantsAnswer: false, answer: null, queryMs: 1, ...extra,
 });
 
 describe('hit rule', () => {
@@ -106,6 +107,28 @@ describe('metrics on a controlled ranking', () => {
     const curve = hitCurve(outcomes, 10);
     assert.deepEqual(curve.slice(0, 3), [0.25, 0.5, 0.75]);
     assert.equal(curve[9], 0.75);
+  });
+  test('GIVEN short answers claimed right, wrong, and for an unanswerable question THEN answer_hit counts the right ones among questions wanting one, precision among all claims', () => {
+    const money = gold('a', 0, '15,000 dollars');
+    const claims = [
+      outcome(money, [p('a', 0)], { wantsAnswer: true, answer: 'up to 15000 dollars' }),
+      outcome(money, [p('a', 0)], { wantsAnswer: true, answer: '5 dollars' }),
+      outcome(money, [p('a', 0)], { wantsAnswer: true, answer: null }),
+      outcome(money, [p('a', 0)], { wantsAnswer: false }),
+      outcome(null, [p('b', 0)], { wantsAnswer: true, answer: 'Rosa Lindgren' }),
+    ];
+    const s = summarize(claims);
+    assert.equal(s.answer_hit, 1 / 3);
+    assert.equal(s.answer_precision, 1 / 3);
+    assert.equal(m.answer_precision, null);
+  });
+  test('GIVEN a claimed answer THEN it matches when all words of one are in the other, numbers compared without commas', () => {
+    assert.equal(answerMatches('Ruth Okonkwo', 'mediator Ruth Okonkwo'), true);
+    assert.equal(answerMatches('7939', '7,939'), true);
+    assert.equal(answerMatches('11 weeks', '11'), true);
+    assert.equal(answerMatches('5', '25 percent'), false);
+    assert.equal(answerMatches('Luke Kuechly', 'Luke Kuechly.'), true);
+    assert.equal(answerMatches('The Broncos', 'Pittsburgh Steelers'), false);
   });
   test('GIVEN a set with no unanswerable questions THEN declined_correctly is null, not 0', () => {
     assert.equal(summarize([outcome(g, [p('a', 0)])]).declined_correctly, null);

@@ -6,6 +6,8 @@ import { round, type ModeReport, type SetReport } from './runner.ts';
 const METRIC_COLUMNS: { key: keyof Metrics | 'ingest_s'; label: string }[] = [
   { key: 'hit@1', label: 'hit@1' },
   { key: 'highlight_hit', label: 'hl_hit' },
+  { key: 'answer_hit', label: 'ans_hit' },
+  { key: 'answer_precision', label: 'ans_prec' },
   { key: 'hit@3', label: 'hit@3' },
   { key: 'hit@5', label: 'hit@5' },
   { key: 'mrr@10', label: 'MRR@10' },
@@ -38,11 +40,11 @@ export function formatText(report: SetReport): string {
   const parts = [`${report.set} — model ${report.model}, top ${report.k}, ${modes[0]?.[1].questions ?? 0} answerable + ${modes[0]?.[1].unanswerable ?? 0} unanswerable questions`];
   parts.push(table(['mode', ...METRIC_COLUMNS.map((c) => c.label)], rows));
   const styleRows = modes.flatMap(([mode, m]) =>
-    Object.entries(m.by_style).map(([style, s]) => [`${mode}/${style}`, ...METRIC_COLUMNS.slice(0, 5).map((c) => cell(s[c.key as keyof Metrics] as number, c.key)), String(s.questions)]),
+    Object.entries(m.by_style).map(([style, s]) => [`${mode}/${style}`, ...METRIC_COLUMNS.slice(0, 7).map((c) => cell(s[c.key as keyof Metrics] as number, c.key)), String(s.questions)]),
   );
-  if (styleRows.length > 0) parts.push('', 'by question style', table(['mode/style', ...METRIC_COLUMNS.slice(0, 5).map((c) => c.label), 'n'], styleRows));
+  if (styleRows.length > 0) parts.push('', 'by question style', table(['mode/style', ...METRIC_COLUMNS.slice(0, 7).map((c) => c.label), 'n'], styleRows));
   for (const s of report.skipped) parts.push(`(${s.mode} skipped: ${s.reason})`);
-  parts.push('', 'hl_hit: the highlighted sentence of the first passage holds the answer. decl_ok/decl_bad: share of unanswerable/answerable questions declined (no answer claimed; only hybrid declines). none_shown: share of answerable questions shown no passage at all (below the floor).');
+  parts.push('', 'hl_hit: the highlighted sentence of the first passage holds the answer. ans_hit: share of questions asking for a figure, date, name or place whose short answer ("Answer: …") is right; ans_prec: share of claimed short answers that are right. decl_ok/decl_bad: share of unanswerable/answerable questions declined (no answer claimed; only hybrid declines). none_shown: share of answerable questions shown no passage at all (below the floor).');
   return parts.join('\n');
 }
 

@@ -31,6 +31,10 @@ export interface QuestionOutcome {
   confidence: number;
   /** The highlighted sentence of the first passage ('' when nothing was returned). */
   highlight: string;
+  /** Whether the question asks for a short answer (a figure, date, name or place). */
+  wantsAnswer: boolean;
+  /** The short answer the reply claims (null when none is, or the question was declined). */
+  answer: string | null;
   queryMs: number;
 }
 
@@ -40,6 +44,10 @@ export interface Metrics {
   'hit@5': number;
   'mrr@10': number;
   highlight_hit: number;
+  /** Share of answerable questions asking for a figure, date, name or place whose claimed short answer is right. */
+  answer_hit: number;
+  /** Share of claimed short answers (answerable and unanswerable questions) that are right; null when none was claimed. */
+  answer_precision: number | null;
   /** Share of unanswerable questions declined (no-answer recall); null when the set has none. */
   declined_correctly: number | null;
   /** Share of answerable questions declined. */
@@ -63,6 +71,26 @@ export function normalizeText(text: string): string {
 
 export function containsAnswer(text: string, answer: string): boolean {
   return normalizeText(text).includes(normalizeText(answer));
+}
+
+function answerWords(text: string): string[] {
+  return normalizeText(text)
+    .replace(/(\d),(?=\d{3})/g, '$1')
+    .split(/[^\p{L}\p{N}%$€£.]+/u)
+    .map((w) => w.replace(/^\.+|\.+$/g, ''))
+    .filter((w) => w.length > 0 && !/^(the|a|an|of|about|nearly|some|up|to)$/.test(w));
+}
+
+/**
+ * Whether a claimed short answer is the gold one: every word of one is in the other ("11 weeks"
+ * for "11 weeks", "Ruth Okonkwo" for "mediator Ruth Okonkwo"), so "5" is not "25 percent".
+ */
+export function answerMatches(claimed: string, gold: string): boolean {
+  const a = answerWords(claimed);
+  const g = answerWords(gold);
+  if (a.length === 0 || g.length === 0) return false;
+  const contains = (outer: string[], inner: string[]) => inner.every((w) => outer.includes(w));
+  return contains(g, a) || contains(a, g);
 }
 
 export function isHit(passage: RankedPassage, gold: Gold): boolean {
@@ -105,12 +133,16 @@ export function summarize(outcomes: readonly QuestionOutcome[]): Metrics {
   const ranks = answerable.map((o) => firstHitRank(o.ranked, o.gold));
   const declinedRight = unanswerable.filter((o) => o.declined).length;
   const declinedWrong = answerable.filter((o) => o.declined).length;
+  const claims = outcomes.filter((o) => o.answer !== null);
+  const rightClaim = (o: QuestionOutcome) => o.answer !== null && o.gold !== null && answerMatches(o.answer, o.gold.answer);
   return {
     'hit@1': hitAt(ranks, 1),
     'hit@3': hitAt(ranks, 3),
     'hit@5': hitAt(ranks, 5),
     'mrr@10': meanReciprocalRank(ranks, 10),
     highlight_hit: ratio(answerable.filter((o) => containsAnswer(o.highlight, o.gold.answer)).length, answerable.length),
+    answer_hit: ratio(answerable.filter(rightClaim).length, answerable.filter((o) => o.wantsAnswer).length),
+    answer_precision: claims.length === 0 ? null : claims.filter(rightClaim).length / claims.length,
     declined_correctly: unanswerable.length === 0 ? null : declinedRight / unanswerable.length,
     declined_wrongly: ratio(declinedWrong, answerable.length),
     decline_precision: declinedRight + declinedWrong === 0 ? null : declinedRight / (declinedRight + declinedWrong),

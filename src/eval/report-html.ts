@@ -57,16 +57,16 @@ export function hitChartSvg(mode: string, curve: readonly number[]): string {
 }
 
 function metricsTable(report: SetReport): string {
-  const head = ['mode', 'hit@1', 'highlight_hit', 'hit@3', 'hit@5', 'MRR@10', 'unanswerable declined', 'answerable declined', 'query p50 ms', 'ingest s'];
+  const head = ['mode', 'hit@1', 'highlight_hit', 'answer_hit', 'answer_precision', 'hit@3', 'hit@5', 'MRR@10', 'unanswerable declined', 'answerable declined', 'query p50 ms', 'ingest s'];
   const rows = Object.entries(report.modes).map(
     ([mode, m]) =>
-      `<tr><td>${escapeHtml(mode)}</td><td>${pct(m['hit@1'])}</td><td>${pct(m.highlight_hit)}</td><td>${pct(m['hit@3'])}</td><td>${pct(m['hit@5'])}</td><td>${m['mrr@10'].toFixed(3)}</td>` +
+      `<tr><td>${escapeHtml(mode)}</td><td>${pct(m['hit@1'])}</td><td>${pct(m.highlight_hit)}</td><td>${pct(m.answer_hit)}</td><td>${pct(m.answer_precision)}</td><td>${pct(m['hit@3'])}</td><td>${pct(m['hit@5'])}</td><td>${m['mrr@10'].toFixed(3)}</td>` +
       `<td>${pct(m.declined_correctly)}</td><td>${pct(m.declined_wrongly)}</td><td>${m.query_ms_p50.toFixed(1)}</td><td>${m.ingest_s.toFixed(1)}</td></tr>`,
   );
   const styles = Object.entries(report.modes).flatMap(([mode, m]) =>
     Object.entries(m.by_style).map(
       ([style, s]) =>
-        `<tr><td>${escapeHtml(mode)} / ${escapeHtml(style)}</td><td>${pct(s['hit@1'])}</td><td>${pct(s.highlight_hit)}</td><td>${pct(s['hit@3'])}</td><td>${pct(s['hit@5'])}</td><td>${s['mrr@10'].toFixed(3)}</td><td colspan="4">${s.questions} questions</td></tr>`,
+        `<tr><td>${escapeHtml(mode)} / ${escapeHtml(style)}</td><td>${pct(s['hit@1'])}</td><td>${pct(s.highlight_hit)}</td><td>${pct(s.answer_hit)}</td><td>${pct(s.answer_precision)}</td><td>${pct(s['hit@3'])}</td><td>${pct(s['hit@5'])}</td><td>${s['mrr@10'].toFixed(3)}</td><td colspan="4">${s.questions} questions</td></tr>`,
     ),
   );
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${[...rows, ...styles].join('')}</tbody></table>`;
@@ -111,7 +111,7 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 .charts{display:flex;flex-wrap:wrap;gap:12px}.q{font-weight:600;margin:.6em 0 .1em}li p{margin:.1em 0}.style{font-weight:normal;color:#777;font-size:12px}.src{color:#555}
 </style></head><body>
 <h1>citebot evaluation</h1>
-<p>hit@k: a returned passage within the first k is from the gold article and covers the gold paragraph or contains the answer. highlight_hit: the highlighted sentence of the first passage contains the answer.</p>
+<p>hit@k: a returned passage within the first k is from the gold article and covers the gold paragraph or contains the answer. highlight_hit: the highlighted sentence of the first passage contains the answer. answer_hit: the short answer claimed ("Answer: …") is right, among questions asking for a figure, date, name or place; answer_precision: the share of claimed short answers that are right.</p>
 ${sections.join('\n')}
 </body></html>
 `;

@@ -10,6 +10,7 @@ import { loadConfig } from '../config.ts';
 import { openEngine, type CitebotEngine } from '../engine.ts';
 import type { FusionWeights } from '../search/fusion.ts';
 import { highlightHits } from '../search/highlight.ts';
+import { answerKind } from '../search/answer.ts';
 import type { EmbedFn, SearchMode, SearchResult } from '../search/search.ts';
 import type { Article } from '../types.ts';
 import { summarize, summarizeByStyle, type Metrics, type QuestionOutcome, type RankedPassage } from './metrics.ts';
@@ -140,9 +141,12 @@ export async function askAll(
     const result = await engine.retrieve(item.q, { collections: [EVAL_COLLECTION], k: options.k, mode: options.mode });
     const queryMs = performance.now() - started;
     let highlight = '';
+    let answer: string | null = null;
     if (options.highlight !== false && result.hits.length > 0) {
       const [first] = await highlightHits(item.q, { ...result, hits: result.hits.slice(0, 1) }, embed);
       highlight = first?.highlight ?? '';
+      // As `ask` claims it: only when the question is not declined.
+      answer = result.answered ? (first?.answer ?? null) : null;
     }
     outcomes.push({
       question: item.q,
@@ -153,6 +157,8 @@ export async function askAll(
       shown: result.hits.length > 0 && (options.mode !== 'hybrid' || result.confidence >= floor),
       confidence: result.confidence,
       highlight,
+      wantsAnswer: answerKind(item.q) !== null,
+      answer,
       queryMs,
     });
     options.onProgress?.(outcomes.length, items.length);
