@@ -25,6 +25,35 @@ describe('extractAnswer: figures of the kind asked for, with their units', () =>
   }
 });
 
+describe('extractAnswer: of several candidates, the one the question points at', () => {
+  const cases: [question: string, sentence: string, answer: string | null][] = [
+    // The figure next to the thing counted, not the first figure.
+    ['How many career sacks did Jared Allen have?', 'Jared Allen, a 5-time pro bowler, was the active career sack leader with 136.', '136'],
+    ['How many points did the Broncos score in the final three minutes?', 'The Broncos won 23–16 by scoring 11 points in the final three minutes.', '11'],
+    // A count of things is not a distance or a share.
+    ['How many turbines will Skerry Bank have?', 'The wind farm, 38 kilometres off the coast, has 95 turbines.', '95'],
+    ['How many turbines will Skerry Bank have?', 'The wind farm lies 38 kilometres off the coast.', null],
+    // A number joined to a word describes ("One-bedroom") unless that word is what is counted.
+    ['How many families are waiting for a flat?', 'One-bedroom flats now cost more than 1,200 pounds.', null],
+    ['How many Grammys has Lady Gaga won?', 'Six-time Grammy winner Lady Gaga sang the anthem.', 'Six'],
+    // Dates: a year is not a day of the month; the longest reading wins; "what year" wants a year.
+    ['When did Holden announce the closure?', "Holden's announcement came in May 2013, and the plants will close in October 2016.", 'May 2013'],
+    ['When did BSkyB announce it?', 'On 8 February 2007, BSkyB announced its intention.', '8 February 2007'],
+    ['What year did Tesla die?', 'Tesla died on 7 January 1943.', '1943'],
+    ['What time did the thieves strike?', 'Thieves rammed the shop at 3:15 a.m. on Sunday.', '3:15 a.m.'],
+    // Names: not a title before a name, not a name used as an adjective, not "Then" or "The".
+    ['Who sang the national anthem?', 'Academy Award nominee Lady Gaga performed the national anthem, while Academy Award winner Marlee Matlin signed it.', 'Lady Gaga'],
+    ['Who caught the 2-point conversion?', 'Then Anderson scored and Manning completed a pass to Bennie Fowler for a 2-point conversion.', 'Bennie Fowler'],
+    ['Who lost to the Broncos?', 'The Broncos defense held the Pittsburgh Steelers to 16 points.', 'Pittsburgh Steelers'],
+    ['Who was the second largest producer?', 'Iran was the second-largest exporter and a close US ally.', null],
+    ['Who scored both goals?', 'Both goals came from Thomas Davis and Luke Kuechly in the second half.', 'Thomas Davis'],
+    ['Where was the theatre?', 'Nearby, in Ogród Saski, the theatre was in operation.', 'Ogród Saski'],
+  ];
+  for (const [question, sentence, answer] of cases) {
+    test(`${question} in "${sentence.slice(0, 40)}…" → ${answer}`, () => assert.equal(extractAnswer(question, sentence), answer));
+  }
+});
+
 describe('which figures a quantity question wants', () => {
   test('GIVEN the question names no unit THEN any figure answers it', () => {
     assert.equal(wantedFigures('how many were detained?'), null);
@@ -37,6 +66,12 @@ describe('which figures a quantity question wants', () => {
     assert.deepEqual(wantedFigures('how far did they walk?'), ['distance']);
     assert.deepEqual(wantedFigures('how old was she?'), ['age']);
     assert.deepEqual(wantedFigures('what share of voters turned out?'), ['percent']);
+    assert.deepEqual(wantedFigures('how many miles is it?'), ['distance']);
+  });
+  test('GIVEN "how many" and a thing THEN a plain count; "how many of…" or "how many were…" THEN any figure', () => {
+    assert.deepEqual(wantedFigures('how many turbines are there?'), ['number']);
+    assert.equal(wantedFigures('how many of the 7,939 were released?'), null);
+    assert.equal(wantedFigures('how many were arrested?'), null);
   });
   test('GIVEN "what wage" or "what raise" THEN it is a quantity question', () => {
     assert.equal(answerKind('What wage do operators earn?'), 'quantity');

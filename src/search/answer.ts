@@ -2,26 +2,30 @@
  * Pulls the short answer out of the highlighted sentence for "how many / how much /
  * when / who / where" questions. It only ever returns text found in the article.
  */
+import { analyze, analyzeQuestion } from './lexical.ts';
 
 export type AnswerKind = 'quantity' | 'date' | 'person' | 'place';
 
 const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
 const WEEKDAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
 const DATE_PATTERNS = [
-  new RegExp(`\\b${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?`, 'g'),
+  new RegExp(`\\b${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?\\b(?:,?\\s+\\d{4})?`, 'g'),
   new RegExp(`\\b\\d{1,2}\\s+${MONTH}(?:\\s+\\d{4})?`, 'g'),
   /\b\d{4}-\d{2}-\d{2}\b/g,
   new RegExp(`\\b(?:on\\s+)?${WEEKDAY}\\b`, 'g'),
   new RegExp(`\\b(?:in\\s+)?${MONTH}\\s+\\d{4}\\b`, 'g'),
   /\b(?:in|since|by|until)\s+(?:19|20)\d{2}\b/g,
 ];
+const TIME_OF_DAY = /\b\d{1,2}(?:[:.]\d{2})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b(?:noon|midday|midnight|dawn)\b/gi;
 const NUMBER_WORDS = '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|millions?)';
 const QUANTITY = new RegExp(
   `(?:(?:US)?\\$|€|£)?\\d+(?:,\\d{3})*(?:\\.\\d+)?(?:\\s?(?:%|per ?cent|million|billion|trillion|bn|m\\b))?|\\b${NUMBER_WORDS}(?:\\s${NUMBER_WORDS})*\\b`,
   'gi',
 );
 const STARTS_WITH_MONTH_OR_WEEKDAY = new RegExp(`^${MONTH}\\b|^${WEEKDAY}\\b`);
-const NAME = /\b(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,})(?:\s+(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z]{2,}|de|van|von|bin|al))+/g;
+const CAPITALIZED = "(?:\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?|\\p{Lu}{2,})";
+/** Two or more capitalized words; "de", "van" and the like only between them. */
+const NAME = new RegExp(`(?<![\\p{L}])${CAPITALIZED}(?:\\s+(?:(?:de|van|von|bin|al|da|di|du|le|la)\\s+)?(?:${CAPITALIZED}|\\p{Lu}\\.))+`, 'gu');
 
 export function answerKind(question: string): AnswerKind | null {
   const q = question.toLowerCase();
@@ -56,6 +60,11 @@ export function wantedFigures(question: string): FigureClass[] | null {
   if (/\bhow far\b/.test(q)) return ['distance'];
   if (/\bhow old\b/.test(q)) return ['age'];
   if (/\bhow many (?:seconds|minutes|hours|days|weeks|months|years|decades)\b/.test(q)) return ['duration'];
+  if (/\bhow many (?:dollars|euros|pounds|yen|francs|rupees|cents|pence)\b/.test(q)) return ['money'];
+  if (/\bhow many (?:km|kilomet(?:re|er)s|miles|met(?:re|er)s|feet)\b/.test(q)) return ['distance'];
+  if (/\bhow many (?:percent|per cent|percentage points)\b/.test(q)) return ['percent'];
+  // "how many turbines": a count of things, so not "38 kilometres" or "5 percent".
+  if (/\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b)\p{L}+/u.test(q)) return ['number'];
   if (/\bwhat (?:percentage|percent|proportion|share)\b|\bby what percent/.test(q)) return ['percent'];
   if (WHAT_CHANGE.test(q)) return ['percent', 'money'];
   if (WHAT_MONEY.test(q)) return ['money'];
@@ -97,9 +106,16 @@ function mentionedIn(question: string, candidate: string): boolean {
   return norm(question).includes(norm(candidate));
 }
 
-interface Figure {
+/** A possible short answer: its text and where it stands in the sentence. */
+interface Candidate {
   text: string;
   index: number;
+  end: number;
+  /** A figure joined to a word by a hyphen ("One-bedroom"): an answer only when next to what the question counts. */
+  describes?: boolean;
+}
+
+interface Figure extends Candidate {
   cls: FigureClass;
 }
 
@@ -114,59 +130,149 @@ function* figuresIn(sentence: string, question: string): Generator<Figure> {
     dates ??= dateSpans(sentence);
     if (dates.some(([start, end]) => index >= start && index + text.length <= end)) continue;
     const { cls, withUnit } = classifyFigure(sentence, index, text);
-    yield { text: withUnit, index, cls };
+    // "One-bedroom flats": the figure describes rather than counts, unless what follows is what is counted ("Six-time Grammy winner").
+    const describes = cls === 'number' && /^-\p{L}/u.test(sentence.slice(index + text.length));
+    yield { text: withUnit, index, end: index + text.length, cls, describes };
   }
 }
 
-/** The first figure of a wanted class (any figure when the question doesn't say which). */
-function firstQuantity(sentence: string, question: string): Figure | null {
+function wantedQuantities(sentence: string, question: string): Figure[] {
   const wanted = wantedFigures(question);
-  for (const figure of figuresIn(sentence, question)) if (wanted === null || wanted.includes(figure.cls)) return figure;
-  return null;
+  return [...figuresIn(sentence, question)].filter((figure) => wanted === null || wanted.includes(figure.cls));
 }
 
-function firstDate(sentence: string, question: string): string | null {
-  for (const pattern of DATE_PATTERNS) {
+const YEAR = /\b(?<![,.]\d*)(?:1[5-9]|20)\d{2}s?\b(?![,.]\d)/g;
+
+/** Dates not given in the question; where two overlap ("8 February 2007" and "February 20"), the longer. */
+function dateCandidates(sentence: string, question: string): Candidate[] {
+  const found: Candidate[] = [];
+  const patterns = /\b(?:what|which) year\b/i.test(question) ? [YEAR] : /\bwhat time\b/i.test(question) ? [TIME_OF_DAY] : [...DATE_PATTERNS, TIME_OF_DAY];
+  for (const pattern of patterns) {
     for (const match of sentence.matchAll(pattern)) {
-      const text = match[0].replace(/^(on|in|since|by|until)\s+/i, '').trim();
-      if (!mentionedIn(question, text)) return text;
+      const index = match.index ?? 0;
+      found.push({ text: match[0].replace(/^(on|in|since|by|until)\s+/i, '').trim(), index, end: index + match[0].length });
     }
   }
-  return null;
+  found.sort((a, b) => b.end - b.index - (a.end - a.index));
+  const kept: Candidate[] = [];
+  for (const c of found) if (!kept.some((k) => c.index < k.end && k.index < c.end)) kept.push(c);
+  return kept.filter((c) => !mentionedIn(question, c.text)).sort((a, b) => a.index - b.index);
 }
 
-function firstName(sentence: string, question: string): string | null {
+/** Capitalized words that start sentences and clauses without being part of a name. */
+const NOT_NAME_START = new Set(
+  'The A An This That These Those Then Some Many Most Several Both Each Every Earlier Later In On At After Before When While During Since Until Under Over His Her Their Its Our Your My However Although Though Today Yesterday Meanwhile According Other Another Such Nearby'.split(' '),
+);
+
+/** Words between two names that make them two people ("Davis and Kuechly", "Tesla met Edison"), not a title and a name. */
+const NOT_A_TITLE = /^(?:and|or|but|nor|with|to|by|of|for|from|in|on|at|as|than|then|the|a|an|who|whose|which|that|led|won|beat|met|told|brought|took|gave|made|left|sent|hit|saw|became|ran|sold|bought|\p{Ll}+ed|\p{Ll}+s)$/u;
+
+function nameCandidates(sentence: string, question: string): Candidate[] {
+  const found: Candidate[] = [];
   for (const match of sentence.matchAll(NAME)) {
-    const text = match[0].trim();
-    if (mentionedIn(question, text)) continue;
-    if (STARTS_WITH_MONTH_OR_WEEKDAY.test(text)) continue;
-    return text;
+    let text = match[0];
+    let index = match.index ?? 0;
+    const first = /^\S+\s+/.exec(text);
+    if (first && NOT_NAME_START.has(first[0].trim())) {
+      index += first[0].length;
+      text = text.slice(first[0].length);
+    }
+    const end = index + text.length;
+    // "Academy Award-winning": a name used as an adjective is not the answer.
+    if (/^-\p{Ll}/u.test(sentence.slice(end))) continue;
+    // "Academy Award winner Marlee Matlin", "Pro Bowl safety Kurt Coleman": a title before the name.
+    const next = /^\s+(\p{Ll}+)\s+\p{Lu}/u.exec(sentence.slice(end));
+    if (next && !NOT_A_TITLE.test(next[1]!)) continue;
+    if (mentionedIn(question, text) || STARTS_WITH_MONTH_OR_WEEKDAY.test(text) || NOT_NAME_START.has(text)) continue;
+    found.push({ text, index, end });
   }
-  return null;
+  return found;
 }
 
-function firstPlace(sentence: string, question: string): string | null {
-  for (const match of sentence.matchAll(/\b(?:in|at|near|from|to)\s+((?:the\s+)?[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)/g)) {
+function placeCandidates(sentence: string, question: string): Candidate[] {
+  const found: Candidate[] = [];
+  for (const match of sentence.matchAll(/\b(?:in|at|near|from|to)\s+((?:the\s+)?\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)*)/gu)) {
     const text = match[1]!.trim();
-    if (!mentionedIn(question, text) && !STARTS_WITH_MONTH_OR_WEEKDAY.test(text)) return text;
+    const index = (match.index ?? 0) + match[0].length - match[1]!.length;
+    if (!mentionedIn(question, text) && !STARTS_WITH_MONTH_OR_WEEKDAY.test(text)) found.push({ text, index, end: index + text.length });
   }
-  return null;
+  return found;
+}
+
+function candidatesFor(question: string, sentence: string): Candidate[] {
+  switch (answerKind(question)) {
+    case 'quantity':
+      return wantedQuantities(sentence, question);
+    case 'date':
+      return dateCandidates(sentence, question);
+    case 'person':
+      return nameCandidates(sentence, question);
+    case 'place':
+      return placeCandidates(sentence, question);
+    default:
+      return [];
+  }
+}
+
+interface Word {
+  token: string | undefined;
+  index: number;
+}
+
+/** The sentence's words with their analyzed token (undefined for function words) and offset. */
+function wordsOf(sentence: string): Word[] {
+  return [...sentence.matchAll(/[\p{L}\p{N}]+(?:[.,'][\p{L}\p{N}]+)*/gu)].map((m) => ({ token: analyze(m[0])[0], index: m.index ?? 0 }));
+}
+
+/** The content words right after "how many" / "how much" ("career sacks"): what the figure counts. */
+function countedThing(question: string): string[] {
+  const after = /\bhow (?:many|much)\s+((?:[\p{L}'-]+\s+){0,2}[\p{L}'-]+)/iu.exec(question)?.[1] ?? '';
+  const stopAt = after.search(/\b(?:is|are|was|were|did|does|do|has|have|had|will|would|could|can|should)\b/i);
+  return analyze(stopAt < 0 ? after : after.slice(0, stopAt));
+}
+
+/** How far (in words) a question word still counts as pointing at a candidate. */
+const NEAR_WORDS = 8;
+
+/**
+ * Ranks candidates as a reader would: a figure next to the thing the question counts ("136
+ * career sacks" for "how many career sacks"), then the one with the most of the question's own
+ * words close by, then the first.
+ */
+function bestCandidate(question: string, sentence: string, candidates: readonly Candidate[]): Candidate | null {
+  if (candidates.length === 0) return null;
+  const asked = new Set(analyzeQuestion(question));
+  const counted = new Set(countedThing(question));
+  const words = wordsOf(sentence);
+  const wordAt = (offset: number) => {
+    const i = words.findIndex((w) => w.index >= offset);
+    return i < 0 ? words.length : i;
+  };
+  const holdsCounted = (from: number, to: number) => words.slice(Math.max(0, from), Math.max(0, to)).some((w) => w.token !== undefined && counted.has(w.token));
+  let best: Candidate | null = null;
+  let bestScore = -Infinity;
+  for (const c of candidates) {
+    const first = wordAt(c.index);
+    const last = Math.max(first, wordAt(c.end) - 1);
+    const countsIt = counted.size === 0 ? 0 : holdsCounted(last + 1, last + 4) ? 1 : holdsCounted(first - 3, first) ? 0.6 : 0;
+    if (c.describes && countsIt === 0) continue;
+    const nearest = new Map<string, number>();
+    words.forEach((w, i) => {
+      if (w.token === undefined || !asked.has(w.token) || (i >= first && i <= last)) return;
+      const distance = i < first ? first - i : i - last;
+      nearest.set(w.token, Math.min(nearest.get(w.token) ?? Infinity, distance));
+    });
+    let closeness = 0;
+    for (const distance of nearest.values()) closeness += Math.max(0, 1 - distance / NEAR_WORDS);
+    const score = 2 * countsIt + closeness;
+    if (score > bestScore) [best, bestScore] = [c, score];
+  }
+  return best;
 }
 
 /** The short answer in `sentence`, or null when the question wants none or none is there. */
 export function extractAnswer(question: string, sentence: string): string | null {
-  switch (answerKind(question)) {
-    case 'quantity':
-      return firstQuantity(sentence, question)?.text ?? null;
-    case 'date':
-      return firstDate(sentence, question);
-    case 'person':
-      return firstName(sentence, question);
-    case 'place':
-      return firstPlace(sentence, question);
-    default:
-      return null;
-  }
+  return bestCandidate(question, sentence, candidatesFor(question, sentence))?.text ?? null;
 }
 
 const HEDGE = /\b(?:nearly|almost|about|around|roughly|some|approximately|more than|over|up to|at least|fewer than|less than|dozens|hundreds|thousands)\s+$/i;
@@ -177,8 +283,8 @@ const HEDGE = /\b(?:nearly|almost|about|around|roughly|some|approximately|more t
  * figure ("nearly 8,000"), 0 for none or a question that wants none.
  */
 export function answerShape(question: string, text: string): number {
-  if (answerKind(question) !== 'quantity') return extractAnswer(question, text) === null ? 0 : 1;
-  const figure = firstQuantity(text, question);
+  if (answerKind(question) !== 'quantity') return candidatesFor(question, text).length === 0 ? 0 : 1;
+  const figure = wantedQuantities(text, question)[0];
   if (!figure) return 0;
   return HEDGE.test(text.slice(Math.max(0, figure.index - 20), figure.index)) ? 0.5 : 1;
 }
