@@ -63,8 +63,6 @@ export function wantedFigures(question: string): FigureClass[] | null {
   if (/\bhow many (?:dollars|euros|pounds|yen|francs|rupees|cents|pence)\b/.test(q)) return ['money'];
   if (/\bhow many (?:km|kilomet(?:re|er)s|miles|met(?:re|er)s|feet)\b/.test(q)) return ['distance'];
   if (/\bhow many (?:percent|per cent|percentage points)\b/.test(q)) return ['percent'];
-  // "how many turbines": a count of things, so not "38 kilometres" or "5 percent".
-  if (/\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b)\p{L}+/u.test(q)) return ['number'];
   if (/\bwhat (?:percentage|percent|proportion|share)\b|\bby what percent/.test(q)) return ['percent'];
   if (WHAT_CHANGE.test(q)) return ['percent', 'money'];
   if (WHAT_MONEY.test(q)) return ['money'];
@@ -199,10 +197,18 @@ function placeCandidates(sentence: string, question: string): Candidate[] {
   return found;
 }
 
+/** "how many turbines", not "how many of …", "how many were …" or "how many years". */
+const COUNTS_THINGS = /\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b|seconds\b|minutes\b|hours\b|days\b|weeks\b|months\b|years\b|decades\b|dollars\b|euros\b|pounds\b|km\b|kilomet|miles\b|met(?:re|er)s\b|feet\b|percent\b|per cent\b|percentage\b)\p{L}+/iu;
+
 function candidatesFor(question: string, sentence: string): Candidate[] {
   switch (answerKind(question)) {
-    case 'quantity':
-      return wantedQuantities(sentence, question);
+    case 'quantity': {
+      // "How many turbines": the answer is a count, not "38 kilometres". (Ranking's answer-shape
+      // evidence doesn't narrow this way: any figure is weak evidence there, and narrowing it only
+      // reshuffled near-ties.)
+      const countsThings = COUNTS_THINGS.test(question);
+      return wantedQuantities(sentence, question).filter((figure) => !countsThings || figure.cls === 'number');
+    }
     case 'date':
       return dateCandidates(sentence, question);
     case 'person':
