@@ -26,6 +26,7 @@ import { escapeHtml, hitCurve, renderHtml } from '../src/eval/report-html.ts';
 import { evaluateSet, openTempIndex, type SetReport } from '../src/eval/runner.ts';
 import { parseEvalSet, type EvalSet } from '../src/eval/set.ts';
 import { testEnv, tinyModel } from './helpers/engine.ts';
+import { fusionWeightsFor } from '../src/search/fusion.ts';
 
 const p = (articleId: string, start: number, end = start, text = 'filler text'): RankedPassage => ({ articleId, title: articleId, paragraphStart: start, paragraphEnd: end, text });
 const gold = (articleId: string, paragraphIndex: number, answer = 'zzz'): Gold => ({ articleId, paragraphIndex, answer });
@@ -121,6 +122,23 @@ describe('metrics on a controlled ranking', () => {
     assert.equal(s.answer_hit, 1 / 3);
     assert.equal(s.answer_precision, 1 / 3);
     assert.equal(m.answer_precision, null);
+  });
+  test('GIVEN wrong short answers THEN the HTML report lists each with what was expected, and not the right one', () => {
+    const money = gold('a', 0, '15,000 dollars');
+    const outcomes = [
+      outcome(money, [p('a', 0)], { wantsAnswer: true, answer: '15,000 dollars', highlight: 'grants of up to 15,000 dollars' }),
+      outcome(money, [p('a', 0)], { question: 'How much can a shop get?', wantsAnswer: true, answer: '46 million dollars', highlight: 'cost 46 million dollars in 2009' }),
+      outcome(null, [p('b', 0)], { question: 'Who is the mayor of <Kilbride>?', wantsAnswer: true, answer: 'Rosa Lindgren', highlight: 'Rosa Lindgren won' }),
+    ];
+    const report: SetReport = {
+      set: 'claims', model: 'test', k: 10, weights: fusionWeightsFor('keyword'), skipped: [],
+      modes: { hybrid: { ...summarize(outcomes), ingest_s: 0, by_style: {} } }, outcomes: { hybrid: outcomes },
+    };
+    const html = renderHtml([report], []);
+    assert.match(html, /Wrong short answers \(2\)/);
+    assert.match(html, /claimed: <b>46 million dollars<\/b> — expected: <b>15,000 dollars<\/b>/);
+    assert.match(html, /Who is the mayor of &lt;Kilbride&gt;\?<\/p><p>claimed: <b>Rosa Lindgren<\/b> — expected: no answer \(unanswerable\)/);
+    assert.ok(!html.includes('claimed: <b>15,000 dollars</b>'));
   });
   test('GIVEN a claimed answer THEN it matches when all words of one are in the other, numbers compared without commas', () => {
     assert.equal(answerMatches('Ruth Okonkwo', 'mediator Ruth Okonkwo'), true);

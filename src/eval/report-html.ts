@@ -4,7 +4,7 @@
  * Everything taken from the sets or the passages is HTML-escaped.
  */
 import type { SearchMode } from '../search/search.ts';
-import { firstHitRank, hitAt, type Gold, type QuestionOutcome } from './metrics.ts';
+import { answerMatches, firstHitRank, hitAt, type Gold, type QuestionOutcome } from './metrics.ts';
 import type { SetReport } from './runner.ts';
 import type { EvalSet } from './set.ts';
 
@@ -89,7 +89,20 @@ function missesOf(mode: SearchMode, outcomes: readonly QuestionOutcome[], titles
         .map((o) => `<li><p class="q">${escapeHtml(o.question)}</p><p>returned: ${o.ranked[0] ? `“${escapeHtml(o.ranked[0].title)}”: ${escapeHtml(start(o.ranked[0].text))}` : 'nothing'} (score ${o.confidence.toFixed(3)})</p></li>`)
         .join('')}</ul>`
     : '';
-  return `<h3>${escapeHtml(mode)}: missed at rank 1 (${missed.length})</h3><ul>${items.join('')}</ul>${more}${acceptedList}`;
+  return `<h3>${escapeHtml(mode)}: missed at rank 1 (${missed.length})</h3><ul>${items.join('')}</ul>${more}${acceptedList}${wrongAnswersOf(outcomes)}`;
+}
+
+/** Short answers claimed wrongly: the bold "Answer: …" a reader would have been misled by. */
+function wrongAnswersOf(outcomes: readonly QuestionOutcome[]): string {
+  const wrong = outcomes.filter((o) => o.answer !== null && (o.gold === null || !answerMatches(o.answer, o.gold.answer)));
+  if (wrong.length === 0) return '';
+  const items = wrong.slice(0, MAX_MISSES_SHOWN).map(
+    (o) =>
+      `<li><p class="q">${escapeHtml(o.question)}</p><p>claimed: <b>${escapeHtml(o.answer!)}</b> — expected: ${o.gold ? `<b>${escapeHtml(o.gold.answer)}</b>` : 'no answer (unanswerable)'}</p>` +
+      `<p>from: ${escapeHtml(start(o.highlight))}</p></li>`,
+  );
+  const more = wrong.length > MAX_MISSES_SHOWN ? `<p>…and ${wrong.length - MAX_MISSES_SHOWN} more.</p>` : '';
+  return `<h4>Wrong short answers (${wrong.length})</h4><ul>${items.join('')}</ul>${more}`;
 }
 
 export function renderHtml(reports: readonly SetReport[], sets: readonly EvalSet[]): string {
