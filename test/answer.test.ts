@@ -41,6 +41,7 @@ describe('extractAnswer: of several candidates, the one the question points at',
     ['When did BSkyB announce it?', 'On 8 February 2007, BSkyB announced its intention.', '8 February 2007'],
     ['What year did Tesla die?', 'Tesla died on 7 January 1943.', '1943'],
     ['What time did the thieves ram the shop?', 'Thieves rammed the shop at 3:15 a.m. on Sunday.', '3:15 a.m.'],
+    ['When did the vote close?', 'Members approved the deal in an online vote that closed on Sunday at 6 p.m.', 'Sunday at 6 p.m.'],
     // Names: not a title before a name, not a name used as an adjective, not "Then" or "The".
     ['Who sang the national anthem?', 'Academy Award nominee Lady Gaga performed the national anthem, while Academy Award winner Marlee Matlin signed it.', 'Lady Gaga'],
     ['Who caught the 2-point conversion?', 'Then Anderson scored and Manning completed a pass to Bennie Fowler for a 2-point conversion.', 'Bennie Fowler'],

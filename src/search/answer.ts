@@ -154,7 +154,19 @@ function dateCandidates(sentence: string, question: string): Candidate[] {
   found.sort((a, b) => b.end - b.index - (a.end - a.index));
   const kept: Candidate[] = [];
   for (const c of found) if (!kept.some((k) => c.index < k.end && k.index < c.end)) kept.push(c);
-  return kept.filter((c) => !mentionedIn(question, c.text)).sort((a, b) => a.index - b.index);
+  return joinDayAndTime(sentence, kept.sort((a, b) => a.index - b.index)).filter((c) => !mentionedIn(question, c.text));
+}
+
+/** "Sunday at 6 p.m.", "3:15 a.m. on Sunday": a day and a time side by side are one answer. */
+function joinDayAndTime(sentence: string, dates: Candidate[]): Candidate[] {
+  const joined: Candidate[] = [];
+  for (const date of dates) {
+    const previous = joined.at(-1);
+    if (previous && /^,?\s+(?:at|on)\s+$/.test(sentence.slice(previous.end, date.index))) {
+      joined[joined.length - 1] = { text: sentence.slice(previous.index, date.end).replace(/^(on|in|since|by|until)\s+/i, ''), index: previous.index, end: date.end };
+    } else joined.push(date);
+  }
+  return joined;
 }
 
 /** Capitalized words that start sentences and clauses without being part of a name. */
