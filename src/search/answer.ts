@@ -233,7 +233,8 @@ function candidatesFor(question: string, sentence: string): Candidate[] {
 }
 
 interface Word {
-  token: string | undefined;
+  /** The analyzed (stemmed) token. */
+  token: string;
   index: number;
 }
 
@@ -241,7 +242,7 @@ interface Word {
 function wordsOf(sentence: string): Word[] {
   return [...sentence.matchAll(/[\p{L}\p{N}]+(?:[.,'][\p{L}\p{N}]+)*/gu)]
     .map((m) => ({ token: analyze(m[0])[0], index: m.index ?? 0 }))
-    .filter((w): w is Word & { token: string } => w.token !== undefined);
+    .filter((w): w is Word => w.token !== undefined);
 }
 
 /** The content words right after "how many" / "how much" ("career sacks"): what the figure counts. */
@@ -261,11 +262,6 @@ const NEAR_WORDS = 8;
  */
 const MIN_ANSWER_EVIDENCE = 0.7;
 
-/**
- * Ranks candidates as a reader would: a figure next to the thing the question counts ("136
- * career sacks" for "how many career sacks"), then the one with the most of the question's own
- * words close by, then the first.
- */
 /** The short answer a sentence offers, and how strongly the question points at it. */
 interface AnswerFit {
   text: string;
@@ -277,6 +273,11 @@ interface AnswerFit {
   closeness: number;
 }
 
+/**
+ * Ranks candidates as a reader would: a figure next to the thing the question counts ("136
+ * career sacks" for "how many career sacks"), then the one with the most of the question's own
+ * words close by, then the first.
+ */
 function bestCandidate(question: string, sentence: string, candidates: readonly Candidate[]): AnswerFit | null {
   if (candidates.length === 0) return null;
   const asked = new Set(analyzeQuestion(question));
@@ -286,8 +287,8 @@ function bestCandidate(question: string, sentence: string, candidates: readonly 
     const i = words.findIndex((w) => w.index >= offset);
     return i < 0 ? words.length : i;
   };
-  const holdsCounted = (from: number, to: number) => words.slice(Math.max(0, from), Math.max(0, to)).some((w) => w.token !== undefined && counted.has(w.token));
-  const sharesWords = words.some((w) => w.token !== undefined && asked.has(w.token));
+  const holdsCounted = (from: number, to: number) => words.slice(Math.max(0, from), Math.max(0, to)).some((w) => counted.has(w.token));
+  const sharesWords = words.some((w) => asked.has(w.token));
   let best: AnswerFit | null = null;
   let bestScore = -Infinity;
   for (const c of candidates) {
@@ -297,7 +298,7 @@ function bestCandidate(question: string, sentence: string, candidates: readonly 
     if (c.describes && countsIt === 0) continue;
     const nearest = new Map<string, number>();
     words.forEach((w, i) => {
-      if (w.token === undefined || !asked.has(w.token) || (i >= first && i <= last)) return;
+      if (!asked.has(w.token) || (i >= first && i <= last)) return;
       const distance = i < first ? first - i : i - last;
       nearest.set(w.token, Math.min(nearest.get(w.token) ?? Infinity, distance));
     });
