@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WORD_VECTORS_PACKAGE, WordVectors, readPackageVectors, wordVectorDir, wordsOf } from '../src/embed/word-vectors.ts';
+import { CitebotError } from '../src/errors.ts';
 
 const LIMIT = 20_000; // enough for the words below; the product reads 150,000
 const source = join(dirname(createRequire(import.meta.url).resolve(`${WORD_VECTORS_PACKAGE}/package.json`)), `${WORD_VECTORS_PACKAGE}.json`);
@@ -69,6 +70,17 @@ describe('word vectors', () => {
     const rebuilt = (await WordVectors.open(modelsDir, (m) => again.push(m), LIMIT))!;
     assert.equal(again.length, 1);
     assert.deepEqual(rebuilt.wordVector('the'), vectors.wordVector('the'));
+  });
+
+  it('GIVEN a data directory it cannot write THEN preparing (on its worker thread) fails with a message naming the folder and the fix', async () => {
+    const blocker = join(modelsDir, 'not-a-folder');
+    writeFileSync(blocker, 'a file where a folder should be');
+    await assert.rejects(WordVectors.open(join(blocker, 'models'), () => undefined, LIMIT), (error: Error) => {
+      assert.ok(error instanceof CitebotError, String(error));
+      assert.equal(error.code, 'permission_denied');
+      assert.match(error.message, /could not write the word vectors into .*not-a-folder.*check that DATA_DIR is writable/);
+      return true;
+    });
   });
 
   it('splits text into the words the vectors spell', () => {

