@@ -2,8 +2,9 @@
  * A pool of embedding workers. Questions jump the queue ahead of ingest batches, so a
  * member's /ask is not stuck behind a moderator's large upload.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CitebotError, UserError } from '../errors.ts';
+import { spawnWorker } from '../workers.ts';
 import type { ModelSpec } from './model-spec.ts';
 import type { WorkerInit, WorkerResponse } from './embed-worker.ts';
 
@@ -26,7 +27,7 @@ export interface PoolOptions {
   threadsPerWorker: number;
 }
 
-const WORKER_URL = new URL('./embed-worker-bootstrap.mjs', import.meta.url);
+const WORKER_URL = new URL('./embed-worker.ts', import.meta.url);
 
 export class EmbeddingPool {
   readonly spec: ModelSpec;
@@ -157,7 +158,7 @@ const SHARED = new Map<string, Promise<EmbeddingPool>>();
 
 function startWorker(init: WorkerInit): Promise<{ worker: Worker; dim: number }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: init });
+    const worker = spawnWorker(WORKER_URL, { workerData: init });
     const fail = (message: string): void => {
       // Not terminate(): see EmbeddingPool.start.
       worker.unref();

