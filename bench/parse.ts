@@ -18,7 +18,8 @@ export function newsPage(mib: number): Uint8Array {
   return new TextEncoder().encode(`<!doctype html><html><head><title>Harbour bridge</title></head><body><article><h1>Harbour bridge</h1>${parts.join('')}</article></body></html>`);
 }
 
-async function measure(run: () => Promise<unknown>): Promise<{ ms: number; maxDelayMs: number }> {
+/** Wall time of `run` and the longest the event loop was held meanwhile. */
+export async function measure(run: () => Promise<unknown>): Promise<{ ms: number; maxDelayMs: number }> {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   await new Promise((resolve) => setTimeout(resolve, 20)); // the monitor's timer must be running before the work starts

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
- *   npm run bench [-- --json] [--only embed,use-lite,engine,parse]
+ *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words]
  * Numbers vary with other load on the machine: the load average is printed first.
  */
 import { cpus, loadavg } from 'node:os';
@@ -8,6 +8,7 @@ import { runEmbedThroughputBench } from './embed-throughput.ts';
 import { runEngineBench } from './engine.ts';
 import { runParseBench } from './parse.ts';
 import { runUseLiteBench } from './use-lite.ts';
+import { runWordVectorBench } from './words.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -20,6 +21,7 @@ const suites: [string, () => Promise<Record<string, number>>][] = [
   ['use-lite', () => runUseLiteBench({ log })],
   ['engine', () => runEngineBench({ log })],
   ['parse', () => runParseBench({ log })],
+  ['words', () => runWordVectorBench({ log })],
 ];
 
 const results: Record<string, unknown> = { cpus: cpus().length, loadavg_1m_start: loadavg()[0] };

@@ -248,8 +248,8 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
 
 const WORKER_URL = new URL('./word-vectors-worker.ts', import.meta.url);
 
-/** Runs `convertInto` on a worker thread, so the caller's event loop stays free. */
-function convertOffThread(dir: string, limit: number): Promise<void> {
+/** Runs `convertInto` on a worker thread, so the caller's event loop stays free (exported for the benchmark). */
+export function convertOffThread(dir: string, limit: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = spawnWorker(WORKER_URL, { workerData: { dir, limit } });
     let settled = false;
