@@ -209,8 +209,8 @@ function placeCandidates(sentence: string, question: string): Candidate[] {
   return found;
 }
 
-/** "how many turbines", not "how many of …", "how many were …" or "how many years". */
-const COUNTS_THINGS = /\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b|seconds\b|minutes\b|hours\b|days\b|weeks\b|months\b|years\b|decades\b|dollars\b|euros\b|pounds\b|km\b|kilomet|miles\b|met(?:re|er)s\b|feet\b|percent\b|per cent\b|percentage\b)\p{L}+/iu;
+/** "how many turbines", not "how many of …" or "how many were …" (a unit, "how many years", is named by wantedFigures). */
+const HOW_MANY_THINGS = /\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b)\p{L}+/iu;
 
 function candidatesFor(question: string, sentence: string): Candidate[] {
   switch (answerKind(question)) {
@@ -218,7 +218,7 @@ function candidatesFor(question: string, sentence: string): Candidate[] {
       // "How many turbines": the answer is a count, not "38 kilometres". (Ranking's answer-shape
       // evidence doesn't narrow this way: any figure is weak evidence there, and narrowing it only
       // reshuffled near-ties.)
-      const countsThings = COUNTS_THINGS.test(question);
+      const countsThings = wantedFigures(question) === null && HOW_MANY_THINGS.test(question);
       return wantedQuantities(sentence, question).filter((figure) => !countsThings || figure.cls === 'number');
     }
     case 'date':
