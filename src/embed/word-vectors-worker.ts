@@ -13,10 +13,14 @@ try {
   await convertInto(dir, limit);
   parentPort!.postMessage({ ok: true });
 } catch (error) {
-  // File-system failures (a read-only or full DATA_DIR) arrive as plain errors: say where and what to do.
+  // File-system failures (a read-only or full DATA_DIR) arrive as plain errors with an errno code: say where and what to do.
+  const message = error instanceof Error ? error.message : String(error);
+  const isFileSystem = typeof (error as NodeJS.ErrnoException | undefined)?.code === 'string';
   const failure =
     error instanceof CitebotError
       ? error
-      : new CitebotError('permission_denied', `could not write the word vectors into ${dir} (${error instanceof Error ? error.message : String(error)}); check that DATA_DIR is writable and has about 20 MB free`);
+      : isFileSystem
+        ? new CitebotError('permission_denied', `could not write the word vectors into ${dir} (${message}); check that DATA_DIR is writable and has about 20 MB free`)
+        : new CitebotError('model_invalid', `preparing the word vectors failed: ${message}`);
   parentPort!.postMessage({ ok: false, code: failure.code, message: failure.message });
 }
