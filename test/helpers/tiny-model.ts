@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { ModelSpec } from '../../src/embed/model-spec.ts';
+import { seededRandom } from '../../src/seeded-random.ts';
 
 // onnx-proto is CommonJS and Node's ESM loader does not see its named export, so go through default.
 const { onnx } = onnxProto;
@@ -31,22 +32,18 @@ const TINY_DEFAULTS = { dim: 64, seed: 1, maxTokens: 128 } as const;
 // Deterministic randomness
 // ---------------------------------------------------------------------------
 
-/** mulberry32: tiny, fast, and the same sequence on every platform for a given seed. */
+/** Deterministic draws (src/seeded-random.ts), with Gaussian samples on top. */
 export class SeededRandom {
-  private state: number;
+  private readonly draw: () => number;
   private spare: number | null = null;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = seededRandom(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Standard normal via Box–Muller (uses both outputs). */

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../seeded-random.ts';
 
 export const ARTICLES_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'articles');
 export const XQUAD_PATH = '/work/shared/eval/xquad-en.json';
@@ -41,18 +42,6 @@ function xquadTexts(path: string): { sentences: string[]; questions: string[] } 
   };
 }
 
-/** Small deterministic PRNG (mulberry32) so variants are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VARIANTS: Array<(s: string, r: () => number) => string> = [
   (s) => s.toUpperCase(),
   (s) => s.toLowerCase(),
@@ -76,7 +65,7 @@ export function sampleTexts(count: number, { variants = false }: SampleOptions =
   const xq = xquadTexts(XQUAD_PATH);
   const base = [...articleSentences(ARTICLES_DIR), ...xq.questions, ...xq.sentences];
   const out = new Set<string>();
-  const rand = prng(20240607);
+  const rand = seededRandom(20240607);
   for (let i = 0; out.size < count && i < base.length * (variants ? VARIANTS.length + 1 : 1); i++) {
     const s = base[i % base.length]!;
     const round = Math.floor(i / base.length);

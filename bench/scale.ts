@@ -1,0 +1,155 @@
+/**
+ * How citebot behaves as a library grows: with the default offline model (USE-lite, 512-d) and
+ * word vectors, ingest passages in steps up to `--passages` (default 50,000) and, at each step,
+ * measure question latency (hybrid with highlighting, and BM25 only), process memory and the
+ * size on disk; at the end, opening the library with its saved HNSW index and after deleting it.
+ *
+ * The passages are generated from the sentences of xquad-en and news-en: each generated
+ * paragraph is 3–6 real sentences drawn from one source article (seeded, so every run builds
+ * the same library), and every paragraph is unique, so the index never holds duplicates.
+ *
+ *   npx tsx bench/scale.ts [--json] [--passages 50000] [--steps 5000,20000,50000]
+ */
+import { readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
+import { openEngine } from '../src/engine.ts';
+import { openTempIndex, type TempIndex } from '../src/eval/runner.ts';
+import { seededRandom } from '../src/seeded-random.ts';
+import { splitSentences } from '../src/text/sentences.ts';
+import type { Article } from '../src/types.ts';
+import { SHARED_DIR } from './shared.ts';
+
+interface EvalSet {
+  articles: { id: string; title: string; paragraphs: string[] }[];
+  questions: { q: string }[];
+}
+
+interface SourceArticle {
+  title: string;
+  sentences: string[];
+}
+
+export interface ScaleBenchOptions {
+  passages?: number;
+  steps?: number[];
+  log?: (line: string) => void;
+}
+
+const SETS = [join(SHARED_DIR, 'eval/xquad-en.json'), join(PROJECT_ROOT, 'eval/news-en.json')];
+const ARTICLES_PER_BATCH = 200;
+const PARAGRAPHS_PER_ARTICLE = 8;
+const QUESTIONS = 60;
+
+export function readSets(): { sources: SourceArticle[]; questions: string[] } {
+  const sets = SETS.map((file) => JSON.parse(readFileSync(file, 'utf8')) as EvalSet);
+  const sources = sets.flatMap((set) => set.articles.map((a) => ({ title: a.title, sentences: a.paragraphs.flatMap((p) => splitSentences(p)) })));
+  const all = sets.flatMap((set) => set.questions.map((q) => q.q));
+  const questions = Array.from({ length: QUESTIONS }, (_, i) => all[Math.floor((i * all.length) / QUESTIONS)]!);
+  return { sources: sources.filter((s) => s.sentences.length >= 6), questions };
+}
+
+export function* generatedArticles(sources: SourceArticle[]): Generator<Article> {
+  const random = seededRandom(20261125);
+  for (let n = 0; ; n++) {
+    const source = sources[n % sources.length]!;
+    const paragraphs = Array.from({ length: PARAGRAPHS_PER_ARTICLE }, () => {
+      const length = 3 + Math.floor(random() * 4);
+      return Array.from({ length }, () => source.sentences[Math.floor(random() * source.sentences.length)]!).join(' ');
+    });
+    yield { id: `scale-${n}`, title: `${source.title} (${n})`, date: null, source: 'generated', section: null, url: null, paragraphs };
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function folderMb(dir: string, match: (name: string) => boolean): number {
+  let bytes = 0;
+  for (const name of readdirSync(dir)) if (match(name)) bytes += statSync(join(dir, name)).size;
+  return bytes / 2 ** 20;
+}
+
+async function latencies(index: TempIndex, questions: string[]): Promise<Record<string, number>> {
+  const result: Record<string, number> = {};
+  for (const mode of ['hybrid', 'bm25'] as const) {
+    const times: number[] = [];
+    for (const q of questions) {
+      const started = performance.now();
+      if (mode === 'hybrid') await index.engine.ask(q, { collections: ['library'], k: 3 });
+      else await index.engine.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' });
+      times.push(performance.now() - started);
+    }
+    result[`ask_${mode}_ms_p50`] = percentile(times, 50);
+    result[`ask_${mode}_ms_p95`] = percentile(times, 95);
+  }
+  return result;
+}
+
+export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Record<string, number>> {
+  const log = options.log ?? (() => {});
+  const target = options.passages ?? 50_000;
+  const steps = [...new Set([...(options.steps ?? [5_000, 20_000]).filter((s) => s < target), target])].sort((a, b) => a - b);
+  const { sources, questions } = readSets();
+  const results: Record<string, number> = {};
+  let index = await openTempIndex({ model: 'use-lite', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  const dataDir = index.dataDir;
+  try {
+    const articles = generatedArticles(sources);
+    let passages = 0;
+    let ingestSeconds = 0;
+    for (const step of steps) {
+      while (passages < step) {
+        const batch = Array.from({ length: Math.min(ARTICLES_PER_BATCH, Math.ceil((step - passages) / PARAGRAPHS_PER_ARTICLE)) }, () => articles.next().value as Article);
+        const started = performance.now();
+        const outcomes = await index.engine.ingest(batch, 'library');
+        ingestSeconds += (performance.now() - started) / 1000;
+        passages += outcomes.reduce((n, o) => n + o.passages, 0);
+      }
+      log(`${passages} passages indexed (${(passages / ingestSeconds).toFixed(0)}/s); asking ${questions.length} questions…`);
+      await latencies(index, questions.slice(0, 5)); // warm the caches and the worker
+      const measured = await latencies(index, questions);
+      (globalThis as { gc?: () => void }).gc?.();
+      const label = `at_${step}`;
+      results[`${label}_passages`] = passages;
+      for (const [key, value] of Object.entries(measured)) results[`${label}_${key}`] = value;
+      results[`${label}_rss_mb`] = process.memoryUsage().rss / 2 ** 20;
+      results[`${label}_store_mb`] = folderMb(dataDir, (name) => name.startsWith('citebot.db'));
+      results[`${label}_hnsw_mb`] = folderMb(dataDir, (name) => name === 'index.hnsw');
+    }
+    results.ingest_passages_per_s = passages / ingestSeconds;
+
+    // Reopen the same folder: the saved index, then a rebuild from the store.
+    await index.engine.close();
+    for (const rebuild of [false, true]) {
+      if (rebuild) rmSync(join(dataDir, 'index.hnsw'));
+      const started = performance.now();
+      index = await openTempIndexAt(dataDir);
+      results[rebuild ? 'open_with_index_rebuild_ms' : 'open_with_saved_index_ms'] = performance.now() - started;
+      await index.engine.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** Reopens an existing bench folder without copying models into it again. */
+async function openTempIndexAt(dataDir: string): Promise<TempIndex> {
+  const engine = await openEngine(loadConfig({ ...process.env, DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }), { notice: () => {} });
+  return { engine, dataDir, close: () => engine.close() };
+}
+
+if (process.argv[1]?.endsWith('bench/scale.ts')) {
+  const args = process.argv.slice(2);
+  const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const results = await runScaleBench({
+    passages: value('--passages') ? Number(value('--passages')) : undefined,
+    steps: value('--steps')?.split(',').map(Number),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
+  if (args.includes('--json')) console.log(JSON.stringify(results));
+  else for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+}
