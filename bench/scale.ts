@@ -1,8 +1,10 @@
 /**
  * How citebot behaves as a library grows: with the default offline model (USE-lite, 512-d) and
  * word vectors, ingest passages in steps up to `--passages` (default 50,000) and, at each step,
- * measure question latency (hybrid with highlighting, and BM25 only), process memory and the
- * size on disk; at the end, opening the library with its saved HNSW index and after deleting it.
+ * measure question latency (hybrid with highlighting, and BM25 only), process memory, the size
+ * on disk, and how long adding and removing one article takes and holds the event loop (the
+ * index file is rewritten each time); at the end, opening the library with its saved HNSW
+ * index and after deleting it.
  *
  * The passages are generated from the sentences of xquad-en and news-en: each generated
  * paragraph is 3–6 real sentences drawn from one source article (seeded, so every run builds
@@ -12,6 +14,8 @@
  */
 import { readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
 import { openTempIndex, type TempIndex } from '../src/eval/runner.ts';
@@ -88,6 +92,27 @@ async function latencies(index: TempIndex, questions: string[]): Promise<Record<
   return result;
 }
 
+/** Wall time and the longest event-loop stall of one engine call. */
+async function held(run: () => Promise<unknown>): Promise<{ ms: number; heldMs: number }> {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  // The histogram misses a stall that starts before its first tick or is still unreported.
+  await sleep(30);
+  const started = performance.now();
+  await run();
+  const ms = performance.now() - started;
+  await sleep(30);
+  delay.disable();
+  return { ms, heldMs: delay.max / 1e6 };
+}
+
+/** Adding one article and removing it again: what a moderator's /ingest and /forget cost. */
+async function oneArticleChanges(index: TempIndex, article: Article): Promise<Record<string, number>> {
+  const added = await held(() => index.engine.ingest([article], 'library'));
+  const removed = await held(() => index.engine.removeArticle('library', article.id));
+  return { add_one_article_ms: added.ms, add_one_article_loop_held_ms: added.heldMs, remove_one_article_ms: removed.ms, remove_one_article_loop_held_ms: removed.heldMs };
+}
+
 export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Record<string, number>> {
   const log = options.log ?? (() => {});
   const target = options.passages ?? 50_000;
@@ -110,7 +135,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
       }
       log(`${passages} passages indexed (${(passages / ingestSeconds).toFixed(0)}/s); asking ${questions.length} questions…`);
       await latencies(index, questions.slice(0, 5)); // warm the caches and the worker
-      const measured = await latencies(index, questions);
+      const measured = { ...(await latencies(index, questions)), ...(await oneArticleChanges(index, { ...(articles.next().value as Article), id: `one-${step}` })) };
       (globalThis as { gc?: () => void }).gc?.();
       const label = `at_${step}`;
       results[`${label}_passages`] = passages;

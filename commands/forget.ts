@@ -19,12 +19,12 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   const wanted = interaction.options.getString('article', true).trim();
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   // The autocomplete value is the article id; accept an exact title typed by hand too.
-  let removed = ctx.engine.removeArticle(guildId, wanted);
+  let removed = await ctx.engine.removeArticle(guildId, wanted);
   if (!removed) {
     const byTitle = ctx.engine
       .listArticles(guildId, { search: wanted, limit: 25 })
       .filter((a) => a.title.trim().toLowerCase() === wanted.toLowerCase());
-    if (byTitle.length === 1) removed = ctx.engine.removeArticle(guildId, byTitle[0]!.id);
+    if (byTitle.length === 1) removed = await ctx.engine.removeArticle(guildId, byTitle[0]!.id);
   }
   if (!removed) {
     throw new UserError(

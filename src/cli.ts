@@ -142,7 +142,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (article: string, options: Common) =>
       withEngine(async (engine) => {
-        const removed = engine.removeArticle(collectionOf(options), article);
+        const removed = await engine.removeArticle(collectionOf(options), article);
         if (!removed) {
           process.exitCode = 2;
           notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);

@@ -66,7 +66,7 @@ export interface Engine {
   ask(question: string, options: AskOptions): Promise<AskResult>;
   listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number; offset?: number }): ArticleSummary[];
   countArticles(collection: CollectionId | CollectionId[], search?: string): number;
-  removeArticle(collection: CollectionId, articleId: string): ArticleSummary | null;
+  removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null>;
   stats(collection?: CollectionId): CollectionStats;
   /** The question log, newest first (all collections when none is given). */
   questions(collection: CollectionId | undefined, options: { unanswered?: boolean; downvoted?: boolean; limit: number }): LoggedQuestion[];

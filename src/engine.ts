@@ -176,10 +176,12 @@ export class CitebotEngine implements Engine {
     for (const item of pending) {
       await new Promise((resolve) => setImmediate(resolve));
       const toStore: PassageToStore[] = item.passages.map((passage) => ({ ...passage, terms: analyze(passage.text), vector: vectors ? vectors[cursor++]! : null }));
-      const { removed, added } = this.store.saveArticle(collection, item.article, articleBody(item.article), item.hash, toStore);
-      if (this.semantic) this.updateIndex(this.semantic, removed, added.map((rowid, i) => ({ label: rowid, vector: toStore[i]!.vector! })));
+      await this.commitAndMirror((semantic) => {
+        const { removed, added } = this.store.saveArticle(collection, item.article, articleBody(item.article), item.hash, toStore);
+        if (semantic) this.updateIndex(semantic, removed, added.map((rowid, i) => ({ label: rowid, vector: toStore[i]!.vector! })));
+      });
     }
-    if (pending.length > 0) this.semantic?.vectors.save(this.store);
+    if (pending.length > 0) await this.semantic?.vectors.save(this.store);
     return outcomes;
   }
 
@@ -271,17 +273,27 @@ export class CitebotEngine implements Engine {
     return matches.length === 1 ? summary(matches[0]!) : null;
   }
 
-  removeArticle(collection: CollectionId, articleId: string): ArticleSummary | null {
+  async removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null> {
     this.assertOpen();
     const target = this.findArticle(collection, articleId);
     if (!target) return null;
-    const removed = this.store.deleteArticle(collection, target.id);
+    const removed = await this.commitAndMirror((semantic) => {
+      const deleted = this.store.deleteArticle(collection, target.id);
+      if (deleted && semantic) this.updateIndex(semantic, deleted.removed, []);
+      return deleted;
+    });
     if (!removed) return null;
-    if (this.semantic) {
-      this.updateIndex(this.semantic, removed.removed, []);
-      this.semantic.vectors.save(this.store);
-    }
+    await this.semantic?.vectors.save(this.store);
     return target;
+  }
+
+  /**
+   * Commits a store change and mirrors it in the vector index in one synchronous step, once
+   * the index may change (not while its file is being written or it is being compacted).
+   */
+  private commitAndMirror<T>(change: (semantic: Semantic | null) => T): Promise<T> {
+    const semantic = this.semantic;
+    return semantic ? semantic.vectors.whenWritable(() => change(semantic)) : Promise.resolve(change(null));
   }
 
   /** Mirrors a committed store change in the vector index (which rebuilds itself from the store if it must). */
@@ -346,6 +358,7 @@ export class CitebotEngine implements Engine {
         }
         this.store.setModel({ id: choice.kind === 'semantic' ? choice.spec.id : KEYWORD_ID, dim: next?.pool.dim ?? null });
       });
+      await this.semantic?.vectors.flush();
       await this.semantic?.pool.close();
       VectorIndex.remove(this.config.dataDir);
       this.semantic = next ? await withIndex(this.config, this.store, next, this.notice) : null;
@@ -366,6 +379,7 @@ export class CitebotEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.semantic?.vectors.flush();
     await this.semantic?.pool.close();
     this.store.close();
   }
@@ -467,7 +481,7 @@ async function withIndex(config: EngineConfig, store: Store, embedder: Embedder,
       `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
     );
   }
-  const vectors = VectorIndex.open(config.dataDir, store, spec.id, pool.dim);
+  const vectors = await VectorIndex.open(config.dataDir, store, spec.id, pool.dim, notice);
   if (vectors.loadedAs === 'rebuilt') notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
   return { ...embedder, vectors };
 }

@@ -175,13 +175,13 @@ describe('engine ingest, update and delete', () => {
 
   it('GIVEN an article is removed THEN its passages leave the store, the index and the answers', async () => {
     const sizeBefore = t.engine.stats().indexSize;
-    const removed = t.engine.removeArticle('g1', 'guild-only');
+    const removed = await t.engine.removeArticle('g1', 'guild-only');
     assert.equal(removed?.id, 'guild-only');
     assert.equal(t.engine.stats().indexSize, sizeBefore - 1);
     assert.equal(t.engine.countArticles('g1'), 0);
     const after = await t.engine.ask('ferry timetable Skerra Island', { collections: [LIBRARY_COLLECTION, 'g1'] });
     assert.equal(after.passages.some((p) => p.citation.article_id === 'guild-only'), false);
-    assert.equal(t.engine.removeArticle('g1', 'guild-only'), null);
+    assert.equal(await t.engine.removeArticle('g1', 'guild-only'), null);
   });
 
   it('GIVEN an ingest of many passages THEN the main event loop keeps running', async () => {

@@ -49,10 +49,10 @@ async function assertIndexMatchesStore(t: TestEngine, collection: string): Promi
   }
 }
 
-function removeAll(t: TestEngine, collection: string): number {
+async function removeAll(t: TestEngine, collection: string): Promise<number> {
   let removed = 0;
   for (const a of t.engine.listArticles(collection, { limit: 100000 })) {
-    assert.equal(t.engine.removeArticle(collection, a.id)?.id, a.id);
+    assert.equal((await t.engine.removeArticle(collection, a.id))?.id, a.id);
     removed++;
   }
   return removed;
@@ -62,6 +62,8 @@ interface IndexInternals {
   loadedAs: string;
   rebuildReason: string | null;
   deletedSlots: number;
+  /** Set while the index file is written or the index compacted. */
+  busy: Promise<unknown> | null;
   /** The hnswlib index itself, to damage it the way an out-of-sync index would be. */
   index: { markDelete: (label: number) => void; getCurrentCount: () => number };
 }
@@ -94,7 +96,7 @@ describe('removing articles whose passage rowids were reused', () => {
     let previous = 0;
     for (const [round, set] of sets.entries()) {
       await t.engine.ingest([], 'eval');
-      assert.equal(removeAll(t, 'eval'), previous, `round ${round}: removed a different number of articles`);
+      assert.equal(await removeAll(t, 'eval'), previous, `round ${round}: removed a different number of articles`);
       assert.equal(t.engine.stats('eval').passages, 0);
       assert.equal(t.engine.stats().indexSize, 0, `round ${round}: the index still holds removed passages`);
       await t.engine.ingest(set, 'eval');
@@ -113,7 +115,7 @@ describe('removing articles whose passage rowids were reused', () => {
       assert.equal(outcome!.status, i === 0 ? 'added' : 'updated');
       await assertIndexMatchesStore(t, LIBRARY_COLLECTION);
     }
-    assert.equal(t.engine.removeArticle(LIBRARY_COLLECTION, 'newest')?.id, 'newest');
+    assert.equal((await t.engine.removeArticle(LIBRARY_COLLECTION, 'newest'))?.id, 'newest');
     assert.equal(t.engine.stats().indexSize, t.engine.stats().passages);
   }));
 });
@@ -124,17 +126,17 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     let second: TestEngine | null = null;
     try {
       for (const count of [10, 6, 9]) {
-        removeAll(first, 'eval');
+        await removeAll(first, 'eval');
         await first.engine.ingest([article('x', count), article('y', 4)], 'eval');
       }
       await first.engine.close();
       second = await openTestEngine({ dataDir: first.dataDir });
       assert.equal(vectorsOf(second).loadedAs, 'loaded');
       await assertIndexMatchesStore(second, 'eval');
-      assert.equal(removeAll(second, 'eval'), 2);
+      assert.equal(await removeAll(second, 'eval'), 2);
       await second.engine.ingest([article('z', 8)], 'eval');
       await assertIndexMatchesStore(second, 'eval');
-      assert.equal(removeAll(second, 'eval'), 1);
+      assert.equal(await removeAll(second, 'eval'), 1);
       assert.equal(second.engine.stats().indexSize, 0);
     } finally {
       await second?.cleanup();
@@ -147,14 +149,14 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     const doomed = readPassages(t.dataDir, 'eval').filter((p) => p.article === 'doomed');
     // Out of sync: hnswlib already has the label deleted while the live set still counts it.
     vectorsOf(t).index.markDelete(doomed[1]!.rowid);
-    assert.equal(t.engine.removeArticle('eval', 'doomed')?.id, 'doomed');
+    assert.equal((await t.engine.removeArticle('eval', 'doomed'))?.id, 'doomed');
     assert.equal(t.engine.countArticles('eval'), 1);
     assert.match(vectorsOf(t).rebuildReason ?? '', /out of sync with the store: .*already deleted/);
     assert.equal(vectorsOf(t).deletedSlots, 0);
     await assertIndexMatchesStore(t, 'eval');
     // And the repaired index keeps working.
     await t.engine.ingest([article('later', 5)], 'eval');
-    assert.equal(t.engine.removeArticle('eval', 'kept')?.id, 'kept');
+    assert.equal((await t.engine.removeArticle('eval', 'kept'))?.id, 'kept');
     await assertIndexMatchesStore(t, 'eval');
   }));
 
@@ -163,11 +165,43 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     await t.engine.ingest([article('big', 1100)], 'eval');
     await t.engine.ingest([article('tail', 3)], 'eval');
     assert.equal(vectorsOf(t).index.getCurrentCount(), 1103);
-    t.engine.removeArticle('eval', 'big');
+    const tail = readPassages(t.dataDir, 'eval').filter((p) => p.article === 'tail');
+    // The removal starts the compaction (in slices); a search and an ingest come meanwhile.
+    const removing = t.engine.removeArticle('eval', 'big');
+    assert.ok(vectorsOf(t).busy, 'the compaction should be under way once the removal is committed');
+    const searching = t.engine.retrieve(tail[1]!.text, { collections: ['eval'], k: 1, mode: 'dense' });
+    const adding = t.engine.ingest([article('late', 4)], 'eval');
+    const [removed, found] = await Promise.all([removing, searching, adding]);
+    assert.equal(removed?.id, 'big');
+    assert.equal(found.hits[0]?.passage.text, tail[1]!.text);
     assert.equal(vectorsOf(t).deletedSlots, 0);
-    assert.equal(vectorsOf(t).index.getCurrentCount(), 3);
+    assert.equal(vectorsOf(t).index.getCurrentCount(), 7);
     await assertIndexMatchesStore(t, 'eval');
   }));
+
+  it('GIVEN ingests and removals that overlap while the index file is written THEN every change is kept and the saved file is loaded as is on reopen', async () => {
+    const first = await openTestEngine();
+    let second: TestEngine | null = null;
+    try {
+      await first.engine.ingest([article('a', 30), article('b', 20), article('c', 25)], 'eval');
+      await Promise.all([
+        first.engine.ingest([article('d', 40)], 'eval'),
+        first.engine.removeArticle('eval', 'b'),
+        first.engine.ingest([article('e', 15), article('a', 12)], 'eval'),
+        first.engine.removeArticle('eval', 'c'),
+        first.engine.ingest([article('f', 9)], 'eval'),
+      ]);
+      assert.deepEqual(first.engine.listArticles('eval').map((a) => a.id).sort(), ['a', 'd', 'e', 'f']);
+      await assertIndexMatchesStore(first, 'eval');
+      await first.engine.close();
+      second = await openTestEngine({ dataDir: first.dataDir });
+      assert.equal(vectorsOf(second).loadedAs, 'loaded', `rebuilt because ${vectorsOf(second).rebuildReason}`);
+      await assertIndexMatchesStore(second, 'eval');
+    } finally {
+      await second?.cleanup();
+      await first.cleanup();
+    }
+  });
 
   it('GIVEN an index file of the older format (which could hold a label twice) THEN it is rebuilt on open', async () => {
     const first = await openTestEngine();

@@ -11,10 +11,18 @@
  * used: it fills any deleted slot without checking that the label is new, which left a
  * label on two slots; when the older slot was refilled, hnswlib dropped the label from
  * its lookup table and removing it threw "Label not found".
+ *
+ * Nothing here may hold the event loop for long, since the bot answers questions meanwhile:
+ * at 100,000 passages the file is 210 MB, and writing and hashing it took about a second.
+ * hnswlib writes it on a libuv thread, the digest is streamed, and compaction inserts in
+ * slices. While the file is written or the index rebuilt, searches go on but changes wait
+ * (`whenWritable`): the engine commits a store change and mirrors it here in one synchronous
+ * step after that wait, so whenever a save starts, the index matches the store's generation.
  */
 import hnswlib from 'hnswlib-node';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from './db.ts';
 
@@ -26,6 +34,8 @@ const M = 16;
 const EF_CONSTRUCTION = 200;
 const EF_SEARCH = 64;
 const RANDOM_SEED = 100;
+/** Points inserted between yields to the event loop while compacting (about 30 ms of work). */
+const COMPACTION_SLICE = 50;
 /** 2: one slot per label. Files of version 1 may hold a label twice (see above), so they are rebuilt. */
 const MANIFEST_VERSION = 2;
 
@@ -45,6 +55,15 @@ function fileDigest(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
+/** The same digest, read in chunks so the event loop stays free. */
+async function fileDigestStreamed(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type IndexLoad = 'loaded' | 'built' | 'rebuilt';
 
 export class VectorIndex {
@@ -57,6 +76,12 @@ export class VectorIndex {
   /** How the index was obtained at open (and why, when rebuilt). */
   loadedAs: IndexLoad = 'built';
   rebuildReason: string | null = null;
+  /** Set while the file is written or the index compacted: changes must wait for it. */
+  private busy: Promise<unknown> | null = null;
+  /** The chain of saves, one at a time. */
+  private saving: Promise<void> = Promise.resolve();
+  /** A save is queued behind the running one; further requests share it. */
+  private saveQueued: Promise<void> | null = null;
 
   private constructor(dataDir: string, model: string, dim: number) {
     this.model = model;
@@ -74,17 +99,20 @@ export class VectorIndex {
   }
 
   /** Loads the persisted index if it matches the store; otherwise rebuilds it from stored vectors. */
-  static open(dataDir: string, store: Store, model: string, dim: number): VectorIndex {
+  static async open(dataDir: string, store: Store, model: string, dim: number, notice: (message: string) => void = () => {}): Promise<VectorIndex> {
     const vectors = new VectorIndex(dataDir, model, dim);
     const problem = vectors.tryLoad(store);
     if (problem === null) {
       vectors.loadedAs = 'loaded';
       return vectors;
     }
+    const stored = store.countPassages();
+    // About 1,700 passages a second on 2 cores: say so before a wait that can last a minute.
+    if (problem !== 'missing' && stored > 0) notice(`rebuilding the vector index from ${stored} stored passages (${problem})…`);
     vectors.rebuild(store);
     vectors.loadedAs = problem === 'missing' ? 'built' : 'rebuilt';
     vectors.rebuildReason = problem === 'missing' ? null : problem;
-    if (vectors.size > 0 || problem !== 'missing') vectors.save(store);
+    if (vectors.size > 0 || problem !== 'missing') await vectors.save(store);
     return vectors;
   }
 
@@ -122,11 +150,45 @@ export class VectorIndex {
   /** Rebuilds from the vectors in the store. */
   rebuild(store: Store): void {
     const entries = [...store.allVectors()];
-    let capacity = INITIAL_CAPACITY;
-    while (capacity < entries.length) capacity *= 2;
-    this.index = VectorIndex.emptyIndex(this.dim, capacity);
+    this.index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(entries.length));
     this.live = new Set();
     for (const { rowid, vector } of entries) this.add(rowid, vector);
+  }
+
+  private static capacityFor(count: number): number {
+    let capacity = INITIAL_CAPACITY;
+    while (capacity < count) capacity *= 2;
+    return capacity;
+  }
+
+  /**
+   * Rebuilds without deleted slots, in slices, while searches keep using the current index.
+   * Changes wait (`busy`), so the vectors read at the start stay the store's.
+   */
+  private compact(store: Store): void {
+    const entries = [...store.allVectors()];
+    const build = async () => {
+      const index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(entries.length));
+      for (let i = 0; i < entries.length; i++) {
+        if (i % COMPACTION_SLICE === 0) await yieldToEventLoop();
+        index.addPoint(Array.from(entries[i]!.vector), entries[i]!.rowid, false);
+      }
+      this.index = index;
+      this.live = new Set(entries.map((entry) => entry.rowid));
+    };
+    const compacting = build().finally(() => {
+      if (this.busy === compacting) this.busy = null;
+    });
+    this.busy = compacting;
+  }
+
+  /**
+   * Runs `change` once no file write or compaction is running, in the same synchronous step as
+   * that check: a store change and its mirror here must both happen inside `change`.
+   */
+  async whenWritable<T>(change: () => T): Promise<T> {
+    while (this.busy) await this.busy.catch(() => {});
+    return change();
   }
 
   get size(): number {
@@ -148,6 +210,7 @@ export class VectorIndex {
    * deleted slots come to outnumber live ones, it is also rebuilt, to compact it.
    */
   update(store: Store, change: { removed: readonly number[]; added: readonly { label: number; vector: Float32Array }[] }): string | null {
+    if (this.busy) throw new Error('the vector index was changed while it was being written or compacted (change it inside whenWritable)');
     for (const { vector } of change.added) {
       if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
     }
@@ -159,7 +222,7 @@ export class VectorIndex {
       this.rebuildReason = `it was out of sync with the store: ${error instanceof Error ? error.message : String(error)}`;
       return this.rebuildReason;
     }
-    if (this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) this.rebuild(store);
+    if (this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) this.compact(store);
     return null;
   }
 
@@ -181,8 +244,9 @@ export class VectorIndex {
 
   /** Nearest passages among `allowed` labels, best first, with cosine similarity. */
   search(query: Float32Array, k: number, allowed: ReadonlySet<number>): { rowid: number; similarity: number }[] {
+    // hnswlib throws when asked for more neighbours than pass the filter; counting stops at k.
     let candidates = 0;
-    for (const label of allowed) if (this.live.has(label)) candidates++;
+    for (const label of allowed) if (this.live.has(label) && ++candidates >= k) break;
     const wanted = Math.min(k, candidates);
     if (wanted <= 0) return [];
     const filter = allowed.size === this.live.size ? undefined : (label: number) => allowed.has(label);
@@ -190,23 +254,61 @@ export class VectorIndex {
     return neighbors.map((rowid, i) => ({ rowid, similarity: 1 - distances[i]! }));
   }
 
-  /** Writes to a temporary file, then renames, so a crash never leaves a half-written index. */
-  save(store: Store): void {
+  /**
+   * Saves the index as it is now: to a temporary file, then renamed, so a crash never leaves
+   * a half-written index. Saves run one at a time; requests made while one runs share the
+   * next save, which captures the latest state. Resolves when that state is on disk.
+   */
+  save(store: Store): Promise<void> {
+    if (this.saveQueued) return this.saveQueued;
+    const queued = this.saving.catch(() => {}).then(async () => {
+      this.saveQueued = null;
+      const written = await this.whenWritable(() => this.startWriting(store));
+      await this.finishWriting(written);
+    });
+    this.saveQueued = queued;
+    this.saving = queued;
+    return queued;
+  }
+
+  /** Captures what the file will hold and starts hnswlib writing it on its own thread. */
+  private startWriting(store: Store): { tmp: string; manifest: Omit<Manifest, 'sha256'>; writing: Promise<unknown> } {
     const tmp = `${this.file}.${process.pid}.tmp`;
-    this.index.writeIndexSync(tmp);
-    renameSync(tmp, this.file);
-    const manifest: Manifest = {
+    const manifest = {
       version: MANIFEST_VERSION,
       model: this.model,
       dim: this.dim,
       generation: store.generation(),
       count: this.live.size,
       slots: this.index.getCurrentCount(),
-      sha256: fileDigest(this.file),
     };
-    const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
-    writeFileSync(tmpManifest, JSON.stringify(manifest, null, 2));
-    renameSync(tmpManifest, this.manifestFile);
+    const writing = this.index.writeIndex(tmp).finally(() => {
+      if (this.busy === writing) this.busy = null;
+    });
+    this.busy = writing;
+    return { tmp, manifest, writing };
+  }
+
+  private async finishWriting({ tmp, manifest, writing }: ReturnType<VectorIndex['startWriting']>): Promise<void> {
+    try {
+      await writing;
+      const sha256 = await fileDigestStreamed(tmp);
+      await rename(tmp, this.file);
+      const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
+      await writeFile(tmpManifest, JSON.stringify({ ...manifest, sha256 }, null, 2));
+      await rename(tmpManifest, this.manifestFile);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Resolves once every requested save has finished (before closing, or replacing the files).
+   * A failed save has already rejected the promise of whoever requested it.
+   */
+  async flush(): Promise<void> {
+    await this.saving.catch(() => {});
   }
 
   static remove(dataDir: string): void {
