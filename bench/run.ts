@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
- *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words]
+ *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words,scale]
  * Numbers vary with other load on the machine: the load average is printed first.
  */
 import { cpus, loadavg } from 'node:os';
 import { runEmbedThroughputBench } from './embed-throughput.ts';
 import { runEngineBench } from './engine.ts';
 import { runParseBench } from './parse.ts';
+import { runScaleBench } from './scale.ts';
 import { runUseLiteBench } from './use-lite.ts';
 import { runWordVectorBench } from './words.ts';
 
@@ -22,6 +23,8 @@ const suites: [string, () => Promise<Record<string, number>>][] = [
   ['engine', () => runEngineBench({ log })],
   ['parse', () => runParseBench({ log })],
   ['words', () => runWordVectorBench({ log })],
+  // 20,000 passages take about 5 minutes to embed; bench/scale.ts --passages 100000 goes further.
+  ['scale', () => runScaleBench({ passages: 20_000, steps: [5_000], log })],
 ];
 
 const results: Record<string, unknown> = { cpus: cpus().length, loadavg_1m_start: loadavg()[0] };
