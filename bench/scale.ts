@@ -4,7 +4,7 @@
  * measure question latency (hybrid with highlighting, and BM25 only), process memory, the size
  * on disk, and how long adding and removing one article takes and holds the event loop (the
  * index file is rewritten each time); at the end, opening the library with its saved HNSW
- * index and after deleting it.
+ * index and after deleting it, and compacting the index while searches go on.
  *
  * The passages are generated from the sentences of xquad-en and news-en: each generated
  * paragraph is 3–6 real sentences drawn from one source article (seeded, so every run builds
@@ -19,6 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
 import { openTempIndex, type TempIndex } from '../src/eval/runner.ts';
+import { Store } from '../src/store/db.ts';
+import { VectorIndex } from '../src/store/vectors.ts';
 import { seededRandom } from '../src/seeded-random.ts';
 import { splitSentences } from '../src/text/sentences.ts';
 import type { Article } from '../src/types.ts';
@@ -155,10 +157,35 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
       results[rebuild ? 'open_with_index_rebuild_ms' : 'open_with_saved_index_ms'] = performance.now() - started;
       await index.engine.close();
     }
+    Object.assign(results, await compaction(dataDir));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * A compaction of the whole index (it runs by itself once deleted passages outnumber live ones,
+ * which would take deleting half the library here), with a search every 100 ms meanwhile.
+ */
+async function compaction(dataDir: string): Promise<Record<string, number>> {
+  const store = Store.open(join(dataDir, 'citebot.db'));
+  try {
+    const model = store.model()!;
+    const vectors = await VectorIndex.open(dataDir, store, model.id, model.dim!);
+    const query = store.vectorsAfter(0, 1)[0]!.vector;
+    const allowed = store.passageRowids(store.listCollections());
+    let searches = 0;
+    const searching = setInterval(() => {
+      vectors.search(query, 10, allowed);
+      searches++;
+    }, 100);
+    const { ms, heldMs } = await held(() => vectors.compact(store));
+    clearInterval(searching);
+    return { compaction_ms: ms, compaction_loop_held_ms: heldMs, searches_during_compaction: searches };
+  } finally {
+    store.close();
+  }
 }
 
 /** Reopens an existing bench folder without copying models into it again. */

@@ -359,6 +359,14 @@ export class Store {
     for (const row of rows) yield { rowid: row.rowid, vector: blobToVector(row.vector) };
   }
 
+  /** Stored vectors with rowids above `afterRowid`, in rowid order: one page of a sliced rebuild. */
+  vectorsAfter(afterRowid: number, limit: number): { rowid: number; vector: Float32Array }[] {
+    const rows = this.db
+      .prepare('SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?')
+      .all(afterRowid, limit) as { rowid: number; vector: Buffer }[];
+    return rows.map((row) => ({ rowid: row.rowid, vector: blobToVector(row.vector) }));
+  }
+
   allArticles(): StoredArticle[] {
     return this.db.prepare('SELECT * FROM articles ORDER BY rowid').all() as StoredArticle[];
   }

@@ -162,24 +162,37 @@ export class VectorIndex {
   }
 
   /**
-   * Rebuilds without deleted slots, in slices, while searches keep using the current index.
-   * Changes wait (`busy`), so the vectors read at the start stay the store's.
+   * Rebuilds without deleted slots, in slices (reading the store a page at a time: reading all
+   * 100,000 vectors at once held the event loop 1.1 s), while searches keep using the current
+   * index. Changes wait (`busy`), so the store holds still meanwhile. Should hnswlib fail, the
+   * current index stays: it is complete, only not compacted.
    */
-  private compact(store: Store): void {
-    const entries = [...store.allVectors()];
-    const build = async () => {
-      const index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(entries.length));
-      for (let i = 0; i < entries.length; i++) {
-        if (i % COMPACTION_SLICE === 0) await yieldToEventLoop();
-        index.addPoint(Array.from(entries[i]!.vector), entries[i]!.rowid, false);
-      }
-      this.index = index;
-      this.live = new Set(entries.map((entry) => entry.rowid));
-    };
-    const compacting = build().finally(() => {
-      if (this.busy === compacting) this.busy = null;
-    });
+  compact(store: Store): Promise<void> {
+    const compacting = this.compactInSlices(store)
+      .catch(() => {})
+      .finally(() => {
+        if (this.busy === compacting) this.busy = null;
+      });
     this.busy = compacting;
+    return compacting;
+  }
+
+  private async compactInSlices(store: Store): Promise<void> {
+    const index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(this.live.size));
+    const live = new Set<number>();
+    for (let after = 0; ; ) {
+      await yieldToEventLoop();
+      const page = store.vectorsAfter(after, COMPACTION_SLICE);
+      if (page.length === 0) break;
+      if (index.getCurrentCount() + page.length > index.getMaxElements()) index.resizeIndex(index.getMaxElements() * 2);
+      for (const { rowid, vector } of page) {
+        index.addPoint(Array.from(vector), rowid, false);
+        live.add(rowid);
+      }
+      after = page.at(-1)!.rowid;
+    }
+    this.index = index;
+    this.live = live;
   }
 
   /**
@@ -222,7 +235,7 @@ export class VectorIndex {
       this.rebuildReason = `it was out of sync with the store: ${error instanceof Error ? error.message : String(error)}`;
       return this.rebuildReason;
     }
-    if (this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) this.compact(store);
+    if (this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) void this.compact(store);
     return null;
   }
 
@@ -304,11 +317,12 @@ export class VectorIndex {
   }
 
   /**
-   * Resolves once every requested save has finished (before closing, or replacing the files).
-   * A failed save has already rejected the promise of whoever requested it.
+   * Resolves once every requested save and any compaction have finished (before closing, or
+   * replacing the files). A failed save has already rejected the promise of whoever requested it.
    */
   async flush(): Promise<void> {
     await this.saving.catch(() => {});
+    await this.whenWritable(() => {});
   }
 
   static remove(dataDir: string): void {
