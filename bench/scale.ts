@@ -14,16 +14,15 @@
  */
 import { readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
-import { openEngine } from '../src/engine.ts';
+import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { openTempIndex, type TempIndex } from '../src/eval/runner.ts';
 import { Store } from '../src/store/db.ts';
 import { VectorIndex } from '../src/store/vectors.ts';
 import { seededRandom } from '../src/seeded-random.ts';
 import { splitSentences } from '../src/text/sentences.ts';
 import type { Article } from '../src/types.ts';
+import { measure } from './parse.ts';
 import { SHARED_DIR } from './shared.ts';
 
 interface EvalSet {
@@ -94,25 +93,11 @@ async function latencies(index: TempIndex, questions: string[]): Promise<Record<
   return result;
 }
 
-/** Wall time and the longest event-loop stall of one engine call. */
-async function held(run: () => Promise<unknown>): Promise<{ ms: number; heldMs: number }> {
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  // The histogram misses a stall that starts before its first tick or is still unreported.
-  await sleep(30);
-  const started = performance.now();
-  await run();
-  const ms = performance.now() - started;
-  await sleep(30);
-  delay.disable();
-  return { ms, heldMs: delay.max / 1e6 };
-}
-
 /** Adding one article and removing it again: what a moderator's /ingest and /forget cost. */
 async function oneArticleChanges(index: TempIndex, article: Article): Promise<Record<string, number>> {
-  const added = await held(() => index.engine.ingest([article], 'library'));
-  const removed = await held(() => index.engine.removeArticle('library', article.id));
-  return { add_one_article_ms: added.ms, add_one_article_loop_held_ms: added.heldMs, remove_one_article_ms: removed.ms, remove_one_article_loop_held_ms: removed.heldMs };
+  const added = await measure(() => index.engine.ingest([article], 'library'));
+  const removed = await measure(() => index.engine.removeArticle('library', article.id));
+  return { add_one_article_ms: added.ms, add_one_article_loop_held_ms: added.maxDelayMs, remove_one_article_ms: removed.ms, remove_one_article_loop_held_ms: removed.maxDelayMs };
 }
 
 export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Record<string, number>> {
@@ -121,7 +106,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
   const steps = [...new Set([...(options.steps ?? [5_000, 20_000]).filter((s) => s < target), target])].sort((a, b) => a - b);
   const { sources, questions } = readSets();
   const results: Record<string, number> = {};
-  let index = await openTempIndex({ model: 'use-lite', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  const index = await openTempIndex({ model: 'use-lite', env: { ...process.env, LOG_LEVEL: 'silent' } });
   const dataDir = index.dataDir;
   try {
     const articles = generatedArticles(sources);
@@ -153,9 +138,9 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
     for (const rebuild of [false, true]) {
       if (rebuild) rmSync(join(dataDir, 'index.hnsw'));
       const started = performance.now();
-      index = await openTempIndexAt(dataDir);
+      const engine = await reopen(dataDir);
       results[rebuild ? 'open_with_index_rebuild_ms' : 'open_with_saved_index_ms'] = performance.now() - started;
-      await index.engine.close();
+      await engine.close();
     }
     Object.assign(results, await compaction(dataDir));
   } finally {
@@ -180,18 +165,17 @@ async function compaction(dataDir: string): Promise<Record<string, number>> {
       vectors.search(query, 10, allowed);
       searches++;
     }, 100);
-    const { ms, heldMs } = await held(() => vectors.compact(store));
+    const { ms, maxDelayMs } = await measure(() => vectors.compact(store));
     clearInterval(searching);
-    return { compaction_ms: ms, compaction_loop_held_ms: heldMs, searches_during_compaction: searches };
+    return { compaction_ms: ms, compaction_loop_held_ms: maxDelayMs, searches_during_compaction: searches };
   } finally {
     store.close();
   }
 }
 
-/** Reopens an existing bench folder without copying models into it again. */
-async function openTempIndexAt(dataDir: string): Promise<TempIndex> {
-  const engine = await openEngine(loadConfig({ ...process.env, DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }), { notice: () => {} });
-  return { engine, dataDir, close: () => engine.close() };
+/** Opens the bench's folder again as it is (openTempIndex would start a new one). */
+function reopen(dataDir: string): Promise<CitebotEngine> {
+  return openEngine(loadConfig({ ...process.env, DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }), { notice: () => {} });
 }
 
 if (process.argv[1]?.endsWith('bench/scale.ts')) {

@@ -51,12 +51,8 @@ interface Manifest {
   sha256: string;
 }
 
-function fileDigest(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-/** The same digest, read in chunks so the event loop stays free. */
-async function fileDigestStreamed(file: string): Promise<string> {
+/** The file's sha256, read in chunks so the event loop stays free (the file reaches 200 MB). */
+async function fileDigest(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -101,7 +97,7 @@ export class VectorIndex {
   /** Loads the persisted index if it matches the store; otherwise rebuilds it from stored vectors. */
   static async open(dataDir: string, store: Store, model: string, dim: number, notice: (message: string) => void = () => {}): Promise<VectorIndex> {
     const vectors = new VectorIndex(dataDir, model, dim);
-    const problem = vectors.tryLoad(store);
+    const problem = await vectors.tryLoad(store);
     if (problem === null) {
       vectors.loadedAs = 'loaded';
       return vectors;
@@ -117,7 +113,7 @@ export class VectorIndex {
   }
 
   /** Returns null when the file was loaded, else why it could not be used. */
-  private tryLoad(store: Store): string | null {
+  private async tryLoad(store: Store): Promise<string | null> {
     if (!existsSync(this.file) || !existsSync(this.manifestFile)) return 'missing';
     let manifest: Manifest;
     try {
@@ -128,10 +124,10 @@ export class VectorIndex {
     if (manifest.version !== MANIFEST_VERSION) return 'it was written in an older format';
     if (manifest.model !== this.model || manifest.dim !== this.dim) return 'it was built for another model';
     if (manifest.generation !== store.generation()) return 'it is older than the store';
-    if (fileDigest(this.file) !== manifest.sha256) return 'the file is damaged (its checksum does not match)';
+    if ((await fileDigest(this.file)) !== manifest.sha256) return 'the file is damaged (its checksum does not match)';
     try {
       const index = new HierarchicalNSW('cosine', this.dim);
-      index.readIndexSync(this.file, false);
+      await index.readIndex(this.file, false);
       index.setEf(EF_SEARCH);
       const live = store.passageRowids(store.listCollections());
       if (manifest.count !== live.size) return 'its size does not match the store';
@@ -305,7 +301,7 @@ export class VectorIndex {
   private async finishWriting({ tmp, manifest, writing }: ReturnType<VectorIndex['startWriting']>): Promise<void> {
     try {
       await writing;
-      const sha256 = await fileDigestStreamed(tmp);
+      const sha256 = await fileDigest(tmp);
       await rename(tmp, this.file);
       const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
       await writeFile(tmpManifest, JSON.stringify({ ...manifest, sha256 }, null, 2));
