@@ -31,11 +31,22 @@ export interface AskOptions {
   log?: { collection: CollectionId; userId?: string };
 }
 
+/** How far a background rebuild of the vector index has come. */
+export interface IndexRebuild {
+  indexed: number;
+  total: number;
+}
+
 export interface AskResult extends AnswerResult {
   /** Articles in the searched collections. */
   articlesSearched: number;
   tookMs: number;
   questionId: number | null;
+  /**
+   * Set while the vector index is rebuilt in the background (the bot's start with a missing or
+   * stale index): passages not yet indexed were found by their words only.
+   */
+  indexRebuilding: IndexRebuild | null;
 }
 
 export interface ArticleSummary {
@@ -54,6 +65,8 @@ export interface CollectionStats {
   model: string;
   dim: number | null;
   indexSize: number;
+  /** Set while the vector index is rebuilt in the background. */
+  indexRebuilding: IndexRebuild | null;
   questionsAsked: number;
   unanswered: QuestionStats['unanswered'];
   mostAsked: QuestionStats['mostAsked'];

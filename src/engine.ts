@@ -31,6 +31,11 @@ export interface EngineOptions {
   notice?: (message: string) => void;
   /** Open even if the recorded model is unavailable (only `reindex` does this, to repair). */
   ignoreRecordedModel?: boolean;
+  /**
+   * Rebuild a missing or stale vector index in the background and answer meanwhile (the bot);
+   * otherwise opening waits for it (the CLI, which then answers from the whole index).
+   */
+  backgroundIndexRebuild?: boolean;
 }
 
 export interface ModelInfo {
@@ -93,7 +98,8 @@ export class CitebotEngine implements Engine {
       const reanalyzed = store.reanalyze(ANALYZER_VERSION, analyze);
       if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);
       const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
-      const semantic = choice.kind === 'semantic' ? await withIndex(config, store, await startEmbedder(config, choice.spec), notice) : null;
+      const embedder = choice.kind === 'semantic' ? await startEmbedder(config, choice.spec) : null;
+      const semantic = embedder ? await withIndex(config, store, embedder, { notice, background: options.backgroundIndexRebuild ?? false }) : null;
       return new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);
     } catch (error) {
       store.close();
@@ -254,6 +260,7 @@ export class CitebotEngine implements Engine {
       articlesSearched: this.store.countArticles(options.collections),
       tookMs: Math.round(performance.now() - started),
       questionId,
+      indexRebuilding: this.semantic?.vectors.rebuilding ?? null,
     };
   }
 
@@ -310,6 +317,7 @@ export class CitebotEngine implements Engine {
       model: this.modelId,
       dim: this.semantic?.pool.dim ?? null,
       indexSize: this.semantic?.vectors.size ?? 0,
+      indexRebuilding: this.semantic?.vectors.rebuilding ?? null,
       questionsAsked: questions.asked,
       unanswered: questions.unanswered,
       mostAsked: questions.mostAsked,
@@ -358,10 +366,11 @@ export class CitebotEngine implements Engine {
         }
         this.store.setModel({ id: choice.kind === 'semantic' ? choice.spec.id : KEYWORD_ID, dim: next?.pool.dim ?? null });
       });
+      this.semantic?.vectors.stopBackgroundWork();
       await this.semantic?.vectors.flush();
       await this.semantic?.pool.close();
       VectorIndex.remove(this.config.dataDir);
-      this.semantic = next ? await withIndex(this.config, this.store, next, this.notice) : null;
+      this.semantic = next ? await withIndex(this.config, this.store, next, { notice: this.notice }) : null;
       this.keywordReason = choice.kind === 'keyword' ? choice.reason : null;
       this.weights = weightsFor(this.modelId, this.semantic?.spec, this.config);
       this.startWordVectors();
@@ -379,6 +388,9 @@ export class CitebotEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A rebuild or compaction under way would hold the shutdown for up to a minute: stop it (a
+    // stopped rebuild is redone at the next open; a stopped compaction leaves a complete index).
+    this.semantic?.vectors.stopBackgroundWork();
     await this.semantic?.vectors.flush();
     await this.semantic?.pool.close();
     this.store.close();
@@ -471,7 +483,7 @@ async function startEmbedder(config: EngineConfig, spec: ModelSpec): Promise<Emb
 }
 
 /** Checks the embedder against the store's recorded dimension and opens the vector index. */
-async function withIndex(config: EngineConfig, store: Store, embedder: Embedder, notice: (message: string) => void): Promise<Semantic> {
+async function withIndex(config: EngineConfig, store: Store, embedder: Embedder, options: { notice: (message: string) => void; background?: boolean }): Promise<Semantic> {
   const { spec, pool } = embedder;
   const recorded = store.model();
   if (recorded && recorded.dim !== null && recorded.dim !== pool.dim) {
@@ -481,8 +493,8 @@ async function withIndex(config: EngineConfig, store: Store, embedder: Embedder,
       `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
     );
   }
-  const vectors = await VectorIndex.open(config.dataDir, store, spec.id, pool.dim, notice);
-  if (vectors.loadedAs === 'rebuilt') notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
+  const vectors = await VectorIndex.open(config.dataDir, store, spec.id, pool.dim, options);
+  if (vectors.loadedAs === 'rebuilt' && !vectors.rebuilding) options.notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
   return { ...embedder, vectors };
 }
 

@@ -236,6 +236,7 @@ describe('bot commands through the Discord emulator', () => {
       articlesSearched: 1,
       tookMs: 5,
       questionId: null,
+      indexRebuilding: null,
     });
     h.ctx.engine = fake;
     try {

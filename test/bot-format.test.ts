@@ -79,7 +79,7 @@ describe('format: passages and citations', () => {
 });
 
 function result(partial: Partial<AskResult>): AskResult {
-  return { question: 'how many were detained?', answered: true, answer: null, passages: [], articlesSearched: 7, tookMs: 41.6, questionId: 12, ...partial };
+  return { question: 'how many were detained?', answered: true, answer: null, passages: [], articlesSearched: 7, tookMs: 41.6, questionId: 12, indexRebuilding: null, ...partial };
 }
 
 describe('format: /ask answers', () => {
@@ -194,6 +194,7 @@ describe('format: other replies', () => {
         model: 'tiny',
         dim: 64,
         indexSize: 20,
+        indexRebuilding: null,
         questionsAsked: 5,
         unanswered: [{ question: 'who won?', askedAt: '2026-11-25T10:00:00.000Z' }],
         mostAsked: [
@@ -216,6 +217,19 @@ describe('format: other replies', () => {
       'Asked most often: • who won? — 3×, never answered\n• how \\*many\\* came? — 2×, answered 2×',
       'Replies marked 👎 (most recent first): • when does it open? (2026-11-25 09:30, 👎 2)',
     ]);
+  });
+  it('says while the vector index is rebuilt in the background, in /stats and under every answer', () => {
+    const rebuilding = { indexed: 42_500, total: 100_000 };
+    const stats = buildStatsReply(
+      { articles: 9000, passages: 100_000, model: 'tiny', dim: 64, indexSize: 42_500, indexRebuilding: rebuilding, questionsAsked: 0, unanswered: [], mostAsked: [], downvoted: [], feedback: { up: 0, down: 0 } },
+      'Newsroom',
+    );
+    assert.equal(stats.embeds[0]!.fields!.find((f) => f.name === 'Index size')!.value, '42,500 of 100,000 vectors (rebuilding)');
+    const answer = buildAnswerReply(result({ indexRebuilding: rebuilding, passages: [{ rank: 1, text: 'Some text.', highlight: 'Some text.', score: 0.9, citation: cite }] }), { offset: 0, count: 3, questionId: null });
+    assert.equal(
+      answer.embeds[0]!.footer!.text,
+      'Searched 7 articles in 42 ms\nThe search index is being rebuilt (42% done): passages not yet indexed were found by their words only.',
+    );
   });
   it('rate-limit text uses a Discord relative timestamp', () => {
     assert.equal(rateLimitText('user', 1_700_000_000_500), "You're asking questions faster than I can answer them. You can ask again <t:1700000001:R>.");

@@ -107,7 +107,8 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 
   try {
-    engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message) });
+    // A missing or stale vector index is rebuilt while the bot already answers (about 50 s at 100,000 passages).
+    engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message), backgroundIndexRebuild: true });
   } catch (error) {
     log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');
     process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);

@@ -9,7 +9,7 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
 import type { Citation } from '../types.ts';
-import { CLOSEST_ONLY, isoMinute } from './text.ts';
+import { CLOSEST_ONLY, indexRebuildNote, isoMinute } from './text.ts';
 
 export const LIMITS = {
   title: 256,
@@ -234,7 +234,8 @@ export function embedLength(e: APIEmbed): number {
 
 function footerText(result: AskResult, view: AnswerView, shown: number): string {
   const searched = `Searched ${plural(result.articlesSearched, 'article')} in ${Math.round(result.tookMs).toLocaleString('en-US')} ms`;
-  return view.offset > 0 && shown > 0 ? `Passages ${view.offset + 1}–${view.offset + shown} · ${searched}` : searched;
+  const text = view.offset > 0 && shown > 0 ? `Passages ${view.offset + 1}–${view.offset + shown} · ${searched}` : searched;
+  return result.indexRebuilding ? `${text}\n${indexRebuildNote(result.indexRebuilding)}` : text;
 }
 
 export function askCustomId(kind: 'more', questionId: number, offset: number, count: number): string;
@@ -389,7 +390,13 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
   const fields: APIEmbedField[] = [
     { name: 'Articles', value: stats.articles.toLocaleString('en-US'), inline: true },
     { name: 'Passages', value: stats.passages.toLocaleString('en-US'), inline: true },
-    { name: 'Index size', value: `${stats.indexSize.toLocaleString('en-US')} vectors (whole index)`, inline: true },
+    {
+      name: 'Index size',
+      value: stats.indexRebuilding
+        ? `${stats.indexSize.toLocaleString('en-US')} of ${stats.indexRebuilding.total.toLocaleString('en-US')} vectors (rebuilding)`
+        : `${stats.indexSize.toLocaleString('en-US')} vectors (whole index)`,
+      inline: true,
+    },
     { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}`, LIMITS.fieldValue), inline: true },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },

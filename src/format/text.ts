@@ -1,5 +1,5 @@
 /** Engine results → readable terminal text (pure). */
-import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
+import type { ArticleSummary, AskResult, CollectionStats, IndexRebuild, IngestOutcome } from '../engine-api.ts';
 import type { SkippedInput } from '../ingest/files.ts';
 import type { LoggedQuestion } from '../store/db.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type Citation } from '../types.ts';
@@ -57,6 +57,12 @@ function formatPassage(passage: AnswerPassage, style: TextStyle): string {
   return `[${passage.rank}] ${style.dim(formatCitation(passage.citation))}\n${body}`;
 }
 
+/** Said with every answer while the vector index is rebuilt in the background. */
+export function indexRebuildNote({ indexed, total }: IndexRebuild): string {
+  const percent = total > 0 ? Math.floor((100 * indexed) / total) : 100;
+  return `The search index is being rebuilt (${percent}% done): passages not yet indexed were found by their words only.`;
+}
+
 export function formatAnswer(result: AskResult, style: TextStyle = PLAIN): string {
   if (result.passages.length === 0) {
     return `${NO_ANSWER}\n${style.dim(`Searched ${result.articlesSearched} article(s). Try other words, or list them with: npm run sources`)}`;
@@ -66,6 +72,7 @@ export function formatAnswer(result: AskResult, style: TextStyle = PLAIN): strin
   if (result.answer) lines.push(`Answer: ${bold(style, result.answer)}`, '');
   lines.push(result.passages.map((p) => formatPassage(p, style)).join('\n\n'));
   lines.push('', style.dim(`${result.articlesSearched} article(s) searched in ${result.tookMs} ms`));
+  if (result.indexRebuilding) lines.push(style.dim(indexRebuildNote(result.indexRebuilding)));
   return lines.join('\n');
 }
 
@@ -94,7 +101,7 @@ export function formatStats(stats: CollectionStats): string {
     `articles        ${stats.articles}`,
     `passages        ${stats.passages}`,
     `model           ${stats.model}${stats.dim ? ` (${stats.dim}-d)` : ''}`,
-    `index size      ${stats.indexSize}`,
+    `index size      ${stats.indexSize}${stats.indexRebuilding ? ` (rebuilding: ${stats.indexRebuilding.indexed} of ${stats.indexRebuilding.total} passages)` : ''}`,
     `questions asked ${stats.questionsAsked}`,
     `feedback        👍 ${stats.feedback.up}  👎 ${stats.feedback.down}`,
   ];

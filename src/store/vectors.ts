@@ -15,7 +15,9 @@
  * Nothing here may hold the event loop for long, since the bot answers questions meanwhile:
  * at 100,000 passages the file is 210 MB, and writing and hashing it took about a second.
  * hnswlib writes it on a libuv thread, the digest is streamed, and compaction inserts in
- * slices. While the file is written or the index rebuilt, searches go on but changes wait
+ * slices, and so does the rebuild at open when the caller asks for it in the background (the bot
+ * does: at 100,000 passages it takes about 50 s). While the file is written or the index rebuilt,
+ * searches go on (over the passages inserted so far) but changes wait
  * (`whenWritable`): the engine commits a store change and mirrors it here in one synchronous
  * step after that wait, so whenever a save starts, the index matches the store's generation.
  */
@@ -34,8 +36,8 @@ const M = 16;
 const EF_CONSTRUCTION = 200;
 const EF_SEARCH = 64;
 const RANDOM_SEED = 100;
-/** Points inserted between yields to the event loop while compacting (about 30 ms of work). */
-const COMPACTION_SLICE = 50;
+/** Points inserted between yields to the event loop while rebuilding in the background (about 30 ms of work). */
+const SLICE = 50;
 /** 2: one slot per label. Files of version 1 may hold a label twice (see above), so they are rebuilt. */
 const MANIFEST_VERSION = 2;
 
@@ -62,6 +64,22 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export type IndexLoad = 'loaded' | 'built' | 'rebuilt';
 
+/** How far a rebuild in the background has come. */
+export interface RebuildProgress {
+  indexed: number;
+  total: number;
+}
+
+export interface OpenOptions {
+  /** One-line notices for the user (why the index is rebuilt, and when it is done). */
+  notice?: (message: string) => void;
+  /**
+   * Rebuild a missing or stale index in slices and return at once, searching the passages
+   * inserted so far meanwhile (the bot); otherwise open returns once the index is complete.
+   */
+  background?: boolean;
+}
+
 export class VectorIndex {
   private index: Hnsw;
   private live = new Set<number>();
@@ -74,6 +92,12 @@ export class VectorIndex {
   rebuildReason: string | null = null;
   /** Set while the file is written or the index compacted: changes must wait for it. */
   private busy: Promise<unknown> | null = null;
+  /** Set while a background rebuild runs. */
+  private rebuildProgress: RebuildProgress | null = null;
+  /** False while a background rebuild runs, and after one was stopped: such an index is never saved. */
+  private complete = true;
+  /** Set by stopBackgroundWork(): background slices stop at their next yield. */
+  private stopRequested = false;
   /** The chain of saves, one at a time. */
   private saving: Promise<void> = Promise.resolve();
   /** A save is queued behind the running one; further requests share it. */
@@ -95,7 +119,8 @@ export class VectorIndex {
   }
 
   /** Loads the persisted index if it matches the store; otherwise rebuilds it from stored vectors. */
-  static async open(dataDir: string, store: Store, model: string, dim: number, notice: (message: string) => void = () => {}): Promise<VectorIndex> {
+  static async open(dataDir: string, store: Store, model: string, dim: number, options: OpenOptions = {}): Promise<VectorIndex> {
+    const notice = options.notice ?? (() => {});
     const vectors = new VectorIndex(dataDir, model, dim);
     const problem = await vectors.tryLoad(store);
     if (problem === null) {
@@ -103,13 +128,61 @@ export class VectorIndex {
       return vectors;
     }
     const stored = store.countPassages();
+    vectors.loadedAs = problem === 'missing' ? 'built' : 'rebuilt';
+    vectors.rebuildReason = problem === 'missing' ? null : problem;
+    if (options.background && stored > 0) {
+      const why = problem === 'missing' ? 'its file is missing' : problem;
+      notice(`rebuilding the vector index from ${stored} stored passages (${why}) in the background; until it is done, passages not yet indexed are found by their words only`);
+      vectors.rebuildInBackground(store, stored, notice);
+      return vectors;
+    }
     // About 1,700 passages a second on 2 cores: say so before a wait that can last a minute.
     if (problem !== 'missing' && stored > 0) notice(`rebuilding the vector index from ${stored} stored passages (${problem})…`);
     vectors.rebuild(store);
-    vectors.loadedAs = problem === 'missing' ? 'built' : 'rebuilt';
-    vectors.rebuildReason = problem === 'missing' ? null : problem;
     if (vectors.size > 0 || problem !== 'missing') await vectors.save(store);
     return vectors;
+  }
+
+  /**
+   * Inserts the stored vectors into a fresh index in slices, searchable as it grows; changes
+   * wait meanwhile. Saved when complete; if stopped (the process is closing), never saved, so
+   * the next open rebuilds again.
+   */
+  private rebuildInBackground(store: Store, total: number, notice: (message: string) => void): void {
+    const started = performance.now();
+    this.index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(total));
+    this.live = new Set();
+    this.complete = false;
+    const progress: RebuildProgress = { indexed: 0, total };
+    this.rebuildProgress = progress;
+    const filling = this.fillInSlices(store, this.index, this.live, () => (progress.indexed = this.live.size)).finally(() => {
+      this.rebuildProgress = null;
+      if (this.busy === filling) this.busy = null;
+    });
+    this.busy = filling;
+    void filling
+      .then(async (finished) => {
+        if (!finished) return;
+        this.complete = true;
+        await this.save(store);
+        notice(`rebuilt the vector index from the store: ${this.live.size} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      })
+      .catch((error: unknown) => {
+        notice(`the vector index could not be rebuilt in the background (${error instanceof Error ? error.message : String(error)}); passages not yet indexed are found by their words only until the next start`);
+      });
+  }
+
+  /** Set while a background rebuild runs: how many passages are searchable by meaning so far. */
+  get rebuilding(): RebuildProgress | null {
+    return this.rebuildProgress ? { ...this.rebuildProgress } : null;
+  }
+
+  /**
+   * Stops a background rebuild or compaction at its next slice, before closing: a stopped
+   * rebuild is not saved (the next open rebuilds), a stopped compaction keeps the current index.
+   */
+  stopBackgroundWork(): void {
+    this.stopRequested = true;
   }
 
   /** Returns null when the file was loaded, else why it could not be used. */
@@ -149,6 +222,7 @@ export class VectorIndex {
     this.index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(entries.length));
     this.live = new Set();
     for (const { rowid, vector } of entries) this.add(rowid, vector);
+    this.complete = true;
   }
 
   private static capacityFor(count: number): number {
@@ -176,19 +250,29 @@ export class VectorIndex {
   private async compactInSlices(store: Store): Promise<void> {
     const index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(this.live.size));
     const live = new Set<number>();
+    if (!(await this.fillInSlices(store, index, live))) return;
+    this.index = index;
+    this.live = live;
+  }
+
+  /**
+   * Inserts every stored vector into `index`, a page of the store at a time with a yield between
+   * pages. Returns false when stopped (stopBackgroundWork) before the end.
+   */
+  private async fillInSlices(store: Store, index: Hnsw, live: Set<number>, afterSlice: () => void = () => {}): Promise<boolean> {
     for (let after = 0; ; ) {
       await yieldToEventLoop();
-      const page = store.vectorsAfter(after, COMPACTION_SLICE);
-      if (page.length === 0) break;
+      if (this.stopRequested) return false;
+      const page = store.vectorsAfter(after, SLICE);
+      if (page.length === 0) return true;
       if (index.getCurrentCount() + page.length > index.getMaxElements()) index.resizeIndex(index.getMaxElements() * 2);
       for (const { rowid, vector } of page) {
         index.addPoint(Array.from(vector), rowid, false);
         live.add(rowid);
       }
       after = page.at(-1)!.rowid;
+      afterSlice();
     }
-    this.index = index;
-    this.live = live;
   }
 
   /**
@@ -269,6 +353,8 @@ export class VectorIndex {
    * next save, which captures the latest state. Resolves when that state is on disk.
    */
   save(store: Store): Promise<void> {
+    // A partly rebuilt index must not be taken for the store's: the next open rebuilds it.
+    if (!this.complete) return Promise.resolve();
     if (this.saveQueued) return this.saveQueued;
     const queued = this.saving.catch(() => {}).then(async () => {
       this.saveQueued = null;

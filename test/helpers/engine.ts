@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type EngineConfig } from '../../src/config.ts';
-import { openEngine, type CitebotEngine } from '../../src/engine.ts';
+import { openEngine, type CitebotEngine, type EngineOptions } from '../../src/engine.ts';
 import { LIBRARY_COLLECTION } from '../../src/types.ts';
 import { createTinyModel } from './tiny-model.ts';
 
@@ -41,6 +41,8 @@ export interface TestEngineOptions {
   env?: Record<string, string>;
   /** Reuse a data directory (to test reopening). */
   dataDir?: string;
+  /** Passed to openEngine (e.g. backgroundIndexRebuild, notice). */
+  engineOptions?: EngineOptions;
 }
 
 export function testEnv(dataDir: string, modelDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -51,7 +53,7 @@ export async function openTestEngine(options: TestEngineOptions = {}): Promise<T
   const modelDir = await tinyModel();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'citebot-data-'));
   const config = loadConfig(testEnv(dataDir, modelDir, options.env));
-  const engine = await openEngine(config);
+  const engine = await openEngine(config, options.engineOptions);
   if (options.examples) await engine.ingestPaths([config.examplesDir], LIBRARY_COLLECTION);
   return {
     engine,

@@ -1,0 +1,140 @@
+/**
+ * The bot opens with a missing or stale vector index without waiting for the rebuild (about
+ * 50 s at 100,000 passages): the index is rebuilt in slices while questions are answered,
+ * changes wait for it, and a rebuild stopped by a shutdown is never saved as if complete.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
+import { openTestEngine, type TestEngine } from './helpers/engine.ts';
+
+const ARTICLES = 50;
+const PARAGRAPHS = 40;
+
+function article(a: number): Article {
+  return {
+    id: `report-${a}`,
+    title: `Harbour report ${a}`,
+    date: '2024-05-01',
+    source: 'Test Wire',
+    section: null,
+    url: null,
+    paragraphs: Array.from({ length: PARAGRAPHS }, (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`),
+  };
+}
+
+/** A library of 2,000 passages whose index file was then deleted (or damaged, with `damage`). */
+async function libraryWithoutIndex(damage = false): Promise<string> {
+  const t = await openTestEngine();
+  await t.engine.ingest(Array.from({ length: ARTICLES }, (_, a) => article(a)), LIBRARY_COLLECTION);
+  await t.engine.close();
+  if (damage) writeFileSync(join(t.dataDir, 'index.hnsw'), 'not an index');
+  else rmSync(join(t.dataDir, 'index.hnsw'));
+  return t.dataDir;
+}
+
+async function openInBackground(dataDir: string, notices: string[]): Promise<TestEngine> {
+  return openTestEngine({ dataDir, engineOptions: { backgroundIndexRebuild: true, notice: (m) => notices.push(m) } });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('rebuilding the vector index in the background', () => {
+  it('GIVEN a library whose index file is missing WHEN opened in the background THEN questions are answered at once, with the progress, and the complete index is saved', async () => {
+    const dataDir = await libraryWithoutIndex();
+    const notices: string[] = [];
+    const t = await openInBackground(dataDir, notices);
+    try {
+      const total = ARTICLES * PARAGRAPHS;
+      // open() returns before the first slice is inserted.
+      assert.deepEqual(t.engine.stats().indexRebuilding, { indexed: 0, total });
+      assert.equal(t.engine.stats().indexSize, 0);
+      assert.match(notices.join('\n'), /rebuilding the vector index from 2000 stored passages \(its file is missing\) in the background/);
+
+      // Answers during the rebuild: the last article's passage is among the last inserted, so
+      // it is found by its words (crane 49039), and each answer says how far the rebuild is.
+      const during: number[] = [];
+      while (t.engine.stats().indexRebuilding) {
+        const result = await t.engine.ask('which crane was repaired, number 49039?', { collections: [LIBRARY_COLLECTION] });
+        if (!result.indexRebuilding) break;
+        assert.equal(result.indexRebuilding.total, total);
+        assert.match(result.passages[0]?.text ?? '', /crane 49039 was repaired/);
+        during.push(result.indexRebuilding.indexed);
+      }
+      assert.ok(during.length >= 2, `only ${during.length} answers came during the rebuild`);
+      assert.ok(during.at(-1)! > during[0]!, `the progress did not move: ${during.join(', ')}`);
+
+      await until(() => notices.some((n) => n.startsWith('rebuilt the vector index from the store: 2000 passages')), 'the rebuilt index is saved');
+      assert.equal(t.engine.stats().indexSize, total);
+      assert.equal(t.engine.stats().indexRebuilding, null);
+      const dense = await t.engine.retrieve('Paragraph 39 of report 49 says crane 49039 was repaired after 41 weeks.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      assert.match(dense.hits[0]?.passage.text ?? '', /crane 49039 was repaired/);
+    } finally {
+      await t.engine.close();
+    }
+    // The saved file is the complete index: the next open loads it as is.
+    const notices2: string[] = [];
+    const again = await openInBackground(dataDir, notices2);
+    try {
+      assert.equal(again.engine.stats().indexRebuilding, null);
+      assert.equal(again.engine.stats().indexSize, ARTICLES * PARAGRAPHS);
+      assert.equal((again.engine as unknown as { semantic: { vectors: { loadedAs: string } } }).semantic.vectors.loadedAs, 'loaded');
+      assert.deepEqual(notices2.filter((n) => /rebuil/.test(n)), []);
+    } finally {
+      await again.cleanup();
+    }
+  });
+
+  it('GIVEN an ingest and a removal during the rebuild THEN they wait for it and both are in the saved index', async () => {
+    const dataDir = await libraryWithoutIndex(true);
+    const notices: string[] = [];
+    const t = await openInBackground(dataDir, notices);
+    try {
+      assert.match(notices.join('\n'), /stored passages \(the file is damaged \(its checksum does not match\)\) in the background/);
+      const added = t.engine.ingest([{ ...article(900), paragraphs: ['A lighthouse keeper counted 4,812 gulls on the breakwater.'] }], LIBRARY_COLLECTION);
+      const removed = t.engine.removeArticle(LIBRARY_COLLECTION, 'report-0');
+      assert.ok(t.engine.stats().indexRebuilding, 'the rebuild ended before the changes were made');
+      assert.equal((await added)[0]?.status, 'added');
+      assert.equal((await removed)?.id, 'report-0');
+      await until(() => notices.some((n) => n.startsWith('rebuilt the vector index from the store')), 'the rebuilt index is saved');
+      await t.engine.close();
+      const again = await openTestEngine({ dataDir });
+      try {
+        const vectors = (again.engine as unknown as { semantic: { vectors: { loadedAs: string } } }).semantic.vectors;
+        assert.equal(vectors.loadedAs, 'loaded');
+        assert.equal(again.engine.stats().indexSize, (ARTICLES - 1) * PARAGRAPHS + 1);
+        const dense = await again.engine.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+        assert.match(dense.hits[0]?.passage.text ?? '', /4,812 gulls/);
+        const gone = await again.engine.retrieve('Paragraph 3 of report 0 says crane 3 was repaired after 5 weeks.', { collections: [LIBRARY_COLLECTION], k: 5, mode: 'dense' });
+        assert.ok(gone.hits.every((h) => h.article.id !== 'report-0'), 'a removed article is still in the index');
+      } finally {
+        await again.cleanup();
+      }
+    } finally {
+      await t.engine.close();
+    }
+  });
+
+  it('GIVEN a shutdown during the rebuild THEN close stops it at once, nothing partial is saved, and the next open rebuilds the whole index', async () => {
+    const dataDir = await libraryWithoutIndex();
+    const t = await openInBackground(dataDir, []);
+    await until(() => (t.engine.stats().indexRebuilding?.indexed ?? 0) >= 100, 'the rebuild is under way');
+    await t.engine.close();
+    assert.ok(!existsSync(join(dataDir, 'index.hnsw')), 'a partly rebuilt index was saved');
+    const again = await openTestEngine({ dataDir });
+    try {
+      assert.equal(again.engine.stats().indexSize, ARTICLES * PARAGRAPHS);
+      assert.equal(again.engine.stats().indexRebuilding, null);
+    } finally {
+      await again.cleanup();
+    }
+  });
+});
