@@ -16,7 +16,7 @@ import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import type { Article } from '../src/types.ts';
 import { BENCH_MODEL_VERSION } from './embed-throughput.ts';
 import { createMiniLmShapedModel, DEFAULT_TOKENIZER_DIR } from './minilm-shaped.ts';
-import { SHARED_DIR } from './shared.ts';
+import { percentile, SHARED_DIR } from './shared.ts';
 
 interface EvalSet {
   articles: { id: string; title: string; paragraphs: string[] }[];
@@ -46,11 +46,6 @@ function questions(): string[] {
 
 async function open(dataDir: string, modelDir: string, workers: number): Promise<CitebotEngine> {
   return openEngine(loadConfig({ DATA_DIR: dataDir, MODEL_DIR: modelDir, EMBED_WORKERS: String(workers), AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent', CITEBOT_OFFLINE: 'true' }));
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function ingestRun(modelDir: string, workers: number): Promise<{ seconds: number; passages: number; maxLoopDelayMs: number; dataDir: string }> {
