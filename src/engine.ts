@@ -209,6 +209,8 @@ export class CitebotEngine implements Engine {
     this.assertOpen();
     const mode = options.mode ?? 'hybrid';
     if (mode === 'dense' && !this.semantic) throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
+    // Another process (the CLI's ingest while the bot runs) may have changed the store.
+    this.semantic?.vectors.syncWith(this.store);
     return search(
       {
         store: this.store,
@@ -310,6 +312,7 @@ export class CitebotEngine implements Engine {
   }
 
   stats(collection?: CollectionId): CollectionStats {
+    this.semantic?.vectors.syncWith(this.store);
     const questions = this.store.questionStats(collection);
     return {
       articles: collection === undefined ? this.store.countAllArticles() : this.store.countArticles(collection),

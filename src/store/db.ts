@@ -9,7 +9,14 @@ import { dirname } from 'node:path';
 import { CitebotError, UserError } from '../errors.ts';
 import type { Article, CollectionId, Passage } from '../types.ts';
 
-export const SCHEMA_VERSION = 1;
+/** 2: passage_changes, the log other processes' vector indexes catch up from. */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Generations of passage changes kept in the log. A vector index further behind than this
+ * (a bot idle through a very large import) rebuilds from the store instead of catching up.
+ */
+const CHANGE_LOG_GENERATIONS = 20_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,6 +46,8 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_rowid, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(terms, tokenize = "unicode61 tokenchars '.'");
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms_vocab USING fts5vocab(passage_terms, 'row');
+CREATE TABLE IF NOT EXISTS passage_changes (generation INTEGER NOT NULL, passage_rowid INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS passage_changes_by_generation ON passage_changes(generation);
 CREATE TABLE IF NOT EXISTS questions (
   id INTEGER PRIMARY KEY,
   collection TEXT NOT NULL,
@@ -154,8 +163,12 @@ export class Store {
       );
     }
     if (found < SCHEMA_VERSION) {
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.db.transaction(() => {
+        this.db.exec(SCHEMA);
+        // The change log starts now: an index older than this generation rebuilds instead.
+        if (found < 2) this.setMeta('changes_kept_since', String(this.generation()));
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
     }
     const check = this.db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`);
@@ -210,8 +223,30 @@ export class Store {
     return Number(this.getMeta('generation') ?? '0');
   }
 
-  private bumpGeneration(): void {
-    this.setMeta('generation', String(this.generation() + 1));
+  /** Records a change of passages under a new generation, for every process's vector index. */
+  private bumpGeneration(changedRowids: readonly number[]): void {
+    const next = this.generation() + 1;
+    this.setMeta('generation', String(next));
+    const log = this.db.prepare('INSERT INTO passage_changes (generation, passage_rowid) VALUES (?, ?)');
+    for (const rowid of changedRowids) log.run(next, rowid);
+    const oldest = next - CHANGE_LOG_GENERATIONS;
+    if (oldest > this.changesKeptSince()) {
+      this.db.prepare('DELETE FROM passage_changes WHERE generation <= ?').run(oldest);
+      this.setMeta('changes_kept_since', String(oldest));
+    }
+  }
+
+  private changesKeptSince(): number {
+    return Number(this.getMeta('changes_kept_since') ?? '0');
+  }
+
+  /**
+   * The passages added, replaced or removed after `generation` (by this process or another),
+   * or null when the log no longer reaches back that far.
+   */
+  passagesChangedSince(generation: number): number[] | null {
+    if (generation < this.changesKeptSince()) return null;
+    return this.db.prepare('SELECT DISTINCT passage_rowid FROM passage_changes WHERE generation > ? ORDER BY passage_rowid').pluck().all(generation) as number[];
   }
 
   findArticle(collection: CollectionId, id: string): StoredArticle | null {
@@ -269,7 +304,7 @@ export class Store {
         insertTerms.run(rowid, p.terms.join(' '));
         added.push(rowid);
       }
-      this.bumpGeneration();
+      this.bumpGeneration([...removed, ...added]);
       return { removed, added };
     });
   }
@@ -289,7 +324,7 @@ export class Store {
       if (!article) return null;
       const removed = this.deletePassagesOf(article.rowid);
       this.db.prepare('DELETE FROM articles WHERE rowid = ?').run(article.rowid);
-      this.bumpGeneration();
+      this.bumpGeneration(removed);
       return { article, removed };
     });
   }

@@ -20,6 +20,11 @@
  * searches go on (over the passages inserted so far) but changes wait
  * (`whenWritable`): the engine commits a store change and mirrors it here in one synchronous
  * step after that wait, so whenever a save starts, the index matches the store's generation.
+ *
+ * Other processes change the store too (the CLI's `ingest` while the bot runs). The store logs
+ * which passages each generation changed; the index knows the generation it reflects and,
+ * before a search and after each change of its own, replays the passages changed since then
+ * (a large backlog in slices, like a rebuild). It rebuilds when the log no longer reaches back.
  */
 import hnswlib from 'hnswlib-node';
 import { createHash } from 'node:crypto';
@@ -38,6 +43,8 @@ const EF_SEARCH = 64;
 const RANDOM_SEED = 100;
 /** Points inserted between yields to the event loop while rebuilding in the background (about 30 ms of work). */
 const SLICE = 50;
+/** Changed passages replayed at once; more are replayed in slices (about 0.5 ms each at 512-d). */
+const REPLAY_AT_ONCE = 200;
 /** 2: one slot per label. Files of version 1 may hold a label twice (see above), so they are rebuilt. */
 const MANIFEST_VERSION = 2;
 
@@ -87,6 +94,9 @@ export class VectorIndex {
   readonly model: string;
   private readonly file: string;
   private readonly manifestFile: string;
+  /** The store generation this index reflects; changes after it are replayed from the store's log. */
+  private generation = 0;
+  private notice: (message: string) => void = () => {};
   /** How the index was obtained at open (and why, when rebuilt). */
   loadedAs: IndexLoad = 'built';
   rebuildReason: string | null = null;
@@ -122,6 +132,7 @@ export class VectorIndex {
   static async open(dataDir: string, store: Store, model: string, dim: number, options: OpenOptions = {}): Promise<VectorIndex> {
     const notice = options.notice ?? (() => {});
     const vectors = new VectorIndex(dataDir, model, dim);
+    vectors.notice = notice;
     const problem = await vectors.tryLoad(store);
     if (problem === null) {
       vectors.loadedAs = 'loaded';
@@ -133,7 +144,7 @@ export class VectorIndex {
     if (options.background && stored > 0) {
       const why = problem === 'missing' ? 'its file is missing' : problem;
       notice(`rebuilding the vector index from ${stored} stored passages (${why}) in the background; until it is done, passages not yet indexed are found by their words only`);
-      vectors.rebuildInBackground(store, stored, notice);
+      vectors.rebuildInBackground(store);
       return vectors;
     }
     // About 1,700 passages a second on 2 cores: say so before a wait that can last a minute.
@@ -148,8 +159,11 @@ export class VectorIndex {
    * wait meanwhile. Saved when complete; if stopped (the process is closing), never saved, so
    * the next open rebuilds again.
    */
-  private rebuildInBackground(store: Store, total: number, notice: (message: string) => void): void {
+  private rebuildInBackground(store: Store): void {
     const started = performance.now();
+    // Read before the passages: whatever changes meanwhile is replayed afterwards.
+    this.generation = store.generation();
+    const total = store.countPassages();
     this.index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(total));
     this.live = new Set();
     this.complete = false;
@@ -164,11 +178,12 @@ export class VectorIndex {
       .then(async (finished) => {
         if (!finished) return;
         this.complete = true;
+        this.syncWith(store);
         await this.save(store);
-        notice(`rebuilt the vector index from the store: ${this.live.size} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        this.notice(`rebuilt the vector index from the store: ${this.live.size} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       })
       .catch((error: unknown) => {
-        notice(`the vector index could not be rebuilt in the background (${error instanceof Error ? error.message : String(error)}); passages not yet indexed are found by their words only until the next start`);
+        this.notice(`the vector index could not be rebuilt in the background (${error instanceof Error ? error.message : String(error)}); passages not yet indexed are found by their words only until the next start`);
       });
   }
 
@@ -210,6 +225,7 @@ export class VectorIndex {
       for (const label of live) if (!labels.has(label)) return 'it lacks passages that the store has';
       this.index = index;
       this.live = new Set(live);
+      this.generation = manifest.generation;
       return null;
     } catch (error) {
       return `it is unreadable (${error instanceof Error ? error.message : String(error)})`;
@@ -218,6 +234,7 @@ export class VectorIndex {
 
   /** Rebuilds from the vectors in the store. */
   rebuild(store: Store): void {
+    this.generation = store.generation();
     const entries = [...store.allVectors()];
     this.index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(entries.length));
     this.live = new Set();
@@ -248,11 +265,13 @@ export class VectorIndex {
   }
 
   private async compactInSlices(store: Store): Promise<void> {
+    const generation = store.generation();
     const index = VectorIndex.emptyIndex(this.dim, VectorIndex.capacityFor(this.live.size));
     const live = new Set<number>();
     if (!(await this.fillInSlices(store, index, live))) return;
     this.index = index;
     this.live = live;
+    this.generation = generation;
   }
 
   /**
@@ -311,12 +330,86 @@ export class VectorIndex {
       for (const label of change.removed) this.remove(label);
       for (const { label, vector } of change.added) this.add(label, vector);
     } catch (error) {
-      this.rebuild(store);
-      this.rebuildReason = `it was out of sync with the store: ${error instanceof Error ? error.message : String(error)}`;
-      return this.rebuildReason;
+      return this.rebuildOutOfSync(store, error);
     }
-    if (this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) void this.compact(store);
+    // One generation further: only this change happened. Otherwise another process changed the
+    // store as well; replaying the log covers its changes and this one again (idempotently).
+    const now = store.generation();
+    if (now === this.generation + 1) this.generation = now;
+    else {
+      const repaired = this.catchUp(store);
+      if (repaired !== null) return repaired;
+    }
+    if (!this.busy && this.deletedSlots > Math.max(this.live.size, INITIAL_CAPACITY)) void this.compact(store);
     return null;
+  }
+
+  private rebuildOutOfSync(store: Store, error: unknown): string {
+    this.rebuild(store);
+    this.rebuildReason = `it was out of sync with the store: ${error instanceof Error ? error.message : String(error)}`;
+    return this.rebuildReason;
+  }
+
+  /**
+   * Catches up with changes other processes made to the store since this index's generation
+   * (the CLI's ingest while the bot runs). Call before searching; does nothing while the index
+   * is being written, rebuilt or compacted (the next search catches up).
+   */
+  syncWith(store: Store): void {
+    if (this.busy || store.generation() === this.generation) return;
+    const repaired = this.catchUp(store);
+    if (repaired !== null) this.notice(`rebuilt the vector index from the store (${repaired})`);
+  }
+
+  /**
+   * Replays the passages changed since this index's generation: a few at once, a large backlog
+   * in slices (searches meanwhile see what is replayed so far; changes wait). When the log does
+   * not reach back that far, rebuilds in the background. Returns why, if it had to rebuild at once.
+   */
+  private catchUp(store: Store): string | null {
+    const target = store.generation();
+    const changed = store.passagesChangedSince(this.generation);
+    if (changed === null) {
+      this.notice(`rebuilding the vector index: the store changed more than its change log keeps since this index was made`);
+      this.rebuildInBackground(store);
+      return null;
+    }
+    if (changed.length <= REPLAY_AT_ONCE) {
+      try {
+        this.replay(store, changed);
+      } catch (error) {
+        return this.rebuildOutOfSync(store, error);
+      }
+      this.generation = target;
+      return null;
+    }
+    const replaying = this.replayInSlices(store, changed, target)
+      .catch((error: unknown) => {
+        this.notice(`rebuilt the vector index from the store (${this.rebuildOutOfSync(store, error)})`);
+      })
+      .finally(() => {
+        if (this.busy === replaying) this.busy = null;
+      });
+    this.busy = replaying;
+    return null;
+  }
+
+  /** Brings each passage to its stored state: its current vector, or gone. */
+  private replay(store: Store, rowids: readonly number[]): void {
+    for (const rowid of rowids) {
+      const vector = store.vectorOf(rowid);
+      if (vector) this.add(rowid, vector);
+      else this.remove(rowid);
+    }
+  }
+
+  private async replayInSlices(store: Store, rowids: readonly number[], target: number): Promise<void> {
+    for (let start = 0; start < rowids.length; start += SLICE) {
+      await yieldToEventLoop();
+      if (this.stopRequested) return;
+      this.replay(store, rowids.slice(start, start + SLICE));
+    }
+    this.generation = target;
   }
 
   /** Adds a passage, or replaces the vector of a label the index has (live or deleted) in its own slot. */
@@ -358,7 +451,9 @@ export class VectorIndex {
     if (this.saveQueued) return this.saveQueued;
     const queued = this.saving.catch(() => {}).then(async () => {
       this.saveQueued = null;
-      const written = await this.whenWritable(() => this.startWriting(store));
+      // Take in what other processes changed first, so the file is tagged with the newest generation.
+      await this.whenWritable(() => this.syncWith(store));
+      const written = await this.whenWritable(() => this.startWriting());
       await this.finishWriting(written);
     });
     this.saveQueued = queued;
@@ -367,13 +462,13 @@ export class VectorIndex {
   }
 
   /** Captures what the file will hold and starts hnswlib writing it on its own thread. */
-  private startWriting(store: Store): { tmp: string; manifest: Omit<Manifest, 'sha256'>; writing: Promise<unknown> } {
+  private startWriting(): { tmp: string; manifest: Omit<Manifest, 'sha256'>; writing: Promise<unknown> } {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const manifest = {
       version: MANIFEST_VERSION,
       model: this.model,
       dim: this.dim,
-      generation: store.generation(),
+      generation: this.generation,
       count: this.live.size,
       slots: this.index.getCurrentCount(),
     };
