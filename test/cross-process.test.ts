@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { LIBRARY_COLLECTION } from '../src/types.ts';
 import { runCli } from './helpers/cli.ts';
-import { openTestEngine, testEnv, type TestEngine } from './helpers/engine.ts';
+import { openTestEngine, testEnv, until, type TestEngine } from './helpers/engine.ts';
 
 const GULLS = 'A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.';
 
@@ -22,14 +22,6 @@ function loadedAs(t: TestEngine): string {
 async function denseTop(t: TestEngine, text: string, k = 1): Promise<string[]> {
   const result = await t.engine.retrieve(text, { collections: [LIBRARY_COLLECTION], k, mode: 'dense' });
   return result.hits.map((h) => h.passage.text);
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('the bot and the CLI on one data directory', () => {

@@ -8,7 +8,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
-import { openTestEngine, type TestEngine } from './helpers/engine.ts';
+import { openTestEngine, until, type TestEngine } from './helpers/engine.ts';
 
 const ARTICLES = 50;
 const PARAGRAPHS = 40;
@@ -37,14 +37,6 @@ async function libraryWithoutIndex(damage = false): Promise<string> {
 
 async function openInBackground(dataDir: string, notices: string[]): Promise<TestEngine> {
   return openTestEngine({ dataDir, engineOptions: { backgroundIndexRebuild: true, notice: (m) => notices.push(m) } });
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('rebuilding the vector index in the background', () => {
