@@ -242,18 +242,43 @@ describe('engine persistence and recovery', () => {
     });
   }
 
-  it('GIVEN the index is older than the store THEN it is rebuilt', async () => {
-    const stale = readFileSync(join(dataDir, 'index.json'), 'utf8');
+  it('GIVEN the index file is older than the store (stopped before saving) THEN it is loaded and the changes since are replayed, not rebuilt', async () => {
+    const staleIndex = readFileSync(join(dataDir, 'index.hnsw'));
+    const staleManifest = readFileSync(join(dataDir, 'index.json'), 'utf8');
     const engine = await reopen();
     await engine.ingest([LIGHTHOUSE], 'g-stale');
+    const lighthousePassages = engine.stats('g-stale').passages;
     await engine.close();
-    writeFileSync(join(dataDir, 'index.json'), stale);
+    writeFileSync(join(dataDir, 'index.hnsw'), staleIndex);
+    writeFileSync(join(dataDir, 'index.json'), staleManifest);
     const notices: string[] = [];
     const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
     try {
-      assert.ok(notices.some((n) => /older than the store/.test(n)), notices.join('\n'));
-      const result = await reopened.ask('lighthouse volunteers repainted stripes', { collections: ['g-stale'] });
-      assert.equal(result.passages[0]?.citation.article_id, 'lighthouse');
+      assert.deepEqual(notices, [`loaded the vector index and took in ${lighthousePassages} passages changed after it was saved`]);
+      assert.equal(reopened.stats().indexSize, reopened.stats().passages);
+      const result = await reopened.retrieve(LIGHTHOUSE.paragraphs[0]!, { collections: ['g-stale'], k: 1, mode: 'dense' });
+      assert.equal(result.hits[0]?.article.id, 'lighthouse');
+    } finally {
+      await reopened.close();
+    }
+    // The replayed index was saved again: the next open loads it directly.
+    const notices2: string[] = [];
+    const again = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices2.push(m) });
+    await again.close();
+    assert.deepEqual(notices2, []);
+  });
+
+  it('GIVEN a manifest that does not belong to the index file THEN the index is rebuilt', async () => {
+    const staleManifest = readFileSync(join(dataDir, 'index.json'), 'utf8');
+    const engine = await reopen();
+    await engine.ingest([{ ...LIGHTHOUSE, id: 'lighthouse-2', paragraphs: ['Volunteers also repaired the keeper cottage roof in October.'] }], 'g-stale');
+    await engine.close();
+    writeFileSync(join(dataDir, 'index.json'), staleManifest);
+    const notices: string[] = [];
+    const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
+    try {
+      assert.ok(notices.some((n) => /rebuilt the vector index from the store \(the file is damaged/.test(n)), notices.join('\n'));
+      assert.equal(reopened.stats().indexSize, reopened.stats().passages);
     } finally {
       await reopened.close();
     }

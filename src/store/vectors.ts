@@ -97,6 +97,8 @@ export class VectorIndex {
   /** The store generation this index reflects; changes after it are replayed from the store's log. */
   private generation = 0;
   private notice: (message: string) => void = () => {};
+  /** Passages changed after the loaded file was saved, replayed at open from the store's log. */
+  replayedAtOpen = 0;
   /** How the index was obtained at open (and why, when rebuilt). */
   loadedAs: IndexLoad = 'built';
   rebuildReason: string | null = null;
@@ -136,6 +138,11 @@ export class VectorIndex {
     const problem = await vectors.tryLoad(store);
     if (problem === null) {
       vectors.loadedAs = 'loaded';
+      if (vectors.replayedAtOpen > 0) {
+        notice(`loaded the vector index and took in ${vectors.replayedAtOpen} passages changed after it was saved`);
+        // Saved again (off the event loop) so the next open loads it directly.
+        vectors.save(store).catch((error: unknown) => notice(`could not save the vector index: ${error instanceof Error ? error.message : String(error)}`));
+      }
       return vectors;
     }
     const stored = store.countPassages();
@@ -211,24 +218,47 @@ export class VectorIndex {
     }
     if (manifest.version !== MANIFEST_VERSION) return 'it was written in an older format';
     if (manifest.model !== this.model || manifest.dim !== this.dim) return 'it was built for another model';
-    if (manifest.generation !== store.generation()) return 'it is older than the store';
+    // Read before anything else of the store: a change made meanwhile is replayed by the next search.
+    const current = store.generation();
+    if (manifest.generation > current) return 'it is newer than the store (was the store restored from a backup?)';
+    // A file older than the store (the process stopped between a change and its save) is brought
+    // up to date from the store's change log, when the log reaches back that far.
+    const changed = manifest.generation < current ? store.passagesChangedSince(manifest.generation) : [];
+    if (changed === null) return 'it is older than the store, by more than its change log keeps';
     if ((await fileDigest(this.file)) !== manifest.sha256) return 'the file is damaged (its checksum does not match)';
     try {
       const index = new HierarchicalNSW('cosine', this.dim);
       await index.readIndex(this.file, false);
       index.setEf(EF_SEARCH);
-      const live = store.passageRowids(store.listCollections());
-      if (manifest.count !== live.size) return 'its size does not match the store';
       const ids = index.getIdsList();
       if (index.getCurrentCount() !== manifest.slots || ids.length !== manifest.slots) return 'it does not have one slot per passage';
       const labels = new Set(ids);
-      for (const label of live) if (!labels.has(label)) return 'it lacks passages that the store has';
+      const changedSet = new Set(changed);
+      // Passages no change touched since the file was saved must be in it, live.
+      const unchanged = [...store.passageRowids(store.listCollections())].filter((rowid) => !changedSet.has(rowid));
+      if (manifest.count < unchanged.length || manifest.count > unchanged.length + changed.length) return 'its size does not match the store';
+      for (const label of unchanged) if (!labels.has(label)) return 'it lacks passages that the store has';
       this.index = index;
-      this.live = new Set(live);
-      this.generation = manifest.generation;
+      this.live = new Set(unchanged);
+      for (const rowid of changed) {
+        const vector = store.vectorOf(rowid);
+        if (vector) this.add(rowid, vector);
+        else if (labels.has(rowid)) this.markDeletedInFile(rowid);
+      }
+      this.generation = current;
+      this.replayedAtOpen = changed.length;
       return null;
     } catch (error) {
       return `it is unreadable (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+
+  /** Deletes a label the loaded file may hold live or already deleted (hnswlib-node can't tell which). */
+  private markDeletedInFile(label: number): void {
+    try {
+      this.index.markDelete(label);
+    } catch {
+      // already deleted in the file
     }
   }
 
