@@ -12,9 +12,10 @@
  * paragraph is 3–6 real sentences drawn from one source article (seeded, so every run builds
  * the same library), and every paragraph is unique, so the index never holds duplicates.
  *
- *   npx tsx bench/scale.ts [--json] [--passages 50000] [--steps 5000,20000,50000]
+ *   npx tsx bench/scale.ts [--json] [--passages 50000] [--steps 5000,20000,50000] [--keep DIR]
+ *   npx tsx bench/scale.ts [--json] --reuse DIR     (only the reopening part, on a kept library)
  */
-import { readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
 import { openEngine, type CitebotEngine, type EngineOptions } from '../src/engine.ts';
@@ -41,6 +42,8 @@ export interface ScaleBenchOptions {
   passages?: number;
   steps?: number[];
   log?: (line: string) => void;
+  /** Move the library here at the end instead of deleting it (for `--reuse`). */
+  keepDir?: string;
 }
 
 const SETS = [join(SHARED_DIR, 'eval/xquad-en.json'), join(PROJECT_ROOT, 'eval/news-en.json')];
@@ -130,21 +133,84 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
     }
     results.ingest_passages_per_s = passages / ingestSeconds;
 
-    // Reopen the same folder: the saved index, then a rebuild from the store.
     await index.engine.close();
-    for (const rebuild of [false, true]) {
-      if (rebuild) rmSync(join(dataDir, 'index.hnsw'));
-      const started = performance.now();
-      const engine = await reopen(dataDir);
-      results[rebuild ? 'open_with_index_rebuild_ms' : 'open_with_saved_index_ms'] = performance.now() - started;
-      await engine.close();
-    }
-    Object.assign(results, await backgroundRebuild(dataDir, questions));
-    Object.assign(results, await compaction(dataDir));
+    Object.assign(results, await reopenedLibrary(dataDir, questions, articles));
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (options.keepDir) renameSync(dataDir, options.keepDir);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * What happens to a library once built: opening it (with the saved index, after deleting it,
+ * after a change its saved file missed, and rebuilding in the background as the bot does), a
+ * change made by another process, and a compaction. `bench/scale.ts --reuse DIR` runs only this
+ * on a library an earlier run kept with `--keep DIR` (it leaves the library as it found it).
+ */
+export async function reopenedLibrary(dataDir: string, questions: string[], articles: Iterator<Article>): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  const started = performance.now();
+  const engine = await reopen(dataDir);
+  results.open_with_saved_index_ms = performance.now() - started;
+  await engine.close();
+  Object.assign(results, await changeFromAnotherProcess(dataDir, questions, articles.next().value as Article));
+  Object.assign(results, await openAfterMissedSave(dataDir, articles.next().value as Article));
+  rmSync(join(dataDir, 'index.hnsw'));
+  const rebuilding = performance.now();
+  await (await reopen(dataDir)).close();
+  results.open_with_index_rebuild_ms = performance.now() - rebuilding;
+  Object.assign(results, await backgroundRebuild(dataDir, questions));
+  Object.assign(results, await compaction(dataDir));
+  return results;
+}
+
+/**
+ * An editor's CLI adds an article while the bot runs: the bot's next question takes it in from
+ * the store's change log. (The editor's engine runs in this process for the bench, on its own
+ * SQLite connection: the change reaches the bot only through the store, as from another process.)
+ */
+async function changeFromAnotherProcess(dataDir: string, questions: string[], article: Article): Promise<Record<string, number>> {
+  const bot = await reopen(dataDir);
+  try {
+    const before: number[] = [];
+    for (const q of questions.slice(0, 10)) {
+      const asked = performance.now();
+      await bot.ask(q, { collections: ['library'], k: 3 });
+      before.push(performance.now() - asked);
+    }
+    const editor = await reopen(dataDir);
+    await editor.ingest([lateEdition(article, 'from-the-cli')], 'library');
+    await editor.close();
+    const text = lateEdition(article, 'from-the-cli').paragraphs[0]!;
+    const { ms, maxDelayMs } = await measure(() => bot.ask(text, { collections: ['library'], k: 3 }));
+    const found = await bot.retrieve(text, { collections: ['library'], k: 1, mode: 'dense' });
+    if (found.hits[0]?.article.id !== 'from-the-cli') throw new Error('the bot did not take in the article another process added');
+    await bot.removeArticle('library', 'from-the-cli');
+    return { ask_ms_p50_before_other_process_change: percentile(before, 50), first_ask_after_other_process_change_ms: ms, first_ask_after_other_process_change_loop_held_ms: maxDelayMs };
+  } finally {
+    await bot.close();
+  }
+}
+
+/** A copy of a generated article that no stored passage repeats (a reused library already holds the generator's first articles). */
+function lateEdition(article: Article, id: string): Article {
+  return { ...article, id, paragraphs: article.paragraphs.map((p) => `Late edition: ${p}`) };
+}
+
+/** The process stopped between a change and its save: the next open replays the change instead of rebuilding. */
+async function openAfterMissedSave(dataDir: string, article: Article): Promise<Record<string, number>> {
+  const saved = ['index.hnsw', 'index.json'].map((name) => ({ name, bytes: readFileSync(join(dataDir, name)) }));
+  const engine = await reopen(dataDir);
+  await engine.ingest([lateEdition(article, 'missed-save')], 'library');
+  await engine.close();
+  for (const { name, bytes } of saved) writeFileSync(join(dataDir, name), bytes);
+  const started = performance.now();
+  const reopened = await reopen(dataDir);
+  const ms = performance.now() - started;
+  await reopened.removeArticle('library', 'missed-save');
+  await reopened.close();
+  return { open_after_missed_save_ms: ms };
 }
 
 /**
@@ -214,11 +280,15 @@ function reopen(dataDir: string, options: EngineOptions = {}): Promise<CitebotEn
 if (process.argv[1]?.endsWith('bench/scale.ts')) {
   const args = process.argv.slice(2);
   const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-  const results = await runScaleBench({
-    passages: value('--passages') ? Number(value('--passages')) : undefined,
-    steps: value('--steps')?.split(',').map(Number),
-    log: (l) => process.stderr.write(`${l}\n`),
-  });
+  const reuse = value('--reuse');
+  const results = reuse
+    ? await reopenedLibrary(reuse, readSets().questions, generatedArticles(readSets().sources))
+    : await runScaleBench({
+        passages: value('--passages') ? Number(value('--passages')) : undefined,
+        steps: value('--steps')?.split(',').map(Number),
+        log: (l) => process.stderr.write(`${l}\n`),
+        keepDir: value('--keep'),
+      });
   if (args.includes('--json')) console.log(JSON.stringify(results));
   else for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
 }
