@@ -187,7 +187,7 @@ export class CitebotEngine implements Engine {
         if (semantic) this.updateIndex(semantic, removed, added.map((rowid, i) => ({ label: rowid, vector: toStore[i]!.vector! })));
       });
     }
-    if (pending.length > 0) await this.semantic?.vectors.save(this.store);
+    if (pending.length > 0) await this.saveIndex();
     return outcomes;
   }
 
@@ -292,7 +292,7 @@ export class CitebotEngine implements Engine {
       return deleted;
     });
     if (!removed) return null;
-    await this.semantic?.vectors.save(this.store);
+    await this.saveIndex();
     return target;
   }
 
@@ -303,6 +303,21 @@ export class CitebotEngine implements Engine {
   private commitAndMirror<T>(change: (semantic: Semantic | null) => T): Promise<T> {
     const semantic = this.semantic;
     return semantic ? semantic.vectors.whenWritable(() => change(semantic)) : Promise.resolve(change(null));
+  }
+
+  /**
+   * Writes the vector index file after a change. The store already holds the change, and the
+   * next open brings an older file up to date from the store's change log, so a failed write
+   * (a full disk) is a notice, not a failed ingest.
+   */
+  private async saveIndex(): Promise<void> {
+    try {
+      await this.semantic?.vectors.save(this.store);
+    } catch (error) {
+      this.notice(
+        `the change is stored, but the vector index file could not be written (${error instanceof Error ? error.message : String(error)}); searches are unaffected, and the next start brings the file up to date from the store`,
+      );
+    }
   }
 
   /** Mirrors a committed store change in the vector index (which rebuilds itself from the store if it must). */

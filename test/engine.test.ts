@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -254,7 +254,7 @@ describe('engine persistence and recovery', () => {
     const notices: string[] = [];
     const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
     try {
-      assert.deepEqual(notices, [`loaded the vector index and took in ${lighthousePassages} passages changed after it was saved`]);
+      assert.deepEqual(notices, [`loaded the vector index and took in ${lighthousePassages} ${lighthousePassages === 1 ? 'passage' : 'passages'} changed after it was saved`]);
       assert.equal(reopened.stats().indexSize, reopened.stats().passages);
       const result = await reopened.retrieve(LIGHTHOUSE.paragraphs[0]!, { collections: ['g-stale'], k: 1, mode: 'dense' });
       assert.equal(result.hits[0]?.article.id, 'lighthouse');
@@ -330,6 +330,36 @@ describe('engine persistence and recovery', () => {
       locker.exec('ROLLBACK');
       locker.close();
       await engine.close();
+    }
+  });
+
+  it('GIVEN the index file cannot be written (a full disk) THEN the ingest still succeeds with a notice, and the next open catches the file up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-nowrite-'));
+    const notices: string[] = [];
+    const engine = await openEngine(loadConfig(testEnv(dir, await tinyModel())), { notice: (m) => notices.push(m) });
+    // hnswlib writes to index.hnsw.<pid>.tmp first: a directory in its place makes that write fail.
+    const blocker = join(dir, `index.hnsw.${process.pid}.tmp`);
+    try {
+      await engine.ingest([LIGHTHOUSE], LIBRARY_COLLECTION);
+      mkdirSync(blocker);
+      const outcomes = await engine.ingest([article('gulls', ['A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.'])], LIBRARY_COLLECTION);
+      assert.equal(outcomes[0]?.status, 'added');
+      assert.ok(notices.some((n) => /^the change is stored, but the vector index file could not be written \(.+\); searches are unaffected/.test(n)), notices.join('\n'));
+      const found = await engine.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      assert.equal(found.hits[0]?.article.id, 'gulls');
+    } finally {
+      await engine.close();
+      rmSync(blocker, { recursive: true, force: true });
+    }
+    const reopenedNotices: string[] = [];
+    const reopened = await openEngine(loadConfig(testEnv(dir, await tinyModel())), { notice: (m) => reopenedNotices.push(m) });
+    try {
+      assert.deepEqual(reopenedNotices, ['loaded the vector index and took in 1 passage changed after it was saved']);
+      const found = await reopened.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      assert.equal(found.hits[0]?.article.id, 'gulls');
+    } finally {
+      await reopened.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

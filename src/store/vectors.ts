@@ -139,7 +139,7 @@ export class VectorIndex {
     if (problem === null) {
       vectors.loadedAs = 'loaded';
       if (vectors.replayedAtOpen > 0) {
-        notice(`loaded the vector index and took in ${vectors.replayedAtOpen} passages changed after it was saved`);
+        notice(`loaded the vector index and took in ${vectors.replayedAtOpen} ${vectors.replayedAtOpen === 1 ? 'passage' : 'passages'} changed after it was saved`);
         // Saved again (off the event loop) so the next open loads it directly.
         vectors.save(store).catch((error: unknown) => notice(`could not save the vector index: ${error instanceof Error ? error.message : String(error)}`));
       }
