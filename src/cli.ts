@@ -1,15 +1,16 @@
 /**
- * The command line: ingest, ask, sources, remove, stats, questions, reindex. Works with no Discord.
+ * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup. Works with no Discord.
  * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
-import { loadConfig } from './config.ts';
+import { loadConfig, storeFile } from './config.ts';
 import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { isCitebotError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import { backupStore } from './store/backup.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
 
 loadDotenv({ quiet: true });
@@ -34,10 +35,10 @@ function print(json: boolean | undefined, data: unknown, text: string): void {
 }
 
 /** A progress bar on stderr for interactive runs; silent for scripts and --json. */
-function progressBar(enabled: boolean, label: string): { update: (p: IngestProgress) => void; stop: () => void } {
+function progressBar(enabled: boolean, label: string, unit = 'passages'): { update: (p: IngestProgress) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} passages | {duration}s`, stream: process.stderr, hideCursor: true },
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration}s`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -177,6 +178,24 @@ export function buildProgram(): Command {
         print(options.json, { questions }, formatQuestions(questions));
       }),
     );
+
+  program
+    .command('backup')
+    .description('write a consistent copy of the store (articles, passages, vectors, question log) while the bot runs')
+    .argument('<file>', 'where to write the copy, e.g. backups/citebot-2026-11-25.db')
+    .option('--force', 'replace the file if it exists')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, options: { force?: boolean; json?: boolean }) => {
+      const bar = progressBar(!options.json, 'Backing up', 'pages');
+      const result = await backupStore(storeFile(loadConfig(process.env)), file, { force: options.force, onProgress: (done, total) => bar.update({ done, total }) });
+      bar.stop();
+      print(
+        options.json,
+        result,
+        `backed up ${result.articles} articles (${result.passages} passages, ${(result.bytes / 2 ** 20).toFixed(1)} MiB) to ${result.file} in ${result.seconds.toFixed(1)} s\n` +
+          'To restore: stop citebot, copy the file to DATA_DIR/citebot.db, and start it: the vector index is rebuilt from the store.',
+      );
+    });
 
   program
     .command('reindex')

@@ -3,7 +3,7 @@
  * every value is validated here, and every problem is reported at once.
  */
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
@@ -53,6 +53,11 @@ export interface EngineConfig {
 }
 
 /** Reads and validates the engine settings; throws one error listing every bad variable. */
+/** The store's SQLite file in the data directory. */
+export function storeFile(config: Pick<EngineConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'citebot.db');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EngineEnv.safeParse(present);

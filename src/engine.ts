@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { AutoTokenizer, env as transformersEnv } from '@xenova/transformers';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import type { EngineConfig } from './config.ts';
+import { basename, dirname } from 'node:path';
+import { storeFile, type EngineConfig } from './config.ts';
 import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
 import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
@@ -93,7 +93,7 @@ export class CitebotEngine implements Engine {
 
   static async open(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
     const notice = options.notice ?? (() => {});
-    const store = Store.open(join(config.dataDir, 'citebot.db'));
+    const store = Store.open(storeFile(config));
     try {
       const reanalyzed = store.reanalyze(ANALYZER_VERSION, analyze);
       if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);

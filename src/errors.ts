@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'empty_article'
   | 'parse_failed'
   | 'not_found'
+  | 'already_exists'
   | 'model_missing'
   | 'model_invalid'
   | 'index_model_mismatch'

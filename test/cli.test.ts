@@ -1,6 +1,6 @@
 /** The CLI as users and scripts run it: a real process, real store, real model. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -134,6 +134,39 @@ describe('citebot CLI', () => {
     const bad = await runCli(['questions', '--limit', 'lots'], env);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--limit.*expected a whole number from 1 to 10000/);
+  });
+
+  it('GIVEN the store held open by a running engine THEN backup writes a readable copy, refuses to overwrite without --force, and the copy restores', async () => {
+    const bot = await openEngine(loadConfig(env));
+    const out = join(files, 'backup.db');
+    try {
+      const run = await runCli(['backup', out, '--json'], env);
+      assert.equal(run.code, 0, run.stderr);
+      const result = JSON.parse(run.stdout) as { file: string; articles: number; passages: number; bytes: number };
+      assert.equal(result.file, out);
+      assert.equal(result.articles, bot.stats().articles);
+      assert.equal(result.passages, bot.stats().passages);
+      assert.ok(!readdirSync(files).some((name) => name.includes('.partial')), 'a partial file was left behind');
+      const again = await runCli(['backup', out], env);
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /backup\.db already exists; pass --force to replace it/);
+      assert.equal((await runCli(['backup', out, '--force'], env)).code, 0);
+      const missingFolder = await runCli(['backup', join(files, 'no-such-folder', 'b.db')], env);
+      assert.equal(missingFolder.code, 2);
+      assert.match(missingFolder.stderr, /the folder .*no-such-folder does not exist/);
+    } finally {
+      await bot.close();
+    }
+    // Restored into a data directory of its own, the copy answers (the vector index is rebuilt from it).
+    const restoredDir = mkdtempSync(join(tmpdir(), 'citebot-restored-'));
+    try {
+      copyFileSync(out, join(restoredDir, 'citebot.db'));
+      const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: restoredDir });
+      assert.equal(asked.code, 0, asked.stderr);
+      assert.match(String((JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages[0]?.text), /7,939 people have been detained/);
+    } finally {
+      rmSync(restoredDir, { recursive: true, force: true });
+    }
   });
 
   it('GIVEN a model that does not exist THEN the CLI explains and exits 2', async () => {

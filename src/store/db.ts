@@ -178,6 +178,19 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * Writes a consistent copy of the store to `file` with SQLite's online backup, page by page,
+   * while other connections (the bot) keep reading and writing.
+   */
+  async backupTo(file: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+    await this.db.backup(file, {
+      progress: ({ totalPages, remainingPages }) => {
+        onProgress?.(totalPages - remainingPages, totalPages);
+        return 1000;
+      },
+    });
+  }
+
   getMeta(key: string): string | null {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
