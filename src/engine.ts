@@ -302,7 +302,12 @@ export class CitebotEngine implements Engine {
    */
   private commitAndMirror<T>(change: (semantic: Semantic | null) => T): Promise<T> {
     const semantic = this.semantic;
-    return semantic ? semantic.vectors.whenWritable(() => change(semantic)) : Promise.resolve(change(null));
+    return semantic
+      ? semantic.vectors.whenWritable(() => {
+          semantic.vectors.assertStoreModel(this.store);
+          return change(semantic);
+        })
+      : Promise.resolve(change(null));
   }
 
   /**

@@ -114,6 +114,21 @@ describe('the bot and the CLI on one data directory', () => {
     }
   });
 
+  it('GIVEN the CLI re-embeds the library with another model while the bot runs THEN the bot refuses to search or write with its old one and says to restart', async () => {
+    const bot = await openTestEngine({ examples: true });
+    try {
+      const run = await runCli(['reindex', '--model', 'keyword', '--json'], testEnv(bot.dataDir, bot.modelDir));
+      assert.equal(run.code, 0, run.stderr);
+      const articles = bot.engine.countArticles(LIBRARY_COLLECTION);
+      const restart = /re-embedded with keyword by another citebot process \(npm run reindex\) while this one runs with citebot-tiny\S*; restart citebot/;
+      await assert.rejects(bot.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] }), restart);
+      await assert.rejects(bot.engine.ingest([{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }], LIBRARY_COLLECTION), restart);
+      assert.equal(bot.engine.countArticles(LIBRARY_COLLECTION), articles, 'the bot wrote old-model vectors into the re-embedded store');
+    } finally {
+      await bot.cleanup();
+    }
+  });
+
   it('GIVEN a store written before the change log existed THEN it is upgraded in place and its saved index still loads as is', async () => {
     const first = await openTestEngine({ examples: true });
     await first.engine.close();

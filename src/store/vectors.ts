@@ -31,6 +31,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError } from '../errors.ts';
 import type { Store } from './db.ts';
 
 const { HierarchicalNSW } = hnswlib;
@@ -387,8 +388,23 @@ export class VectorIndex {
    */
   syncWith(store: Store): void {
     if (this.busy || store.generation() === this.generation) return;
+    this.assertStoreModel(store);
     const repaired = this.catchUp(store);
     if (repaired !== null) this.notice(`rebuilt the vector index from the store (${repaired})`);
+  }
+
+  /**
+   * Throws when another process re-embedded the store with another model (`npm run reindex`):
+   * this process's questions and new passages would be embedded with the old one.
+   */
+  assertStoreModel(store: Store): void {
+    const recorded = store.model();
+    if (recorded && recorded.id !== this.model) {
+      throw new UserError(
+        'index_model_mismatch',
+        `the library was re-embedded with ${recorded.id} by another citebot process (npm run reindex) while this one runs with ${this.model}; restart citebot to use it`,
+      );
+    }
   }
 
   /**
