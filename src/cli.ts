@@ -193,7 +193,7 @@ export function buildProgram(): Command {
         options.json,
         result,
         `backed up ${result.articles} articles (${result.passages} passages, ${(result.bytes / 2 ** 20).toFixed(1)} MiB) to ${result.file} in ${result.seconds.toFixed(1)} s\n` +
-          'To restore: stop citebot, copy the file to DATA_DIR/citebot.db, and start it: the vector index is rebuilt from the store.',
+          'To restore: stop citebot, copy the file to DATA_DIR/citebot.db, delete DATA_DIR/index.hnsw and index.json, and start it: the vector index is rebuilt from the store.',
       );
     });
 
