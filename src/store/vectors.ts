@@ -177,11 +177,7 @@ export class VectorIndex {
     this.complete = false;
     const progress: RebuildProgress = { indexed: 0, total };
     this.rebuildProgress = progress;
-    const filling = this.fillInSlices(store, this.index, this.live, () => (progress.indexed = this.live.size)).finally(() => {
-      this.rebuildProgress = null;
-      if (this.busy === filling) this.busy = null;
-    });
-    this.busy = filling;
+    const filling = this.exclusive(this.fillInSlices(store, this.index, this.live, () => (progress.indexed = this.live.size)).finally(() => (this.rebuildProgress = null)));
     void filling
       .then(async (finished) => {
         if (!finished) return;
@@ -286,13 +282,16 @@ export class VectorIndex {
    * current index stays: it is complete, only not compacted.
    */
   compact(store: Store): Promise<void> {
-    const compacting = this.compactInSlices(store)
-      .catch(() => {})
-      .finally(() => {
-        if (this.busy === compacting) this.busy = null;
-      });
-    this.busy = compacting;
-    return compacting;
+    return this.exclusive(this.compactInSlices(store).catch(() => {}));
+  }
+
+  /** Marks `work` as the one that changes must wait for (`whenWritable`) until it settles. */
+  private exclusive<T>(work: Promise<T>): Promise<T> {
+    const running = work.finally(() => {
+      if (this.busy === running) this.busy = null;
+    });
+    this.busy = running;
+    return running;
   }
 
   private async compactInSlices(store: Store): Promise<void> {
@@ -429,14 +428,11 @@ export class VectorIndex {
       this.generation = target;
       return null;
     }
-    const replaying = this.replayInSlices(store, changed, target)
-      .catch((error: unknown) => {
+    void this.exclusive(
+      this.replayInSlices(store, changed, target).catch((error: unknown) => {
         this.notice(`rebuilt the vector index from the store (${this.rebuildOutOfSync(store, error)})`);
-      })
-      .finally(() => {
-        if (this.busy === replaying) this.busy = null;
-      });
-    this.busy = replaying;
+      }),
+    );
     return null;
   }
 
@@ -518,10 +514,7 @@ export class VectorIndex {
       count: this.live.size,
       slots: this.index.getCurrentCount(),
     };
-    const writing = this.index.writeIndex(tmp).finally(() => {
-      if (this.busy === writing) this.busy = null;
-    });
-    this.busy = writing;
+    const writing = this.exclusive(this.index.writeIndex(tmp));
     return { tmp, manifest, writing };
   }
 
