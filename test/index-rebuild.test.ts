@@ -65,6 +65,10 @@ describe('rebuilding the vector index in the background', () => {
       assert.ok(during.at(-1)! > during[0]!, `the progress did not move: ${during.join(', ')}`);
 
       await until(() => notices.some((n) => n.startsWith('rebuilt the vector index from the store: 2000 passages')), 'the rebuilt index is saved');
+      assert.deepEqual(
+        notices.filter((n) => n.startsWith('rebuilding the vector index: ')),
+        ['rebuilding the vector index: 500 of 2000 passages (25%)', 'rebuilding the vector index: 1000 of 2000 passages (50%)', 'rebuilding the vector index: 1500 of 2000 passages (75%)'],
+      );
       assert.equal(t.engine.stats().indexSize, total);
       assert.equal(t.engine.stats().indexRebuilding, null);
       const dense = await t.engine.retrieve('Paragraph 39 of report 49 says crane 49039 was repaired after 41 weeks.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });

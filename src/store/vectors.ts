@@ -177,7 +177,15 @@ export class VectorIndex {
     this.complete = false;
     const progress: RebuildProgress = { indexed: 0, total };
     this.rebuildProgress = progress;
-    const filling = this.exclusive(this.fillInSlices(store, this.index, this.live, () => (progress.indexed = this.live.size)).finally(() => (this.rebuildProgress = null)));
+    // A line in the bot's log at each quarter, for operators watching a rebuild of a minute or more.
+    let nextQuarter = 1;
+    const afterSlice = () => {
+      progress.indexed = this.live.size;
+      if (nextQuarter < 4 && progress.indexed >= (total * nextQuarter) / 4) {
+        this.notice(`rebuilding the vector index: ${progress.indexed} of ${total} passages (${25 * nextQuarter++}%)`);
+      }
+    };
+    const filling = this.exclusive(this.fillInSlices(store, this.index, this.live, afterSlice).finally(() => (this.rebuildProgress = null)));
     void filling
       .then(async (finished) => {
         if (!finished) return;
