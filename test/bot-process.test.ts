@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiscordEmulator, type InteractionReply } from './helpers/discord-emulator.ts';
 import { FAKE_TOKEN, embedText, makeGuild, opt } from './helpers/bot-harness.ts';
-import { tinyModel } from './helpers/engine.ts';
+import { openTestEngine, tinyModel } from './helpers/engine.ts';
+import { LIBRARY_COLLECTION } from '../src/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -220,5 +221,57 @@ describe('bot process: npm start against the emulator', () => {
     assert.ok(!text.includes('how long will the harbour bridge close'), 'question text not logged by default');
     // every stdout line is a JSON log line
     for (const line of proc.out.join('').split('\n').filter(Boolean)) JSON.parse(line);
+  });
+});
+
+describe('bot process: npm start with a lost vector index', () => {
+  it('connects and answers while the index is rebuilt in the background, saying how far it is, then answers from the whole index', async () => {
+    const guild = makeGuild('Rebuilding Newsroom', ['general']);
+    const dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
+    // 50,000 passages: the rebuild takes several times longer than connecting (20,000 took 3 s,
+    // too close to the start-up on a loaded machine).
+    const seeded = await openTestEngine({ dataDir });
+    const articles = Array.from({ length: 1250 }, (_, a) => ({
+      id: `report-${a}`,
+      title: `Harbour report ${a}`,
+      date: '2024-05-01',
+      source: 'Test Wire',
+      section: null,
+      url: null,
+      paragraphs: Array.from({ length: 40 }, (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`),
+    }));
+    await seeded.engine.ingest(articles, LIBRARY_COLLECTION);
+    await seeded.engine.close();
+    rmSync(join(dataDir, 'index.hnsw'));
+    const emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN });
+    const proc = run('src/bot/main.ts', {
+      DISCORD_TOKEN: FAKE_TOKEN,
+      DISCORD_APPLICATION_ID: emu.applicationId,
+      DISCORD_API_URL: emu.apiUrl,
+      DATA_DIR: dataDir,
+      MODEL_DIR: seeded.modelDir,
+      CITEBOT_OFFLINE: 'true',
+      EMBED_WORKERS: '1',
+      SHUTDOWN_TIMEOUT_MS: '8000',
+    });
+    try {
+      await waitForOutput(proc, /"event":"ready"/, 60_000);
+      assert.match(proc.text(), /rebuilding the vector index from 50000 stored passages \(its file is missing\) in the background/);
+      assert.doesNotMatch(proc.text(), /rebuilt the vector index from the store: 50000 passages/, 'the bot waited for the rebuild before connecting');
+      const ask = () => emu.reply(emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'which crane was repaired after 41 weeks, number 1249039?')] })), 30_000);
+      const during = await ask();
+      assert.match(during.message.embeds[0].description, /crane 1249039 was repaired/);
+      assert.match(during.message.embeds[0].footer.text, /\nThe search index is being rebuilt \(\d+% done\): passages not yet indexed were found by their words only\.$/);
+      await waitForOutput(proc, /rebuilt the vector index from the store: 50000 passages in [\d.]+ s/, 120_000);
+      console.log(`# background rebuild (npm start process): ${/rebuilt the vector index from the store: 50000 passages in [\d.]+ s/.exec(proc.text())![0]}`);
+      const after = await ask();
+      assert.doesNotMatch(after.message.embeds[0].footer.text, /being rebuilt/);
+      proc.child.kill('SIGTERM');
+      assert.equal((await proc.exit).code, 0, proc.text());
+    } finally {
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+      await emu.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
