@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiscordEmulator, type InteractionReply } from './helpers/discord-emulator.ts';
 import { FAKE_TOKEN, embedText, makeGuild, opt } from './helpers/bot-harness.ts';
-import { openTestEngine, tinyModel } from './helpers/engine.ts';
-import { LIBRARY_COLLECTION } from '../src/types.ts';
+import { libraryWithoutIndex, tinyModel } from './helpers/engine.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -227,29 +226,16 @@ describe('bot process: npm start against the emulator', () => {
 describe('bot process: npm start with a lost vector index', () => {
   it('connects and answers while the index is rebuilt in the background, saying how far it is, then answers from the whole index', async () => {
     const guild = makeGuild('Rebuilding Newsroom', ['general']);
-    const dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
     // 50,000 passages: the rebuild takes several times longer than connecting (20,000 took 3 s,
     // too close to the start-up on a loaded machine).
-    const seeded = await openTestEngine({ dataDir });
-    const articles = Array.from({ length: 1250 }, (_, a) => ({
-      id: `report-${a}`,
-      title: `Harbour report ${a}`,
-      date: '2024-05-01',
-      source: 'Test Wire',
-      section: null,
-      url: null,
-      paragraphs: Array.from({ length: 40 }, (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`),
-    }));
-    await seeded.engine.ingest(articles, LIBRARY_COLLECTION);
-    await seeded.engine.close();
-    rmSync(join(dataDir, 'index.hnsw'));
+    const { dataDir, modelDir } = await libraryWithoutIndex(1250);
     const emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN });
     const proc = run('src/bot/main.ts', {
       DISCORD_TOKEN: FAKE_TOKEN,
       DISCORD_APPLICATION_ID: emu.applicationId,
       DISCORD_API_URL: emu.apiUrl,
       DATA_DIR: dataDir,
-      MODEL_DIR: seeded.modelDir,
+      MODEL_DIR: modelDir,
       CITEBOT_OFFLINE: 'true',
       EMBED_WORKERS: '1',
       SHUTDOWN_TIMEOUT_MS: '8000',

@@ -4,36 +4,14 @@
  * changes wait for it, and a rebuild stopped by a shutdown is never saved as if complete.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
-import { openTestEngine, until, type TestEngine } from './helpers/engine.ts';
+import { LIBRARY_COLLECTION } from '../src/types.ts';
+import { craneReport, libraryWithoutIndex, openTestEngine, until, type TestEngine } from './helpers/engine.ts';
 
 const ARTICLES = 50;
 const PARAGRAPHS = 40;
-
-function article(a: number): Article {
-  return {
-    id: `report-${a}`,
-    title: `Harbour report ${a}`,
-    date: '2024-05-01',
-    source: 'Test Wire',
-    section: null,
-    url: null,
-    paragraphs: Array.from({ length: PARAGRAPHS }, (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`),
-  };
-}
-
-/** A library of 2,000 passages whose index file was then deleted (or damaged, with `damage`). */
-async function libraryWithoutIndex(damage = false): Promise<string> {
-  const t = await openTestEngine();
-  await t.engine.ingest(Array.from({ length: ARTICLES }, (_, a) => article(a)), LIBRARY_COLLECTION);
-  await t.engine.close();
-  if (damage) writeFileSync(join(t.dataDir, 'index.hnsw'), 'not an index');
-  else rmSync(join(t.dataDir, 'index.hnsw'));
-  return t.dataDir;
-}
 
 async function openInBackground(dataDir: string, notices: string[]): Promise<TestEngine> {
   return openTestEngine({ dataDir, engineOptions: { backgroundIndexRebuild: true, notice: (m) => notices.push(m) } });
@@ -41,7 +19,7 @@ async function openInBackground(dataDir: string, notices: string[]): Promise<Tes
 
 describe('rebuilding the vector index in the background', () => {
   it('GIVEN a library whose index file is missing WHEN opened in the background THEN questions are answered at once, with the progress, and the complete index is saved', async () => {
-    const dataDir = await libraryWithoutIndex();
+    const { dataDir } = await libraryWithoutIndex(ARTICLES);
     const notices: string[] = [];
     const t = await openInBackground(dataDir, notices);
     try {
@@ -90,12 +68,12 @@ describe('rebuilding the vector index in the background', () => {
   });
 
   it('GIVEN an ingest and a removal during the rebuild THEN they wait for it and both are in the saved index', async () => {
-    const dataDir = await libraryWithoutIndex(true);
+    const { dataDir } = await libraryWithoutIndex(ARTICLES, { damage: true });
     const notices: string[] = [];
     const t = await openInBackground(dataDir, notices);
     try {
       assert.match(notices.join('\n'), /stored passages \(the file is damaged \(its checksum does not match\)\) in the background/);
-      const added = t.engine.ingest([{ ...article(900), paragraphs: ['A lighthouse keeper counted 4,812 gulls on the breakwater.'] }], LIBRARY_COLLECTION);
+      const added = t.engine.ingest([{ ...craneReport(900), paragraphs: ['A lighthouse keeper counted 4,812 gulls on the breakwater.'] }], LIBRARY_COLLECTION);
       const removed = t.engine.removeArticle(LIBRARY_COLLECTION, 'report-0');
       assert.ok(t.engine.stats().indexRebuilding, 'the rebuild ended before the changes were made');
       assert.equal((await added)[0]?.status, 'added');
@@ -120,7 +98,7 @@ describe('rebuilding the vector index in the background', () => {
   });
 
   it('GIVEN a shutdown during the rebuild THEN close stops it at once, nothing partial is saved, and the next open rebuilds the whole index', async () => {
-    const dataDir = await libraryWithoutIndex();
+    const { dataDir } = await libraryWithoutIndex(ARTICLES);
     const t = await openInBackground(dataDir, []);
     await until(() => (t.engine.stats().indexRebuilding?.indexed ?? 0) >= 100, 'the rebuild is under way');
     await t.engine.close();

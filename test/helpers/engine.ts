@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type EngineConfig } from '../../src/config.ts';
 import { openEngine, type CitebotEngine, type EngineOptions } from '../../src/engine.ts';
-import { LIBRARY_COLLECTION } from '../../src/types.ts';
+import { LIBRARY_COLLECTION, type Article } from '../../src/types.ts';
 import { createTinyModel } from './tiny-model.ts';
 
 let tinyModelDir: Promise<string> | null = null;
@@ -74,4 +74,27 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Report `a` of a generated library: 40 one-sentence paragraphs, each naming its own crane (crane a·1000 + i). */
+export function craneReport(a: number): Article {
+  return {
+    id: `report-${a}`,
+    title: `Harbour report ${a}`,
+    date: '2024-05-01',
+    source: 'Test Wire',
+    section: null,
+    url: null,
+    paragraphs: Array.from({ length: 40 }, (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`),
+  };
+}
+
+/** A library of `reports` crane reports (40 passages each) whose index file was then deleted, or damaged. */
+export async function libraryWithoutIndex(reports: number, options: { damage?: boolean } = {}): Promise<{ dataDir: string; modelDir: string }> {
+  const t = await openTestEngine();
+  await t.engine.ingest(Array.from({ length: reports }, (_, a) => craneReport(a)), LIBRARY_COLLECTION);
+  await t.engine.close();
+  if (options.damage) writeFileSync(join(t.dataDir, 'index.hnsw'), 'not an index');
+  else rmSync(join(t.dataDir, 'index.hnsw'));
+  return { dataDir: t.dataDir, modelDir: t.modelDir };
 }
