@@ -145,7 +145,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
 /**
  * What happens to a library once built: opening it (with the saved index, after deleting it,
  * after a change its saved file missed, and rebuilding in the background as the bot does), a
- * change made by another process, and a compaction. `bench/scale.ts --reuse DIR` runs only this
+ * change and an import made by another process, and a compaction. `bench/scale.ts --reuse DIR` runs only this
  * on a library an earlier run kept with `--keep DIR` (it leaves the library as it found it).
  */
 export async function reopenedLibrary(dataDir: string, questions: string[], articles: Iterator<Article>): Promise<Record<string, number>> {
@@ -155,6 +155,7 @@ export async function reopenedLibrary(dataDir: string, questions: string[], arti
   results.open_with_saved_index_ms = performance.now() - started;
   await engine.close();
   Object.assign(results, await changeFromAnotherProcess(dataDir, questions, articles.next().value as Article));
+  Object.assign(results, await importFromAnotherProcess(dataDir, questions, Array.from({ length: 125 }, () => articles.next().value as Article)));
   Object.assign(results, await openAfterMissedSave(dataDir, articles.next().value as Article));
   rmSync(join(dataDir, 'index.hnsw'));
   const rebuilding = performance.now();
@@ -198,6 +199,39 @@ export async function changeFromAnotherProcess(dataDir: string, questions: strin
       first_ask_after_own_change_loop_held_ms: own.maxDelayMs,
     };
   } finally {
+    await bot.close();
+  }
+}
+
+/**
+ * An editor imports 125 articles (about 1,000 passages) while the bot runs: more than the bot
+ * replays at once, so it replays them in slices while it keeps answering.
+ */
+async function importFromAnotherProcess(dataDir: string, questions: string[], batch: Article[]): Promise<Record<string, number>> {
+  const bot = await reopen(dataDir);
+  const editor = await reopen(dataDir);
+  try {
+    await bot.ask(questions[0]!, { collections: ['library'], k: 3 });
+    const imported = batch.map((article, i) => lateEdition(article, `import-${i}`));
+    const outcomes = await editor.ingest(imported, 'library');
+    const askMs: number[] = [];
+    const replayed = await measure(async () => {
+      do {
+        const asked = performance.now();
+        await bot.ask(questions[askMs.length % questions.length]!, { collections: ['library'], k: 3 });
+        askMs.push(performance.now() - asked);
+      } while (bot.stats().indexSize !== bot.stats().passages);
+    });
+    for (const { articleId } of outcomes) await editor.removeArticle('library', articleId);
+    return {
+      import_from_other_process_passages: outcomes.reduce((n, o) => n + o.passages, 0),
+      import_replayed_by_bot_ms: replayed.ms,
+      import_replay_loop_held_ms: replayed.maxDelayMs,
+      import_replay_questions_answered: askMs.length,
+      import_replay_ask_ms_p95: percentile(askMs, 95),
+    };
+  } finally {
+    await editor.close();
     await bot.close();
   }
 }
