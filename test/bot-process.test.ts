@@ -46,6 +46,20 @@ function run(script: string, env: Record<string, string | undefined>, args: stri
   return { child, out, err, exit, text: () => out.join('') + err.join('') };
 }
 
+/** `npm start` against the emulator, with the tiny model; `extra` adds or overrides settings. */
+function botEnv(emu: DiscordEmulator, dataDir: string, modelDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DISCORD_TOKEN: FAKE_TOKEN,
+    DISCORD_APPLICATION_ID: emu.applicationId,
+    DISCORD_API_URL: emu.apiUrl,
+    DATA_DIR: dataDir,
+    MODEL_DIR: modelDir,
+    CITEBOT_OFFLINE: 'true',
+    EMBED_WORKERS: '1',
+    ...extra,
+  };
+}
+
 async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs: number): Promise<void> {
   const started = Date.now();
   while (!pattern.test(p.text())) {
@@ -115,19 +129,12 @@ describe('bot process: npm start against the emulator', () => {
     emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN, heartbeatIntervalMs: 250 });
     dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
     const modelDir = await tinyModel();
-    proc = run('src/bot/main.ts', {
-      DISCORD_TOKEN: FAKE_TOKEN,
-      DISCORD_APPLICATION_ID: emu.applicationId,
-      DISCORD_API_URL: emu.apiUrl,
-      DATA_DIR: dataDir,
-      MODEL_DIR: modelDir,
-      CITEBOT_OFFLINE: 'true',
-      EMBED_WORKERS: '1',
+    proc = run('src/bot/main.ts', botEnv(emu, dataDir, modelDir, {
       ASK_CHANNELS: 'ask-news,newsdesk',
       ASK_RATE_USER: '100/min',
       ASK_RATE_GUILD: '1000/min',
       SHUTDOWN_TIMEOUT_MS: '8000',
-    });
+    }));
     await waitForOutput(proc, /"event":"ready"/, 60_000);
   });
   after(async () => {
@@ -230,16 +237,7 @@ describe('bot process: npm start with a lost vector index', () => {
     // too close to the start-up on a loaded machine).
     const { dataDir, modelDir } = await libraryWithoutIndex(1250);
     const emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN });
-    const proc = run('src/bot/main.ts', {
-      DISCORD_TOKEN: FAKE_TOKEN,
-      DISCORD_APPLICATION_ID: emu.applicationId,
-      DISCORD_API_URL: emu.apiUrl,
-      DATA_DIR: dataDir,
-      MODEL_DIR: modelDir,
-      CITEBOT_OFFLINE: 'true',
-      EMBED_WORKERS: '1',
-      SHUTDOWN_TIMEOUT_MS: '8000',
-    });
+    const proc = run('src/bot/main.ts', botEnv(emu, dataDir, modelDir, { SHUTDOWN_TIMEOUT_MS: '8000' }));
     try {
       await waitForOutput(proc, /"event":"ready"/, 60_000);
       assert.match(proc.text(), /rebuilding the vector index from 50000 stored passages \(its file is missing\) in the background/);
