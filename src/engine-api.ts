@@ -4,6 +4,7 @@
  */
 import type { AnswerResult, Article, CollectionId } from './types.ts';
 import type { LoggedQuestion, QuestionStats } from './store/db.ts';
+import type { RebuildProgress } from './store/vectors.ts';
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged';
 
@@ -32,10 +33,7 @@ export interface AskOptions {
 }
 
 /** How far a background rebuild of the vector index has come. */
-export interface IndexRebuild {
-  indexed: number;
-  total: number;
-}
+export type IndexRebuild = RebuildProgress;
 
 export interface AskResult extends AnswerResult {
   /** Articles in the searched collections. */

@@ -99,7 +99,7 @@ export class VectorIndex {
   private generation = 0;
   private notice: (message: string) => void = () => {};
   /** Passages changed after the loaded file was saved, replayed at open from the store's log. */
-  replayedAtOpen = 0;
+  private replayedAtOpen = 0;
   /** How the index was obtained at open (and why, when rebuilt). */
   loadedAs: IndexLoad = 'built';
   rebuildReason: string | null = null;
