@@ -195,8 +195,9 @@ describe('bot process: npm start against the emulator', () => {
     };
     console.log(`# burst (npm start process): ${JSON.stringify(report)}`);
     for (const r of replies) {
-      assert.equal(r.callback.type, 5);
-      assert.equal(r.kind, 'edit');
+      // On failure, show what the user was told instead of a deferral.
+      assert.equal(r.callback.type, 5, JSON.stringify(r.message));
+      assert.equal(r.kind, 'edit', JSON.stringify(r.message));
       assert.ok(r.message.embeds[0].description.length > 0);
     }
     assert.ok(latencies.at(-1)! < 3000, JSON.stringify(report));

@@ -182,6 +182,10 @@ export class DiscordEmulator extends EventEmitter {
         res.end(JSON.stringify({ message: String(error), code: 0 }));
       });
     });
+    // Discord's edge keeps idle connections open for minutes. Node's default of 5 s races the
+    // client's own 4 s idle close (undici checks it on a 1 s tick): a request sent on a socket the
+    // server is closing fails with "other side closed", which no real Discord user would meet.
+    this.server.keepAliveTimeout = 10 * 60_000;
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (req, socket, head) => {
       if (!req.url?.startsWith('/gateway')) {
