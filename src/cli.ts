@@ -1,5 +1,5 @@
 /**
- * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup. Works with no Discord.
+ * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup, restore. Works with no Discord.
  * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -10,7 +10,7 @@ import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { isCitebotError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
-import { backupStore } from './store/backup.ts';
+import { backupStore, restoreStore } from './store/backup.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
 
 loadDotenv({ quiet: true });
@@ -193,7 +193,25 @@ export function buildProgram(): Command {
         options.json,
         result,
         `backed up ${result.articles} articles (${result.passages} passages, ${(result.bytes / 2 ** 20).toFixed(1)} MiB) to ${result.file} in ${result.seconds.toFixed(1)} s\n` +
-          'To restore: stop citebot, copy the file to DATA_DIR/citebot.db, delete DATA_DIR/index.hnsw and index.json, and start it: the vector index is rebuilt from the store.',
+          `To restore it: stop citebot, then run \`npm run cli -- restore ${result.file}\`.`,
+      );
+    });
+
+  program
+    .command('restore')
+    .description('put a backup in place of the store (stop the bot first); the current store is kept beside it')
+    .argument('<file>', 'a file written by backup')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const bar = progressBar(!options.json, 'Restoring', 'pages');
+      const result = await restoreStore(storeFile(loadConfig(process.env)), file, { onProgress: (done, total) => bar.update({ done, total }) });
+      bar.stop();
+      print(
+        options.json,
+        result,
+        `restored ${result.articles} articles (${result.passages} passages${result.model ? `, embedded with ${result.model}` : ''}) from ${result.from} in ${result.seconds.toFixed(1)} s\n` +
+          (result.previous ? `The store it replaced is kept at ${result.previous}; delete it once you are happy.\n` : '') +
+          'The search index is rebuilt from the restored store when citebot next starts (about a minute per 100,000 passages; the bot answers meanwhile).',
       );
     });
 

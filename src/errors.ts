@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'store_locked'
   | 'store_corrupt'
   | 'store_schema_newer'
+  | 'backup_invalid'
   | 'url_refused'
   | 'url_unreachable'
   | 'url_bad_response'

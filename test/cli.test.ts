@@ -1,8 +1,9 @@
 /** The CLI as users and scripts run it: a real process, real store, real model. */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
@@ -136,7 +137,7 @@ describe('citebot CLI', () => {
     assert.match(bad.stderr, /--limit.*expected a whole number from 1 to 10000/);
   });
 
-  it('GIVEN the store held open by a running engine THEN backup writes a readable copy, refuses to overwrite without --force, and the copy restores', async () => {
+  it('GIVEN the store held open by a running engine THEN backup writes a readable copy, refuses to overwrite without --force, and refuses a missing folder', async () => {
     const bot = await openEngine(loadConfig(env));
     const out = join(files, 'backup.db');
     try {
@@ -157,15 +158,75 @@ describe('citebot CLI', () => {
     } finally {
       await bot.close();
     }
-    // Restored into a data directory of its own, the copy answers (the vector index is rebuilt from it).
-    const restoredDir = mkdtempSync(join(tmpdir(), 'citebot-restored-'));
-    try {
-      copyFileSync(out, join(restoredDir, 'citebot.db'));
-      const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: restoredDir });
+  });
+
+  it('GIVEN a backup THEN restore refuses while the store is open or for a file that is no backup, then puts it back and keeps the replaced store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-restore-'));
+    const own = { ...env, DATA_DIR: dir };
+    const backup = join(files, 'before-removal.db');
+    const detained = async () => {
+      const asked = await runCli(['ask', 'how many were detained?', '--json'], own);
       assert.equal(asked.code, 0, asked.stderr);
+      return (JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages.some((p) => /7,939 people have been detained/.test(p.text));
+    };
+    try {
+      assert.equal(await detained(), true);
+      assert.equal((await runCli(['backup', backup], own)).code, 0);
+      const removed = await runCli(['remove', '000_8e2903e39626057e'], own);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.equal(await detained(), false);
+
+      const bot = await openEngine(loadConfig(own));
+      try {
+        const refused = await runCli(['restore', backup], own);
+        assert.equal(refused.code, 2);
+        assert.match(refused.stderr, /is open in another process \(the bot, or another citebot command\); stop it, then run restore again\. Nothing was changed/);
+        assert.equal(bot.stats().articles, 7);
+      } finally {
+        await bot.close();
+      }
+      const notes = join(files, 'notes.txt');
+      writeFileSync(notes, 'not a database at all\n'.repeat(100));
+      const wrong = await runCli(['restore', notes], own);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.stderr, /notes\.txt is not a usable citebot backup: .*Nothing was changed/);
+      assert.equal((await runCli(['restore', join(files, 'missing.db')], own)).code, 2);
+
+      const run = await runCli(['restore', backup, '--json'], own);
+      assert.equal(run.code, 0, run.stderr);
+      const result = JSON.parse(run.stdout) as { from: string; previous: string; articles: number; passages: number; model: string };
+      assert.equal(result.from, backup);
+      assert.equal(result.articles, 8);
+      assert.ok(result.model.length > 0);
+      assert.ok(!existsSync(join(dir, 'index.hnsw')), 'the old index was kept');
+      assert.ok(!readdirSync(dir).some((name) => name.includes('.restoring')), 'a partial file was left behind');
+      // The replaced store is kept whole: it still holds the library as it was, without the removed article.
+      const previous = new Database(result.previous, { readonly: true });
+      try {
+        assert.equal(previous.prepare('SELECT count(*) FROM articles').pluck().get(), 7);
+      } finally {
+        previous.close();
+      }
+      assert.equal(await detained(), true);
+      const text = await runCli(['restore', backup], own);
+      assert.match(text.stdout, /^restored 8 articles \(\d+ passages, embedded with .+\) from .*before-removal\.db in [\d.]+ s\nThe store it replaced is kept at .*citebot\.db\.before-restore-/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN an empty data directory THEN restore creates the store from the backup', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'citebot-restore-new-')), 'data');
+    try {
+      const backup = join(files, 'fresh.db');
+      assert.equal((await runCli(['backup', backup], env)).code, 0);
+      const run = await runCli(['restore', backup, '--json'], { ...env, DATA_DIR: dir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal((JSON.parse(run.stdout) as { previous: string | null }).previous, null);
+      const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: dir });
       assert.match(String((JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages[0]?.text), /7,939 people have been detained/);
     } finally {
-      rmSync(restoredDir, { recursive: true, force: true });
+      rmSync(dirname(dir), { recursive: true, force: true });
     }
   });
 
