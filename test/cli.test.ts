@@ -1,7 +1,7 @@
 /** The CLI as users and scripts run it: a real process, real store, real model. */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -227,6 +227,27 @@ describe('citebot CLI', () => {
       assert.match(String((JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages[0]?.text), /7,939 people have been detained/);
     } finally {
       rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN a store damaged beyond opening THEN restore replaces it and keeps the damaged file byte for byte', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-restore-damaged-'));
+    try {
+      const backup = join(files, 'for-damaged.db');
+      assert.equal((await runCli(['backup', backup], env)).code, 0);
+      const damaged = Buffer.from('SQLite format 3\0'.padEnd(8192, 'x'));
+      writeFileSync(join(dir, 'citebot.db'), damaged);
+      const broken = await runCli(['stats'], { ...env, DATA_DIR: dir });
+      assert.equal(broken.code, 2);
+      assert.match(broken.stderr, /not a readable citebot database/);
+      const run = await runCli(['restore', backup, '--json'], { ...env, DATA_DIR: dir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(readFileSync((JSON.parse(run.stdout) as { previous: string }).previous), damaged);
+      const stats = await runCli(['stats', '--json'], { ...env, DATA_DIR: dir });
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.equal((JSON.parse(stats.stdout) as { articles: number }).articles, 8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
