@@ -16,10 +16,12 @@
  * at 100,000 passages the file is 210 MB, and writing and hashing it took about a second.
  * hnswlib writes it on a libuv thread, the digest is streamed, and compaction inserts in
  * slices, and so does the rebuild at open when the caller asks for it in the background (the bot
- * does: at 100,000 passages it takes about 50 s). While the file is written or the index rebuilt,
- * searches go on (over the passages inserted so far) but changes wait
- * (`whenWritable`): the engine commits a store change and mirrors it here in one synchronous
- * step after that wait, so whenever a save starts, the index matches the store's generation.
+ * does: at 100,000 passages it takes about 50 s). While the file is written or the index
+ * compacted, searches go on but changes wait (`whenWritable`): the engine commits a store change
+ * and mirrors it here in one synchronous step after that wait, so whenever a save starts, the
+ * index matches the store's generation. A background rebuild lasts too long for that: changes
+ * go ahead during it, are mirrored into the growing index, and are replayed once more from the
+ * store's log when it ends.
  *
  * Other processes change the store too (the CLI's `ingest` while the bot runs). The store logs
  * which passages each generation changed; the index knows the generation it reflects and,
@@ -107,6 +109,8 @@ export class VectorIndex {
   private busy: Promise<unknown> | null = null;
   /** Set while a background rebuild runs. */
   private rebuildProgress: RebuildProgress | null = null;
+  /** The background rebuild's slices, awaited before closing. Changes don't wait for it. */
+  private filling: Promise<unknown> = Promise.resolve();
   /** False while a background rebuild runs, and after one was stopped: such an index is never saved. */
   private complete = true;
   /** Set by stopBackgroundWork(): background slices stop at their next yield. */
@@ -164,7 +168,7 @@ export class VectorIndex {
 
   /**
    * Inserts the stored vectors into a fresh index in slices, searchable as it grows; changes
-   * wait meanwhile. Saved when complete; if stopped (the process is closing), never saved, so
+   * don't wait (see `mirrorDuringRebuild`). Saved when complete; if stopped (the process is closing), never saved, so
    * the next open rebuilds again.
    */
   private rebuildInBackground(store: Store): void {
@@ -185,12 +189,15 @@ export class VectorIndex {
         this.notice(`rebuilding the vector index: ${progress.indexed} of ${total} passages (${25 * nextQuarter++}%)`);
       }
     };
-    const filling = this.exclusive(this.fillInSlices(store, this.index, this.live, afterSlice).finally(() => (this.rebuildProgress = null)));
+    const filling = this.fillInSlices(store, this.index, this.live, afterSlice).finally(() => (this.rebuildProgress = null));
+    this.filling = filling.catch(() => {});
     void filling
       .then(async (finished) => {
         if (!finished) return;
         this.complete = true;
-        this.syncWith(store);
+        // Changes made meanwhile were mirrored as they came, but one may have landed behind the
+        // slice being read: replaying everything changed since the rebuild began settles it.
+        await this.whenWritable(() => this.syncWith(store));
         await this.save(store);
         this.notice(`rebuilt the vector index from the store: ${this.live.size} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       })
@@ -364,6 +371,10 @@ export class VectorIndex {
     for (const { vector } of change.added) {
       if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
     }
+    if (this.rebuildProgress) {
+      this.mirrorDuringRebuild(change);
+      return null;
+    }
     try {
       for (const label of change.removed) this.remove(label);
       for (const { label, vector } of change.added) this.add(label, vector);
@@ -382,6 +393,20 @@ export class VectorIndex {
     return null;
   }
 
+  /**
+   * During a background rebuild, a change is applied to the growing index at once (a new article
+   * is found by meaning right away), but the generation stays where the rebuild began: the replay
+   * after the last slice covers the change again, and repairs anything this could not apply.
+   */
+  private mirrorDuringRebuild(change: { removed: readonly number[]; added: readonly { label: number; vector: Float32Array }[] }): void {
+    try {
+      for (const label of change.removed) this.remove(label);
+      for (const { label, vector } of change.added) this.add(label, vector);
+    } catch {
+      // Left to the replay.
+    }
+  }
+
   private rebuildOutOfSync(store: Store, error: unknown): string {
     this.rebuild(store);
     this.rebuildReason = `it was out of sync with the store: ${error instanceof Error ? error.message : String(error)}`;
@@ -394,7 +419,7 @@ export class VectorIndex {
    * is being written, rebuilt or compacted (the next search catches up).
    */
   syncWith(store: Store): void {
-    if (this.busy || store.generation() === this.generation) return;
+    if (this.busy || this.rebuildProgress || store.generation() === this.generation) return;
     this.assertStoreModel(store);
     const repaired = this.catchUp(store);
     if (repaired !== null) this.notice(`rebuilt the vector index from the store (${repaired})`);
@@ -545,6 +570,7 @@ export class VectorIndex {
    * replacing the files). A failed save has already rejected the promise of whoever requested it.
    */
   async flush(): Promise<void> {
+    await this.filling;
     await this.saving.catch(() => {});
     await this.whenWritable(() => {});
   }
