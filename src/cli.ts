@@ -171,10 +171,12 @@ export function buildProgram(): Command {
     .option('--unanswered', 'only questions no passage answered')
     .option('--downvoted', 'only questions whose reply got a 👎')
     .option('--limit <n>', 'at most this many (1–10000)', wholeNumber(10_000), 50)
+    .option('--before <id>', 'only questions logged before this one (the next page: the last id printed)', wholeNumber(Number.MAX_SAFE_INTEGER))
     .option('--json', 'print one JSON object')
-    .action(async (options: { guild?: string; unanswered?: boolean; downvoted?: boolean; limit: number; json?: boolean }) =>
+    .action(async (options: { guild?: string; unanswered?: boolean; downvoted?: boolean; limit: number; before?: number; json?: boolean }) =>
       withEngine(async (engine) => {
-        const questions = engine.questions(options.guild, { unanswered: options.unanswered, downvoted: options.downvoted, limit: options.limit });
+        const { unanswered, downvoted, limit, before: beforeId } = options;
+        const questions = engine.questions(options.guild, { unanswered, downvoted, limit, beforeId });
         print(options.json, { questions }, formatQuestions(questions));
       }),
     );

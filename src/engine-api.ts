@@ -3,8 +3,10 @@
  * (Implementation: src/engine.ts → `openEngine(config)`.)
  */
 import type { AnswerResult, Article, CollectionId } from './types.ts';
-import type { LoggedQuestion, QuestionStats } from './store/db.ts';
+import type { LoggedQuestion, QuestionFilter, QuestionStats } from './store/db.ts';
 import type { RebuildProgress } from './store/vectors.ts';
+
+export type { LoggedQuestion, QuestionFilter };
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged';
 
@@ -80,7 +82,7 @@ export interface Engine {
   removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null>;
   stats(collection?: CollectionId): CollectionStats;
   /** The question log, newest first (all collections when none is given). */
-  questions(collection: CollectionId | undefined, options: { unanswered?: boolean; downvoted?: boolean; limit: number }): LoggedQuestion[];
+  questions(collection: CollectionId | undefined, options: QuestionFilter): LoggedQuestion[];
   /** Question text by id (for "More passages" buttons). */
   question(id: number): { question: string; collection: CollectionId } | null;
   recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void;

@@ -19,7 +19,7 @@ import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
 import { search, type SearchMode, type SearchResult } from './search/search.ts';
-import { Store, type LoggedQuestion, type PassageToStore, type StoredArticle } from './store/db.ts';
+import { Store, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type CollectionId, type Passage } from './types.ts';
 
@@ -353,7 +353,7 @@ export class CitebotEngine implements Engine {
     return this.store.question(id);
   }
 
-  questions(collection: CollectionId | undefined, options: { unanswered?: boolean; downvoted?: boolean; limit: number }): LoggedQuestion[] {
+  questions(collection: CollectionId | undefined, options: QuestionFilter): LoggedQuestion[] {
     return this.store.listQuestions(collection, options);
   }
 

@@ -87,8 +87,8 @@ describe('bot commands through the Discord emulator', () => {
     assert.match(embedText(r.message), /7,939 people have been detained/);
   });
 
-  it('refuses /ingest, /forget and /stats to non-moderators, ephemerally, before deferring', async () => {
-    for (const [name, options] of [['ingest', [opt('text', ORCHIDS)]], ['forget', [opt('article', 'x')]], ['stats', []]] as const) {
+  it('refuses /ingest, /forget, /stats and /questions to non-moderators, ephemerally, before deferring', async () => {
+    for (const [name, options] of [['ingest', [opt('text', ORCHIDS)]], ['forget', [opt('article', 'x')]], ['stats', []], ['questions', []]] as const) {
       const r = await reply(h.emu.chatInput({ ...h.member(h.guildA), name, options: [...options] }));
       assert.equal(r.callback.type, 4, name);
       assert.equal(r.ephemeral, true, name);
@@ -381,6 +381,49 @@ describe('bot commands through the Discord emulator', () => {
     assert.equal(later['Feedback'], '👍 1 · 👎 1');
     assert.match(later['Replies marked 👎 (most recent first)'], /^• How many were detained\? \(\d{4}-\d\d-\d\d \d\d:\d\d, 👎 1\)$/);
     assert.match(later['Asked most often'], /^• How many were detained\? — [2-9]×, answered [2-9]×/);
+  });
+
+  it('/questions: the log newest first for moderators, only this server, filtered, paged with buttons', async () => {
+    const who = h.member(h.guildA, '300000000000000051');
+    const tags = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda'];
+    for (const tag of tags) await ask(who, `what about ${tag}?`);
+    await ask(who, 'who won the 1998 world cup final?');
+    const detained = await ask(who, 'How many were detained?');
+    const down = detained.message.components[0].components.find((b: any) => String(b.custom_id).endsWith(':down'));
+    await reply(h.emu.button({ ...who, customId: down.custom_id }));
+    await ask(h.member(h.guildB), 'what about omega?');
+
+    const mod = { ...h.mod(h.guildA), permissions: MODERATOR_PERMISSIONS };
+    const first = await reply(h.emu.chatInput({ ...mod, name: 'questions' }));
+    assert.equal(first.callback.type, 4);
+    assert.equal(first.ephemeral, true);
+    const e = first.message.embeds[0];
+    assert.equal(e.title, 'Questions asked — Newsroom A');
+    const lines = e.description.split('\n');
+    assert.equal(lines.length, 20, 'ten entries of two lines');
+    assert.match(lines[0], /^`\d{4}-\d\d-\d\d \d\d:\d\d` answered · 👍 0 👎 1$/);
+    assert.match(lines[2], /^`[\d :-]+` \*\*not answered\*\*$/);
+    const asked = lines.filter((_: string, i: number) => i % 2 === 1);
+    assert.deepEqual(asked, ['How many were detained?', 'who won the 1998 world cup final?', ...tags.slice(3).reverse().map((t) => `what about ${t}?`)]);
+    assert.doesNotMatch(e.description, /omega/, "another server's question was listed");
+    const [newest, older] = first.message.components[0].components;
+    assert.equal(newest.disabled, true);
+    assert.equal(older.disabled, false);
+
+    const page2 = await reply(h.emu.button({ ...mod, customId: older.custom_id, message: { embeds: first.message.embeds, components: first.message.components } }));
+    assert.equal(page2.callback.type, 7, 'the list is updated in place');
+    assert.match(page2.message.embeds[0].description, /^`[^\n]+\nwhat about gamma\?\n`[^\n]+\nwhat about beta\?\n`[^\n]+\nwhat about alpha\?/);
+    assert.equal(page2.message.components[0].components[0].disabled, false);
+    const refused = await reply(h.emu.button({ ...h.member(h.guildA), customId: older.custom_id }));
+    assert.match(refused.message.content, /^Only moderators can see the questions people asked/);
+
+    const notAnswered = await reply(h.emu.chatInput({ ...mod, name: 'questions', options: [opt('show', 'unanswered')] }));
+    assert.equal(notAnswered.message.embeds[0].title, 'Questions no passage answered — Newsroom A');
+    assert.match(notAnswered.message.embeds[0].description, /^`[\d :-]+` \*\*not answered\*\*\nwho won the 1998 world cup final\?\n/);
+    assert.doesNotMatch(notAnswered.message.embeds[0].description, /` answered/);
+    const downvoted = await reply(h.emu.chatInput({ ...mod, name: 'questions', options: [opt('show', 'downvoted')] }));
+    assert.equal(downvoted.message.embeds[0].description, lines.slice(0, 2).join('\n'));
+    assert.deepEqual(downvoted.message.components, [], 'no buttons for a single page');
   });
 
   it('one error boundary: unexpected errors give a generic ephemeral line and are logged with the command', async () => {

@@ -154,7 +154,7 @@ describe('bot process: npm start against the emulator', () => {
   it('deploy-commands registers the commands in the guild through DISCORD_API_URL', async () => {
     const p = run('scripts/deploy-commands.ts', { DISCORD_TOKEN: FAKE_TOKEN, DISCORD_APPLICATION_ID: emu.applicationId, DISCORD_API_URL: emu.apiUrl }, ['--guild', guild.id]);
     assert.equal((await p.exit).code, 0, p.text());
-    assert.match(p.text(), new RegExp(`Registered 6 commands in server ${guild.id}: Ask citebot, ask, forget, ingest, sources, stats`));
+    assert.match(p.text(), new RegExp(`Registered 7 commands in server ${guild.id}: Ask citebot, ask, forget, ingest, questions, sources, stats`));
     const registered = emu.commands.at(-1)!;
     assert.equal(registered.scope, guild.id);
     const ask = registered.body.find((c: any) => c.name === 'ask');

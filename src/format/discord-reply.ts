@@ -7,7 +7,7 @@
  * 5 buttons per row, custom_id 100, link URL 512.
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome } from '../engine-api.ts';
+import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome, LoggedQuestion } from '../engine-api.ts';
 import type { Citation } from '../types.ts';
 import { CLOSEST_ONLY, indexRebuildNote, isoMinute } from './text.ts';
 
@@ -408,6 +408,48 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
     { name: 'Replies marked 👎 (most recent first)', value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${isoMinute(d.askedAt)}, 👎 ${d.down})`) },
   ];
   return { embeds: [{ title: truncateText(`citebot statistics — ${scope}`, LIMITS.title), fields, color: COLOR.info }], components: [] };
+}
+
+export type QuestionListFilter = 'all' | 'unanswered' | 'downvoted';
+
+export const QUESTIONS_PAGE_SIZE = 10;
+
+const QUESTION_LIST: Record<QuestionListFilter, { title: string; empty: string }> = {
+  all: { title: 'Questions asked', empty: 'Nobody has asked a question here yet.' },
+  unanswered: { title: 'Questions no passage answered', empty: 'Every question asked here was answered.' },
+  downvoted: { title: 'Replies marked 👎', empty: 'No reply here has been marked 👎.' },
+};
+
+/** questions:page:<filter>:<before question id, or 0 for the newest> */
+export function questionsCustomId(filter: QuestionListFilter, beforeId: number): string {
+  return `questions:page:${filter}:${beforeId}`;
+}
+
+/**
+ * A page of the question log for moderators, newest first. `hasOlder` says whether a further
+ * page exists; `fromNewest` whether this page starts at the newest question.
+ */
+export function buildQuestionsReply(questions: LoggedQuestion[], view: { filter: QuestionListFilter; scope: string; hasOlder: boolean; fromNewest: boolean }): DiscordReply {
+  const { title, empty } = QUESTION_LIST[view.filter];
+  const heading = truncateText(`${title} — ${view.scope}`, LIMITS.title);
+  if (questions.length === 0) {
+    return { embeds: [{ title: heading, description: view.fromNewest ? empty : 'No older questions.', color: COLOR.info }], components: [] };
+  }
+  // A page of ten entries of at most ~220 characters stays well inside an embed's 4,096.
+  const description = questions
+    .map((q) => {
+      const votes = q.up || q.down ? ` · 👍 ${q.up} 👎 ${q.down}` : '';
+      return `\`${isoMinute(q.askedAt)}\` ${q.answered ? 'answered' : '**not answered**'}${votes}\n${questionText(q.question)}`;
+    })
+    .join('\n');
+  const buttons: APIButtonComponent[] = [
+    { type: 2, style: 2, label: '◀ Newest', custom_id: questionsCustomId(view.filter, 0), disabled: view.fromNewest },
+    { type: 2, style: 2, label: 'Older ▶', custom_id: questionsCustomId(view.filter, questions.at(-1)!.id), disabled: !view.hasOlder },
+  ];
+  return {
+    embeds: [{ title: heading, description, color: COLOR.info, footer: { text: 'Newest first, times in UTC · the whole log: npm run questions' } }],
+    components: view.hasOlder || !view.fromNewest ? [{ type: 1, components: buttons }] : [],
+  };
 }
 
 /** "<t:1700000000:R>": Discord renders it as "in 12 seconds" in the reader's locale. */

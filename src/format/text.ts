@@ -124,6 +124,6 @@ export function formatStats(stats: CollectionStats): string {
 export function formatQuestions(questions: readonly LoggedQuestion[]): string {
   if (questions.length === 0) return 'no questions logged (Discord questions are logged; CLI questions are not)';
   return questions
-    .map((q) => `${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}`)
+    .map((q) => `#${q.id}  ${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}`)
     .join('\n');
 }

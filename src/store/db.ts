@@ -503,8 +503,8 @@ export class Store {
       .run(questionId, userId, vote));
   }
 
-  /** The question log, newest first, with each question's votes. */
-  listQuestions(collection: CollectionId | undefined, options: { unanswered?: boolean; downvoted?: boolean; limit: number }): LoggedQuestion[] {
+  /** The question log, newest first, with each question's votes; `beforeId` pages back from a question. */
+  listQuestions(collection: CollectionId | undefined, options: QuestionFilter): LoggedQuestion[] {
     const conditions: string[] = [];
     const args: (string | number)[] = [];
     if (collection !== undefined) {
@@ -512,6 +512,10 @@ export class Store {
       args.push(collection);
     }
     if (options.unanswered) conditions.push('q.answered = 0');
+    if (options.beforeId !== undefined) {
+      conditions.push('q.id < ?');
+      args.push(options.beforeId);
+    }
     const rows = this.db
       .prepare(
         `SELECT q.id AS id, q.collection AS collection, q.question AS question, q.answered AS answered, q.asked_at AS askedAt,
@@ -519,7 +523,7 @@ export class Store {
          FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
          ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
          GROUP BY q.id ${options.downvoted ? 'HAVING down > 0' : ''}
-         ORDER BY q.asked_at DESC, q.id DESC LIMIT ?`,
+         ORDER BY q.id DESC LIMIT ?`,
       )
       .all(...args, options.limit) as (Omit<LoggedQuestion, 'answered'> & { answered: number })[];
     return rows.map((row) => ({ ...row, answered: row.answered === 1 }));
@@ -567,6 +571,14 @@ export class Store {
 }
 
 /** One logged question with its votes. */
+export interface QuestionFilter {
+  unanswered?: boolean;
+  downvoted?: boolean;
+  /** Only questions logged before this one (the next page of a list). */
+  beforeId?: number;
+  limit: number;
+}
+
 export interface LoggedQuestion {
   id: number;
   collection: CollectionId;
