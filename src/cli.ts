@@ -1,5 +1,5 @@
 /**
- * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup, restore. Works with no Discord.
+ * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup, restore, export. Works with no Discord.
  * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -11,6 +11,7 @@ import type { IngestProgress } from './engine-api.ts';
 import { isCitebotError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
+import { exportArticles } from './store/export.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
 
 loadDotenv({ quiet: true });
@@ -215,6 +216,22 @@ export function buildProgram(): Command {
           (result.previous ? `The store it replaced is kept at ${result.previous}; delete it once you are happy.\n` : '') +
           'The search index is rebuilt from the restored store when citebot next starts (about a minute per 100,000 passages; the bot answers meanwhile).',
       );
+    });
+
+  program
+    .command('export')
+    .description("write a collection's articles as NDJSON, the format ingest reads back")
+    .argument('[file]', 'where to write, e.g. articles.ndjson (default: standard output)')
+    .option('--guild <id>', "a Discord server's collection")
+    .option('--force', 'replace the file if it exists')
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (file: string | undefined, options: Common & { force?: boolean }) => {
+      const toStdout = file === undefined || file === '-';
+      const result = await exportArticles(storeFile(loadConfig(process.env)), collectionOf(options), toStdout ? null : file, process.stdout, { force: options.force });
+      const summary = `exported ${result.articles} ${result.articles === 1 ? 'article' : 'articles'} of ${result.collection}${result.file ? ` to ${result.file}` : ''} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`;
+      // On standard output the articles are the output; the summary goes beside them, to stderr.
+      if (toStdout) process.stderr.write(options.json ? `${JSON.stringify(result)}\n` : `citebot: ${summary}\n`);
+      else print(options.json, result, `${summary}\nTo load them into a data directory or another server's collection: npm run ingest -- ${result.file} [--guild ID]`);
     });
 
   program

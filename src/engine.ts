@@ -19,7 +19,7 @@ import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
 import { search, type SearchMode, type SearchResult } from './search/search.ts';
-import { Store, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
+import { Store, storedToArticle, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type CollectionId, type Passage } from './types.ts';
 
@@ -445,18 +445,6 @@ export function contentHash(article: Article): string {
 
 function summary(row: StoredArticle & { passages: number }): ArticleSummary {
   return { id: row.id, collection: row.collection, title: row.title, source: row.source, date: row.date, url: row.url, passages: row.passages };
-}
-
-function storedToArticle(stored: StoredArticle): Article {
-  return {
-    id: stored.id,
-    title: stored.title,
-    date: stored.date,
-    source: stored.source,
-    section: stored.section,
-    url: stored.url,
-    paragraphs: stored.body.split('\n\n'),
-  };
 }
 
 /** Picks the model: the one that built the index, else the configured or automatic choice. */

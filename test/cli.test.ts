@@ -260,6 +260,46 @@ describe('citebot CLI', () => {
     }
   });
 
+  it('GIVEN the library THEN export writes NDJSON that ingest reads back unchanged, and another data directory answers from it', async () => {
+    const out = join(files, 'library.ndjson');
+    const run = await runCli(['export', out, '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { collection: string; articles: number; file: string; bytes: number };
+    const stats = JSON.parse((await runCli(['stats', '--json'], env)).stdout) as { articles: number };
+    assert.deepEqual([result.collection, result.articles, result.file], ['library', stats.articles, out]);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, result.articles);
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(first), ['id', 'title', 'date', 'source', 'section', 'url', 'paragraphs']);
+    assert.equal(first.id, '000_8e2903e39626057e');
+    assert.ok((first.paragraphs as string[]).some((p) => p.includes('7,939 people have been detained')));
+    assert.equal((await runCli(['export', out], env)).code, 2, 'an existing file was replaced without --force');
+
+    // Read back into the same library, every article is unchanged: nothing was lost or altered.
+    const back = await runCli(['ingest', out, '--json'], env);
+    assert.equal(back.code, 0, back.stderr);
+    const outcomes = (JSON.parse(back.stdout) as { articles: { status: string }[] }).articles;
+    assert.equal(outcomes.length, result.articles);
+    assert.ok(outcomes.every((o) => o.status === 'unchanged'), JSON.stringify(outcomes.filter((o) => o.status !== 'unchanged')));
+
+    const piped = await runCli(['export'], env);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, readFileSync(out, 'utf8'));
+    assert.match(piped.stderr, new RegExp(`exported ${result.articles} articles of library \\(`));
+
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-imported-'));
+    try {
+      const imported = await runCli(['ingest', out, '--json'], { ...env, DATA_DIR: dir });
+      assert.equal(imported.code, 0, imported.stderr);
+      const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: dir });
+      const top = (JSON.parse(asked.stdout) as { passages: { text: string; citation: { article_id: string; date: string } }[] }).passages[0]!;
+      assert.match(top.text, /7,939 people have been detained/);
+      assert.deepEqual([top.citation.article_id, top.citation.date], ['000_8e2903e39626057e', '2022-01-10']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('GIVEN a model that does not exist THEN the CLI explains and exits 2', async () => {
     const run = await runCli(['stats'], { ...testEnv(mkdtempSync(join(tmpdir(), 'citebot-none-')), ''), MODEL_DIR: '', EMBEDDING_MODEL: 'no-such-model' });
     assert.equal(run.code, 2);

@@ -73,6 +73,19 @@ export interface StoredArticle extends Omit<Article, 'paragraphs'> {
   ingested_at: string;
 }
 
+/** The article as it was ingested (its paragraphs are stored joined by blank lines). */
+export function storedToArticle(stored: StoredArticle): Article {
+  return {
+    id: stored.id,
+    title: stored.title,
+    date: stored.date,
+    source: stored.source,
+    section: stored.section,
+    url: stored.url,
+    paragraphs: stored.body.split('\n\n'),
+  };
+}
+
 export interface StoredPassage {
   rowid: number;
   article_rowid: number;
@@ -417,6 +430,11 @@ export class Store {
 
   allArticles(): StoredArticle[] {
     return this.db.prepare('SELECT * FROM articles ORDER BY rowid').all() as StoredArticle[];
+  }
+
+  /** One collection's articles in the order they were first stored, read one at a time. */
+  articlesOf(collection: CollectionId): IterableIterator<StoredArticle> {
+    return this.db.prepare('SELECT * FROM articles WHERE collection = ? ORDER BY rowid').iterate(collection) as IterableIterator<StoredArticle>;
   }
 
   countAllArticles(): number {
