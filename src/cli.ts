@@ -264,7 +264,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (isCitebotError(error)) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+      // The reader stopped early (`export | head`): like other command-line tools, stop quietly.
+      process.exitCode = 0;
+    } else if (isCitebotError(error)) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {

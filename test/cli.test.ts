@@ -289,6 +289,14 @@ describe('citebot CLI', () => {
 
     const dir = mkdtempSync(join(tmpdir(), 'citebot-imported-'));
     try {
+      // Four times the library, written as more than a pipe holds: a reader that stops early
+      // (`export | head`) ends the export quietly, as with other command-line tools.
+      const copies = [0, 1, 2, 3].map((n) => lines.map((line) => JSON.stringify({ ...JSON.parse(line), id: `copy-${n}-${JSON.parse(line).id}` })).join('\n')).join('\n');
+      writeFileSync(join(files, 'copies.ndjson'), copies);
+      assert.equal((await runCli(['ingest', join(files, 'copies.ndjson'), '--guild', 'g-export'], { ...env, DATA_DIR: dir })).code, 0);
+      const stopped = await runCli(['export', '--guild', 'g-export'], { ...env, DATA_DIR: dir }, undefined, { stopReadingAfter: 100 });
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.doesNotMatch(stopped.stderr, /unexpected error|EPIPE/);
       const imported = await runCli(['ingest', out, '--json'], { ...env, DATA_DIR: dir });
       assert.equal(imported.code, 0, imported.stderr);
       const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: dir });
