@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -359,6 +360,42 @@ describe('engine persistence and recovery', () => {
       assert.equal(found.hits[0]?.article.id, 'gulls');
     } finally {
       await reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN another running process holding the index files lock THEN a save waits for it; a lock whose holder died is taken over at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-lock-'));
+    const notices: string[] = [];
+    const engine = await openEngine(loadConfig(testEnv(dir, await tinyModel())), { notice: (m) => notices.push(m) });
+    const lock = join(dir, 'index.lock');
+    const savedGeneration = () => (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { generation: number }).generation;
+    try {
+      await engine.ingest([LIGHTHOUSE], LIBRARY_COLLECTION);
+      const before = savedGeneration();
+      // This test process stands in for the other citebot: its pid runs.
+      writeFileSync(lock, String(process.pid));
+      let done = false;
+      const ingest = engine.ingest([article('gulls', ['A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.'])], LIBRARY_COLLECTION).then(() => (done = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(done, false, 'the save did not wait for the lock');
+      assert.equal(savedGeneration(), before);
+      rmSync(lock);
+      await ingest;
+      assert.ok(savedGeneration() > before);
+      assert.ok(!existsSync(lock), 'the lock was not released');
+
+      // A pid that no longer runs: a child process that has exited.
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      writeFileSync(lock, String(gone));
+      const started = Date.now();
+      await engine.removeArticle(LIBRARY_COLLECTION, 'gulls');
+      assert.ok(Date.now() - started < 5000, 'the abandoned lock was waited for');
+      assert.ok(savedGeneration() > before + 1);
+      assert.ok(!existsSync(lock));
+      assert.ok(!notices.some((n) => n.includes('without the index files')), notices.join('\n'));
+    } finally {
+      await engine.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

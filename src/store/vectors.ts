@@ -23,7 +23,8 @@
  * go ahead during it, are mirrored into the growing index, and are replayed once more from the
  * store's log when it ends.
  *
- * Other processes change the store too (the CLI's `ingest` while the bot runs). The store logs
+ * Other processes change the store too (the CLI's `ingest` while the bot runs), and save the same
+ * files: the pair is swapped in and read under a lock file (`withFilesLocked`). The store logs
  * which passages each generation changed; the index knows the generation it reflects and,
  * before a search and after each change of its own, replays the passages changed since then
  * (a large backlog in slices, like a rebuild). It rebuilds when the log no longer reaches back.
@@ -35,6 +36,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Store } from './db.ts';
+import { withFileLock } from './file-lock.ts';
 
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -97,6 +99,8 @@ export class VectorIndex {
   readonly model: string;
   private readonly file: string;
   private readonly manifestFile: string;
+  /** Held by whichever process swaps in or reads the pair of files (see `withFilesLocked`). */
+  private readonly lockFile: string;
   /** The store generation this index reflects; changes after it are replayed from the store's log. */
   private generation = 0;
   private notice: (message: string) => void = () => {};
@@ -125,6 +129,7 @@ export class VectorIndex {
     this.dim = dim;
     this.file = join(dataDir, 'index.hnsw');
     this.manifestFile = join(dataDir, 'index.json');
+    this.lockFile = join(dataDir, 'index.lock');
     this.index = VectorIndex.emptyIndex(dim, INITIAL_CAPACITY);
   }
 
@@ -140,7 +145,9 @@ export class VectorIndex {
     const notice = options.notice ?? (() => {});
     const vectors = new VectorIndex(dataDir, model, dim);
     vectors.notice = notice;
-    const problem = await vectors.tryLoad(store);
+    // Read under the files' lock: another process swapping in its save meanwhile would pair one
+    // process's index.hnsw with the other's index.json (the checksum would then force a rebuild).
+    const problem = await vectors.withFilesLocked(() => vectors.tryLoad(store));
     if (problem === null) {
       vectors.loadedAs = 'loaded';
       if (vectors.replayedAtOpen > 0) {
@@ -217,6 +224,17 @@ export class VectorIndex {
    */
   stopBackgroundWork(): void {
     this.stopRequested = true;
+  }
+
+  /**
+   * The bot and the CLI save and load the same pair of files; a save swaps both in under this
+   * lock, and a load reads both under it. A holder that waits too long (a stuck process) is
+   * passed by: the checksum still catches a mismatched pair.
+   */
+  private withFilesLocked<T>(work: () => Promise<T>): Promise<T> {
+    return withFileLock(this.lockFile, work, {
+      onTimeout: () => this.notice(`went ahead without the index files' lock (${this.lockFile}), held by another citebot process for over 10 s`),
+    });
   }
 
   /** Returns null when the file was loaded, else why it could not be used. */
@@ -555,10 +573,12 @@ export class VectorIndex {
     try {
       await writing;
       const sha256 = await fileDigest(tmp);
-      await rename(tmp, this.file);
       const tmpManifest = `${this.manifestFile}.${process.pid}.tmp`;
       await writeFile(tmpManifest, JSON.stringify({ ...manifest, sha256 }, null, 2));
-      await rename(tmpManifest, this.manifestFile);
+      await this.withFilesLocked(async () => {
+        await rename(tmp, this.file);
+        await rename(tmpManifest, this.manifestFile);
+      });
     } catch (error) {
       await rm(tmp, { force: true });
       throw error;
