@@ -28,7 +28,8 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, opti
       }
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A folder where no lock can be made (read-only): the work itself says what fails, if anything.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return work();
       if (await isAbandoned(file, options.staleMs ?? 60_000)) {
         await rm(file, { force: true });
         continue;
