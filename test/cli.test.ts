@@ -265,8 +265,8 @@ describe('citebot CLI', () => {
     const run = await runCli(['export', out, '--json'], env);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as { collection: string; articles: number; file: string; bytes: number };
-    const stats = JSON.parse((await runCli(['stats', '--json'], env)).stdout) as { articles: number };
-    assert.deepEqual([result.collection, result.articles, result.file], ['library', stats.articles, out]);
+    const listed = JSON.parse((await runCli(['sources', '--json'], env)).stdout) as { articles: unknown[] };
+    assert.deepEqual([result.collection, result.articles, result.file], ['library', listed.articles.length, out]);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     assert.equal(lines.length, result.articles);
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
