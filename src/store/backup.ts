@@ -186,6 +186,8 @@ async function setAside(storeFile: string, now: Date): Promise<string> {
       throw new UserError('store_locked', `the store ${storeFile} is open in another process (the bot, or another citebot command); stop it, then run restore again. Nothing was changed.`);
     }
     await copyFile(storeFile, aside);
+    // Its write-ahead log may hold the newest changes: kept beside it, under the matching name.
+    if (existsSync(`${storeFile}-wal`)) await copyFile(`${storeFile}-wal`, `${aside}-wal`);
     return aside;
   }
   try {

@@ -113,8 +113,8 @@ export class VectorIndex {
   private busy: Promise<unknown> | null = null;
   /** Set while a background rebuild runs. */
   private rebuildProgress: RebuildProgress | null = null;
-  /** The background rebuild's slices, awaited before closing. Changes don't wait for it. */
-  private filling: Promise<unknown> = Promise.resolve();
+  /** The background rebuild, up to its save: awaited before closing. Changes don't wait for it. */
+  private filling: Promise<void> = Promise.resolve();
   /** False while a background rebuild runs, and after one was stopped: such an index is never saved. */
   private complete = true;
   /** Set by stopBackgroundWork(): background slices stop at their next yield. */
@@ -175,8 +175,8 @@ export class VectorIndex {
 
   /**
    * Inserts the stored vectors into a fresh index in slices, searchable as it grows; changes
-   * don't wait (see `mirrorDuringRebuild`). Saved when complete; if stopped (the process is closing), never saved, so
-   * the next open rebuilds again.
+   * don't wait (see `mirrorDuringRebuild`). Saved when complete; if stopped (the process is
+   * closing), never saved, so the next open rebuilds again.
    */
   private rebuildInBackground(store: Store): void {
     const started = performance.now();
@@ -196,17 +196,23 @@ export class VectorIndex {
         this.notice(`rebuilding the vector index: ${progress.indexed} of ${total} passages (${25 * nextQuarter++}%)`);
       }
     };
-    const filling = this.fillInSlices(store, this.index, this.live, afterSlice).finally(() => (this.rebuildProgress = null));
-    this.filling = filling.catch(() => {});
-    void filling
+    // One chain up to the save, so that closing (flush) waits for a save under way.
+    this.filling = this.fillInSlices(store, this.index, this.live, afterSlice)
+      .finally(() => (this.rebuildProgress = null))
       .then(async (finished) => {
         if (!finished) return;
         this.complete = true;
         // Changes made meanwhile were mirrored as they came, but one may have landed behind the
         // slice being read: replaying everything changed since the rebuild began settles it.
         await this.whenWritable(() => this.syncWith(store));
-        await this.save(store);
-        this.notice(`rebuilt the vector index from the store: ${this.live.size} passages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        try {
+          await this.save(store);
+        } catch (error) {
+          this.notice(`rebuilt the vector index from the store in ${seconds} s, but could not save it (${error instanceof Error ? error.message : String(error)}); the next start rebuilds it again`);
+          return;
+        }
+        this.notice(`rebuilt the vector index from the store: ${this.live.size} passages in ${seconds} s`);
       })
       .catch((error: unknown) => {
         this.notice(`the vector index could not be rebuilt in the background (${error instanceof Error ? error.message : String(error)}); passages not yet indexed are found by their words only until the next start`);
