@@ -114,16 +114,16 @@ export async function restoreStore(storeFile: string, backupFile: string, option
   const incoming = `${storeFile}.${process.pid}.restoring`;
   try {
     await copyBackup(from, incoming, options.onProgress);
+    // Opened as the store before the swap: checks the copy and upgrades an older backup's schema.
+    Store.open(incoming).close();
     const previous = existsSync(storeFile) ? await setAside(storeFile, options.now ?? new Date()) : null;
     // The index describes the old store; without it the next start rebuilds from the restored one.
     VectorIndex.remove(dirname(storeFile));
     for (const leftover of [`${storeFile}-wal`, `${storeFile}-shm`]) await rm(leftover, { force: true });
     await rename(incoming, storeFile);
-    // Upgrades an older backup's schema now, so the first start after a restore doesn't.
-    Store.open(storeFile).close();
     return { from, previous, ...contents, seconds: (performance.now() - started) / 1000 };
   } finally {
-    await rm(incoming, { force: true });
+    for (const file of [incoming, `${incoming}-wal`, `${incoming}-shm`]) await rm(file, { force: true });
   }
 }
 
@@ -163,7 +163,6 @@ async function copyBackup(from: string, to: string, onProgress?: (done: number, 
   } finally {
     source.close();
   }
-  checkCopy(to);
 }
 
 /**
