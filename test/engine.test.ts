@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -373,26 +373,35 @@ describe('engine persistence and recovery', () => {
     try {
       await engine.ingest([LIGHTHOUSE], LIBRARY_COLLECTION);
       const before = savedGeneration();
-      // This test process stands in for the other citebot: its pid runs.
-      writeFileSync(lock, String(process.pid));
+      // A child process stands in for the other citebot: its pid runs.
+      const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+      other.unref();
+      writeFileSync(lock, String(other.pid));
       let done = false;
       const ingest = engine.ingest([article('gulls', ['A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.'])], LIBRARY_COLLECTION).then(() => (done = true));
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(done, false, 'the save did not wait for the lock');
       assert.equal(savedGeneration(), before);
       rmSync(lock);
+      other.kill();
       await ingest;
       assert.ok(savedGeneration() > before);
       assert.ok(!existsSync(lock), 'the lock was not released');
 
-      // A pid that no longer runs: a child process that has exited.
-      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
-      writeFileSync(lock, String(gone));
-      const started = Date.now();
-      await engine.removeArticle(LIBRARY_COLLECTION, 'gulls');
-      assert.ok(Date.now() - started < 5000, 'the abandoned lock was waited for');
-      assert.ok(savedGeneration() > before + 1);
-      assert.ok(!existsSync(lock));
+      // A pid that no longer runs (a child process that has exited), and this process's own pid
+      // (a restarted container's first process gets its predecessor's): both are left over.
+      for (const [pid, change] of [
+        [spawnSync(process.execPath, ['-e', '']).pid!, () => engine.removeArticle(LIBRARY_COLLECTION, 'gulls')],
+        [process.pid, () => engine.ingest([LIGHTHOUSE, article('terns', ['Terns nested on the pier this spring, the harbour master said.'])], LIBRARY_COLLECTION)],
+      ] as const) {
+        const generation = savedGeneration();
+        writeFileSync(lock, String(pid));
+        const started = Date.now();
+        await change();
+        assert.ok(Date.now() - started < 5000, `the abandoned lock of pid ${pid} was waited for`);
+        assert.ok(savedGeneration() > generation);
+        assert.ok(!existsSync(lock));
+      }
       assert.ok(!notices.some((n) => n.includes('without the index files')), notices.join('\n'));
     } finally {
       await engine.close();

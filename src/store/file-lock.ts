@@ -15,6 +15,9 @@ export interface FileLockOptions {
   onTimeout?: () => void;
 }
 
+/** The lock files this process holds now (two engines of one process can share a data directory). */
+const heldHere = new Set<string>();
+
 /** Runs `work` while holding `file`. */
 export async function withFileLock<T>(file: string, work: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const deadline = Date.now() + (options.waitMs ?? 10_000);
@@ -41,9 +44,11 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, opti
       await sleep(20);
     }
   }
+  heldHere.add(file);
   try {
     return await work();
   } finally {
+    heldHere.delete(file);
     await rm(file, { force: true });
   }
 }
@@ -53,6 +58,9 @@ async function isAbandoned(file: string, staleMs: number): Promise<boolean> {
     const [info, text] = await Promise.all([stat(file), readFile(file, 'utf8')]);
     if (Date.now() - info.mtimeMs > staleMs) return true;
     const pid = Number(text);
+    // After a restart a process often gets its predecessor's pid (a container's first process):
+    // a lock naming this process that it does not hold is a predecessor's.
+    if (pid === process.pid) return !heldHere.has(file);
     // An empty file is a holder between creating and writing it.
     return Number.isSafeInteger(pid) && pid > 0 && !isRunning(pid);
   } catch {
