@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import {
   buildAnswerReply,
   buildIngestReply,
+  buildQuestionsReply,
   buildSourcesReply,
   buildStatsReply,
   COLOR,
@@ -234,6 +235,23 @@ describe('format: other replies', () => {
   it('rate-limit text uses a Discord relative timestamp', () => {
     assert.equal(rateLimitText('user', 1_700_000_000_500), "You're asking questions faster than I can answer them. You can ask again <t:1700000001:R>.");
     assert.equal(rateLimitText('guild', 1_700_000_060_000), 'This server is asking a lot of questions right now. Please try again <t:1700000060:R>.');
+  });
+
+  it('/questions pages: the newest page, an older one, and one past the end', () => {
+    const q = (id: number, extra: Partial<{ answered: boolean; up: number; down: number }> = {}) => ({
+      id, collection: 'g1', question: `question *${id}*`, answered: true, askedAt: '2026-11-25T14:02:09.000Z', up: 0, down: 0, ...extra,
+    });
+    const empty = buildQuestionsReply([], { filter: 'unanswered', scope: 'Newsroom', hasOlder: false, fromNewest: true });
+    assert.equal(empty.embeds[0]!.title, 'Questions no passage answered — Newsroom');
+    assert.equal(empty.embeds[0]!.description, 'Every question asked here was answered.');
+    assert.deepEqual(empty.components, []);
+    const page = buildQuestionsReply([q(9, { answered: false }), q(8, { up: 2, down: 1 })], { filter: 'all', scope: 'Newsroom', hasOlder: true, fromNewest: true });
+    assert.equal(page.embeds[0]!.description, '`2026-11-25 14:02` **not answered**\nquestion \\*9\\*\n`2026-11-25 14:02` answered · 👍 2 👎 1\nquestion \\*8\\*');
+    const [newest, older] = page.components[0]!.components as { custom_id: string; disabled: boolean }[];
+    assert.deepEqual([newest!.custom_id, newest!.disabled, older!.custom_id, older!.disabled], ['questions:page:all:0', true, 'questions:page:all:8', false]);
+    const past = buildQuestionsReply([], { filter: 'downvoted', scope: 'Newsroom', hasOlder: false, fromNewest: false });
+    assert.equal(past.embeds[0]!.description, 'No older questions.');
+    assert.deepEqual((past.components[0]!.components as { custom_id: string; disabled: boolean }[]).map((b) => [b.custom_id, b.disabled]), [['questions:page:downvoted:0', false]]);
   });
 });
 

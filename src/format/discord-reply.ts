@@ -432,8 +432,10 @@ export function questionsCustomId(filter: QuestionListFilter, beforeId: number):
 export function buildQuestionsReply(questions: LoggedQuestion[], view: { filter: QuestionListFilter; scope: string; hasOlder: boolean; fromNewest: boolean }): DiscordReply {
   const { title, empty } = QUESTION_LIST[view.filter];
   const heading = truncateText(`${title} — ${view.scope}`, LIMITS.title);
+  const newest: APIButtonComponent = { type: 2, style: 2, label: '◀ Newest', custom_id: questionsCustomId(view.filter, 0), disabled: view.fromNewest };
   if (questions.length === 0) {
-    return { embeds: [{ title: heading, description: view.fromNewest ? empty : 'No older questions.', color: COLOR.info }], components: [] };
+    if (view.fromNewest) return { embeds: [{ title: heading, description: empty, color: COLOR.info }], components: [] };
+    return { embeds: [{ title: heading, description: 'No older questions.', color: COLOR.info }], components: [{ type: 1, components: [newest] }] };
   }
   // A page of ten entries of at most ~220 characters stays well inside an embed's 4,096.
   const description = questions
@@ -443,7 +445,7 @@ export function buildQuestionsReply(questions: LoggedQuestion[], view: { filter:
     })
     .join('\n');
   const buttons: APIButtonComponent[] = [
-    { type: 2, style: 2, label: '◀ Newest', custom_id: questionsCustomId(view.filter, 0), disabled: view.fromNewest },
+    newest,
     { type: 2, style: 2, label: 'Older ▶', custom_id: questionsCustomId(view.filter, questions.at(-1)!.id), disabled: !view.hasOlder },
   ];
   return {
