@@ -218,6 +218,7 @@ describe('format: other replies', () => {
       'Asked most often: • who won? — 3×, never answered\n• how \\*many\\* came? — 2×, answered 2×',
       'Replies marked 👎 (most recent first): • when does it open? (2026-11-25 09:30, 👎 2)',
     ]);
+    assert.equal(reply.embeds[0]!.footer!.text, 'Every question asked here, page by page: /questions');
   });
   it('says while the vector index is rebuilt in the background, in /stats and under every answer', () => {
     const rebuilding = { indexed: 42_500, total: 100_000 };

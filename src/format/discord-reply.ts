@@ -407,7 +407,10 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
     },
     { name: 'Replies marked 👎 (most recent first)', value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${isoMinute(d.askedAt)}, 👎 ${d.down})`) },
   ];
-  return { embeds: [{ title: truncateText(`citebot statistics — ${scope}`, LIMITS.title), fields, color: COLOR.info }], components: [] };
+  return {
+    embeds: [{ title: truncateText(`citebot statistics — ${scope}`, LIMITS.title), fields, color: COLOR.info, footer: { text: 'Every question asked here, page by page: /questions' } }],
+    components: [],
+  };
 }
 
 export type QuestionListFilter = 'all' | 'unanswered' | 'downvoted';
