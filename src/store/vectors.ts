@@ -76,6 +76,12 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export type IndexLoad = 'loaded' | 'built' | 'rebuilt';
 
+/** A committed store change, as the index mirrors it: passages gone, and passages added or replaced. */
+export interface IndexChange {
+  removed: readonly number[];
+  added: readonly { label: number; vector: Float32Array }[];
+}
+
 /** How far a rebuild in the background has come. */
 export interface RebuildProgress {
   indexed: number;
@@ -175,7 +181,7 @@ export class VectorIndex {
 
   /**
    * Inserts the stored vectors into a fresh index in slices, searchable as it grows; changes
-   * don't wait (see `mirrorDuringRebuild`). Saved when complete; if stopped (the process is
+   * don't wait (see `update`). Saved when complete; if stopped (the process is
    * closing), never saved, so the next open rebuilds again.
    */
   private rebuildInBackground(store: Store): void {
@@ -390,21 +396,22 @@ export class VectorIndex {
    * with the store), the index is rebuilt from the store: returns why, else null. When
    * deleted slots come to outnumber live ones, it is also rebuilt, to compact it.
    */
-  update(store: Store, change: { removed: readonly number[]; added: readonly { label: number; vector: Float32Array }[] }): string | null {
+  update(store: Store, change: IndexChange): string | null {
     if (this.busy) throw new Error('the vector index was changed while it was being written or compacted (change it inside whenWritable)');
     for (const { vector } of change.added) {
       if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
     }
-    if (this.rebuildProgress) {
-      this.mirrorDuringRebuild(change);
-      return null;
-    }
     try {
-      for (const label of change.removed) this.remove(label);
-      for (const { label, vector } of change.added) this.add(label, vector);
+      this.apply(change);
     } catch (error) {
+      // During a background rebuild, the replay after its last slice repairs what failed here.
+      if (this.rebuildProgress) return null;
       return this.rebuildOutOfSync(store, error);
     }
+    // During a background rebuild the change is in the growing index at once (a new article is
+    // found by meaning right away), but the generation stays where the rebuild began: the replay
+    // after its last slice covers the change again.
+    if (this.rebuildProgress) return null;
     // One generation further: only this change happened. Otherwise another process changed the
     // store as well; replaying the log covers its changes and this one again (idempotently).
     const now = store.generation();
@@ -417,18 +424,9 @@ export class VectorIndex {
     return null;
   }
 
-  /**
-   * During a background rebuild, a change is applied to the growing index at once (a new article
-   * is found by meaning right away), but the generation stays where the rebuild began: the replay
-   * after the last slice covers the change again, and repairs anything this could not apply.
-   */
-  private mirrorDuringRebuild(change: { removed: readonly number[]; added: readonly { label: number; vector: Float32Array }[] }): void {
-    try {
-      for (const label of change.removed) this.remove(label);
-      for (const { label, vector } of change.added) this.add(label, vector);
-    } catch {
-      // Left to the replay.
-    }
+  private apply(change: IndexChange): void {
+    for (const label of change.removed) this.remove(label);
+    for (const { label, vector } of change.added) this.add(label, vector);
   }
 
   private rebuildOutOfSync(store: Store, error: unknown): string {
