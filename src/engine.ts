@@ -18,10 +18,10 @@ import { articleBody, makePassages } from './ingest/passages.ts';
 import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
-import { search, type SearchMode, type SearchResult } from './search/search.ts';
+import { search, type Found, type SearchMode, type SearchResult } from './search/search.ts';
 import { Store, storedToArticle, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
-import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type CollectionId, type Passage } from './types.ts';
+import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type Citation, type CollectionId, type Passage } from './types.ts';
 
 export const MAX_QUESTION_CHARS = 1000;
 const DEFAULT_K = 3;
@@ -243,14 +243,8 @@ export class CitebotEngine implements Engine {
       text: hit.passage.text,
       highlight,
       score: Number(hit.score.toFixed(4)),
-      citation: {
-        title: hit.article.title,
-        source: hit.article.source,
-        date: hit.article.date,
-        url: hit.article.url,
-        article_id: hit.article.id,
-        paragraph: hit.passage.paragraph_start + 1,
-      },
+      citation: citationOf(hit),
+      also_in: hit.alsoIn.map(citationOf),
     }));
     const answered = result.answered && passages.length > 0;
     const questionId = options.log ? this.store.logQuestion(options.log.collection, trimmed, answered) : null;
@@ -441,6 +435,11 @@ function dedupeById(articles: readonly Article[]): Article[] {
 export function contentHash(article: Article): string {
   const { title, date, source, section, url, paragraphs } = article;
   return createHash('sha256').update(JSON.stringify({ title, date, source, section, url, paragraphs })).digest('hex');
+}
+
+/** How a passage is cited: its article and the paragraph where it begins (1-based, as shown). */
+function citationOf({ article, passage }: Found): Citation {
+  return { title: article.title, source: article.source, date: article.date, url: article.url, article_id: article.id, paragraph: passage.paragraph_start + 1 };
 }
 
 function summary(row: StoredArticle & { passages: number }): ArticleSummary {

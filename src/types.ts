@@ -49,6 +49,8 @@ export interface AnswerPassage {
   highlight: string;
   score: number;
   citation: Citation;
+  /** Other articles that hold the same passage (syndicated copy, a story ingested twice), best first. */
+  also_in: Citation[];
 }
 
 /** The `ask --json` contract. */

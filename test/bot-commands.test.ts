@@ -232,7 +232,7 @@ describe('bot commands through the Discord emulator', () => {
       question,
       answered: true,
       answer: null,
-      passages: Array.from({ length: 6 }, (_, i) => ({ rank: i + 1, text: long, highlight: 'The committee heard evidence from many witnesses over several days.', score: 0.9, citation: { ...cite, paragraph: i + 1 } })),
+      passages: Array.from({ length: 6 }, (_, i) => ({ rank: i + 1, text: long, highlight: 'The committee heard evidence from many witnesses over several days.', score: 0.9, citation: { ...cite, paragraph: i + 1 }, also_in: [] })),
       articlesSearched: 1,
       tookMs: 5,
       questionId: null,

@@ -84,13 +84,32 @@ function result(partial: Partial<AskResult>): AskResult {
 }
 
 describe('format: /ask answers', () => {
+  it('names the other articles holding the best passage and a field passage, within the field limit', () => {
+    const copy = (n: number, url: string | null) => ({ ...cite, title: `Copy ${n}`, source: `Outlet ${n}`, url, article_id: `c${n}`, paragraph: n });
+    const longUrl = `https://outlet.example/${'a'.repeat(600)}`;
+    const text = 'Nearly 8,000 people have been detained in Kazakhstan.';
+    const reply = buildAnswerReply(
+      result({
+        passages: [
+          { rank: 1, text, highlight: text, score: 0.9, citation: cite, also_in: [copy(1, 'https://outlet.example/1'), copy(2, null), copy(3, null), copy(4, null)] },
+          { rank: 2, text, highlight: text, score: 0.8, citation: { ...cite, paragraph: 7 }, also_in: [copy(5, longUrl)] },
+        ],
+      }),
+      { offset: 0, count: 1, questionId: 12 },
+    );
+    const embed = reply.embeds[0]!;
+    assert.match(embed.description!, /¶8\nAlso in: \[Copy 1\]\(https:\/\/outlet\.example\/1\) · Outlet 1 · 2022-01-10 · ¶1; \*\*Copy 2\*\* · Outlet 2 · 2022-01-10 · ¶2; \*\*Copy 3\*\* · Outlet 3 · 2022-01-10 · ¶3 and 1 more article$/);
+    const field = embed.fields![0]!;
+    assert.ok(field.value.endsWith('¶7\nAlso in: **Copy 5** · Outlet 5 · 2022-01-10 · ¶5'), field.value);
+    assert.ok(field.value.length <= LIMITS.fieldValue);
+  });
   it('builds the exact answer embed, fields, footer and buttons', () => {
     const reply = buildAnswerReply(
       result({
         answer: '7,939',
         passages: [
-          { rank: 1, text: '"As of January 10, 7,939 people have been detained," the interior ministry said.', highlight: '"As of January 10, 7,939 people have been detained," the interior ministry said.', score: 0.9, citation: { ...cite, url: 'https://www.trtworld.com/asia/tokayev' } },
-          { rank: 2, text: 'Nearly 8,000 people have been detained in Kazakhstan.', highlight: 'Nearly 8,000 people have been detained in Kazakhstan.', score: 0.8, citation: { ...cite, paragraph: 7 } },
+          { rank: 1, text: '"As of January 10, 7,939 people have been detained," the interior ministry said.', highlight: '"As of January 10, 7,939 people have been detained," the interior ministry said.', score: 0.9, citation: { ...cite, url: 'https://www.trtworld.com/asia/tokayev' }, also_in: [] },
+          { rank: 2, text: 'Nearly 8,000 people have been detained in Kazakhstan.', highlight: 'Nearly 8,000 people have been detained in Kazakhstan.', score: 0.8, citation: { ...cite, paragraph: 7 }, also_in: [] },
         ],
       }),
       { offset: 0, count: 1, questionId: 12 },
@@ -130,7 +149,7 @@ describe('format: /ask answers', () => {
   });
 
   it('GIVEN only the closest passages (below the answer threshold) THEN it shows them under a caution, with no answer line', () => {
-    const passage = { rank: 1, text: '"As of January 10, 7,939 people have been detained," the interior ministry said.', highlight: '"As of January 10, 7,939 people have been detained," the interior ministry said.', score: 0.43, citation: cite };
+    const passage = { rank: 1, text: '"As of January 10, 7,939 people have been detained," the interior ministry said.', highlight: '"As of January 10, 7,939 people have been detained," the interior ministry said.', score: 0.43, citation: cite, also_in: [] };
     const reply = buildAnswerReply(result({ question: 'how many were arrested?', answered: false, answer: null, passages: [passage] }), { offset: 0, count: 2, questionId: 5 });
     const embed = reply.embeds[0]!;
     assert.equal(embed.color, COLOR.closest);
@@ -148,6 +167,7 @@ describe('format: /ask answers', () => {
       highlight: i === 0 ? 'The key fact is 7,939 detained.' : 'Sentence number one is here.',
       score: 1 - i / 10,
       citation: { ...cite, paragraph: i + 1 },
+      also_in: [],
     }));
     const reply = buildAnswerReply(result({ question: 'q'.repeat(400), answer: '7,939', passages }), { offset: 0, count: 5, questionId: 1 });
     const e = reply.embeds[0]!;
@@ -227,7 +247,7 @@ describe('format: other replies', () => {
       'Newsroom',
     );
     assert.equal(stats.embeds[0]!.fields!.find((f) => f.name === 'Index size')!.value, '42,500 of 100,000 vectors (rebuilding)');
-    const answer = buildAnswerReply(result({ indexRebuilding: rebuilding, passages: [{ rank: 1, text: 'Some text.', highlight: 'Some text.', score: 0.9, citation: cite }] }), { offset: 0, count: 3, questionId: null });
+    const answer = buildAnswerReply(result({ indexRebuilding: rebuilding, passages: [{ rank: 1, text: 'Some text.', highlight: 'Some text.', score: 0.9, citation: cite, also_in: [] }] }), { offset: 0, count: 3, questionId: null });
     assert.equal(
       answer.embeds[0]!.footer!.text,
       'Searched 7 articles in 42 ms\nThe search index is being rebuilt (42% done): passages not yet indexed were found by their words only.',

@@ -35,7 +35,8 @@ describe('citebot CLI', () => {
     assert.equal(result.answered, true);
     assert.equal(result.answer, '7,939');
     const top = result.passages[0]!;
-    assert.deepEqual(Object.keys(top), ['rank', 'text', 'highlight', 'score', 'citation']);
+    assert.deepEqual(Object.keys(top), ['rank', 'text', 'highlight', 'score', 'citation', 'also_in']);
+    assert.deepEqual(top.also_in, []);
     assert.equal(top.rank, 1);
     assert.equal(typeof top.score, 'number');
     assert.deepEqual(top.citation, {

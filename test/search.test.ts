@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { fuse, fusionWeightsFor, lexicalTrust } from '../src/search/fusion.ts';
-import { holdSemanticSlot } from '../src/search/search.ts';
+import { duplicateKey, holdSemanticSlot } from '../src/search/search.ts';
+import { isHit } from '../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article } from '../src/types.ts';
 import { openTestEngine, testEnv, type TestEngine } from './helpers/engine.ts';
@@ -243,5 +244,59 @@ describe('stored terms follow the analyzer version', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the same passage in several articles (syndicated copy, a story ingested twice)', () => {
+  const wire = [
+    'Storm Kael brought down power lines across the Harlow valley on Tuesday, leaving 12,400 homes without electricity overnight.',
+    'Engineers from Harlow Grid restored supply to most streets by Wednesday noon, the company said.',
+  ];
+  const articles: Article[] = [
+    { id: 'gazette-storm', title: 'Storm Kael cuts power in Harlow', date: '2024-02-06', source: 'Harlow Gazette', section: null, url: 'https://gazette.example/storm', paragraphs: [...wire, 'The Gazette asked readers to send photographs of the damage.'] },
+    // The same wire copy with typographic quotes, different spacing and case in a headline-style lead.
+    { id: 'courier-storm', title: 'Power cut for 12,400 homes', date: '2024-02-07', source: 'Valley Courier', section: null, url: 'https://courier.example/kael', paragraphs: [`  ${wire[0]!.replace('Tuesday,', 'Tuesday ,')}  `, wire[1]!.replace('the company said', '“the company said”')] },
+    // The same copy with a closing line of its own in the same paragraph.
+    { id: 'radio-storm', title: 'Harlow Grid restores supply', date: '2024-02-07', source: 'Harlow Radio', section: null, url: null, paragraphs: [`${wire[1]} Crews worked through the night in freezing rain.`] },
+    { id: 'council-storm', title: 'Council opens rest centre after Storm Kael', date: '2024-02-06', source: 'Harlow Council', section: null, url: null, paragraphs: ['Harlow Council opened a rest centre at the leisure club for residents whose homes lost power during Storm Kael.'] },
+  ];
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine();
+    await t.engine.ingest(articles, 'library');
+  });
+  after(async () => t.cleanup());
+
+  test('GIVEN two articles holding the same paragraph THEN it is shown once, citing the other article in also_in, and the next place goes to a different passage', async () => {
+    const asked = await t.engine.ask('How many homes lost electricity when Storm Kael hit Harlow?', { collections: ['library'], k: 3 });
+    const texts = asked.passages.map((p) => duplicateKey(p.text));
+    assert.equal(new Set(texts).size, texts.length, `a passage is shown twice: ${JSON.stringify(texts)}`);
+    const storm = asked.passages.find((p) => p.text.includes('12,400 homes'));
+    assert.ok(storm, JSON.stringify(asked.passages));
+    const cited = [storm.citation.article_id, ...storm.also_in.map((c) => c.article_id)].sort();
+    assert.deepEqual(cited, ['courier-storm', 'gazette-storm']);
+    const copy = storm.also_in[0]!;
+    assert.equal(copy.paragraph, 1);
+    assert.ok(copy.source === 'Valley Courier' || copy.source === 'Harlow Gazette');
+    assert.ok(asked.passages.some((p) => p.citation.article_id === 'council-storm'), 'the third article takes a place the copy would have taken');
+  });
+
+  test('GIVEN a passage whose text stands whole inside another article\'s THEN it counts as a copy; retrieve\'s hits carry the copies, and the eval counts a copy in the gold article as a hit', async () => {
+    const r = await t.engine.retrieve('Harlow Grid engineers restored supply', { collections: ['library'], k: 5, mode: 'hybrid' });
+    const restored = r.hits.filter((h) => h.passage.text.includes('restored supply'));
+    assert.equal(restored.length, 1, JSON.stringify(r.hits.map((h) => h.passage.text)));
+    assert.deepEqual([restored[0]!.article.id, ...restored[0]!.alsoIn.map((c) => c.article.id)].sort(), ['courier-storm', 'gazette-storm', 'radio-storm']);
+    const [hit] = restored;
+    const place = ({ article, passage }: { article: { id: string }; passage: { paragraph_start: number; paragraph_end: number } }) => ({ articleId: article.id, paragraphStart: passage.paragraph_start, paragraphEnd: passage.paragraph_end });
+    const ranked = [{ ...place(hit!), title: '', text: hit!.passage.text, copies: hit!.alsoIn.map(place) }];
+    for (const [articleId, paragraphIndex] of [['gazette-storm', 1], ['courier-storm', 1], ['radio-storm', 0]] as const) {
+      assert.equal(isHit(ranked[0]!, { articleId, paragraphIndex, answer: 'no such words' }), true, articleId);
+    }
+    assert.equal(isHit(ranked[0]!, { articleId: 'council-storm', paragraphIndex: 0, answer: 'no such words' }), false);
+  });
+
+  test('GIVEN quotes, case and spacing that differ THEN the duplicate key is the same, and a changed figure makes it differ', () => {
+    assert.equal(duplicateKey('“The company said,” he  added.'), duplicateKey('"the company said," he added'));
+    assert.notEqual(duplicateKey('leaving 12,400 homes without power'), duplicateKey('leaving 12,500 homes without power'));
   });
 });

@@ -10,6 +10,8 @@ export interface RankedPassage {
   paragraphStart: number;
   paragraphEnd: number;
   text: string;
+  /** Where else the same text stands (search shows one copy and cites the others). */
+  copies?: { articleId: string; paragraphStart: number; paragraphEnd: number }[];
 }
 
 export interface Gold {
@@ -94,9 +96,11 @@ export function answerMatches(claimed: string, gold: string): boolean {
 }
 
 export function isHit(passage: RankedPassage, gold: Gold): boolean {
-  if (passage.articleId !== gold.articleId) return false;
-  const covers = passage.paragraphStart <= gold.paragraphIndex && gold.paragraphIndex <= passage.paragraphEnd;
-  return covers || containsAnswer(passage.text, gold.answer);
+  return [passage, ...(passage.copies ?? [])].some((place) => {
+    if (place.articleId !== gold.articleId) return false;
+    const covers = place.paragraphStart <= gold.paragraphIndex && gold.paragraphIndex <= place.paragraphEnd;
+    return covers || containsAnswer(passage.text, gold.answer);
+  });
 }
 
 /** 1-based rank of the first hit among the first `depth` passages, or null. */

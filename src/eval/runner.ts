@@ -108,6 +108,7 @@ function toRanked(result: SearchResult): RankedPassage[] {
     paragraphStart: hit.passage.paragraph_start,
     paragraphEnd: hit.passage.paragraph_end,
     text: hit.passage.text,
+    copies: hit.alsoIn.map(({ article, passage }) => ({ articleId: article.id, paragraphStart: passage.paragraph_start, paragraphEnd: passage.paragraph_end })),
   }));
 }
 

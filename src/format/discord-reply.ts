@@ -8,7 +8,7 @@
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome, LoggedQuestion } from '../engine-api.ts';
-import type { Citation } from '../types.ts';
+import type { AnswerPassage, Citation } from '../types.ts';
 import { CLOSEST_ONLY, indexRebuildNote, isoMinute } from './text.ts';
 
 export const LIMITS = {
@@ -195,6 +195,10 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /** "— [Title](url) · Source · 2022-01-10 · ¶5" (title in bold when there is no link). */
 export function formatCitation(c: Citation, options: { titleMax?: number; withTitle?: boolean } = {}): string {
+  return `— ${citationParts(c, options).join(' · ')}`;
+}
+
+function citationParts(c: Citation, options: { titleMax?: number; withTitle?: boolean }): string[] {
   const parts: string[] = [];
   const url = safeUrl(c.url);
   if (options.withTitle !== false) {
@@ -206,7 +210,27 @@ export function formatCitation(c: Citation, options: { titleMax?: number; withTi
   if (c.source) parts.push(escapeMarkdown(truncateText(c.source, 100)));
   if (c.date) parts.push(c.date);
   parts.push(`¶${c.paragraph}`);
-  return `— ${parts.join(' · ')}`;
+  return parts;
+}
+
+/** Articles named under a passage that stands in several, and the room they may take; the rest are counted. */
+const ALSO_IN_NAMED = 3;
+const ALSO_IN_CHARS = 400;
+
+/** The citation, plus "Also in: [Other](url) · Source · ¶2; … and 2 more articles" when other articles hold the same passage. */
+function citationWithCopies(passage: AnswerPassage, options: { withTitle?: boolean } = {}): string {
+  const cite = formatCitation(passage.citation, options);
+  if (passage.also_in.length === 0) return cite;
+  const named: string[] = [];
+  for (const c of passage.also_in.slice(0, ALSO_IN_NAMED)) {
+    const linked = citationParts(c, { titleMax: 80 }).join(' · ');
+    // A very long link would crowd out the passage itself: name the article without it.
+    const text = linked.length <= ALSO_IN_CHARS ? linked : citationParts({ ...c, url: null }, { titleMax: 80 }).join(' · ');
+    if (named.length > 0 && named.join('; ').length + text.length > ALSO_IN_CHARS) break;
+    named.push(text);
+  }
+  const rest = passage.also_in.length - named.length;
+  return `${cite}\nAlso in: ${named.join('; ')}${rest > 0 ? ` and ${plural(rest, 'more article')}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -259,14 +283,14 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
   }
 
   const [best, ...others] = result.passages;
-  const citation = formatCitation(best!.citation);
+  const citation = citationWithCopies(best!);
   const answerLine = result.answered
     ? result.answer && view.offset === 0 ? `**${escapeMarkdown(result.answer)}**\n\n` : ''
     : `*${CLOSEST_ONLY}*\n\n`;
   const footer = { text: footerText(result, view, result.passages.length) };
 
   const fieldFor = (p: (typeof others)[number], n: number, valueMax: number): APIEmbedField => {
-    const cite = formatCitation(p.citation, { withTitle: false });
+    const cite = citationWithCopies(p, { withTitle: false });
     const room = Math.max(0, valueMax - cite.length - 1);
     return {
       name: truncateText(`${n}. ${p.citation.title.replace(/\s+/g, ' ').trim()}`, LIMITS.fieldName),

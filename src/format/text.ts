@@ -44,9 +44,21 @@ function wrap(text: string, width: number, indent: string): string {
   return lines.map((l) => indent + l).join('\n');
 }
 
+function citationLine(citation: Citation): string {
+  return [citation.title, citation.source, citation.date, `paragraph ${citation.paragraph}`].filter((p): p is string => Boolean(p)).join(' · ');
+}
+
 export function formatCitation(citation: Citation): string {
-  const parts = [citation.title, citation.source, citation.date, `paragraph ${citation.paragraph}`].filter((p): p is string => Boolean(p));
-  return parts.join(' · ') + (citation.url ? `\n    ${citation.url}` : '');
+  return citationLine(citation) + (citation.url ? `\n    ${citation.url}` : '');
+}
+
+/** Other articles holding the same passage named under its citation; the rest are counted. */
+const ALSO_IN_NAMED = 3;
+
+function formatAlsoIn(also: readonly Citation[]): string {
+  const named = also.slice(0, ALSO_IN_NAMED).map((c) => `\n    also in: ${citationLine(c)}${c.url ? `\n             ${c.url}` : ''}`);
+  const rest = also.length - named.length;
+  return named.join('') + (rest > 0 ? `\n    and in ${rest} more article${rest === 1 ? '' : 's'}` : '');
 }
 
 function formatPassage(passage: AnswerPassage, style: TextStyle): string {
@@ -54,7 +66,7 @@ function formatPassage(passage: AnswerPassage, style: TextStyle): string {
     ? passage.text.replace(passage.highlight, `${MARK_ON}${passage.highlight}${MARK_OFF}`)
     : passage.text;
   const body = wrap(marked, style.width, '    ').replace(MARK_ON, style.boldOn).replace(MARK_OFF, style.boldOff);
-  return `[${passage.rank}] ${style.dim(formatCitation(passage.citation))}\n${body}`;
+  return `[${passage.rank}] ${style.dim(formatCitation(passage.citation) + formatAlsoIn(passage.also_in))}\n${body}`;
 }
 
 /** Said with every answer while the vector index is rebuilt in the background. */

@@ -33,12 +33,18 @@ export interface SearchOptions {
   mode?: SearchMode;
 }
 
-export interface Hit {
+/** Where a passage was found: its text and the article it belongs to. */
+export interface Found {
   passage: StoredPassage;
   article: StoredArticle;
+}
+
+export interface Hit extends Found {
   score: number;
   cosine: number;
   coverage: number;
+  /** Other articles holding the same passage text (syndicated copy, a story ingested twice), best first. */
+  alsoIn: Found[];
 }
 
 export interface SearchResult {
@@ -225,6 +231,31 @@ export function holdSemanticSlot<T extends { cosine: number }>(ranked: readonly 
   return [...rest.slice(0, slot), best, ...rest.slice(slot)];
 }
 
+/**
+ * The text two passages are compared by for duplicates: Unicode form, case, spacing, quote
+ * marks and punctuation ignored, so the same wire paragraph from two sites is one passage.
+ */
+export function duplicateKey(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/**
+ * Keeps the best-ranked copy of each passage text and lists where else it stands in its
+ * `alsoIn`: a reply of three passages should not spend two of them on the same words. A
+ * passage whose whole text stands inside another counts as a copy too, because articles
+ * split the same copy differently (a short closing line joins the paragraph before it).
+ */
+export function collapseDuplicates(ranked: readonly Hit[]): Hit[] {
+  const kept: { key: string; hit: Hit }[] = [];
+  for (const hit of ranked) {
+    const key = ` ${duplicateKey(hit.passage.text)} `;
+    const original = kept.find((k) => k.key.includes(key) || key.includes(k.key));
+    if (original) original.hit.alsoIn.push({ passage: hit.passage, article: hit.article }, ...hit.alsoIn);
+    else kept.push({ key, hit: { ...hit, alsoIn: [...hit.alsoIn] } });
+  }
+  return kept.map((k) => k.hit);
+}
+
 /** Keeps at most `perArticle` passages of each article, best first. */
 export function capPerArticle<T extends { article: { rowid: number } }>(ranked: readonly T[], perArticle: number): T[] {
   const seen = new Map<number, number>();
@@ -273,9 +304,10 @@ export async function search(deps: SearchDeps, question: string, options: Search
     score: scoreOf(m, mode, deps.weights, trust),
     cosine: m.cosine,
     coverage: m.coverage,
+    alsoIn: [],
   }));
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
-  const capped = capPerArticle(scored, deps.passagesPerArticle);
+  const capped = capPerArticle(collapseDuplicates(scored), deps.passagesPerArticle);
   const ranked = mode === 'hybrid' && deps.embed ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
   const confidence = ranked[0]?.score ?? 0;
   const offset = options.offset ?? 0;
