@@ -1,8 +1,13 @@
-/** /ask question:<text> [count:1-5] [private:bool] — the best cited passage, further passages, buttons. */
-import { ButtonInteraction, ChatInputCommandInteraction, InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+/** /ask question:<text> [count:1-5] [private:bool] [since] [until] [source] — the best cited passage, further passages, buttons. */
+import { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { answer, checkRate, QUESTION_MAX_CHARS } from '../src/bot/ask-service.ts';
-import { logCollectionFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
+import { collectionsFor, logCollectionFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
 import { UserError } from '../src/errors.ts';
+import { truncateText } from '../src/format/discord-reply.ts';
+import { parseArticleFilter, SOURCE_FILTER_MAX_CHARS } from '../src/search/filter.ts';
+
+/** "2022-01-10" */
+const DATE_MAX_CHARS = 10;
 
 export const data = new SlashCommandBuilder()
   .setName('ask')
@@ -12,21 +17,38 @@ export const data = new SlashCommandBuilder()
     o.setName('question').setDescription('Your question, e.g. how many people were detained?').setRequired(true).setMaxLength(QUESTION_MAX_CHARS),
   )
   .addIntegerOption((o) => o.setName('count').setDescription('Further passages to show (1–5)').setMinValue(1).setMaxValue(5))
-  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer'));
+  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer'))
+  .addStringOption((o) => o.setName('since').setDescription('Only articles dated on or after this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
+  .addStringOption((o) => o.setName('until').setDescription('Only articles dated on or before this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
+  .addStringOption((o) =>
+    o.setName('source').setDescription('Only articles from this source (part of its name is enough)').setMaxLength(SOURCE_FILTER_MAX_CHARS).setAutocomplete(true),
+  );
 
 export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
   if (!(interaction instanceof ChatInputCommandInteraction)) return;
   const question = interaction.options.getString('question', true);
   const count = interaction.options.getInteger('count') ?? ctx.config.askDefaultCount;
   const isPrivate = interaction.options.getBoolean('private') ?? false;
+  const filter = parseArticleFilter({
+    since: interaction.options.getString('since'),
+    until: interaction.options.getString('until'),
+    source: interaction.options.getString('source'),
+  });
   const limited = checkRate(ctx, interaction.user.id, interaction.guildId);
   if (limited) {
     await interaction.reply({ content: limited, flags: MessageFlags.Ephemeral });
     return;
   }
   await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
-  const reply = await answer(ctx, { question, guildId: interaction.guildId, userId: interaction.user.id, count, via: '/ask' });
+  const reply = await answer(ctx, { question, guildId: interaction.guildId, userId: interaction.user.id, count, filter, via: '/ask' });
   await interaction.editReply({ embeds: reply.embeds, components: reply.components });
+}
+
+/** Suggests the sources of the articles this server's questions search, those with most articles first. */
+export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
+  const typed = interaction.options.getFocused().replace(/\s+/g, ' ').trim().slice(0, SOURCE_FILTER_MAX_CHARS);
+  const sources = ctx.engine.listSources(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
+  await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
 }
 
 /** ask:more:<questionId>:<offset>:<count> and ask:vote:<questionId>:<up|down>. */
@@ -71,6 +93,7 @@ export async function button(interaction: ButtonInteraction, ctx: BotContext, ar
       count,
       offset,
       questionId,
+      ...(asked.filter ? { filter: asked.filter } : {}),
       via: 'more',
     });
     await interaction.editReply({ embeds: reply.embeds, components: reply.components });

@@ -16,7 +16,7 @@ export const data = new SlashCommandBuilder()
 
 function page(ctx: BotContext, guildId: string | null, search: string, offset: number) {
   const collections = collectionsFor(guildId, ctx.config);
-  const total = ctx.engine.countArticles(collections, search || undefined);
+  const total = ctx.engine.countArticles(collections, { search: search || undefined });
   const start = offset >= total ? Math.max(0, Math.floor((total - 1) / SOURCES_PAGE_SIZE) * SOURCES_PAGE_SIZE) : offset;
   const articles = ctx.engine.listArticles(collections, { search: search || undefined, limit: SOURCES_PAGE_SIZE, offset: start });
   return buildSourcesReply(articles, total, start, search, LIBRARY_COLLECTION);

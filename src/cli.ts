@@ -12,6 +12,7 @@ import { isCitebotError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { exportArticles } from './store/export.ts';
+import { parseArticleFilter } from './search/filter.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
 
 loadDotenv({ quiet: true });
@@ -65,6 +66,16 @@ async function withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>): Promise
   }
 }
 
+/** The options that limit a question or a listing to some articles (checked by parseArticleFilter). */
+interface FilterOptions {
+  since?: string;
+  until?: string;
+  source?: string;
+}
+const SINCE_OPTION = ['--since <date>', 'only articles dated on or after this day (2022-01-10; 2022-01 or 2022 for the first day)'] as const;
+const UNTIL_OPTION = ['--until <date>', 'only articles dated on or before this day (2022-01-10; 2022-01 or 2022 for the last day)'] as const;
+const SOURCE_OPTION = ['--source <text>', 'only articles whose source contains this (case ignored)'] as const;
+
 function wholeNumber(max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
@@ -112,29 +123,37 @@ export function buildProgram(): Command {
     .argument('<question...>', 'the question (quotes optional)')
     .option('-k, --k <n>', 'passages to show', wholeNumber(50), 3)
     .option('--guild <id>', "also search this Discord server's collection")
+    .option(...SINCE_OPTION)
+    .option(...UNTIL_OPTION)
+    .option(...SOURCE_OPTION)
     .option('--json', 'print one JSON object')
-    .action(async (words: string[], options: Common & { k: number }) =>
-      withEngine(async (engine) => {
+    .action(async (words: string[], options: Common & FilterOptions & { k: number }) => {
+      const filter = parseArticleFilter(options);
+      await withEngine(async (engine) => {
         await autoIngestExamples(engine, options.json);
         const collections = options.guild ? [LIBRARY_COLLECTION, options.guild] : [LIBRARY_COLLECTION];
-        const result = await engine.ask(words.join(' '), { collections, k: options.k });
+        const result = await engine.ask(words.join(' '), { collections, k: options.k, filter });
         const { question, answered, answer, passages } = result;
-        print(options.json, { question, answered, answer, passages }, formatAnswer(result, stdoutStyle()));
-      }),
-    );
+        print(options.json, { question, answered, answer, passages, filter: result.filter }, formatAnswer(result, stdoutStyle()));
+      });
+    });
 
   program
     .command('sources')
     .description('list the articles in a collection')
     .option('--guild <id>', "a Discord server's collection")
     .option('--search <text>', 'only titles or ids containing this')
+    .option(...SINCE_OPTION)
+    .option(...UNTIL_OPTION)
+    .option(...SOURCE_OPTION)
     .option('--json', 'print one JSON object')
-    .action(async (options: Common & { search?: string }) =>
-      withEngine(async (engine) => {
-        const articles = engine.listArticles(collectionOf(options), { search: options.search });
+    .action(async (options: Common & FilterOptions & { search?: string }) => {
+      const filter = parseArticleFilter(options);
+      await withEngine(async (engine) => {
+        const articles = engine.listArticles(collectionOf(options), { search: options.search, filter });
         print(options.json, { collection: collectionOf(options), articles }, formatSources(articles, articles.length));
-      }),
-    );
+      });
+    });
 
   program
     .command('remove')

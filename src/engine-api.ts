@@ -2,11 +2,11 @@
  * The engine's public surface, used by the CLI and the Discord layer.
  * (Implementation: src/engine.ts → `openEngine(config)`.)
  */
-import type { AnswerResult, Article, CollectionId } from './types.ts';
-import type { LoggedQuestion, QuestionFilter, QuestionStats } from './store/db.ts';
+import type { AnswerResult, Article, ArticleFilter, CollectionId } from './types.ts';
+import type { LoggedAsk, LoggedQuestion, QuestionFilter, QuestionStats } from './store/db.ts';
 import type { RebuildProgress } from './store/vectors.ts';
 
-export type { LoggedQuestion, QuestionFilter };
+export type { LoggedAsk, LoggedQuestion, QuestionFilter };
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged';
 
@@ -30,6 +30,8 @@ export interface AskOptions {
   k?: number;
   /** Skip this many passages first: the "More passages" page. */
   offset?: number;
+  /** Only articles in this date range or from this source (kept with the logged question). */
+  filter?: ArticleFilter;
   /** Log the question (and whether it was answered) for /stats. Returns its id in `questionId`. */
   log?: { collection: CollectionId; userId?: string };
 }
@@ -38,8 +40,10 @@ export interface AskOptions {
 export type IndexRebuild = RebuildProgress;
 
 export interface AskResult extends AnswerResult {
-  /** Articles in the searched collections. */
+  /** Articles in the searched collections (within the filter, if any). */
   articlesSearched: number;
+  /** The filter the question was limited to, or null. */
+  filter: ArticleFilter | null;
   tookMs: number;
   questionId: number | null;
   /**
@@ -57,6 +61,11 @@ export interface ArticleSummary {
   date: string | null;
   url: string | null;
   passages: number;
+}
+
+export interface SourceSummary {
+  source: string;
+  articles: number;
 }
 
 export interface CollectionStats {
@@ -77,14 +86,16 @@ export interface CollectionStats {
 export interface Engine {
   ingest(articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]>;
   ask(question: string, options: AskOptions): Promise<AskResult>;
-  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number; offset?: number }): ArticleSummary[];
-  countArticles(collection: CollectionId | CollectionId[], search?: string): number;
+  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number }): ArticleSummary[];
+  countArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter }): number;
+  /** Sources of the articles, most articles first; `search` keeps those containing it (case ignored). */
+  listSources(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number }): SourceSummary[];
   removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null>;
   stats(collection?: CollectionId): CollectionStats;
   /** The question log, newest first (all collections when none is given). */
   questions(collection: CollectionId | undefined, options: QuestionFilter): LoggedQuestion[];
-  /** Question text by id (for "More passages" buttons). */
-  question(id: number): { question: string; collection: CollectionId } | null;
+  /** Question text, collection and filter by id (for "More passages" buttons). */
+  question(id: number): LoggedAsk | null;
   recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void;
   close(): Promise<void>;
 }

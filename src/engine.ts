@@ -11,7 +11,7 @@ import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
 import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
 import { WordVectors } from './embed/word-vectors.ts';
-import type { AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress } from './engine-api.ts';
+import type { AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress, SourceSummary } from './engine-api.ts';
 import { CitebotError, UserError } from './errors.ts';
 import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
 import { articleBody, makePassages } from './ingest/passages.ts';
@@ -19,9 +19,9 @@ import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
 import { search, type Found, type SearchMode, type SearchResult } from './search/search.ts';
-import { Store, storedToArticle, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
+import { Store, storedToArticle, type LoggedAsk, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
-import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type Citation, type CollectionId, type Passage } from './types.ts';
+import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type ArticleFilter, type Citation, type CollectionId, type Passage } from './types.ts';
 
 export const MAX_QUESTION_CHARS = 1000;
 const DEFAULT_K = 3;
@@ -205,7 +205,7 @@ export class CitebotEngine implements Engine {
   }
 
   /** Ranked passages without highlighting or logging (the evaluation uses this). */
-  async retrieve(question: string, options: { collections: CollectionId[]; k: number; offset?: number; mode?: SearchMode }): Promise<SearchResult> {
+  async retrieve(question: string, options: { collections: CollectionId[]; k: number; offset?: number; mode?: SearchMode; filter?: ArticleFilter }): Promise<SearchResult> {
     this.assertOpen();
     const mode = options.mode ?? 'hybrid';
     if (mode === 'dense' && !this.semantic) throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
@@ -231,7 +231,8 @@ export class CitebotEngine implements Engine {
     const trimmed = question.replace(/\s+/g, ' ').trim();
     if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
     if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
-    const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0 });
+    const filter = options.filter;
+    const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });
     // Below the floor a passage is unrelated noise, even after a confident first one. Between
     // the floor and the threshold the closest passages are shown, but no answer is claimed.
     const floor = Math.min(this.weights.floor, this.weights.threshold);
@@ -247,25 +248,30 @@ export class CitebotEngine implements Engine {
       also_in: hit.alsoIn.map(citationOf),
     }));
     const answered = result.answered && passages.length > 0;
-    const questionId = options.log ? this.store.logQuestion(options.log.collection, trimmed, answered) : null;
+    const questionId = options.log ? this.store.logQuestion(options.log.collection, trimmed, answered, filter) : null;
     return {
       question: trimmed,
       answered,
       answer: answered ? (highlighted[0]?.answer ?? null) : null,
       passages,
-      articlesSearched: this.store.countArticles(options.collections),
+      articlesSearched: this.store.countArticles(options.collections, { filter }),
+      filter: filter ?? null,
       tookMs: Math.round(performance.now() - started),
       questionId,
       indexRebuilding: this.semantic?.vectors.rebuilding ?? null,
     };
   }
 
-  listArticles(collection: CollectionId | CollectionId[], options: { search?: string; limit?: number; offset?: number } = {}): ArticleSummary[] {
+  listArticles(collection: CollectionId | CollectionId[], options: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number } = {}): ArticleSummary[] {
     return this.store.listArticles(collection, options).map(summary);
   }
 
-  countArticles(collection: CollectionId | CollectionId[], search?: string): number {
-    return this.store.countArticles(collection, search);
+  countArticles(collection: CollectionId | CollectionId[], options: { search?: string; filter?: ArticleFilter } = {}): number {
+    return this.store.countArticles(collection, options);
+  }
+
+  listSources(collection: CollectionId | CollectionId[], options: { search?: string; limit?: number } = {}): SourceSummary[] {
+    return this.store.listSources(collection, options);
   }
 
   /** Finds an article by id, or by a unique title match. */
@@ -343,7 +349,7 @@ export class CitebotEngine implements Engine {
     };
   }
 
-  question(id: number): { question: string; collection: CollectionId } | null {
+  question(id: number): LoggedAsk | null {
     return this.store.question(id);
   }
 

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'input_too_large'
   | 'empty_article'
   | 'parse_failed'
+  | 'bad_filter'
   | 'not_found'
   | 'already_exists'
   | 'model_missing'

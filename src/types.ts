@@ -32,6 +32,19 @@ export interface Passage {
 export const LIBRARY_COLLECTION = 'library';
 export type CollectionId = string;
 
+/**
+ * Which of its collections' articles a question searches: a date range (inclusive) and a
+ * source. Articles without a date are outside any date range.
+ */
+export interface ArticleFilter {
+  /** Earliest article date, YYYY-MM-DD. */
+  since?: string;
+  /** Latest article date, YYYY-MM-DD. */
+  until?: string;
+  /** Part of the source's name, case ignored: "trt" finds "TRT World and agencies". */
+  source?: string;
+}
+
 export interface Citation {
   title: string;
   source: string | null;

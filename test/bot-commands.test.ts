@@ -237,6 +237,7 @@ describe('bot commands through the Discord emulator', () => {
       tookMs: 5,
       questionId: null,
       indexRebuilding: null,
+      filter: null,
     });
     h.ctx.engine = fake;
     try {

@@ -80,7 +80,7 @@ describe('format: passages and citations', () => {
 });
 
 function result(partial: Partial<AskResult>): AskResult {
-  return { question: 'how many were detained?', answered: true, answer: null, passages: [], articlesSearched: 7, tookMs: 41.6, questionId: 12, indexRebuilding: null, ...partial };
+  return { question: 'how many were detained?', answered: true, answer: null, passages: [], articlesSearched: 7, tookMs: 41.6, questionId: 12, indexRebuilding: null, filter: null, ...partial };
 }
 
 describe('format: /ask answers', () => {
@@ -260,7 +260,7 @@ describe('format: other replies', () => {
 
   it('/questions pages: the newest page, an older one, and one past the end', () => {
     const q = (id: number, extra: Partial<{ answered: boolean; up: number; down: number }> = {}) => ({
-      id, collection: 'g1', question: `question *${id}*`, answered: true, askedAt: '2026-11-25T14:02:09.000Z', up: 0, down: 0, ...extra,
+      id, collection: 'g1', question: `question *${id}*`, answered: true, askedAt: '2026-11-25T14:02:09.000Z', up: 0, down: 0, filter: null, ...extra,
     });
     const empty = buildQuestionsReply([], { filter: 'unanswered', scope: 'Newsroom', hasOlder: false, fromNewest: true });
     assert.equal(empty.embeds[0]!.title, 'Questions no passage answered — Newsroom');

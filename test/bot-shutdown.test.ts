@@ -8,7 +8,7 @@ function slowEngine(real: Engine, ms: number): Engine {
   const fake: Engine = Object.create(real);
   fake.ask = async (question): Promise<AskResult> => {
     await new Promise((r) => setTimeout(r, ms));
-    return { question, answered: false, answer: null, passages: [], articlesSearched: 0, tookMs: ms, questionId: null, indexRebuilding: null };
+    return { question, answered: false, answer: null, passages: [], articlesSearched: 0, tookMs: ms, questionId: null, indexRebuilding: null, filter: null };
   };
   return fake;
 }

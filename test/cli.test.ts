@@ -30,7 +30,8 @@ describe('citebot CLI', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /library was empty, so the 8 bundled example articles were indexed first/);
     const result = JSON.parse(run.stdout) as Record<string, unknown> & { passages: Record<string, unknown>[] };
-    assert.deepEqual(Object.keys(result), ['question', 'answered', 'answer', 'passages']);
+    assert.deepEqual(Object.keys(result), ['question', 'answered', 'answer', 'passages', 'filter']);
+    assert.equal(result.filter, null);
     assert.equal(result.question, 'how many were detained?');
     assert.equal(result.answered, true);
     assert.equal(result.answer, '7,939');
@@ -62,7 +63,25 @@ describe('citebot CLI', () => {
     const text = await runCli(['ask', 'banana bread recipe with walnuts'], env);
     assert.match(text.stdout, /I couldn't find this in the articles\./);
     const json = await runCli(['ask', '--json', 'banana bread recipe with walnuts'], env);
-    assert.deepEqual(JSON.parse(json.stdout), { question: 'banana bread recipe with walnuts', answered: false, answer: null, passages: [] });
+    assert.deepEqual(JSON.parse(json.stdout), { question: 'banana bread recipe with walnuts', answered: false, answer: null, passages: [], filter: null });
+  });
+
+  it('GIVEN --since, --until and --source THEN ask and sources keep to those articles and say so; a bad date exits 2 with what to write', async () => {
+    const json = JSON.parse((await runCli(['ask', '--json', '--source', 'trt', '--until', '2022-01', 'how many were detained?'], env)).stdout) as { answer: string; filter: unknown; passages: { citation: { source: string } }[] };
+    assert.equal(json.answer, '7,939');
+    assert.deepEqual(json.filter, { until: '2022-01-31', source: 'trt' });
+    assert.ok(json.passages.length > 0 && json.passages.every((p) => p.citation.source === 'TRT World and agencies'), JSON.stringify(json.passages));
+    const text = await runCli(['ask', '--since', '2022-01-11', 'how many were detained?'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.doesNotMatch(text.stdout, /TRT World/);
+    assert.match(text.stdout, /4 article\(s\) dated 2022-01-11 or later/);
+    const none = await runCli(['ask', '--source', 'Nobody Weekly', 'how many were detained?'], env);
+    assert.match(none.stdout, /^No article is from a source matching "Nobody Weekly"\.\nWiden the dates or the source/);
+    const sources = JSON.parse((await runCli(['sources', '--json', '--since', '2022', '--until', '2022'], env)).stdout) as { articles: { date: string }[] };
+    assert.ok(sources.articles.length > 0 && sources.articles.every((a) => a.date.startsWith('2022')), JSON.stringify(sources.articles));
+    const bad = await runCli(['ask', '--since', '2022-02-30', 'how many were detained?'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022/);
   });
 
   it('GIVEN good, binary, oversized and missing inputs THEN ingest adds the good one and lists the rest with reasons', async () => {

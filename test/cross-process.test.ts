@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { SCHEMA_VERSION } from '../src/store/db.ts';
 import { LIBRARY_COLLECTION } from '../src/types.ts';
 import { runCli } from './helpers/cli.ts';
 import { openTestEngine, testEnv, until, type TestEngine } from './helpers/engine.ts';
@@ -129,6 +130,30 @@ describe('the bot and the CLI on one data directory', () => {
     }
   });
 
+  it('GIVEN a schema-2 store, whose question log has no filter column THEN it is upgraded in place: old questions read back unfiltered, new ones keep their filter', async () => {
+    const first = await openTestEngine({ examples: true });
+    const oldId = (await first.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], log: { collection: 'g1' } })).questionId!;
+    await first.engine.close();
+    const db = new Database(join(first.dataDir, 'citebot.db'));
+    db.exec('ALTER TABLE questions DROP COLUMN filter; PRAGMA user_version = 2;');
+    db.close();
+    const upgraded = await openTestEngine({ dataDir: first.dataDir });
+    try {
+      assert.equal(loadedAs(upgraded), 'loaded');
+      assert.deepEqual(upgraded.engine.question(oldId), { question: 'how many were detained?', collection: 'g1', filter: null });
+      const filter = { since: '2022-01-01', source: 'TRT' };
+      const asked = await upgraded.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], filter, log: { collection: 'g1' } });
+      assert.deepEqual(upgraded.engine.question(asked.questionId!)?.filter, filter);
+      assert.deepEqual(upgraded.engine.questions('g1', { limit: 5 }).map((q) => q.filter), [filter, null]);
+      const check = new Database(join(first.dataDir, 'citebot.db'), { readonly: true });
+      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      check.close();
+    } finally {
+      await upgraded.cleanup();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('GIVEN a store written before the change log existed THEN it is upgraded in place and its saved index still loads as is', async () => {
     const first = await openTestEngine({ examples: true });
     await first.engine.close();
@@ -139,7 +164,7 @@ describe('the bot and the CLI on one data directory', () => {
     try {
       assert.equal(loadedAs(upgraded), 'loaded');
       const check = new Database(join(first.dataDir, 'citebot.db'), { readonly: true });
-      assert.equal(check.pragma('user_version', { simple: true }), 2);
+      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       assert.equal(check.prepare("SELECT value FROM meta WHERE key = 'changes_kept_since'").pluck().get(), String(upgraded.engine.store.generation()));
       check.close();
       await upgraded.engine.ingest([{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }], LIBRARY_COLLECTION);

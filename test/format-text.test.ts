@@ -15,7 +15,7 @@ const passage = {
   citation: { title: 'Kazakhstan unrest', source: 'TRT World', date: '2022-01-10', url: null, article_id: 'a1', paragraph: 8 },
   also_in: [],
 };
-const base: AskResult = { question: 'how many were arrested?', answered: true, answer: '7,939', passages: [passage], articlesSearched: 7, tookMs: 12, questionId: null, indexRebuilding: null };
+const base: AskResult = { question: 'how many were arrested?', answered: true, answer: '7,939', passages: [passage], articlesSearched: 7, tookMs: 12, questionId: null, indexRebuilding: null, filter: null };
 
 describe('formatAnswer', () => {
   test('GIVEN a confident answer THEN the answer line comes first, then the cited passage', () => {

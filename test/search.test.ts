@@ -14,7 +14,9 @@ import { fuse, fusionWeightsFor, lexicalTrust } from '../src/search/fusion.ts';
 import { duplicateKey, holdSemanticSlot } from '../src/search/search.ts';
 import { isHit } from '../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
-import type { Article } from '../src/types.ts';
+import type { Article, ArticleFilter } from '../src/types.ts';
+import { parseArticleFilter } from '../src/search/filter.ts';
+import { UserError } from '../src/errors.ts';
 import { openTestEngine, testEnv, type TestEngine } from './helpers/engine.ts';
 
 describe('lexical analyzer', () => {
@@ -298,5 +300,77 @@ describe('the same passage in several articles (syndicated copy, a story ingeste
   test('GIVEN quotes, case and spacing that differ THEN the duplicate key is the same, and a changed figure makes it differ', () => {
     assert.equal(duplicateKey('“The company said,” he  added.'), duplicateKey('"the company said," he added'));
     assert.notEqual(duplicateKey('leaving 12,400 homes without power'), duplicateKey('leaving 12,500 homes without power'));
+  });
+});
+
+describe('limiting a question to a date range or a source', () => {
+  test('GIVEN dates as a year, a month or a day THEN since and until become inclusive days; impossible dates and reversed ranges are refused', () => {
+    assert.deepEqual(parseArticleFilter({ since: '2022', until: '2022' }), { since: '2022-01-01', until: '2022-12-31' });
+    assert.deepEqual(parseArticleFilter({ since: '2024-02', until: '2024-02' }), { since: '2024-02-01', until: '2024-02-29' });
+    assert.deepEqual(parseArticleFilter({ until: ' 2023-02-28 ', source: '  TRT   World ' }), { until: '2023-02-28', source: 'TRT World' });
+    assert.equal(parseArticleFilter({ since: '', until: null, source: '   ' }), undefined);
+    for (const bad of ['2023-02-29', '2022-13', '22-01-10', 'January 2022', '2022-1-5']) {
+      assert.throws(() => parseArticleFilter({ since: bad }), (e: unknown) => e instanceof UserError && e.code === 'bad_filter' && e.message.includes(`"${bad}" is not a date; write it as 2022-01-10`), bad);
+    }
+    assert.throws(() => parseArticleFilter({ since: '2023', until: '2022-06' }), /since \(2023-01-01\) is after until \(2022-06-30\); swap them/);
+    assert.throws(() => parseArticleFilter({ source: 'x'.repeat(101) }), /source is 101 characters/);
+  });
+
+  const article = (id: string, date: string | null, source: string | null, paragraph: string): Article => ({ id, title: `Harbour ferry report ${id}`, date, source, section: null, url: null, paragraphs: [paragraph] });
+  const articles: Article[] = [
+    article('ferry-2021', '2021-06-01', 'Coastal Herald', 'The harbour ferry carried 41,000 passengers in May, the operator said.'),
+    article('ferry-2022', '2022-06-01', 'Coastal Herald', 'The harbour ferry carried 52,000 passengers in May after the timetable change.'),
+    article('ferry-2023', '2023-06-01T09:30:00Z', 'Wire: Reuters', 'The harbour ferry carried 60,500 passengers in May, a record for the service.'),
+    article('ferry-undated', null, 'Coastal Herald', 'The harbour ferry carried about 50,000 passengers in a typical May.'),
+  ];
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine();
+    await t.engine.ingest(articles, 'library');
+  });
+  after(async () => t.cleanup());
+  const ask = (filter?: ArticleFilter) => t.engine.ask('How many passengers did the harbour ferry carry in May?', { collections: ['library'], k: 5, filter });
+  const cited = (result: { passages: { citation: { article_id: string } }[] }) => result.passages.map((p) => p.citation.article_id).sort();
+
+  test('GIVEN no filter THEN every report answers', async () => {
+    const result = await ask();
+    assert.deepEqual(cited(result), ['ferry-2021', 'ferry-2022', 'ferry-2023', 'ferry-undated']);
+    assert.equal(result.articlesSearched, 4);
+    assert.equal(result.filter, null);
+  });
+
+  test('GIVEN since and until THEN only articles dated in the range answer (a date with a time counts by its day; undated ones are left out), and the count says so', async () => {
+    const result = await ask({ since: '2022-01-01', until: '2023-06-01' });
+    assert.deepEqual(cited(result), ['ferry-2022', 'ferry-2023']);
+    assert.equal(result.articlesSearched, 2);
+    assert.deepEqual(result.filter, { since: '2022-01-01', until: '2023-06-01' });
+    assert.deepEqual(cited(await ask({ until: '2021-12-31' })), ['ferry-2021']);
+  });
+
+  test('GIVEN a source THEN only articles whose source contains it, case ignored, answer, dated or not', async () => {
+    assert.deepEqual(cited(await ask({ source: 'coastal herald' })), ['ferry-2021', 'ferry-2022', 'ferry-undated']);
+    assert.deepEqual(cited(await ask({ source: 'REUTERS', since: '2023-01-01' })), ['ferry-2023']);
+    // LIKE's wildcards are taken literally.
+    assert.deepEqual(cited(await ask({ source: '%' })), []);
+  });
+
+  test('GIVEN a filter no article meets THEN nothing is shown and no answer claimed, with none searched', async () => {
+    const result = await ask({ since: '2030-01-01' });
+    assert.deepEqual(result.passages, []);
+    assert.equal(result.answered, false);
+    assert.equal(result.articlesSearched, 0);
+  });
+
+  test('GIVEN dense search with a filter THEN the nearest allowed passages come back, by an exact comparison', async () => {
+    const r = await t.engine.retrieve('harbour ferry passengers', { collections: ['library'], k: 5, mode: 'dense', filter: { source: 'Reuters' } });
+    assert.deepEqual(r.hits.map((h) => h.article.id), ['ferry-2023']);
+    const unfiltered = await t.engine.retrieve('harbour ferry passengers', { collections: ['library'], k: 5, mode: 'dense' });
+    const cosine = unfiltered.hits.find((h) => h.article.id === 'ferry-2023')!.cosine;
+    assert.ok(Math.abs(r.hits[0]!.cosine - cosine) < 1e-5, `${r.hits[0]!.cosine} vs ${cosine} from the index`);
+  });
+
+  test('GIVEN the articles THEN their sources are listed most articles first, and a search keeps those containing it', () => {
+    assert.deepEqual(t.engine.listSources(['library']), [{ source: 'Coastal Herald', articles: 3 }, { source: 'Wire: Reuters', articles: 1 }]);
+    assert.deepEqual(t.engine.listSources(['library'], { search: 'wire' }), [{ source: 'Wire: Reuters', articles: 1 }]);
   });
 });

@@ -1,5 +1,6 @@
 /** One question → the reply data. Shared by /ask, "More passages", mentions and the context menu. */
 import { UserError } from '../errors.ts';
+import type { ArticleFilter } from '../types.ts';
 import { buildAnswerReply, rateLimitText, type DiscordReply } from '../format/discord-reply.ts';
 import type { BotContext } from './context.ts';
 import { collectionsFor, logCollectionFor } from './context.ts';
@@ -55,6 +56,8 @@ export interface AskRequest {
   /** Further passages shown besides the best one (0–5). */
   count: number;
   offset?: number;
+  /** Only articles in this date range or from this source. */
+  filter?: ArticleFilter;
   /** Id of an already-logged question ("More passages"): don't log again, keep the id for buttons. */
   questionId?: number;
   /** Where the question came from, for logs. */
@@ -117,6 +120,7 @@ export async function answer(ctx: BotContext, req: AskRequest): Promise<DiscordR
       collections: collectionsFor(req.guildId, ctx.config),
       k: 1 + count,
       offset,
+      ...(req.filter ? { filter: req.filter } : {}),
       ...(req.questionId === undefined ? { log: { collection: logCollectionFor(req.guildId), userId: req.userId } } : {}),
     });
   let result: Awaited<ReturnType<typeof search>>;

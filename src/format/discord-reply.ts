@@ -9,7 +9,7 @@
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome, LoggedQuestion } from '../engine-api.ts';
 import type { AnswerPassage, Citation } from '../types.ts';
-import { CLOSEST_ONLY, indexRebuildNote, isoMinute } from './text.ts';
+import { CLOSEST_ONLY, describeFilter, indexRebuildNote, isoMinute } from './text.ts';
 
 export const LIMITS = {
   title: 256,
@@ -257,7 +257,8 @@ export function embedLength(e: APIEmbed): number {
 }
 
 function footerText(result: AskResult, view: AnswerView, shown: number): string {
-  const searched = `Searched ${plural(result.articlesSearched, 'article')} in ${Math.round(result.tookMs).toLocaleString('en-US')} ms`;
+  const within = result.filter ? ` ${describeFilter(result.filter)}` : '';
+  const searched = `Searched ${plural(result.articlesSearched, 'article')}${within} in ${Math.round(result.tookMs).toLocaleString('en-US')} ms`;
   const text = view.offset > 0 && shown > 0 ? `Passages ${view.offset + 1}–${view.offset + shown} · ${searched}` : searched;
   return result.indexRebuilding ? `${text}\n${indexRebuildNote(result.indexRebuilding)}` : text;
 }
@@ -275,7 +276,9 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
     const description =
       view.offset > 0
         ? 'No further passages support an answer to this question.'
-        : "I couldn't find anything in the articles I can search that answers this question.\nTry `/sources` to see which articles I have, or ask it another way.";
+        : result.filter && result.articlesSearched === 0
+          ? `No article I have is ${escapeMarkdown(describeFilter(result.filter))}.\nWiden the dates or the source, or try \`/sources\` to see which articles I have.`
+          : "I couldn't find anything in the articles I can search that answers this question.\nTry `/sources` to see which articles I have, or ask it another way.";
     return {
       embeds: [{ title, description, color: COLOR.none, footer: { text: footerText(result, view, 0) } }],
       components: [],
@@ -464,11 +467,12 @@ export function buildQuestionsReply(questions: LoggedQuestion[], view: { filter:
     if (view.fromNewest) return { embeds: [{ title: heading, description: empty, color: COLOR.info }], components: [] };
     return { embeds: [{ title: heading, description: 'No older questions.', color: COLOR.info }], components: [{ type: 1, components: [newest] }] };
   }
-  // A page of ten entries of at most ~220 characters stays well inside an embed's 4,096.
+  // A page of ten entries of at most ~400 characters (question 200, a filter 150) stays inside an embed's 4,096.
   const description = questions
     .map((q) => {
       const votes = q.up || q.down ? ` · 👍 ${q.up} 👎 ${q.down}` : '';
-      return `\`${isoMinute(q.askedAt)}\` ${q.answered ? 'answered' : '**not answered**'}${votes}\n${questionText(q.question)}`;
+      const within = q.filter ? ` · articles ${escapeMarkdown(describeFilter(q.filter))}` : '';
+      return `\`${isoMinute(q.askedAt)}\` ${q.answered ? 'answered' : '**not answered**'}${votes}${within}\n${questionText(q.question)}`;
     })
     .join('\n');
   const buttons: APIButtonComponent[] = [

@@ -2,7 +2,7 @@
 import type { ArticleSummary, AskResult, CollectionStats, IndexRebuild, IngestOutcome } from '../engine-api.ts';
 import type { SkippedInput } from '../ingest/files.ts';
 import type { LoggedQuestion } from '../store/db.ts';
-import { LIBRARY_COLLECTION, type AnswerPassage, type Citation } from '../types.ts';
+import { LIBRARY_COLLECTION, type AnswerPassage, type ArticleFilter, type Citation } from '../types.ts';
 
 export interface TextStyle {
   boldOn: string;
@@ -75,15 +75,33 @@ export function indexRebuildNote({ indexed, total }: IndexRebuild): string {
   return `The search index is being rebuilt (${percent}% done): passages not yet indexed were found by their words only.`;
 }
 
+/** "dated 2022-01-01 to 2022-12-31, from a source matching "trt"" */
+export function describeFilter(filter: ArticleFilter): string {
+  const parts: string[] = [];
+  if (filter.since && filter.until) parts.push(`dated ${filter.since} to ${filter.until}`);
+  else if (filter.since) parts.push(`dated ${filter.since} or later`);
+  else if (filter.until) parts.push(`dated ${filter.until} or earlier`);
+  if (filter.source) parts.push(`from a source matching "${filter.source}"`);
+  return parts.join(', ');
+}
+
+/** "12 article(s)", plus what they were limited to. */
+function articlesSearched(result: AskResult): string {
+  return `${result.articlesSearched} article(s)${result.filter ? ` ${describeFilter(result.filter)}` : ''}`;
+}
+
 export function formatAnswer(result: AskResult, style: TextStyle = PLAIN): string {
   if (result.passages.length === 0) {
-    return `${NO_ANSWER}\n${style.dim(`Searched ${result.articlesSearched} article(s). Try other words, or list them with: npm run sources`)}`;
+    if (result.filter && result.articlesSearched === 0) {
+      return `No article is ${describeFilter(result.filter)}.\n${style.dim('Widen the dates or the source, or list the articles with: npm run sources')}`;
+    }
+    return `${NO_ANSWER}\n${style.dim(`Searched ${articlesSearched(result)}. Try other words, or list them with: npm run sources`)}`;
   }
   const lines: string[] = [];
   if (!result.answered) lines.push(bold(style, CLOSEST_ONLY), '');
   if (result.answer) lines.push(`Answer: ${bold(style, result.answer)}`, '');
   lines.push(result.passages.map((p) => formatPassage(p, style)).join('\n\n'));
-  lines.push('', style.dim(`${result.articlesSearched} article(s) searched in ${result.tookMs} ms`));
+  lines.push('', style.dim(`${articlesSearched(result)} searched in ${result.tookMs} ms`));
   if (result.indexRebuilding) lines.push(style.dim(indexRebuildNote(result.indexRebuilding)));
   return lines.join('\n');
 }
@@ -136,6 +154,6 @@ export function formatStats(stats: CollectionStats): string {
 export function formatQuestions(questions: readonly LoggedQuestion[]): string {
   if (questions.length === 0) return 'no questions logged (Discord questions are logged; CLI questions are not)';
   return questions
-    .map((q) => `#${q.id}  ${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}`)
+    .map((q) => `#${q.id}  ${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}${q.filter ? `  (articles ${describeFilter(q.filter)})` : ''}`)
     .join('\n');
 }

@@ -6,7 +6,7 @@ import { dot } from '../embed/similarity.ts';
 import type { WordVectors } from '../embed/word-vectors.ts';
 import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
 import type { VectorIndex } from '../store/vectors.ts';
-import type { CollectionId } from '../types.ts';
+import type { ArticleFilter, CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
 import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
@@ -31,6 +31,8 @@ export interface SearchOptions {
   k: number;
   offset?: number;
   mode?: SearchMode;
+  /** Only passages of articles in this date range or from this source. */
+  filter?: ArticleFilter;
 }
 
 /** Where a passage was found: its text and the article it belongs to. */
@@ -61,6 +63,13 @@ export interface SearchResult {
 const CANDIDATES = 50;
 
 /**
+ * Up to this many allowed passages, a filtered question compares the question with each of
+ * them instead of walking the HNSW graph: exact, and quick at this size (one stored vector
+ * read per passage), where a graph walk passes over the many passages the filter leaves out.
+ */
+const EXACT_SEARCH_MAX = 2_000;
+
+/**
  * Position (0-based) held for the best semantic match in hybrid results. Fusion puts keyword
  * matches first, which is right for most questions but buries the answer to a paraphrased
  * one under passages sharing a stray word; a reply of three passages then still shows the
@@ -86,23 +95,29 @@ interface Candidate {
   bm25: number | null;
 }
 
-function gatherCandidates(
-  deps: SearchDeps,
-  tokens: string[],
-  questionVector: Float32Array | null,
-  collections: readonly CollectionId[],
-  mode: SearchMode,
-): Map<number, Candidate> {
+/** The `k` allowed passages closest to the question, by comparing it with every one of them. */
+function exactNeighbours(store: Store, question: Float32Array, allowed: ReadonlySet<number>, k: number): { rowid: number; similarity: number }[] {
+  const scored: { rowid: number; similarity: number }[] = [];
+  for (const rowid of allowed) {
+    const vector = store.vectorOf(rowid);
+    if (vector) scored.push({ rowid, similarity: dot(question, vector) });
+  }
+  return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+}
+
+function gatherCandidates(deps: SearchDeps, tokens: string[], questionVector: Float32Array | null, options: SearchOptions, mode: SearchMode): Map<number, Candidate> {
   const candidates = new Map<number, Candidate>();
   if (mode !== 'bm25' && questionVector && deps.vectors) {
-    const allowed = deps.store.passageRowids(collections);
-    for (const { rowid, similarity } of deps.vectors.search(questionVector, CANDIDATES, allowed)) {
-      candidates.set(rowid, { rowid, cosine: similarity, bm25: null });
-    }
+    const allowed = deps.store.passageRowids(options.collections, options.filter);
+    const neighbours =
+      options.filter && allowed.size <= EXACT_SEARCH_MAX
+        ? exactNeighbours(deps.store, questionVector, allowed, CANDIDATES)
+        : deps.vectors.search(questionVector, CANDIDATES, allowed);
+    for (const { rowid, similarity } of neighbours) candidates.set(rowid, { rowid, cosine: similarity, bm25: null });
   }
   const match = ftsQuery(tokens);
   if (mode !== 'dense' && match) {
-    for (const { rowid, bm25 } of deps.store.keywordSearch(match, collections, CANDIDATES)) {
+    for (const { rowid, bm25 } of deps.store.keywordSearch(match, options.collections, CANDIDATES, options.filter)) {
       const existing = candidates.get(rowid);
       if (existing) existing.bm25 = bm25;
       else candidates.set(rowid, { rowid, cosine: null, bm25 });
@@ -271,7 +286,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
   const tokens = analyzeQuestion(question);
   const idf = idfFunction(deps.store, tokens);
   const questionVector = deps.embed && mode !== 'bm25' ? (await deps.embed([question]))[0]! : null;
-  const candidates = gatherCandidates(deps, tokens, questionVector, options.collections, mode);
+  const candidates = gatherCandidates(deps, tokens, questionVector, options, mode);
   const passages = deps.store.passagesByRowid([...candidates.keys()]);
   const articles = new Map<number, StoredArticle>();
   const titleTerms = new Map<number, string[]>();

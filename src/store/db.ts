@@ -7,10 +7,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CitebotError, UserError } from '../errors.ts';
-import type { Article, CollectionId, Passage } from '../types.ts';
+import type { Article, ArticleFilter, CollectionId, Passage } from '../types.ts';
 
 /** 2: passage_changes, the log other processes' vector indexes catch up from. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Generations of passage changes kept in the log. A vector index further behind than this
@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS questions (
   collection TEXT NOT NULL,
   question TEXT NOT NULL,
   answered INTEGER NOT NULL,
-  asked_at TEXT NOT NULL
+  asked_at TEXT NOT NULL,
+  filter TEXT
 );
 CREATE INDEX IF NOT EXISTS questions_by_collection ON questions(collection, asked_at);
 CREATE TABLE IF NOT EXISTS feedback (
@@ -109,6 +110,22 @@ export interface ModelRecord {
 
 function collectionList(collections: CollectionId | readonly CollectionId[]): CollectionId[] {
   return typeof collections === 'string' ? [collections] : [...collections];
+}
+
+/** `%text%` for LIKE, with LIKE's own wildcards taken literally (ESCAPE '\\'). */
+function likePattern(text: string): string {
+  return `%${text.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+}
+
+/** SQL conditions on the articles table (alias `a`) for a filter, each starting with AND, and their values. */
+function filterSql(filter: ArticleFilter | undefined): { sql: string; params: string[] } {
+  const conditions: string[] = [];
+  const params: string[] = [];
+  // Dates may carry a time ("2022-01-10T08:00"): the day decides.
+  if (filter?.since) conditions.push('AND substr(a.date, 1, 10) >= ?'), params.push(filter.since);
+  if (filter?.until) conditions.push('AND substr(a.date, 1, 10) <= ?'), params.push(filter.until);
+  if (filter?.source) conditions.push("AND a.source LIKE ? ESCAPE '\\'"), params.push(likePattern(filter.source));
+  return { sql: conditions.join(' '), params };
 }
 
 function placeholders(values: readonly unknown[]): string {
@@ -178,6 +195,9 @@ export class Store {
     if (found < SCHEMA_VERSION) {
       this.db.transaction(() => {
         this.db.exec(SCHEMA);
+        // Stores of schema 1 and 2 kept their questions table, which has no filter column.
+        const hasFilter = this.db.prepare("SELECT 1 FROM pragma_table_info('questions') WHERE name = 'filter'").get();
+        if (!hasFilter) this.db.exec('ALTER TABLE questions ADD COLUMN filter TEXT');
         // The change log starts now: an index older than this generation rebuilds instead.
         if (found < 2) this.setMeta('changes_kept_since', String(this.generation()));
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -357,30 +377,40 @@ export class Store {
 
   listArticles(
     collections: CollectionId | readonly CollectionId[],
-    options: { search?: string; limit?: number; offset?: number } = {},
+    options: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number } = {},
   ): (StoredArticle & { passages: number })[] {
-    const list = collectionList(collections);
-    const search = options.search?.trim() ? `%${options.search.trim().replace(/[%_\\]/g, (c) => `\\${c}`)}%` : null;
+    const { sql, params } = this.articleConditions(collections, options);
     return this.db
       .prepare(
         `SELECT a.*, (SELECT count(*) FROM passages p WHERE p.article_rowid = a.rowid) AS passages
-         FROM articles a WHERE a.collection IN (${placeholders(list)})
-         ${search ? "AND (a.title LIKE ? ESCAPE '\\' OR a.id LIKE ? ESCAPE '\\')" : ''}
+         FROM articles a WHERE ${sql}
          ORDER BY coalesce(a.date, '') DESC, a.title LIMIT ? OFFSET ?`,
       )
-      .all(...list, ...(search ? [search, search] : []), options.limit ?? -1, options.offset ?? 0) as (StoredArticle & { passages: number })[];
+      .all(...params, options.limit ?? -1, options.offset ?? 0) as (StoredArticle & { passages: number })[];
   }
 
-  countArticles(collections: CollectionId | readonly CollectionId[], search?: string): number {
+  countArticles(collections: CollectionId | readonly CollectionId[], options: { search?: string; filter?: ArticleFilter } = {}): number {
+    const { sql, params } = this.articleConditions(collections, options);
+    return (this.db.prepare(`SELECT count(*) AS n FROM articles a WHERE ${sql}`).get(...params) as { n: number }).n;
+  }
+
+  /** The articles' sources, those with most articles first; `search` keeps those containing it. */
+  listSources(collections: CollectionId | readonly CollectionId[], options: { search?: string; limit?: number } = {}): { source: string; articles: number }[] {
+    const { sql, params } = this.articleConditions(collections, { filter: options.search ? { source: options.search } : undefined });
+    return this.db
+      .prepare(`SELECT a.source AS source, count(*) AS articles FROM articles a WHERE ${sql} AND a.source IS NOT NULL GROUP BY a.source ORDER BY articles DESC, a.source LIMIT ?`)
+      .all(...params, options.limit ?? -1) as { source: string; articles: number }[];
+  }
+
+  /** The WHERE clause on articles (alias `a`) for collections, a title or id search, and a filter. */
+  private articleConditions(collections: CollectionId | readonly CollectionId[], options: { search?: string; filter?: ArticleFilter }): { sql: string; params: string[] } {
     const list = collectionList(collections);
-    const pattern = search?.trim() ? `%${search.trim().replace(/[%_\\]/g, (c) => `\\${c}`)}%` : null;
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM articles WHERE collection IN (${placeholders(list)})
-         ${pattern ? "AND (title LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')" : ''}`,
-      )
-      .get(...list, ...(pattern ? [pattern, pattern] : [])) as { n: number };
-    return row.n;
+    const search = options.search?.trim() ? likePattern(options.search.trim()) : null;
+    const filter = filterSql(options.filter);
+    return {
+      sql: `a.collection IN (${placeholders(list)}) ${search ? "AND (a.title LIKE ? ESCAPE '\\' OR a.id LIKE ? ESCAPE '\\')" : ''} ${filter.sql}`,
+      params: [...list, ...(search ? [search, search] : []), ...filter.params],
+    };
   }
 
   countPassages(collections?: CollectionId | readonly CollectionId[]): number {
@@ -453,35 +483,37 @@ export class Store {
    * Passage rowids of the given collections (the filter for vector search). Cached per store
    * generation: every question needs it, and it only changes when passages do.
    */
-  passageRowids(collections: readonly CollectionId[]): ReadonlySet<number> {
-    const key = [...collections].sort().join('\u0000');
+  passageRowids(collections: readonly CollectionId[], filter?: ArticleFilter): ReadonlySet<number> {
+    const key = JSON.stringify([[...collections].sort(), filter ?? null]);
     const generation = this.generation();
     const cached = this.rowidCache.get(key);
     if (cached?.generation === generation) return cached.rowids;
-    const rowids = this.loadPassageRowids(collections);
+    const rowids = this.loadPassageRowids(collections, filter);
     if (this.rowidCache.size > 64) this.rowidCache.clear();
     this.rowidCache.set(key, { generation, rowids });
     return rowids;
   }
 
-  private loadPassageRowids(collections: readonly CollectionId[]): Set<number> {
+  private loadPassageRowids(collections: readonly CollectionId[], filter: ArticleFilter | undefined): Set<number> {
+    const { sql, params } = this.articleConditions(collections, { filter });
     const rows = this.db
-      .prepare(`SELECT p.rowid FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection IN (${placeholders(collections)})`)
+      .prepare(`SELECT p.rowid FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${sql}`)
       .pluck()
-      .all(...collections) as number[];
+      .all(...params) as number[];
     return new Set(rows);
   }
 
   /** BM25 top-k over analyzed tokens, restricted to the collections. Lower bm25 is better. */
-  keywordSearch(match: string, collections: readonly CollectionId[], k: number): { rowid: number; bm25: number }[] {
+  keywordSearch(match: string, collections: readonly CollectionId[], k: number, filter?: ArticleFilter): { rowid: number; bm25: number }[] {
+    const { sql, params } = this.articleConditions(collections, { filter });
     return this.db
       .prepare(
         `SELECT t.rowid AS rowid, bm25(passage_terms) AS bm25 FROM passage_terms t
          JOIN passages p ON p.rowid = t.rowid JOIN articles a ON a.rowid = p.article_rowid
-         WHERE passage_terms MATCH ? AND a.collection IN (${placeholders(collections)})
+         WHERE passage_terms MATCH ? AND ${sql}
          ORDER BY bm25 LIMIT ?`,
       )
-      .all(match, ...collections, k) as { rowid: number; bm25: number }[];
+      .all(match, ...params, k) as { rowid: number; bm25: number }[];
   }
 
   /** Number of passages containing each token (for idf). */
@@ -504,15 +536,16 @@ export class Store {
 
 
 
-  logQuestion(collection: CollectionId, question: string, answered: boolean): number {
+  logQuestion(collection: CollectionId, question: string, answered: boolean, filter?: ArticleFilter): number {
     const info = this.write(() => this.db
-      .prepare('INSERT INTO questions (collection, question, answered, asked_at) VALUES (?, ?, ?, ?)')
-      .run(collection, question, answered ? 1 : 0, new Date().toISOString()));
+      .prepare('INSERT INTO questions (collection, question, answered, asked_at, filter) VALUES (?, ?, ?, ?, ?)')
+      .run(collection, question, answered ? 1 : 0, new Date().toISOString(), filter ? JSON.stringify(filter) : null));
     return Number(info.lastInsertRowid);
   }
 
-  question(id: number): { question: string; collection: CollectionId } | null {
-    return (this.db.prepare('SELECT question, collection FROM questions WHERE id = ?').get(id) as { question: string; collection: string } | undefined) ?? null;
+  question(id: number): LoggedAsk | null {
+    const row = this.db.prepare('SELECT question, collection, filter FROM questions WHERE id = ?').get(id) as { question: string; collection: string; filter: string | null } | undefined;
+    return row ? { ...row, filter: storedFilter(row.filter) } : null;
   }
 
   recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void {
@@ -536,15 +569,15 @@ export class Store {
     }
     const rows = this.db
       .prepare(
-        `SELECT q.id AS id, q.collection AS collection, q.question AS question, q.answered AS answered, q.asked_at AS askedAt,
+        `SELECT q.id AS id, q.collection AS collection, q.question AS question, q.answered AS answered, q.asked_at AS askedAt, q.filter AS filter,
                 count(CASE WHEN f.vote = 'up' THEN 1 END) AS up, count(CASE WHEN f.vote = 'down' THEN 1 END) AS down
          FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
          ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
          GROUP BY q.id ${options.downvoted ? 'HAVING down > 0' : ''}
          ORDER BY q.id DESC LIMIT ?`,
       )
-      .all(...args, options.limit) as (Omit<LoggedQuestion, 'answered'> & { answered: number })[];
-    return rows.map((row) => ({ ...row, answered: row.answered === 1 }));
+      .all(...args, options.limit) as (Omit<LoggedQuestion, 'answered' | 'filter'> & { answered: number; filter: string | null })[];
+    return rows.map((row) => ({ ...row, answered: row.answered === 1, filter: storedFilter(row.filter) }));
   }
 
   questionStats(collection?: CollectionId): QuestionStats {
@@ -597,14 +630,25 @@ export interface QuestionFilter {
   limit: number;
 }
 
-export interface LoggedQuestion {
-  id: number;
-  collection: CollectionId;
+/** A logged question as "More passages" asks it again. */
+export interface LoggedAsk {
   question: string;
+  collection: CollectionId;
+  /** The dates or source it was limited to. */
+  filter: ArticleFilter | null;
+}
+
+export interface LoggedQuestion extends LoggedAsk {
+  id: number;
   answered: boolean;
   askedAt: string;
   up: number;
   down: number;
+}
+
+/** The filter column as written by logQuestion (JSON), or null. */
+function storedFilter(json: string | null): ArticleFilter | null {
+  return json === null ? null : (JSON.parse(json) as ArticleFilter);
 }
 
 export interface QuestionStats {
