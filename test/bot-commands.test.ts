@@ -82,6 +82,30 @@ describe('bot commands through the Discord emulator', () => {
     assert.deepEqual(r.message.components, []);
   });
 
+  it('/ask since/until/source keeps to those articles, says so in the footer, and More passages keeps them; sources autocomplete; a bad date is refused before deferring', async () => {
+    const first = await ask(h.member(h.guildA), 'how many commuters did the bus and tram drivers strike strand?', [opt('source', 'metro'), opt('since', '2021-09'), opt('count', 1, 4)]);
+    assert.equal(first.callback.type, 5);
+    const text = embedText(first.message);
+    assert.match(first.message.embeds[0].footer.text, /^Searched 2 articles dated 2021-09-01 or later, from a source matching "metro" in \d+ ms$/);
+    const cited = (message: any) => [...embedText(message).matchAll(/ · (Metro Courier|[A-Z][\w ]+(?:and agencies)?) · \d{4}-\d\d-\d\d · ¶/g)].map((m) => m[1]);
+    assert.ok(cited(first.message).length > 0 && cited(first.message).every((s) => s === 'Metro Courier'), text);
+    const more = first.message.components[0].components.find((b: any) => String(b.custom_id).startsWith('ask:more:'));
+    const page = await reply(h.emu.button({ ...h.member(h.guildA), customId: more.custom_id, message: { embeds: first.message.embeds, components: first.message.components } }));
+    assert.match(embedText(page.message), /from a source matching "metro"/);
+    assert.ok(cited(page.message).every((s) => s === 'Metro Courier'), embedText(page.message));
+
+    const none = await ask(h.member(h.guildA), 'how many were detained?', [opt('source', 'Nobody Weekly')]);
+    assert.match(none.message.embeds[0].description, /^No article I have is from a source matching "Nobody Weekly"\.\nWiden the dates or the source/);
+
+    const bad = await ask(h.member(h.guildA), 'how many were detained?', [opt('until', '2022-02-30')]);
+    assert.equal(bad.callback.type, 4);
+    assert.equal(bad.ephemeral, true);
+    assert.match(bad.message.content, /until "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022/);
+
+    const ac = await reply(h.emu.autocomplete({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'strike'), opt('source', 'co', 3, true)] }));
+    assert.deepEqual(ac.message.choices.slice(0, 2), [{ name: 'Metro Courier (2)', value: 'Metro Courier' }, { name: 'Coastal Herald and agencies (1)', value: 'Coastal Herald and agencies' }]);
+  });
+
   it('/ask in a DM searches the library only', async () => {
     const r = await ask({ user: { id: '300000000000000077', username: 'dm-reader' } }, 'how many were detained?');
     assert.match(embedText(r.message), /7,939 people have been detained/);

@@ -23,6 +23,7 @@ import {
 } from '../src/format/discord-reply.ts';
 import { CLOSEST_ONLY } from '../src/format/text.ts';
 import type { AskResult } from '../src/engine-api.ts';
+import type { LoggedQuestion } from '../src/store/db.ts';
 import { AskLimiter, RateLimiter } from '../src/bot/rate-limit.ts';
 import { loadBotConfig, parseRate } from '../src/bot/config.ts';
 import { collectionsFor } from '../src/bot/context.ts';
@@ -259,7 +260,7 @@ describe('format: other replies', () => {
   });
 
   it('/questions pages: the newest page, an older one, and one past the end', () => {
-    const q = (id: number, extra: Partial<{ answered: boolean; up: number; down: number }> = {}) => ({
+    const q = (id: number, extra: Partial<Pick<LoggedQuestion, 'answered' | 'up' | 'down' | 'filter'>> = {}) => ({
       id, collection: 'g1', question: `question *${id}*`, answered: true, askedAt: '2026-11-25T14:02:09.000Z', up: 0, down: 0, filter: null, ...extra,
     });
     const empty = buildQuestionsReply([], { filter: 'unanswered', scope: 'Newsroom', hasOlder: false, fromNewest: true });
@@ -268,6 +269,8 @@ describe('format: other replies', () => {
     assert.deepEqual(empty.components, []);
     const page = buildQuestionsReply([q(9, { answered: false }), q(8, { up: 2, down: 1 })], { filter: 'all', scope: 'Newsroom', hasOlder: true, fromNewest: true });
     assert.equal(page.embeds[0]!.description, '`2026-11-25 14:02` **not answered**\nquestion \\*9\\*\n`2026-11-25 14:02` answered · 👍 2 👎 1\nquestion \\*8\\*');
+    const limited = buildQuestionsReply([q(7, { filter: { since: '2022-01-01', source: 'Wire_1' } })], { filter: 'all', scope: 'Newsroom', hasOlder: false, fromNewest: true });
+    assert.equal(limited.embeds[0]!.description, '`2026-11-25 14:02` answered · articles dated 2022-01-01 or later, from a source matching "Wire\\_1"\nquestion \\*7\\*');
     const [newest, older] = page.components[0]!.components as { custom_id: string; disabled: boolean }[];
     assert.deepEqual([newest!.custom_id, newest!.disabled, older!.custom_id, older!.disabled], ['questions:page:all:0', true, 'questions:page:all:8', false]);
     const past = buildQuestionsReply([], { filter: 'downvoted', scope: 'Newsroom', hasOlder: false, fromNewest: false });

@@ -158,7 +158,8 @@ describe('bot process: npm start against the emulator', () => {
     const registered = emu.commands.at(-1)!;
     assert.equal(registered.scope, guild.id);
     const ask = registered.body.find((c: any) => c.name === 'ask');
-    assert.deepEqual(ask.options.map((o: any) => [o.name, o.type, o.required ?? false]), [['question', 3, true], ['count', 4, false], ['private', 5, false]]);
+    assert.deepEqual(ask.options.map((o: any) => [o.name, o.type, o.required ?? false]), [['question', 3, true], ['count', 4, false], ['private', 5, false], ['since', 3, false], ['until', 3, false], ['source', 3, false]]);
+    assert.equal(ask.options.find((o: any) => o.name === 'source').autocomplete, true);
     const ingest = registered.body.find((c: any) => c.name === 'ingest');
     assert.equal(ingest.default_member_permissions, '32');
     assert.equal(registered.body.find((c: any) => c.name === 'Ask citebot').type, 3);
