@@ -24,7 +24,7 @@ import { Store } from '../src/store/db.ts';
 import { VectorIndex } from '../src/store/vectors.ts';
 import { seededRandom } from '../src/seeded-random.ts';
 import { splitSentences } from '../src/text/sentences.ts';
-import type { Article } from '../src/types.ts';
+import type { Article, ArticleFilter } from '../src/types.ts';
 import { measure } from './parse.ts';
 import { percentile, SHARED_DIR } from './shared.ts';
 
@@ -59,6 +59,11 @@ export function readSets(): { sources: SourceArticle[]; questions: string[] } {
   return { sources: sources.filter((s) => s.sentences.length >= 6), questions };
 }
 
+/** The generated articles' outlets, in turn: a source filter keeps a quarter of the library. */
+const OUTLETS = ['Harbour Herald', 'Valley Courier', 'Metro Wire', 'Coastal Times'];
+/** One article a day from this date: a month filter keeps about 240 passages, a year about 2,900. */
+const FIRST_DAY = Date.UTC(2008, 0, 1);
+
 export function* generatedArticles(sources: SourceArticle[]): Generator<Article> {
   const random = seededRandom(20261125);
   for (let n = 0; ; n++) {
@@ -67,7 +72,8 @@ export function* generatedArticles(sources: SourceArticle[]): Generator<Article>
       const length = 3 + Math.floor(random() * 4);
       return Array.from({ length }, () => source.sentences[Math.floor(random() * source.sentences.length)]!).join(' ');
     });
-    yield { id: `scale-${n}`, title: `${source.title} (${n})`, date: null, source: 'generated', section: null, url: null, paragraphs };
+    const date = new Date(FIRST_DAY + n * 86_400_000).toISOString().slice(0, 10);
+    yield { id: `scale-${n}`, title: `${source.title} (${n})`, date, source: OUTLETS[n % OUTLETS.length]!, section: null, url: null, paragraphs };
   }
 }
 
@@ -77,14 +83,28 @@ function folderMb(dir: string, match: (name: string) => boolean): number {
   return bytes / 2 ** 20;
 }
 
-async function latencies(index: TempIndex, questions: string[]): Promise<Record<string, number>> {
+/**
+ * Questions limited to some articles: a month (few enough passages to compare with each), a
+ * year and an outlet (wider: the HNSW graph is walked with the filter).
+ */
+const FILTERS: Record<string, ArticleFilter> = {
+  month: { since: '2008-02-01', until: '2008-02-29' },
+  year: { since: '2008-01-01', until: '2008-12-31' },
+  source: { source: 'Metro Wire' },
+};
+
+async function latencies(engine: CitebotEngine, questions: string[]): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
-  for (const mode of ['hybrid', 'bm25'] as const) {
+  const modes: [string, (q: string) => Promise<unknown>][] = [
+    ['hybrid', (q) => engine.ask(q, { collections: ['library'], k: 3 })],
+    ['bm25', (q) => engine.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' })],
+    ...Object.entries(FILTERS).map(([name, filter]): [string, (q: string) => Promise<unknown>] => [`${name}`, (q) => engine.ask(q, { collections: ['library'], k: 3, filter })]),
+  ];
+  for (const [mode, ask] of modes) {
     const times: number[] = [];
     for (const q of questions) {
       const started = performance.now();
-      if (mode === 'hybrid') await index.engine.ask(q, { collections: ['library'], k: 3 });
-      else await index.engine.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' });
+      await ask(q);
       times.push(performance.now() - started);
     }
     result[`ask_${mode}_ms_p50`] = percentile(times, 50);
@@ -121,8 +141,8 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
         passages += outcomes.reduce((n, o) => n + o.passages, 0);
       }
       log(`${passages} passages indexed (${(passages / ingestSeconds).toFixed(0)}/s); asking ${questions.length} questions…`);
-      await latencies(index, questions.slice(0, 5)); // warm the caches and the worker
-      const measured = { ...(await latencies(index, questions)), ...(await oneArticleChanges(index, { ...(articles.next().value as Article), id: `one-${step}` })) };
+      await latencies(index.engine, questions.slice(0, 5)); // warm the caches and the worker
+      const measured = { ...(await latencies(index.engine, questions)), ...(await oneArticleChanges(index, { ...(articles.next().value as Article), id: `one-${step}` })) };
       (globalThis as { gc?: () => void }).gc?.();
       const label = `at_${step}`;
       results[`${label}_passages`] = passages;
@@ -153,6 +173,8 @@ export async function reopenedLibrary(dataDir: string, questions: string[], arti
   const started = performance.now();
   const engine = await reopen(dataDir);
   results.open_with_saved_index_ms = performance.now() - started;
+  await latencies(engine, questions.slice(0, 5));
+  for (const [key, value] of Object.entries(await latencies(engine, questions))) results[`reopened_${key}`] = value;
   await engine.close();
   Object.assign(results, await changeFromAnotherProcess(dataDir, questions, articles.next().value as Article));
   Object.assign(results, await importFromAnotherProcess(dataDir, questions, Array.from({ length: 125 }, () => articles.next().value as Article)));

@@ -116,7 +116,7 @@ describe('engine over the example articles', () => {
     assert.equal(stats.questionsAsked, 3);
     assert.deepEqual(stats.unanswered.map((u) => u.question), ['walnut cake recipe', 'banana bread recipe']);
     assert.deepEqual(stats.feedback, { up: 0, down: 1 });
-    assert.deepEqual(t.engine.question(first.questionId!), { question: 'banana bread recipe', collection: 'g-stats' });
+    assert.deepEqual(t.engine.question(first.questionId!), { question: 'banana bread recipe', collection: 'g-stats', filter: null });
     assert.deepEqual(stats.downvoted.map((d) => [d.question, d.down]), [['banana bread recipe', 1]]);
     assert.deepEqual(stats.mostAsked, []);
   });
