@@ -64,10 +64,12 @@ const CANDIDATES = 50;
 
 /**
  * Up to this many allowed passages, a filtered question compares the question with each of
- * them instead of walking the HNSW graph: exact, and quick at this size (one stored vector
- * read per passage), where a graph walk passes over the many passages the filter leaves out.
+ * them (their stored vectors, read in one query) instead of walking the HNSW graph, which
+ * passes over the many passages the filter leaves out. Measured at 101,901 passages (dense
+ * search p50): 441 allowed, 44 ms exact against 68 ms on the graph; 1,983 allowed, 69 against
+ * 30 ms; both gave the same ten passages.
  */
-const EXACT_SEARCH_MAX = 2_000;
+const EXACT_SEARCH_MAX = 1_000;
 
 /**
  * Position (0-based) held for the best semantic match in hybrid results. Fusion puts keyword
@@ -95,13 +97,10 @@ interface Candidate {
   bm25: number | null;
 }
 
-/** The `k` allowed passages closest to the question, by comparing it with every one of them. */
-function exactNeighbours(store: Store, question: Float32Array, allowed: ReadonlySet<number>, k: number): { rowid: number; similarity: number }[] {
+/** The `k` passages within the filter closest to the question, by comparing it with every one of them. */
+function exactNeighbours(store: Store, question: Float32Array, options: SearchOptions, k: number): { rowid: number; similarity: number }[] {
   const scored: { rowid: number; similarity: number }[] = [];
-  for (const rowid of allowed) {
-    const vector = store.vectorOf(rowid);
-    if (vector) scored.push({ rowid, similarity: dot(question, vector) });
-  }
+  for (const { rowid, vector } of store.vectorsOf(options.collections, options.filter)) scored.push({ rowid, similarity: dot(question, vector) });
   return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
 }
 
@@ -111,7 +110,7 @@ function gatherCandidates(deps: SearchDeps, tokens: string[], questionVector: Fl
     const allowed = deps.store.passageRowids(options.collections, options.filter);
     const neighbours =
       options.filter && allowed.size <= EXACT_SEARCH_MAX
-        ? exactNeighbours(deps.store, questionVector, allowed, CANDIDATES)
+        ? exactNeighbours(deps.store, questionVector, options, CANDIDATES)
         : deps.vectors.search(questionVector, CANDIDATES, allowed);
     for (const { rowid, similarity } of neighbours) candidates.set(rowid, { rowid, cosine: similarity, bm25: null });
   }

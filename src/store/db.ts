@@ -494,6 +494,15 @@ export class Store {
     return rowids;
   }
 
+  /** The stored vectors of the passages of the collections within the filter, read in one pass. */
+  *vectorsOf(collections: readonly CollectionId[], filter: ArticleFilter | undefined): Generator<{ rowid: number; vector: Float32Array }> {
+    const { sql, params } = this.articleConditions(collections, { filter });
+    const rows = this.db
+      .prepare(`SELECT p.rowid AS rowid, p.vector AS vector FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${sql} AND p.vector IS NOT NULL`)
+      .iterate(...params) as IterableIterator<{ rowid: number; vector: Buffer }>;
+    for (const row of rows) yield { rowid: row.rowid, vector: blobToVector(row.vector) };
+  }
+
   private loadPassageRowids(collections: readonly CollectionId[], filter: ArticleFilter | undefined): Set<number> {
     const { sql, params } = this.articleConditions(collections, { filter });
     const rows = this.db
