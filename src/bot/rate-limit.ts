@@ -30,9 +30,8 @@ export class RateLimiter {
     return b;
   }
 
-  /** When a token will be available for `key` (now, or later), without taking it. */
-  retryAt(key: string): number {
-    const t = this.now();
+  /** When a token will be available for `key` (`t`, or later), without taking it. */
+  retryAt(key: string, t: number = this.now()): number {
     const b = this.bucket(key, t);
     return b.tokens >= 1 - 1e-9 ? t : t + Math.ceil((1 - b.tokens) / this.perMs - 1e-6);
   }
@@ -68,11 +67,13 @@ export class AskLimiter {
 
   /** Takes a token from each bucket and returns null, or says who is limited and until when (taking nothing). */
   check(userId: string, guildId: string | null): RateDecision | null {
-    const userAt = this.user.retryAt(userId);
+    // One reading of the clock for both buckets: a bucket read a millisecond later than `now`
+    // would answer "free at t+1", which is later than now, and limit an idle server.
     const now = this.now();
+    const userAt = this.user.retryAt(userId, now);
     if (userAt > now) return { scope: 'user', retryAt: userAt };
     if (guildId) {
-      const guildAt = this.guild.retryAt(guildId);
+      const guildAt = this.guild.retryAt(guildId, now);
       if (guildAt > now) return { scope: 'guild', retryAt: guildAt };
       this.guild.take(guildId);
     }
