@@ -3,11 +3,13 @@ import { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction
 import { answer, checkRate, QUESTION_MAX_CHARS } from '../src/bot/ask-service.ts';
 import { collectionsFor, logCollectionFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
 import { UserError } from '../src/errors.ts';
-import { truncateText } from '../src/format/discord-reply.ts';
+import { buildContextReply, truncateText } from '../src/format/discord-reply.ts';
 import { parseArticleFilter, SOURCE_FILTER_MAX_CHARS } from '../src/search/filter.ts';
 
 /** "2022-01-10" */
 const DATE_MAX_CHARS = 10;
+/** Paragraphs shown on each side of a cited one by the Context button. */
+const CONTEXT_PARAGRAPHS = 1;
 
 export const data = new SlashCommandBuilder()
   .setName('ask')
@@ -51,9 +53,17 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
   await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
 }
 
-/** ask:more:<questionId>:<offset>:<count> and ask:vote:<questionId>:<up|down>. */
+/** ask:more:<questionId>:<offset>:<count>, ask:vote:<questionId>:<up|down> and ask:context:<paragraph>:<article id>. */
 export async function button(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void> {
   const [kind, idText, ...rest] = args;
+  if (kind === 'context') {
+    // Article ids may hold ':' (ids taken from URLs).
+    const view = ctx.engine.articleParagraphs(collectionsFor(interaction.guildId, ctx.config), rest.join(':'), { paragraph: Number(idText), radius: CONTEXT_PARAGRAPHS });
+    if (!view) throw new UserError('not_found', 'That article is no longer in the collection; it may have been removed.');
+    const reply = buildContextReply(view);
+    await interaction.reply({ embeds: reply.embeds, flags: MessageFlags.Ephemeral });
+    return;
+  }
   const questionId = Number(idText);
   if (!Number.isSafeInteger(questionId)) throw new UserError('not_found', 'That button is broken; please ask again.');
   if (kind === 'vote') {

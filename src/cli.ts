@@ -9,7 +9,7 @@ import { loadConfig, storeFile } from './config.ts';
 import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { isCitebotError } from './errors.ts';
-import { ANSI, PLAIN, formatAnswer, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { exportArticles } from './store/export.ts';
 import { parseArticleFilter } from './search/filter.ts';
@@ -75,6 +75,14 @@ interface FilterOptions {
 const SINCE_OPTION = ['--since <date>', 'only articles dated on or after this day (2022-01-10; 2022-01 or 2022 for the first day)'] as const;
 const UNTIL_OPTION = ['--until <date>', 'only articles dated on or before this day (2022-01-10; 2022-01 or 2022 for the last day)'] as const;
 const SOURCE_OPTION = ['--source <text>', 'only articles whose source contains this (case ignored)'] as const;
+
+function wholeOrZero(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    return n;
+  };
+}
 
 function wholeNumber(max: number): (value: string) => number {
   return (value) => {
@@ -169,6 +177,27 @@ export function buildProgram(): Command {
           notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
         }
         print(options.json, { removed }, removed ? `removed ${removed.title} (${removed.passages} passages) [${removed.id}]` : '');
+      }),
+    );
+
+  program
+    .command('show')
+    .description('print an article (by id, or a unique part of its title) with its paragraphs numbered as citations number them')
+    .argument('<article>', 'article id or title')
+    .option('--paragraph <n>', 'only this paragraph (in bold) and its neighbours', wholeNumber(100_000))
+    .option('--context <n>', 'neighbours on each side of --paragraph', wholeOrZero(50), 1)
+    .option('--guild <id>', "a Discord server's collection")
+    .option('--json', 'print one JSON object')
+    .action(async (article: string, options: Common & { paragraph?: number; context: number }) =>
+      withEngine(async (engine) => {
+        const around = options.paragraph === undefined ? undefined : { paragraph: options.paragraph, radius: options.context };
+        const view = engine.articleParagraphs([collectionOf(options)], article, around);
+        if (!view) {
+          process.exitCode = 2;
+          notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
+          return;
+        }
+        print(options.json, view, formatArticleParagraphs(view, stdoutStyle()));
       }),
     );
 

@@ -63,6 +63,16 @@ export interface ArticleSummary {
   passages: number;
 }
 
+/** An article's paragraphs as its citations number them (1-based): all, or those around one. */
+export interface ArticleParagraphs {
+  article: ArticleSummary;
+  /** Paragraphs in the article. */
+  total: number;
+  paragraphs: { number: number; text: string }[];
+  /** The paragraph asked about, or null for the whole article. */
+  focus: number | null;
+}
+
 export interface SourceSummary {
   source: string;
   articles: number;
@@ -91,6 +101,11 @@ export interface Engine {
   /** Sources of the articles, most articles first; `search` keeps those containing it (case ignored). */
   listSources(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number }): SourceSummary[];
   removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null>;
+  /**
+   * The article (by id, or a unique part of its title) in the first of the collections that holds
+   * it: all its paragraphs, or `radius` either side of `paragraph`. Null when none holds it.
+   */
+  articleParagraphs(collections: CollectionId[], idOrTitle: string, around?: { paragraph: number; radius: number }): ArticleParagraphs | null;
   stats(collection?: CollectionId): CollectionStats;
   /** The question log, newest first (all collections when none is given). */
   questions(collection: CollectionId | undefined, options: QuestionFilter): LoggedQuestion[];

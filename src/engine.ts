@@ -11,7 +11,7 @@ import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
 import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
 import { WordVectors } from './embed/word-vectors.ts';
-import type { AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress, SourceSummary } from './engine-api.ts';
+import type { ArticleParagraphs, AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress, SourceSummary } from './engine-api.ts';
 import { CitebotError, UserError } from './errors.ts';
 import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
 import { articleBody, makePassages } from './ingest/passages.ts';
@@ -280,6 +280,22 @@ export class CitebotEngine implements Engine {
     if (exact) return summary({ ...exact, passages: this.store.countPassagesOf(exact.rowid) });
     const matches = this.store.listArticles(collection, { search: idOrTitle, limit: 2 });
     return matches.length === 1 ? summary(matches[0]!) : null;
+  }
+
+  articleParagraphs(collections: CollectionId[], idOrTitle: string, around?: { paragraph: number; radius: number }): ArticleParagraphs | null {
+    for (const collection of collections) {
+      const article = this.findArticle(collection, idOrTitle);
+      if (!article) continue;
+      const all = this.store.findArticle(collection, article.id)!.body.split('\n\n');
+      if (around && !(Number.isInteger(around.paragraph) && around.paragraph >= 1 && around.paragraph <= all.length)) {
+        throw new UserError('not_found', `"${article.title}" has ${all.length} paragraphs; give a paragraph from 1 to ${all.length}`);
+      }
+      const first = around ? Math.max(1, around.paragraph - around.radius) : 1;
+      const last = around ? Math.min(all.length, around.paragraph + around.radius) : all.length;
+      const paragraphs = all.slice(first - 1, last).map((text, i) => ({ number: first + i, text }));
+      return { article, total: all.length, paragraphs, focus: around?.paragraph ?? null };
+    }
+    return null;
   }
 
   async removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null> {

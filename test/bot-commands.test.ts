@@ -68,6 +68,21 @@ describe('bot commands through the Discord emulator', () => {
     assert.ok(ids.some((id: string) => /^ask:vote:\d+:down$/.test(id)), ids.join());
   });
 
+  it('Context shows the cited paragraph between its neighbours, privately; an article removed since gets a clear line', async () => {
+    const r = await ask(h.member(h.guildA), 'how many were detained?');
+    const context = r.message.components[0].components.find((c: any) => String(c.custom_id).startsWith('ask:context:'));
+    assert.equal(context.custom_id, 'ask:context:8:000_8e2903e39626057e');
+    const shown = await reply(h.emu.button({ ...h.member(h.guildA), customId: context.custom_id }));
+    assert.equal(shown.callback.type, 4);
+    assert.equal(shown.ephemeral, true);
+    const e = shown.message.embeds[0];
+    assert.equal(e.title, "President Tokayev: Kazakhstan unrest was attempted coup d'etat");
+    assert.match(e.description, /^¶7 Nearly 8,000 people have been detained[^]*\n\n¶8 \*\*"As of January 10, 7,939 people have been detained,"[^]*\*\*\n\n¶9 /);
+    assert.equal(e.footer.text, 'Paragraphs 7–9 of 12 · TRT World and agencies · 2022-01-10');
+    const gone = await reply(h.emu.button({ ...h.member(h.guildA), customId: 'ask:context:2:no-such-article' }));
+    assert.match(gone.message.content, /That article is no longer in the collection/);
+  });
+
   it('/ask private:true defers ephemerally; count limits the fields', async () => {
     const r = await ask(h.member(h.guildA), 'how many vehicles cross the harbour bridge?', [opt('private', true, 5), opt('count', 1, 4)]);
     assert.equal(r.callback.type, 5);
@@ -273,7 +288,7 @@ describe('bot commands through the Discord emulator', () => {
       assert.ok(e.fields.length >= 1 && e.fields.length <= 5);
       for (const f of e.fields) assert.ok(f.value.length <= 1024);
       assert.match(e.description, /over several days\. …\n\n— \[Inquiry report\]\(https:\/\/gazette\.example\/inquiry\) · Gazette · 2024-01-02 · ¶1$/);
-      assert.deepEqual(r.message.components[0].components, [{ type: 2, style: 5, label: 'Open article', url: 'https://gazette.example/inquiry' }]);
+      assert.deepEqual(r.message.components[0].components, [{ type: 2, style: 2, label: 'Context', custom_id: 'ask:context:1:inq' }, { type: 2, style: 5, label: 'Open article', url: 'https://gazette.example/inquiry' }]);
     } finally {
       h.ctx.engine = real;
     }

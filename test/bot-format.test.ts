@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import {
   buildAnswerReply,
+  buildContextReply,
+  contextCustomId,
   buildIngestReply,
   buildQuestionsReply,
   buildSourcesReply,
@@ -85,6 +87,20 @@ function result(partial: Partial<AskResult>): AskResult {
 }
 
 describe('format: /ask answers', () => {
+  it('Context shows the cited paragraph whole and in bold between its neighbours, inside the embed limit; no button for an id too long for one', () => {
+    const article = { id: 'a1', collection: 'library', title: 'Inquiry report', source: 'Gazette', date: '2024-01-02', url: 'https://gazette.example/inquiry', passages: 9 };
+    const long = 'Witnesses described *the* night in detail. '.repeat(200);
+    const reply = buildContextReply({ article, total: 12, focus: 8, paragraphs: [{ number: 7, text: long }, { number: 8, text: 'The fire started at 2 a.m. in the_kitchen.' }, { number: 9, text: long }] });
+    const embed = reply.embeds[0]!;
+    assert.equal(embed.title, 'Inquiry report');
+    assert.equal(embed.url, 'https://gazette.example/inquiry');
+    assert.equal(embed.footer!.text, 'Paragraphs 7–9 of 12 · Gazette · 2024-01-02');
+    assert.match(embed.description!, /^¶7 Witnesses described \\\*the\\\* night/);
+    assert.match(embed.description!, /\n\n¶8 \*\*The fire started at 2 a\.m\. in the\\_kitchen\.\*\*\n\n¶9 Witnesses/);
+    assert.ok(embed.description!.length <= LIMITS.description, String(embed.description!.length));
+    assert.equal(contextCustomId({ ...cite, article_id: 'x'.repeat(90) }), null);
+    assert.equal(contextCustomId({ ...cite, article_id: 'https://a.example/b' }), 'ask:context:8:https://a.example/b');
+  });
   it('names the other articles holding the best passage and a field passage, within the field limit', () => {
     const copy = (n: number, url: string | null) => ({ ...cite, title: `Copy ${n}`, source: `Outlet ${n}`, url, article_id: `c${n}`, paragraph: n });
     const longUrl = `https://outlet.example/${'a'.repeat(600)}`;
@@ -132,6 +148,7 @@ describe('format: /ask answers', () => {
           { type: 2, style: 1, label: 'More passages', custom_id: 'ask:more:12:2:1' },
           { type: 2, style: 2, emoji: { name: '👍' }, custom_id: 'ask:vote:12:up' },
           { type: 2, style: 2, emoji: { name: '👎' }, custom_id: 'ask:vote:12:down' },
+          { type: 2, style: 2, label: 'Context', custom_id: 'ask:context:8:a1' },
           { type: 2, style: 5, label: 'Open article', url: 'https://www.trtworld.com/asia/tokayev' },
         ],
       },

@@ -66,6 +66,26 @@ describe('citebot CLI', () => {
     assert.deepEqual(JSON.parse(json.stdout), { question: 'banana bread recipe with walnuts', answered: false, answer: null, passages: [], filter: null });
   });
 
+  it('GIVEN a cited paragraph THEN show prints it in bold between its neighbours, or the whole article; a paragraph out of range or an unknown article exits 2', async () => {
+    const around = await runCli(['show', 'Tokayev', '--paragraph', '8'], env);
+    assert.equal(around.code, 0, around.stderr);
+    assert.match(around.stdout, /^President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10\n\n\[7\]\n {4}Nearly 8,000 people/);
+    assert.match(around.stdout, /\[8\]\n {4}\*\*"As of January 10, 7,939 people have been detained,"[^]*detentions\.\*\*\n\n\[9\]/);
+    assert.match(around.stdout, /paragraphs 7–9 of 12 · 000_8e2903e39626057e$/m);
+    const whole = JSON.parse((await runCli(['show', '000_8e2903e39626057e', '--json'], env)).stdout) as { total: number; focus: null; paragraphs: { number: number; text: string }[] };
+    assert.equal(whole.total, 12);
+    assert.deepEqual(whole.paragraphs.map((p) => p.number), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.equal(whole.focus, null);
+    const wide = JSON.parse((await runCli(['show', 'Tokayev', '--paragraph', '12', '--context', '2', '--json'], env)).stdout) as { paragraphs: { number: number }[] };
+    assert.deepEqual(wide.paragraphs.map((p) => p.number), [10, 11, 12]);
+    const outside = await runCli(['show', 'Tokayev', '--paragraph', '13'], env);
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /has 12 paragraphs; give a paragraph from 1 to 12/);
+    const unknown = await runCli(['show', 'no-such-article'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no article "no-such-article" in library; list them with: npm run sources/);
+  });
+
   it('GIVEN --since, --until and --source THEN ask and sources keep to those articles and say so; a bad date exits 2 with what to write', async () => {
     const json = JSON.parse((await runCli(['ask', '--json', '--source', 'trt', '--until', '2022-01', 'how many were detained?'], env)).stdout) as { answer: string; filter: unknown; passages: { citation: { source: string } }[] };
     assert.equal(json.answer, '7,939');

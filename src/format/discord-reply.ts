@@ -7,7 +7,7 @@
  * 5 buttons per row, custom_id 100, link URL 512.
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import type { ArticleSummary, AskResult, CollectionStats, IngestOutcome, LoggedQuestion } from '../engine-api.ts';
+import type { ArticleParagraphs, ArticleSummary, AskResult, CollectionStats, IngestOutcome, LoggedQuestion } from '../engine-api.ts';
 import type { AnswerPassage, Citation } from '../types.ts';
 import { CLOSEST_ONLY, describeFilter, indexRebuildNote, isoMinute } from './text.ts';
 
@@ -263,6 +263,12 @@ function footerText(result: AskResult, view: AnswerView, shown: number): string 
   return result.indexRebuilding ? `${text}\n${indexRebuildNote(result.indexRebuilding)}` : text;
 }
 
+/** "ask:context:<paragraph>:<article id>"; null when the id is too long for a button. */
+export function contextCustomId(citation: Citation): string | null {
+  const id = `ask:context:${citation.paragraph}:${citation.article_id}`;
+  return id.length <= LIMITS.customId ? id : null;
+}
+
 export function askCustomId(kind: 'more', questionId: number, offset: number, count: number): string;
 export function askCustomId(kind: 'up' | 'down', questionId: number): string;
 export function askCustomId(kind: 'more' | 'up' | 'down', questionId: number, offset = 0, count = 0): string {
@@ -332,9 +338,32 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
     buttons.push({ type: 2, style: 2, emoji: { name: '👍' }, custom_id: askCustomId('up', view.questionId) });
     buttons.push({ type: 2, style: 2, emoji: { name: '👎' }, custom_id: askCustomId('down', view.questionId) });
   }
+  const context = contextCustomId(best!.citation);
+  if (context) buttons.push({ type: 2, style: 2, label: 'Context', custom_id: context });
   const link = safeUrl(best!.citation.url);
   if (link && link.length <= LIMITS.linkUrl) buttons.push({ type: 2, style: 5, label: 'Open article', url: link });
   return { embeds: [embed], components: buttons.length ? [{ type: 1, components: buttons }] : [] };
+}
+
+/** The paragraphs around a cited one, the cited one in bold: is the quote fair to its article? */
+export function buildContextReply(view: ArticleParagraphs): DiscordReply {
+  const { article } = view;
+  const url = safeUrl(article.url);
+  // The cited paragraph is shown whole when it fits; its neighbours share what is left.
+  const focus = view.paragraphs.find((p) => p.number === view.focus);
+  const focusText = focus ? `¶${focus.number} ${renderPassage(focus.text, focus.text, LIMITS.description - 800)}` : '';
+  const others = view.paragraphs.length - (focus ? 1 : 0);
+  const room = others > 0 ? Math.floor((LIMITS.description - focusText.length) / others) - 20 : 0;
+  const description = view.paragraphs
+    .map((p) => (p === focus ? focusText : `¶${p.number} ${renderPassage(p.text, null, room)}`))
+    .join('\n\n');
+  const first = view.paragraphs[0]!.number;
+  const last = view.paragraphs.at(-1)!.number;
+  const where = [first === last ? `Paragraph ${first} of ${view.total}` : `Paragraphs ${first}–${last} of ${view.total}`, article.source, article.date].filter(Boolean).join(' · ');
+  return {
+    embeds: [{ title: truncateText(article.title.replace(/\s+/g, ' ').trim(), LIMITS.title), ...(url ? { url } : {}), description, color: COLOR.info, footer: { text: truncateText(where, LIMITS.footer) } }],
+    components: [],
+  };
 }
 
 // ---------------------------------------------------------------------------

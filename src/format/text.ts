@@ -1,5 +1,5 @@
 /** Engine results → readable terminal text (pure). */
-import type { ArticleSummary, AskResult, CollectionStats, IndexRebuild, IngestOutcome } from '../engine-api.ts';
+import type { ArticleParagraphs, ArticleSummary, AskResult, CollectionStats, IndexRebuild, IngestOutcome } from '../engine-api.ts';
 import type { SkippedInput } from '../ingest/files.ts';
 import type { LoggedQuestion } from '../store/db.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type ArticleFilter, type Citation } from '../types.ts';
@@ -67,6 +67,18 @@ function formatPassage(passage: AnswerPassage, style: TextStyle): string {
     : passage.text;
   const body = wrap(marked, style.width, '    ').replace(MARK_ON, style.boldOn).replace(MARK_OFF, style.boldOff);
   return `[${passage.rank}] ${style.dim(formatCitation(passage.citation) + formatAlsoIn(passage.also_in))}\n${body}`;
+}
+
+/** An article's paragraphs numbered as citations number them; the one asked about in bold. */
+export function formatArticleParagraphs(view: ArticleParagraphs, style: TextStyle = PLAIN): string {
+  const { article } = view;
+  const heading = [article.title, article.source, article.date].filter(Boolean).join(' · ') + (article.url ? `\n${article.url}` : '');
+  const body = view.paragraphs.map(({ number, text }) => {
+    const wrapped = wrap(text, style.width, '    ');
+    return `[${number}]\n${number === view.focus ? bold(style, wrapped.trimStart()).replace(/^/, '    ') : wrapped}`;
+  });
+  const shown = view.paragraphs.length === view.total ? `${view.total} paragraph(s)` : `paragraphs ${view.paragraphs[0]!.number}–${view.paragraphs.at(-1)!.number} of ${view.total}`;
+  return [heading, '', body.join('\n\n'), '', style.dim(`${shown} · ${article.id}`)].join('\n');
 }
 
 /** Said with every answer while the vector index is rebuilt in the background. */
