@@ -55,8 +55,9 @@ function progressBar(enabled: boolean, label: string, unit = 'passages'): { upda
   };
 }
 
-async function withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>): Promise<T> {
-  const engine = await openEngine(loadConfig(process.env), { notice });
+/** Runs `fn` on an engine; `storeOnly` for commands that only read articles or the question log (no model, no index). */
+async function withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>, options: { storeOnly?: boolean } = {}): Promise<T> {
+  const engine = await openEngine(loadConfig(process.env), { notice, storeOnly: options.storeOnly });
   const reason = engine.model().reason;
   if (reason) notice(reason);
   try {
@@ -157,10 +158,13 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (options: Common & FilterOptions & { search?: string }) => {
       const filter = parseArticleFilter(options);
-      await withEngine(async (engine) => {
-        const articles = engine.listArticles(collectionOf(options), { search: options.search, filter });
-        print(options.json, { collection: collectionOf(options), articles }, formatSources(articles, articles.length));
-      });
+      await withEngine(
+        async (engine) => {
+          const articles = engine.listArticles(collectionOf(options), { search: options.search, filter });
+          print(options.json, { collection: collectionOf(options), articles }, formatSources(articles, articles.length));
+        },
+        { storeOnly: true },
+      );
     });
 
   program
@@ -198,7 +202,7 @@ export function buildProgram(): Command {
           return;
         }
         print(options.json, view, formatArticleParagraphs(view, stdoutStyle()));
-      }),
+      }, { storeOnly: true }),
     );
 
   program
@@ -227,7 +231,7 @@ export function buildProgram(): Command {
         const { unanswered, downvoted, limit, before: beforeId } = options;
         const questions = engine.questions(options.guild, { unanswered, downvoted, limit, beforeId });
         print(options.json, { questions }, formatQuestions(questions));
-      }),
+      }, { storeOnly: true }),
     );
 
   program

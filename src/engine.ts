@@ -36,6 +36,11 @@ export interface EngineOptions {
    * otherwise opening waits for it (the CLI, which then answers from the whole index).
    */
   backgroundIndexRebuild?: boolean;
+  /**
+   * Open the store alone, to list and read articles and the question log: no model, no vector
+   * index, so it is quick on a large library. Searching and changing throw.
+   */
+  storeOnly?: boolean;
 }
 
 export interface ModelInfo {
@@ -72,14 +77,21 @@ export class CitebotEngine implements Engine {
   private wordVectors: Promise<WordVectors | null> | null = null;
   private closed = false;
 
-  private constructor(config: EngineConfig, store: Store, semantic: Semantic | null, keywordReason: string | null, notice: (message: string) => void) {
+  private constructor(
+    config: EngineConfig,
+    store: Store,
+    semantic: Semantic | null,
+    keywordReason: string | null,
+    notice: (message: string) => void,
+    private readonly storeOnly = false,
+  ) {
     this.config = config;
     this.store = store;
     this.semantic = semantic;
     this.keywordReason = keywordReason;
     this.notice = notice;
     this.weights = weightsFor(this.modelId, semantic?.spec, config);
-    this.startWordVectors();
+    if (!storeOnly) this.startWordVectors();
   }
 
   /** Starts loading (or, once per data directory, preparing) the word vectors when the weights use them. */
@@ -94,6 +106,7 @@ export class CitebotEngine implements Engine {
   static async open(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
     const notice = options.notice ?? (() => {});
     const store = Store.open(storeFile(config));
+    if (options.storeOnly) return new CitebotEngine(config, store, null, null, notice, true);
     try {
       const reanalyzed = store.reanalyze(ANALYZER_VERSION, analyze);
       if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);
@@ -420,8 +433,10 @@ export class CitebotEngine implements Engine {
     }
   }
 
+  /** Searching and changing need an open engine with its model and index. */
   private assertOpen(): void {
     if (this.closed) throw new CitebotError('internal', 'the engine is closed');
+    if (this.storeOnly) throw new CitebotError('internal', 'this engine reads the store only (storeOnly): searching and changing need one opened with its model');
   }
 
   async close(): Promise<void> {

@@ -348,6 +348,21 @@ describe('citebot CLI', () => {
     }
   });
 
+  it('GIVEN commands that only read the store (sources, show, questions) THEN they load no model: they work even with the model folder gone', async () => {
+    const noModel = { ...env, MODEL_DIR: join(files, 'no-such-model-folder') };
+    const sources = await runCli(['sources', '--json'], noModel);
+    assert.equal(sources.code, 0, sources.stderr);
+    assert.ok((JSON.parse(sources.stdout) as { articles: unknown[] }).articles.length >= 8);
+    const show = await runCli(['show', 'Tokayev', '--paragraph', '8', '--json'], noModel);
+    assert.equal(show.code, 0, show.stderr);
+    assert.equal((JSON.parse(show.stdout) as { focus: number }).focus, 8);
+    assert.equal((await runCli(['questions', '--json'], noModel)).code, 0);
+    // A search still needs the model, and says so.
+    const ask = await runCli(['ask', 'how many were detained?'], noModel);
+    assert.equal(ask.code, 2);
+    assert.match(ask.stderr, /no-such-model-folder/);
+  });
+
   it('GIVEN a model that does not exist THEN the CLI explains and exits 2', async () => {
     const run = await runCli(['stats'], { ...testEnv(mkdtempSync(join(tmpdir(), 'citebot-none-')), ''), MODEL_DIR: '', EMBEDDING_MODEL: 'no-such-model' });
     assert.equal(run.code, 2);
