@@ -121,10 +121,14 @@ function likePattern(text: string): string {
 function filterSql(filter: ArticleFilter | undefined): { sql: string; params: string[] } {
   const conditions: string[] = [];
   const params: string[] = [];
+  const add = (condition: string, value: string) => {
+    conditions.push(`AND ${condition}`);
+    params.push(value);
+  };
   // Dates may carry a time ("2022-01-10T08:00"): the day decides.
-  if (filter?.since) conditions.push('AND substr(a.date, 1, 10) >= ?'), params.push(filter.since);
-  if (filter?.until) conditions.push('AND substr(a.date, 1, 10) <= ?'), params.push(filter.until);
-  if (filter?.source) conditions.push("AND a.source LIKE ? ESCAPE '\\'"), params.push(likePattern(filter.source));
+  if (filter?.since) add('substr(a.date, 1, 10) >= ?', filter.since);
+  if (filter?.until) add('substr(a.date, 1, 10) <= ?', filter.until);
+  if (filter?.source) add("a.source LIKE ? ESCAPE '\\'", likePattern(filter.source));
   return { sql: conditions.join(' '), params };
 }
 
