@@ -299,7 +299,7 @@ export class CitebotEngine implements Engine {
     for (const collection of collections) {
       const article = this.findArticle(collection, idOrTitle);
       if (!article) continue;
-      const all = this.store.findArticle(collection, article.id)!.body.split('\n\n');
+      const all = storedToArticle(this.store.findArticle(collection, article.id)!).paragraphs;
       if (around && !(Number.isInteger(around.paragraph) && around.paragraph >= 1 && around.paragraph <= all.length)) {
         throw new UserError('not_found', `"${article.title}" has ${all.length} paragraphs; give a paragraph from 1 to ${all.length}`);
       }
