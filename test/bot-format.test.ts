@@ -297,6 +297,11 @@ describe('format: other replies', () => {
 });
 
 describe('rate limits', () => {
+  it('reads "N/unit" rates and refuses unknown units, including names every object has', () => {
+    assert.deepEqual(parseRate('10/30s'), { limit: 10, windowMs: 30_000, text: '10/30s' });
+    assert.equal(parseRate('5/fortnight'), null);
+    assert.equal(parseRate('5/constructor'), null);
+  });
   it('token bucket per user, then refills', () => {
     let now = 0;
     const limiter = new AskLimiter(parseRate('2/min')!, parseRate('3/min')!, () => now);

@@ -9,12 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
 import { CitebotError } from '../src/errors.ts';
-import { MINILM_ID, downloadHubModel, resolveAutoModel, resolveNamedModel } from '../src/embed/models.ts';
+import { MINILM_ID, canonicalModelName, downloadHubModel, resolveAutoModel, resolveNamedModel } from '../src/embed/models.ts';
 import { tinyModel } from './helpers/engine.ts';
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
+
+describe('model names', () => {
+  it('maps the short names to models and leaves every other name as written', () => {
+    assert.equal(canonicalModelName('MiniLM'), MINILM_ID);
+    assert.equal(canonicalModelName('USE-lite'), 'use-lite');
+    assert.equal(canonicalModelName('constructor'), 'constructor');
+  });
+});
 
 describe('model resolution', () => {
   let hub: Server;

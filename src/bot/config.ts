@@ -58,7 +58,8 @@ const UNITS: Record<string, number> = {
 export function parseRate(text: string): RateSpec | null {
   const m = /^\s*(\d+)\s*\/\s*(\d+)?\s*([a-z]+)\s*$/i.exec(text);
   if (!m) return null;
-  const unit = UNITS[m[3]!.toLowerCase()];
+  const name = m[3]!.toLowerCase();
+  const unit = Object.hasOwn(UNITS, name) ? UNITS[name] : undefined;
   const limit = Number(m[1]);
   const times = m[2] ? Number(m[2]) : 1;
   if (!unit || limit < 1 || limit > 100_000 || times < 1) return null;

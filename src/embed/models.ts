@@ -32,7 +32,8 @@ export function modelsDir(config: EngineConfig): string {
 }
 
 export function canonicalModelName(name: string): string {
-  return ALIASES[name.toLowerCase()] ?? name;
+  const key = name.toLowerCase();
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key]! : name;
 }
 
 function readJson<T>(file: string): T | null {

@@ -49,13 +49,14 @@ function normalize(text: string): string {
  * Bumped whenever `analyze` changes its output: stored passage terms written by another
  * version are re-analyzed when the store opens, so questions and passages always agree.
  */
-export const ANALYZER_VERSION = 2;
+export const ANALYZER_VERSION = 3;
 
 /**
  * Irregular forms the Porter stemmer leaves apart from their base ("died" → "di" but
  * "die" → "die"; "won" / "win"): mapped to the base before stemming.
  */
-const IRREGULAR: Record<string, string> = Object.fromEntries(
+// A Map, not an object literal: an object would answer "constructor" with Object's constructor.
+const IRREGULAR: ReadonlyMap<string, string> = new Map(
   `die:died,dies,dying lie:lied,lies,lying tie:tied,ties,tying win:won,winning begin:began,begun build:built
   buy:bought bring:brought catch:caught choose:chose,chosen draw:drew,drawn drive:drove,driven eat:ate,eaten fall:fell,fallen
   feel:felt fight:fought find:found fly:flew,flown forget:forgot,forgotten freeze:froze,frozen give:gave,given go:went,gone
@@ -73,7 +74,7 @@ const IRREGULAR: Record<string, string> = Object.fromEntries(
 
 function stem(token: string): string {
   if (/^\d/.test(token)) return token;
-  return stemmer(IRREGULAR[token] ?? token);
+  return stemmer(IRREGULAR.get(token) ?? token);
 }
 
 /** Tokens of a passage: normalized, stop words removed, stemmed. */
