@@ -18,6 +18,7 @@ import { articleBody, makePassages } from './ingest/passages.ts';
 import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
+import { bundledSynonyms } from './search/synonyms.ts';
 import { search, type Found, type SearchMode, type SearchResult } from './search/search.ts';
 import { Store, storedToArticle, type LoggedAsk, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
@@ -96,7 +97,8 @@ export class CitebotEngine implements Engine {
 
   /** Starts loading (or, once per data directory, preparing) the word vectors when the weights use them. */
   private startWordVectors(): void {
-    if (this.weights.words <= 0 || this.wordVectors) return;
+    if ((this.weights.words <= 0 && this.weights.synonyms <= 0) || this.wordVectors) return;
+    if (this.weights.synonyms > 0) bundledSynonyms();
     this.wordVectors = WordVectors.open(modelsDir(this.config), this.notice).catch((error: unknown) => {
       this.notice(`searching without word vectors: ${(error as Error).message.replace(/^citebot:\s*/, '')}`);
       return null;
@@ -229,7 +231,8 @@ export class CitebotEngine implements Engine {
         store: this.store,
         vectors: this.semantic?.vectors ?? null,
         embed: this.semantic ? (texts) => this.semantic!.pool.embed(texts, { priority: true }) : null,
-        words: this.weights.words > 0 && this.wordVectors ? await this.wordVectors : null,
+        words: (this.weights.words > 0 || this.weights.synonyms > 0) && this.wordVectors ? await this.wordVectors : null,
+        synonyms: this.weights.synonyms > 0 ? bundledSynonyms() : null,
         weights: this.weights,
         passagesPerArticle: this.config.passagesPerArticle,
       },

@@ -178,13 +178,14 @@ describe('threshold calibration', () => {
 });
 
 describe('floor calibration', () => {
-  test('GIVEN 100 positives THEN the floor leaves exactly the lowest 5 below it, midway to the next', () => {
+  test('GIVEN 100 positives THEN the floor leaves exactly the lowest 2 below it, midway to the next', () => {
     const positives = Array.from({ length: 100 }, (_, i) => 0.1 + i * 0.01);
     const floor = chooseFloor(positives);
-    assert.equal(positives.filter((x) => x < floor).length, 5);
-    assert.ok(Math.abs(floor - 0.145) < 1e-9, String(floor));
+    assert.equal(positives.filter((x) => x < floor).length, 2);
+    assert.ok(Math.abs(floor - 0.115) < 1e-9, String(floor));
+    assert.equal(positives.filter((x) => x < chooseFloor(positives, 0.05)).length, 5);
   });
-  test('GIVEN fewer than 20 positives THEN no positive falls below the floor', () => {
+  test('GIVEN fewer than 50 positives THEN no positive falls below the floor', () => {
     const floor = chooseFloor([0.4, 0.3, 0.9]);
     assert.ok(floor < 0.3 && floor > 0.29, String(floor));
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { fuse, fusionWeightsFor, lexicalTrust } from '../src/search/fusion.ts';
-import { duplicateKey, holdSemanticSlot } from '../src/search/search.ts';
+import { capPerArticle, duplicateKey, holdSemanticSlot } from '../src/search/search.ts';
 import { isHit } from '../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article, ArticleFilter } from '../src/types.ts';
@@ -23,6 +23,9 @@ describe('lexical analyzer', () => {
   test('GIVEN "7,939" in a passage and "7939" in a question THEN both analyze to the token 7939', () => {
     assert.ok(analyze('Police detained 7,939 people.').includes('7939'));
     assert.ok(analyzeQuestion('Were 7939 people detained?').includes('7939'));
+  });
+  test('GIVEN "constructor" THEN it is a word like any other (not a property every object has)', () => {
+    assert.deepEqual(analyze('the constructor built it'), ['constructor', 'build']);
   });
   test('GIVEN "1,234,567" THEN every thousands separator goes', () => {
     assert.ok(analyze('a budget of 1,234,567 euros').includes('1234567'));
@@ -58,7 +61,7 @@ describe('lexical analyzer', () => {
 describe('score-level fusion (use-lite weights)', () => {
   const w = fusionWeightsFor('use-lite');
   // Passage-level evidence whose best sentence holds all of the passage's matches.
-  const fuseAt = (cosine: number, coverage: number, weights = w) => fuse({ cosine, wordCosine: 0, coverage, sentenceCoverage: coverage, shape: 0 }, weights);
+  const fuseAt = (cosine: number, coverage: number, weights = w) => fuse({ cosine, wordCosine: 0, synonymCoverage: 0, coverage, sentenceCoverage: coverage, shape: 0 }, weights);
   test('GIVEN a full keyword match with a middling cosine THEN it outranks a passage with a better cosine and no keyword', () => {
     assert.ok(fuseAt(0.25, 1, w) > fuseAt(0.45, 0, w), `${fuseAt(0.25, 1, w)} vs ${fuseAt(0.45, 0, w)}`);
   });
@@ -69,8 +72,8 @@ describe('score-level fusion (use-lite weights)', () => {
     for (let c = 0; c < 1; c += 0.1) assert.ok(fuseAt(0.4, c + 0.1, w) >= fuseAt(0.4, c, w));
   });
   test('GIVEN a closer word-vector average at equal cosine and coverage THEN it scores higher, by the words weight', () => {
-    const near = fuse({ cosine: 0.4, wordCosine: 0.9, coverage: 0, sentenceCoverage: 0, shape: 0 }, w);
-    const far = fuse({ cosine: 0.4, wordCosine: 0.4, coverage: 0, sentenceCoverage: 0, shape: 0 }, w);
+    const near = fuse({ cosine: 0.4, wordCosine: 0.9, synonymCoverage: 0, coverage: 0, sentenceCoverage: 0, shape: 0 }, w);
+    const far = fuse({ cosine: 0.4, wordCosine: 0.4, synonymCoverage: 0, coverage: 0, sentenceCoverage: 0, shape: 0 }, w);
     assert.ok(w.words > 0);
     assert.ok(Math.abs(near - far - w.words * 0.5) < 1e-12, `${near} vs ${far}`);
     assert.equal(fusionWeightsFor('keyword').words, 0);
@@ -86,13 +89,13 @@ describe('trust in keyword evidence', () => {
   test('GIVEN no candidate covering even trustCoverage of the question THEN its keyword terms count in proportion', () => {
     assert.equal(lexicalTrust(w.trustCoverage / 2, w), 0.5);
     assert.equal(lexicalTrust(0.9, w), 1);
-    const evidence = { cosine: 0.4, wordCosine: 0, coverage: 0.2, sentenceCoverage: 0.2, shape: 0 };
+    const evidence = { cosine: 0.4, wordCosine: 0, synonymCoverage: 0, coverage: 0.2, sentenceCoverage: 0.2, shape: 0 };
     const keyword = fuse(evidence, w) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w);
     const trusted = fuse(evidence, w, 0.5) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w, 0.5);
     assert.ok(Math.abs(trusted - keyword / 2) < 1e-12, `${trusted} vs ${keyword}`);
   });
   test('GIVEN keyword evidence trusted less THEN the answer-shape bonus counts more, up to answerShape + answerShapeUntrusted', () => {
-    const shaped = { cosine: 0.4, wordCosine: 0, coverage: 0, sentenceCoverage: 0, shape: 1 };
+    const shaped = { cosine: 0.4, wordCosine: 0, synonymCoverage: 0, coverage: 0, sentenceCoverage: 0, shape: 1 };
     const plain = { ...shaped, shape: 0 };
     assert.ok(Math.abs(fuse(shaped, w, 1) - fuse(plain, w, 1) - w.answerShape) < 1e-12);
     assert.ok(Math.abs(fuse(shaped, w, 0) - fuse(plain, w, 0) - (w.answerShape + w.answerShapeUntrusted)) < 1e-12);
@@ -100,6 +103,16 @@ describe('trust in keyword evidence', () => {
   });
   test('GIVEN the keyword model THEN trust is always full (its scores are keyword evidence only)', () => {
     assert.equal(lexicalTrust(0.01, fusionWeightsFor('keyword')), 1);
+  });
+});
+
+describe('passages per article', () => {
+  const hit = (name: string, article: number) => ({ name, article: { rowid: article } });
+  test('GIVEN an article filling its share THEN its further passages go, except the one kept for meaning, which does not count', () => {
+    const ranked = [hit('a1', 1), hit('a2', 1), hit('b1', 2), hit('a3', 1), hit('a4', 1), hit('b2', 2)];
+    assert.deepEqual(capPerArticle(ranked, 2).map((h) => h.name), ['a1', 'a2', 'b1', 'b2']);
+    assert.deepEqual(capPerArticle(ranked, 2, ranked[4]).map((h) => h.name), ['a1', 'a2', 'b1', 'a4', 'b2']);
+    assert.deepEqual(capPerArticle(ranked, 2, ranked[0]).map((h) => h.name), ['a1', 'a2', 'b1', 'a3', 'b2']);
   });
 });
 

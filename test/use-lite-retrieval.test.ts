@@ -54,7 +54,7 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
     assert.equal(cited.citation.paragraph, 8);
   });
 
-  test('GIVEN the paraphrased questions THEN keyword search finds none of their paragraphs, and the shown passages hold at least 6 of 12', async () => {
+  test('GIVEN the paraphrased questions THEN keyword search finds none of their paragraphs, and the shown passages hold at least 10 of 12 (the issue asks 8 of 10)', async () => {
     let semantic = 0;
     for (const q of FIXTURE) {
       const keyword = await engine.retrieve(q.q, { collections: [LIBRARY_COLLECTION], k: 3, mode: 'bm25' });
@@ -62,8 +62,22 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
       const result = await engine.ask(q.q, { collections: [LIBRARY_COLLECTION] });
       if (result.passages.some((p) => answers(p, q))) semantic++;
     }
-    // Measured 6 of 12 (README, "Offline model"): a regression guard, below the issue's 8 of 10.
-    assert.ok(semantic >= 6, `${semantic} of ${FIXTURE.length}`);
+    // Measured 10 of 12 (README, "Offline model"); 6 of 12 without thesaurus synonyms.
+    assert.ok(semantic >= 10, `${semantic} of ${FIXTURE.length}`);
+  });
+
+  test('GIVEN "who brokered the settlement?" (the article names a mediator) THEN thesaurus synonyms put that paragraph first, and without them it is not shown', async () => {
+    const question = FIXTURE.find((q) => q.q === 'Who brokered the settlement?')!;
+    const withSynonyms = await engine.ask(question.q, { collections: [LIBRARY_COLLECTION] });
+    assert.ok(answers(withSynonyms.passages[0]!, question), withSynonyms.passages[0]?.text);
+    const weights = engine.fusionWeights();
+    engine.setFusionWeights({ synonyms: 0 });
+    try {
+      const without = await engine.ask(question.q, { collections: [LIBRARY_COLLECTION] });
+      assert.ok(!without.passages.some((p) => answers(p, question)), JSON.stringify(without.passages.map((p) => p.text.slice(0, 60))));
+    } finally {
+      engine.setFusionWeights(weights);
+    }
   });
 });
 

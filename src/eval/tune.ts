@@ -3,7 +3,7 @@
  * weights, on one temporary index per set, and prints hit@1 / hit@5 / MRR per setting.
  * Question vectors are embedded once and reused across settings (scoring is unchanged).
  *
- *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--lexical 0.2,0.3,0.5] [--sentence 0,0.3] [--answer-shape 0,0.05] [--answer-shape-untrusted 0,0.1] [--trust-coverage 0,0.45]
+ *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--words 0.4] [--synonyms 0,0.25] [--lexical 0.2,0.3,0.5] [--sentence 0,0.3] [--answer-shape 0,0.05] [--answer-shape-untrusted 0,0.1] [--trust-coverage 0,0.45]
  */
 import { Command } from 'commander';
 import type { FusionWeights } from '../search/fusion.ts';
@@ -28,7 +28,7 @@ function cacheEmbeddings(index: TempIndex): void {
   pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
 }
 
-async function main(paths: string[], o: { dense: string; words: string; lexical: string; sentence: string; answerShape: string; answerShapeUntrusted: string; trustCoverage: string; model?: string }): Promise<void> {
+async function main(paths: string[], o: { dense: string; words: string; synonyms: string; lexical: string; sentence: string; answerShape: string; answerShapeUntrusted: string; trustCoverage: string; model?: string }): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
   const indexes: { set: EvalSet; index: TempIndex }[] = [];
   try {
@@ -38,17 +38,17 @@ async function main(paths: string[], o: { dense: string; words: string; lexical:
       await ingestSet(index.engine, set.articles);
       cacheEmbeddings(index);
     }
-    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) => list(o.words).flatMap((words) =>
+    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) => list(o.words).flatMap((words) => list(o.synonyms).flatMap((synonyms) =>
       list(o.lexical).flatMap((lexical) =>
         list(o.sentence).flatMap((sentence) =>
           list(o.answerShape).flatMap((answerShape) =>
             list(o.answerShapeUntrusted).flatMap((answerShapeUntrusted) =>
-              list(o.trustCoverage).map((trustCoverage) => ({ dense, words, lexical, sentence, answerShape, answerShapeUntrusted, trustCoverage })),
+              list(o.trustCoverage).map((trustCoverage) => ({ dense, words, synonyms, lexical, sentence, answerShape, answerShapeUntrusted, trustCoverage })),
             ),
           ),
         ),
       ),
-    ));
+    )));
     for (const weights of grid) {
       const cells: string[] = [];
       for (const { set, index } of indexes) {
@@ -60,7 +60,7 @@ async function main(paths: string[], o: { dense: string; words: string; lexical:
           cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
         }
       }
-      process.stdout.write(`dense ${weights.dense} words ${weights.words} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
+      process.stdout.write(`dense ${weights.dense} words ${weights.words} synonyms ${weights.synonyms} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
     }
   } finally {
     for (const { index } of indexes) await index.close();
@@ -71,6 +71,7 @@ new Command()
   .argument('<sets...>')
   .option('--dense <list>', 'dense weights', '1')
   .option('--words <list>', 'word-vector cosine weights', '0')
+  .option('--synonyms <list>', 'thesaurus-synonym coverage weights', '0')
   .option('--lexical <list>', 'lexical weights', '0.1,0.2,0.3,0.4,0.5,0.7')
   .option('--sentence <list>', 'best-sentence coverage weights', '0,0.15,0.3')
   .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')

@@ -1,0 +1,129 @@
+/**
+ * Synonyms as keyword evidence: a question's word that a passage lacks still counts a little
+ * when the passage holds a thesaurus synonym of it that the word vectors also place close
+ * ("brokered" → "mediator", "carts" → "trolleys", "arrested" → "detained").
+ *
+ * Neither source does this alone. The thesaurus (Moby, scripts/build-synonyms.ts) lists every
+ * sense of a word, so "raise" reaches "call" and "bring"; the word vectors place words of one
+ * topic together, so "arrested" is also close to "police". A pair must be in the thesaurus, and
+ * it scores by how close its vectors are: from nothing at SIMILAR_FROM to full at SIMILAR_FULL.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dot } from '../embed/similarity.ts';
+import { wordsOf, type WordVectors } from '../embed/word-vectors.ts';
+import { analyze } from './lexical.ts';
+
+export const SYNONYM_FILE = fileURLToPath(new URL('./moby-synonyms.txt', import.meta.url));
+/** Pairs less similar than this are left out of the file (they would score nothing). */
+export const SYNONYM_MIN_SIMILARITY = 0.25;
+/** Word-vector cosine from which a synonym starts to count… */
+const SIMILAR_FROM = 0.3;
+/** …and from which it counts as much as the word itself would in the synonym term. */
+const SIMILAR_FULL = 0.6;
+
+export class Synonyms {
+  private constructor(private readonly byStem: Map<string, Set<string>>) {}
+
+  /** The bundled table; null when its file is missing (the term then scores nothing). */
+  static load(file = SYNONYM_FILE): Synonyms | null {
+    if (!existsSync(file)) return null;
+    return Synonyms.parse(readFileSync(file, 'utf8'));
+  }
+
+  static parse(text: string): Synonyms {
+    const byStem = new Map<string, Set<string>>();
+    const link = (a: string, b: string) => {
+      let set = byStem.get(a);
+      if (!set) byStem.set(a, (set = new Set()));
+      set.add(b);
+    };
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const [stem, rest] = line.split('\t');
+      if (!stem || !rest) continue;
+      for (const other of rest.split(' ')) {
+        link(stem, other);
+        link(other, stem);
+      }
+    }
+    return new Synonyms(byStem);
+  }
+
+  get size(): number {
+    return this.byStem.size;
+  }
+
+  of(stem: string): ReadonlySet<string> | undefined {
+    return this.byStem.get(stem);
+  }
+}
+
+let bundled: Synonyms | null | undefined;
+
+/** The bundled table, read once per process (0.3–0.4 s, 30 MB). */
+export function bundledSynonyms(): Synonyms | null {
+  if (bundled === undefined) bundled = Synonyms.load();
+  return bundled;
+}
+
+/** A question word that has synonyms: its keyword stem, its share of the question, its vector. */
+export interface SynonymQuery {
+  token: string;
+  share: number;
+  synonyms: ReadonlySet<string>;
+  vector: Float32Array;
+}
+
+/** A word of a passage, by stem, with its vector. */
+export interface PassageWord {
+  stem: string;
+  vector: Float32Array;
+}
+
+/** Question tokens with synonyms and a word vector, each with its share of the question's idf. */
+export function synonymQueries(question: string, tokens: readonly string[], idf: (token: string) => number, synonyms: Synonyms, words: WordVectors): SynonymQuery[] {
+  const total = tokens.reduce((sum, token) => sum + idf(token), 0);
+  if (total === 0) return [];
+  const wanted = new Set(tokens);
+  const queries: SynonymQuery[] = [];
+  for (const word of new Set(wordsOf(question))) {
+    const token = analyze(word)[0];
+    if (!token || !wanted.has(token)) continue;
+    wanted.delete(token);
+    const related = synonyms.of(token);
+    const vector = related ? words.wordVector(word) : null;
+    if (related && vector) queries.push({ token, share: idf(token) / total, synonyms: related, vector });
+  }
+  return queries;
+}
+
+/** The passage's distinct words that have a vector, by stem (the first spelling of each stem). */
+export function passageWords(text: string, words: WordVectors): PassageWord[] {
+  const seen = new Map<string, PassageWord>();
+  for (const word of wordsOf(text)) {
+    const stem = analyze(word)[0];
+    if (!stem || seen.has(stem)) continue;
+    const vector = words.wordVector(word);
+    if (vector) seen.set(stem, { stem, vector });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Share of the question (idf-weighted) that the passage answers with synonyms rather than the
+ * words themselves, in [0, 1]. Words the passage holds as they are count here as nothing: the
+ * coverage term has them.
+ */
+export function synonymCoverage(queries: readonly SynonymQuery[], passageTerms: Pick<ReadonlySet<string>, 'has'>, passage: readonly PassageWord[]): number {
+  let covered = 0;
+  for (const query of queries) {
+    if (passageTerms.has(query.token)) continue;
+    let best = 0;
+    for (const word of passage) {
+      if (query.synonyms.has(word.stem)) best = Math.max(best, dot(query.vector, word.vector));
+    }
+    covered += query.share * Math.min(1, Math.max(0, (best - SIMILAR_FROM) / (SIMILAR_FULL - SIMILAR_FROM)));
+  }
+  return covered;
+}
