@@ -53,6 +53,7 @@ interface Options {
   quiet?: boolean;
   dense?: number;
   words?: number;
+  synonyms?: number;
   lexical?: number;
   sentence?: number;
   trustCoverage?: number;
@@ -65,6 +66,7 @@ function weightOverrides(o: Options): Partial<FusionWeights> {
   const w: Partial<FusionWeights> = {};
   if (o.dense !== undefined) w.dense = o.dense;
   if (o.words !== undefined) w.words = o.words;
+  if (o.synonyms !== undefined) w.synonyms = o.synonyms;
   if (o.lexical !== undefined) w.lexical = o.lexical;
   if (o.sentence !== undefined) w.sentence = o.sentence;
   if (o.trustCoverage !== undefined) w.trustCoverage = o.trustCoverage;
@@ -87,6 +89,7 @@ const program = new Command()
   .option('--quiet', 'no progress on stderr')
   .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
   .addOption(new Option('--words <w>', 'tuning: override the word-vector cosine weight').argParser(weight))
+  .addOption(new Option('--synonyms <w>', 'tuning: override the thesaurus-synonym weight').argParser(weight))
   .addOption(new Option('--lexical <w>', 'tuning: override the lexical weight').argParser(weight))
   .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
   .addOption(new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(weight))
