@@ -1,10 +1,16 @@
-/** /sources [search] — the articles this server's questions search (library + this server), paged; autocomplete on titles. */
+/**
+ * /sources [search] [since] [until] [source] — the articles this server's questions search
+ * (library + this server), paged; autocomplete on titles and on sources.
+ */
 import { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { collectionsFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
-import { buildSourcesReply, SOURCES_PAGE_SIZE, truncateText } from '../src/format/discord-reply.ts';
+import { buildSourcesReply, parseSourcesCustomId, SOURCES_PAGE_SIZE, truncateText, type SourcesQuery } from '../src/format/discord-reply.ts';
+import { parseArticleFilter, SOURCE_FILTER_MAX_CHARS } from '../src/search/filter.ts';
 import { LIBRARY_COLLECTION } from '../src/types.ts';
 
 export const SEARCH_MAX = 60;
+/** "2022-01-10" */
+const DATE_MAX_CHARS = 10;
 
 export const data = new SlashCommandBuilder()
   .setName('sources')
@@ -12,31 +18,52 @@ export const data = new SlashCommandBuilder()
   .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
   .addStringOption((o) =>
     o.setName('search').setDescription('Only titles containing this text').setMaxLength(SEARCH_MAX).setAutocomplete(true),
+  )
+  .addStringOption((o) => o.setName('since').setDescription('Only articles dated on or after this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
+  .addStringOption((o) => o.setName('until').setDescription('Only articles dated on or before this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
+  .addStringOption((o) =>
+    o.setName('source').setDescription('Only articles from this source (part of its name is enough)').setMaxLength(SOURCE_FILTER_MAX_CHARS).setAutocomplete(true),
   );
 
-function page(ctx: BotContext, guildId: string | null, search: string, offset: number) {
+function page(ctx: BotContext, guildId: string | null, query: SourcesQuery, offset: number) {
   const collections = collectionsFor(guildId, ctx.config);
-  const total = ctx.engine.countArticles(collections, { search: search || undefined });
+  const options = { search: query.search || undefined, filter: query.filter };
+  const total = ctx.engine.countArticles(collections, options);
   const start = offset >= total ? Math.max(0, Math.floor((total - 1) / SOURCES_PAGE_SIZE) * SOURCES_PAGE_SIZE) : offset;
-  const articles = ctx.engine.listArticles(collections, { search: search || undefined, limit: SOURCES_PAGE_SIZE, offset: start });
-  return buildSourcesReply(articles, total, start, search, LIBRARY_COLLECTION);
+  const articles = ctx.engine.listArticles(collections, { ...options, limit: SOURCES_PAGE_SIZE, offset: start });
+  return buildSourcesReply(articles, total, start, query, LIBRARY_COLLECTION);
 }
+
+const tidy = (text: string, max: number) => text.replace(/\s+/g, ' ').trim().slice(0, max);
 
 export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
   if (!(interaction instanceof ChatInputCommandInteraction)) return;
-  const search = (interaction.options.getString('search') ?? '').replace(/\s+/g, ' ').trim().slice(0, SEARCH_MAX);
-  const reply = page(ctx, interaction.guildId, search, 0);
+  const search = tidy(interaction.options.getString('search') ?? '', SEARCH_MAX);
+  const filter = parseArticleFilter({
+    since: interaction.options.getString('since'),
+    until: interaction.options.getString('until'),
+    source: interaction.options.getString('source'),
+  });
+  const reply = page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, 0);
   await interaction.reply({ embeds: reply.embeds, components: reply.components, flags: MessageFlags.Ephemeral });
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
-  const typed = interaction.options.getFocused().replace(/\s+/g, ' ').trim().slice(0, SEARCH_MAX);
-  const articles = ctx.engine.listArticles(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
+  const focused = interaction.options.getFocused(true);
+  const collections = collectionsFor(interaction.guildId, ctx.config);
+  if (focused.name === 'source') {
+    const typed = tidy(focused.value, SOURCE_FILTER_MAX_CHARS);
+    const sources = ctx.engine.listSources(collections, { search: typed || undefined, limit: 25 });
+    await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
+    return;
+  }
+  const typed = tidy(focused.value, SEARCH_MAX);
+  const articles = ctx.engine.listArticles(collections, { search: typed || undefined, limit: 25 });
   const seen = new Set<string>();
   const choices = [];
   for (const a of articles) {
     const name = truncateText(a.title.replace(/\s+/g, ' ').trim(), 100);
-    const value = a.title.replace(/\s+/g, ' ').trim().slice(0, SEARCH_MAX);
+    const value = tidy(a.title, SEARCH_MAX);
     if (seen.has(value)) continue;
     seen.add(value);
     choices.push({ name, value });
@@ -44,10 +71,10 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
   await interaction.respond(choices);
 }
 
-/** sources:page:<offset>:<search> */
+/** sources:list:<offset>:<since>:<until>:<source length>:<source><search> (and the older sources:page:<offset>:<search>). */
 export async function button(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void> {
-  const [, offsetText = '0', ...searchParts] = args;
-  const offset = Math.max(0, Number(offsetText) || 0);
-  const reply = page(ctx, interaction.guildId, searchParts.join(':'), offset);
+  const { offset, search, filter: raw } = parseSourcesCustomId(args);
+  const filter = parseArticleFilter(raw);
+  const reply = page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, offset);
   await interaction.update({ embeds: reply.embeds, components: reply.components });
 }

@@ -364,7 +364,7 @@ describe('bot commands through the Discord emulator', () => {
     assert.equal(e.description.split('\n').length, 10);
     assert.match(e.footer.text, /^1–10 of 1[3-9] articles$/);
     const next = first.message.components[0].components[1];
-    assert.equal(next.custom_id, 'sources:page:10:');
+    assert.equal(next.custom_id, 'sources:list:10:::0:');
     const page2 = await reply(h.emu.button({ ...h.member(h.guildA), customId: next.custom_id, message: { embeds: first.message.embeds, components: first.message.components } }));
     assert.equal(page2.callback.type, 7, 'the list message is updated in place');
     assert.match(page2.message.embeds[0].description, /^11\. /);
@@ -379,6 +379,39 @@ describe('bot commands through the Discord emulator', () => {
     const searched = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [opt('search', 'market stall')] }));
     assert.equal(searched.message.embeds[0].title, 'Articles matching “market stall”');
     assert.equal(searched.message.embeds[0].description.split('\n').length, 4);
+
+    // A button posted before filters existed still pages.
+    const old = await reply(h.emu.button({ ...h.member(h.guildA), customId: 'sources:page:10:', message: { embeds: first.message.embeds, components: first.message.components } }));
+    assert.match(old.message.embeds[0].description, /^11\. /);
+  });
+
+  it('/sources since/until/source lists only those articles, says so, keeps them on the next page, autocompletes sources, and refuses a bad date', async () => {
+    for (let i = 1; i <= 12; i++) {
+      const day = String(i).padStart(2, '0');
+      await ingestText(h.guildA, `Ferry timetable notice ${i}\n2019-03-${day}\n\nThe Ostby ferry will leave ${i} minutes later than usual on weekdays, the harbour office said, because of dredging in the channel.\n\nSOURCE: Harbour Gazette`);
+    }
+    const list = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [opt('source', 'gazette'), opt('since', '2019-03'), opt('until', '2019')] }));
+    assert.equal(list.callback.type, 4);
+    const e = list.message.embeds[0];
+    assert.equal(e.footer.text, '1–10 of 12 articles dated 2019-03-01 to 2019-12-31, from a source matching "gazette"');
+    assert.ok(e.description.split('\n').every((line: string) => /Ferry timetable notice \d+\*\* — Harbour Gazette · 2019-03-\d\d/.test(line)), e.description);
+    const next = list.message.components[0].components[1];
+    assert.equal(next.custom_id, 'sources:list:10:2019-03-01:2019-12-31:7:gazette');
+    const page2 = await reply(h.emu.button({ ...h.member(h.guildA), customId: next.custom_id, message: { embeds: list.message.embeds, components: list.message.components } }));
+    assert.equal(page2.message.embeds[0].footer.text, '11–12 of 12 articles dated 2019-03-01 to 2019-12-31, from a source matching "gazette"');
+
+    const early = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [opt('source', 'gazette'), opt('until', '2019-03-02')] }));
+    assert.equal(early.message.embeds[0].description.split('\n').length, 2);
+    const none = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [opt('source', 'Nobody Weekly')] }));
+    assert.equal(none.message.embeds[0].description, 'No article is from a source matching "Nobody Weekly".');
+
+    const ac = await reply(h.emu.autocomplete({ ...h.member(h.guildA), name: 'sources', options: [opt('source', 'harbour g', 3, true)] }));
+    assert.deepEqual(ac.message.choices, [{ name: 'Harbour Gazette (12)', value: 'Harbour Gazette' }]);
+
+    const bad = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources', options: [opt('since', '2019-13')] }));
+    assert.equal(bad.callback.type, 4);
+    assert.equal(bad.ephemeral, true);
+    assert.match(bad.message.content, /since "2019-13" is not a date; write it as 2022-01-10, 2022-01 or 2022/);
   });
 
   it('buttons: More passages (next page, ephemeral) and 👍, then /stats counts them', async () => {

@@ -13,6 +13,8 @@ import {
   buildIngestReply,
   buildQuestionsReply,
   buildSourcesReply,
+  parseSourcesCustomId,
+  sourcesCustomId,
   buildStatsReply,
   COLOR,
   embedLength,
@@ -215,15 +217,34 @@ describe('format: other replies', () => {
       [{ id: 'a', collection: 'library', title: 'Wheat harvest', source: 'Farm Weekly', date: '2021-08-02', url: 'https://farm.example/wheat', passages: 5 }],
       11,
       10,
-      '',
+      { search: '' },
       'library',
     );
     assert.equal(reply.embeds[0]!.description, '11. [Wheat harvest](https://farm.example/wheat) — Farm Weekly · 2021-08-02 · 5 passages');
     assert.equal(reply.embeds[0]!.footer!.text, '11–11 of 11 articles');
     assert.deepEqual(reply.components[0]!.components.map((b) => [(b as { custom_id: string }).custom_id, b.disabled]), [
-      ['sources:page:0:', false],
-      ['sources:page:11:', true],
+      ['sources:list:0:::0:', false],
+      ['sources:list:11:::0:', true],
     ]);
+  });
+  it('/sources buttons carry the search and the filter, even with ":" in both, and read back', () => {
+    const query = { search: 'a: b', filter: { since: '2022-01-01', until: '2022-12-31', source: 'Wire: Europe' } };
+    const id = sourcesCustomId(20, query)!;
+    assert.equal(id, 'sources:list:20:2022-01-01:2022-12-31:12:Wire: Europea: b');
+    assert.deepEqual(parseSourcesCustomId(id.split(':').slice(1)), { offset: 20, search: 'a: b', filter: { since: '2022-01-01', until: '2022-12-31', source: 'Wire: Europe' } });
+    // Lists posted before filters existed.
+    assert.deepEqual(parseSourcesCustomId(['page', '10', 'market', ' stall']), { offset: 10, search: 'market: stall', filter: { since: null, until: null, source: null } });
+  });
+  it('/sources with a filter says so; too long a query for a button leaves the list without paging, and says why', () => {
+    const article = { id: 'a', collection: 'library', title: 'Wheat harvest', source: 'Farm Weekly', date: '2021-08-02', url: null, passages: 5 };
+    const filtered = buildSourcesReply([article], 12, 0, { search: '', filter: { since: '2021-01-01', source: 'farm' } }, 'library');
+    assert.equal(filtered.embeds[0]!.footer!.text, '1–1 of 12 articles dated 2021-01-01 or later, from a source matching "farm"');
+    assert.equal(filtered.components.length, 1);
+    const long = buildSourcesReply([article], 12, 0, { search: 'x'.repeat(45), filter: { source: 'y'.repeat(40) } }, 'library');
+    assert.deepEqual(long.components, []);
+    assert.match(long.embeds[0]!.footer!.text!, / · shorten the search or the source to page through them$/);
+    const none = buildSourcesReply([], 0, 0, { search: 'harvest', filter: { until: '2019-12-31' } }, 'library');
+    assert.equal(none.embeds[0]!.description, 'No article with that title is dated 2019-12-31 or earlier.');
   });
   it('/stats', () => {
     const reply = buildStatsReply(

@@ -8,7 +8,7 @@
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { ArticleParagraphs, ArticleSummary, AskResult, CollectionStats, IngestOutcome, LoggedQuestion } from '../engine-api.ts';
-import type { AnswerPassage, Citation } from '../types.ts';
+import type { AnswerPassage, ArticleFilter, Citation } from '../types.ts';
 import { CLOSEST_ONLY, describeFilter, indexRebuildNote, isoMinute } from './text.ts';
 
 export const LIMITS = {
@@ -372,24 +372,54 @@ export function buildContextReply(view: ArticleParagraphs): DiscordReply {
 
 export const SOURCES_PAGE_SIZE = 10;
 
-export function sourcesCustomId(offset: number, search: string): string {
-  const id = `sources:page:${offset}:${search}`;
-  return id.length <= LIMITS.customId ? id : id.slice(0, LIMITS.customId);
+/** What a /sources list shows: titles containing `search`, within `filter`. */
+export interface SourcesQuery {
+  search: string;
+  filter?: ArticleFilter;
+}
+
+/**
+ * sources:list:<offset>:<since>:<until>:<source length>:<source><search>. Dates never hold ':';
+ * the source's length marks where the search starts, since either may. Null when it would pass
+ * Discord's 100 characters: the list then has no paging buttons rather than pages of a cut search.
+ */
+export function sourcesCustomId(offset: number, query: SourcesQuery): string | null {
+  const source = query.filter?.source ?? '';
+  const id = `sources:list:${offset}:${query.filter?.since ?? ''}:${query.filter?.until ?? ''}:${source.length}:${source}${query.search}`;
+  return id.length <= LIMITS.customId ? id : null;
+}
+
+/**
+ * The page and query of a /sources button: `args` is its custom id after "sources:". Buttons of
+ * lists posted before filters existed read "page:<offset>:<search>".
+ */
+export function parseSourcesCustomId(args: readonly string[]): { offset: number; search: string; filter: { since: string | null; until: string | null; source: string | null } } {
+  const [kind, offsetText = '0', ...rest] = args;
+  const offset = Math.max(0, Number(offsetText) || 0);
+  if (kind !== 'list') return { offset, search: rest.join(':'), filter: { since: null, until: null, source: null } };
+  const [since = '', until = '', lengthText = '0', ...tail] = rest;
+  const joined = tail.join(':');
+  const length = Math.min(joined.length, Math.max(0, Number(lengthText) || 0));
+  return { offset, search: joined.slice(length), filter: { since: since || null, until: until || null, source: joined.slice(0, length) || null } };
 }
 
 export function buildSourcesReply(
   articles: ArticleSummary[],
   total: number,
   offset: number,
-  search: string,
+  query: SourcesQuery,
   libraryCollection: string,
 ): DiscordReply {
+  const { search, filter } = query;
   const title = search ? truncateText(`Articles matching “${search}”`, LIMITS.title) : 'Articles I can search here';
+  const within = filter ? describeFilter(filter) : '';
   if (total === 0) {
-    return {
-      embeds: [{ title, description: search ? 'No article title matches that search.' : 'No articles yet. A moderator can add some with `/ingest`.', color: COLOR.info }],
-      components: [],
-    };
+    const description = within
+      ? `No article${search ? ' with that title' : ''} is ${escapeMarkdown(within)}.`
+      : search
+        ? 'No article title matches that search.'
+        : 'No articles yet. A moderator can add some with `/ingest`.';
+    return { embeds: [{ title, description, color: COLOR.info }], components: [] };
   }
   const lines = articles.map((a, i) => {
     const url = safeUrl(a.url);
@@ -402,13 +432,20 @@ export function buildSourcesReply(
   let description = lines.join('\n');
   while (description.length > LIMITS.description) description = description.slice(0, description.lastIndexOf('\n'));
   const last = offset + articles.length;
-  const buttons: APIButtonComponent[] = [
-    { type: 2, style: 2, label: '◀ Previous', custom_id: sourcesCustomId(Math.max(0, offset - SOURCES_PAGE_SIZE), search), disabled: offset === 0 },
-    { type: 2, style: 2, label: 'Next ▶', custom_id: sourcesCustomId(last, search), disabled: last >= total },
-  ];
+  const previousId = sourcesCustomId(Math.max(0, offset - SOURCES_PAGE_SIZE), query);
+  const nextId = sourcesCustomId(last, query);
+  const pageable = total > SOURCES_PAGE_SIZE && previousId !== null && nextId !== null;
+  const footer = [`${offset + 1}–${last} of ${plural(total, 'article')}${within ? ` ${within}` : ''}`];
+  if (total > SOURCES_PAGE_SIZE && !pageable) footer.push('shorten the search or the source to page through them');
+  const buttons: APIButtonComponent[] = pageable
+    ? [
+        { type: 2, style: 2, label: '◀ Previous', custom_id: previousId, disabled: offset === 0 },
+        { type: 2, style: 2, label: 'Next ▶', custom_id: nextId, disabled: last >= total },
+      ]
+    : [];
   return {
-    embeds: [{ title, description, color: COLOR.info, footer: { text: `${offset + 1}–${last} of ${plural(total, 'article')}` } }],
-    components: total > SOURCES_PAGE_SIZE ? [{ type: 1, components: buttons }] : [],
+    embeds: [{ title, description, color: COLOR.info, footer: { text: truncateText(footer.join(' · '), LIMITS.footer) } }],
+    components: pageable ? [{ type: 1, components: buttons }] : [],
   };
 }
 
