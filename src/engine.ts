@@ -237,8 +237,20 @@ export class CitebotEngine implements Engine {
         passagesPerArticle: this.config.passagesPerArticle,
       },
       question,
-      { ...options, mode },
+      { ...options, mode, filter: this.resolveFilter(options.collections, options.filter) },
     );
+  }
+
+  /**
+   * A source filter that is the whole name of one of the searched articles' sources (case
+   * ignored) means that source only: "AP" must not also find "AAP" or "Japan Times". Anything
+   * else stays a match on part of the name.
+   */
+  private resolveFilter(collections: CollectionId | CollectionId[], filter: ArticleFilter | undefined): ArticleFilter | undefined {
+    if (!filter?.source || filter.sourceExact !== undefined) return filter;
+    const wanted = filter.source.toLowerCase();
+    const named = this.store.listSources(collections, { search: filter.source }).find(({ source }) => source.toLowerCase() === wanted);
+    return named ? { ...filter, source: named.source, sourceExact: true } : filter;
   }
 
   async ask(question: string, options: AskOptions): Promise<AskResult> {
@@ -247,7 +259,7 @@ export class CitebotEngine implements Engine {
     const trimmed = question.replace(/\s+/g, ' ').trim();
     if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
     if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
-    const filter = options.filter;
+    const filter = this.resolveFilter(options.collections, options.filter);
     const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });
     // Below the floor a passage is unrelated noise, even after a confident first one. Between
     // the floor and the threshold the closest passages are shown, but no answer is claimed.
@@ -279,11 +291,11 @@ export class CitebotEngine implements Engine {
   }
 
   listArticles(collection: CollectionId | CollectionId[], options: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number } = {}): ArticleSummary[] {
-    return this.store.listArticles(collection, options).map(summary);
+    return this.store.listArticles(collection, { ...options, filter: this.resolveFilter(collection, options.filter) }).map(summary);
   }
 
   countArticles(collection: CollectionId | CollectionId[], options: { search?: string; filter?: ArticleFilter } = {}): number {
-    return this.store.countArticles(collection, options);
+    return this.store.countArticles(collection, { ...options, filter: this.resolveFilter(collection, options.filter) });
   }
 
   listSources(collection: CollectionId | CollectionId[], options: { search?: string; limit?: number } = {}): SourceSummary[] {

@@ -43,6 +43,11 @@ export interface ArticleFilter {
   until?: string;
   /** Part of the source's name, case ignored: "trt" finds "TRT World and agencies". */
   source?: string;
+  /**
+   * The source named in full (case ignored): set by the engine when `source` is the whole name
+   * of a source of the searched articles, so "AP" means AP, not also "AAP" or "Japan Times".
+   */
+  sourceExact?: boolean;
 }
 
 export interface Citation {

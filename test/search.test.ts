@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.ts';
 import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { fuse, fusionWeightsFor, lexicalTrust } from '../src/search/fusion.ts';
 import { capPerArticle, duplicateKey, holdSemanticSlot } from '../src/search/search.ts';
+import { describeFilter } from '../src/format/text.ts';
 import { isHit } from '../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article, ArticleFilter } from '../src/types.ts';
@@ -385,5 +386,34 @@ describe('limiting a question to a date range or a source', () => {
   test('GIVEN the articles THEN their sources are listed most articles first, and a search keeps those containing it', () => {
     assert.deepEqual(t.engine.listSources(['library']), [{ source: 'Coastal Herald', articles: 3 }, { source: 'Wire: Reuters', articles: 1 }]);
     assert.deepEqual(t.engine.listSources(['library'], { search: 'wire' }), [{ source: 'Wire: Reuters', articles: 1 }]);
+  });
+});
+
+describe('a source named in full', () => {
+  const report = (id: string, source: string): Article => ({ id, title: `Port strike report ${id}`, date: '2024-05-02', source, section: null, url: null, paragraphs: ['Dockworkers at the port walked out on Thursday over the new shift rota, the union said.'] });
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine();
+    await t.engine.ingest([report('ap', 'AP'), report('aap', 'AAP'), report('japan', 'Japan Times'), report('apnews', 'AP News')], 'library');
+  });
+  after(async () => t.cleanup());
+  const ask = (source: string) => t.engine.ask('Why did the dockworkers walk out?', { collections: ['library'], k: 5, filter: { source } });
+  const cited = (result: { passages: { citation: { article_id: string } }[] }) => result.passages.map((p) => p.citation.article_id).sort();
+
+  test('GIVEN the whole name of a source, in any case THEN that source only, not the ones containing it, and the reply names it', async () => {
+    const result = await ask('ap');
+    assert.deepEqual(cited(result), ['ap']);
+    assert.deepEqual(result.filter, { source: 'AP', sourceExact: true });
+    assert.equal(describeFilter(result.filter!), 'from "AP"');
+    assert.equal(result.articlesSearched, 1);
+    assert.deepEqual(t.engine.listArticles(['library'], { filter: { source: 'AP' } }).map((a) => a.id), ['ap']);
+    assert.equal(t.engine.countArticles(['library'], { filter: { source: 'ap news' } }), 1);
+  });
+
+  test('GIVEN part of a name THEN every source containing it', async () => {
+    const result = await ask('times');
+    assert.deepEqual(cited(result), ['japan']);
+    assert.equal(describeFilter(result.filter!), 'from a source matching "times"');
+    assert.equal(t.engine.countArticles(['library'], { filter: { source: 'a' } }), 4);
   });
 });

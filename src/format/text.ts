@@ -93,7 +93,7 @@ export function describeFilter(filter: ArticleFilter): string {
   if (filter.since && filter.until) parts.push(`dated ${filter.since} to ${filter.until}`);
   else if (filter.since) parts.push(`dated ${filter.since} or later`);
   else if (filter.until) parts.push(`dated ${filter.until} or earlier`);
-  if (filter.source) parts.push(`from a source matching "${filter.source}"`);
+  if (filter.source) parts.push(filter.sourceExact ? `from "${filter.source}"` : `from a source matching "${filter.source}"`);
   return parts.join(', ');
 }
 

@@ -128,7 +128,8 @@ function filterSql(filter: ArticleFilter | undefined): { sql: string; params: st
   // Dates may carry a time ("2022-01-10T08:00"): the day decides.
   if (filter?.since) add('substr(a.date, 1, 10) >= ?', filter.since);
   if (filter?.until) add('substr(a.date, 1, 10) <= ?', filter.until);
-  if (filter?.source) add("a.source LIKE ? ESCAPE '\\'", likePattern(filter.source));
+  if (filter?.source && filter.sourceExact) add('a.source = ? COLLATE NOCASE', filter.source);
+  else if (filter?.source) add("a.source LIKE ? ESCAPE '\\'", likePattern(filter.source));
   return { sql: conditions.join(' '), params };
 }
 
