@@ -2,11 +2,17 @@
  * What the thesaurus synonyms cost: reading the bundled table (time, heap), and the `retrieve`
  * time of news-en's questions over its articles with the synonym term on and off, on one
  * engine in one run (USE-lite with word vectors, as the offline default searches).
+ *
+ *   npm run bench -- --only synonyms
+ *   npx tsx bench/synonyms.ts --library DIR   (`ask` on a kept library, e.g. bench/scale.ts --keep DIR)
  */
 import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config.ts';
+import { openEngine } from '../src/engine.ts';
 import { EVAL_COLLECTION, ingestSet, itemsOf, openTempIndex } from '../src/eval/runner.ts';
 import { loadEvalSet } from '../src/eval/set.ts';
 import { Synonyms } from '../src/search/synonyms.ts';
+import { readSets } from './scale.ts';
 
 const SET = 'eval/news-en.json';
 const ROUNDS = 3;
@@ -67,3 +73,33 @@ export async function runSynonymBench(options: { log: (line: string) => void }):
     await index.close();
   }
 }
+
+/** `ask` (as users ask: hybrid, highlighted) with the synonym term on and off, alternating, on a kept library. */
+async function onLibrary(dataDir: string): Promise<void> {
+  const engine = await openEngine(loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }));
+  try {
+    const { questions } = readSets();
+    const weight = engine.fusionWeights().synonyms;
+    const timings: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    for (const q of questions.slice(0, 5)) await engine.ask(q, { collections: ['library'], k: 3 });
+    for (let round = 0; round < ROUNDS + 1; round++) {
+      for (const label of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        engine.setFusionWeights({ synonyms: label === 'on' ? weight : 0 });
+        for (const q of questions) {
+          const t = performance.now();
+          await engine.ask(q, { collections: ['library'], k: 3 });
+          timings[label].push(performance.now() - t);
+        }
+      }
+    }
+    const passages = engine.store.countPassages();
+    console.log(
+      `${passages} passages, ${timings.on.length} asks per setting: p50 ${percentile(timings.on, 0.5).toFixed(0)} ms with synonyms vs ${percentile(timings.off, 0.5).toFixed(0)} ms without; p95 ${percentile(timings.on, 0.95).toFixed(0)} vs ${percentile(timings.off, 0.95).toFixed(0)} ms`,
+    );
+  } finally {
+    await engine.close();
+  }
+}
+
+const libraryAt = process.argv.indexOf('--library');
+if (libraryAt >= 0) await onLibrary(process.argv[libraryAt + 1]!);
