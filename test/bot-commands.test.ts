@@ -307,6 +307,23 @@ describe('bot commands through the Discord emulator', () => {
     assert.equal(h.emu.messagesIn(general.id).length, 0);
   });
 
+  it('mention mode reads since:/until:/source: written in the message, says so in the footer, and answers a bad date with what to write', async () => {
+    const askNews = h.guildA.channels.find((c) => c.name === 'ask-news')!;
+    const author = { id: '300000000000000032', username: 'filterer' };
+    const before = h.emu.messagesIn(askNews.id).length;
+    h.emu.sendMessage({ guildId: h.guildA.id, channelId: askNews.id, content: 'how many were detained? source:"TRT World" until:2022', mentionBot: true, author });
+    const limited = await h.emu.waitFor(() => h.emu.messagesIn(askNews.id)[before], 15000, 'filtered mention answer');
+    assert.match(embedText(limited.data), /7,939 people have been detained/);
+    assert.match(limited.data.embeds[0].footer.text, /^Searched 1 article dated 2022-12-31 or earlier, from a source matching "TRT World" in \d+ ms$/);
+    h.emu.sendMessage({ guildId: h.guildA.id, channelId: askNews.id, content: 'how many were detained? since:2023', mentionBot: true, author });
+    const later = await h.emu.waitFor(() => h.emu.messagesIn(askNews.id)[before + 1], 15000, 'mention answer since 2023');
+    assert.doesNotMatch(embedText(later.data), /7,939/);
+    assert.match(later.data.embeds[0].footer.text, /dated 2023-01-01 or later/);
+    h.emu.sendMessage({ guildId: h.guildA.id, channelId: askNews.id, content: 'how many were detained? since:2022-13', mentionBot: true, author });
+    const bad = await h.emu.waitFor(() => h.emu.messagesIn(askNews.id)[before + 2], 10000, 'bad date reply');
+    assert.match(bad.data.content, /since "2022-13" is not a date; write it as 2022-01-10, 2022-01 or 2022/);
+  });
+
   it('mention mode: MENTION_REPLY=thread answers in a thread; a bare mention gets a hint', async () => {
     const askNews = h.guildA.channels.find((c) => c.name === 'ask-news')!;
     const saved = h.ctx.config;

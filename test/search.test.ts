@@ -16,7 +16,7 @@ import { describeFilter } from '../src/format/text.ts';
 import { isHit } from '../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../src/search/lexical.ts';
 import type { Article, ArticleFilter } from '../src/types.ts';
-import { parseArticleFilter } from '../src/search/filter.ts';
+import { parseArticleFilter, takeFilterWords } from '../src/search/filter.ts';
 import { UserError } from '../src/errors.ts';
 import { openTestEngine, testEnv, type TestEngine } from './helpers/engine.ts';
 
@@ -328,6 +328,13 @@ describe('limiting a question to a date range or a source', () => {
     }
     assert.throws(() => parseArticleFilter({ since: '2023', until: '2022-06' }), /since \(2023-01-01\) is after until \(2022-06-30\); swap them/);
     assert.throws(() => parseArticleFilter({ source: 'x'.repeat(101) }), /source is 101 characters/);
+  });
+
+  test('GIVEN filter words in a question THEN they are taken out and give the filter; other colons stay', () => {
+    assert.deepEqual(takeFilterWords('how many were detained? since:2022 source:"TRT World"'), { question: 'how many were detained?', filter: { since: '2022-01-01', source: 'TRT World' } });
+    assert.deepEqual(takeFilterWords('Until:2021-06 what did the union ask for?'), { question: 'what did the union ask for?', filter: { until: '2021-06-30' } });
+    assert.deepEqual(takeFilterWords('is the score 3:2 or the time 10:30?'), { question: 'is the score 3:2 or the time 10:30?', filter: undefined });
+    assert.throws(() => takeFilterWords('who won? since:yesterday'), /since "yesterday" is not a date/);
   });
 
   const article = (id: string, date: string | null, source: string | null, paragraph: string): Article => ({ id, title: `Harbour ferry report ${id}`, date, source, section: null, url: null, paragraphs: [paragraph] });

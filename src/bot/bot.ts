@@ -17,6 +17,7 @@ import {
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isCitebotError, UserError } from '../errors.ts';
 import { GENERIC_ERROR_TEXT, truncateText, userErrorText } from '../format/discord-reply.ts';
+import { takeFilterWords } from '../search/filter.ts';
 import { answer, checkRate } from './ask-service.ts';
 import type { BotContext, CommandModule } from './context.ts';
 import { loadCommands, type LoadedCommands } from './loader.ts';
@@ -162,8 +163,10 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
     if (!accepting || message.author.bot || !message.inGuild() || !client.user) return;
     if (!message.mentions.users.has(client.user.id)) return;
     if (!channelAllowed(message.channel)) return;
-    const question = message.content.replace(new RegExp(`<@!?${client.user.id}>`, 'g'), ' ').trim();
+    const text = message.content.replace(new RegExp(`<@!?${client.user.id}>`, 'g'), ' ').trim();
     try {
+      // No option fields in a message: dates and sources are written in it ("since:2022 source:trt").
+      const { question, filter } = takeFilterWords(text);
       if (!question) {
         await message.reply({ content: 'Ask me a question after the mention, for example: `@citebot how many people were detained?`' });
         return;
@@ -174,7 +177,7 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
         return;
       }
       void message.channel.sendTyping().catch(() => undefined);
-      const reply = await answer(ctx, { question, guildId: message.guildId, userId: message.author.id, count: ctx.config.askDefaultCount, via: 'mention' });
+      const reply = await answer(ctx, { question, guildId: message.guildId, userId: message.author.id, count: ctx.config.askDefaultCount, filter, via: 'mention' });
       if (ctx.config.mentionReply === 'thread' && !message.channel.isThread()) {
         const thread = await message.startThread({ name: truncateText(question, 100), autoArchiveDuration: 1440 });
         await thread.send({ embeds: reply.embeds, components: reply.components });

@@ -45,3 +45,23 @@ export function parseArticleFilter(input: { since?: string | null; until?: strin
   }
   return Object.keys(filter).length > 0 ? filter : undefined;
 }
+
+/** `since:2022`, `until:2022-03`, `source:trt` or `source:"Metro Courier"` written in a question. */
+const FILTER_WORD = /(?<!\S)(since|until|source):(?:"([^"]*)"|(\S+))/gi;
+
+/**
+ * Filter words typed into a question where no separate fields exist (a mention: "@citebot how
+ * many were detained? since:2022 source:trt"): the question without them, and the filter they
+ * give. Throws UserError('bad_filter') as parseArticleFilter does.
+ */
+export function takeFilterWords(text: string): { question: string; filter: ArticleFilter | undefined } {
+  const words: { since?: string; until?: string; source?: string } = {};
+  const question = text
+    .replace(FILTER_WORD, (_match, name: string, quoted: string | undefined, bare: string | undefined) => {
+      words[name.toLowerCase() as 'since' | 'until' | 'source'] = quoted ?? bare ?? '';
+      return ' ';
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+  return { question, filter: parseArticleFilter(words) };
+}
