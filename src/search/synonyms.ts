@@ -23,7 +23,10 @@ const SIMILAR_FROM = 0.3;
 const SIMILAR_FULL = 0.6;
 
 export class Synonyms {
-  private constructor(private readonly byStem: Map<string, Set<string>>) {}
+  /** A stem's synonyms, split from its line the first time they are asked for. */
+  private readonly parsed = new Map<string, ReadonlySet<string>>();
+
+  private constructor(private readonly lines: Map<string, string>) {}
 
   /** The bundled table; null when its file is missing (the term then scores nothing). */
   static load(file = SYNONYM_FILE): Synonyms | null {
@@ -31,37 +34,36 @@ export class Synonyms {
     return Synonyms.parse(readFileSync(file, 'utf8'));
   }
 
+  /** "stem<TAB>synonym synonym …" lines, each stem with all its synonyms; "#" lines are comments. */
   static parse(text: string): Synonyms {
-    const byStem = new Map<string, Set<string>>();
-    const link = (a: string, b: string) => {
-      let set = byStem.get(a);
-      if (!set) byStem.set(a, (set = new Set()));
-      set.add(b);
-    };
+    const lines = new Map<string, string>();
     for (const line of text.split('\n')) {
-      if (!line || line.startsWith('#')) continue;
-      const [stem, rest] = line.split('\t');
-      if (!stem || !rest) continue;
-      for (const other of rest.split(' ')) {
-        link(stem, other);
-        link(other, stem);
-      }
+      const tab = line.indexOf('\t');
+      if (tab <= 0 || line.startsWith('#')) continue;
+      lines.set(line.slice(0, tab), line.slice(tab + 1));
     }
-    return new Synonyms(byStem);
+    return new Synonyms(lines);
   }
 
   get size(): number {
-    return this.byStem.size;
+    return this.lines.size;
   }
 
   of(stem: string): ReadonlySet<string> | undefined {
-    return this.byStem.get(stem);
+    let synonyms = this.parsed.get(stem);
+    if (!synonyms) {
+      const line = this.lines.get(stem);
+      if (line === undefined) return undefined;
+      synonyms = new Set(line.split(' '));
+      this.parsed.set(stem, synonyms);
+    }
+    return synonyms;
   }
 }
 
 let bundled: Synonyms | null | undefined;
 
-/** The bundled table, read once per process (0.3–0.4 s, 30 MB). */
+/** The bundled table, read once per process. */
 export function bundledSynonyms(): Synonyms | null {
   if (bundled === undefined) bundled = Synonyms.load();
   return bundled;
@@ -98,11 +100,25 @@ export function synonymQueries(question: string, tokens: readonly string[], idf:
   return queries;
 }
 
+/** Keyword stems of single words: the same words recur in every passage, and analyzing one is costly. */
+const stems = new Map<string, string | null>();
+const STEM_CACHE_SIZE = 100_000;
+
+function stemOf(word: string): string | null {
+  let stem = stems.get(word);
+  if (stem === undefined) {
+    if (stems.size >= STEM_CACHE_SIZE) stems.clear();
+    stem = analyze(word)[0] ?? null;
+    stems.set(word, stem);
+  }
+  return stem;
+}
+
 /** The passage's distinct words that have a vector, by stem (the first spelling of each stem). */
 export function passageWords(text: string, words: WordVectors): PassageWord[] {
   const seen = new Map<string, PassageWord>();
-  for (const word of wordsOf(text)) {
-    const stem = analyze(word)[0];
+  for (const word of new Set(wordsOf(text))) {
+    const stem = stemOf(word);
     if (!stem || seen.has(stem)) continue;
     const vector = words.wordVector(word);
     if (vector) seen.set(stem, { stem, vector });
