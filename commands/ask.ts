@@ -3,39 +3,30 @@ import { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction
 import { answer, checkRate, QUESTION_MAX_CHARS } from '../src/bot/ask-service.ts';
 import { collectionsFor, logCollectionFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
 import { UserError } from '../src/errors.ts';
-import { buildContextReply, truncateText } from '../src/format/discord-reply.ts';
-import { parseArticleFilter, SOURCE_FILTER_MAX_CHARS } from '../src/search/filter.ts';
+import { buildContextReply } from '../src/format/discord-reply.ts';
+import { addFilterOptions, filterFromOptions, respondWithSources } from '../src/bot/filter-options.ts';
 
-/** "2022-01-10" */
-const DATE_MAX_CHARS = 10;
 /** Paragraphs shown on each side of a cited one by the Context button. */
 const CONTEXT_PARAGRAPHS = 1;
 
-export const data = new SlashCommandBuilder()
-  .setName('ask')
-  .setDescription('Ask a question; I answer with quoted, cited passages from the articles I have')
-  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
-  .addStringOption((o) =>
-    o.setName('question').setDescription('Your question, e.g. how many people were detained?').setRequired(true).setMaxLength(QUESTION_MAX_CHARS),
-  )
-  .addIntegerOption((o) => o.setName('count').setDescription('Further passages to show (1–5)').setMinValue(1).setMaxValue(5))
-  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer'))
-  .addStringOption((o) => o.setName('since').setDescription('Only articles dated on or after this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
-  .addStringOption((o) => o.setName('until').setDescription('Only articles dated on or before this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
-  .addStringOption((o) =>
-    o.setName('source').setDescription('Only articles from this source (part of its name is enough)').setMaxLength(SOURCE_FILTER_MAX_CHARS).setAutocomplete(true),
-  );
+export const data = addFilterOptions(
+  new SlashCommandBuilder()
+    .setName('ask')
+    .setDescription('Ask a question; I answer with quoted, cited passages from the articles I have')
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+    .addStringOption((o) =>
+      o.setName('question').setDescription('Your question, e.g. how many people were detained?').setRequired(true).setMaxLength(QUESTION_MAX_CHARS),
+    )
+    .addIntegerOption((o) => o.setName('count').setDescription('Further passages to show (1–5)').setMinValue(1).setMaxValue(5))
+    .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer')),
+);
 
 export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
   if (!(interaction instanceof ChatInputCommandInteraction)) return;
   const question = interaction.options.getString('question', true);
   const count = interaction.options.getInteger('count') ?? ctx.config.askDefaultCount;
   const isPrivate = interaction.options.getBoolean('private') ?? false;
-  const filter = parseArticleFilter({
-    since: interaction.options.getString('since'),
-    until: interaction.options.getString('until'),
-    source: interaction.options.getString('source'),
-  });
+  const filter = filterFromOptions(interaction);
   const limited = checkRate(ctx, interaction.user.id, interaction.guildId);
   if (limited) {
     await interaction.reply({ content: limited, flags: MessageFlags.Ephemeral });
@@ -46,11 +37,9 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   await interaction.editReply({ embeds: reply.embeds, components: reply.components });
 }
 
-/** Suggests the sources of the articles this server's questions search, those with most articles first. */
+/** The source option is the only one autocompleted. */
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
-  const typed = interaction.options.getFocused().replace(/\s+/g, ' ').trim().slice(0, SOURCE_FILTER_MAX_CHARS);
-  const sources = ctx.engine.listSources(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
-  await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
+  await respondWithSources(interaction, ctx, interaction.options.getFocused());
 }
 
 /** ask:more:<questionId>:<offset>:<count>, ask:vote:<questionId>:<up|down> and ask:context:<paragraph>:<article id>. */

@@ -5,25 +5,19 @@
 import { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { collectionsFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
 import { buildSourcesReply, parseSourcesCustomId, SOURCES_PAGE_SIZE, truncateText, type SourcesQuery } from '../src/format/discord-reply.ts';
-import { parseArticleFilter, SOURCE_FILTER_MAX_CHARS } from '../src/search/filter.ts';
+import { parseArticleFilter } from '../src/search/filter.ts';
+import { addFilterOptions, filterFromOptions, respondWithSources } from '../src/bot/filter-options.ts';
 import { LIBRARY_COLLECTION } from '../src/types.ts';
 
 export const SEARCH_MAX = 60;
-/** "2022-01-10" */
-const DATE_MAX_CHARS = 10;
 
-export const data = new SlashCommandBuilder()
-  .setName('sources')
-  .setDescription('List the articles I answer from in this server')
-  .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
-  .addStringOption((o) =>
-    o.setName('search').setDescription('Only titles containing this text').setMaxLength(SEARCH_MAX).setAutocomplete(true),
-  )
-  .addStringOption((o) => o.setName('since').setDescription('Only articles dated on or after this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
-  .addStringOption((o) => o.setName('until').setDescription('Only articles dated on or before this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
-  .addStringOption((o) =>
-    o.setName('source').setDescription('Only articles from this source (part of its name is enough)').setMaxLength(SOURCE_FILTER_MAX_CHARS).setAutocomplete(true),
-  );
+export const data = addFilterOptions(
+  new SlashCommandBuilder()
+    .setName('sources')
+    .setDescription('List the articles I answer from in this server')
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+    .addStringOption((o) => o.setName('search').setDescription('Only titles containing this text').setMaxLength(SEARCH_MAX).setAutocomplete(true)),
+);
 
 function page(ctx: BotContext, guildId: string | null, query: SourcesQuery, offset: number) {
   const collections = collectionsFor(guildId, ctx.config);
@@ -39,26 +33,16 @@ const tidy = (text: string, max: number) => text.replace(/\s+/g, ' ').trim().sli
 export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
   if (!(interaction instanceof ChatInputCommandInteraction)) return;
   const search = tidy(interaction.options.getString('search') ?? '', SEARCH_MAX);
-  const filter = parseArticleFilter({
-    since: interaction.options.getString('since'),
-    until: interaction.options.getString('until'),
-    source: interaction.options.getString('source'),
-  });
+  const filter = filterFromOptions(interaction);
   const reply = page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, 0);
   await interaction.reply({ embeds: reply.embeds, components: reply.components, flags: MessageFlags.Ephemeral });
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
   const focused = interaction.options.getFocused(true);
-  const collections = collectionsFor(interaction.guildId, ctx.config);
-  if (focused.name === 'source') {
-    const typed = tidy(focused.value, SOURCE_FILTER_MAX_CHARS);
-    const sources = ctx.engine.listSources(collections, { search: typed || undefined, limit: 25 });
-    await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
-    return;
-  }
+  if (focused.name === 'source') return respondWithSources(interaction, ctx, focused.value);
   const typed = tidy(focused.value, SEARCH_MAX);
-  const articles = ctx.engine.listArticles(collections, { search: typed || undefined, limit: 25 });
+  const articles = ctx.engine.listArticles(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
   const seen = new Set<string>();
   const choices = [];
   for (const a of articles) {

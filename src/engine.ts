@@ -221,6 +221,11 @@ export class CitebotEngine implements Engine {
 
   /** Ranked passages without highlighting or logging (the evaluation uses this). */
   async retrieve(question: string, options: { collections: CollectionId[]; k: number; offset?: number; mode?: SearchMode; filter?: ArticleFilter }): Promise<SearchResult> {
+    return this.retrieveWithin(question, { ...options, filter: this.resolveFilter(options.collections, options.filter) });
+  }
+
+  /** retrieve() for a filter resolveFilter has already seen. */
+  private async retrieveWithin(question: string, options: { collections: CollectionId[]; k: number; offset?: number; mode?: SearchMode; filter?: ArticleFilter }): Promise<SearchResult> {
     this.assertOpen();
     const mode = options.mode ?? 'hybrid';
     if (mode === 'dense' && !this.semantic) throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
@@ -237,7 +242,7 @@ export class CitebotEngine implements Engine {
         passagesPerArticle: this.config.passagesPerArticle,
       },
       question,
-      { ...options, mode, filter: this.resolveFilter(options.collections, options.filter) },
+      { ...options, mode },
     );
   }
 
@@ -260,7 +265,7 @@ export class CitebotEngine implements Engine {
     if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
     if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
     const filter = this.resolveFilter(options.collections, options.filter);
-    const retrieved = await this.retrieve(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });
+    const retrieved = await this.retrieveWithin(trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });
     // Below the floor a passage is unrelated noise, even after a confident first one. Between
     // the floor and the threshold the closest passages are shown, but no answer is claimed.
     const floor = Math.min(this.weights.floor, this.weights.threshold);
