@@ -28,6 +28,9 @@ const EngineEnv = z.object({
   MAX_ARTICLE_BYTES: int(1_024, 1_073_741_824).default(5 * 1024 * 1024),
   PASSAGES_PER_ARTICLE: int(1, 50).default(4),
   ANSWER_THRESHOLD: z.coerce.number().min(0).max(2).optional(),
+  RERANK_MODEL: z.string().min(1).optional(),
+  RERANK_CANDIDATES: int(2, 50).default(20),
+  RERANK_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   AUTO_INGEST_EXAMPLES: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -47,6 +50,12 @@ export interface EngineConfig {
   passagesPerArticle: number;
   /** Overrides the calibrated "no answer" threshold of the model. */
   answerThreshold: number | null;
+  /** The optional cross-encoder re-ranker: a folder path or a hub id; null: no re-ranking. */
+  rerankModel: string | null;
+  /** How many of the best fused passages the re-ranker reads. */
+  rerankCandidates: number;
+  /** Overrides the re-ranker's "answers the question" relevance. */
+  rerankThreshold: number | null;
   autoIngestExamples: boolean;
   examplesDir: string;
   logLevel: z.infer<typeof EngineEnv>['LOG_LEVEL'];
@@ -78,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     maxArticleBytes: e.MAX_ARTICLE_BYTES,
     passagesPerArticle: e.PASSAGES_PER_ARTICLE,
     answerThreshold: e.ANSWER_THRESHOLD ?? null,
+    rerankModel: e.RERANK_MODEL ?? null,
+    rerankCandidates: e.RERANK_CANDIDATES,
+    rerankThreshold: e.RERANK_THRESHOLD ?? null,
     autoIngestExamples: e.AUTO_INGEST_EXAMPLES,
     examplesDir: EXAMPLES_DIR,
     logLevel: e.LOG_LEVEL,

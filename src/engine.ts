@@ -7,6 +7,7 @@ import { AutoTokenizer, env as transformersEnv } from '@xenova/transformers';
 import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { storeFile, type EngineConfig } from './config.ts';
+import { openReranker, resolveReranker, type Reranker } from './embed/cross-encoder.ts';
 import { EmbeddingPool } from './embed/pool.ts';
 import type { ModelSpec } from './embed/model-spec.ts';
 import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from './embed/models.ts';
@@ -19,7 +20,7 @@ import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
 import { bundledSynonyms } from './search/synonyms.ts';
-import { search, type Found, type SearchMode, type SearchResult } from './search/search.ts';
+import { search, type Found, type Hit, type SearchMode, type SearchResult } from './search/search.ts';
 import { Store, storedToArticle, type LoggedAsk, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
 import { VectorIndex } from './store/vectors.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type ArticleFilter, type Citation, type CollectionId, type Passage } from './types.ts';
@@ -76,6 +77,8 @@ export class CitebotEngine implements Engine {
   private readonly notice: (message: string) => void;
   /** Loaded in the background from open(), only when the model's weights use them. */
   private wordVectors: Promise<WordVectors | null> | null = null;
+  /** The cross-encoder of RERANK_MODEL; null when it is unset. */
+  private reranker: Reranker | null = null;
   private closed = false;
 
   private constructor(
@@ -115,7 +118,17 @@ export class CitebotEngine implements Engine {
       const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
       const embedder = choice.kind === 'semantic' ? await startEmbedder(config, choice.spec) : null;
       const semantic = embedder ? await withIndex(config, store, embedder, { notice, background: options.backgroundIndexRebuild ?? false }) : null;
-      return new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);
+      let reranker: Reranker | null = null;
+      try {
+        reranker = await startReranker(config, notice);
+      } catch (error) {
+        await semantic?.vectors.flush();
+        await semantic?.pool.close();
+        throw error;
+      }
+      const engine = new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);
+      engine.reranker = reranker;
+      return engine;
     } catch (error) {
       store.close();
       throw error;
@@ -240,6 +253,7 @@ export class CitebotEngine implements Engine {
         synonyms: this.weights.synonyms > 0 ? bundledSynonyms() : null,
         weights: this.weights,
         passagesPerArticle: this.config.passagesPerArticle,
+        reranker: this.reranker,
       },
       question,
       { ...options, mode },
@@ -269,8 +283,10 @@ export class CitebotEngine implements Engine {
     // Below the floor a passage is unrelated noise, even after a confident first one. Between
     // the floor and the threshold the closest passages are shown, but no answer is claimed.
     const floor = Math.min(this.weights.floor, this.weights.threshold);
-    const related = retrieved.confidence >= floor;
-    const result = { ...retrieved, hits: related ? retrieved.hits.filter((hit) => hit.score >= floor) : [] };
+    // A passage the re-ranker finds answering is shown whatever its fused score.
+    const answers = (hit: Hit) => hit.relevance !== null && hit.relevance >= (this.reranker?.spec.threshold ?? Infinity);
+    const related = retrieved.confidence >= floor || retrieved.hits.some(answers);
+    const result = { ...retrieved, hits: related ? retrieved.hits.filter((hit) => hit.score >= floor || answers(hit)) : [] };
     const highlighted = result.hits.length > 0 ? await highlightHits(trimmed, result, this.semantic ? (t) => this.semantic!.pool.embed(t, { priority: true }) : null) : [];
     const passages: AnswerPassage[] = highlighted.map(({ hit, highlight }, i) => ({
       rank: (options.offset ?? 0) + i + 1,
@@ -467,6 +483,7 @@ export class CitebotEngine implements Engine {
     this.semantic?.vectors.stopBackgroundWork();
     await this.semantic?.vectors.flush();
     await this.semantic?.pool.close();
+    await this.reranker?.close();
     this.store.close();
   }
 }
@@ -533,6 +550,13 @@ function mismatch(config: EngineConfig, recorded: string, setting: string, reque
     'index_model_mismatch',
     `the index in ${config.dataDir} was built with ${recorded}, but ${setting} asks for ${requested}; vectors of different models can't be compared. Run "npm run cli -- reindex --model ${requested}" to rebuild it, or unset ${setting.split('=')[0]} to keep using ${recorded}`,
   );
+}
+
+/** The re-ranker of RERANK_MODEL, sharing the cores with the embedding workers; null when unset. */
+async function startReranker(config: EngineConfig, notice: (message: string) => void): Promise<Reranker | null> {
+  const spec = await resolveReranker(config, notice);
+  if (!spec) return null;
+  return openReranker(spec, { candidates: config.rerankCandidates, threads: Math.max(1, Math.floor(availableParallelism() / config.embedWorkers)) });
 }
 
 async function startEmbedder(config: EngineConfig, spec: ModelSpec): Promise<Embedder> {

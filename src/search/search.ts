@@ -4,6 +4,7 @@
  */
 import { dot } from '../embed/similarity.ts';
 import type { WordVectors } from '../embed/word-vectors.ts';
+import type { Reranker } from '../embed/cross-encoder.ts';
 import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
 import type { VectorIndex } from '../store/vectors.ts';
 import type { ArticleFilter, CollectionId } from '../types.ts';
@@ -27,6 +28,8 @@ export interface SearchDeps {
   synonyms: Synonyms | null;
   weights: FusionWeights;
   passagesPerArticle: number;
+  /** The cross-encoder that reads the best passages again (RERANK_MODEL); null: fusion decides. */
+  reranker?: Pick<Reranker, 'score' | 'candidates' | 'spec'> | null;
 }
 
 export interface SearchOptions {
@@ -48,6 +51,8 @@ export interface Hit extends Found {
   score: number;
   cosine: number;
   coverage: number;
+  /** The re-ranker's relevance in [0, 1], for passages it read; null otherwise. */
+  relevance: number | null;
   /** Other articles holding the same passage text (syndicated copy, a story ingested twice), best first. */
   alsoIn: Found[];
 }
@@ -56,6 +61,8 @@ export interface SearchResult {
   hits: Hit[];
   /** The best fused score: compared with the threshold for "not in the articles". */
   confidence: number;
+  /** With a re-ranker: the first passage's relevance, compared with the re-ranker's threshold instead. */
+  relevance: number | null;
   answered: boolean;
   questionTokens: string[];
   questionVector: Float32Array | null;
@@ -310,6 +317,26 @@ export function capPerArticle<T extends { article: { rowid: number } }>(ranked: 
   });
 }
 
+/** What the re-ranker reads of a passage: its article's title gives "he" and "the company" their names. */
+function rerankText(hit: Hit): string {
+  return `${hit.article.title}. ${hit.passage.text}`;
+}
+
+/**
+ * Lets the re-ranker order the best `candidates` fused passages, and the one closest in meaning
+ * when fusion ranked it below them; the rest follow in fused order.
+ */
+async function rerank(reranker: NonNullable<SearchDeps['reranker']>, question: string, ranked: readonly Hit[]): Promise<Hit[]> {
+  const head = ranked.slice(0, reranker.candidates);
+  const closest = closestInMeaning(ranked);
+  if (closest && !head.includes(closest)) head.push(closest);
+  if (head.length === 0) return [];
+  const relevances = await reranker.score(question, head.map(rerankText));
+  const read = head.map((hit, i) => ({ ...hit, relevance: relevances[i] ?? 0 }));
+  read.sort((a, b) => b.relevance - a.relevance || b.score - a.score);
+  return [...read, ...ranked.filter((hit) => !head.includes(hit))];
+}
+
 export async function search(deps: SearchDeps, question: string, options: SearchOptions): Promise<SearchResult> {
   const mode = options.mode ?? 'hybrid';
   const tokens = analyzeQuestion(question);
@@ -349,19 +376,26 @@ export async function search(deps: SearchDeps, question: string, options: Search
     score: scoreOf(m, mode, deps.weights, trust),
     cosine: m.cosine,
     coverage: m.coverage,
+    relevance: null,
     alsoIn: [],
   }));
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const distinct = collapseDuplicates(scored);
-  const semantic = mode === 'hybrid' && deps.embed !== null;
-  const capped = capPerArticle(distinct, deps.passagesPerArticle, semantic ? closestInMeaning(distinct) : undefined);
+  const reranker = mode === 'hybrid' ? (deps.reranker ?? null) : null;
+  // The held place and the cap's exemption make room for meaning that fusion under-ranks; a
+  // re-ranker reads the question with each passage, so it decides that itself.
+  const semantic = mode === 'hybrid' && deps.embed !== null && reranker === null;
+  const ordered = reranker ? await rerank(reranker, question, distinct) : distinct;
+  const capped = capPerArticle(ordered, deps.passagesPerArticle, semantic ? closestInMeaning(distinct) : undefined);
   const ranked = semantic ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
-  const confidence = ranked[0]?.score ?? 0;
+  const confidence = ranked.length > 0 ? Math.max(...ranked.map((hit) => hit.score)) : 0;
+  const relevance = reranker ? (ranked[0]?.relevance ?? 0) : null;
   const offset = options.offset ?? 0;
   return {
     hits: ranked.slice(offset, offset + options.k),
     confidence,
-    answered: ranked.length > 0 && (mode !== 'hybrid' || confidence >= deps.weights.threshold),
+    relevance,
+    answered: ranked.length > 0 && (mode !== 'hybrid' || (relevance !== null ? relevance >= reranker!.spec.threshold : confidence >= deps.weights.threshold)),
     questionTokens: tokens,
     questionVector,
     idf,

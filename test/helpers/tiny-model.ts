@@ -606,3 +606,63 @@ export async function createTinyModel(dir: string, options: TinyModelOptions = {
 export function tinyModelVocabulary(): readonly string[] {
   return tinyVocab();
 }
+
+// ---------------------------------------------------------------------------
+// Tiny cross-encoder (re-ranker)
+// ---------------------------------------------------------------------------
+
+/**
+ * logits = Σ over the passage's tokens (token_type_ids = 1) of weight[token] − bias: a pair
+ * scores high exactly when its second text holds one of the `relevant` words. A stand-in for
+ * an MS MARCO re-ranker whose verdicts a test can predict.
+ */
+function tinyCrossEncoderGraph(vocab: readonly string[], relevant: readonly string[]): Uint8Array {
+  const weights = new Float32Array(vocab.length);
+  for (const word of relevant) {
+    const id = vocab.indexOf(word);
+    if (id < 0) throw new Error(`"${word}" is not in the tiny vocabulary`);
+    weights[id] = 6;
+  }
+  const g = new GraphBuilder('citebot_tiny_cross_encoder');
+  g.input('input_ids', TensorType.INT64, ['batch', 'sequence']);
+  g.input('attention_mask', TensorType.INT64, ['batch', 'sequence']);
+  g.input('token_type_ids', TensorType.INT64, ['batch', 'sequence']);
+  g.output('logits', TensorType.FLOAT, ['batch', 1]);
+  g.floatInit('relevance.weight', [vocab.length], weights);
+  g.floatInit('relevance.bias', [1], new Float32Array([-3]));
+  g.int64Init('axes_sequence', [1], [1]);
+  const perToken = g.op('Gather', ['relevance.weight', 'input_ids'], { axis: { int: 0 } });
+  const inPassage = g.op('Cast', ['token_type_ids'], { to: { int: TensorType.FLOAT } });
+  const attended = g.op('Cast', ['attention_mask'], { to: { int: TensorType.FLOAT } });
+  const counted = g.op('Mul', [g.op('Mul', [perToken, inPassage]), attended]);
+  const summed = g.op('ReduceSum', [counted, 'axes_sequence'], { keepdims: { int: 1 } });
+  g.op('Add', [summed, 'relevance.bias'], {}, 'logits');
+  return g.encode(13);
+}
+
+/** Writes a BertForSequenceClassification folder that Transformers.js loads as a re-ranker. */
+export async function createTinyCrossEncoder(dir: string, options: { relevant: readonly string[]; maxTokens?: number }): Promise<string> {
+  const vocab = tinyVocab();
+  const maxTokens = options.maxTokens ?? 128;
+  await writeModelFolder(dir, {
+    config: {
+      architectures: ['BertForSequenceClassification'],
+      model_type: 'bert',
+      hidden_size: 8,
+      num_hidden_layers: 1,
+      num_attention_heads: 1,
+      intermediate_size: 8,
+      vocab_size: vocab.length,
+      max_position_embeddings: maxTokens,
+      type_vocab_size: 2,
+      num_labels: 1,
+      id2label: { 0: 'LABEL_0' },
+      label2id: { LABEL_0: 0 },
+      pad_token_id: 0,
+    },
+    tokenizer: tinyTokenizerJson(vocab),
+    tokenizerConfig: bertTokenizerConfig(maxTokens),
+    onnx: { 'onnx/model.onnx': tinyCrossEncoderGraph(vocab, options.relevant) },
+  });
+  return dir;
+}

@@ -1,0 +1,88 @@
+/**
+ * Cross-encoder worker: loads a sequence-classification model (a re-ranker such as
+ * ms-marco-MiniLM-L-6-v2) with Transformers.js and scores (question, passage) pairs. It runs
+ * off the main thread for the same reason the embedding workers do: the bot's event loop
+ * must keep answering Discord while a model computes.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { basename, dirname } from 'node:path';
+import ort from 'onnxruntime-node';
+import { AutoModelForSequenceClassification, AutoTokenizer, env } from '@xenova/transformers';
+
+export interface CrossEncoderInit {
+  dir: string;
+  quantized: boolean;
+  maxTokens: number;
+  threads: number;
+}
+export type CrossEncoderRequest = { id: number; question: string; passages: string[] };
+export type CrossEncoderResponse =
+  | { type: 'ready' }
+  | { type: 'scores'; id: number; scores: Float32Array }
+  | { type: 'error'; id: number | null; message: string };
+
+const init = workerData as CrossEncoderInit;
+const port = parentPort!;
+
+// As in embed-worker.ts: without this ONNX Runtime starts one thread per core in every worker.
+const createSession = ort.InferenceSession.create.bind(ort.InferenceSession) as (...args: unknown[]) => Promise<ort.InferenceSession>;
+(ort.InferenceSession as unknown as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions = {}) =>
+  createSession(model, { ...options, intraOpNumThreads: init.threads, interOpNumThreads: 1 });
+
+env.localModelPath = dirname(init.dir);
+env.allowLocalModels = true;
+env.allowRemoteModels = false;
+
+interface Logits {
+  dims: number[];
+  data: Float32Array;
+}
+
+/**
+ * One relevance in [0, 1] per pair: the sigmoid of a single logit (MS MARCO re-rankers), or the
+ * probability of the last class when the head has two (relevant / not relevant).
+ */
+function relevances(logits: Logits): Float32Array {
+  const [rows, columns] = [logits.dims[0]!, logits.dims[1] ?? 1];
+  const out = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const row = logits.data.subarray(i * columns, (i + 1) * columns);
+    if (columns === 1) out[i] = 1 / (1 + Math.exp(-row[0]!));
+    else {
+      const max = Math.max(...row);
+      const exps = Array.from(row, (v) => Math.exp(v - max));
+      out[i] = exps.at(-1)! / exps.reduce((a, b) => a + b, 0);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const name = basename(init.dir);
+  const tokenizer = await AutoTokenizer.from_pretrained(name);
+  const model = await AutoModelForSequenceClassification.from_pretrained(name, { quantized: init.quantized });
+  const score = async (question: string, passages: string[]): Promise<Float32Array> => {
+    if (passages.length === 0) return new Float32Array(0);
+    const inputs = tokenizer(new Array<string>(passages.length).fill(question), {
+      text_pair: passages,
+      padding: true,
+      truncation: true,
+      max_length: init.maxTokens,
+    });
+    const { logits } = (await model(inputs)) as { logits: Logits };
+    return relevances(logits);
+  };
+  await score('ready', ['ready']);
+  port.postMessage({ type: 'ready' } satisfies CrossEncoderResponse);
+  port.on('message', (request: CrossEncoderRequest) => {
+    score(request.question, request.passages.map((p) => (p.trim() === '' ? ' ' : p)))
+      .then((scores) => port.postMessage({ type: 'scores', id: request.id, scores } satisfies CrossEncoderResponse, [scores.buffer as ArrayBuffer]))
+      .catch((error: unknown) =>
+        port.postMessage({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) } satisfies CrossEncoderResponse),
+      );
+  });
+}
+
+main().catch((error: unknown) => {
+  port.postMessage({ type: 'error', id: null, message: error instanceof Error ? error.message : String(error) } satisfies CrossEncoderResponse);
+});
