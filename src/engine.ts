@@ -148,6 +148,11 @@ export class CitebotEngine implements Engine {
     };
   }
 
+  /** The re-ranker's id (RERANK_MODEL), or null when answers are not re-ranked. */
+  rerankerId(): string | null {
+    return this.reranker?.spec.id ?? null;
+  }
+
   /** Embeds texts with the index's model (questions' priority), or null when keyword-only. */
   embedder(): ((texts: string[]) => Promise<Float32Array[]>) | null {
     const semantic = this.semantic;

@@ -31,7 +31,7 @@ import { fusionWeightsFor } from '../src/search/fusion.ts';
 const p = (articleId: string, start: number, end = start, text = 'filler text'): RankedPassage => ({ articleId, title: articleId, paragraphStart: start, paragraphEnd: end, text });
 const gold = (articleId: string, paragraphIndex: number, answer = 'zzz'): Gold => ({ articleId, paragraphIndex, answer });
 const outcome = (g: Gold | null, ranked: RankedPassage[], extra: Partial<QuestionOutcome> = {}): QuestionOutcome => ({
-  question: 'q?', gold: g, style: null, ranked, declined: false, shown: true, confidence: 0.5, highlight: '', wantsAnswer: false, answer: null, queryMs: 1, ...extra,
+  question: 'q?', gold: g, style: null, ranked, declined: false, shown: true, confidence: 0.5, relevance: null, highlight: '', wantsAnswer: false, answer: null, queryMs: 1, ...extra,
 });
 
 describe('hit rule', () => {
@@ -131,7 +131,7 @@ describe('metrics on a controlled ranking', () => {
       outcome(null, [p('b', 0)], { question: 'Who is the mayor of <Kilbride>?', wantsAnswer: true, answer: 'Rosa Lindgren', highlight: 'Rosa Lindgren won' }),
     ];
     const report: SetReport = {
-      set: 'claims', model: 'test', k: 10, weights: fusionWeightsFor('keyword'), skipped: [],
+      set: 'claims', model: 'test', reranker: null, k: 10, weights: fusionWeightsFor('keyword'), skipped: [],
       modes: { hybrid: { ...summarize(outcomes), ingest_s: 0, by_style: {} } }, outcomes: { hybrid: outcomes },
     };
     const html = renderHtml([report], []);

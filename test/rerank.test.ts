@@ -1,8 +1,8 @@
 /**
  * The optional re-ranker (RERANK_MODEL) on the real engine: the real Transformers.js
  * sequence-classification pipeline in its worker, on a generated cross-encoder whose verdict is
- * known (a passage is relevant exactly when it holds "detained"), so a test can tell its order
- * and its "no answer" from fusion's.
+ * known (a passage holding "detained" answers a question holding "arrested", and nothing else is
+ * relevant), so a test can tell its order and its "no answer" from fusion's.
  *   node --import tsx --test test/rerank.test.ts
  */
 import assert from 'node:assert/strict';
@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
+import { calibrate } from '../src/eval/calibrate.ts';
+import { parseEvalSet } from '../src/eval/set.ts';
 import { UserError } from '../src/errors.ts';
 import type { Article } from '../src/types.ts';
 import { openTestEngine, testEnv, tinyModel, type TestEngine } from './helpers/engine.ts';
@@ -45,6 +47,7 @@ const ARTICLES: Article[] = [
   },
 ];
 
+const WORDS = { question: ['arrested'], passage: ['detained'] };
 const QUESTION = 'Which protesters were arrested by police at the rally?';
 
 describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
@@ -52,7 +55,7 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
   let plain: TestEngine;
   let reranked: TestEngine;
   before(async () => {
-    crossEncoderDir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'tiny-cross-encoder'), { relevant: ['detained'] });
+    crossEncoderDir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'tiny-cross-encoder'), WORDS);
     plain = await openTestEngine({ env: { ANSWER_THRESHOLD: '0' } });
     reranked = await openTestEngine({ env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: crossEncoderDir, RERANK_CANDIDATES: '5' } });
     await plain.engine.ingest(ARTICLES, 'library');
@@ -81,15 +84,35 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
 
   test('GIVEN no passage the re-ranker finds relevant THEN the question is declined although fusion alone would answer', async () => {
     const question = 'How many homes lost power in the storm?';
-    // Only the storm article: the stand-in model finds "detained" relevant to any question.
-    const filter = { since: '2022-02-01' };
-    const fused = await plain.engine.retrieve(question, { collections: ['library'], k: 3, filter });
+    const fused = await plain.engine.retrieve(question, { collections: ['library'], k: 3 });
     assert.equal(fused.answered, true);
-    const asked = await reranked.engine.ask(question, { collections: ['library'], filter });
+    const asked = await reranked.engine.ask(question, { collections: ['library'] });
     assert.equal(asked.answered, false);
     assert.equal(asked.answer, null);
     // Not an answer, but still the closest passages (the floor is at the threshold, 0).
     assert.equal(asked.passages[0]?.citation.article_id, 'storm');
+  });
+
+  test('GIVEN --calibrate with a re-ranker THEN the threshold is chosen on its relevance, and the floor on fused scores', async () => {
+    const set = parseEvalSet(
+      {
+        articles: ARTICLES.map((a) => ({ id: a.id, title: a.title, paragraphs: a.paragraphs })),
+        questions: [
+          { q: 'How many people were arrested after the unrest?', answer: '7,939', article_id: 'crackdown', paragraph_index: 0 },
+          { q: 'Were people arrested across the country?', answer: '7,939', article_id: 'crackdown', paragraph_index: 0 },
+        ],
+        unanswerable: ['How many homes lost power in the storm?', 'When did the rally in the park end?'],
+      },
+      'mini',
+    );
+    const userDataDir = mkdtempSync(join(tmpdir(), 'citebot-cal-'));
+    const result = await calibrate([set], { env: testEnv(userDataDir, reranked.modelDir, { RERANK_MODEL: crossEncoderDir }) });
+    rmSync(userDataDir, { recursive: true, force: true });
+    assert.equal(result.reranker, `local:${crossEncoderDir}`);
+    assert.equal(result.choice.declinedCorrectly, 1);
+    assert.equal(result.choice.declinedWrongly, 0);
+    assert.ok(result.choice.threshold > 0.05 && result.choice.threshold < 0.95, String(result.choice.threshold));
+    for (const row of result.rows) assert.notEqual(row.score, row.fused);
   });
 
   test('GIVEN a bm25-only or dense-only question THEN the re-ranker is not asked', async () => {
@@ -175,7 +198,7 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
   test('GIVEN a cached hub re-ranker THEN it is used without a download', async () => {
     const cached = join(dataDir, 'models', 'someone', 'cached-reranker');
     mkdirSync(join(cached, '..'), { recursive: true });
-    await createTinyCrossEncoder(cached, { relevant: ['detained'] });
+    await createTinyCrossEncoder(cached, WORDS);
     // Hub folders hold the quantized file; the tiny graph stands in for it.
     renameSync(join(cached, 'onnx/model.onnx'), join(cached, 'onnx/model_quantized.onnx'));
     const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir, { RERANK_MODEL: 'someone/cached-reranker', ANSWER_THRESHOLD: '0' })));

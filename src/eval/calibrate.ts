@@ -94,7 +94,10 @@ export interface CalibrationRow {
   index: string;
   kind: 'positive' | 'negative';
   source: string;
+  /** What "no answer" is decided on: the fused score, or the re-ranker's relevance when one is set. */
   score: number;
+  /** The best fused score (the floor is always on this one). */
+  fused: number;
 }
 
 export interface CalibrationResult {
@@ -105,21 +108,25 @@ export interface CalibrationResult {
   /** The same numbers per index and question source. */
   breakdown: { index: string; source: string; kind: 'positive' | 'negative'; questions: number; declined: number; belowFloor: number }[];
   model: string;
+  /** The re-ranker whose relevance the threshold is for; null: the threshold is on fused scores. */
+  reranker: string | null;
   weights: FusionWeights;
   summary: Record<string, unknown>;
 }
 
 export async function calibrate(
   sets: readonly EvalSet[],
-  options: { model?: string; weights?: Partial<FusionWeights>; targets?: ThresholdTargets; onProgress?: (phase: string, done: number, total: number) => void; notice?: (m: string) => void },
+  options: { model?: string; rerank?: string; env?: NodeJS.ProcessEnv; weights?: Partial<FusionWeights>; targets?: ThresholdTargets; onProgress?: (phase: string, done: number, total: number) => void; notice?: (m: string) => void },
 ): Promise<CalibrationResult> {
   const rows: CalibrationRow[] = [];
   let model = '';
+  let reranker: string | null = null;
   let weights: FusionWeights | null = null;
   for (const set of sets) {
-    const index = await openTempIndex({ model: options.model, weights: options.weights, notice: options.notice });
+    const index = await openTempIndex({ model: options.model, rerank: options.rerank, env: options.env, weights: options.weights, notice: options.notice });
     try {
       model = index.engine.model().id;
+      reranker = index.engine.rerankerId();
       weights = index.engine.fusionWeights();
       await ingestSet(index.engine, set.articles, (d, t) => options.onProgress?.(`${set.name}: ingest`, d, t));
       const groups: { source: string; kind: 'positive' | 'negative'; items: AskItem[] }[] = [
@@ -135,7 +142,7 @@ export async function calibrate(
           highlight: false,
           onProgress: (d, t) => options.onProgress?.(`${set.name} index: ${group.source}`, d, t),
         });
-        for (const o of outcomes) rows.push({ index: set.name, kind: group.kind, source: group.source, score: o.confidence });
+        for (const o of outcomes) rows.push({ index: set.name, kind: group.kind, source: group.source, score: o.relevance ?? o.confidence, fused: o.confidence });
       }
     } finally {
       await index.close();
@@ -147,8 +154,9 @@ export async function calibrate(
   choice.threshold = round(choice.threshold, 3);
   Object.assign(choice, declineRates(choice.threshold, positives, negatives));
   // Per set, so a set of paraphrased questions (low scores) is not outvoted by a larger lexical one.
-  const perSetFloors = sets.map((set) => chooseFloor(rows.filter((r) => r.index === set.name && r.kind === 'positive').map((r) => r.score)));
-  const floor = round(Math.min(...perSetFloors, choice.threshold), 3);
+  const perSetFloors = sets.map((set) => chooseFloor(rows.filter((r) => r.index === set.name && r.kind === 'positive').map((r) => r.fused)));
+  // With a re-ranker the threshold is on another scale: the floor stands alone.
+  const floor = round(reranker ? Math.min(...perSetFloors) : Math.min(...perSetFloors, choice.threshold), 3);
   const keys = [...new Set(rows.map((r) => `${r.index}\u0000${r.source}\u0000${r.kind}`))];
   const breakdown = keys.map((key) => {
     const [index, source, kind] = key.split('\u0000') as [string, string, 'positive' | 'negative'];
@@ -156,15 +164,18 @@ export async function calibrate(
     return {
       index, source, kind, questions: group.length,
       declined: group.filter((r) => r.score < choice.threshold).length,
-      belowFloor: group.filter((r) => r.score < floor).length,
+      belowFloor: group.filter((r) => r.fused < floor).length,
     };
   });
+  const fusedNegatives = rows.filter((r) => r.kind === 'negative').map((r) => r.fused);
+  const fusedPositives = rows.filter((r) => r.kind === 'positive').map((r) => r.fused);
   const summary = {
     model,
+    reranker,
     weights: { dense: weights?.dense, words: weights?.words, synonyms: weights?.synonyms, lexical: weights?.lexical, sentence: weights?.sentence, trustCoverage: weights?.trustCoverage, answerShape: weights?.answerShape, answerShapeUntrusted: weights?.answerShapeUntrusted },
     threshold: choice.threshold,
     floor,
-    below_floor: { negatives: round(negatives.filter((x) => x < floor).length / Math.max(1, negatives.length), 4), positives: round(positives.filter((x) => x < floor).length / Math.max(1, positives.length), 4) },
+    below_floor: { negatives: round(fusedNegatives.filter((x) => x < floor).length / Math.max(1, fusedNegatives.length), 4), positives: round(fusedPositives.filter((x) => x < floor).length / Math.max(1, fusedPositives.length), 4) },
     feasible: choice.feasible,
     negatives: negatives.length,
     positives: positives.length,
@@ -173,11 +184,11 @@ export async function calibrate(
     precision: round(choice.precision, 4),
     breakdown,
   };
-  return { rows, choice, floor, breakdown, model, weights: weights!, summary };
+  return { rows, choice, floor, breakdown, model, reranker, weights: weights!, summary };
 }
 
 function pct(rows: readonly CalibrationRow[], below: number): string {
-  return `${((rows.filter((r) => r.score < below).length / Math.max(1, rows.length)) * 100).toFixed(1)}% of ${rows.length}`;
+  return `${((rows.filter((r) => r.fused < below).length / Math.max(1, rows.length)) * 100).toFixed(1)}% of ${rows.length}`;
 }
 
 export function formatCalibration(result: CalibrationResult): string {
@@ -185,6 +196,7 @@ export function formatCalibration(result: CalibrationResult): string {
   const w = result.weights;
   const lines = [
     `model ${result.model} (dense ${w.dense}, words ${w.words}, synonyms ${w.synonyms}, lexical ${w.lexical}, sentence ${w.sentence}, trustCoverage ${w.trustCoverage}, answerShape ${w.answerShape}, answerShapeUntrusted ${w.answerShapeUntrusted})`,
+    ...(result.reranker ? [`re-ranker ${result.reranker}: the threshold is on its relevance (RERANK_THRESHOLD, or "threshold" in its folder's citebot.json)`] : []),
     `threshold ${c.threshold}${c.feasible ? '' : '  (NO threshold meets both targets; this is the best trade-off)'}`,
     `  negatives declined (no-answer recall): ${(c.declinedCorrectly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'negative').length}`,
     `  positives declined:                    ${(c.declinedWrongly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'positive').length}`,

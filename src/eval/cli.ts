@@ -49,6 +49,7 @@ interface Options {
   json?: boolean;
   report?: string;
   model?: string;
+  rerank?: string;
   calibrate?: boolean;
   quiet?: boolean;
   dense?: number;
@@ -85,6 +86,7 @@ const program = new Command()
   .option('--json', 'print one JSON object per set')
   .option('--report <file.html>', 'write a self-contained HTML report')
   .option('--model <name>', 'embedding model for the temporary index (auto, use-lite, minilm, keyword, …)')
+  .option('--rerank <model>', 're-rank with this cross-encoder (a folder, or a hub id such as Xenova/ms-marco-MiniLM-L-6-v2); default: RERANK_MODEL')
   .option('--calibrate', 'choose the "no answer" threshold from the sets (their unanswerable questions and each other\'s questions as negatives)')
   .option('--quiet', 'no progress on stderr')
   .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
@@ -103,14 +105,14 @@ const program = new Command()
     const weights = weightOverrides(o);
     if (o.calibrate) {
       if (sets.length < 2) process.stderr.write('note: with one set, only its own unanswerable questions serve as negatives\n');
-      const result = await calibrate(sets, { model: o.model, weights, onProgress, notice });
+      const result = await calibrate(sets, { model: o.model, rerank: o.rerank, weights, onProgress, notice });
       process.stdout.write(o.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatCalibration(result)}\n`);
       return;
     }
     const modes: SearchMode[] = o.mode === 'all' ? [...ALL_MODES] : [o.mode as SearchMode];
     const reports = [];
     for (const set of sets) {
-      const report = await evaluateSet(set, { modes, k: Math.max(o.k, 1), model: o.model, weights, onProgress, notice });
+      const report = await evaluateSet(set, { modes, k: Math.max(o.k, 1), model: o.model, rerank: o.rerank, weights, onProgress, notice });
       reports.push(report);
       process.stdout.write(o.json ? `${JSON.stringify(toJson(report))}\n` : `${formatText(report)}\n\n`);
     }

@@ -37,7 +37,7 @@ function table(header: string[], rows: string[][]): string {
 export function formatText(report: SetReport): string {
   const modes = Object.entries(report.modes) as [SearchMode, ModeReport][];
   const rows = modes.map(([mode, m]) => [mode, ...METRIC_COLUMNS.map((c) => cell(m[c.key] as number | null, c.key))]);
-  const parts = [`${report.set} — model ${report.model}, top ${report.k}, ${modes[0]?.[1].questions ?? 0} answerable + ${modes[0]?.[1].unanswerable ?? 0} unanswerable questions`];
+  const parts = [`${report.set} — model ${report.model}${report.reranker ? `, re-ranked by ${report.reranker}` : ''}, top ${report.k}, ${modes[0]?.[1].questions ?? 0} answerable + ${modes[0]?.[1].unanswerable ?? 0} unanswerable questions`];
   parts.push(table(['mode', ...METRIC_COLUMNS.map((c) => c.label)], rows));
   const styleRows = modes.flatMap(([mode, m]) =>
     Object.entries(m.by_style).map(([style, s]) => [`${mode}/${style}`, ...METRIC_COLUMNS.slice(0, 7).map((c) => cell(s[c.key as keyof Metrics] as number, c.key)), String(s.questions)]),
@@ -59,6 +59,7 @@ export function toJson(report: SetReport): Record<string, unknown> {
   return {
     set: report.set,
     model: report.model,
+    reranker: report.reranker,
     k: report.k,
     modes: Object.fromEntries(
       Object.entries(report.modes).map(([mode, m]) => [

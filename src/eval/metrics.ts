@@ -31,6 +31,8 @@ export interface QuestionOutcome {
   /** Whether a reply would show any passage: an answer, or the closest passages when declined. */
   shown: boolean;
   confidence: number;
+  /** The re-ranker's relevance of the first passage (null without RERANK_MODEL). */
+  relevance: number | null;
   /** The highlighted sentence of the first passage ('' when nothing was returned). */
   highlight: string;
   /** Whether the question asks for a short answer (a figure, date, name or place). */

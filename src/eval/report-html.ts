@@ -113,7 +113,7 @@ export function renderHtml(reports: readonly SetReport[], sets: readonly EvalSet
     const charts = modes.map((mode) => hitChartSvg(mode, hitCurve(report.outcomes[mode]!, Math.max(report.k, 1)))).join('\n');
     const misses = modes.map((mode) => missesOf(mode, report.outcomes[mode]!, titles)).join('\n');
     const source = set?.source ? `<p class="src">Source: ${escapeHtml(set.source)}${set.license ? ` — ${escapeHtml(set.license)}` : ''}</p>` : '';
-    return `<section><h2>${escapeHtml(report.set)} <small>model ${escapeHtml(report.model)}, dense ${report.weights.dense}, lexical ${report.weights.lexical}, threshold ${report.weights.threshold}</small></h2>${source}` +
+    return `<section><h2>${escapeHtml(report.set)} <small>model ${escapeHtml(report.model)}${report.reranker ? `, re-ranked by ${escapeHtml(report.reranker)}` : ''}, dense ${report.weights.dense}, lexical ${report.weights.lexical}, threshold ${report.weights.threshold}</small></h2>${source}` +
       `${metricsTable(report)}<div class="charts">${charts}</div>${misses}</section>`;
   });
   return `<!doctype html>

@@ -26,6 +26,8 @@ export interface TempIndexOptions {
   env?: NodeJS.ProcessEnv;
   /** Fusion weight overrides (tuning). */
   weights?: Partial<FusionWeights>;
+  /** RERANK_MODEL for the temporary index (default: the environment's). */
+  rerank?: string;
   /** One-line notices (model choice, conversions). */
   notice?: (message: string) => void;
 }
@@ -50,6 +52,7 @@ export async function openTempIndex(options: TempIndexOptions = {}): Promise<Tem
       DATA_DIR: dataDir,
       AUTO_INGEST_EXAMPLES: 'false',
       ...(options.model ? { EMBEDDING_MODEL: options.model } : {}),
+      ...(options.rerank ? { RERANK_MODEL: options.rerank } : {}),
     });
     const engine = await openEngine(config, { notice: options.notice ?? (() => {}) });
     if (options.weights) engine.setFusionWeights(options.weights);
@@ -157,6 +160,7 @@ export async function askAll(
       declined: !result.answered,
       shown: result.hits.length > 0 && (options.mode !== 'hybrid' || result.confidence >= floor),
       confidence: result.confidence,
+      relevance: result.relevance,
       highlight,
       wantsAnswer: answerKind(item.q) !== null,
       answer,
@@ -175,6 +179,8 @@ export interface ModeReport extends Metrics {
 export interface SetReport {
   set: string;
   model: string;
+  /** The cross-encoder that re-ranked hybrid results (RERANK_MODEL), or null. */
+  reranker: string | null;
   k: number;
   weights: FusionWeights;
   modes: Partial<Record<SearchMode, ModeReport>>;
@@ -197,7 +203,7 @@ export async function evaluateSet(set: EvalSet, options: EvaluateOptions): Promi
   try {
     const { engine } = index;
     const ingestSeconds = await ingestSet(engine, set.articles, (done, total) => options.onProgress?.(`${set.name}: ingest`, done, total));
-    const report: SetReport = { set: set.name, model: engine.model().id, k: options.k, weights: engine.fusionWeights(), modes: {}, outcomes: {}, skipped: [] };
+    const report: SetReport = { set: set.name, model: engine.model().id, reranker: engine.rerankerId(), k: options.k, weights: engine.fusionWeights(), modes: {}, outcomes: {}, skipped: [] };
     const items = itemsOf(set);
     for (const mode of options.modes) {
       if (mode === 'dense' && engine.model().kind === 'keyword') {

@@ -612,36 +612,50 @@ export function tinyModelVocabulary(): readonly string[] {
 // ---------------------------------------------------------------------------
 
 /**
- * logits = Σ over the passage's tokens (token_type_ids = 1) of weight[token] − bias: a pair
- * scores high exactly when its second text holds one of the `relevant` words. A stand-in for
- * an MS MARCO re-ranker whose verdicts a test can predict.
+ * logits = (question tokens among `question`) × 6 (passage tokens among `passage`) − 3: a pair
+ * scores high exactly when the question holds one of the question words and the passage one of
+ * the passage words ("arrested" → "detained"). A stand-in for an MS MARCO re-ranker whose
+ * verdicts a test can predict.
  */
-function tinyCrossEncoderGraph(vocab: readonly string[], relevant: readonly string[]): Uint8Array {
-  const weights = new Float32Array(vocab.length);
-  for (const word of relevant) {
-    const id = vocab.indexOf(word);
-    if (id < 0) throw new Error(`"${word}" is not in the tiny vocabulary`);
-    weights[id] = 6;
-  }
+function tinyCrossEncoderGraph(vocab: readonly string[], words: CrossEncoderWords): Uint8Array {
+  const weightsOf = (list: readonly string[], weight: number): Float32Array => {
+    const weights = new Float32Array(vocab.length);
+    for (const word of list) {
+      const id = vocab.indexOf(word);
+      if (id < 0) throw new Error(`"${word}" is not in the tiny vocabulary`);
+      weights[id] = weight;
+    }
+    return weights;
+  };
   const g = new GraphBuilder('citebot_tiny_cross_encoder');
   g.input('input_ids', TensorType.INT64, ['batch', 'sequence']);
   g.input('attention_mask', TensorType.INT64, ['batch', 'sequence']);
   g.input('token_type_ids', TensorType.INT64, ['batch', 'sequence']);
   g.output('logits', TensorType.FLOAT, ['batch', 1]);
-  g.floatInit('relevance.weight', [vocab.length], weights);
+  g.floatInit('question.weight', [vocab.length], weightsOf(words.question, 1));
+  g.floatInit('passage.weight', [vocab.length], weightsOf(words.passage, 6));
   g.floatInit('relevance.bias', [1], new Float32Array([-3]));
+  g.floatInit('one', [1], new Float32Array([1]));
   g.int64Init('axes_sequence', [1], [1]);
-  const perToken = g.op('Gather', ['relevance.weight', 'input_ids'], { axis: { int: 0 } });
   const inPassage = g.op('Cast', ['token_type_ids'], { to: { int: TensorType.FLOAT } });
+  const inQuestion = g.op('Sub', ['one', inPassage]);
   const attended = g.op('Cast', ['attention_mask'], { to: { int: TensorType.FLOAT } });
-  const counted = g.op('Mul', [g.op('Mul', [perToken, inPassage]), attended]);
-  const summed = g.op('ReduceSum', [counted, 'axes_sequence'], { keepdims: { int: 1 } });
-  g.op('Add', [summed, 'relevance.bias'], {}, 'logits');
+  const count = (weights: string, part: string): string =>
+    g.op('ReduceSum', [g.op('Mul', [g.op('Mul', [g.op('Gather', [weights, 'input_ids'], { axis: { int: 0 } }), part]), attended]), 'axes_sequence'], { keepdims: { int: 1 } });
+  const both = g.op('Mul', [count('question.weight', inQuestion), count('passage.weight', inPassage)]);
+  g.op('Add', [both, 'relevance.bias'], {}, 'logits');
   return g.encode(13);
 }
 
+export interface CrossEncoderWords {
+  /** Words of which the question must hold one… */
+  question: readonly string[];
+  /** …and the passage one, for the pair to be relevant. */
+  passage: readonly string[];
+}
+
 /** Writes a BertForSequenceClassification folder that Transformers.js loads as a re-ranker. */
-export async function createTinyCrossEncoder(dir: string, options: { relevant: readonly string[]; maxTokens?: number }): Promise<string> {
+export async function createTinyCrossEncoder(dir: string, options: CrossEncoderWords & { maxTokens?: number }): Promise<string> {
   const vocab = tinyVocab();
   const maxTokens = options.maxTokens ?? 128;
   await writeModelFolder(dir, {
@@ -662,7 +676,7 @@ export async function createTinyCrossEncoder(dir: string, options: { relevant: r
     },
     tokenizer: tinyTokenizerJson(vocab),
     tokenizerConfig: bertTokenizerConfig(maxTokens),
-    onnx: { 'onnx/model.onnx': tinyCrossEncoderGraph(vocab, options.relevant) },
+    onnx: { 'onnx/model.onnx': tinyCrossEncoderGraph(vocab, options) },
   });
   return dir;
 }
