@@ -32,6 +32,9 @@ const SEED = 20240606;
 /** BERT's initializer_range. */
 const INIT_STD = 0.02;
 
+/** 'encoder': BertModel (last_hidden_state); 'classifier': BertForSequenceClassification (logits), a re-ranker's shape. */
+export type ModelHead = 'encoder' | 'classifier';
+
 interface Linear {
   (x: string, inDim: number, outDim: number, name: string): string;
 }
@@ -42,7 +45,7 @@ interface Linear {
  * activation, MatMulInteger against uint8 weights, Cast, rescale, bias; the word embedding table is
  * stored as uint8 and dequantized after Gather.
  */
-function minilmGraph(quantized: boolean): Uint8Array {
+function minilmGraph(quantized: boolean, head: ModelHead): Uint8Array {
   const S = MINILM_SHAPE;
   const headDim = S.hidden / S.heads;
   const rng = new SeededRandom(SEED);
@@ -51,7 +54,8 @@ function minilmGraph(quantized: boolean): Uint8Array {
   g.input('input_ids', TensorType.INT64, ['batch_size', 'sequence_length']);
   g.input('attention_mask', TensorType.INT64, ['batch_size', 'sequence_length']);
   g.input('token_type_ids', TensorType.INT64, ['batch_size', 'sequence_length']);
-  g.output('last_hidden_state', TensorType.FLOAT, ['batch_size', 'sequence_length', S.hidden]);
+  if (head === 'classifier') g.output('logits', TensorType.FLOAT, ['batch_size', 1]);
+  else g.output('last_hidden_state', TensorType.FLOAT, ['batch_size', 'sequence_length', S.hidden]);
 
   // Shared constants.
   const c = {
@@ -164,8 +168,15 @@ function minilmGraph(quantized: boolean): Uint8Array {
     const erf = g.op('Erf', [g.op('Div', [inter, c.fSqrt2])]);
     const gelu = g.op('Mul', [g.op('Mul', [inter, g.op('Add', [erf, c.fOne])]), c.fHalf]);
     const out = linear(gelu, S.intermediate, S.hidden, `${p}.output.dense`);
-    const output = l === S.layers - 1 ? 'last_hidden_state' : undefined;
+    const output = l === S.layers - 1 && head === 'encoder' ? 'last_hidden_state' : undefined;
     hidden = layerNorm(g.op('Add', [out, hidden]), `${p}.output.LayerNorm`, output);
+  }
+  if (head === 'classifier') {
+    // BertForSequenceClassification: pooler (dense + tanh on [CLS]) and a one-logit classifier.
+    const cls = g.op('Gather', [hidden, c.zero], { axis: { int: 1 } });
+    const flatCls = g.int64Init('const_shape_cls', [2], [0, S.hidden]);
+    const pooled = g.op('Tanh', [linear(g.op('Reshape', [cls, flatCls]), S.hidden, S.hidden, 'pooler.dense')]);
+    g.op('Identity', [linear(pooled, S.hidden, 1, 'classifier')], {}, 'logits');
   }
   return g.encode(13);
 }
@@ -196,9 +207,10 @@ function quantizeUint8(w: Float32Array): { q: Uint8Array; scale: number; zeroPoi
 export async function createMiniLmShapedModel(
   dir: string,
   tokenizerDir = DEFAULT_TOKENIZER_DIR,
-  options: { quantized?: boolean } = {},
+  options: { quantized?: boolean; head?: ModelHead } = {},
 ): Promise<ModelSpec> {
   const quantized = options.quantized ?? false;
+  const head = options.head ?? 'encoder';
   const tokenizer = await readFile(join(tokenizerDir, 'tokenizer.json'), 'utf8');
   const tokenizerConfig = JSON.parse(await readFile(join(tokenizerDir, 'tokenizer_config.json'), 'utf8')) as Record<
     string,
@@ -213,8 +225,9 @@ export async function createMiniLmShapedModel(
   const S = MINILM_SHAPE;
   await writeModelFolder(dir, {
     config: {
-      architectures: ['BertModel'],
+      architectures: [head === 'classifier' ? 'BertForSequenceClassification' : 'BertModel'],
       model_type: 'bert',
+      ...(head === 'classifier' ? { num_labels: 1, id2label: { 0: 'LABEL_0' }, label2id: { LABEL_0: 0 } } : {}),
       attention_probs_dropout_prob: 0.1,
       hidden_act: 'gelu',
       hidden_dropout_prob: 0.1,
@@ -232,7 +245,7 @@ export async function createMiniLmShapedModel(
     },
     tokenizer,
     tokenizerConfig: { ...tokenizerConfig, model_max_length: S.maxPositions },
-    onnx: { [quantized ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx']: minilmGraph(quantized) },
+    onnx: { [quantized ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx']: minilmGraph(quantized, head) },
   });
   return {
     id: `citebot-minilm-shaped-random${quantized ? '-q8' : ''}`,

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
- *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words,synonyms,scale]
+ *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words,synonyms,rerank,scale]
  * Numbers vary with other load on the machine: the load average is printed first.
  */
 import { cpus, loadavg } from 'node:os';
 import { runEmbedThroughputBench } from './embed-throughput.ts';
 import { runEngineBench } from './engine.ts';
 import { runParseBench } from './parse.ts';
+import { runRerankBench } from './rerank.ts';
 import { runScaleBench } from './scale.ts';
 import { runSynonymBench } from './synonyms.ts';
 import { runUseLiteBench } from './use-lite.ts';
@@ -25,6 +26,7 @@ const suites: [string, () => Promise<Record<string, number>>][] = [
   ['parse', () => runParseBench({ log })],
   ['words', () => runWordVectorBench({ log })],
   ['synonyms', () => runSynonymBench({ log })],
+  ['rerank', () => runRerankBench({ log })],
   // 20,000 passages take about 5 minutes to embed; bench/scale.ts --passages 100000 goes further.
   ['scale', () => runScaleBench({ passages: 20_000, steps: [5_000], log })],
 ];

@@ -29,7 +29,7 @@ const EngineEnv = z.object({
   PASSAGES_PER_ARTICLE: int(1, 50).default(4),
   ANSWER_THRESHOLD: z.coerce.number().min(0).max(2).optional(),
   RERANK_MODEL: z.string().min(1).optional(),
-  RERANK_CANDIDATES: int(2, 50).default(20),
+  RERANK_CANDIDATES: int(2, 50).default(10),
   RERANK_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   AUTO_INGEST_EXAMPLES: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
