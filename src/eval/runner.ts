@@ -11,7 +11,7 @@ import { openEngine, type CitebotEngine } from '../engine.ts';
 import type { FusionWeights } from '../search/fusion.ts';
 import { highlightHits } from '../search/highlight.ts';
 import { answerKind } from '../search/answer.ts';
-import type { EmbedFn, SearchMode, SearchResult } from '../search/search.ts';
+import type { EmbedFn, Hit, SearchMode, SearchResult } from '../search/search.ts';
 import type { Article } from '../types.ts';
 import { summarize, summarizeByStyle, type Metrics, type QuestionOutcome, type RankedPassage } from './metrics.ts';
 import type { EvalSet } from './set.ts';
@@ -104,15 +104,20 @@ function embedderOf(engine: CitebotEngine): EmbedFn | null {
   return embed;
 }
 
-function toRanked(result: SearchResult): RankedPassage[] {
-  return result.hits.map((hit) => ({
+/** A returned passage as the metrics see it. */
+export function rankedPassage(hit: Hit): RankedPassage {
+  return {
     articleId: hit.article.id,
     title: hit.article.title,
     paragraphStart: hit.passage.paragraph_start,
     paragraphEnd: hit.passage.paragraph_end,
     text: hit.passage.text,
     copies: hit.alsoIn.map(({ article, passage }) => ({ articleId: article.id, paragraphStart: passage.paragraph_start, paragraphEnd: passage.paragraph_end })),
-  }));
+  };
+}
+
+function toRanked(result: SearchResult): RankedPassage[] {
+  return result.hits.map(rankedPassage);
 }
 
 export interface AskItem {
