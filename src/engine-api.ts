@@ -83,6 +83,8 @@ export interface CollectionStats {
   passages: number;
   model: string;
   dim: number | null;
+  /** The cross-encoder re-ranking answers (RERANK_MODEL), or null. */
+  reranker: string | null;
   indexSize: number;
   /** Set while the vector index is rebuilt in the background. */
   indexRebuilding: IndexRebuild | null;

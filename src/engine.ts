@@ -298,6 +298,7 @@ export class CitebotEngine implements Engine {
       text: hit.passage.text,
       highlight,
       score: Number(hit.score.toFixed(4)),
+      ...(hit.relevance === null ? {} : { relevance: Number(hit.relevance.toFixed(4)) }),
       citation: citationOf(hit),
       also_in: hit.alsoIn.map(citationOf),
     }));
@@ -409,6 +410,7 @@ export class CitebotEngine implements Engine {
       passages: this.store.countPassages(collection),
       model: this.modelId,
       dim: this.semantic?.pool.dim ?? null,
+      reranker: this.rerankerId(),
       indexSize: this.semantic?.vectors.size ?? 0,
       indexRebuilding: this.semantic?.vectors.rebuilding ?? null,
       questionsAsked: questions.asked,

@@ -66,6 +66,8 @@ export interface AnswerPassage {
   /** The sentence of `text` that best answers the question. */
   highlight: string;
   score: number;
+  /** The re-ranker's relevance (0–1), when RERANK_MODEL re-ranked this passage. */
+  relevance?: number;
   citation: Citation;
   /** Other articles that hold the same passage (syndicated copy, a story ingested twice), best first. */
   also_in: Citation[];

@@ -253,6 +253,7 @@ describe('format: other replies', () => {
         passages: 20,
         model: 'tiny',
         dim: 64,
+        reranker: 'Xenova/ms-marco-MiniLM-L-6-v2',
         indexSize: 20,
         indexRebuilding: null,
         questionsAsked: 5,
@@ -270,7 +271,7 @@ describe('format: other replies', () => {
       'Articles: 3',
       'Passages: 20',
       'Index size: 20 vectors (whole index)',
-      'Model: tiny (64 dimensions)',
+      'Model: tiny (64 dimensions), re-ranked by Xenova/ms-marco-MiniLM-L-6-v2',
       'Questions asked: 5',
       'Feedback: 👍 2 · 👎 1',
       'Unanswered questions (most recent first): • who won? (2026-11-25 10:00)',
@@ -282,7 +283,7 @@ describe('format: other replies', () => {
   it('says while the vector index is rebuilt in the background, in /stats and under every answer', () => {
     const rebuilding = { indexed: 42_500, total: 100_000 };
     const stats = buildStatsReply(
-      { articles: 9000, passages: 100_000, model: 'tiny', dim: 64, indexSize: 42_500, indexRebuilding: rebuilding, questionsAsked: 0, unanswered: [], mostAsked: [], downvoted: [], feedback: { up: 0, down: 0 } },
+      { articles: 9000, passages: 100_000, model: 'tiny', dim: 64, reranker: null, indexSize: 42_500, indexRebuilding: rebuilding, questionsAsked: 0, unanswered: [], mostAsked: [], downvoted: [], feedback: { up: 0, down: 0 } },
       'Newsroom',
     );
     assert.equal(stats.embeds[0]!.fields!.find((f) => f.name === 'Index size')!.value, '42,500 of 100,000 vectors (rebuilding)');

@@ -80,6 +80,15 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
     assert.ok(read.hits[1]!.relevance! < 0.1, String(read.hits[1]!.relevance));
     assert.equal(read.relevance, read.hits[0]!.relevance);
     assert.equal(read.answered, true);
+
+    // What `ask --json` and the stats show.
+    const asked = await reranked.engine.ask(QUESTION, { collections: ['library'] });
+    assert.equal(asked.answered, true);
+    assert.equal(asked.passages[0]?.citation.article_id, 'crackdown');
+    assert.ok(asked.passages[0]!.relevance! > 0.9);
+    assert.equal('relevance' in (await plain.engine.ask(QUESTION, { collections: ['library'] })).passages[0]!, false);
+    assert.equal(reranked.engine.stats().reranker, `local:${crossEncoderDir}`);
+    assert.equal(plain.engine.stats().reranker, null);
   });
 
   test('GIVEN no passage the re-ranker finds relevant THEN the question is declined although fusion alone would answer', async () => {

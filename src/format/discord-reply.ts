@@ -490,7 +490,7 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
         : `${stats.indexSize.toLocaleString('en-US')} vectors (whole index)`,
       inline: true,
     },
-    { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}`, LIMITS.fieldValue), inline: true },
+    { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`, LIMITS.fieldValue), inline: true },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },
     { name: 'Unanswered questions (most recent first)', value: bulletField(stats.unanswered, (u) => `${questionText(u.question)} (${isoMinute(u.askedAt)})`) },

@@ -142,7 +142,7 @@ export function formatStats(stats: CollectionStats): string {
   const lines = [
     `articles        ${stats.articles}`,
     `passages        ${stats.passages}`,
-    `model           ${stats.model}${stats.dim ? ` (${stats.dim}-d)` : ''}`,
+    `model           ${stats.model}${stats.dim ? ` (${stats.dim}-d)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`,
     `index size      ${stats.indexSize}${stats.indexRebuilding ? ` (rebuilding: ${stats.indexRebuilding.indexed} of ${stats.indexRebuilding.total} passages)` : ''}`,
     `questions asked ${stats.questionsAsked}`,
     `feedback        👍 ${stats.feedback.up}  👎 ${stats.feedback.down}`,
