@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chooseFloor, chooseThreshold, declineRates } from '../src/eval/calibrate.ts';
+import { chooseFloor, chooseThreshold, declineRates, roundedChoice } from '../src/eval/calibrate.ts';
 import { toJson } from '../src/eval/format.ts';
 import {
   firstHitRank,
@@ -174,6 +174,21 @@ describe('threshold calibration', () => {
     assert.ok(choice.declinedWrongly <= 0.05, 'stays within 5% of answerable declined');
     assert.equal(choice.feasible, false);
     assert.deepEqual(declineRates(choice.threshold, [0.1, 0.2, 0.3, 0.4], [0.35, 0.45]).declinedCorrectly, choice.declinedCorrectly);
+  });
+  test('GIVEN a threshold between two close scores THEN rounding it for the config keeps both on their side, and the rates are the rounded threshold\'s', () => {
+    // 20 positives, one declinable (5%); the cut falls between a negative at 0.9535 and a positive at 0.9536.
+    const positives = [0.2, 0.9536, ...Array.from({ length: 18 }, () => 1.2)];
+    const negatives = [...Array.from({ length: 8 }, () => 0.1), 0.9535, 0.9];
+    const choice = chooseThreshold(positives, negatives);
+    assert.ok(choice.threshold > 0.9535 && choice.threshold < 0.9536);
+    const rounded = roundedChoice(choice, positives, negatives);
+    // 0.954 (three decimals) would decline the positive at 0.9536: 10% of positives, infeasible.
+    assert.equal(rounded.threshold, 0.9536);
+    assert.equal(rounded.declinedWrongly, 0.05);
+    assert.equal(rounded.feasible, true);
+    const coarse = roundedChoice({ ...choice, threshold: 0.954 }, positives, negatives);
+    assert.equal(coarse.declinedWrongly, 0.1);
+    assert.equal(coarse.feasible, false);
   });
 });
 

@@ -73,6 +73,20 @@ export function chooseThreshold(positives: readonly number[], negatives: readonl
 }
 
 /**
+ * The choice with its threshold written with as few decimals (3 to 6) as keep every score on
+ * the same side: rounding 0.95355 to 0.954 would step over an answerable question scoring
+ * 0.9536 and decline it, so the printed rates would no longer be the threshold's.
+ */
+export function roundedChoice(choice: ThresholdChoice, positives: readonly number[], negatives: readonly number[], targets: ThresholdTargets = DEFAULT_TARGETS): ThresholdChoice {
+  const side = (t: number) => [...positives, ...negatives].map((s) => s < t).join();
+  const exact = side(choice.threshold);
+  const digits = [3, 4, 5, 6].find((d) => side(round(choice.threshold, d)) === exact);
+  const threshold = digits === undefined ? choice.threshold : round(choice.threshold, digits);
+  const rates = declineRates(threshold, positives, negatives);
+  return { threshold, ...rates, feasible: rates.declinedCorrectly >= targets.minDeclined && rates.declinedWrongly <= targets.maxWrong };
+}
+
+/**
  * The "related" floor: the highest score below which at most `maxMissed` of a set's
  * answerable questions fall. Between it and the threshold a reply shows the closest passages
  * without claiming an answer, so nearly every answerable question still gets its passages.
@@ -150,9 +164,7 @@ export async function calibrate(
   }
   const positives = rows.filter((r) => r.kind === 'positive').map((r) => r.score);
   const negatives = rows.filter((r) => r.kind === 'negative').map((r) => r.score);
-  const choice = chooseThreshold(positives, negatives, options.targets);
-  choice.threshold = round(choice.threshold, 3);
-  Object.assign(choice, declineRates(choice.threshold, positives, negatives));
+  const choice = roundedChoice(chooseThreshold(positives, negatives, options.targets), positives, negatives, options.targets);
   // Per set, so a set of paraphrased questions (low scores) is not outvoted by a larger lexical one.
   const perSetFloors = sets.map((set) => chooseFloor(rows.filter((r) => r.index === set.name && r.kind === 'positive').map((r) => r.fused)));
   // With a re-ranker the threshold is on another scale: the floor stands alone.
