@@ -149,6 +149,8 @@ describe('bot process: npm start against the emulator', () => {
     // The channel check runs once the guilds have arrived, just after "ready" is logged.
     await waitForOutput(proc, /ASK_CHANNELS lists a channel that no server of the bot has: newsdesk/, 10_000);
     assert.match(proc.text(), /"event":"examples_ingested"/);
+    // The operator sees which model answers, and that no re-ranker is set.
+    assert.match(proc.text(), /"event":"engine_open","model":"citebot-tiny-d64-s1","reranker":null/);
   });
 
   it('deploy-commands registers the commands in the guild through DISCORD_API_URL', async () => {
