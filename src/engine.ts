@@ -259,6 +259,7 @@ export class CitebotEngine implements Engine {
         weights: this.weights,
         passagesPerArticle: this.config.passagesPerArticle,
         reranker: this.reranker,
+        onRerankError: (error) => this.notice(`answered without re-ranking: ${error.message.replace(/^citebot:\s*/, '')}`),
       },
       question,
       { ...options, mode },

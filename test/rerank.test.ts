@@ -131,6 +131,27 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
   });
 });
 
+describe('a re-ranker that fails on a question', () => {
+  test('GIVEN passages longer than the cross-encoder accepts THEN fusion answers alone, the failure is told, and the next question still runs', async () => {
+    const dir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'short-window'), { ...WORDS, maxPositions: 24 });
+    const notices: string[] = [];
+    const t = await openTestEngine({ env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: dir }, engineOptions: { notice: (m) => notices.push(m) } });
+    try {
+      await t.engine.ingest(ARTICLES, 'library');
+      const r = await t.engine.retrieve(QUESTION, { collections: ['library'], k: 3 });
+      assert.equal(r.relevance, null);
+      assert.equal(r.hits[0]?.article.id, 'rally');
+      assert.equal(r.answered, true);
+      assert.ok(notices.some((n) => /^answered without re-ranking: re-ranking failed: .*negative/.test(n)), notices.join('\n'));
+      const again = await t.engine.ask('How many homes lost power in the storm?', { collections: ['library'] });
+      assert.equal(again.passages[0]?.citation.article_id, 'storm');
+    } finally {
+      await t.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('RERANK_MODEL problems are reported, and nothing stored is touched', () => {
   let dataDir: string;
   let modelDir: string;

@@ -60,15 +60,13 @@ function relevances(logits: Logits): Float32Array {
 async function main(): Promise<void> {
   const name = basename(init.dir);
   const tokenizer = await AutoTokenizer.from_pretrained(name);
+  // Transformers.js 2.x pads every pair to `max_length` when one is passed, so the window is set
+  // on the tokenizer instead: pairs are padded to the longest in the batch and cut at the window.
+  tokenizer.model_max_length = Math.min(tokenizer.model_max_length ?? init.maxTokens, init.maxTokens);
   const model = await AutoModelForSequenceClassification.from_pretrained(name, { quantized: init.quantized });
   const score = async (question: string, passages: string[]): Promise<Float32Array> => {
     if (passages.length === 0) return new Float32Array(0);
-    const inputs = tokenizer(new Array<string>(passages.length).fill(question), {
-      text_pair: passages,
-      padding: true,
-      truncation: true,
-      max_length: init.maxTokens,
-    });
+    const inputs = tokenizer(new Array<string>(passages.length).fill(question), { text_pair: passages, padding: true, truncation: true });
     const { logits } = (await model(inputs)) as { logits: Logits };
     return relevances(logits);
   };

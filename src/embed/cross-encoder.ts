@@ -117,19 +117,27 @@ class CrossEncoderWorker {
   private nextId = 1;
   users = 0;
 
+  /** Set once the worker has died: every later job fails at once instead of waiting forever. */
+  private failure: CitebotError | null = null;
+
   constructor(readonly worker: Worker) {
     worker.on('message', (message: CrossEncoderResponse) => this.settle(message));
-    worker.on('error', (error) => {
-      this.busy?.reject(new CitebotError('internal', `the re-ranker worker crashed: ${error.message}`, { cause: error }));
-      this.busy = null;
-    });
+    worker.on('error', (error) => this.fail(new CitebotError('internal', `the re-ranker worker crashed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.fail(new CitebotError('internal', `the re-ranker worker stopped (exit code ${code})`)));
   }
 
   score(question: string, passages: string[]): Promise<Float32Array> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, question, passages, resolve, reject });
       this.dispatch();
     });
+  }
+
+  private fail(error: CitebotError): void {
+    this.failure ??= error;
+    for (const job of [...(this.busy ? [this.busy] : []), ...this.queue.splice(0)]) job.reject(this.failure);
+    this.busy = null;
   }
 
   async idle(): Promise<void> {

@@ -30,6 +30,8 @@ export interface SearchDeps {
   passagesPerArticle: number;
   /** The cross-encoder that reads the best passages again (RERANK_MODEL); null: fusion decides. */
   reranker?: Pick<Reranker, 'score' | 'candidates' | 'spec'> | null;
+  /** Told when the re-ranker fails; the question is then answered by fusion alone. */
+  onRerankError?: (error: Error) => void;
 }
 
 export interface SearchOptions {
@@ -382,14 +384,22 @@ export async function search(deps: SearchDeps, question: string, options: Search
   scored.sort((a, b) => b.score - a.score || a.passage.rowid - b.passage.rowid);
   const distinct = collapseDuplicates(scored);
   const reranker = mode === 'hybrid' ? (deps.reranker ?? null) : null;
+  let reranked: Hit[] | null = null;
+  if (reranker) {
+    try {
+      reranked = await rerank(reranker, question, distinct);
+    } catch (error) {
+      // A failing re-ranker must not take answers down with it: fusion answers alone.
+      deps.onRerankError?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
   // The held place and the cap's exemption make room for meaning that fusion under-ranks; a
   // re-ranker reads the question with each passage, so it decides that itself.
-  const semantic = mode === 'hybrid' && deps.embed !== null && reranker === null;
-  const ordered = reranker ? await rerank(reranker, question, distinct) : distinct;
-  const capped = capPerArticle(ordered, deps.passagesPerArticle, semantic ? closestInMeaning(distinct) : undefined);
+  const semantic = mode === 'hybrid' && deps.embed !== null && reranked === null;
+  const capped = capPerArticle(reranked ?? distinct, deps.passagesPerArticle, semantic ? closestInMeaning(distinct) : undefined);
   const ranked = semantic ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
   const confidence = ranked.length > 0 ? Math.max(...ranked.map((hit) => hit.score)) : 0;
-  const relevance = reranker ? (ranked[0]?.relevance ?? 0) : null;
+  const relevance = reranked ? (ranked[0]?.relevance ?? 0) : null;
   const offset = options.offset ?? 0;
   return {
     hits: ranked.slice(offset, offset + options.k),

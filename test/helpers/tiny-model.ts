@@ -643,7 +643,18 @@ function tinyCrossEncoderGraph(vocab: readonly string[], words: CrossEncoderWord
   const count = (weights: string, part: string): string =>
     g.op('ReduceSum', [g.op('Mul', [g.op('Mul', [g.op('Gather', [weights, 'input_ids'], { axis: { int: 0 } }), part]), attended]), 'axes_sequence'], { keepdims: { int: 1 } });
   const both = g.op('Mul', [count('question.weight', inQuestion), count('passage.weight', inPassage)]);
-  g.op('Add', [both, 'relevance.bias'], {}, 'logits');
+  if (words.maxPositions === undefined) {
+    g.op('Add', [both, 'relevance.bias'], {}, 'logits');
+    return g.encode(13);
+  }
+  // Room left in the window, as a tensor shape: a longer input makes it negative and ONNX Runtime
+  // refuses the run, as a real model refuses positions past its table.
+  g.int64Init('window', [1], [words.maxPositions]);
+  g.int64Init('sequence_axis', [1], [1]);
+  const length = g.op('Gather', [g.op('Shape', ['input_ids']), 'sequence_axis'], { axis: { int: 0 } });
+  const room = g.op('ConstantOfShape', [g.op('Sub', ['window', length])]);
+  const nothing = g.op('ReduceSum', [g.op('Cast', [room], { to: { int: TensorType.FLOAT } })], { keepdims: { int: 1 } });
+  g.op('Add', [g.op('Add', [both, 'relevance.bias']), nothing], {}, 'logits');
   return g.encode(13);
 }
 
@@ -652,6 +663,8 @@ export interface CrossEncoderWords {
   question: readonly string[];
   /** …and the passage one, for the pair to be relevant. */
   passage: readonly string[];
+  /** Longest input (question and passage, in tokens) the model accepts; longer ones fail. */
+  maxPositions?: number;
 }
 
 /** Writes a BertForSequenceClassification folder that Transformers.js loads as a re-ranker. */
