@@ -29,6 +29,15 @@ const createSession = ort.InferenceSession.create.bind(ort.InferenceSession) as 
 (ort.InferenceSession as unknown as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions = {}) =>
   createSession(model, { ...options, intraOpNumThreads: init.threads, interOpNumThreads: 1 });
 
+// Transformers.js prints a failed run's whole input tensors to stderr; the failure reaches the
+// engine as a message already, so only those two lines are dropped.
+const printError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  const first = String(args[0]);
+  if (first.startsWith('An error occurred during model execution') || first.startsWith('Inputs given to model')) return;
+  printError(...args);
+};
+
 env.localModelPath = dirname(init.dir);
 env.allowLocalModels = true;
 env.allowRemoteModels = false;
