@@ -78,7 +78,7 @@ export class CitebotEngine implements Engine {
   /** Loaded in the background from open(), only when the model's weights use them. */
   private wordVectors: Promise<WordVectors | null> | null = null;
   /** The cross-encoder of RERANK_MODEL; null when it is unset. */
-  private reranker: Reranker | null = null;
+  private readonly reranker: Reranker | null;
   private closed = false;
 
   private constructor(
@@ -87,6 +87,7 @@ export class CitebotEngine implements Engine {
     semantic: Semantic | null,
     keywordReason: string | null,
     notice: (message: string) => void,
+    reranker: Reranker | null,
     private readonly storeOnly = false,
   ) {
     this.config = config;
@@ -94,6 +95,7 @@ export class CitebotEngine implements Engine {
     this.semantic = semantic;
     this.keywordReason = keywordReason;
     this.notice = notice;
+    this.reranker = reranker;
     this.weights = weightsFor(this.modelId, semantic?.spec, config);
     if (!storeOnly) this.startWordVectors();
   }
@@ -111,24 +113,23 @@ export class CitebotEngine implements Engine {
   static async open(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
     const notice = options.notice ?? (() => {});
     const store = Store.open(storeFile(config));
-    if (options.storeOnly) return new CitebotEngine(config, store, null, null, notice, true);
+    if (options.storeOnly) return new CitebotEngine(config, store, null, null, notice, null, true);
     try {
       const reanalyzed = store.reanalyze(ANALYZER_VERSION, analyze);
       if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);
       const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
       const embedder = choice.kind === 'semantic' ? await startEmbedder(config, choice.spec) : null;
       const semantic = embedder ? await withIndex(config, store, embedder, { notice, background: options.backgroundIndexRebuild ?? false }) : null;
-      let reranker: Reranker | null = null;
+      let reranker: Reranker | null;
       try {
         reranker = await startReranker(config, notice);
       } catch (error) {
+        semantic?.vectors.stopBackgroundWork();
         await semantic?.vectors.flush();
         await semantic?.pool.close();
         throw error;
       }
-      const engine = new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice);
-      engine.reranker = reranker;
-      return engine;
+      return new CitebotEngine(config, store, semantic, choice.kind === 'keyword' ? choice.reason : null, notice, reranker);
     } catch (error) {
       store.close();
       throw error;
