@@ -240,6 +240,14 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
     }
   });
 
+  test('GIVEN a name that is neither a folder nor a model id THEN it is refused before anything loads', async () => {
+    for (const name of ['constructor', 'not a model']) {
+      const error = await openWith({ RERANK_MODEL: name });
+      assert.equal(error.code, 'config_invalid');
+      assert.match(error.message, new RegExp(`RERANK_MODEL "${name}" is neither a folder nor a model id`));
+    }
+  });
+
   test('GIVEN RERANK_CANDIDATES or RERANK_THRESHOLD out of range THEN the settings are refused with the variable named', () => {
     assert.throws(() => loadConfig({ RERANK_CANDIDATES: '1' }), /RERANK_CANDIDATES/);
     assert.throws(() => loadConfig({ RERANK_THRESHOLD: '1.5' }), /RERANK_THRESHOLD/);

@@ -7,14 +7,14 @@
  * The model is a Transformers.js sequence-classification folder (Xenova/ms-marco-MiniLM-L-6-v2,
  * downloaded once into DATA_DIR/models, or any folder given by path for air-gapped installs).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { EngineConfig } from '../config.ts';
 import { CitebotError, UserError } from '../errors.ts';
 import { spawnWorker } from '../workers.ts';
 import type { CrossEncoderInit, CrossEncoderResponse } from './cross-encoder-worker.ts';
-import { downloadHubModel, modelsDir } from './models.ts';
+import { downloadHubModel, modelsDir, readJson } from './models.ts';
 
 export const DEFAULT_RERANKER_ID = 'Xenova/ms-marco-MiniLM-L-6-v2';
 const RERANKER_ALIASES: Record<string, string> = { 'ms-marco': DEFAULT_RERANKER_ID, 'ms-marco-minilm-l-6-v2': DEFAULT_RERANKER_ID };
@@ -41,14 +41,6 @@ export interface Reranker {
   readonly candidates: number;
   score(question: string, passages: readonly string[]): Promise<Float32Array>;
   close(): Promise<void>;
-}
-
-function readJson<T>(file: string): T | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
 }
 
 /** Describes a re-ranker folder: config.json, tokenizer.json and onnx/model(_quantized).onnx. */
@@ -78,7 +70,8 @@ export async function resolveReranker(config: EngineConfig, notice: (message: st
   if (!wanted) return null;
   const asPath = resolve(wanted);
   if (existsSync(asPath) && statSync(asPath).isDirectory()) return crossEncoderFromFolder(asPath, `local:${wanted}`, config.rerankThreshold);
-  const id = RERANKER_ALIASES[wanted.toLowerCase()] ?? wanted;
+  const alias = wanted.toLowerCase();
+  const id = Object.hasOwn(RERANKER_ALIASES, alias) ? RERANKER_ALIASES[alias]! : wanted;
   if (!/^[\w.-]+\/[\w.-]+$/.test(id)) {
     throw new UserError('config_invalid', `RERANK_MODEL "${wanted}" is neither a folder nor a model id like ${DEFAULT_RERANKER_ID}; fix it or unset RERANK_MODEL`);
   }

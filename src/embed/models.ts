@@ -36,7 +36,8 @@ export function canonicalModelName(name: string): string {
   return Object.hasOwn(ALIASES, key) ? ALIASES[key]! : name;
 }
 
-function readJson<T>(file: string): T | null {
+/** A JSON file's content, or null when it is missing or not JSON (optional model settings). */
+export function readJson<T>(file: string): T | null {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
