@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.ts';
+import { crossEncoderFromFolder, openReranker } from '../src/embed/cross-encoder.ts';
 import { openEngine } from '../src/engine.ts';
 import { calibrate } from '../src/eval/calibrate.ts';
 import { parseEvalSet } from '../src/eval/set.ts';
@@ -128,6 +129,23 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
     const r = await reranked.engine.retrieve(QUESTION, { collections: ['library'], k: 3, mode: 'bm25' });
     assert.equal(r.relevance, null);
     assert.equal(r.hits[0]?.article.id, 'rally');
+  });
+});
+
+describe('pairs longer than the re-ranker\'s window', () => {
+  test('GIVEN a passage far past the window THEN its end is cut, and the pair keeps its closing separator', async () => {
+    // Relevant exactly when the passage's segment holds a [SEP]: the closing one.
+    const dir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'needs-sep'), { question: ['arrested'], passage: ['[SEP]'], maxTokens: 64 });
+    const reranker = await openReranker(crossEncoderFromFolder(dir, 'needs-sep', null), { candidates: 5, threads: 1 });
+    try {
+      const long = Array.from({ length: 300 }, (_, i) => `word${i % 7 === 0 ? '.' : ''}`).join(' ');
+      const [short, longest] = await reranker.score('Who was arrested?', ['Officers detained 7,939 people.', long]);
+      assert.ok(short! > 0.9, String(short));
+      assert.ok(longest! > 0.9, `the long passage lost its closing [SEP]: ${longest}`);
+    } finally {
+      await reranker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

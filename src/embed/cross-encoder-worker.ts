@@ -73,9 +73,23 @@ async function main(): Promise<void> {
   // on the tokenizer instead: pairs are padded to the longest in the batch and cut at the window.
   tokenizer.model_max_length = Math.min(tokenizer.model_max_length ?? init.maxTokens, init.maxTokens);
   const model = await AutoModelForSequenceClassification.from_pretrained(name, { quantized: init.quantized });
+  const length = (text: string): number => (tokenizer.encode(text, null, { add_special_tokens: false }) as number[]).length;
+  // [CLS] q [SEP] p [SEP] for BERT, four for RoBERTa: counted, not assumed.
+  const pairSpecialTokens = (tokenizer.encode('a', 'b') as number[]).length - length('a') - length('b');
+  /**
+   * Cuts each passage's end so the pair fits the window. The tokenizer's own truncation would cut
+   * the pair's end instead, taking the closing separator with it.
+   */
+  const fitted = (question: string, passages: string[]): string[] => {
+    const room = Math.max(1, tokenizer.model_max_length - length(question) - pairSpecialTokens);
+    return passages.map((passage) => {
+      const ids = tokenizer.encode(passage, null, { add_special_tokens: false }) as number[];
+      return ids.length <= room ? passage : tokenizer.decode(ids.slice(0, room), { skip_special_tokens: true });
+    });
+  };
   const score = async (question: string, passages: string[]): Promise<Float32Array> => {
     if (passages.length === 0) return new Float32Array(0);
-    const inputs = tokenizer(new Array<string>(passages.length).fill(question), { text_pair: passages, padding: true, truncation: true });
+    const inputs = tokenizer(new Array<string>(passages.length).fill(question), { text_pair: fitted(question, passages), padding: true, truncation: true });
     const { logits } = (await model(inputs)) as { logits: Logits };
     return relevances(logits);
   };
