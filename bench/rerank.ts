@@ -4,9 +4,9 @@
  * a classification head), quantized like Xenova's, with random weights and the real BERT
  * tokenizer: its speed is the real model's speed, its verdicts are meaningless.
  *
- * Measured on one engine (the MiniLM-shaped embedder, XQuAD's articles): question latency with
- * fusion alone and with 10 and 20 passages re-ranked, in the same run, and the main event loop's
- * worst delay while re-ranking (the model runs in a worker).
+ * Measured on one engine with the default settings (the MiniLM-shaped embedder, XQuAD's
+ * articles): question latency with fusion alone and with 10 and 20 passages re-ranked, in the same
+ * run, and the main event loop's worst delay while re-ranking (the model runs in a worker).
  *
  *   npx tsx bench/rerank.ts [--json] [--questions N]
  */
@@ -43,7 +43,7 @@ function xquad(): EvalSet {
 }
 
 async function open(dataDir: string, embedder: string, env: Record<string, string>): Promise<CitebotEngine> {
-  return openEngine(loadConfig({ DATA_DIR: dataDir, MODEL_DIR: embedder, EMBED_WORKERS: '1', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent', CITEBOT_OFFLINE: 'true', ...env }));
+  return openEngine(loadConfig({ DATA_DIR: dataDir, MODEL_DIR: embedder, AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent', CITEBOT_OFFLINE: 'true', ...env }));
 }
 
 async function latencies(engine: CitebotEngine, questions: readonly string[]): Promise<{ p50: number; p95: number; maxLoopDelayMs: number }> {
