@@ -5,9 +5,9 @@
  * must keep answering Discord while a model computes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { basename, dirname } from 'node:path';
-import ort from 'onnxruntime-node';
-import { AutoModelForSequenceClassification, AutoTokenizer, env } from '@xenova/transformers';
+import { basename } from 'node:path';
+import { AutoModelForSequenceClassification, AutoTokenizer } from '@xenova/transformers';
+import { prepareTransformersWorker } from './transformers-worker.ts';
 
 export interface CrossEncoderInit {
   dir: string;
@@ -24,10 +24,7 @@ export type CrossEncoderResponse =
 const init = workerData as CrossEncoderInit;
 const port = parentPort!;
 
-// As in embed-worker.ts: without this ONNX Runtime starts one thread per core in every worker.
-const createSession = ort.InferenceSession.create.bind(ort.InferenceSession) as (...args: unknown[]) => Promise<ort.InferenceSession>;
-(ort.InferenceSession as unknown as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions = {}) =>
-  createSession(model, { ...options, intraOpNumThreads: init.threads, interOpNumThreads: 1 });
+prepareTransformersWorker(init.dir, init.threads);
 
 // Transformers.js prints a failed run's whole input tensors to stderr; the failure reaches the
 // engine as a message already, so only those two lines are dropped.
@@ -37,10 +34,6 @@ console.error = (...args: unknown[]) => {
   if (first.startsWith('An error occurred during model execution') || first.startsWith('Inputs given to model')) return;
   printError(...args);
 };
-
-env.localModelPath = dirname(init.dir);
-env.allowLocalModels = true;
-env.allowRemoteModels = false;
 
 interface Logits {
   dims: number[];

@@ -14,7 +14,7 @@ import type { EngineConfig } from '../config.ts';
 import { CitebotError, UserError } from '../errors.ts';
 import { spawnWorker } from '../workers.ts';
 import type { CrossEncoderInit, CrossEncoderResponse } from './cross-encoder-worker.ts';
-import { downloadHubModel, modelsDir, readJson } from './models.ts';
+import { downloadHubModel, modelFolderFiles, modelsDir, readJson } from './models.ts';
 
 export const DEFAULT_RERANKER_ID = 'Xenova/ms-marco-MiniLM-L-6-v2';
 const RERANKER_ALIASES: Record<string, string> = { 'ms-marco': DEFAULT_RERANKER_ID, 'ms-marco-minilm-l-6-v2': DEFAULT_RERANKER_ID };
@@ -45,9 +45,8 @@ export interface Reranker {
 
 /** Describes a re-ranker folder: config.json, tokenizer.json and onnx/model(_quantized).onnx. */
 export function crossEncoderFromFolder(dir: string, id: string, thresholdOverride: number | null): CrossEncoderSpec {
-  const hasFull = existsSync(join(dir, 'onnx/model.onnx'));
-  const hasQuantized = existsSync(join(dir, 'onnx/model_quantized.onnx'));
-  if (!existsSync(join(dir, 'tokenizer.json')) || !existsSync(join(dir, 'config.json')) || (!hasFull && !hasQuantized)) {
+  const files = modelFolderFiles(dir);
+  if (!files) {
     throw new UserError(
       'model_missing',
       `RERANK_MODEL: ${dir} is not a usable re-ranker folder: it needs config.json, tokenizer.json and onnx/model.onnx (or onnx/model_quantized.onnx), as in ${DEFAULT_RERANKER_ID}; or unset RERANK_MODEL`,
@@ -58,7 +57,7 @@ export function crossEncoderFromFolder(dir: string, id: string, thresholdOverrid
   return {
     id: settings.id ?? id,
     dir,
-    quantized: !hasFull,
+    quantized: files.quantized,
     maxTokens: Math.min(maxLength, 512),
     threshold: thresholdOverride ?? settings.threshold ?? DEFAULT_RERANK_THRESHOLD,
   };

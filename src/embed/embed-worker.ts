@@ -4,10 +4,10 @@
  * block the Discord event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { basename, dirname } from 'node:path';
-import ort from 'onnxruntime-node';
-import { env, pipeline } from '@xenova/transformers';
+import { basename } from 'node:path';
+import { pipeline } from '@xenova/transformers';
 import type { ModelSpec } from './model-spec.ts';
+import { prepareTransformersWorker } from './transformers-worker.ts';
 
 export interface WorkerInit {
   spec: ModelSpec;
@@ -22,15 +22,7 @@ export type WorkerResponse =
 const { spec, threads } = workerData as WorkerInit;
 const port = parentPort!;
 
-// Transformers.js 2.x has no session options; without this every worker would start
-// one ONNX thread per core and the pool would oversubscribe the CPU.
-const createSession = ort.InferenceSession.create.bind(ort.InferenceSession) as (...args: unknown[]) => Promise<ort.InferenceSession>;
-(ort.InferenceSession as unknown as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions = {}) =>
-  createSession(model, { ...options, intraOpNumThreads: threads, interOpNumThreads: 1 });
-
-env.localModelPath = dirname(spec.dir);
-env.allowLocalModels = true;
-env.allowRemoteModels = false;
+prepareTransformersWorker(spec.dir, threads);
 
 async function main(): Promise<void> {
   const extractor = await pipeline('feature-extraction', basename(spec.dir), { quantized: spec.quantized });

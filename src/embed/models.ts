@@ -45,11 +45,21 @@ export function readJson<T>(file: string): T | null {
   }
 }
 
-/** Describes a model folder copied in by hand (MODEL_DIR) or cached from the hub. */
-export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
+/**
+ * Whether a folder has what Transformers.js loads (config.json, tokenizer.json and an ONNX file),
+ * and whether only the quantized file is there; null when something is missing.
+ */
+export function modelFolderFiles(dir: string): { quantized: boolean } | null {
   const hasFull = existsSync(join(dir, 'onnx/model.onnx'));
   const hasQuantized = existsSync(join(dir, 'onnx/model_quantized.onnx'));
-  if (!existsSync(join(dir, 'tokenizer.json')) || !existsSync(join(dir, 'config.json')) || (!hasFull && !hasQuantized)) {
+  if (!existsSync(join(dir, 'tokenizer.json')) || !existsSync(join(dir, 'config.json')) || (!hasFull && !hasQuantized)) return null;
+  return { quantized: !hasFull };
+}
+
+/** Describes a model folder copied in by hand (MODEL_DIR) or cached from the hub. */
+export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
+  const files = modelFolderFiles(dir);
+  if (!files) {
     throw new UserError(
       'model_missing',
       `${dir} is not a usable model folder: it needs config.json, tokenizer.json and onnx/model.onnx (or onnx/model_quantized.onnx), as in a Transformers.js model repository`,
@@ -63,7 +73,7 @@ export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
   return {
     id,
     dir,
-    quantized: !hasFull,
+    quantized: files.quantized,
     pooling: settings.pooling ?? 'mean',
     // sentence-transformers trains MiniLM on 256 tokens; longer input is truncated.
     maxTokens: settings.maxTokens ?? (id === MINILM_ID ? 256 : windowTokens),
