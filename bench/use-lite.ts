@@ -11,8 +11,8 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { env, pipeline } from '@xenova/transformers';
 import { ensureUseLiteModel } from '../src/embed/use-lite/index.ts';
-import { parityTexts } from '../src/embed/use-lite/sample-texts.ts';
-import { embedInBatches, loadTfjsReference, writeCachedReference } from '../src/embed/use-lite/tfjs-reference.ts';
+import { parityTexts } from '../test/helpers/use-lite/sample-texts.ts';
+import { embedInBatches, loadTfjsReference, writeCachedReference } from '../test/helpers/use-lite/tfjs-reference.ts';
 import { cosine } from '../src/embed/similarity.ts';
 
 export interface UseLiteBenchOptions {

@@ -58,7 +58,6 @@ export interface EngineConfig {
   rerankThreshold: number | null;
   autoIngestExamples: boolean;
   examplesDir: string;
-  logLevel: z.infer<typeof EngineEnv>['LOG_LEVEL'];
 }
 
 /** Reads and validates the engine settings; throws one error listing every bad variable. */
@@ -92,6 +91,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     rerankThreshold: e.RERANK_THRESHOLD ?? null,
     autoIngestExamples: e.AUTO_INGEST_EXAMPLES,
     examplesDir: EXAMPLES_DIR,
-    logLevel: e.LOG_LEVEL,
   });
 }

@@ -6,7 +6,7 @@
  * The TF.js cpu backend needs about a second per sentence on a 2-core machine, so
  * the 500 reference vectors come from a content-addressed store (referenceCacheKey
  * hashes weights, graph, vocab, tfjs-core version, texts and batch size): the temp
- * cache an earlier live run wrote, or the copy committed in src/embed/use-lite/reference/.
+ * cache an earlier live run wrote, or the copy committed in test/fixtures/use-lite-reference/.
  * A key that matches neither (texts or packages changed) means a live run. Every run
  * still executes TF.js live on a mixed batch (short, unknown-only, > 128 tokens), so the
  * comparison never rests on stored vectors alone. USE_LITE_PARITY_LIVE=1 forces the
@@ -19,14 +19,14 @@ import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { env, pipeline } from '@xenova/transformers';
 import { ensureUseLiteModel } from '../src/embed/use-lite/index.ts';
-import { ARTICLES_DIR, parityTexts } from '../src/embed/use-lite/sample-texts.ts';
+import { ARTICLES_DIR, parityTexts } from './helpers/use-lite/sample-texts.ts';
 import {
   embedInBatches,
   loadTfjsReference,
   readCachedReference,
   writeCachedReference,
   type TfjsReference,
-} from '../src/embed/use-lite/tfjs-reference.ts';
+} from './helpers/use-lite/tfjs-reference.ts';
 import { cosine } from '../src/embed/similarity.ts';
 
 const PARITY_SENTENCES = 500;

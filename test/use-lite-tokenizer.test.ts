@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { AutoTokenizer, env } from '@xenova/transformers';
 import { Tokenizer as TfjsTokenizer } from '@tensorflow-models/universal-sentence-encoder';
 import { useLitePackageDir } from '../src/embed/use-lite/package.ts';
-import { sampleTexts } from '../src/embed/use-lite/sample-texts.ts';
+import { sampleTexts } from './helpers/use-lite/sample-texts.ts';
 import { buildModelConfig, buildTokenizerConfig, buildTokenizerJson, readVocabulary, type Vocabulary } from '../src/embed/use-lite/tokenizer.ts';
 
 type HfTokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;

@@ -9,8 +9,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CitebotError } from '../../errors.ts';
-import { useLitePackageDir } from './package.ts';
+import { CitebotError } from '../../../src/errors.ts';
+import { useLitePackageDir } from '../../../src/embed/use-lite/package.ts';
 
 export interface TfjsReference {
   /** Token ids exactly as the TF.js tokenizer produces them. */
@@ -100,7 +100,7 @@ export function referenceCachePath(key: string): string {
  * so a clean checkout's test run does not need the ~5-minute live TF.js pass.
  * Regenerate: run bench/use-lite.ts, then copy the new file from referenceCachePath() here.
  */
-export const REFERENCE_FIXTURE_DIR = join(import.meta.dirname, 'reference');
+export const REFERENCE_FIXTURE_DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'use-lite-reference');
 
 export async function readCachedReference(texts: string[], batchSize: number): Promise<Float32Array[] | undefined> {
   const key = await referenceCacheKey(texts, batchSize);

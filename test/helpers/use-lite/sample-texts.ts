@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom } from '../../seeded-random.ts';
+import { seededRandom } from '../../../src/seeded-random.ts';
 
 export const ARTICLES_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'articles');
 export const XQUAD_PATH = '/work/shared/eval/xquad-en.json';
