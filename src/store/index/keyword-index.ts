@@ -14,6 +14,8 @@
  * such as "didn't" is the two tokens "didn" "t" and, in a query, the phrase "didn t".
  */
 
+import type { KeywordHit } from '../store-api.ts';
+
 const K1 = 1.2;
 const B = 0.75;
 /** FTS5's floor for an idf that would be negative (a phrase in more than half the passages). */
@@ -28,7 +30,7 @@ export function ftsTokens(text: string): string[] {
 }
 
 /** The whole corpus's numbers that BM25 needs: they may cover more than this index holds. */
-export interface CorpusStats {
+export interface Bm25Stats {
   /** Passages in the corpus (FTS5's row count). */
   passages: number;
   /** Tokens over all passages (FTS5's total column size). */
@@ -37,17 +39,12 @@ export interface CorpusStats {
   documentFrequency(phrase: readonly string[]): number;
 }
 
-export interface KeywordHit {
-  rowid: number;
-  /** BM25, higher is better (FTS5's bm25() negated). */
-  score: number;
-}
 
 export interface KeywordSearchOptions {
   /** Only passages it accepts (a collection or filter); all when absent. */
   accept?: (rowid: number) => boolean;
   /** The corpus statistics to score with; the index's own when absent. */
-  stats?: CorpusStats;
+  stats?: Bm25Stats;
 }
 
 /** A token's postings: slots of the passages holding it and how often, in insertion order. */
@@ -117,7 +114,7 @@ export class KeywordIndex {
   }
 
   /** The index's own statistics: exact FTS5 numbers when it holds the whole corpus. */
-  localStats(): CorpusStats {
+  localStats(): Bm25Stats {
     return {
       passages: this.size,
       tokens: this.liveTokens,
@@ -151,11 +148,11 @@ export class KeywordIndex {
     }
     const hits: KeywordHit[] = [];
     for (const slot of touched) {
-      const rowid = this.rowids[slot]!;
-      if (!options.accept || options.accept(rowid)) hits.push({ rowid, score: scores[slot]! });
+      const id = this.rowids[slot]!;
+      if (!options.accept || options.accept(id)) hits.push({ id, score: scores[slot]! });
       scores[slot] = 0;
     }
-    hits.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+    hits.sort((a, b) => b.score - a.score || a.id - b.id);
     return hits.slice(0, k);
   }
 

@@ -9,7 +9,8 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { analyze, analyzeQuestion } from '../../../src/search/lexical.ts';
 import { seededRandom } from '../../../src/seeded-random.ts';
-import { ftsTokens, KeywordIndex, type KeywordHit } from '../../../src/store/index/keyword-index.ts';
+import { ftsTokens, KeywordIndex } from '../../../src/store/index/keyword-index.ts';
+import type { KeywordHit } from '../../../src/store/store-api.ts';
 
 interface EvalSet {
   articles: { paragraphs: string[] }[];
@@ -22,7 +23,7 @@ function fts5Oracle() {
   db.exec(`CREATE VIRTUAL TABLE t USING fts5(terms, tokenize = "unicode61 tokenchars '.'")`);
   const insert = db.prepare('INSERT INTO t (rowid, terms) VALUES (?, ?)');
   const remove = db.prepare('DELETE FROM t WHERE rowid = ?');
-  const search = db.prepare('SELECT rowid, -bm25(t) AS score FROM t WHERE t MATCH ? ORDER BY bm25(t), rowid LIMIT ?');
+  const search = db.prepare('SELECT rowid AS id, -bm25(t) AS score FROM t WHERE t MATCH ? ORDER BY bm25(t), rowid LIMIT ?');
   return {
     add: (rowid: number, terms: string[]) => insert.run(rowid, terms.join(' ')),
     remove: (rowid: number) => remove.run(rowid),
@@ -35,7 +36,7 @@ function fts5Oracle() {
 }
 
 function assertSameRanking(actual: KeywordHit[], expected: KeywordHit[], label: string): void {
-  assert.deepEqual(actual.map((h) => h.rowid), expected.map((h) => h.rowid), `top ${expected.length} of ${label}`);
+  assert.deepEqual(actual.map((h) => h.id), expected.map((h) => h.id), `top ${expected.length} of ${label}`);
   actual.forEach((hit, i) => assert.ok(Math.abs(hit.score - expected[i]!.score) < 1e-9, `${label}: ${hit.score} vs ${expected[i]!.score}`));
 }
 
