@@ -1,7 +1,7 @@
 /** Model resolution: hub download into the cache (bounded by a timeout), MODEL_DIR, keyword fallback. */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
 import { CitebotError } from '../src/errors.ts';
-import { MINILM_ID, canonicalModelName, downloadHubModel, resolveAutoModel, resolveNamedModel } from '../src/embed/models.ts';
+import { MINILM_ID, canonicalModelName, downloadHubModel, resolveAutoModel, resolveNamedModel, specFromFolder } from '../src/embed/models.ts';
 import { tinyModel } from './helpers/engine.ts';
 
 function listen(server: Server): Promise<string> {
@@ -103,5 +103,27 @@ describe('model resolution', () => {
     const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'citebot-k-')), EMBEDDING_MODEL: 'keyword' });
     const choice = await resolveNamedModel(config, 'keyword', () => {});
     assert.deepEqual(choice, { kind: 'keyword', reason: 'searching by keywords only, as EMBEDDING_MODEL=keyword asks' });
+  });
+});
+
+describe('model folder settings (citebot.json)', () => {
+  it('GIVEN a citebot.json with a wrong value THEN the folder is refused with the file and the field named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citebot-modelcfg-'));
+    try {
+      cpSync(await tinyModel(), dir, { recursive: true });
+      writeFileSync(join(dir, 'citebot.json'), JSON.stringify({ pooling: 'max', maxTokens: 128 }));
+      assert.throws(
+        () => specFromFolder(dir),
+        (error: unknown) =>
+          error instanceof CitebotError && error.code === 'model_invalid' && /citebot\.json has invalid settings: pooling/.test(error.message),
+      );
+      writeFileSync(join(dir, 'citebot.json'), '{"pooling": "cls",');
+      assert.throws(() => specFromFolder(dir), /citebot\.json is not valid JSON/);
+      writeFileSync(join(dir, 'citebot.json'), JSON.stringify({ id: 'newsroom/encoder', pooling: 'cls', maxTokens: 128 }));
+      const spec = specFromFolder(dir);
+      assert.deepEqual([spec.id, spec.pooling, spec.maxTokens], ['newsroom/encoder', 'cls', 128]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  * and the token is never part of a message.
  */
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { flag, httpUrl, int, list, LOG_LEVELS, oneOf, optionalText, parseSettings } from '../settings.ts';
 
 export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';
 
@@ -18,33 +18,6 @@ export interface RateSpec {
   windowMs: number;
   /** As written, e.g. "5/min". */
   text: string;
-}
-
-export interface BotConfig {
-  token: string;
-  applicationId: string;
-  apiUrl: string;
-  /** Guild for `deploy-commands` (fast per-guild registration); null: global. */
-  guildId: string | null;
-  /** Channel names or ids where `@citebot question` is answered; empty: mention mode off. */
-  askChannels: string[];
-  /** How mention-mode answers are posted. */
-  mentionReply: 'reply' | 'thread';
-  shareLibrary: boolean;
-  moderatorRoleIds: string[];
-  rateUser: RateSpec;
-  rateGuild: RateSpec;
-  /** Log question text (otherwise only its length). */
-  logQuestions: boolean;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Default further passages shown by /ask (1–5). */
-  askDefaultCount: number;
-  /** Largest /ingest input (file, URL body or pasted text). */
-  ingestMaxBytes: number;
-  urlTimeoutMs: number;
-  /** Longest a question may wait and search before the asker is told to try again. */
-  askTimeoutMs: number;
-  shutdownTimeoutMs: number;
 }
 
 const UNITS: Record<string, number> = {
@@ -66,189 +39,103 @@ export function parseRate(text: string): RateSpec | null {
   return { limit, windowMs: unit * times, text: text.trim() };
 }
 
-const flag = (name: string, fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const s = v.trim().toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(s)) return true;
-      if (['false', '0', 'no', 'off'].includes(s)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
-      return z.NEVER;
-    });
-
-const list = (v: string | undefined): string[] =>
-  (v ?? '')
-    .split(',')
-    .map((s) => s.trim().replace(/^#/, ''))
-    .filter(Boolean);
-
 const rate = (name: string, fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const r = parseRate(v && v.trim() ? v : fallback);
-      if (!r) {
-        ctx.addIssue({ code: 'custom', message: `${name} must look like 5/min, 60/hour or 10/30s` });
-        return z.NEVER;
-      }
-      return r;
-    });
+  optionalText().transform((v, ctx) => {
+    const r = parseRate(v ?? fallback);
+    if (r) return r;
+    ctx.addIssue({ code: 'custom', message: `${name} must look like 5/min, 60/hour or 10/30s` });
+    return z.NEVER;
+  });
 
-const int = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+/** A required value checked by `valid`; `missing` says where to find it. */
+const required = (missing: string, valid: (v: string) => string | null, clean: (v: string) => string = (v) => v) =>
+  optionalText().transform((v, ctx) => {
+    const problem = v === null ? missing : valid(clean(v));
+    if (problem === null) return clean(v!);
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
 
-const BotEnv = z.object({
-  DISCORD_TOKEN: z
-    .string({ error: 'DISCORD_TOKEN is missing: copy the bot token from the developer portal (Bot → Reset Token)' })
-    .transform((v, ctx) => {
-      const t = v.trim().replace(/^Bot\s+/i, '');
-      if (t === '') {
-        ctx.addIssue({ code: 'custom', message: 'DISCORD_TOKEN is missing: copy the bot token from the developer portal (Bot → Reset Token)' });
-        return z.NEVER;
-      }
-      if (!TOKEN_PATTERN.test(t)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `DISCORD_TOKEN is malformed (${t.length} characters; a bot token is three dot-separated parts like XXXXXXXX.YYYYYY.ZZZZZZZZ)`,
-        });
-        return z.NEVER;
-      }
-      return t;
-    }),
-  DISCORD_APPLICATION_ID: z
-    .string({ error: 'DISCORD_APPLICATION_ID is missing: copy the Application ID from the developer portal (General Information)' })
-    .transform((v, ctx) => {
-      const t = v.trim();
-      if (t === '') {
-        ctx.addIssue({ code: 'custom', message: 'DISCORD_APPLICATION_ID is missing: copy the Application ID from the developer portal (General Information)' });
-        return z.NEVER;
-      }
-      if (!SNOWFLAKE.test(t)) {
-        ctx.addIssue({ code: 'custom', message: `DISCORD_APPLICATION_ID must be a numeric id (17–20 digits), got "${t.slice(0, 40)}"` });
-        return z.NEVER;
-      }
-      return t;
-    }),
-  DISCORD_API_URL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = v?.trim() || DEFAULT_DISCORD_API_URL;
-      try {
-        const u = new URL(s);
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `DISCORD_API_URL must be an http(s) URL like ${DEFAULT_DISCORD_API_URL}` });
-        return z.NEVER;
-      }
-      return s.replace(/\/+$/, '').replace(/\/v\d+$/, '');
-    }),
-  DISCORD_GUILD_ID: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (!v || !v.trim()) return null;
-      if (!SNOWFLAKE.test(v.trim())) {
-        ctx.addIssue({ code: 'custom', message: 'DISCORD_GUILD_ID must be a numeric server id (17–20 digits)' });
-        return z.NEVER;
-      }
-      return v.trim();
-    }),
-  ASK_CHANNELS: z.string().optional().transform(list),
-  MENTION_REPLY: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = (v ?? '').trim().toLowerCase() || 'reply';
-      if (s !== 'reply' && s !== 'thread') {
-        ctx.addIssue({ code: 'custom', message: 'MENTION_REPLY must be reply or thread' });
-        return z.NEVER;
-      }
-      return s as 'reply' | 'thread';
-    }),
-  SHARE_LIBRARY: flag('SHARE_LIBRARY', true),
-  MODERATOR_ROLE_IDS: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const ids = list(v);
-      const bad = ids.filter((id) => !SNOWFLAKE.test(id));
-      if (bad.length) {
-        ctx.addIssue({ code: 'custom', message: `MODERATOR_ROLE_IDS must be comma-separated role ids; not ids: ${bad.map((b) => b.slice(0, 30)).join(', ')}` });
-        return z.NEVER;
-      }
-      return ids;
-    }),
-  ASK_RATE_USER: rate('ASK_RATE_USER', '5/min'),
-  ASK_RATE_GUILD: rate('ASK_RATE_GUILD', '60/min'),
-  LOG_QUESTIONS: flag('LOG_QUESTIONS', false),
-  LOG_LEVEL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const s = (v ?? '').trim().toLowerCase() || 'info';
-      const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-      if (!(levels as readonly string[]).includes(s)) {
-        ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${levels.join(', ')}` });
-        return z.NEVER;
-      }
-      return s as BotConfig['logLevel'];
-    }),
-  ASK_DEFAULT_COUNT: int('ASK_DEFAULT_COUNT', 0, 5, 2),
-  INGEST_MAX_BYTES: int('INGEST_MAX_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024),
-  URL_FETCH_TIMEOUT_MS: int('URL_FETCH_TIMEOUT_MS', 500, 120_000, 10_000),
-  // The lower bound is 1 ms so tests can make a real search overrun; operators keep the default.
-  ASK_TIMEOUT_MS: int('ASK_TIMEOUT_MS', 1, 600_000, 30_000),
-  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 100, 120_000, 10_000),
-});
+const snowflake = (name: string, what: string) =>
+  optionalText().transform((v, ctx): string | null => {
+    if (v === null || SNOWFLAKE.test(v)) return v;
+    ctx.addIssue({ code: 'custom', message: `${name} must be a numeric ${what} (17–20 digits)` });
+    return z.NEVER;
+  });
 
-/** Reads and validates the bot settings; throws one UserError listing every problem (never the token). */
-export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
-  const parsed = BotEnv.safeParse(env);
-  if (!parsed.success) {
-    const token = env.DISCORD_TOKEN?.trim();
-    const problems = parsed.error.issues.map((issue) => {
-      const where = issue.path.join('.');
-      const text = issue.message.includes(where) || !where ? issue.message : `${where}: ${issue.message}`;
-      return token && token.length >= 4 ? text.split(token).join('[redacted]') : text;
-    });
-    throw new UserError('config_invalid', `invalid bot settings:\n  - ${problems.join('\n  - ')}\n(see docs/discord.md)`);
-  }
-  const e = parsed.data;
-  return Object.freeze({
+const snowflakes = (name: string, what: string) =>
+  list().transform((ids, ctx) => {
+    const bad = ids.filter((id) => !SNOWFLAKE.test(id));
+    if (!bad.length) return ids;
+    ctx.addIssue({ code: 'custom', message: `${name} must be comma-separated ${what}; not ids: ${bad.map((b) => b.slice(0, 30)).join(', ')}` });
+    return z.NEVER;
+  });
+
+const TOKEN_MISSING = 'DISCORD_TOKEN is missing: copy the bot token from the developer portal (Bot → Reset Token)';
+const APP_MISSING = 'DISCORD_APPLICATION_ID is missing: copy the Application ID from the developer portal (General Information)';
+
+/** The bot's variables, each with its default; documented in .env.example and docs/discord.md. */
+const BotSettings = z
+  .object({
+    DISCORD_TOKEN: required(
+      TOKEN_MISSING,
+      (t) => (TOKEN_PATTERN.test(t) ? null : `DISCORD_TOKEN is malformed (${t.length} characters; a bot token is three dot-separated parts like XXXXXXXX.YYYYYY.ZZZZZZZZ)`),
+      (t) => t.replace(/^Bot\s+/i, ''),
+    ),
+    DISCORD_APPLICATION_ID: required(APP_MISSING, (t) =>
+      SNOWFLAKE.test(t) ? null : `DISCORD_APPLICATION_ID must be a numeric id (17–20 digits), got "${t.slice(0, 40)}"`,
+    ),
+    DISCORD_API_URL: httpUrl('DISCORD_API_URL', DEFAULT_DISCORD_API_URL).transform((u) => u.replace(/\/v\d+$/, '')),
+    DISCORD_GUILD_ID: snowflake('DISCORD_GUILD_ID', 'server id'),
+    ASK_CHANNELS: list().transform((names) => names.map((n) => n.replace(/^#/, '')).filter(Boolean)),
+    MENTION_REPLY: oneOf('MENTION_REPLY', ['reply', 'thread'], 'reply'),
+    SHARE_LIBRARY: flag('SHARE_LIBRARY', true),
+    MODERATOR_ROLE_IDS: snowflakes('MODERATOR_ROLE_IDS', 'role ids'),
+    ASK_RATE_USER: rate('ASK_RATE_USER', '5/min'),
+    ASK_RATE_GUILD: rate('ASK_RATE_GUILD', '60/min'),
+    LOG_QUESTIONS: flag('LOG_QUESTIONS', false),
+    LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    ASK_DEFAULT_COUNT: int('ASK_DEFAULT_COUNT', 0, 5, 2),
+    INGEST_MAX_BYTES: int('INGEST_MAX_BYTES', 1024, 50 * 1024 * 1024, 2 * 1024 * 1024),
+    URL_FETCH_TIMEOUT_MS: int('URL_FETCH_TIMEOUT_MS', 500, 120_000, 10_000),
+    // The lower bound is 1 ms so tests can make a real search overrun; operators keep the default.
+    ASK_TIMEOUT_MS: int('ASK_TIMEOUT_MS', 1, 600_000, 30_000),
+    SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 100, 120_000, 10_000),
+  })
+  .transform((e) => ({
     token: e.DISCORD_TOKEN,
     applicationId: e.DISCORD_APPLICATION_ID,
     apiUrl: e.DISCORD_API_URL,
+    /** Guild for `deploy-commands` (fast per-guild registration); null: global. */
     guildId: e.DISCORD_GUILD_ID,
+    /** Channel names or ids where `@citebot question` is answered; empty: mention mode off. */
     askChannels: e.ASK_CHANNELS,
+    /** How mention-mode answers are posted. */
     mentionReply: e.MENTION_REPLY,
     shareLibrary: e.SHARE_LIBRARY,
     moderatorRoleIds: e.MODERATOR_ROLE_IDS,
     rateUser: e.ASK_RATE_USER,
     rateGuild: e.ASK_RATE_GUILD,
+    /** Log question text (otherwise only its length). */
     logQuestions: e.LOG_QUESTIONS,
     logLevel: e.LOG_LEVEL,
+    /** Default further passages shown by /ask (0–5). */
     askDefaultCount: e.ASK_DEFAULT_COUNT,
+    /** Largest /ingest input (file, URL body or pasted text). */
     ingestMaxBytes: e.INGEST_MAX_BYTES,
     urlTimeoutMs: e.URL_FETCH_TIMEOUT_MS,
+    /** Longest a question may wait and search before the asker is told to try again. */
     askTimeoutMs: e.ASK_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-  });
+  }));
+
+export type BotConfig = Readonly<z.output<typeof BotSettings>>;
+
+/** Reads and validates the bot settings; throws one UserError listing every problem (never the token). */
+export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
+  return Object.freeze(
+    parseSettings(BotSettings, env, { what: 'bot settings', seeAlso: 'docs/discord.md', redact: [env.DISCORD_TOKEN?.trim()] }),
+  );
 }
 
 /** Only what deploy-commands needs (no engine, no rate settings). */

@@ -14,7 +14,7 @@ import type { EngineConfig } from '../config.ts';
 import { CitebotError, UserError } from '../errors.ts';
 import { spawnWorker } from '../workers.ts';
 import type { CrossEncoderInit, CrossEncoderResponse } from './cross-encoder-worker.ts';
-import { downloadHubModel, modelFolderFiles, modelsDir, readJson } from './models.ts';
+import { downloadHubModel, modelFolderFiles, modelsDir, readJson, readModelFolderSettings } from './models.ts';
 
 export const DEFAULT_RERANKER_ID = 'Xenova/ms-marco-MiniLM-L-6-v2';
 const RERANKER_ALIASES: Record<string, string> = { 'ms-marco': DEFAULT_RERANKER_ID, 'ms-marco-minilm-l-6-v2': DEFAULT_RERANKER_ID };
@@ -52,7 +52,7 @@ export function crossEncoderFromFolder(dir: string, id: string, thresholdOverrid
       `RERANK_MODEL: ${dir} is not a usable re-ranker folder: it needs config.json, tokenizer.json and onnx/model.onnx (or onnx/model_quantized.onnx), as in ${DEFAULT_RERANKER_ID}; or unset RERANK_MODEL`,
     );
   }
-  const settings = readJson<{ id?: string; threshold?: number }>(join(dir, 'citebot.json')) ?? {};
+  const settings = readModelFolderSettings(dir);
   const maxLength = readJson<{ model_max_length?: number }>(join(dir, 'tokenizer_config.json'))?.model_max_length ?? 512;
   return {
     id: settings.id ?? id,

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
 import type { EngineConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import type { ModelSpec } from './model-spec.ts';
@@ -19,12 +20,34 @@ const ALIASES: Record<string, string> = { minilm: MINILM_ID, 'all-minilm-l6-v2':
 
 export type ModelChoice = { kind: 'semantic'; spec: ModelSpec } | { kind: 'keyword'; reason: string };
 
-/** Optional `citebot.json` in a model folder: what Transformers.js's config can't tell us. */
-interface ModelFolderSettings {
-  id?: string;
-  pooling?: 'mean' | 'cls';
-  maxTokens?: number;
-  fusion?: ModelSpec['fusion'];
+/**
+ * Optional `citebot.json` in a model folder: what Transformers.js's config can't tell us.
+ * Validated, so a typo ("pooling": "max") is reported rather than silently ignored.
+ */
+const ModelFolderSettings = z.object({
+  id: z.string().min(1).optional(),
+  pooling: z.enum(['mean', 'cls']).optional(),
+  maxTokens: z.number().int().min(8).max(8192).optional(),
+  /** A cross-encoder's "answers the question" relevance (0–1). */
+  threshold: z.number().min(0).max(1).optional(),
+  fusion: z.record(z.string(), z.number()).optional(),
+});
+export type ModelFolderSettings = z.infer<typeof ModelFolderSettings>;
+
+/** A model folder's `citebot.json`, validated; {} when there is none. */
+export function readModelFolderSettings(dir: string): ModelFolderSettings {
+  const file = join(dir, 'citebot.json');
+  if (!existsSync(file)) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UserError('model_invalid', `${file} is not valid JSON (${(error as Error).message}); fix or remove it`, { cause: error });
+  }
+  const parsed = ModelFolderSettings.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
+  throw new UserError('model_invalid', `${file} has invalid settings: ${problems}; see docs/models.md`);
 }
 
 export function modelsDir(config: EngineConfig): string {
@@ -65,7 +88,7 @@ export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
       `${dir} is not a usable model folder: it needs config.json, tokenizer.json and onnx/model.onnx (or onnx/model_quantized.onnx), as in a Transformers.js model repository`,
     );
   }
-  const settings = readJson<ModelFolderSettings>(join(dir, 'citebot.json')) ?? {};
+  const settings = readModelFolderSettings(dir);
   const tokenizerConfig = readJson<{ model_max_length?: number }>(join(dir, 'tokenizer_config.json')) ?? {};
   const nameOrPath = readJson<{ _name_or_path?: string }>(join(dir, 'config.json'))?._name_or_path;
   const id = settings.id ?? fallbackId ?? (nameOrPath && /^[\w.-]+\/[\w.-]+$/.test(nameOrPath) ? nameOrPath : `local:${basename(dir)}`);
@@ -77,7 +100,7 @@ export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
     pooling: settings.pooling ?? 'mean',
     // sentence-transformers trains MiniLM on 256 tokens; longer input is truncated.
     maxTokens: settings.maxTokens ?? (id === MINILM_ID ? 256 : windowTokens),
-    ...(settings.fusion ? { fusion: settings.fusion } : {}),
+    ...(settings.fusion ? { fusion: settings.fusion as ModelSpec['fusion'] } : {}),
   };
 }
 
