@@ -28,11 +28,12 @@
  *    is not also asked as an answerable one.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sharedContentWords } from './check-paraphrase.ts';
 
 const SOURCE_DIR = 'eval/news-wire-src';
-const SPLITS = ['tune', 'heldout'] as const;
+export const SPLITS = ['tune', 'heldout'] as const;
 type Split = (typeof SPLITS)[number];
 const STYLES = new Set(['paraphrased', 'lexical', 'title']);
 const SET_DATE = '2026-12-03';
@@ -103,7 +104,7 @@ function parseSource(file: string, text: string, into: WireSet): void {
   });
 }
 
-function readSplit(split: Split): WireSet {
+export function readSplit(split: Split): WireSet {
   const set: WireSet = { articles: [], questions: [], unanswerable: [] };
   const files = readdirSync(SOURCE_DIR).filter((f) => f.startsWith(`${split}-`) && f.endsWith('.txt')).sort();
   for (const f of files) parseSource(join(SOURCE_DIR, f), readFileSync(join(SOURCE_DIR, f), 'utf8'), set);
@@ -116,7 +117,7 @@ function readSplit(split: Split): WireSet {
 }
 
 /** Every violation of the rules in the header, as readable lines. */
-function violations(split: Split, set: WireSet): string[] {
+export function violations(split: Split, set: WireSet): string[] {
   const out: string[] = [];
   const byId = new Map(set.articles.map((a) => [a.id, a]));
   if (byId.size !== set.articles.length) out.push(`${split}: an article id repeats`);
@@ -145,7 +146,7 @@ function violations(split: Split, set: WireSet): string[] {
   return out;
 }
 
-function toJson(split: Split, set: WireSet): string {
+export function toJson(split: Split, set: WireSet): string {
   const outlets = [...new Set(set.articles.map((a) => a.outlet))].sort();
   const file = {
     source: `citebot authors: original news-wire prose written for citebot on ${SET_DATE}, not copied from any publication; every outlet (${outlets.join(', ')}), person, place and organisation is invented`,
@@ -194,4 +195,4 @@ function main(): void {
   process.exitCode = problems.length > 0 ? 1 : 0;
 }
 
-main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
