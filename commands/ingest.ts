@@ -1,6 +1,6 @@
 /**
  * /ingest (moderators) — adds an article to this server's own collection, from exactly one of
- *   url:  a web page (SSRF-guarded fetch, see src/ingest/fetch-url.ts),
+ *   url:  a web page (SSRF-guarded fetch, see src/net/guarded-fetch.ts),
  *   file: an attachment (.txt .md .html .json .ndjson), downloaded from Discord's CDN,
  *   text: pasted text (first line = title), with an optional separate title.
  */

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { allowListProblems, splitAllowList } from './net/address-policy.ts';
 import { flag, httpUrl, int, optionalNumber, optionalText, parseSettings, text } from './settings.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,6 +30,11 @@ const EngineSettings = z
     RERANK_CANDIDATES: int('RERANK_CANDIDATES', 2, 50, 10),
     RERANK_THRESHOLD: optionalNumber('RERANK_THRESHOLD', 0, 1),
     AUTO_INGEST_EXAMPLES: flag('AUTO_INGEST_EXAMPLES', true),
+    ALLOW_PRIVATE_HOSTS: optionalText().transform((value, ctx): readonly string[] => {
+      const entries = splitAllowList(value ?? '');
+      for (const problem of allowListProblems(entries)) ctx.addIssue({ code: 'custom', message: `ALLOW_PRIVATE_HOSTS: ${problem}` });
+      return Object.freeze(entries);
+    }),
   })
   .transform((e) => ({
     /** Holds citebot.db, index.hnsw and models/. */
@@ -53,6 +59,8 @@ const EngineSettings = z
     rerankThreshold: e.RERANK_THRESHOLD,
     autoIngestExamples: e.AUTO_INGEST_EXAMPLES,
     examplesDir: EXAMPLES_DIR,
+    /** Host names and CIDR networks every fetch may reach although they are not public. */
+    allowPrivateHosts: e.ALLOW_PRIVATE_HOSTS,
   }));
 
 export type EngineConfig = Readonly<z.output<typeof EngineSettings>>;

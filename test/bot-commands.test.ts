@@ -350,7 +350,7 @@ describe('bot commands through the Discord emulator', () => {
 <p>Tickets for the new early-morning crossing go on sale next week, and the fare will stay at 6 pounds for adults, the operator added in its statement.</p></article></body></html>`;
     const served = h.emu.addAttachment('ferry.html', page, 'text/html; charset=utf-8');
     const saved = h.ctx.fetchUrl;
-    h.ctx.fetchUrl = (url) => fetchUrl(url, { allowHosts: ['127.0.0.1'], timeoutMs: 5000, maxBytes: 1024 * 1024 });
+    h.ctx.fetchUrl = (url) => fetchUrl(url, { allowPrivateHosts: ['127.0.0.1'], timeoutMs: 5000, maxBytes: 1024 * 1024 });
     try {
       const r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('url', served.url)] }));
       assert.equal(r.message.embeds[0].description, '**Ferry timetable changes** — 2 passages · new');

@@ -26,7 +26,7 @@ export interface BotContext {
   limiter: AskLimiter;
   /** src/ingest/parse.ts parseArticles, run off the event loop (src/ingest/parse-off-thread.ts). */
   parse(input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string }, limits: { maxBytes: number }): Promise<Article[]>;
-  /** SSRF-guarded URL fetch (src/ingest/fetch-url.ts); tests inject one that allows the local server. */
+  /** SSRF-guarded URL fetch (src/net/guarded-fetch.ts); tests inject one that allows the local server. */
   fetchUrl(url: string): Promise<FetchedDocument>;
   /** Downloads a Discord attachment (from Discord's CDN URL in the interaction payload). */
   downloadAttachment(url: string, maxBytes: number): Promise<Uint8Array>;

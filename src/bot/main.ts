@@ -11,7 +11,8 @@ import { pino, type Logger } from 'pino';
 import { loadConfig, type EngineConfig } from '../config.ts';
 import { openEngine } from '../engine.ts';
 import { isCitebotError } from '../errors.ts';
-import { downloadAttachment, fetchUrl } from '../ingest/fetch-url.ts';
+import { fetchUrl } from '../ingest/fetch-url.ts';
+import { downloadAttachment } from '../net/attachment.ts';
 import { OffThreadParser } from '../ingest/parse-off-thread.ts';
 import { createBot, type Bot } from './bot.ts';
 import { loadBotConfig, type BotConfig } from './config.ts';
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     log,
     limiter: new AskLimiter(config.rateUser, config.rateGuild),
     parse: (input, limits) => parser.parse(input, limits),
-    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes }),
+    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: settings.engine.allowPrivateHosts }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
   bot = createBot(ctx);

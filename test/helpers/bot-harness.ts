@@ -8,7 +8,8 @@ import { loadBotConfig, type BotConfig } from '../../src/bot/config.ts';
 import { createBot, type Bot } from '../../src/bot/bot.ts';
 import type { BotContext } from '../../src/bot/context.ts';
 import { AskLimiter } from '../../src/bot/rate-limit.ts';
-import { downloadAttachment, fetchUrl } from '../../src/ingest/fetch-url.ts';
+import { fetchUrl } from '../../src/ingest/fetch-url.ts';
+import { downloadAttachment } from '../../src/net/attachment.ts';
 import { OffThreadParser } from '../../src/ingest/parse-off-thread.ts';
 import { DiscordEmulator, MODERATOR_PERMISSIONS, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
@@ -43,8 +44,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   heartbeatIntervalMs?: number;
   examples?: boolean;
-  /** Allow URL ingests from the local test server (the SSRF guard's test switch). */
-  allowPrivateUrls?: boolean;
+  /** ALLOW_PRIVATE_HOSTS for URL ingests, e.g. ['127.0.0.1'] for the local test server. */
+  allowPrivateHosts?: readonly string[];
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -78,7 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log,
     limiter: new AskLimiter(config.rateUser, config.rateGuild),
     parse: (input, limits) => parser.parse(input, limits),
-    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivate: options.allowPrivateUrls ?? false }),
+    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: options.allowPrivateHosts ?? [] }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
   const bot = createBot(ctx);

@@ -1,10 +1,14 @@
-/** The SSRF-guarded URL fetch: address classes, refusals (also after redirects), limits, and the success path on a local server. */
+/** The SSRF-guarded fetch (src/net/): address classes, the ALLOW_PRIVATE_HOSTS list, refusals (also after redirects), limits, and the success path on a local server. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
-import { checkAttachmentUrl, classifyAddress, downloadAttachment, fetchUrl, type FetchUrlOptions } from '../src/ingest/fetch-url.ts';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { fetchUrl, type FetchUrlOptions } from '../src/ingest/fetch-url.ts';
+import { addressPolicy, checkAddresses, classifyAddress } from '../src/net/address-policy.ts';
+import { checkAttachmentUrl, downloadAttachment } from '../src/net/attachment.ts';
+import { guardedFetch } from '../src/net/guarded-fetch.ts';
+import { loadConfig } from '../src/config.ts';
 import { parseArticles } from '../src/ingest/parse.ts';
 import { CitebotError } from '../src/errors.ts';
 
@@ -12,7 +16,7 @@ const PAGE = `<!doctype html><html><head><title>Harbour bridge to close for repa
 <h1>Harbour bridge to close for repairs</h1><p>The harbour bridge will close for six weeks from March 3 while engineers replace its deck, the city said on Tuesday.</p>
 <p>About 40,000 vehicles cross the bridge every day, and buses will be diverted over the river tunnel during the closure, officials added.</p></article></body></html>`;
 
-describe('fetch-url: address classifier', () => {
+describe('address policy: classifier', () => {
   const cases: [string, string][] = [
     ['8.8.8.8', 'public'], ['93.184.216.34', 'public'], ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'],
     ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.255', 'private'], ['172.32.0.1', 'public'], ['192.168.1.1', 'private'],
@@ -38,7 +42,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: Re
   });
 }
 
-describe('fetch-url: against a local server', () => {
+describe('guarded fetch: against a local server', () => {
   let server: Server;
   let base: string;
   let port: number;
@@ -56,6 +60,9 @@ describe('fetch-url: against a local server', () => {
         res.end();
       } else if (url === '/to-localhost') {
         res.writeHead(302, { location: `http://localhost:${port}/page.html` });
+        res.end();
+      } else if (url === '/to-127-0-0-2') {
+        res.writeHead(302, { location: `http://127.0.0.2:${port}/page.html` });
         res.end();
       } else if (url === '/loop') {
         res.writeHead(302, { location: '/loop' });
@@ -106,7 +113,7 @@ describe('fetch-url: against a local server', () => {
     server.close();
   });
 
-  const local: FetchUrlOptions = { allowHosts: ['127.0.0.1'], timeoutMs: 2000 };
+  const local: FetchUrlOptions = { allowPrivateHosts: ['127.0.0.1'], timeoutMs: 2000 };
 
   it('refuses http://127.0.0.1:PORT by default', async () => {
     await rejectsWith(fetchUrl(`${base}/page.html`), 'url_refused', /loopback address \(127\.0\.0\.1\)/);
@@ -137,14 +144,17 @@ describe('fetch-url: against a local server', () => {
       lookups++;
       return [{ address: '127.0.0.1', family: 4 }];
     };
-    const doc = await fetchUrl(`http://news.example:${port}/page.html`, { allowHosts: ['news.example'], resolve });
+    const doc = await fetchUrl(`http://news.example:${port}/page.html`, { allowPrivateHosts: ['news.example'], resolve });
     assert.equal(doc.format, 'html');
     assert.equal(lookups, 1);
   });
   it('follows redirects, re-checking every hop', async () => {
     assert.equal((await fetchUrl(`${base}/redirect`, local)).url, `${base}/page.html`);
     await rejectsWith(fetchUrl(`${base}/to-metadata`, local), 'url_refused', /link-local address \(169\.254\.169\.254\)/);
-    await rejectsWith(fetchUrl(`${base}/to-localhost`, local), 'url_refused', /localhost points to a loopback address/);
+    // Allowing the name news.example allows nothing else, not even the address it resolves to.
+    const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
+    await rejectsWith(fetchUrl(`http://news.example:${port}/to-localhost`, { allowPrivateHosts: ['news.example'], resolve }), 'url_refused', /localhost points to a loopback address/);
+    await rejectsWith(fetchUrl(`${base}/to-127-0-0-2`, local), 'url_refused', /loopback address \(127\.0\.0\.2\)/);
     await rejectsWith(fetchUrl(`${base}/loop`, local), 'url_bad_response', /redirects more than 5 times/);
   });
   it('refuses images and PDFs clearly', async () => {
@@ -159,7 +169,7 @@ describe('fetch-url: against a local server', () => {
     const started = Date.now();
     await rejectsWith(fetchUrl(`${base}/slow`, { ...local, timeoutMs: 300 }), 'url_unreachable', /no answer within/);
     assert.ok(Date.now() - started < 2000);
-    await rejectsWith(fetchUrl('http://127.0.0.1:1/', { allowPrivate: true }), 'url_unreachable', /ECONNREFUSED/);
+    await rejectsWith(fetchUrl('http://127.0.0.1:1/', { allowPrivateHosts: ['127.0.0.0/8'] }), 'url_unreachable', /ECONNREFUSED/);
     await rejectsWith(fetchUrl('http://no-such-host.invalid/', {}), 'url_unreachable', /doesn't resolve/);
     await rejectsWith(fetchUrl(`${base}/gone`, local), 'url_bad_response', /answered 404 Not Found/);
   });
@@ -191,5 +201,140 @@ describe('attachment URL check', () => {
       assert.throws(() => checkAttachmentUrl(url, API), (e: unknown) => e instanceof CitebotError && e.code === 'url_refused', url);
     }
     assert.throws(() => checkAttachmentUrl('not a url', API), /isn't a valid URL/);
+  });
+});
+
+describe('address policy: ALLOW_PRIVATE_HOSTS', () => {
+  const refuses = (entries: string[], host: string, address: string): boolean => {
+    try {
+      checkAddresses(addressPolicy(entries), host, [address], `http://${host}/`);
+      return false;
+    } catch (error) {
+      assert.ok(error instanceof CitebotError && error.code === 'url_refused');
+      return true;
+    }
+  };
+  it('GIVEN a network THEN its addresses (also IPv4-mapped) are allowed and the rest stay refused', () => {
+    assert.equal(refuses(['10.20.0.0/16'], 'cms.example', '10.20.3.4'), false);
+    assert.equal(refuses(['10.20.0.0/16'], 'cms.example', '::ffff:10.20.3.4'), false);
+    assert.equal(refuses(['10.20.0.0/16'], 'cms.example', '10.21.0.1'), true);
+    assert.equal(refuses(['10.20.0.0/16'], 'cms.example', '127.0.0.1'), true);
+    assert.equal(refuses(['fd00::/8'], 'v6.example', 'fd12::1'), false);
+    assert.equal(refuses(['fd00::/8'], 'v6.example', 'fe80::1'), true);
+    assert.equal(refuses(['127.0.0.1'], '127.0.0.1', '127.0.0.1'), false);
+    assert.equal(refuses(['127.0.0.1'], '127.0.0.2', '127.0.0.2'), true);
+  });
+  it('GIVEN a host name THEN only that name (any case, trailing dot) is exempt', () => {
+    assert.equal(refuses(['cms.internal'], 'CMS.internal.', '10.9.9.9'), false);
+    assert.equal(refuses(['cms.internal'], 'other.internal', '10.9.9.9'), true);
+    assert.equal(refuses([], 'cms.internal', '10.9.9.9'), true);
+  });
+  it('GIVEN ALLOW_PRIVATE_HOSTS in the environment THEN the config lists its entries, and every bad entry is named at once', () => {
+    assert.deepEqual(loadConfig({ ALLOW_PRIVATE_HOSTS: 'cms.internal, 10.20.0.0/16' }).allowPrivateHosts, ['cms.internal', '10.20.0.0/16']);
+    assert.deepEqual(loadConfig({}).allowPrivateHosts, []);
+    assert.throws(
+      () => loadConfig({ ALLOW_PRIVATE_HOSTS: '10.20.0.0/33,bad host!,fd00::/8' }),
+      (e: unknown) => e instanceof CitebotError && e.code === 'config_invalid' && /"10\.20\.0\.0\/33" is not an address or a network/.test(e.message) && /"host!" is not a host name/.test(e.message),
+    );
+  });
+});
+
+describe('guarded fetch: time limit over DNS, a stalled or dropped compressed body, bombs', { timeout: 60_000 }, () => {
+  let server: Server;
+  let base: string;
+  const big = 'The council met on Tuesday and agreed the budget for the coming year. '.repeat(2000);
+  const compressed: Record<string, Buffer> = { gzip: gzipSync(big), deflate: deflateSync(big), br: brotliCompressSync(big) };
+  const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61)); // 64 MB of "a" in ~65 KB
+  before(async () => {
+    server = createServer((req, res) => {
+      const [, kind = '', encoding = ''] = (req.url ?? '').split('/');
+      const body = compressed[encoding];
+      if (kind === 'stall' && body) {
+        // Half of a valid compressed body, then nothing: the connection stays open.
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': encoding });
+        res.write(body.subarray(0, body.length >> 1));
+      } else if (kind === 'drop' && body) {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': encoding });
+        res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 50));
+      } else if (kind === 'bomb') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+        res.end(bomb);
+      } else if (kind === 'corrupt') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+        res.end(Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(200, 0xff)]));
+      } else if (kind === 'drip') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const timer = setInterval(() => res.write('a'), 100);
+        res.on('close', () => clearInterval(timer));
+      } else if (kind === 'etag') {
+        if (req.headers['if-none-match'] === '"v1"') {
+          res.writeHead(304, { etag: '"v1"' });
+          res.end();
+        } else {
+          res.writeHead(200, { 'content-type': 'application/rss+xml', etag: '"v1"' });
+          res.end('<rss></rss>');
+        }
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const allow = { allowPrivateHosts: ['127.0.0.1'] };
+
+  for (const encoding of ['gzip', 'deflate', 'br']) {
+    it(`GIVEN a ${encoding} body that stalls halfway THEN the fetch fails within its 1 s limit`, { timeout: 10_000 }, async () => {
+      const started = Date.now();
+      await rejectsWith(guardedFetch(`${base}/stall/${encoding}`, { ...allow, timeoutMs: 1000 }), 'url_unreachable', /the download took longer than 1 s/);
+      const took = Date.now() - started;
+      assert.ok(took >= 900 && took < 3000, `took ${took} ms`);
+    });
+    it(`GIVEN a ${encoding} body whose connection drops halfway THEN the fetch fails at once, not at the time limit`, { timeout: 10_000 }, async () => {
+      const started = Date.now();
+      await rejectsWith(guardedFetch(`${base}/drop/${encoding}`, { ...allow, timeoutMs: 20_000 }), 'url_unreachable', /the connection broke off/);
+      assert.ok(Date.now() - started < 5000);
+    });
+  }
+  it('GIVEN a host name whose DNS answer never comes THEN the time limit covers it', async () => {
+    const started = Date.now();
+    const resolve = () => new Promise<never>(() => undefined);
+    await rejectsWith(guardedFetch('http://slow-dns.example/', { resolve, timeoutMs: 500 }), 'url_unreachable', /no answer within 500 ms/);
+    assert.ok(Date.now() - started < 2000);
+  });
+  it('GIVEN a body that trickles forever under the size limit THEN the time limit stops it', async () => {
+    await rejectsWith(guardedFetch(`${base}/drip/`, { ...allow, timeoutMs: 600 }), 'url_unreachable', /took longer than/);
+  });
+  it('GIVEN a caller signal THEN aborting it cancels the fetch (shutdown does not wait for the time limit)', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    await rejectsWith(guardedFetch(`${base}/stall/gzip`, { ...allow, timeoutMs: 20_000, signal: controller.signal }), 'url_unreachable', /the fetch was cancelled/);
+    assert.ok(Date.now() - started < 3000);
+  });
+  it('GIVEN a gzip bomb THEN reading stops at the size limit of the decompressed body', async () => {
+    const before = process.memoryUsage().rss;
+    await rejectsWith(guardedFetch(`${base}/bomb/`, { ...allow, maxBytes: 1024 * 1024 }), 'input_too_large', /larger than the 1\.0 MB limit/);
+    assert.ok(process.memoryUsage().rss - before < 48 * 1024 * 1024);
+  });
+  it('GIVEN a corrupt gzip body THEN a bad-response error says so', async () => {
+    await rejectsWith(guardedFetch(`${base}/corrupt/`, allow), 'url_bad_response', /gzip compression is corrupt/);
+  });
+  it('GIVEN a conditional request with the current ETag THEN 304 comes back with an empty body', async () => {
+    const first = await guardedFetch(`${base}/etag/`, allow);
+    assert.equal(first.status, 200);
+    assert.equal(first.mime, 'application/rss+xml');
+    const again = await guardedFetch(`${base}/etag/`, { ...allow, headers: { 'if-none-match': String(first.headers.etag) } });
+    assert.equal(again.status, 304);
+    assert.equal(again.body.length, 0);
+  });
+  it('GIVEN accepted types THEN another type is refused before its body is read', async () => {
+    await rejectsWith(guardedFetch(`${base}/etag/`, { ...allow, acceptTypes: ['text/html'], acceptLabel: 'pages only' }), 'unsupported_format', /is of type application\/rss\+xml; pages only$/);
+    assert.equal((await guardedFetch(`${base}/etag/`, { ...allow, acceptTypes: ['application/*'] })).status, 200);
   });
 });
