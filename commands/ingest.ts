@@ -1,7 +1,7 @@
 /**
  * /ingest (moderators) — adds an article to this server's own collection, from exactly one of
  *   url:  a web page (SSRF-guarded fetch, see src/net/guarded-fetch.ts),
- *   file: an attachment (.txt .md .html .json .ndjson), downloaded from Discord's CDN,
+ *   file: an attachment (.txt .md .html .json .ndjson .pdf .docx), downloaded from Discord's CDN,
  *   text: pasted text (first line = title), with an optional separate title.
  */
 import { ChatInputCommandInteraction, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
@@ -17,7 +17,7 @@ export const data = new SlashCommandBuilder()
   .setContexts(InteractionContextType.Guild)
   .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
   .addStringOption((o) => o.setName('url').setDescription('Link to the article page (http or https)').setMaxLength(2000))
-  .addAttachmentOption((o) => o.setName('file').setDescription('An article file: .txt, .md, .html, .json or .ndjson'))
+  .addAttachmentOption((o) => o.setName('file').setDescription('An article file: .txt, .md, .html, .json, .ndjson, .pdf or .docx'))
   .addStringOption((o) => o.setName('text').setDescription('Pasted article text; the first line is the title').setMaxLength(6000))
   .addStringOption((o) => o.setName('title').setDescription('Title for pasted text (otherwise its first line)').setMaxLength(300));
 
@@ -31,6 +31,8 @@ const FILE_FORMATS: Record<string, ArticleFormat> = {
   json: 'json',
   ndjson: 'ndjson',
   jsonl: 'ndjson',
+  pdf: 'pdf',
+  docx: 'docx',
 };
 
 function mb(bytes: number): string {
@@ -59,7 +61,7 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
     if (!fileFormat) {
       throw new UserError(
         'unsupported_format',
-        `${file.name} is not a file type I can read; attach a .txt, .md, .html, .json or .ndjson file.`,
+        `${file.name} is not a file type I can read; attach a .txt, .md, .html, .json, .ndjson, .pdf or .docx file.`,
       );
     }
     if (file.size > maxBytes) {

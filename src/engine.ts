@@ -227,7 +227,7 @@ export class CitebotEngine implements Engine {
 
   /** Reads files/folders/globs and ingests them; unreadable inputs are skipped with a reason. */
   async ingestPaths(paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
-    const { articles, skipped } = readArticleInputs(paths, this.config.maxArticleBytes);
+    const { articles, skipped } = await readArticleInputs(paths, this.config.maxArticleBytes);
     const outcomes = await this.ingest(articles, collection, onProgress);
     return { outcomes, skipped };
   }
@@ -516,13 +516,24 @@ function dedupeById(articles: readonly Article[]): Article[] {
 }
 
 export function contentHash(article: Article): string {
-  const { title, date, source, section, url, paragraphs } = article;
-  return createHash('sha256').update(JSON.stringify({ title, date, source, section, url, paragraphs })).digest('hex');
+  // `pages` is absent for all but PDFs, so other articles keep the hash they were stored with.
+  const { title, date, source, section, url, paragraphs, pages } = article;
+  return createHash('sha256').update(JSON.stringify({ title, date, source, section, url, paragraphs, pages })).digest('hex');
 }
 
-/** How a passage is cited: its article and the paragraph where it begins (1-based, as shown). */
+/**
+ * How a passage is cited: its article and the paragraph where it begins (1-based, as shown); for a
+ * document with pages also that page and the paragraph's number on it ("page 4, paragraph 2").
+ */
 function citationOf({ article, passage }: Found): Citation {
-  return { title: article.title, source: article.source, date: article.date, url: article.url, article_id: article.id, paragraph: passage.paragraph_start + 1 };
+  const citation: Citation = { title: article.title, source: article.source, date: article.date, url: article.url, article_id: article.id, paragraph: passage.paragraph_start + 1 };
+  const pages = article.pages ? (JSON.parse(article.pages) as number[]) : null;
+  const page = pages?.[passage.paragraph_start];
+  if (pages && page !== undefined) {
+    citation.page = page;
+    citation.page_paragraph = pages.slice(0, passage.paragraph_start + 1).filter((p) => p === page).length;
+  }
+  return citation;
 }
 
 function summary(row: StoredArticle & { passages: number }): ArticleSummary {

@@ -12,6 +12,8 @@ export interface Article {
   url: string | null;
   /** Body paragraphs in reading order, site furniture removed. */
   paragraphs: string[];
+  /** Documents with pages (PDF): the 1-based page each paragraph begins on, one per paragraph. */
+  pages?: number[];
 }
 
 /** One retrievable unit: a paragraph, a merge of short ones, or a sentence-aligned piece of a long one. */
@@ -58,6 +60,9 @@ export interface Citation {
   article_id: string;
   /** 1-based paragraph number in the article, as shown to users. */
   paragraph: number;
+  /** For documents with pages (PDF): the page the passage begins on, and its paragraph there (1-based). */
+  page?: number;
+  page_paragraph?: number;
 }
 
 export interface AnswerPassage {

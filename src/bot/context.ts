@@ -17,7 +17,7 @@ import type { FetchedDocument } from '../ingest/fetch-url.ts';
 import type { BotConfig } from './config.ts';
 import type { AskLimiter } from './rate-limit.ts';
 
-export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson';
+export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson' | 'pdf' | 'docx';
 
 export interface BotContext {
   config: BotConfig;

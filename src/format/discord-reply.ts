@@ -209,7 +209,7 @@ function citationParts(c: Citation, options: { titleMax?: number; withTitle?: bo
   }
   if (c.source) parts.push(escapeMarkdown(truncateText(c.source, 100)));
   if (c.date) parts.push(c.date);
-  parts.push(`¶${c.paragraph}`);
+  parts.push(c.page !== undefined && c.page_paragraph !== undefined ? `p. ${c.page} ¶${c.page_paragraph}` : `¶${c.paragraph}`);
   return parts;
 }
 

@@ -44,8 +44,13 @@ function wrap(text: string, width: number, indent: string): string {
   return lines.map((l) => indent + l).join('\n');
 }
 
+/** "paragraph 7", or "page 4, paragraph 2" for a document with pages (the paragraph counted on its page). */
+export function citationPlace(citation: Citation): string {
+  return citation.page !== undefined && citation.page_paragraph !== undefined ? `page ${citation.page}, paragraph ${citation.page_paragraph}` : `paragraph ${citation.paragraph}`;
+}
+
 function citationLine(citation: Citation): string {
-  return [citation.title, citation.source, citation.date, `paragraph ${citation.paragraph}`].filter((p): p is string => Boolean(p)).join(' · ');
+  return [citation.title, citation.source, citation.date, citationPlace(citation)].filter((p): p is string => Boolean(p)).join(' · ');
 }
 
 export function formatCitation(citation: Citation): string {

@@ -4,7 +4,7 @@
  */
 import { UserError } from '../errors.ts';
 
-export const SUPPORTED_EXTENSIONS = '.txt .md .html .json .ndjson';
+export const SUPPORTED_EXTENSIONS = '.txt .md .html .json .ndjson .pdf .docx';
 
 /** How an input is named in messages: "-" is stdin, "pasted" is text pasted into chat. */
 export function displayName(name: string): string {
@@ -127,6 +127,17 @@ function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** Throws `input_too_large` when an input of `size` bytes is over `maxBytes`. */
+export function assertWithinSize(name: string, size: number, maxBytes: number): void {
+  if (size <= maxBytes) return;
+  const [sizeText, limitText] = describeSizes(size, maxBytes);
+  throw new UserError(
+    'input_too_large',
+    `${displayName(name)} is ${sizeText}, over the ${limitText} limit for one article; ` +
+      `split it into smaller files, or raise the limit with the MAX_ARTICLE_BYTES setting`,
+  );
+}
+
 /**
  * Checks and decodes one input. Throws UserError:
  * - `input_too_large` over `maxBytes`;
@@ -135,13 +146,7 @@ function formatSize(bytes: number): string {
  */
 export function decodeArticleBytes(name: string, bytes: Uint8Array, maxBytes: number): string {
   const who = displayName(name);
-  if (bytes.length > maxBytes) {
-    throw new UserError(
-      'input_too_large',
-      `${who} is ${describeSizes(bytes.length, maxBytes)[0]}, over the ${describeSizes(bytes.length, maxBytes)[1]} limit for one article; ` +
-        `split it into smaller files, or raise the limit with the MAX_ARTICLE_BYTES setting`,
-    );
-  }
+  assertWithinSize(name, bytes.length, maxBytes);
   // UTF-16 text has NUL bytes everywhere: say what it is rather than calling it binary.
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     throw new UserError('invalid_utf8', `${who} is UTF-16 text; save it as UTF-8 (e.g. \`iconv -f UTF-16 -t UTF-8\`) and try again`);

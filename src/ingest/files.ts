@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { isCitebotError } from '../errors.ts';
 import type { Article } from '../types.ts';
-import { parseArticles } from './parse.ts';
+import { SUPPORTED_EXTENSIONS } from './decode.ts';
+import { parseInput } from './parse.ts';
 
 export interface SkippedInput {
   name: string;
@@ -18,7 +19,7 @@ export interface ReadResult {
   skipped: SkippedInput[];
 }
 
-const ARTICLE_FILE = /\.(txt|text|md|markdown|html?|xhtml|json|ndjson|jsonl)$/i;
+const ARTICLE_FILE = /\.(txt|text|md|markdown|html?|xhtml|json|ndjson|jsonl|pdf|docx)$/i;
 
 /** Expands files, folders (recursively, article extensions only) and glob patterns. */
 export function expandInputs(inputs: readonly string[]): { files: string[]; skipped: SkippedInput[] } {
@@ -97,7 +98,7 @@ function walk(dir: string, skipped: SkippedInput[]): string[] {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...walk(path, skipped));
     else if (ARTICLE_FILE.test(entry.name)) found.push(path);
-    else skipped.push({ name: path, reason: 'not an article file; supported: .txt .md .html .json .ndjson' });
+    else skipped.push({ name: path, reason: `not an article file; supported: ${SUPPORTED_EXTENSIONS}` });
   }
   return found;
 }
@@ -107,8 +108,8 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads and parses every input; bad ones are skipped with a reason. */
-export function readArticleInputs(inputs: readonly string[], maxBytes: number, stdin?: () => Uint8Array): ReadResult {
+/** Reads and parses every input (PDF and Word documents included); bad ones are skipped with a reason. */
+export async function readArticleInputs(inputs: readonly string[], maxBytes: number, stdin?: () => Uint8Array): Promise<ReadResult> {
   const { files, skipped } = expandInputs(inputs);
   const articles: Article[] = [];
   for (const file of files) {
@@ -124,7 +125,7 @@ export function readArticleInputs(inputs: readonly string[], maxBytes: number, s
         }
         bytes = readFileSync(resolve(file));
       }
-      articles.push(...parseArticles({ name: file, bytes }, { maxBytes }));
+      articles.push(...(await parseInput({ name: file, bytes }, { maxBytes })));
     } catch (error) {
       skipped.push({ name: file, reason: reasonOf(error) });
     }

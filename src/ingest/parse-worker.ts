@@ -1,19 +1,24 @@
-/** Runs parseArticles for the main thread (see parse-off-thread.ts). */
+/** Runs parseInput (every format, PDF and Word included) for the main thread (see parse-off-thread.ts). */
 import { parentPort } from 'node:worker_threads';
 import { isCitebotError } from '../errors.ts';
-import { parseArticles } from './parse.ts';
+import { parseInput } from './parse.ts';
 import type { ParseRequest, ParseResponse } from './parse-off-thread.ts';
 
 const port = parentPort!;
-port.on('message', (request: ParseRequest) => {
-  let response: ParseResponse;
+
+async function answer(request: ParseRequest): Promise<ParseResponse> {
   try {
-    response = { id: request.id, articles: parseArticles(request.input, request.limits) };
+    return { id: request.id, articles: await parseInput(request.input, request.limits) };
   } catch (error) {
-    response = isCitebotError(error)
+    return isCitebotError(error)
       ? { id: request.id, error: { user: error.name === 'UserError', code: error.code, message: error.message } }
       : { id: request.id, error: { user: false, code: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } };
   }
-  port.postMessage(response);
+}
+
+// One input at a time, in order: the parent's time limit is armed for the job at the head of its queue.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: ParseRequest) => {
+  queue = queue.then(async () => port.postMessage(await answer(request)));
 });
 port.postMessage({ ready: true } satisfies ParseResponse);

@@ -5,16 +5,21 @@
  *   → paragraphs cleaned (whitespace, exact duplicates) → ids → empty articles rejected.
  */
 import { createHash } from 'node:crypto';
-import { UserError } from '../errors.ts';
+import { CitebotError, UserError } from '../errors.ts';
 import type { Article } from '../types.ts';
-import { SUPPORTED_EXTENSIONS, decodeArticleBytes, displayName } from './decode.ts';
+import { SUPPORTED_EXTENSIONS, assertWithinSize, decodeArticleBytes, displayName } from './decode.ts';
 import { cleanParagraphs, normaliseSpace, type RawArticle } from './formats/common.ts';
+import { parseDocx } from './formats/docx.ts';
 import { parseHtml } from './formats/html.ts';
 import { parseJson, parseNdjson } from './formats/json.ts';
 import { parseMarkdown } from './formats/markdown.ts';
+import { parsePdf } from './formats/pdf.ts';
 import { parseText } from './formats/text.ts';
 
-export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson';
+export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson' | 'pdf' | 'docx';
+
+/** Formats whose bytes are not text: read asynchronously by parseInput, never decoded as UTF-8. */
+export type DocumentFormat = 'pdf' | 'docx';
 
 export interface ArticleInput {
   /** File name or path; "-" for stdin, "pasted" for text pasted into chat. */
@@ -45,11 +50,13 @@ const EXTENSIONS: Record<string, ArticleFormat> = {
   json: 'json',
   ndjson: 'ndjson',
   jsonl: 'ndjson',
+  pdf: 'pdf',
+  docx: 'docx',
 };
 
 /** Extensions of files that are not articles even when they decode as text. */
 const UNSUPPORTED_EXTENSIONS = new Set([
-  'docx', 'doc', 'odt', 'rtf', 'pdf', 'epub', 'pages', 'xlsx', 'xls', 'csv', 'tsv', 'pptx', 'ppt', 'xml', 'rss', 'atom',
+  'doc', 'odt', 'rtf', 'epub', 'pages', 'xlsx', 'xls', 'csv', 'tsv', 'pptx', 'ppt', 'xml', 'rss', 'atom',
   'png', 'jpg', 'jpeg', 'gif', 'webp', 'svg', 'zip', 'gz', 'tar', 'mp3', 'mp4', 'exe',
 ]);
 
@@ -81,7 +88,7 @@ function isPasted(name: string): boolean {
  * stdin, pasted text or an unknown extension, by content: a leading "{" or "[" is JSON (NDJSON when
  * several lines each hold one {…} object), "<html"/"<!doctype" (or <head>/<body>/<article>) is
  * HTML, "---" front matter or a "# " heading is Markdown, anything else is text.
- * Throws `unsupported_format` for known non-article extensions (.docx, .pdf, .csv, …).
+ * Throws `unsupported_format` for known non-article extensions (.doc, .odt, .csv, …).
  */
 export function detectFormat(name: string, text: string): ArticleFormat {
   const ext = isPasted(name) ? '' : extension(name);
@@ -179,7 +186,36 @@ function runParser(format: ArticleFormat, text: string, input: ArticleInput): Ra
       return parseJson(text, input.name);
     case 'ndjson':
       return parseNdjson(text, input.name);
+    case 'pdf':
+    case 'docx':
+      throw new CitebotError('internal', `${format} documents are read by parseInput, not parseArticles`);
   }
+}
+
+/**
+ * A PDF or Word document, told by its extension or, failing that, by its first bytes
+ * ("%PDF-", or a ZIP package holding word/document.xml); null for anything else.
+ */
+export function documentFormat(name: string, bytes: Uint8Array): DocumentFormat | null {
+  const ext = isPasted(name) ? '' : extension(name);
+  if (ext === 'pdf' || ext === 'docx') return ext;
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
+  if (head.startsWith('%PDF-')) return 'pdf';
+  if (head.startsWith('PK\x03\x04') && new TextDecoder('latin1').decode(bytes.subarray(0, 64 * 1024)).includes('word/document.xml')) return 'docx';
+  return null;
+}
+
+/**
+ * Parses one input of any format into articles: PDF and Word documents asynchronously
+ * (PDF.js, mammoth), everything else with parseArticles. Throws what parseArticles throws, and
+ * for documents `document_encrypted`, `document_corrupt` and `document_no_text`.
+ */
+export async function parseInput(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<Article[]> {
+  const format = input.format === 'pdf' || input.format === 'docx' ? input.format : input.format ? null : documentFormat(input.name, input.bytes);
+  if (format === null) return parseArticles(input, limits);
+  assertWithinSize(input.name, input.bytes.length, limits.maxBytes);
+  const raw = format === 'pdf' ? await parsePdf(input.bytes, input.name) : await parseDocx(input.bytes, input.name);
+  return finishArticles([raw], input, format);
 }
 
 /**
@@ -194,7 +230,28 @@ export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT
     throw new UserError('empty_article', `${who} is empty; give it a title line and at least one paragraph`);
   }
   const format = input.format ?? detectFormat(input.name, text);
-  const raws = runParser(format, text, input);
+  return finishArticles(runParser(format, text, input), input, format);
+}
+
+/** Normalises, drops empty paragraphs and exact duplicates, keeping each kept paragraph's page. */
+function cleanWithPages(paragraphs: readonly string[], pages: readonly number[] | undefined): { paragraphs: string[]; pages?: number[] } {
+  if (!pages) return { paragraphs: cleanParagraphs([...paragraphs]) };
+  const kept: string[] = [];
+  const keptPages: number[] = [];
+  const seen = new Set<string>();
+  paragraphs.forEach((p, i) => {
+    const [text] = cleanParagraphs([p]);
+    if (text === undefined || seen.has(text)) return;
+    seen.add(text);
+    kept.push(text);
+    keptPages.push(pages[i]!);
+  });
+  return { paragraphs: kept, pages: keptPages };
+}
+
+/** Raw articles → Articles: cleaned paragraphs, titles checked, ids assigned (unique in the input). */
+function finishArticles(raws: RawArticle[], input: ArticleInput, format: ArticleFormat): Article[] {
+  const who = displayName(input.name);
   if (raws.length === 0) {
     throw new UserError('empty_article', `${who} holds no articles`);
   }
@@ -204,7 +261,7 @@ export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT
   return raws.map((raw) => {
     const label = raw.label ?? who;
     const title = normaliseSpace(raw.title);
-    const paragraphs = cleanParagraphs(raw.paragraphs);
+    const { paragraphs, pages } = cleanWithPages(raw.paragraphs, raw.pages);
     if (paragraphs.length === 0) {
       throw new UserError(
         'empty_article',
@@ -234,6 +291,7 @@ export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT
       // The address a single text/Markdown article was fetched from, when it names none itself.
       url: raw.url ?? (raws.length === 1 && fallbackUrl ? fallbackUrl : null),
       paragraphs,
+      ...(pages ? { pages } : {}),
     };
   });
 }

@@ -9,8 +9,8 @@ import { dirname } from 'node:path';
 import { CitebotError, UserError } from '../errors.ts';
 import type { Article, ArticleFilter, CollectionId, Passage } from '../types.ts';
 
-/** 2: passage_changes, the log other processes' vector indexes catch up from. */
-export const SCHEMA_VERSION = 3;
+/** 2: passage_changes, the log other processes' vector indexes catch up from. 4: articles.pages. */
+export const SCHEMA_VERSION = 4;
 
 /**
  * Generations of passage changes kept in the log. A vector index further behind than this
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS articles (
   body TEXT NOT NULL,
   paragraph_count INTEGER NOT NULL,
   ingested_at TEXT NOT NULL,
+  pages TEXT,
   UNIQUE (collection, id)
 );
 CREATE TABLE IF NOT EXISTS passages (
@@ -65,13 +66,15 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 `;
 
-export interface StoredArticle extends Omit<Article, 'paragraphs'> {
+export interface StoredArticle extends Omit<Article, 'paragraphs' | 'pages'> {
   rowid: number;
   collection: CollectionId;
   content_hash: string;
   body: string;
   paragraph_count: number;
   ingested_at: string;
+  /** JSON array: the page each paragraph begins on (PDF documents); null otherwise. */
+  pages: string | null;
 }
 
 /** The article as it was ingested (its paragraphs are stored joined by blank lines). */
@@ -84,6 +87,7 @@ export function storedToArticle(stored: StoredArticle): Article {
     section: stored.section,
     url: stored.url,
     paragraphs: stored.body.split('\n\n'),
+    ...(stored.pages ? { pages: JSON.parse(stored.pages) as number[] } : {}),
   };
 }
 
@@ -203,6 +207,8 @@ export class Store {
         // Stores of schema 1 and 2 kept their questions table, which has no filter column.
         const hasFilter = this.db.prepare("SELECT 1 FROM pragma_table_info('questions') WHERE name = 'filter'").get();
         if (!hasFilter) this.db.exec('ALTER TABLE questions ADD COLUMN filter TEXT');
+        const hasPages = this.db.prepare("SELECT 1 FROM pragma_table_info('articles') WHERE name = 'pages'").get();
+        if (!hasPages) this.db.exec('ALTER TABLE articles ADD COLUMN pages TEXT');
         // The change log starts now: an index older than this generation rebuilds instead.
         if (found < 2) this.setMeta('changes_kept_since', String(this.generation()));
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -323,21 +329,22 @@ export class Store {
       const existing = this.findArticle(collection, article.id);
       const removed = existing ? this.deletePassagesOf(existing.rowid) : [];
       const now = new Date().toISOString();
+      const pages = article.pages ? JSON.stringify(article.pages) : null;
       let articleRowid: number;
       if (existing) {
         this.db
           .prepare(
-            `UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, body = ?, paragraph_count = ?, ingested_at = ? WHERE rowid = ?`,
+            `UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, body = ?, paragraph_count = ?, ingested_at = ?, pages = ? WHERE rowid = ?`,
           )
-          .run(article.title, article.date, article.source, article.section, article.url, contentHash, body, article.paragraphs.length, now, existing.rowid);
+          .run(article.title, article.date, article.source, article.section, article.url, contentHash, body, article.paragraphs.length, now, pages, existing.rowid);
         articleRowid = existing.rowid;
       } else {
         const info = this.db
           .prepare(
-            `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, pages)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(collection, article.id, article.title, article.date, article.source, article.section, article.url, contentHash, body, article.paragraphs.length, now);
+          .run(collection, article.id, article.title, article.date, article.source, article.section, article.url, contentHash, body, article.paragraphs.length, now, pages);
         articleRowid = Number(info.lastInsertRowid);
       }
       const insertPassage = this.db.prepare(
