@@ -11,6 +11,7 @@ import { fetchUrl } from '../src/ingest/fetch-url.ts';
 import type { AskResult, Engine } from '../src/engine-api.ts';
 import { MODERATOR_PERMISSIONS, type EmuGuild, type InteractionContext, type InteractionReply } from './helpers/discord-emulator.ts';
 import { embedText, opt, startHarness, type Harness } from './helpers/bot-harness.ts';
+import { column, makePdf } from './helpers/documents.ts';
 
 const ORCHIDS = `Glasshouse orchid festival draws record crowds
 
@@ -203,6 +204,26 @@ describe('bot commands through the Discord emulator', () => {
     assert.match(again.message.content, /^No article ".+" among the articles added in this server/);
   });
 
+  it('/ingest a PDF attachment (read on the parse worker), /ask cites its page', async () => {
+    const pdfBytes = await makePdf({
+      title: 'Lighthouse keepers report',
+      runningHeader: 'Coastal Trust - Annual Report',
+      pageNumbers: true,
+      pages: [
+        { lines: column(72, 700, ['The trust restored two lighthouses this year', 'and trained eleven volunteer keepers.']) },
+        { lines: column(72, 700, ['The Skerry lighthouse lamp was relit on', 'Midsummer night after 41 years of darkness.']) },
+      ],
+    });
+    const att = h.emu.addAttachment('lighthouses.pdf', pdfBytes, 'application/pdf');
+    // The parse worker loads PDF.js on its first PDF: seconds on a busy machine, so a longer wait.
+    const sent = h.emu.sendInteraction(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', att.id, 11)], resolved: { attachments: { [att.id]: att } } }));
+    const r = await h.emu.reply(sent, 60_000);
+    assert.equal(r.message.embeds[0].description, '**Lighthouse keepers report** — 2 passages · new');
+    const found = await ask(h.member(h.guildA), 'when was the Skerry lighthouse lamp relit?');
+    assert.match(embedText(found.message), /Midsummer night after 41 years/);
+    assert.match(embedText(found.message), /p\. 2 ¶1/);
+  });
+
   it('/ingest errors are clear: oversize, binary, unsupported, unreachable and refused URLs, no input', async () => {
     const big = h.emu.addAttachment('huge.txt', 'small really', 'text/plain', 3 * 1024 * 1024);
     let r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', big.id, 11)], resolved: { attachments: { [big.id]: big } } }));
@@ -214,9 +235,13 @@ describe('bot commands through the Discord emulator', () => {
     assert.equal(r.ephemeral, true);
     assert.match(r.message.content, /photo\.txt .*PNG image/);
 
-    const pdf = h.emu.addAttachment('report.pdf', '%PDF-1.4', 'application/pdf');
-    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', pdf.id, 11)], resolved: { attachments: { [pdf.id]: pdf } } }));
-    assert.equal(r.message.content, 'report.pdf is not a file type I can read; attach a .txt, .md, .html, .json or .ndjson file.');
+    const odt = h.emu.addAttachment('report.odt', 'PK', 'application/vnd.oasis.opendocument.text');
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', odt.id, 11)], resolved: { attachments: { [odt.id]: odt } } }));
+    assert.equal(r.message.content, 'report.odt is not a file type I can read; attach a .txt, .md, .html, .json, .ndjson, .pdf or .docx file.');
+
+    const fakePdf = h.emu.addAttachment('report.pdf', '%PDF-1.4', 'application/pdf');
+    r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', fakePdf.id, 11)], resolved: { attachments: { [fakePdf.id]: fakePdf } } }));
+    assert.match(r.message.content, /^report\.pdf is not a readable PDF \(.+\); check that the file is complete/);
 
     // An attachment URL that isn't Discord's (or the configured API's) is never fetched.
     const before = h.ctx.engine.countArticles(h.guildA.id);

@@ -157,9 +157,11 @@ describe('guarded fetch: against a local server', () => {
     await rejectsWith(fetchUrl(`${base}/to-127-0-0-2`, local), 'url_refused', /loopback address \(127\.0\.0\.2\)/);
     await rejectsWith(fetchUrl(`${base}/loop`, local), 'url_bad_response', /redirects more than 5 times/);
   });
-  it('refuses images and PDFs clearly', async () => {
+  it('refuses images clearly; a PDF comes back as sent, for the PDF reader', async () => {
     await rejectsWith(fetchUrl(`${base}/image.png`, local), 'unsupported_format', /is an image \(image\/png\)/);
-    await rejectsWith(fetchUrl(`${base}/doc.pdf`, local), 'unsupported_format', /is a PDF document/);
+    const pdf = await fetchUrl(`${base}/doc.pdf`, local);
+    assert.equal(pdf.format, 'pdf');
+    assert.equal(new TextDecoder().decode(pdf.bytes), '%PDF-1.4');
   });
   it('enforces the size limit while streaming and from content-length', async () => {
     await rejectsWith(fetchUrl(`${base}/big`, { ...local, maxBytes: 1024 * 1024 }), 'input_too_large', /larger than the 1\.0 MB limit/);

@@ -1,11 +1,12 @@
 /**
  * Fetches an article page by URL for /ingest (and the CLI) through the guarded fetch
  * (src/net/guarded-fetch.ts: address policy, redirects re-checked, size and time limits), accepting
- * only the content types citebot can parse, and hands back UTF-8 bytes with their format.
+ * only the content types citebot can parse, and hands back UTF-8 bytes (PDF and Word files as sent)
+ * with their format.
  */
 import { guardedFetch, type GuardedFetchOptions } from '../net/guarded-fetch.ts';
 
-export type FetchedFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson';
+export type FetchedFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson' | 'pdf' | 'docx';
 
 export interface FetchedDocument {
   /** Final URL after redirects. */
@@ -14,7 +15,7 @@ export interface FetchedDocument {
   name: string;
   contentType: string;
   format: FetchedFormat;
-  /** UTF-8 bytes (re-encoded when the page declared another charset). */
+  /** UTF-8 bytes (re-encoded when the page declared another charset); a PDF or Word file as sent. */
   bytes: Uint8Array;
 }
 
@@ -31,9 +32,11 @@ const FORMATS: Record<string, FetchedFormat> = {
   'application/x-ndjson': 'ndjson',
   'application/ndjson': 'ndjson',
   'application/jsonl': 'ndjson',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
 };
 
-const ACCEPT = 'text/html,application/xhtml+xml,text/plain,text/markdown,application/json;q=0.9,*/*;q=0.1';
+const ACCEPT = 'text/html,application/xhtml+xml,text/plain,text/markdown,application/json;q=0.9,application/pdf;q=0.8,*/*;q=0.1';
 
 function nameFor(url: URL): string {
   const last = url.pathname.split('/').filter(Boolean).pop();
@@ -61,8 +64,10 @@ export async function fetchUrl(input: string, options: FetchUrlOptions = {}): Pr
     ...options,
     headers: { accept: ACCEPT, ...options.headers },
     acceptTypes: Object.keys(FORMATS),
-    acceptLabel: 'citebot ingests web pages (HTML), plain text, Markdown and JSON',
+    acceptLabel: 'citebot ingests web pages (HTML), plain text, Markdown, JSON, PDF and Word (.docx) files',
   });
   const url = new URL(res.url);
-  return { url: res.url, name: nameFor(url), contentType: res.mime, format: FORMATS[res.mime]!, bytes: toUtf8(res.body, res.charset) };
+  const format = FORMATS[res.mime]!;
+  const bytes = format === 'pdf' || format === 'docx' ? new Uint8Array(res.body) : toUtf8(res.body, res.charset);
+  return { url: res.url, name: nameFor(url), contentType: res.mime, format, bytes };
 }
