@@ -23,6 +23,12 @@ export type ErrorCode =
   | 'store_locked'
   | 'store_corrupt'
   | 'store_schema_newer'
+  /** PostgreSQL (DATABASE_URL) could not be reached when citebot started. */
+  | 'store_unreachable'
+  /** PostgreSQL went away while running: the change was refused, nothing written. */
+  | 'store_unavailable'
+  /** The operation does not apply to this store backend (e.g. `backup` on PostgreSQL). */
+  | 'store_backend_unsupported'
   | 'backup_invalid'
   | 'url_refused'
   | 'url_unreachable'

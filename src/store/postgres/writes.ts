@@ -1,0 +1,209 @@
+/**
+ * Writes that change passages. Each is one transaction that locks the store_state row, takes
+ * the next generation, logs every passage it removed or added, keeps the corpus statistics
+ * BM25 needs (passages, tokens, passages per term) and sends a NOTIFY, delivered on commit.
+ */
+import type pg from 'pg';
+import type { CollectionId } from '../../types.ts';
+import { ftsTokens } from '../index/keyword-index.ts';
+import type { ArticleToSave, Generation, ModelRecord, PassageId, StoredArticle } from '../store-api.ts';
+import { CHANGES_CHANNEL } from './listener.ts';
+import { ARTICLE_COLUMNS, vectorToBytes } from './sql.ts';
+
+/**
+ * Generations of passage changes kept in the log. A cache further behind than this (a process
+ * idle through a very large import) reloads from the store instead of catching up.
+ */
+export const CHANGE_LOG_GENERATIONS = 20_000;
+
+/** The term_stats keys of one passage: each distinct FTS5 token, and each multi-token term ("didn t"). */
+export function termKeys(terms: readonly string[]): Set<string> {
+  const keys = new Set<string>();
+  for (const term of terms) {
+    const tokens = ftsTokens(term);
+    for (const token of tokens) keys.add(token);
+    if (tokens.length > 1) keys.add(tokens.join(' '));
+  }
+  return keys;
+}
+
+/** What one transaction changes in the corpus statistics. */
+class StatsDelta {
+  passages = 0;
+  tokens = 0;
+  readonly docs = new Map<string, number>();
+
+  count(terms: readonly string[], sign: 1 | -1): number {
+    const tokenCount = ftsTokens(terms.join(' ')).length;
+    this.passages += sign;
+    this.tokens += sign * tokenCount;
+    for (const key of termKeys(terms)) this.docs.set(key, (this.docs.get(key) ?? 0) + sign);
+    return tokenCount;
+  }
+}
+
+export interface PassageChange {
+  id: PassageId;
+  collection: CollectionId;
+}
+
+/** One write in progress: the locked generation and what it changed. */
+export class WriteTransaction {
+  readonly removed: PassageId[] = [];
+  readonly added: PassageId[] = [];
+  private readonly log: PassageChange[] = [];
+  private readonly stats = new StatsDelta();
+
+  private constructor(
+    readonly client: pg.ClientBase,
+    readonly generation: Generation,
+    private readonly keptSince: Generation,
+  ) {}
+
+  /** Locks the store_state row: writers queue here, so generations commit in order. */
+  static async begin(client: pg.ClientBase): Promise<WriteTransaction> {
+    const row = await client.query('SELECT generation, changes_kept_since FROM store_state WHERE id = 1 FOR UPDATE');
+    const { generation, changes_kept_since } = row.rows[0] as { generation: number; changes_kept_since: number };
+    return new WriteTransaction(client, generation + 1, changes_kept_since);
+  }
+
+  async findArticle(collection: CollectionId, id: string): Promise<StoredArticle | null> {
+    const row = await this.client.query(`SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.id = $2`, [collection, id]);
+    return (row.rows[0] as StoredArticle | undefined) ?? null;
+  }
+
+  async saveArticle(item: ArticleToSave): Promise<void> {
+    const { collection, article } = item;
+    const existing = await this.findArticle(collection, article.id);
+    const now = new Date().toISOString();
+    const values = [article.title, article.date, article.source, article.section, article.url, item.contentHash, item.body, article.paragraphs.length, now];
+    let articleRowid: number;
+    if (existing) {
+      await this.removePassagesOf(existing);
+      await this.client.query(
+        `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9 WHERE rowid = $10`,
+        [...values, existing.rowid],
+      );
+      articleRowid = existing.rowid;
+    } else {
+      const inserted = await this.client.query(
+        `INSERT INTO articles (title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, collection, id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING rowid`,
+        [...values, collection, article.id],
+      );
+      articleRowid = (inserted.rows[0] as { rowid: number }).rowid;
+    }
+    await this.insertPassages(articleRowid, item);
+  }
+
+  /** All the article's passages in one statement (arrays unnested server-side). */
+  private async insertPassages(articleRowid: number, item: ArticleToSave): Promise<void> {
+    const passages = item.passages;
+    if (passages.length === 0) return;
+    const tokenCounts = passages.map((p) => this.stats.count(p.terms, 1));
+    const inserted = await this.client.query(
+      `INSERT INTO passages (article_rowid, position, paragraph_start, paragraph_end, char_start, char_end, text, terms, token_count, vector)
+       SELECT $1, * FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::bytea[])
+       RETURNING rowid, position`,
+      [
+        articleRowid,
+        passages.map((p) => p.position),
+        passages.map((p) => p.paragraphStart),
+        passages.map((p) => p.paragraphEnd),
+        passages.map((p) => p.charStart),
+        passages.map((p) => p.charEnd),
+        passages.map((p) => p.text),
+        passages.map((p) => p.terms.join(' ')),
+        tokenCounts,
+        passages.map((p) => (p.vector ? vectorToBytes(p.vector) : null)),
+      ],
+    );
+    // RETURNING's order is not promised: positions (unique per article) map rows back to input order.
+    const idAt = new Map((inserted.rows as { rowid: number; position: number }[]).map((row) => [row.position, row.rowid]));
+    for (const passage of passages) {
+      const id = idAt.get(passage.position)!;
+      this.added.push(id);
+      this.log.push({ id, collection: item.collection });
+    }
+  }
+
+  async removePassagesOf(article: StoredArticle): Promise<void> {
+    const rows = await this.client.query('DELETE FROM passages WHERE article_rowid = $1 RETURNING rowid, terms', [article.rowid]);
+    for (const row of rows.rows as { rowid: number; terms: string }[]) {
+      this.stats.count(row.terms.split(' ').filter(Boolean), -1);
+      this.removed.push(row.rowid);
+      this.log.push({ id: row.rowid, collection: article.collection });
+    }
+  }
+
+  async deleteArticle(article: StoredArticle): Promise<void> {
+    await this.removePassagesOf(article);
+    await this.client.query('DELETE FROM articles WHERE rowid = $1', [article.rowid]);
+  }
+
+  async setModel(model: ModelRecord): Promise<void> {
+    await setModel(this.client, model);
+  }
+
+  /** Rewrites every passage's terms with `termsOf`, logging each as changed; returns how many. */
+  async reanalyzeAll(termsOf: (text: string) => string[]): Promise<number> {
+    const rows = await this.client.query('SELECT p.rowid, p.text, p.terms, a.collection FROM passages p JOIN articles a ON a.rowid = p.article_rowid ORDER BY p.rowid');
+    const ids: number[] = [];
+    const terms: string[] = [];
+    const tokenCounts: number[] = [];
+    for (const row of rows.rows as { rowid: number; text: string; terms: string; collection: string }[]) {
+      const fresh = termsOf(row.text);
+      this.stats.count(row.terms.split(' ').filter(Boolean), -1);
+      tokenCounts.push(this.stats.count(fresh, 1));
+      ids.push(row.rowid);
+      terms.push(fresh.join(' '));
+      this.log.push({ id: row.rowid, collection: row.collection });
+    }
+    await this.client.query(
+      'UPDATE passages p SET terms = u.terms, token_count = u.token_count FROM unnest($1::int[], $2::text[], $3::int[]) AS u(rowid, terms, token_count) WHERE p.rowid = u.rowid',
+      [ids, terms, tokenCounts],
+    );
+    return ids.length;
+  }
+
+  /** Logs the changes, updates the statistics and the generation, and notifies on commit. */
+  async finish(): Promise<void> {
+    const client = this.client;
+    await client.query('INSERT INTO passage_changes (generation, passage_rowid, collection) SELECT $1, * FROM unnest($2::int[], $3::text[])', [
+      this.generation,
+      this.log.map((c) => c.id),
+      this.log.map((c) => c.collection),
+    ]);
+    const keys = [...this.stats.docs.keys()].sort();
+    if (keys.length > 0) {
+      await client.query(
+        `INSERT INTO term_stats (term, docs) SELECT * FROM unnest($1::text[], $2::bigint[])
+         ON CONFLICT (term) DO UPDATE SET docs = term_stats.docs + EXCLUDED.docs`,
+        [keys, keys.map((key) => this.stats.docs.get(key)!)],
+      );
+      await client.query('DELETE FROM term_stats WHERE term = ANY($1::text[]) AND docs <= 0', [keys]);
+    }
+    let keptSince = this.keptSince;
+    const oldest = this.generation - CHANGE_LOG_GENERATIONS;
+    if (oldest > keptSince) {
+      await client.query('DELETE FROM passage_changes WHERE generation <= $1', [oldest]);
+      keptSince = oldest;
+    }
+    await client.query('UPDATE store_state SET generation = $1, changes_kept_since = $2, passages = passages + $3, tokens = tokens + $4 WHERE id = 1', [
+      this.generation,
+      keptSince,
+      this.stats.passages,
+      this.stats.tokens,
+    ]);
+    await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(this.generation)]);
+  }
+}
+
+export async function setModel(client: pg.ClientBase, model: ModelRecord): Promise<void> {
+  await setMeta(client, 'model_id', model.id);
+  await setMeta(client, 'model_dim', model.dim === null ? '' : String(model.dim));
+}
+
+export async function setMeta(client: pg.ClientBase, key: string, value: string): Promise<void> {
+  await client.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
+}
