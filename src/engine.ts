@@ -15,7 +15,7 @@ import { WordVectors } from './embed/word-vectors.ts';
 import type { ArticleParagraphs, AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress, SourceSummary } from './engine-api.ts';
 import { CitebotError, UserError } from './errors.ts';
 import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
-import { articleBody, makePassages } from './ingest/passages.ts';
+import { articleBody, makePassages, makePassagesYielding } from './ingest/passages.ts';
 import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
 import { highlightHits } from './search/highlight.ts';
 import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
@@ -200,9 +200,8 @@ export class CitebotEngine implements Engine {
         outcomes.push({ articleId: article.id, title: article.title, status: 'unchanged', passages: this.store.countPassagesOf(existing.rowid) });
         continue;
       }
-      // Tokenizing is synchronous: yield between articles so a big ingest can't stall the bot.
-      await new Promise((resolve) => setImmediate(resolve));
-      const passages = makePassages(article, { countTokens: (t) => this.countTokens(t), maxTokens: this.maxTokens() });
+      // Tokenizing is synchronous: it runs in slices so a big page can't hold the bot's event loop.
+      const passages = await makePassagesYielding(article, { countTokens: (t) => this.countTokens(t), maxTokens: this.maxTokens() });
       pending.push({ article, hash, passages, existed: existing !== null, index: outcomes.length });
       outcomes.push({ articleId: article.id, title: article.title, status: existing ? 'updated' : 'added', passages: passages.length });
     }
