@@ -8,8 +8,10 @@ import { config as loadDotenv } from 'dotenv';
 import { loadConfig, storeFile } from './config.ts';
 import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
-import { isCitebotError } from './errors.ts';
+import { readFileSync } from 'node:fs';
+import { isCitebotError, UserError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import { urlsInList } from './ingest/files.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { exportArticles } from './store/export.ts';
 import { parseArticleFilter } from './search/filter.ts';
@@ -26,6 +28,15 @@ const stdoutStyle = (): TextStyle => (process.stdout.isTTY && !process.env.NO_CO
 
 function notice(message: string): void {
   process.stderr.write(`citebot: ${message}\n`);
+}
+
+/** The text of a URL list file; `-` reads stdin. */
+function readUrlList(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new UserError('not_found', `can't read the URL list ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); give a text file with one URL a line`, { cause: error });
+  }
 }
 
 function collectionOf(options: Common): string {
@@ -112,14 +123,20 @@ export function buildProgram(): Command {
 
   program
     .command('ingest')
-    .description('add or update articles from files, folders, globs or - (stdin)')
-    .argument('<inputs...>', 'files (.txt .md .html .json .ndjson), folders, glob patterns, or - for stdin')
+    .description('add or update articles from files, folders, globs, http(s) URLs or - (stdin)')
+    .argument('[inputs...]', 'files (.txt .md .html .json .ndjson .pdf .docx), folders, glob patterns, http(s) URLs, or - for stdin')
+    .option('--urls <file>', 'a file of URLs to fetch, one a line (# starts a comment)')
     .option('--guild <id>', "a Discord server's collection instead of the operator's library")
     .option('--json', 'print one JSON object')
-    .action(async (inputs: string[], options: Common) =>
+    .action(async (given: string[], options: Common & { urls?: string }) =>
       withEngine(async (engine) => {
+        const list = options.urls ? urlsInList(readUrlList(options.urls)) : { urls: [], skipped: [] };
+        const inputs = [...given, ...list.urls];
+        if (inputs.length === 0 && list.skipped.length === 0) throw new UserError('parse_failed', 'give files, folders, URLs or --urls <file> to ingest');
         const bar = progressBar(!options.json, 'Embedding');
-        const { outcomes, skipped } = await engine.ingestPaths(inputs, collectionOf(options), bar.update);
+        const read = await engine.ingestPaths(inputs, collectionOf(options), bar.update);
+        const outcomes = read.outcomes;
+        const skipped = [...list.skipped, ...read.skipped];
         bar.stop();
         print(options.json, { collection: collectionOf(options), articles: outcomes, skipped }, formatIngest(outcomes, skipped));
         if (outcomes.length === 0 && skipped.length > 0) process.exitCode = 2;

@@ -14,6 +14,7 @@ import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNam
 import { WordVectors } from './embed/word-vectors.ts';
 import type { ArticleParagraphs, AskOptions, AskResult, ArticleSummary, CollectionStats, Engine, IngestOutcome, IngestProgress, SourceSummary } from './engine-api.ts';
 import { CitebotError, UserError } from './errors.ts';
+import { fetchUrl } from './ingest/fetch-url.ts';
 import { readArticleInputs, type SkippedInput } from './ingest/files.ts';
 import { articleBody, makePassages, makePassagesYielding } from './ingest/passages.ts';
 import { fusionWeightsFor, type FusionWeights } from './search/fusion.ts';
@@ -224,9 +225,16 @@ export class CitebotEngine implements Engine {
     return outcomes;
   }
 
-  /** Reads files/folders/globs and ingests them; unreadable inputs are skipped with a reason. */
+  /**
+   * Reads files/folders/globs and http(s) URLs (through the guarded fetch, ALLOW_PRIVATE_HOSTS
+   * applied) and ingests them; unreadable inputs are skipped with a reason.
+   */
   async ingestPaths(paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
-    const { articles, skipped } = await readArticleInputs(paths, this.config.maxArticleBytes);
+    const maxBytes = this.config.maxArticleBytes;
+    const { articles, skipped } = await readArticleInputs(paths, {
+      maxBytes,
+      fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivateHosts: this.config.allowPrivateHosts }),
+    });
     const outcomes = await this.ingest(articles, collection, onProgress);
     return { outcomes, skipped };
   }

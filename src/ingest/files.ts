@@ -1,10 +1,11 @@
 /**
- * Reads article files, folders, globs or stdin into Articles, collecting per-input
- * reasons for what was skipped instead of stopping at the first bad file.
+ * Reads article files, folders, globs, stdin or http(s) URLs into Articles, collecting per-input
+ * reasons for what was skipped instead of stopping at the first bad file or page.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { isCitebotError } from '../errors.ts';
+import type { FetchedDocument } from './fetch-url.ts';
 import type { Article } from '../types.ts';
 import { SUPPORTED_EXTENSIONS } from './decode.ts';
 import { parseInput } from './parse.ts';
@@ -108,10 +109,48 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads and parses every input (PDF and Word documents included); bad ones are skipped with a reason. */
-export async function readArticleInputs(inputs: readonly string[], maxBytes: number, stdin?: () => Uint8Array): Promise<ReadResult> {
-  const { files, skipped } = expandInputs(inputs);
+export interface ReadOptions {
+  maxBytes: number;
+  stdin?: () => Uint8Array;
+  /** Fetches an http(s) input (the guarded URL fetch); without it URLs are skipped. */
+  fetchUrl?: (url: string) => Promise<FetchedDocument>;
+}
+
+const URL_INPUT = /^https?:\/\//i;
+
+/** The URLs of a list file: one a line; blank lines and lines starting with # are ignored. */
+export function urlsInList(text: string): { urls: string[]; skipped: SkippedInput[] } {
+  const urls: string[] = [];
+  const skipped: SkippedInput[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (URL_INPUT.test(line)) urls.push(line);
+    else skipped.push({ name: `line ${i + 1} of the URL list`, reason: `"${line.slice(0, 80)}" is not an http(s) URL` });
+  });
+  return { urls, skipped };
+}
+
+async function readUrl(url: string, options: ReadOptions): Promise<Article[]> {
+  if (!options.fetchUrl) throw new Error('URLs are not fetched here');
+  const doc = await options.fetchUrl(url);
+  return parseInput({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url }, { maxBytes: options.maxBytes });
+}
+
+/** Reads and parses every input (PDF and Word documents and URLs included); bad ones are skipped with a reason. */
+export async function readArticleInputs(inputs: readonly string[], options: ReadOptions): Promise<ReadResult> {
+  const { maxBytes, stdin } = options;
+  const urls = inputs.filter((input) => URL_INPUT.test(input));
+  const { files, skipped } = expandInputs(inputs.filter((input) => !URL_INPUT.test(input)));
   const articles: Article[] = [];
+  // One page at a time: a list of URLs is usually one site's, and it should not be hammered.
+  for (const url of [...new Set(urls)]) {
+    try {
+      articles.push(...(await readUrl(url, options)));
+    } catch (error) {
+      skipped.push({ name: url, reason: reasonOf(error) });
+    }
+  }
   for (const file of files) {
     try {
       let bytes: Uint8Array;
