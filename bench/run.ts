@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
- *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words,synonyms,rerank,scale]
+ *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words,synonyms,rerank,scale,postgres]
  * Numbers vary with other load on the machine: the load average is printed first.
  */
 import { cpus, loadavg } from 'node:os';
 import { runEmbedThroughputBench } from './embed-throughput.ts';
 import { runEngineBench } from './engine.ts';
 import { runParseBench } from './parse.ts';
+import { runPostgresBench } from './postgres.ts';
 import { runRerankBench } from './rerank.ts';
 import { runScaleBench } from './scale.ts';
 import { runSynonymBench } from './synonyms.ts';
@@ -29,6 +30,8 @@ const suites: [string, () => Promise<Record<string, number>>][] = [
   ['rerank', () => runRerankBench({ log })],
   // 20,000 passages take about 5 minutes to embed; bench/scale.ts --passages 100000 goes further.
   ['scale', () => runScaleBench({ passages: 20_000, steps: [5_000], log })],
+  // PostgreSQL against SQLite at 100,000 passages (synthetic vectors): about 10 minutes.
+  ['postgres', () => runPostgresBench({ passages: 100_000, log })],
 ];
 
 const results: Record<string, unknown> = { cpus: cpus().length, loadavg_1m_start: loadavg()[0] };

@@ -54,6 +54,11 @@ export class Partition {
     return [...this.collections.keys()];
   }
 
+  /** The generation a loaded collection reflects (-1 when not loaded). */
+  generationOf(collection: CollectionId): Generation {
+    return this.collections.get(collection)?.generation ?? -1;
+  }
+
   index(collection: CollectionId): KeywordIndex | undefined {
     return this.collections.get(collection)?.index;
   }
@@ -64,7 +69,7 @@ export class Partition {
   }
 
   /** Loads the collections not yet held and brings every one to the store's current generation. */
-  bringUpToDate(collections: readonly CollectionId[]): Promise<void> {
+  bringUpToDate(collections: readonly CollectionId[]): Promise<Generation> {
     const run = this.queue.then(() => this.update(collections));
     this.queue = run.catch(() => undefined);
     return run;
@@ -86,7 +91,7 @@ export class Partition {
    * One consistent snapshot (REPEATABLE READ): the generation, the changes up to it and the
    * passages as they are at it, so a collection reflects exactly the generation it records.
    */
-  private async update(wanted: readonly CollectionId[]): Promise<void> {
+  private async update(wanted: readonly CollectionId[]): Promise<Generation> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -100,6 +105,7 @@ export class Partition {
         else await this.catchUp(client, collection, held, generation);
       }
       await client.query('COMMIT');
+      return generation;
     } catch (error) {
       broken = true;
       await client.query('ROLLBACK').catch(() => undefined);

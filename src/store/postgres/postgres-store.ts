@@ -276,13 +276,19 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
 
   // --- Search ---------------------------------------------------------------------------------
 
-  /** Brings the scope's collections up to date; while the server is gone, keeps what is held. */
+  /**
+   * Brings the scope's collections up to the generation this process knows of (its own writes,
+   * NOTIFYs heard, the last generation() read): no round trip when they are there already.
+   * While the server is gone, what is held answers.
+   */
   private async partitionFor(collections: readonly CollectionId[]): Promise<void> {
-    if (!this.listener.online && collections.every((c) => this.partition.loaded(c))) return;
+    const loaded = collections.every((c) => this.partition.loaded(c));
+    if (loaded && collections.every((c) => this.partition.generationOf(c) >= this.knownGeneration)) return;
+    if (loaded && !this.listener.online) return;
     try {
-      await this.partition.bringUpToDate(collections);
+      this.knownGeneration = Math.max(this.knownGeneration, await this.partition.bringUpToDate(collections));
     } catch (error) {
-      if (!isConnectionError(error) || !collections.every((c) => this.partition.loaded(c))) throw error;
+      if (!isConnectionError(error) || !loaded) throw error;
     }
   }
 
@@ -291,8 +297,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
    * scores as the whole store would), cached per generation; the last known while offline.
    */
   private async globalStats(keys: readonly string[]): Promise<GlobalStats> {
-    const generation = await this.generation();
-    if (this.stats?.generation !== generation) this.stats = null;
+    if (this.stats && this.stats.generation < this.knownGeneration) this.stats = null;
     const missing = keys.filter((key) => !this.stats?.docs.has(key));
     if (this.stats && missing.length === 0) return this.stats;
     try {
@@ -301,6 +306,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
         [missing],
       );
       const first = rows.rows[0] as { generation: number; passages: number; tokens: number };
+      this.knownGeneration = Math.max(this.knownGeneration, first.generation);
       if (this.stats?.generation !== first.generation) this.stats = { generation: first.generation, passages: first.passages, tokens: first.tokens, docs: new Map() };
       for (const key of missing) this.stats.docs.set(key, 0);
       for (const row of rows.rows as { term: string | null; docs: number }[]) if (row.term !== null) this.stats.docs.set(row.term, row.docs);
