@@ -12,6 +12,11 @@
  * Gateway (ws://…/gateway): HELLO, IDENTIFY → READY + GUILD_CREATE, HEARTBEAT → HEARTBEAT_ACK,
  * RESUME → the missed dispatches replayed, then RESUMED.
  *
+ * Sharding as Discord does it: IDENTIFY carries `shard: [id, count]` (absent: [0, 1]); READY,
+ * GUILD_CREATE and every dispatch about a guild go only to the connections of shard
+ * `(guild_id >> 22) % count`, and everything else (DMs) to shard 0. GET /gateway/bot recommends
+ * `shardCount` shards.
+ *
  * Everything received is recorded with its arrival time so tests can await "the reply to interaction X".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -50,6 +55,16 @@ export interface EmulatorOptions {
   token?: string;
   applicationId?: string;
   botUserId?: string;
+  /** The shard count GET /gateway/bot recommends (what discord.js's 'auto' uses). Default 1. */
+  shardCount?: number;
+}
+
+/** [shard id, shard count], as in IDENTIFY and READY. */
+export type ShardPair = [number, number];
+
+/** The shard that receives a guild's events: Discord's `(guild_id >> 22) % shard_count`. */
+export function shardOf(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
 }
 
 export interface RecordedRequest {
@@ -88,6 +103,8 @@ export interface SentInteraction {
   token: string;
   payload: any;
   dispatchedAt: number;
+  /** The shard ids whose connections it was sent to (empty: no connection of its shard was open). */
+  deliveredTo: number[];
 }
 
 /** The reply a user would finally see: the immediate callback, or the deferred reply's edit / an error follow-up. */
@@ -117,6 +134,8 @@ export class DiscordEmulator extends EventEmitter {
   readonly guilds: EmuGuild[];
   readonly heartbeatIntervalMs: number;
   readonly expectedToken: string | undefined;
+  /** What GET /gateway/bot recommends; tests may change it between starts. */
+  shardCount: number;
 
   readonly requests: RecordedRequest[] = [];
   readonly callbacks: InteractionCallback[] = [];
@@ -134,6 +153,9 @@ export class DiscordEmulator extends EventEmitter {
   private server!: Server;
   private wss!: WebSocketServer;
   private sockets = new Set<WebSocket>();
+  /** The shard each identified (or resumed) connection serves; sessions remember theirs for RESUME. */
+  private shardOfSocket = new Map<WebSocket, ShardPair>();
+  private shardOfSession = new Map<string, ShardPair>();
   /** The latest dispatches, replayed to a client that resumes. */
   private recentDispatches: { op: 0; t: string; s: number; d: unknown }[] = [];
   private seq = 0;
@@ -149,6 +171,7 @@ export class DiscordEmulator extends EventEmitter {
     this.guilds = options.guilds ?? [];
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41250;
     this.expectedToken = options.token;
+    this.shardCount = options.shardCount ?? 1;
   }
 
   static async start(options: EmulatorOptions = {}): Promise<DiscordEmulator> {
@@ -173,6 +196,14 @@ export class DiscordEmulator extends EventEmitter {
   }
   get connected(): boolean {
     return [...this.sockets].some((s) => s.readyState === s.OPEN);
+  }
+  /** The shard pairs of the open, identified connections. */
+  get connectedShards(): ShardPair[] {
+    return [...this.shardOfSocket].filter(([ws]) => ws.readyState === ws.OPEN).map(([, pair]) => pair);
+  }
+  /** The guilds a shard serves. */
+  guildsOf([id, count]: ShardPair): EmuGuild[] {
+    return this.guilds.filter((g) => shardOf(g.id, count) === id);
   }
 
   private async listen(): Promise<void> {
@@ -216,7 +247,10 @@ export class DiscordEmulator extends EventEmitter {
   private onGateway(ws: WebSocket): void {
     this.sockets.add(ws);
     this.connections++;
-    ws.on('close', () => this.sockets.delete(ws));
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.shardOfSocket.delete(ws);
+    });
     this.send(ws, { op: 10, d: { heartbeat_interval: this.heartbeatIntervalMs }, s: null, t: null });
     ws.on('message', (raw) => {
       let msg: any;
@@ -241,25 +275,54 @@ export class DiscordEmulator extends EventEmitter {
             ws.close(4004, 'Authentication failed.');
             return;
           }
-          this.sendReady(ws);
+          const shard = this.shardPair(msg.d?.shard);
+          if (!shard) {
+            ws.close(4010, 'Invalid shard.');
+            return;
+          }
+          this.shardOfSocket.set(ws, shard);
+          this.sendReady(ws, shard);
           break;
         }
-        case 6:
+        case 6: {
           this.resumes++;
-          // Like Discord: replay the dispatches the client missed (sent after its last sequence
-          // number, e.g. to the socket it was abandoning), then RESUMED.
-          for (const payload of this.recentDispatches) if (payload.s > Number(msg.d?.seq ?? 0)) this.send(ws, payload);
+          const shard = this.shardOfSession.get(String(msg.d?.session_id)) ?? [0, 1];
+          this.shardOfSocket.set(ws, shard);
+          // Like Discord: replay the dispatches of this shard the client missed (sent after its last
+          // sequence number, e.g. to the socket it was abandoning), then RESUMED.
+          for (const payload of this.recentDispatches) {
+            if (payload.s > Number(msg.d?.seq ?? 0) && this.targetShard(payload.d, shard[1]) === shard[0]) this.send(ws, payload);
+          }
           this.send(ws, { op: 0, t: 'RESUMED', s: ++this.seq, d: {} });
           this.emit('ready');
           break;
+        }
         default:
           break;
       }
     });
   }
 
-  private sendReady(ws: WebSocket): void {
+  /** A valid IDENTIFY shard pair ([0, 1] when absent), or null (Discord closes with 4010). */
+  private shardPair(value: unknown): ShardPair | null {
+    if (value === undefined || value === null) return [0, 1];
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [id, count] = value as unknown[];
+    if (!Number.isInteger(id) || !Number.isInteger(count)) return null;
+    if ((count as number) < 1 || (id as number) < 0 || (id as number) >= (count as number)) return null;
+    return [id as number, count as number];
+  }
+
+  /** The shard a dispatch belongs to: its guild's, or 0 for anything without a guild (DMs). */
+  private targetShard(d: unknown, shardCount: number): number {
+    const guildId = (d as { guild_id?: unknown } | null)?.guild_id;
+    return typeof guildId === 'string' ? shardOf(guildId, shardCount) : 0;
+  }
+
+  private sendReady(ws: WebSocket, shard: ShardPair): void {
     const sessionId = `session-${Math.random().toString(36).slice(2)}`;
+    this.shardOfSession.set(sessionId, shard);
+    const guilds = this.guildsOf(shard);
     this.send(ws, {
       op: 0,
       t: 'READY',
@@ -267,17 +330,17 @@ export class DiscordEmulator extends EventEmitter {
       d: {
         v: 10,
         user: { ...this.userObject(this.botUser), verified: true, mfa_enabled: false, flags: 0 },
-        guilds: this.guilds.map((g) => ({ id: g.id, unavailable: true })),
+        guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
         session_id: sessionId,
         resume_gateway_url: this.gatewayUrl,
-        shard: [0, 1],
+        shard,
         application: { id: this.applicationId, flags: 0 },
         private_channels: [],
         relationships: [],
         user_settings: {},
       },
     });
-    for (const guild of this.guilds) {
+    for (const guild of guilds) {
       this.send(ws, { op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guildCreatePayload(guild) });
     }
     this.emit('ready');
@@ -354,12 +417,21 @@ export class DiscordEmulator extends EventEmitter {
     };
   }
 
-  /** Sends a gateway dispatch to every connected client. */
-  dispatch(t: string, d: unknown): void {
+  /**
+   * Sends a gateway dispatch to the connections of the shard it belongs to (every connection of a
+   * single-shard bot); returns the shard ids it was sent to.
+   */
+  dispatch(t: string, d: unknown): number[] {
     const payload = { op: 0 as const, t, s: ++this.seq, d };
     this.recentDispatches.push(payload);
     if (this.recentDispatches.length > 1000) this.recentDispatches.shift();
-    for (const ws of this.sockets) this.send(ws, payload);
+    const deliveredTo: number[] = [];
+    for (const [ws, [id, count]] of this.shardOfSocket) {
+      if (ws.readyState !== ws.OPEN || this.targetShard(d, count) !== id) continue;
+      this.send(ws, payload);
+      deliveredTo.push(id);
+    }
+    return deliveredTo;
   }
 
   /** Closes the gateway connections (e.g. to test reconnects). */
@@ -431,7 +503,7 @@ export class DiscordEmulator extends EventEmitter {
     if (method === 'GET' && route === '/gateway/bot') {
       return this.json(res, 200, {
         url: this.gatewayUrl,
-        shards: 1,
+        shards: this.shardCount,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 14400000, max_concurrency: 1 },
       });
     }
@@ -697,9 +769,9 @@ export class DiscordEmulator extends EventEmitter {
 
   /** Dispatches INTERACTION_CREATE and returns its id and token. */
   sendInteraction(payload: any): SentInteraction {
-    const sent: SentInteraction = { id: payload.id, token: payload.token, payload, dispatchedAt: Date.now() };
+    const sent: SentInteraction = { id: payload.id, token: payload.token, payload, dispatchedAt: Date.now(), deliveredTo: [] };
     this.sent.push(sent);
-    this.dispatch('INTERACTION_CREATE', payload);
+    sent.deliveredTo = this.dispatch('INTERACTION_CREATE', payload);
     return sent;
   }
 
