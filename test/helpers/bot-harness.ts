@@ -11,7 +11,7 @@ import { AskLimiter } from '../../src/bot/rate-limit.ts';
 import { fetchUrl } from '../../src/ingest/fetch-url.ts';
 import { downloadAttachment } from '../../src/net/attachment.ts';
 import { OffThreadParser } from '../../src/ingest/parse-off-thread.ts';
-import { DiscordEmulator, MODERATOR_PERMISSIONS, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
+import { DiscordEmulator, MODERATOR_PERMISSIONS, shardOf, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
 
 export const FAKE_TOKEN = ['MTAwMDAwMDAwMDAwMDAwMDAw', 'GfakeX', 'emulator-only-token-not-a-real-secret'].join('.');
@@ -38,6 +38,14 @@ export function makeGuild(name: string, channels: string[] = ['general', 'ask-ne
     channels: channels.map((c) => ({ id: snowflake(), name: c })),
     roles: [{ id: snowflake(), name: 'Editors' }],
   };
+}
+
+/** A guild whose events belong to `shard` of `shardCount` (Discord's (guild_id >> 22) % count). */
+export function guildOnShard(name: string, shard: number, shardCount: number, channels?: string[]): EmuGuild {
+  for (;;) {
+    const guild = makeGuild(name, channels);
+    if (shardOf(guild.id, shardCount) === shard) return guild;
+  }
 }
 
 export interface HarnessOptions {
