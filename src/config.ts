@@ -16,6 +16,9 @@ export const EXAMPLES_DIR = resolve(PROJECT_ROOT, 'examples/articles');
 const EngineSettings = z
   .object({
     DATA_DIR: text(resolve(PROJECT_ROOT, 'embeddings')),
+    DATABASE_URL: optionalText().refine((v) => v === null || /^postgres(ql)?:\/\//.test(v), {
+      message: 'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite in DATA_DIR',
+    }),
     EMBEDDING_MODEL: text('auto'),
     MODEL_DIR: optionalText(),
     CITEBOT_OFFLINE: flag('CITEBOT_OFFLINE', false),
@@ -39,6 +42,8 @@ const EngineSettings = z
   .transform((e) => ({
     /** Holds citebot.db, index.hnsw and models/. */
     dataDir: resolve(e.DATA_DIR),
+    /** PostgreSQL instead of SQLite in DATA_DIR when set (several processes, one database). */
+    databaseUrl: e.DATABASE_URL,
     /** 'auto', 'minilm', 'use-lite', 'keyword', a hub id, or the id of MODEL_DIR's model. */
     embeddingModel: e.EMBEDDING_MODEL,
     modelDir: e.MODEL_DIR === null ? null : resolve(e.MODEL_DIR),
