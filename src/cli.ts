@@ -13,6 +13,7 @@ import { isCitebotError, UserError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { urlsInList } from './ingest/files.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
+import { usePgTools } from './store/postgres/pg-tools.ts';
 import { exportArticles } from './store/export.ts';
 import { parseArticleFilter } from './search/filter.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
@@ -258,8 +259,10 @@ export function buildProgram(): Command {
     .option('--force', 'replace the file if it exists')
     .option('--json', 'print one JSON object')
     .action(async (file: string, options: { force?: boolean; json?: boolean }) => {
+      const config = loadConfig(process.env);
+      if (config.databaseUrl) throw usePgTools('backup', config.databaseUrl);
       const bar = progressBar(!options.json, 'Backing up', 'pages');
-      const result = await backupStore(storeFile(loadConfig(process.env)), file, { force: options.force, onProgress: (done, total) => bar.update({ done, total }) });
+      const result = await backupStore(storeFile(config), file, { force: options.force, onProgress: (done, total) => bar.update({ done, total }) });
       bar.stop();
       print(
         options.json,
@@ -275,8 +278,10 @@ export function buildProgram(): Command {
     .argument('<file>', 'a file written by backup')
     .option('--json', 'print one JSON object')
     .action(async (file: string, options: { json?: boolean }) => {
+      const config = loadConfig(process.env);
+      if (config.databaseUrl) throw usePgTools('restore', config.databaseUrl);
       const bar = progressBar(!options.json, 'Restoring', 'pages');
-      const result = await restoreStore(storeFile(loadConfig(process.env)), file, { onProgress: (done, total) => bar.update({ done, total }) });
+      const result = await restoreStore(storeFile(config), file, { onProgress: (done, total) => bar.update({ done, total }) });
       bar.stop();
       print(
         options.json,
