@@ -146,12 +146,12 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   // --- Writes -------------------------------------------------------------------------------
 
   saveArticle(item: ArticleToSave): Promise<WriteResult> {
-    return this.write((tx) => tx.saveArticle(item));
+    return this.write((tx) => tx.saveArticles([item]));
   }
 
   saveArticles(items: readonly ArticleToSave[], options: { model?: ModelRecord } = {}): Promise<WriteResult> {
     return this.write(async (tx) => {
-      for (const item of items) await tx.saveArticle(item);
+      await tx.saveArticles(items);
       if (options.model) await tx.setModel(options.model);
     });
   }

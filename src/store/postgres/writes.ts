@@ -72,56 +72,92 @@ export class WriteTransaction {
     return (row.rows[0] as StoredArticle | undefined) ?? null;
   }
 
-  async saveArticle(item: ArticleToSave): Promise<void> {
-    const { collection, article } = item;
-    const existing = await this.findArticle(collection, article.id);
+  /**
+   * Replaces the articles and their passages in a few statements whatever their number (arrays
+   * unnested server-side): one lookup, one insert of the new articles, one of all passages.
+   */
+  async saveArticles(items: readonly ArticleToSave[]): Promise<void> {
+    if (items.length === 0) return;
+    const keys = new Set(items.map((item) => JSON.stringify([item.collection, item.article.id])));
+    // The same article twice in one call: saved in order, the later replacing the earlier.
+    if (keys.size < items.length) {
+      for (const item of items) await this.saveArticles([item]);
+      return;
+    }
+    const found = await this.client.query(
+      `SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN unnest($1::text[], $2::text[]) AS k(collection, id) ON a.collection = k.collection AND a.id = k.id`,
+      [items.map((item) => item.collection), items.map((item) => item.article.id)],
+    );
+    const existing = new Map((found.rows as StoredArticle[]).map((a) => [JSON.stringify([a.collection, a.id]), a]));
     const now = new Date().toISOString();
-    const values = [article.title, article.date, article.source, article.section, article.url, item.contentHash, item.body, article.paragraphs.length, now];
-    let articleRowid: number;
-    if (existing) {
-      await this.removePassagesOf(existing);
+    const rowidOf = new Map<ArticleToSave, number>();
+    for (const article of existing.values()) await this.removePassagesOf(article);
+    const fresh: ArticleToSave[] = [];
+    for (const item of items) {
+      const old = existing.get(JSON.stringify([item.collection, item.article.id]));
+      if (!old) {
+        fresh.push(item);
+        continue;
+      }
+      const a = item.article;
       await this.client.query(
         `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9 WHERE rowid = $10`,
-        [...values, existing.rowid],
+        [a.title, a.date, a.source, a.section, a.url, item.contentHash, item.body, a.paragraphs.length, now, old.rowid],
       );
-      articleRowid = existing.rowid;
-    } else {
-      const inserted = await this.client.query(
-        `INSERT INTO articles (title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, collection, id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING rowid`,
-        [...values, collection, article.id],
-      );
-      articleRowid = (inserted.rows[0] as { rowid: number }).rowid;
+      rowidOf.set(item, old.rowid);
     }
-    await this.insertPassages(articleRowid, item);
+    if (fresh.length > 0) {
+      const column = <T>(pick: (item: ArticleToSave) => T) => fresh.map(pick);
+      const inserted = await this.client.query(
+        `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at)
+         SELECT *, $11 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[])
+         RETURNING rowid, collection, id`,
+        [
+          column((i) => i.collection),
+          column((i) => i.article.id),
+          column((i) => i.article.title),
+          column((i) => i.article.date),
+          column((i) => i.article.source),
+          column((i) => i.article.section),
+          column((i) => i.article.url),
+          column((i) => i.contentHash),
+          column((i) => i.body),
+          column((i) => i.article.paragraphs.length),
+          now,
+        ],
+      );
+      const newRowid = new Map((inserted.rows as { rowid: number; collection: string; id: string }[]).map((r) => [JSON.stringify([r.collection, r.id]), r.rowid]));
+      for (const item of fresh) rowidOf.set(item, newRowid.get(JSON.stringify([item.collection, item.article.id]))!);
+    }
+    await this.insertPassages(items, rowidOf);
   }
 
-  /** All the article's passages in one statement (arrays unnested server-side). */
-  private async insertPassages(articleRowid: number, item: ArticleToSave): Promise<void> {
-    const passages = item.passages;
-    if (passages.length === 0) return;
-    const tokenCounts = passages.map((p) => this.stats.count(p.terms, 1));
+  /** Every passage of the articles in one statement. */
+  private async insertPassages(items: readonly ArticleToSave[], rowidOf: Map<ArticleToSave, number>): Promise<void> {
+    const rows = items.flatMap((item) => item.passages.map((passage) => ({ item, passage, articleRowid: rowidOf.get(item)! })));
+    if (rows.length === 0) return;
+    const tokenCounts = rows.map(({ passage }) => this.stats.count(passage.terms, 1));
     const inserted = await this.client.query(
       `INSERT INTO passages (article_rowid, position, paragraph_start, paragraph_end, char_start, char_end, text, terms, token_count, vector)
-       SELECT $1, * FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::bytea[])
-       RETURNING rowid, position`,
+       SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::bytea[])
+       RETURNING rowid, article_rowid, position`,
       [
-        articleRowid,
-        passages.map((p) => p.position),
-        passages.map((p) => p.paragraphStart),
-        passages.map((p) => p.paragraphEnd),
-        passages.map((p) => p.charStart),
-        passages.map((p) => p.charEnd),
-        passages.map((p) => p.text),
-        passages.map((p) => p.terms.join(' ')),
+        rows.map((r) => r.articleRowid),
+        rows.map((r) => r.passage.position),
+        rows.map((r) => r.passage.paragraphStart),
+        rows.map((r) => r.passage.paragraphEnd),
+        rows.map((r) => r.passage.charStart),
+        rows.map((r) => r.passage.charEnd),
+        rows.map((r) => r.passage.text),
+        rows.map((r) => r.passage.terms.join(' ')),
         tokenCounts,
-        passages.map((p) => (p.vector ? vectorToBytes(p.vector) : null)),
+        rows.map((r) => (r.passage.vector ? vectorToBytes(r.passage.vector) : null)),
       ],
     );
-    // RETURNING's order is not promised: positions (unique per article) map rows back to input order.
-    const idAt = new Map((inserted.rows as { rowid: number; position: number }[]).map((row) => [row.position, row.rowid]));
-    for (const passage of passages) {
-      const id = idAt.get(passage.position)!;
+    // RETURNING's order is not promised: (article, position), unique, maps rows back to input order.
+    const idAt = new Map((inserted.rows as { rowid: number; article_rowid: number; position: number }[]).map((r) => [`${r.article_rowid}:${r.position}`, r.rowid]));
+    for (const { item, passage, articleRowid } of rows) {
+      const id = idAt.get(`${articleRowid}:${passage.position}`)!;
       this.added.push(id);
       this.log.push({ id, collection: item.collection });
     }
