@@ -57,12 +57,21 @@ let exitHookInstalled = false;
 function stopAllOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const stopAll = () => {
     for (const dir of runningClusters) {
       runAsServerUser([join(postgresBinDir(), 'pg_ctl'), 'stop', '-D', join(dir, 'data'), '-m', 'immediate', '-w']);
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    runningClusters.clear();
+  };
+  process.on('exit', stopAll);
+  // A signal ends the process without 'exit' handlers: stop the servers, then die of it as before.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 function runAsServerUser(command: string[]): SpawnSyncReturns<string> {
