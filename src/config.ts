@@ -33,6 +33,11 @@ const EngineSettings = z
     RERANK_CANDIDATES: int('RERANK_CANDIDATES', 2, 50, 10),
     RERANK_THRESHOLD: optionalNumber('RERANK_THRESHOLD', 0, 1),
     AUTO_INGEST_EXAMPLES: flag('AUTO_INGEST_EXAMPLES', true),
+    CITEBOT_OPERATOR_URL: optionalText().transform((value, ctx): string | null => {
+      if (value !== null && !/^https?:\/\/\S+$/i.test(value)) ctx.addIssue({ code: 'custom', message: 'CITEBOT_OPERATOR_URL must be an http(s) URL (shown in the User-Agent of feed requests)' });
+      return value;
+    }),
+    FEED_MAX_NEW_ITEMS: int('FEED_MAX_NEW_ITEMS', 1, 1000, 20),
     ALLOW_PRIVATE_HOSTS: optionalText().transform((value, ctx): readonly string[] => {
       const entries = splitAllowList(value ?? '');
       for (const problem of allowListProblems(entries)) ctx.addIssue({ code: 'custom', message: `ALLOW_PRIVATE_HOSTS: ${problem}` });
@@ -64,6 +69,10 @@ const EngineSettings = z
     rerankThreshold: e.RERANK_THRESHOLD,
     autoIngestExamples: e.AUTO_INGEST_EXAMPLES,
     examplesDir: EXAMPLES_DIR,
+    /** Where site owners can reach the operator; named in feed requests' User-Agent. */
+    operatorUrl: e.CITEBOT_OPERATOR_URL,
+    /** New or changed items indexed per feed poll; the rest wait for the next poll. */
+    feedMaxNewItems: e.FEED_MAX_NEW_ITEMS,
     /** Host names and CIDR networks every fetch may reach although they are not public. */
     allowPrivateHosts: e.ALLOW_PRIVATE_HOSTS,
   }));

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'document_encrypted'
   | 'document_no_text'
   | 'document_corrupt'
+  | 'feed_invalid'
+  | 'robots_disallowed'
   | 'bad_filter'
   | 'not_found'
   | 'already_exists'

@@ -291,3 +291,80 @@ export interface CitebotStore extends ArticleReads, ArticleWrites, ChangeLog, Se
   readonly description: StoreDescription;
   close(): Promise<void>;
 }
+
+/** A followed feed or sitemap, with its validators and health. */
+export interface FollowedFeed {
+  id: number;
+  url: string;
+  /** Where its articles go: "library" (CLI) or a Discord server id. */
+  collection: CollectionId;
+  /** The source its articles are credited to; null: the feed's own title. */
+  sourceName: string | null;
+  /** The feed's title, as last read. */
+  title: string | null;
+  everyMs: number;
+  /** A Discord channel newly indexed articles are announced in. */
+  announceChannel: string | null;
+  addedAt: string;
+  etag: string | null;
+  lastModified: string | null;
+  /** When the scheduler polls it next (ISO). */
+  nextPollAt: string;
+  /** Failed polls in a row (drives the back-off). */
+  failures: number;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Articles indexed from it so far. */
+  items: number;
+}
+
+export interface NewFeed {
+  url: string;
+  collection: CollectionId;
+  sourceName: string | null;
+  everyMs: number;
+  announceChannel: string | null;
+}
+
+/** An item of a feed already indexed, to tell new and changed items from seen ones. */
+export interface SeenItem {
+  key: string;
+  articleId: string;
+  /** The item's updated date as last seen. */
+  updated: string | null;
+  hash: string;
+}
+
+/** What one poll changes about a feed. */
+export interface FeedPollRecord {
+  etag?: string | null;
+  lastModified?: string | null;
+  title?: string | null;
+  nextPollAt: string;
+  /** Set on success (failures back to 0) … */
+  succeededAt?: string;
+  /** … or on failure (failures + 1). */
+  error?: string;
+  /** Items indexed by this poll (added to `items`). */
+  itemsAdded?: number;
+}
+
+/**
+ * Followed feeds (src/ingest/feeds/): a sub-interface of its own, so a backend can add it
+ * without touching articles or passages. SQLite: src/store/sqlite/feeds.ts.
+ */
+export interface FeedStore {
+  /** Throws `already_exists` when the collection already follows this URL. */
+  addFeed(feed: NewFeed): Promise<FollowedFeed>;
+  /** All followed feeds, or one collection's, oldest first. */
+  listFeeds(collection?: CollectionId): Promise<FollowedFeed[]>;
+  feed(id: number): Promise<FollowedFeed | null>;
+  /** Stops following; its articles stay. Returns whether it existed. */
+  removeFeed(id: number): Promise<boolean>;
+  seenItems(feedId: number): Promise<Map<string, SeenItem>>;
+  markSeen(feedId: number, items: readonly SeenItem[]): Promise<void>;
+  recordPoll(feedId: number, record: FeedPollRecord): Promise<void>;
+  /** For /sources: the feed each of these articles came from (article id → feed), within a collection. */
+  feedsOfArticles(collection: CollectionId, articleIds: readonly string[]): Promise<Map<string, FollowedFeed>>;
+}
