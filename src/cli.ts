@@ -1,5 +1,5 @@
 /**
- * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup, restore, export. Works with no Discord.
+ * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup, restore, export, feeds. Works with no Discord.
  * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -11,6 +11,7 @@ import type { IngestProgress } from './engine-api.ts';
 import { readFileSync } from 'node:fs';
 import { isCitebotError, UserError } from './errors.ts';
 import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import { addFeedCommands } from './cli-feeds.ts';
 import { urlsInList } from './ingest/files.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { usePgTools } from './store/postgres/pg-tools.ts';
@@ -331,6 +332,7 @@ export function buildProgram(): Command {
       }
     });
 
+  addFeedCommands(program, { withEngine, print, progressBar, notice });
   return program;
 }
 

@@ -1,0 +1,42 @@
+/** Followed feeds as terminal text and as short Discord lines (no discord.js here). */
+import type { PollResult } from '../ingest/feeds/poll.ts';
+import type { FollowedFeed } from '../store/store-api.ts';
+
+export function formatInterval(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/** "ok 2026-12-03 17:20" / "failing ×3: <error>" / "not polled yet". */
+export function feedHealth(feed: FollowedFeed): string {
+  if (feed.failures > 0) return `failing ×${feed.failures} since ${feed.lastErrorAt?.slice(0, 16).replace('T', ' ') ?? '?'}: ${feed.lastError ?? 'unknown error'}`;
+  if (feed.lastSuccessAt) return `ok, last read ${feed.lastSuccessAt.slice(0, 16).replace('T', ' ')} UTC`;
+  return 'not polled yet';
+}
+
+export function formatFeedList(feeds: readonly FollowedFeed[]): string {
+  if (feeds.length === 0) return 'No feeds followed. Add one with: feeds add <url>';
+  return feeds
+    .map((f) => {
+      const name = f.sourceName ?? f.title ?? f.url;
+      const where = f.collection === 'library' ? 'library' : `guild ${f.collection}`;
+      return `[${f.id}] ${name} · every ${formatInterval(f.everyMs)} · ${where} · ${f.items} article(s)\n    ${f.url}\n    ${feedHealth(f)}`;
+    })
+    .join('\n');
+}
+
+/** The poll summary: totals, then one line per feed, failures with their reasons. */
+export function formatPollSummary(results: readonly PollResult[]): string {
+  const sum = (key: 'new' | 'updated' | 'unchanged') => results.reduce((n, r) => n + r[key], 0);
+  const failed = results.filter((r) => r.status === 'failed');
+  const lines = [`${results.length} feed(s): ${sum('new')} new, ${sum('updated')} updated, ${sum('unchanged')} unchanged, ${failed.length} failed`];
+  for (const r of results) {
+    if (r.status === 'failed') lines.push(`  ✗ ${r.url}: ${r.error}`);
+    else if (r.status === 'not-modified') lines.push(`  = ${r.url}: not modified`);
+    else lines.push(`  ✓ ${r.url}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged${r.deferred ? `, ${r.deferred} left for the next poll` : ''}`);
+    for (const item of r.failedItems) lines.push(`      skipped ${item.url}: ${item.reason}`);
+  }
+  return lines.join('\n');
+}
