@@ -21,7 +21,7 @@ import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
 import { openEngine, type CitebotEngine, type EngineOptions } from '../src/engine.ts';
 import { openTempIndex, type TempIndex } from '../src/eval/runner.ts';
 import { Store } from '../src/store/db.ts';
-import { VectorIndex } from '../src/store/vectors.ts';
+import { VectorIndex } from '../src/store/index/vector-index.ts';
 import { seededRandom } from '../src/seeded-random.ts';
 import { splitSentences } from '../src/text/sentences.ts';
 import type { Article, ArticleFilter } from '../src/types.ts';

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { allowListProblems, splitAllowList } from './net/address-policy.ts';
 import { flag, httpUrl, int, optionalNumber, optionalText, parseSettings, text } from './settings.ts';
+import { DEFAULT_INDEX_SETTINGS } from './store/index/settings.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const EXAMPLES_DIR = resolve(PROJECT_ROOT, 'examples/articles');
@@ -32,6 +33,10 @@ const EngineSettings = z
     RERANK_MODEL: optionalText(),
     RERANK_CANDIDATES: int('RERANK_CANDIDATES', 2, 50, 10),
     RERANK_THRESHOLD: optionalNumber('RERANK_THRESHOLD', 0, 1),
+    HNSW_M: int('HNSW_M', 4, 64, DEFAULT_INDEX_SETTINGS.m),
+    HNSW_EF_CONSTRUCTION: int('HNSW_EF_CONSTRUCTION', 10, 2_000, DEFAULT_INDEX_SETTINGS.efConstruction),
+    HNSW_EF_SEARCH: int('HNSW_EF_SEARCH', 10, 2_000, DEFAULT_INDEX_SETTINGS.efSearch),
+    INDEX_SNAPSHOT_CHANGES: int('INDEX_SNAPSHOT_CHANGES', 1, 1_000_000, DEFAULT_INDEX_SETTINGS.snapshotChanges),
     AUTO_INGEST_EXAMPLES: flag('AUTO_INGEST_EXAMPLES', true),
     CITEBOT_OPERATOR_URL: optionalText().transform((value, ctx): string | null => {
       if (value !== null && !/^https?:\/\/\S+$/i.test(value)) ctx.addIssue({ code: 'custom', message: 'CITEBOT_OPERATOR_URL must be an http(s) URL (shown in the User-Agent of feed requests)' });
@@ -67,6 +72,8 @@ const EngineSettings = z
     rerankCandidates: e.RERANK_CANDIDATES,
     /** Overrides the re-ranker's "answers the question" relevance. */
     rerankThreshold: e.RERANK_THRESHOLD,
+    /** The HNSW graph's settings and how often its snapshot is rewritten (docs/performance.md). */
+    index: Object.freeze({ m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH, snapshotChanges: e.INDEX_SNAPSHOT_CHANGES }),
     autoIngestExamples: e.AUTO_INGEST_EXAMPLES,
     examplesDir: EXAMPLES_DIR,
     /** Where site owners can reach the operator; named in feed requests' User-Agent. */

@@ -4,7 +4,7 @@
  */
 import type { AnswerResult, Article, ArticleFilter, CollectionId } from './types.ts';
 import type { LoggedAsk, LoggedQuestion, QuestionFilter, QuestionStats } from './store/db.ts';
-import type { RebuildProgress } from './store/vectors.ts';
+import type { RebuildProgress } from './store/index/vector-index.ts';
 
 export type { LoggedAsk, LoggedQuestion, QuestionFilter };
 

@@ -23,7 +23,7 @@ import { ANALYZER_VERSION, analyze } from './search/lexical.ts';
 import { bundledSynonyms } from './search/synonyms.ts';
 import { search, type Found, type Hit, type SearchMode, type SearchResult } from './search/search.ts';
 import { Store, storedToArticle, type LoggedAsk, type LoggedQuestion, type PassageToStore, type QuestionFilter, type StoredArticle } from './store/db.ts';
-import { VectorIndex } from './store/vectors.ts';
+import { VectorIndex } from './store/index/vector-index.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type Article, type ArticleFilter, type Citation, type CollectionId, type Passage } from './types.ts';
 
 export const MAX_QUESTION_CHARS = 1000;
@@ -221,7 +221,7 @@ export class CitebotEngine implements Engine {
         if (semantic) this.updateIndex(semantic, removed, added.map((rowid, i) => ({ label: rowid, vector: toStore[i]!.vector! })));
       });
     }
-    if (pending.length > 0) await this.saveIndex();
+    if (pending.length > 0) this.saveIndex();
     return outcomes;
   }
 
@@ -372,7 +372,7 @@ export class CitebotEngine implements Engine {
       return deleted;
     });
     if (!removed) return null;
-    await this.saveIndex();
+    this.saveIndex();
     return target;
   }
 
@@ -391,18 +391,12 @@ export class CitebotEngine implements Engine {
   }
 
   /**
-   * Writes the vector index file after a change. The store already holds the change, and the
-   * next open brings an older file up to date from the store's change log, so a failed write
-   * (a full disk) is a notice, not a failed ingest.
+   * After a change: the index file is rewritten in the background once enough has changed since
+   * it (not after every change: the next open replays the rest from the store's change log). A
+   * failed write (a full disk) is a notice from the index, not a failed ingest.
    */
-  private async saveIndex(): Promise<void> {
-    try {
-      await this.semantic?.vectors.save(this.store);
-    } catch (error) {
-      this.notice(
-        `the change is stored, but the vector index file could not be written (${error instanceof Error ? error.message : String(error)}); searches are unaffected, and the next start brings the file up to date from the store`,
-      );
-    }
+  private saveIndex(): void {
+    this.semantic?.vectors.snapshotIfDue(this.store);
   }
 
   /** Mirrors a committed store change in the vector index (which rebuilds itself from the store if it must). */
@@ -496,8 +490,7 @@ export class CitebotEngine implements Engine {
     this.closed = true;
     // A rebuild or compaction under way would hold the shutdown for up to a minute: stop it (a
     // stopped rebuild is redone at the next open; a stopped compaction leaves a complete index).
-    this.semantic?.vectors.stopBackgroundWork();
-    await this.semantic?.vectors.flush();
+    await this.semantic?.vectors.close(this.store);
     await this.semantic?.pool.close();
     await this.reranker?.close();
     this.store.close();
@@ -611,7 +604,7 @@ async function withIndex(config: EngineConfig, store: Store, embedder: Embedder,
       `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
     );
   }
-  const vectors = await VectorIndex.open(config.dataDir, store, spec.id, pool.dim, options);
+  const vectors = await VectorIndex.open(config.dataDir, store, spec.id, pool.dim, { ...options, settings: config.index });
   if (vectors.loadedAs === 'rebuilt' && !vectors.rebuilding) options.notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
   return { ...embedder, vectors };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,6 +30,11 @@ function sqlCount(dataDir: string, sql: string): number {
   } finally {
     db.close();
   }
+}
+
+/** Waits for the index snapshot written in the background after a change (test hook: the engine's index). */
+function indexWritten(engine: unknown): Promise<void> {
+  return (engine as { semantic: { vectors: { flush(): Promise<void> } } }).semantic.vectors.flush();
 }
 
 async function expectCitebotError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
@@ -335,23 +340,30 @@ describe('engine persistence and recovery', () => {
     }
   });
 
-  it('GIVEN the index file cannot be written (a full disk) THEN the ingest still succeeds with a notice, and the next open catches the file up', async () => {
+  it('GIVEN the index file cannot be written (a full disk) THEN the ingest still succeeds with a notice, no temporary file is left, and the next open catches the file up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'citebot-nowrite-'));
     const notices: string[] = [];
     const engine = await openEngine(loadConfig(testEnv(dir, await tinyModel())), { notice: (m) => notices.push(m) });
-    // hnswlib writes to index.hnsw.<pid>.tmp first: a directory in its place makes that write fail.
-    const blocker = join(dir, `index.hnsw.${process.pid}.tmp`);
+    const indexFile = join(dir, 'index.hnsw');
+    let saved: Buffer | null = null;
     try {
       await engine.ingest([LIGHTHOUSE], LIBRARY_COLLECTION);
-      mkdirSync(blocker);
+      await indexWritten(engine);
+      // A directory in the index file's place makes the snapshot's final rename fail, after its temporary file was written.
+      saved = readFileSync(indexFile);
+      rmSync(indexFile);
+      mkdirSync(indexFile);
       const outcomes = await engine.ingest([article('gulls', ['A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.'])], LIBRARY_COLLECTION);
       assert.equal(outcomes[0]?.status, 'added');
+      await indexWritten(engine);
       assert.ok(notices.some((n) => /^the change is stored, but the vector index file could not be written \(.+\); searches are unaffected/.test(n)), notices.join('\n'));
+      assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), []);
       const found = await engine.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
       assert.equal(found.hits[0]?.article.id, 'gulls');
     } finally {
       await engine.close();
-      rmSync(blocker, { recursive: true, force: true });
+      rmSync(indexFile, { recursive: true, force: true });
+      if (saved) writeFileSync(indexFile, saved);
     }
     const reopenedNotices: string[] = [];
     const reopened = await openEngine(loadConfig(testEnv(dir, await tinyModel())), { notice: (m) => reopenedNotices.push(m) });
@@ -373,19 +385,22 @@ describe('engine persistence and recovery', () => {
     const savedGeneration = () => (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { generation: number }).generation;
     try {
       await engine.ingest([LIGHTHOUSE], LIBRARY_COLLECTION);
+      await indexWritten(engine);
       const before = savedGeneration();
       // A child process stands in for the other citebot: its pid runs.
       const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
       other.unref();
       writeFileSync(lock, String(other.pid));
-      let done = false;
-      const ingest = engine.ingest([article('gulls', ['A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.'])], LIBRARY_COLLECTION).then(() => (done = true));
+      let saved = false;
+      // The ingest itself does not wait: the snapshot is written in the background, and waits for the lock.
+      await engine.ingest([article('gulls', ['A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.'])], LIBRARY_COLLECTION);
+      const saving = indexWritten(engine).then(() => (saved = true));
       await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.equal(done, false, 'the save did not wait for the lock');
+      assert.equal(saved, false, 'the save did not wait for the lock');
       assert.equal(savedGeneration(), before);
       rmSync(lock);
       other.kill();
-      await ingest;
+      await saving;
       assert.ok(savedGeneration() > before);
       assert.ok(!existsSync(lock), 'the lock was not released');
 
@@ -399,6 +414,7 @@ describe('engine persistence and recovery', () => {
         writeFileSync(lock, String(pid));
         const started = Date.now();
         await change();
+        await indexWritten(engine);
         assert.ok(Date.now() - started < 5000, `the abandoned lock of pid ${pid} was waited for`);
         assert.ok(savedGeneration() > generation);
         assert.ok(!existsSync(lock));

@@ -62,10 +62,10 @@ interface IndexInternals {
   loadedAs: string;
   rebuildReason: string | null;
   deletedSlots: number;
-  /** Set while the index file is written or the index compacted. */
-  busy: Promise<unknown> | null;
+  /** What the index is doing: 'ready', 'writing', 'compacting'… */
+  phase: { kind: string };
   /** The hnswlib index itself, to damage it the way an out-of-sync index would be. */
-  index: { markDelete: (label: number) => void; getCurrentCount: () => number };
+  graph: { index: { markDelete: (label: number) => void; getCurrentCount: () => number } };
 }
 
 function vectorsOf(t: TestEngine): IndexInternals {
@@ -148,7 +148,7 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     await t.engine.ingest([article('kept', 3), article('doomed', 4)], 'eval');
     const doomed = readPassages(t.dataDir, 'eval').filter((p) => p.article === 'doomed');
     // Out of sync: hnswlib already has the label deleted while the live set still counts it.
-    vectorsOf(t).index.markDelete(doomed[1]!.rowid);
+    vectorsOf(t).graph.index.markDelete(doomed[1]!.rowid);
     assert.equal((await t.engine.removeArticle('eval', 'doomed'))?.id, 'doomed');
     assert.equal(t.engine.countArticles('eval'), 1);
     assert.match(vectorsOf(t).rebuildReason ?? '', /out of sync with the store: .*already deleted/);
@@ -164,18 +164,18 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     // 'big' is not at the end of the table once 'tail' is in, so its rowids are not reused.
     await t.engine.ingest([article('big', 1100)], 'eval');
     await t.engine.ingest([article('tail', 3)], 'eval');
-    assert.equal(vectorsOf(t).index.getCurrentCount(), 1103);
+    assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 1103);
     const tail = readPassages(t.dataDir, 'eval').filter((p) => p.article === 'tail');
     // The removal starts the compaction (in slices); a search and an ingest come meanwhile.
     const removing = t.engine.removeArticle('eval', 'big');
-    assert.ok(vectorsOf(t).busy, 'the compaction should be under way once the removal is committed');
+    assert.notEqual(vectorsOf(t).phase.kind, 'ready', 'the compaction (or the snapshot before it) should be under way once the removal is committed');
     const searching = t.engine.retrieve(tail[1]!.text, { collections: ['eval'], k: 1, mode: 'dense' });
     const adding = t.engine.ingest([article('late', 4)], 'eval');
     const [removed, found] = await Promise.all([removing, searching, adding]);
     assert.equal(removed?.id, 'big');
     assert.equal(found.hits[0]?.passage.text, tail[1]!.text);
     assert.equal(vectorsOf(t).deletedSlots, 0);
-    assert.equal(vectorsOf(t).index.getCurrentCount(), 7);
+    assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 7);
     await assertIndexMatchesStore(t, 'eval');
   }));
 

@@ -6,7 +6,7 @@ import { dot } from '../embed/similarity.ts';
 import type { WordVectors } from '../embed/word-vectors.ts';
 import type { Reranker } from '../embed/cross-encoder.ts';
 import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
-import type { VectorIndex } from '../store/vectors.ts';
+import type { VectorIndex } from '../store/index/vector-index.ts';
 import type { ArticleFilter, CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
 import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';

@@ -9,7 +9,7 @@ import { copyFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CitebotError, UserError } from '../errors.ts';
 import { SCHEMA_VERSION, Store } from './db.ts';
-import { VectorIndex } from './vectors.ts';
+import { VectorIndex } from './index/vector-index.ts';
 
 export interface BackupResult {
   file: string;

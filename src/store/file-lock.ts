@@ -68,7 +68,7 @@ async function isAbandoned(file: string, staleMs: number): Promise<boolean> {
   }
 }
 
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,0 +1,20 @@
+/**
+ * The index's settings and their defaults, read by src/config.ts from HNSW_M, HNSW_EF_CONSTRUCTION,
+ * HNSW_EF_SEARCH and INDEX_SNAPSHOT_CHANGES. Why these defaults: docs/performance.md (recall and
+ * speed measured at 100k and 1M passages).
+ */
+export interface HnswSettings {
+  /** Links per node: more raise recall and memory (8 bytes per link and node at level 0). */
+  m: number;
+  /** Candidates weighed while inserting: more raise recall and slow inserts and rebuilds. */
+  efConstruction: number;
+  /** Candidates weighed while searching: more raise recall and slow questions. */
+  efSearch: number;
+}
+
+export interface IndexSettings extends HnswSettings {
+  /** At most this many changed passages are left to replay at the next open before the snapshot is rewritten. */
+  snapshotChanges: number;
+}
+
+export const DEFAULT_INDEX_SETTINGS: Readonly<IndexSettings> = { m: 16, efConstruction: 200, efSearch: 64, snapshotChanges: 2_000 };
