@@ -119,7 +119,7 @@ export async function loadBenchSentences(target = TARGET_SENTENCES): Promise<{ s
 // ---------------------------------------------------------------------------
 
 /** Generates a model folder once per BENCH_MODEL_VERSION under os.tmpdir(); returns spec and generation ms (0 when cached). */
-async function cachedModel(
+export async function cachedModel(
   name: string,
   create: (dir: string) => Promise<ModelSpec>,
 ): Promise<{ spec: ModelSpec; generateMs: number }> {

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { pipeline } from '@xenova/transformers';
 import type { ModelSpec } from './model-spec.ts';
+import { poolAndNormalize } from './pooling.ts';
 import { prepareTransformersWorker } from './transformers-worker.ts';
 
 export interface WorkerInit {
@@ -24,15 +25,28 @@ const port = parentPort!;
 
 prepareTransformersWorker(spec.dir, threads);
 
+interface Tensorish {
+  data: Float32Array | BigInt64Array;
+  dims: number[];
+}
+type Extractor = {
+  tokenizer: (texts: string[], options: { padding: boolean; truncation: boolean }) => Record<string, Tensorish>;
+  model: (inputs: Record<string, Tensorish>) => Promise<Record<string, Tensorish | undefined>>;
+};
+
 async function main(): Promise<void> {
-  const extractor = await pipeline('feature-extraction', basename(spec.dir), { quantized: spec.quantized });
+  // Loaded as Transformers.js loads it; run without the pipeline's call, whose pooling costs more
+  // than the int8 model's own work on a batch (see pooling.ts).
+  const extractor = (await pipeline('feature-extraction', basename(spec.dir), { quantized: spec.quantized })) as unknown as Extractor;
   const embed = async (texts: string[]): Promise<{ dim: number; data: Float32Array }> => {
-    const output = await extractor(texts, { pooling: spec.pooling, normalize: true });
-    const dim = output.dims.at(-1) as number;
-    // Copy out of the ONNX-owned buffer so it can be released and ours transferred.
-    const data = new Float32Array(output.data as Float32Array);
-    (output as unknown as { dispose?: () => void }).dispose?.();
-    return { dim, data };
+    // Padded to the batch's longest text (Transformers.js 2.x pads to max_length when one is
+    // given, so none is: passages are cut to the model's window when they are made).
+    const inputs = extractor.tokenizer(texts, { padding: true, truncation: true });
+    const outputs = await extractor.model(inputs);
+    const hidden = outputs.last_hidden_state ?? outputs.logits ?? outputs.token_embeddings;
+    if (!hidden) throw new Error('the model gave no token vectors (last_hidden_state)');
+    // Pooled into a fresh buffer, which is transferred to the pool, not copied.
+    return poolAndNormalize(hidden.data as Float32Array, hidden.dims, inputs.attention_mask!.data, spec.pooling);
   };
   const probe = await embed(['ready']);
   port.postMessage({ type: 'ready', dim: probe.dim } satisfies WorkerResponse);

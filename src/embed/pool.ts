@@ -69,13 +69,18 @@ export class EmbeddingPool {
 
   private static async create(spec: ModelSpec, options: PoolOptions): Promise<EmbeddingPool> {
     const init: WorkerInit = { spec, threads: options.threadsPerWorker };
-    const started = await Promise.allSettled(Array.from({ length: options.size }, () => startWorker(init)));
-    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
-      for (const r of started) if (r.status === 'fulfilled') r.value.worker.unref();
-      throw failure.reason;
+    // One after another: two workers loading onnxruntime-node's addon and creating their first
+    // session at the same moment aborted the process about once in 390 starts (signal 5 in
+    // InferenceSessionWrap::Init). Each worker is ready only after its session ran once.
+    const ready: { worker: Worker; dim: number }[] = [];
+    for (let i = 0; i < options.size; i++) {
+      try {
+        ready.push(await startWorker(init));
+      } catch (error) {
+        for (const { worker } of ready) worker.unref();
+        throw error;
+      }
     }
-    const ready = started.map((r) => (r as PromiseFulfilledResult<{ worker: Worker; dim: number }>).value);
     return new EmbeddingPool(spec, ready[0]!.dim, ready.map(({ worker }) => ({ worker, busy: null })), options.batchSize);
   }
 
