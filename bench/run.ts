@@ -10,6 +10,7 @@ import { runParseBench } from './parse.ts';
 import { runPostgresBench } from './postgres.ts';
 import { runRerankBench } from './rerank.ts';
 import { runScaleBench } from './scale.ts';
+import { formatScaleSizes, runScaleSizesBench } from './scale-sizes.ts';
 import { runSynonymBench } from './synonyms.ts';
 import { runUseLiteBench } from './use-lite.ts';
 import { runWordVectorBench } from './words.ts';
@@ -19,6 +20,15 @@ const json = args.includes('--json');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1]!.split(',')) : null;
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const sizesIndex = args.indexOf('--sizes');
+
+// `--only scale --sizes 10000,100000,1000000`: the library grown through those sizes (bench/scale-sizes.ts).
+if (sizesIndex >= 0) {
+  const sizes = args[sizesIndex + 1]!.split(',').map(Number);
+  const result = await runScaleSizesBench({ sizes, log });
+  console.log(json ? JSON.stringify({ embedding: result.embedding, sizes: result.sizes, note: result.note, date: new Date().toISOString() }) : formatScaleSizes(result));
+  process.exit(0);
+}
 
 const suites: [string, () => Promise<Record<string, number>>][] = [
   ['embed', () => runEmbedThroughputBench({ quantized: true, rounds: 4, passes: 2, log })],
