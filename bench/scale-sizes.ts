@@ -34,6 +34,7 @@ import { Store } from '../src/store/db.ts';
 import { VectorIndex } from '../src/store/index/vector-index.ts';
 import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
 import { cachedModel } from './embed-throughput.ts';
+import { profileByFile } from './ask-profile.ts';
 import { runEmbedRatioBench, type EmbedRatio } from './embed-ratio.ts';
 import { createMiniLmShapedModel } from './minilm-shaped.ts';
 import { generatedArticles, readSets } from './scale.ts';
@@ -49,6 +50,10 @@ export interface SizeFigures {
   recall_at_10: number;
   cold_start_s: number;
   rss_mb: number;
+  /** Recall@10 and ms per search at other HNSW_EF_SEARCH values, on the same queries. */
+  recall_by_ef?: Record<string, number>;
+  /** Where an ask's time goes: main-thread CPU ms per question by source file, and the question embedding's wall ms. */
+  ask_profile?: Record<string, number>;
 }
 
 export interface ScaleSizesResult {
@@ -79,6 +84,7 @@ const CLUSTERS = 2_000;
 const SPREAD = 0.07;
 const QUERY_SPREAD = 0.027;
 const ARTICLES_PER_TRANSACTION = 250;
+const EF_SWEEP = [32, 64, 128, 256];
 
 /** Clustered unit vectors: a passage's vector is its cluster's centre plus noise, normalized. */
 class SyntheticVectors {
@@ -144,8 +150,8 @@ function fillStore(store: Store, articles: Iterator<Article>, vectors: Synthetic
   }
 }
 
-/** HNSW against exact search over the stored vectors: the share of the exact 10 that HNSW finds. */
-function recallAt10(store: Store, index: VectorIndex, queries: Float32Array[]): number {
+/** The exact 10 nearest stored vectors of each query, by reading every vector once. */
+function exactTop10(store: Store, queries: Float32Array[]): number[][] {
   const best = queries.map(() => [] as { rowid: number; score: number }[]);
   for (let after = 0; ; ) {
     const page = store.vectorsAfter(after, 5_000);
@@ -164,11 +170,16 @@ function recallAt10(store: Store, index: VectorIndex, queries: Float32Array[]): 
     }
     after = page.at(-1)!.rowid;
   }
+  return best.map((top) => top.map((e) => e.rowid));
+}
+
+/** HNSW against exact search: the share of the exact 10 that HNSW finds. */
+function recallAt10(store: Store, index: VectorIndex, queries: Float32Array[], exact: number[][]): number {
   const all = store.passageRowids(store.listCollections());
   let found = 0;
   for (const [q, query] of queries.entries()) {
     const hits = new Set(index.search(query, 10, all).map((h) => h.rowid));
-    found += best[q]!.filter((e) => hits.has(e.rowid)).length;
+    found += exact[q]!.filter((rowid) => hits.has(rowid)).length;
   }
   return found / (queries.length * 10);
 }
@@ -184,6 +195,27 @@ async function askTimes(engine: CitebotEngine, questions: string[]): Promise<num
 }
 
 const median = (values: number[]) => percentile(values, 50);
+
+/**
+ * The asks once more under the profiler (not timed: profiling slows them), as ms per question;
+ * and the question embedding alone, through the engine's pool (a bench-only reach into the engine).
+ */
+async function askProfile(engine: CitebotEngine, questions: string[]): Promise<Record<string, number>> {
+  const byFile = await profileByFile(async () => void (await askTimes(engine, questions)));
+  const perQuestion: Record<string, number> = {};
+  for (const [file, ms] of Object.entries(byFile).slice(0, 12)) perQuestion[file] = ms / questions.length;
+  const pool = (engine as unknown as { semantic: { pool: { embed(texts: string[], options: { priority: boolean }): Promise<unknown> } } | null }).semantic?.pool;
+  if (pool) {
+    const times: number[] = [];
+    for (const q of questions) {
+      const started = performance.now();
+      await pool.embed([q], { priority: true });
+      times.push(performance.now() - started);
+    }
+    perQuestion['question embedding (wall, in a worker)'] = median(times);
+  }
+  return perQuestion;
+}
 
 /** A fresh process: start → engine open with the saved index → one answer. Seconds from the process's start. */
 function coldStart(dataDir: string, spec: ModelSpec): number {
@@ -203,15 +235,25 @@ async function measureSize(dataDir: string, spec: ModelSpec, n: number, store: S
   const sample = store.vectorsAfter(0, 50_000);
   const random = seededRandom(n);
   const queries = Array.from({ length: options.recallQueries }, () => vectors.near(sample[Math.floor(random() * sample.length)]!.vector));
-  const recall = recallAt10(store, index, queries);
+  const exact = exactTop10(store, queries);
+  const recall = recallAt10(store, index, queries, exact);
+  // The same queries at other HNSW_EF_SEARCH values: the default's justification.
+  const byEf: Record<string, number> = {};
+  for (const ef of EF_SWEEP) {
+    index.setEfSearch(ef);
+    const started = performance.now();
+    byEf[`ef_${ef}_recall_at_10`] = recallAt10(store, index, queries, exact);
+    byEf[`ef_${ef}_search_ms`] = (performance.now() - started) / queries.length;
+  }
   await index.flush();
-  log(`  recall@10 ${recall.toFixed(4)}`);
+  log(`  recall@10 ${recall.toFixed(4)} (${Object.entries(byEf).map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`).join(', ')})`);
 
   const engine = await openEngine(loadConfig(env(dataDir, spec)), { notice: () => {} });
   let figures: Omit<SizeFigures, 'cold_start_s'>;
   try {
     await askTimes(engine, questions.slice(0, 5));
     const times = await askTimes(engine, questions);
+    const profile = await askProfile(engine, questions);
     const added: number[] = [];
     const removed: number[] = [];
     for (let i = 0; i < options.changes; i++) {
@@ -232,7 +274,9 @@ async function measureSize(dataDir: string, spec: ModelSpec, n: number, store: S
       remove_article_ms: median(removed),
       rebuild_vectors_per_s: n / rebuildSeconds,
       recall_at_10: recall,
+      recall_by_ef: byEf,
       rss_mb: process.memoryUsage().rss / 2 ** 20,
+      ask_profile: profile,
     };
     log(`  ask p50 ${figures.ask_ms_p50.toFixed(1)} ms, p99 ${figures.ask_ms_p99.toFixed(1)} ms; add ${figures.add_article_ms.toFixed(0)} ms, remove ${figures.remove_article_ms.toFixed(0)} ms; RSS ${figures.rss_mb.toFixed(0)} MB`);
   } finally {
@@ -299,7 +343,13 @@ export function formatScaleSizes(result: ScaleSizesResult): string {
     ['rss_mb', 'RSS MB', 0],
   ];
   lines.push(columns.map(([, title]) => title.padStart(13)).join(''));
-  for (const size of result.sizes) lines.push(columns.map(([key, , digits]) => size[key].toFixed(digits).padStart(13)).join(''));
+  for (const size of result.sizes) lines.push(columns.map(([key, , digits]) => (size[key] as number).toFixed(digits).padStart(13)).join(''));
+  for (const size of result.sizes) {
+    if (size.recall_by_ef) lines.push(`\nHNSW_EF_SEARCH at ${size.n} passages: ${Object.entries(size.recall_by_ef).map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`).join(', ')}`);
+    if (!size.ask_profile) continue;
+    lines.push(`\nwhere an ask's time goes at ${size.n} passages (ms per question):`);
+    for (const [part, ms] of Object.entries(size.ask_profile)) lines.push(`  ${part.padEnd(48)} ${ms.toFixed(2)}`);
+  }
   return lines.join('\n');
 }
 

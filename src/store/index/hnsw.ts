@@ -97,6 +97,11 @@ export class HnswGraph {
     return neighbors.map((rowid, i) => ({ rowid, similarity: 1 - distances[i]! }));
   }
 
+  /** Candidates weighed while searching from now on (HNSW_EF_SEARCH; the bench compares several). */
+  setEfSearch(ef: number): void {
+    this.index.setEf(ef);
+  }
+
   /** Writes the graph to `file` on a libuv thread; the graph must not change until it resolves. */
   write(file: string): Promise<unknown> {
     return this.index.writeIndex(file);

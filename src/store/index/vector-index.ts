@@ -382,6 +382,11 @@ export class VectorIndex {
     return this.graph.search(query, k, allowed);
   }
 
+  /** Candidates weighed while searching from now on (the bench measures recall at several). */
+  setEfSearch(ef: number): void {
+    this.graph.setEfSearch(ef);
+  }
+
   /** True when the passages changed since the snapshot are worth rewriting it for. */
   private snapshotDue(): boolean {
     if (this.backlog === 0) return false;
