@@ -232,8 +232,16 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
       await client.login(config.token);
       await ready;
       log.info(
-        { event: 'ready', user: client.user?.tag, guilds: client.guilds.cache.size, mentionChannels: config.askChannels.length },
-        'connected to Discord',
+        {
+          event: 'ready',
+          user: client.user?.tag,
+          guilds: client.guilds.cache.size,
+          mentionChannels: config.askChannels.length,
+          // Set by discord.js once connected: from SHARDS/SHARD_COUNT, or what Discord recommended.
+          shards: client.options.shards,
+          shardCount: client.options.shardCount,
+        },
+        `connected to Discord as shard ${String(client.options.shards)} of ${client.options.shardCount}`,
       );
       checkAskChannels();
     },

@@ -16,6 +16,7 @@ import { downloadAttachment } from '../net/attachment.ts';
 import { OffThreadParser } from '../ingest/parse-off-thread.ts';
 import { createBot, type Bot } from './bot.ts';
 import { loadBotConfig, type BotConfig } from './config.ts';
+import { loadClientShardConfig } from './shard-settings.ts';
 import type { BotContext } from './context.ts';
 import { AskLimiter } from './rate-limit.ts';
 
@@ -52,6 +53,12 @@ function readSettings(): { bot: BotConfig; engine: EngineConfig } {
   } catch (error) {
     problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
   }
+  try {
+    // discord.js's Client reads SHARDS and SHARD_COUNT itself; nothing here overrides them.
+    loadClientShardConfig(process.env);
+  } catch (error) {
+    problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+  }
   if (!bot || !engine) {
     // loadBotConfig never puts the token in its messages.
     process.stderr.write(`citebot: cannot start the Discord bot:\n${problems.join('\n')}\n`);
@@ -82,12 +89,17 @@ async function main(): Promise<void> {
   let bot: Bot | null = null;
   const parser = new OffThreadParser();
   let stopping = false;
+  let stoppingSince = 0;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
+      // One stop request often arrives twice at once: a terminal's Ctrl-C or systemd reach every
+      // process of the group, and start:sharded's manager forwards it to its shards too.
+      if (Date.now() - stoppingSince < 1000) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
+    stoppingSince = Date.now();
     log.info({ event: 'stopping', signal, inFlight: bot?.inFlight() ?? 0 }, 'shutting down');
     try {
       if (bot) {
@@ -105,6 +117,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A shard spawned by start:sharded whose manager is gone (killed) stops, rather than staying
+  // connected where a restarted manager would start the same shard again.
+  if (process.send) process.on('disconnect', () => void shutdown('manager gone'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 
   try {
