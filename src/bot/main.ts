@@ -59,7 +59,7 @@ function readSettings(): { bot: BotConfig; engine: EngineConfig } {
   } catch (error) {
     problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
   }
-  if (!bot || !engine) {
+  if (!bot || !engine || problems.length > 0) {
     // loadBotConfig never puts the token in its messages.
     process.stderr.write(`citebot: cannot start the Discord bot:\n${problems.join('\n')}\n`);
     process.exit(2);

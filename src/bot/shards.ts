@@ -11,6 +11,7 @@
  * Settings are validated here first, so a typo is one clear error rather than N crashing shards.
  */
 import dotenv from 'dotenv';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ShardingManager, type Shard } from 'discord.js';
@@ -116,14 +117,17 @@ async function main(): Promise<void> {
 
   const watch = (shard: Shard): void => {
     let startedAt = Date.now();
-    shard.on('spawn', (child: { pid?: number }) => {
+    // mode 'process': the shard's child is a ChildProcess, never a Worker.
+    shard.on('spawn', (spawned) => {
+      const child = spawned as ChildProcess;
       startedAt = Date.now();
       log.info({ event: 'shard_spawned', shard: shard.id, pid: child.pid }, `shard ${shard.id} started (pid ${child.pid})`);
     });
     shard.on('ready', () => log.info({ event: 'shard_ready', shard: shard.id }, `shard ${shard.id} is connected`));
     shard.on('error', (error) => log.error({ err: error, shard: shard.id }, `shard ${shard.id} failed`));
-    shard.on('death', (child: { exitCode?: number | null; signalCode?: string | null }) => {
-      const exit = { code: child.exitCode ?? null, signal: child.signalCode ?? null };
+    shard.on('death', (exited) => {
+      const child = exited as ChildProcess;
+      const exit = { code: child.exitCode, signal: child.signalCode };
       if (stopping) {
         log.info({ event: 'shard_stopped', shard: shard.id, ...exit }, `shard ${shard.id} stopped`);
         return;
