@@ -384,7 +384,7 @@ describe('command loader', () => {
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
     const real = await loadCommands(log);
-    assert.deepEqual([...real.byName.keys()].sort(), ['Ask citebot', 'ask', 'forget', 'ingest', 'questions', 'sources', 'stats']);
+    assert.deepEqual([...real.byName.keys()].sort(), ['Ask citebot', 'ask', 'feed', 'forget', 'ingest', 'questions', 'sources', 'stats']);
     assert.deepEqual([...real.byButtonPrefix.keys()].sort(), ['ask', 'questions', 'sources']);
     const dir = mkdtempSync(join(tmpdir(), 'citebot-cmds-'));
     writeFileSync(join(dir, 'no-execute.mjs'), "export const data = { name: 'x', toJSON() { return { name: 'x' }; } };\n");

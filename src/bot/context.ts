@@ -14,6 +14,7 @@ import type { Engine } from '../engine-api.ts';
 import type { Article, CollectionId } from '../types.ts';
 import { LIBRARY_COLLECTION } from '../types.ts';
 import type { FetchedDocument } from '../ingest/fetch-url.ts';
+import type { Feeds } from '../ingest/feeds/feeds.ts';
 import type { BotConfig } from './config.ts';
 import type { AskLimiter } from './rate-limit.ts';
 
@@ -30,6 +31,8 @@ export interface BotContext {
   fetchUrl(url: string): Promise<FetchedDocument>;
   /** Downloads a Discord attachment (from Discord's CDN URL in the interaction payload). */
   downloadAttachment(url: string, maxBytes: number): Promise<Uint8Array>;
+  /** Followed feeds and their scheduler (src/ingest/feeds/); absent: /feed says feeds are off. */
+  feeds?: Feeds;
 }
 
 export type CommandInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction;

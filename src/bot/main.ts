@@ -14,6 +14,8 @@ import { isCitebotError } from '../errors.ts';
 import { fetchUrl } from '../ingest/fetch-url.ts';
 import { downloadAttachment } from '../net/attachment.ts';
 import { OffThreadParser } from '../ingest/parse-off-thread.ts';
+import { Feeds } from '../ingest/feeds/feeds.ts';
+import { announce } from './feed-announcer.ts';
 import { createBot, type Bot } from './bot.ts';
 import { loadBotConfig, type BotConfig } from './config.ts';
 import { loadClientShardConfig } from './shard-settings.ts';
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
   let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
   let bot: Bot | null = null;
   const parser = new OffThreadParser();
+  let feeds: Feeds | null = null;
   let stopping = false;
   let stoppingSince = 0;
   const shutdown = async (signal: string): Promise<void> => {
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
         const { drained, pending } = await bot.stop();
         if (!drained) log.warn({ pending }, `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`);
       }
+      await feeds?.close();
       await parser.close();
       await engine?.close();
       log.info({ event: 'stopped' }, 'stopped cleanly');
@@ -153,10 +157,24 @@ async function main(): Promise<void> {
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: settings.engine.allowPrivateHosts }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
+  // Followed feeds are polled in this process; their pages are read on the parse worker, off the event loop.
+  feeds = Feeds.open(engine, settings.engine, {
+    parse: (input) => parser.parse(input, { maxBytes: settings.engine.maxArticleBytes }),
+    scheduler: {
+      onPoll: async (feed, result) => {
+        if (result.status === 'failed') log.warn({ event: 'feed_failed', feedId: feed.id, error: result.error }, 'feed poll failed');
+        else if (result.new + result.updated > 0) log.info({ event: 'feed_polled', feedId: feed.id, new: result.new, updated: result.updated }, 'feed articles indexed');
+        if (bot) await announce(bot.client, log, feed, result);
+      },
+      onError: (error) => log.error({ err: error }, 'feed scheduler error'),
+    },
+  });
+  ctx.feeds = feeds;
   bot = createBot(ctx);
 
   try {
     await bot.start();
+    feeds.scheduler.start();
   } catch (error) {
     if (stopping) return; // shutdown() is already closing everything
     const message = (error as Error).message ?? String(error);

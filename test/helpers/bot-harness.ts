@@ -11,6 +11,8 @@ import { AskLimiter } from '../../src/bot/rate-limit.ts';
 import { fetchUrl } from '../../src/ingest/fetch-url.ts';
 import { downloadAttachment } from '../../src/net/attachment.ts';
 import { OffThreadParser } from '../../src/ingest/parse-off-thread.ts';
+import { Feeds } from '../../src/ingest/feeds/feeds.ts';
+import { announce } from '../../src/bot/feed-announcer.ts';
 import { DiscordEmulator, MODERATOR_PERMISSIONS, shardOf, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
 
@@ -54,13 +56,15 @@ export interface HarnessOptions {
   examples?: boolean;
   /** ALLOW_PRIVATE_HOSTS for URL ingests, e.g. ['127.0.0.1'] for the local test server. */
   allowPrivateHosts?: readonly string[];
+  /** Follow feeds: the scheduler runs (checking every `feeds.checkEveryMs`), announcing like the bot does. */
+  feeds?: { checkEveryMs: number };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const guildA = makeGuild('Newsroom A');
   const guildB = makeGuild('Community B');
   const emu = await DiscordEmulator.start({ guilds: [guildA, guildB], token: FAKE_TOKEN, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250 });
-  const te = await openTestEngine({ examples: options.examples ?? true });
+  const te = await openTestEngine({ examples: options.examples ?? true, ...(options.allowPrivateHosts ? { env: { ALLOW_PRIVATE_HOSTS: options.allowPrivateHosts.join(',') } } : {}) });
   const config = loadBotConfig({
     DISCORD_TOKEN: FAKE_TOKEN,
     DISCORD_APPLICATION_ID: emu.applicationId,
@@ -90,8 +94,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: options.allowPrivateHosts ?? [] }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
-  const bot = createBot(ctx);
+  let bot: Bot | null = null;
+  const feeds = options.feeds
+    ? Feeds.open(te.engine, te.config, {
+        parse: (input) => parser.parse(input, { maxBytes: te.config.maxArticleBytes }),
+        hostSpacingMs: 0,
+        timeoutMs: 5000,
+        scheduler: { maxSleepMs: options.feeds.checkEveryMs, onPoll: (feed, result) => (bot ? announce(bot.client, log, feed, result) : undefined) },
+      })
+    : null;
+  if (feeds) ctx.feeds = feeds;
+  bot = createBot(ctx);
   await bot.start();
+  feeds?.scheduler.start();
   return {
     emu,
     bot,
@@ -104,7 +119,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mod: (guild) => ({ guildId: guild.id, channelId: guild.channels[0]!.id, user: { id: '200000000000000001', username: 'editor' }, permissions: MODERATOR_PERMISSIONS }),
     member: (guild, userId = '300000000000000001') => ({ guildId: guild.id, channelId: guild.channels[0]!.id, user: { id: userId, username: 'reader' } }),
     async close() {
-      await bot.stop();
+      await feeds?.close();
+      await bot!.stop();
       await parser.close();
       await te.cleanup();
       await emu.close();
