@@ -10,6 +10,7 @@ import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { readFileSync } from 'node:fs';
 import { isCitebotError, UserError } from './errors.ts';
+import { escapeForTerminal, terminalSafeJson, toTerminal } from './format/terminal.ts';
 import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { addFeedCommands } from './cli-feeds.ts';
 import { urlsInList } from './ingest/files.ts';
@@ -26,10 +27,13 @@ interface Common {
   guild?: string;
 }
 
-const stdoutStyle = (): TextStyle => (process.stdout.isTTY && !process.env.NO_COLOR ? ANSI(Math.min(process.stdout.columns || 100, 110)) : PLAIN);
+const colorOut = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+const stdoutStyle = (): TextStyle => (colorOut() ? ANSI(Math.min(process.stdout.columns || 100, 110)) : PLAIN);
 
+// Everything written goes through src/format/terminal.ts: titles, passages, questions and file
+// names come from articles and Discord members, and must not drive the operator's terminal.
 function notice(message: string): void {
-  process.stderr.write(`citebot: ${message}\n`);
+  process.stderr.write(`citebot: ${escapeForTerminal(message)}\n`);
 }
 
 /** The text of a URL list file; `-` reads stdin. */
@@ -46,7 +50,7 @@ function collectionOf(options: Common): string {
 }
 
 function print(json: boolean | undefined, data: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${text}\n`);
+  process.stdout.write(json ? `${terminalSafeJson(data)}\n` : `${toTerminal(text, colorOut())}\n`);
 }
 
 /** A progress bar on stderr for interactive runs; silent for scripts and --json. */
@@ -305,7 +309,7 @@ export function buildProgram(): Command {
       const result = await exportArticles(storeFile(loadConfig(process.env)), collectionOf(options), toStdout ? null : file, process.stdout, { force: options.force });
       const summary = `exported ${result.articles} ${result.articles === 1 ? 'article' : 'articles'} of ${result.collection}${result.file ? ` to ${result.file}` : ''} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`;
       // On standard output the articles are the output; the summary goes beside them, to stderr.
-      if (toStdout) process.stderr.write(options.json ? `${JSON.stringify(result)}\n` : `citebot: ${summary}\n`);
+      if (toStdout) process.stderr.write(options.json ? `${terminalSafeJson(result)}\n` : `citebot: ${escapeForTerminal(summary)}\n`);
       else print(options.json, result, `${summary}\nTo load them into a data directory or another server's collection: npm run ingest -- ${result.file} [--guild ID]`);
     });
 
@@ -344,10 +348,10 @@ export async function main(argv: string[]): Promise<void> {
       // The reader stopped early (`export | head`): like other command-line tools, stop quietly.
       process.exitCode = 0;
     } else if (isCitebotError(error)) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${escapeForTerminal(error.message)}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`citebot: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`citebot: unexpected error: ${escapeForTerminal(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
       process.exitCode = 1;
     }
   }

@@ -3,6 +3,7 @@ import type { ArticleParagraphs, ArticleSummary, AskResult, CollectionStats, Ind
 import type { SkippedInput } from '../ingest/files.ts';
 import type { LoggedQuestion } from '../store/db.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type ArticleFilter, type Citation } from '../types.ts';
+import { STYLE_BOLD_ON, STYLE_DIM_ON, STYLE_OFF } from './terminal.ts';
 
 export interface TextStyle {
   boldOn: string;
@@ -12,10 +13,11 @@ export interface TextStyle {
 }
 
 export const PLAIN: TextStyle = { boldOn: '**', boldOff: '**', dim: (s) => s, width: 100 };
+/** Bold and dim as placeholders: src/format/terminal.ts toTerminal turns them into ANSI codes after escaping the text. */
 export const ANSI: (width: number) => TextStyle = (width) => ({
-  boldOn: '\u001b[1m',
-  boldOff: '\u001b[22m',
-  dim: (s) => `\u001b[2m${s}\u001b[22m`,
+  boldOn: STYLE_BOLD_ON,
+  boldOff: STYLE_OFF,
+  dim: (s) => `${STYLE_DIM_ON}${s}${STYLE_OFF}`,
   width,
 });
 

@@ -2,12 +2,12 @@
  * Reads article files, folders, globs, stdin or http(s) URLs into Articles, collecting per-input
  * reasons for what was skipped instead of stopping at the first bad file or page.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { isCitebotError } from '../errors.ts';
 import type { FetchedDocument } from './fetch-url.ts';
 import type { Article } from '../types.ts';
-import { SUPPORTED_EXTENSIONS } from './decode.ts';
+import { displayName, SUPPORTED_EXTENSIONS } from './decode.ts';
 import { parseInput } from './parse.ts';
 
 export interface SkippedInput {
@@ -22,6 +22,16 @@ export interface ReadResult {
 
 const ARTICLE_FILE = /\.(txt|text|md|markdown|html?|xhtml|json|ndjson|jsonl|pdf|docx)$/i;
 
+/** Why a path can't be read, in words (a symlink loop is not "no such file"). */
+function statProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return 'a symbolic link loop (the link leads back to itself)';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENAMETOOLONG') return 'the path is too long';
+  if (code === 'ENOTDIR') return 'no such file or folder (a part of the path is a file)';
+  return 'no such file or folder';
+}
+
 /** Expands files, folders (recursively, article extensions only) and glob patterns. */
 export function expandInputs(inputs: readonly string[]): { files: string[]; skipped: SkippedInput[] } {
   const files: string[] = [];
@@ -31,24 +41,34 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; skip
       files.push('-');
       continue;
     }
-    const matches = /[*?[\]{}]/.test(input) ? globSync(input) : [input];
+    // A name that exists is taken as written, even with glob characters in it ("report[1].txt").
+    const literal = lstatOrNull(input) !== null;
+    const matches = !literal && /[*?[\]{}]/.test(input) ? globSync(input) : [input];
     if (matches.length === 0) skipped.push({ name: input, reason: 'no file matches this pattern' });
     for (const match of matches) {
       let stats;
       try {
         stats = statSync(match);
-      } catch {
-        skipped.push({ name: match, reason: 'no such file or folder' });
+      } catch (error) {
+        skipped.push({ name: match, reason: statProblem(error) });
         continue;
       }
-      if (stats.isDirectory()) files.push(...walk(match, skipped));
+      if (stats.isDirectory()) files.push(...walk(match, realpathSync(match), skipped));
       else files.push(match);
     }
   }
   return { files: [...new Set(files)], skipped };
 }
 
-/** Glob characters → RegExp: `**` crosses folders, `*` and `?` do not. */
+function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Glob characters → RegExp: `**` crosses folders, `*` and `?` do not; brackets are literal. */
 function globToRegExp(pattern: string): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
@@ -61,7 +81,7 @@ function globToRegExp(pattern: string): RegExp {
     else if (c === '{') source += '(?:';
     else if (c === '}') source += ')';
     else if (c === ',' && source.includes('(?:')) source += '|';
-    else source += c.replace(/[.+^$()|\\]/g, '\\$&');
+    else source += c.replace(/[.+^$()|\\[\]]/g, '\\$&');
   }
   return new RegExp(`^${source}$`);
 }
@@ -75,6 +95,7 @@ function globSync(pattern: string): string[] {
   return all.filter((path) => matcher.test(base === '.' ? relative('.', path) : path));
 }
 
+/** Every file under `dir` for glob matching; symbolic links to folders are not followed (they can loop). */
 function walkAll(dir: string): string[] {
   const found: string[] = [];
   let entries;
@@ -91,13 +112,38 @@ function walkAll(dir: string): string[] {
   return found;
 }
 
+/**
+ * A symbolic link met inside an ingested folder: followed only to a file inside the same folder
+ * (`root`, real path). A link out of it (`passwd.txt → /etc/passwd`), to a folder, or in a loop is
+ * skipped with the reason: whoever filled the folder should not choose what else gets read.
+ */
+function linkProblem(path: string, root: string): string | null {
+  let target: string;
+  try {
+    target = realpathSync(path);
+  } catch (error) {
+    return statProblem(error);
+  }
+  const inside = target === root || target.startsWith(root.endsWith(sep) ? root : root + sep);
+  if (!inside) return `a symbolic link to ${target}, outside the folder; links out of an ingested folder are not followed`;
+  if (statSync(target).isDirectory()) return 'a symbolic link to a folder; links to folders are not followed';
+  return null;
+}
+
 /** Article files under a folder; other files are reported, hidden ones ignored. */
-function walk(dir: string, skipped: SkippedInput[]): string[] {
+function walk(dir: string, root: string, skipped: SkippedInput[]): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...walk(path, skipped));
+    if (entry.isSymbolicLink()) {
+      const problem = linkProblem(path, root);
+      if (problem) {
+        skipped.push({ name: path, reason: problem });
+        continue;
+      }
+    }
+    if (entry.isDirectory()) found.push(...walk(path, root, skipped));
     else if (ARTICLE_FILE.test(entry.name)) found.push(path);
     else skipped.push({ name: path, reason: `not an article file; supported: ${SUPPORTED_EXTENSIONS}` });
   }
@@ -143,10 +189,14 @@ export async function readArticleInputs(inputs: readonly string[], options: Read
   const urls = inputs.filter((input) => URL_INPUT.test(input));
   const { files, skipped } = expandInputs(inputs.filter((input) => !URL_INPUT.test(input)));
   const articles: Article[] = [];
+  /** Which input each article id came from. */
+  const origins = new Map<string, string>();
   // One page at a time: a list of URLs is usually one site's, and it should not be hammered.
   for (const url of [...new Set(urls)]) {
     try {
-      articles.push(...(await readUrl(url, options)));
+      const fetched = await readUrl(url, options);
+      for (const article of fetched) origins.set(article.id, url);
+      articles.push(...fetched);
     } catch (error) {
       skipped.push({ name: url, reason: reasonOf(error) });
     }
@@ -164,7 +214,16 @@ export async function readArticleInputs(inputs: readonly string[], options: Read
         }
         bytes = readFileSync(resolve(file));
       }
-      articles.push(...(await parseInput({ name: file, bytes }, { maxBytes })));
+      const parsed = await parseInput({ name: file, bytes }, { maxBytes });
+      const clash = parsed.find((a) => origins.has(a.id));
+      if (clash) {
+        // story.md beside story.txt, or Report!.txt beside report?.txt: one id, two files. Storing
+        // both would make the second silently replace the first.
+        skipped.push({ name: file, reason: `${displayName(file)} makes the article id "${clash.id}", which ${displayName(origins.get(clash.id)!)} already has; rename one of the files (or give the article its own "id") and ingest it again` });
+        continue;
+      }
+      for (const article of parsed) origins.set(article.id, file);
+      articles.push(...parsed);
     } catch (error) {
       skipped.push({ name: file, reason: reasonOf(error) });
     }
