@@ -2,7 +2,7 @@
  * The command line: ingest, ask, sources, remove, stats, questions, reindex, backup, restore, export, feeds. Works with no Discord.
  * Answers go to stdout (one JSON object with --json); notices, progress and errors to stderr.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { config as loadDotenv } from 'dotenv';
 import { loadConfig, storeFile } from './config.ts';
@@ -10,6 +10,8 @@ import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { readFileSync } from 'node:fs';
 import { isCitebotError, UserError } from './errors.ts';
+import { fetchUrl } from './ingest/fetch-url.ts';
+import { readArticleInputs } from './ingest/files.ts';
 import { escapeForTerminal, terminalSafeJson, toTerminal } from './format/terminal.ts';
 import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
 import { addFeedCommands } from './cli-feeds.ts';
@@ -125,7 +127,9 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('citebot')
     .description('Cited answers from your articles, embedded locally.')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Throw instead of exiting, so main() gives usage errors their documented exit code 2.
+    .exitOverride();
 
   program
     .command('ingest')
@@ -134,20 +138,28 @@ export function buildProgram(): Command {
     .option('--urls <file>', 'a file of URLs to fetch, one a line (# starts a comment)')
     .option('--guild <id>', "a Discord server's collection instead of the operator's library")
     .option('--json', 'print one JSON object')
-    .action(async (given: string[], options: Common & { urls?: string }) =>
-      withEngine(async (engine) => {
-        const list = options.urls ? urlsInList(readUrlList(options.urls)) : { urls: [], skipped: [] };
-        const inputs = [...given, ...list.urls];
-        if (inputs.length === 0 && list.skipped.length === 0) throw new UserError('parse_failed', 'give files, folders, URLs or --urls <file> to ingest');
+    .action(async (given: string[], options: Common & { urls?: string }) => {
+      const list = options.urls ? urlsInList(readUrlList(options.urls)) : { urls: [], skipped: [] };
+      const inputs = [...given, ...list.urls];
+      if (inputs.length === 0 && list.skipped.length === 0) throw new UserError('parse_failed', 'give files, folders, URLs or --urls <file> to ingest');
+      // The inputs are read before the model is loaded: rejecting an empty or binary file then
+      // costs milliseconds, not the model's seconds and hundreds of MB.
+      const config = loadConfig(process.env);
+      const maxBytes = config.maxArticleBytes;
+      const read = await readArticleInputs(inputs, { maxBytes, fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivateHosts: config.allowPrivateHosts }) });
+      const skipped = [...list.skipped, ...read.skipped];
+      if (read.articles.length === 0) {
+        print(options.json, { collection: collectionOf(options), articles: [], skipped }, formatIngest([], skipped));
+        process.exitCode = 2;
+        return;
+      }
+      await withEngine(async (engine) => {
         const bar = progressBar(!options.json, 'Embedding');
-        const read = await engine.ingestPaths(inputs, collectionOf(options), bar.update);
-        const outcomes = read.outcomes;
-        const skipped = [...list.skipped, ...read.skipped];
+        const outcomes = await engine.ingest(read.articles, collectionOf(options), bar.update);
         bar.stop();
         print(options.json, { collection: collectionOf(options), articles: outcomes, skipped }, formatIngest(outcomes, skipped));
-        if (outcomes.length === 0 && skipped.length > 0) process.exitCode = 2;
-      }),
-    );
+      });
+    });
 
   program
     .command('ask')
@@ -344,7 +356,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+    if (error instanceof CommanderError) {
+      // Commander has printed the message (or the help) already; 0 is --help and --version.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
       // The reader stopped early (`export | head`): like other command-line tools, stop quietly.
       process.exitCode = 0;
     } else if (isCitebotError(error)) {

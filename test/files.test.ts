@@ -84,3 +84,40 @@ describe('readArticleInputs', () => {
     assert.deepEqual(none.skipped, [{ name: join(dir, 'x[2.txt'), reason: 'no file matches this pattern' }]);
   });
 });
+
+describe('readArticleInputs: NDJSON with bad lines', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'citebot-ndjson-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const good = (n: number) => JSON.stringify({ title: `Story ${n}`, paragraphs: [`The council met for the ${n}th time on Monday and agreed to repair the harbour wall before winter.`] });
+
+  it('GIVEN one line of bad JSON and one of the wrong shape THEN the good lines are read and each bad line is reported with where and why', async () => {
+    const file = join(dir, 'feed.ndjson');
+    writeFileSync(file, [good(1), '{"title": "Broken", "paragraphs": ["x",]}', good(3), '["not", "an", "object"]', good(5)].join('\n'));
+    const { articles, skipped } = await readArticleInputs([file], { maxBytes: 1_000_000 });
+    assert.deepEqual(articles.map((a) => a.title), ['Story 1', 'Story 3', 'Story 5']);
+    // Ids count every line, so fixing line 2 later doesn't renumber the articles after it.
+    assert.deepEqual(articles.map((a) => a.id), ['feed-1', 'feed-3', 'feed-5']);
+    assert.deepEqual(skipped, [
+      { name: `${file} (line 2)`, reason: `${file} line 2 is not valid JSON (Unexpected token ']' at column 40); each line must be one article object` },
+      { name: `${file} (line 4)`, reason: `line 4 of ${file} is not an article object (expected {"title": …, "paragraphs": […]})` },
+    ]);
+  });
+
+  it('GIVEN only bad lines THEN the file is skipped, saying why', async () => {
+    const file = join(dir, 'bad.ndjson');
+    writeFileSync(file, '{"title": \n');
+    const { articles, skipped } = await readArticleInputs([file], { maxBytes: 1_000_000 });
+    assert.equal(articles.length, 0);
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0]!.reason, /^.*bad\.ndjson holds no usable article: .*bad\.ndjson line 1 is not valid JSON \(.* at the end \(line 1\)\); each line must be one article object$/);
+  });
+
+  it('GIVEN a JSON file with a syntax error on Node 20 THEN the message keeps the line and column and does not quote the file', async () => {
+    const file = join(dir, 'article.json');
+    writeFileSync(file, `{\n  "title": "Budget",\n  "paragraphs": ["${'a'.repeat(5000)}"],\n  "date": }\n`);
+    const { skipped } = await readArticleInputs([file], { maxBytes: 1_000_000 });
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0]!.reason, `${file} is not valid JSON: Unexpected token '}' at line 4, column 11`);
+  });
+});

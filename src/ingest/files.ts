@@ -8,7 +8,7 @@ import { isCitebotError } from '../errors.ts';
 import type { FetchedDocument } from './fetch-url.ts';
 import type { Article } from '../types.ts';
 import { displayName, SUPPORTED_EXTENSIONS } from './decode.ts';
-import { parseInput } from './parse.ts';
+import { parseInput, type SkippedRecords } from './parse.ts';
 
 export interface SkippedInput {
   name: string;
@@ -214,7 +214,10 @@ export async function readArticleInputs(inputs: readonly string[], options: Read
         }
         bytes = readFileSync(resolve(file));
       }
-      const parsed = await parseInput({ name: file, bytes }, { maxBytes });
+      const badRecords: SkippedRecords = [];
+      const parsed = await parseInput({ name: file, bytes }, { maxBytes }, badRecords);
+      // One bad NDJSON line doesn't cost the good ones: it is reported on its own.
+      for (const bad of badRecords) skipped.push({ name: `${file} (${bad.label.replace(/ of .*$/, '')})`, reason: bad.reason });
       const clash = parsed.find((a) => origins.has(a.id));
       if (clash) {
         // story.md beside story.txt, or Report!.txt beside report?.txt: one id, two files. Storing

@@ -37,6 +37,19 @@ export interface ParseLimits {
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxBytes: 5 * 1024 * 1024 };
 
+/** A record of a many-article input (an NDJSON line) that was left out, and why. */
+export interface SkippedRecord {
+  /** "line 3 of feed.ndjson" */
+  label: string;
+  reason: string;
+}
+
+/**
+ * Given to parseArticles/parseInput, bad NDJSON lines are collected here and the good ones
+ * returned; without it the first bad line fails the whole input (as over the worker boundary).
+ */
+export type SkippedRecords = SkippedRecord[];
+
 const EXTENSIONS: Record<string, ArticleFormat> = {
   txt: 'text',
   text: 'text',
@@ -174,7 +187,7 @@ function hashedSlug(title: string, content: string): string {
   return `${slug}-${hash}`;
 }
 
-function runParser(format: ArticleFormat, text: string, input: ArticleInput): RawArticle[] {
+function runParser(format: ArticleFormat, text: string, input: ArticleInput, skippedRecords?: SkippedRecords): RawArticle[] {
   switch (format) {
     case 'text':
       return [parseText(text)];
@@ -185,7 +198,7 @@ function runParser(format: ArticleFormat, text: string, input: ArticleInput): Ra
     case 'json':
       return parseJson(text, input.name);
     case 'ndjson':
-      return parseNdjson(text, input.name);
+      return parseNdjson(text, input.name, skippedRecords);
     case 'pdf':
     case 'docx':
       throw new CitebotError('internal', `${format} documents are read by parseInput, not parseArticles`);
@@ -210,9 +223,9 @@ export function documentFormat(name: string, bytes: Uint8Array): DocumentFormat 
  * (PDF.js, mammoth), everything else with parseArticles. Throws what parseArticles throws, and
  * for documents `document_encrypted`, `document_corrupt` and `document_no_text`.
  */
-export async function parseInput(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<Article[]> {
+export async function parseInput(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS, skippedRecords?: SkippedRecords): Promise<Article[]> {
   const format = input.format === 'pdf' || input.format === 'docx' ? input.format : input.format ? null : documentFormat(input.name, input.bytes);
-  if (format === null) return parseArticles(input, limits);
+  if (format === null) return parseArticles(input, limits, skippedRecords);
   assertWithinSize(input.name, input.bytes.length, limits.maxBytes);
   const raw = format === 'pdf' ? await parsePdf(input.bytes, input.name) : await parseDocx(input.bytes, input.name);
   return finishArticles([raw], input, format);
@@ -223,14 +236,14 @@ export async function parseInput(input: ArticleInput, limits: ParseLimits = DEFA
  * `invalid_utf8`, `unsupported_format`, `parse_failed` (bad JSON/YAML, record without title,
  * duplicate ids) and `empty_article` (nothing left after removing furniture).
  */
-export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Article[] {
+export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS, skippedRecords?: SkippedRecords): Article[] {
   const who = displayName(input.name);
   const text = decodeArticleBytes(input.name, input.bytes, limits.maxBytes);
   if (text.trim() === '') {
     throw new UserError('empty_article', `${who} is empty; give it a title line and at least one paragraph`);
   }
   const format = input.format ?? detectFormat(input.name, text);
-  return finishArticles(runParser(format, text, input), input, format);
+  return finishArticles(runParser(format, text, input, skippedRecords), input, format, format === 'ndjson' ? skippedRecords : undefined);
 }
 
 /** Normalises, drops empty paragraphs and exact duplicates, keeping each kept paragraph's page. */
@@ -249,9 +262,33 @@ function cleanWithPages(paragraphs: readonly string[], pages: readonly number[] 
   return { paragraphs: kept, pages: keptPages };
 }
 
+/** finishArticles one record at a time: a bad record joins the skipped ones, the others are kept. */
+function finishEach(raws: RawArticle[], input: ArticleInput, format: ArticleFormat, skippedRecords: SkippedRecords): Article[] {
+  const articles: Article[] = [];
+  const ids = new Map<string, string>();
+  for (const raw of raws) {
+    try {
+      const [article] = finishArticles([raw], input, format);
+      const previous = ids.get(article!.id);
+      if (previous !== undefined) throw new UserError('parse_failed', `${raw.label ?? displayName(input.name)} has the same id "${article!.id}" as ${previous}; give each article its own id`);
+      ids.set(article!.id, raw.label ?? displayName(input.name));
+      articles.push(article!);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      skippedRecords.push({ label: raw.label ?? displayName(input.name), reason: error.message.replace(/^citebot: /, '') });
+    }
+  }
+  if (articles.length === 0) {
+    const first = skippedRecords[0];
+    throw new UserError('parse_failed', `${displayName(input.name)} holds no usable article${first ? `: ${first.reason}` : ''}`);
+  }
+  return articles;
+}
+
 /** Raw articles → Articles: cleaned paragraphs, titles checked, ids assigned (unique in the input). */
-function finishArticles(raws: RawArticle[], input: ArticleInput, format: ArticleFormat): Article[] {
+function finishArticles(raws: RawArticle[], input: ArticleInput, format: ArticleFormat, skippedRecords?: SkippedRecords): Article[] {
   const who = displayName(input.name);
+  if (skippedRecords) return finishEach(raws, input, format, skippedRecords);
   if (raws.length === 0) {
     throw new UserError('empty_article', `${who} holds no articles`);
   }

@@ -15,6 +15,9 @@ export interface FileLockOptions {
   onTimeout?: () => void;
 }
 
+/** How long an empty lock file may be a holder still writing its pid. */
+export const EMPTY_LOCK_GRACE_MS = 1_000;
+
 /** The lock files this process holds now (two engines of one process can share a data directory). */
 const heldHere = new Set<string>();
 
@@ -61,7 +64,9 @@ async function isAbandoned(file: string, staleMs: number): Promise<boolean> {
     // After a restart a process often gets its predecessor's pid (a container's first process):
     // a lock naming this process that it does not hold is a predecessor's.
     if (pid === process.pid) return !heldHere.has(file);
-    // An empty file is a holder between creating and writing it.
+    // An empty file is a holder between creating and writing it (microseconds), or one killed in
+    // between: after a grace it is the latter, else every open would wait out `staleMs`.
+    if (text.trim() === '') return Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS;
     return Number.isSafeInteger(pid) && pid > 0 && !isRunning(pid);
   } catch {
     return false; // released meanwhile: try again

@@ -9,21 +9,9 @@
  */
 import { UserError } from '../../errors.ts';
 import { displayName } from '../decode.ts';
+import { describeJsonError } from '../json-error.ts';
 import { pickMeta, splitParagraphs, type RawArticle } from './common.ts';
 import { htmlFragmentToParagraphs } from './html.ts';
-
-/** "… at position 42" → "line 3, column 7" (V8's JSON.parse messages give an offset). */
-function describeJsonError(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const pos = /at position (\d+)/.exec(message);
-  const detail = message.replace(/\s*\(line \d+ column \d+\)$/, '').replace(/ in JSON at position \d+$/, '');
-  if (!pos) return detail;
-  const offset = Number(pos[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${detail} at line ${line}, column ${column}`;
-}
 
 function looksLikeHtml(s: string): boolean {
   return /<(p|div|br|li|h[1-6]|blockquote|article|section)\b[^>]*>/i.test(s);
@@ -88,24 +76,32 @@ export function parseJson(text: string, name: string): RawArticle[] {
   return records.map((r, i) => recordToArticle(r, `record ${i + 1} in ${who}`, i + 1));
 }
 
-export function parseNdjson(text: string, name: string): RawArticle[] {
+/** NDJSON: one record per line. With `skipped`, a bad line is recorded there and the rest kept; without, it fails the input. */
+export function parseNdjson(text: string, name: string, skipped?: { label: string; reason: string }[]): RawArticle[] {
   const who = displayName(name);
   const out: RawArticle[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
-    let data: unknown;
     try {
-      data = JSON.parse(line);
-    } catch (cause) {
-      throw new UserError(
-        'parse_failed',
-        `${who} line ${i + 1} is not valid JSON (${describeJsonError(cause, line).replace(/ at line 1, /, ' at ')}); each line must be one article object`,
-        { cause },
-      );
+      out.push(recordToArticle(parseLine(line, i + 1, who), `line ${i + 1} of ${who}`, out.length + 1 + (skipped?.length ?? 0)));
+    } catch (error) {
+      if (!skipped || !(error instanceof UserError)) throw error;
+      skipped.push({ label: `line ${i + 1} of ${who}`, reason: error.message.replace(/^citebot: /, '') });
     }
-    out.push(recordToArticle(data, `line ${i + 1} of ${who}`, out.length + 1));
   }
   return out;
+}
+
+function parseLine(line: string, number: number, who: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (cause) {
+    throw new UserError(
+      'parse_failed',
+      `${who} line ${number} is not valid JSON (${describeJsonError(cause, line).replace(/ at line 1, /, ' at ')}); each line must be one article object`,
+      { cause },
+    );
+  }
 }
