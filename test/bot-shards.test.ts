@@ -146,6 +146,49 @@ describe('start:sharded and npm start: shard settings', () => {
   });
 });
 
+describe('start:sharded: a shard that keeps failing', () => {
+  it('GIVEN a shard Discord keeps refusing THEN it is started again after 1 s, 2 s, 4 s, and SIGTERM stops the manager during a pause', async () => {
+    const emu = await DiscordEmulator.start({ token: FAKE_TOKEN });
+    const dataDir = mkdtempSync(join(tmpdir(), 'citebot-shards-data-'));
+    const refused = ['MTk5OTk5OTk5OTk5OTk5OTk5', 'Gwrong', 'this-token-is-well-formed-but-not-accepted'].join('.');
+    const p = run('src/bot/shards.ts', {
+      ...baseEnv(emu),
+      DISCORD_TOKEN: refused,
+      SHARD_COUNT: '1',
+      DATA_DIR: dataDir,
+      EMBEDDING_MODEL: 'keyword',
+      AUTO_INGEST_EXAMPLES: 'false',
+      CITEBOT_OFFLINE: 'true',
+    });
+    try {
+      const exits = await until(
+        p,
+        () => {
+          const e = p.lines().filter((l) => l.event === 'shard_exited');
+          return e.length >= 3 && e;
+        },
+        'three exits',
+        180_000,
+      );
+      assert.deepEqual(
+        exits.slice(0, 3).map((e) => [e.shard, e.code, e.restartInMs]),
+        [
+          [0, 1, 1000],
+          [0, 1, 2000],
+          [0, 1, 4000],
+        ],
+      );
+      p.child.kill('SIGTERM');
+      assert.equal((await p.exit).code, 0, p.text().slice(-4000));
+      assert.ok(!p.text().includes(refused), 'the token is never printed');
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await emu.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('start:sharded: two shard processes on one SQLite DATA_DIR', () => {
   let emu: DiscordEmulator;
   let manager: Proc;
@@ -349,7 +392,11 @@ describe('start:sharded: two shard processes on one SQLite DATA_DIR', () => {
     // The manager notices the exit and starts shard 1 again.
     await until(
       manager,
-      () => manager.lines().some((l) => l.event === 'shard_exited' && l.shard === 1 && l.signal === 'SIGKILL'),
+      // A first exit is restarted after the shortest pause (1 s); it doubles while exits repeat.
+      () =>
+        manager
+          .lines()
+          .some((l) => l.event === 'shard_exited' && l.shard === 1 && l.signal === 'SIGKILL' && l.restartInMs === 1000),
       'the exit logged',
       30_000,
     );
@@ -397,7 +444,28 @@ describe('start:sharded: two shard processes on one SQLite DATA_DIR', () => {
     assert.deepEqual(sent.deliveredTo, [1]);
     const r = await emu.reply(sent, 60_000);
     assert.match(r.message.embeds[0].description, /3,417 passengers/);
-    manager.child.kill('SIGTERM');
-    assert.equal((await manager.exit).code, 0, manager.text().slice(-4000));
+
+    // The manager itself killed: its shard stops rather than stay connected, where a restarted
+    // manager would run the same shard a second time.
+    const [shard] = readyShards(manager);
+    manager.child.kill('SIGKILL');
+    await manager.exit;
+    const gone = await waitForExit(shard!.pid, 60_000);
+    assert.ok(gone, `shard process ${shard!.pid} still runs after its manager was killed`);
+    await emu.waitFor(() => emu.connectedShards.length === 0 || null, 10_000, 'the shard disconnected');
   });
 });
+
+/** Whether process `pid` has exited within `timeoutMs`. */
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
