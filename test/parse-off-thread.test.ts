@@ -71,4 +71,36 @@ describe('OffThreadParser', () => {
       await hasty.close();
     }
   });
+
+  it('GIVEN a page that overruns the limit with a small paste queued behind it THEN only the page fails; the paste is read by a fresh worker', async () => {
+    const hasty = new OffThreadParser(500);
+    try {
+      const big = hasty.parse({ name: 'big.html', bytes: newsPage(2) }, LIMITS);
+      const pasted = hasty.parse({ name: 'pasted', bytes: new TextEncoder().encode('Ferry times change\n\nThe morning ferry will leave at 7:40 from Monday, the harbour office said.') }, LIMITS);
+      await assert.rejects(big, /reading big\.html took longer than 500 ms/);
+      const [article] = await pasted;
+      assert.equal(article!.title, 'Ferry times change');
+    } finally {
+      await hasty.close();
+    }
+  });
+});
+
+describe('HTML bounds before Readability (the bot and the CLI alike)', () => {
+  const deep = (depth: number) =>
+    new TextEncoder().encode(`<html><head><title>Deep page</title></head><body>${'<div>'.repeat(depth)}<p>The council met on Monday and agreed the budget for the harbour repairs next year.</p>${'</div>'.repeat(depth)}</body></html>`);
+
+  it('GIVEN HTML nested 2,000 levels deep THEN it is refused at once with a clear message, not read for minutes', () => {
+    const started = performance.now();
+    assert.throws(
+      () => parseArticles({ name: 'deep.html', bytes: deep(2000) }, LIMITS),
+      (error: unknown) => error instanceof UserError && error.code === 'parse_failed' && /nests its HTML more than 128 levels deep/.test(error.message),
+    );
+    assert.ok(performance.now() - started < 5_000);
+  });
+
+  it('GIVEN HTML nested 40 levels deep (a heavy real page) THEN it is read', () => {
+    const [article] = parseArticles({ name: 'nested.html', bytes: deep(40) }, LIMITS);
+    assert.match(article!.paragraphs[0]!, /harbour repairs/);
+  });
 });

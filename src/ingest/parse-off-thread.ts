@@ -25,6 +25,8 @@ export type ParseResponse =
 const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
 
 interface Pending {
+  /** Kept so the job can be sent again to a fresh worker when a job ahead of it kills the worker. */
+  request: ParseRequest;
   resolve(articles: Article[]): void;
   reject(error: Error): void;
   name: string;
@@ -47,11 +49,12 @@ export class OffThreadParser {
     const id = this.nextId++;
     const worker = this.ensureWorker();
     return new Promise<Article[]>((resolve, reject) => {
-      const job: Pending = { resolve, reject, name: displayName(input.name), timer: null };
+      const request: ParseRequest = { id, input, limits };
+      const job: Pending = { request, resolve, reject, name: displayName(input.name), timer: null };
       this.pending.set(id, job);
       this.armHead(worker);
       worker.ref();
-      worker.postMessage({ id, input, limits } satisfies ParseRequest);
+      worker.postMessage(request);
     });
   }
 
@@ -59,8 +62,8 @@ export class OffThreadParser {
     const head = this.pending.values().next().value as Pending | undefined;
     if (!this.workerReady || !head || head.timer) return;
     head.timer = setTimeout(() => {
-      // Only this worker's jobs are lost; the next parse starts a fresh worker.
-      this.failAll(
+      // Only the job being read fails; the ones queued behind it go to a fresh worker.
+      this.failHead(
         worker,
         (who) =>
           new UserError(
@@ -83,8 +86,8 @@ export class OffThreadParser {
     // A pathological page may need a lot of memory; past this the worker, not the bot, runs out.
     const worker = spawnWorker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
     worker.on('message', (response: ParseResponse) => this.settle(worker, response));
-    worker.on('error', (error) => this.failAll(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
-    worker.on('exit', (code) => this.failAll(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
+    worker.on('error', (error) => this.failHead(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
+    worker.on('exit', (code) => this.failHead(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
     worker.unref();
     this.worker = worker;
     this.workerReady = false;
@@ -106,6 +109,32 @@ export class OffThreadParser {
     else this.armHead(worker);
     if ('articles' in response) job.resolve(response.articles);
     else job.reject(response.error.user ? new UserError(response.error.code, response.error.message) : new CitebotError(response.error.code, response.error.message));
+  }
+
+  /**
+   * The worker reads one job at a time, in order, so a timeout or a crash belongs to the job at the
+   * head: that one fails, and the jobs behind it (another server's pasted text) are read again by a
+   * fresh worker instead of failing with it.
+   */
+  private failHead(worker: Worker, errorFor: (name: string) => Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    void worker.terminate();
+    const head = this.pending.entries().next().value as [number, Pending] | undefined;
+    if (head) {
+      const [id, job] = head;
+      if (job.timer) clearTimeout(job.timer);
+      this.pending.delete(id);
+      job.reject(errorFor(job.name));
+    }
+    if (this.pending.size === 0) return;
+    const fresh = this.ensureWorker();
+    fresh.ref();
+    for (const job of this.pending.values()) {
+      if (job.timer) clearTimeout(job.timer);
+      job.timer = null;
+      fresh.postMessage(job.request);
+    }
   }
 
   private failAll(worker: Worker, errorFor: (name: string) => Error): void {
