@@ -85,7 +85,7 @@ export async function runEngineBench(options: { rounds?: number; log?: (line: st
     for (const q of qs) {
       const t = performance.now();
       if (mode === 'hybrid') await engine.ask(q, { collections: ['library'], k: 3 });
-      else await engine.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' });
+      else await engine.internals.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' });
       times.push(performance.now() - t);
     }
     results[`ask_${mode}_ms_p50`] = percentile(times, 50);
@@ -103,7 +103,7 @@ export async function runEngineBench(options: { rounds?: number; log?: (line: st
   results.rss_mb_after_first_round = rss[0]!;
   results.rss_mb_after_last_round = rss.at(-1)!;
   results.rss_growth_mb_per_round_after_first = rounds > 1 ? (rss.at(-1)! - rss[0]!) / (rounds - 1) : 0;
-  results.index_points = engine.stats().indexSize;
+  results.index_points = (await engine.stats()).indexSize;
   await engine.close();
 
   log('index load vs rebuild…');

@@ -74,7 +74,7 @@ export async function runRerankBench(options: { questions?: number; log?: (line:
     log('ingest…');
     const plain = await open(dataDir, embedder, {});
     await plain.ingest(articles, 'library');
-    results.passages = plain.store.countPassages();
+    results.passages = await plain.internals.store.countPassages();
     log('questions, fusion only…');
     const fused = await latencies(plain, questions);
     await plain.close();

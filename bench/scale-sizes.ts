@@ -30,7 +30,9 @@ import { formatAnswer } from '../src/format/text.ts';
 import { articleBody, makePassages } from '../src/ingest/passages.ts';
 import { analyze } from '../src/search/lexical.ts';
 import { seededRandom } from '../src/seeded-random.ts';
-import { Store } from '../src/store/db.ts';
+import { SqliteStore } from '../src/store/sqlite/store.ts';
+import type { ArticleToSave } from '../src/store/store-api.ts';
+import type { IndexStore } from '../src/store/index/vector-index.ts';
 import { VectorIndex } from '../src/store/index/vector-index.ts';
 import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
 import { cachedModel } from './embed-throughput.ts';
@@ -130,19 +132,19 @@ function env(dataDir: string, spec: ModelSpec): NodeJS.ProcessEnv {
 }
 
 /** Stores generated articles with synthetic vectors until the store holds `target` passages. */
-function fillStore(store: Store, articles: Iterator<Article>, vectors: SyntheticVectors, target: number, log: (line: string) => void): void {
+async function fillStore(store: SqliteStore, articles: Iterator<Article>, vectors: SyntheticVectors, target: number, log: (line: string) => void): Promise<void> {
   const countTokens = (text: string) => Math.ceil(text.length / 4) + 2;
-  let passages = store.countPassages();
+  let passages = await store.countPassages();
   let lastLog = 0;
   while (passages < target) {
-    store.transaction(() => {
-      for (let i = 0; i < ARTICLES_PER_TRANSACTION && passages < target; i++) {
-        const article = articles.next().value as Article;
-        const made = makePassages(article, { countTokens, maxTokens: 256 });
-        store.saveArticle(LIBRARY_COLLECTION, article, articleBody(article), contentHash(article), made.map((p) => ({ ...p, terms: analyze(p.text), vector: vectors.next() })));
-        passages += made.length;
-      }
-    });
+    const items: ArticleToSave[] = [];
+    for (let i = 0; i < ARTICLES_PER_TRANSACTION && passages < target; i++) {
+      const article = articles.next().value as Article;
+      const made = makePassages(article, { countTokens, maxTokens: 256 });
+      items.push({ collection: LIBRARY_COLLECTION, article, body: articleBody(article), contentHash: contentHash(article), passages: made.map((p) => ({ ...p, terms: analyze(p.text), vector: vectors.next() })) });
+      passages += made.length;
+    }
+    await store.saveArticles(items);
     if (passages - lastLog >= 50_000) {
       log(`  stored ${passages} passages`);
       lastLog = passages;
@@ -151,7 +153,7 @@ function fillStore(store: Store, articles: Iterator<Article>, vectors: Synthetic
 }
 
 /** The exact 10 nearest stored vectors of each query, by reading every vector once. */
-function exactTop10(store: Store, queries: Float32Array[]): number[][] {
+function exactTop10(store: IndexStore, queries: Float32Array[]): number[][] {
   const best = queries.map(() => [] as { rowid: number; score: number }[]);
   for (let after = 0; ; ) {
     const page = store.vectorsAfter(after, 5_000);
@@ -174,7 +176,7 @@ function exactTop10(store: Store, queries: Float32Array[]): number[][] {
 }
 
 /** HNSW against exact search: the share of the exact 10 that HNSW finds. */
-function recallAt10(store: Store, index: VectorIndex, queries: Float32Array[], exact: number[][]): number {
+function recallAt10(store: IndexStore, index: VectorIndex, queries: Float32Array[], exact: number[][]): number {
   const all = store.passageRowids(store.listCollections());
   let found = 0;
   for (const [q, query] of queries.entries()) {
@@ -225,7 +227,8 @@ function coldStart(dataDir: string, spec: ModelSpec): number {
   return seconds;
 }
 
-async function measureSize(dataDir: string, spec: ModelSpec, n: number, store: Store, questions: string[], options: Required<Omit<ScaleSizesOptions, 'log' | 'sizes' | 'embedding'>>, articles: Iterator<Article>, vectors: SyntheticVectors, log: (line: string) => void): Promise<SizeFigures> {
+async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: SqliteStore, questions: string[], options: Required<Omit<ScaleSizesOptions, 'log' | 'sizes' | 'embedding'>>, articles: Iterator<Article>, vectors: SyntheticVectors, log: (line: string) => void): Promise<SizeFigures> {
+  const store = sqlite.indexStore();
   // Rebuilt from the store at each size: what a model change or a damaged file costs.
   VectorIndex.remove(dataDir);
   const building = performance.now();
@@ -296,19 +299,19 @@ export async function runScaleSizesBench(options: ScaleSizesOptions = {}): Promi
   const { sources } = readSets();
   const questions = allQuestions(settings.questions);
   const dataDir = mkdtempSync(join(tmpdir(), 'citebot-scale-'));
-  const store = Store.open(storeFile({ dataDir }));
-  store.setModel({ id: spec.id, dim: DIM });
+  const store = SqliteStore.open(storeFile({ dataDir }));
+  await store.setModel({ id: spec.id, dim: DIM });
   const articles = generatedArticles(sources);
   const vectors = new SyntheticVectors();
   const results: SizeFigures[] = [];
   try {
     for (const n of sizes) {
       log(`== ${n} passages`);
-      fillStore(store, articles, vectors, n, log);
-      results.push(await measureSize(dataDir, spec, store.countPassages(), store, questions, settings, articles, vectors, log));
+      await fillStore(store, articles, vectors, n, log);
+      results.push(await measureSize(dataDir, spec, await store.countPassages(), store, questions, settings, articles, vectors, log));
     }
   } finally {
-    store.close();
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   return {

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
 import { openEngine, type CitebotEngine, type EngineOptions } from '../src/engine.ts';
 import { openTempIndex, type TempIndex } from '../src/eval/runner.ts';
-import { Store } from '../src/store/db.ts';
+import { SqliteStore } from '../src/store/sqlite/store.ts';
 import { VectorIndex } from '../src/store/index/vector-index.ts';
 import { seededRandom } from '../src/seeded-random.ts';
 import { splitSentences } from '../src/text/sentences.ts';
@@ -97,7 +97,7 @@ async function latencies(engine: CitebotEngine, questions: string[]): Promise<Re
   const result: Record<string, number> = {};
   const modes: [string, (q: string) => Promise<unknown>][] = [
     ['hybrid', (q) => engine.ask(q, { collections: ['library'], k: 3 })],
-    ['bm25', (q) => engine.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' })],
+    ['bm25', (q) => engine.internals.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' })],
     ...Object.entries(FILTERS).map(([name, filter]): [string, (q: string) => Promise<unknown>] => [`${name}`, (q) => engine.ask(q, { collections: ['library'], k: 3, filter })]),
   ];
   for (const [mode, ask] of modes) {
@@ -202,12 +202,12 @@ export async function changeFromAnotherProcess(dataDir: string, questions: strin
       await bot.ask(q, { collections: ['library'], k: 3 });
       before.push(performance.now() - asked);
     }
-    const sizeBefore = bot.stats().indexSize;
+    const sizeBefore = (await bot.stats()).indexSize;
     const editor = await reopen(dataDir);
     await editor.ingest([lateEdition(article, 'from-the-cli')], 'library');
     await editor.close();
     const { ms, maxDelayMs } = await measure(() => bot.ask(questions[1]!, { collections: ['library'], k: 3 }));
-    const { indexSize, passages } = bot.stats();
+    const { indexSize, passages } = (await bot.stats());
     if (indexSize !== passages || indexSize <= sizeBefore) throw new Error(`the bot did not take in the article another process added (index ${indexSize}, store ${passages})`);
     // For comparison, the first question after a change of the bot's own (caches keyed on the
     // store's generation are refilled after any change).
@@ -242,7 +242,7 @@ async function importFromAnotherProcess(dataDir: string, questions: string[], ba
         const asked = performance.now();
         await bot.ask(questions[askMs.length % questions.length]!, { collections: ['library'], k: 3 });
         askMs.push(performance.now() - asked);
-      } while (bot.stats().indexSize !== bot.stats().passages);
+      } while ((await bot.stats()).indexSize !== (await bot.stats()).passages);
     });
     for (const { articleId } of outcomes) await editor.removeArticle('library', articleId);
     return {
@@ -302,13 +302,13 @@ async function backgroundRebuild(dataDir: string, questions: string[], article: 
     const t1 = performance.now();
     await engine.removeArticle('library', 'during-rebuild');
     change.removeMs = performance.now() - t1;
-    const progress = engine.stats().indexRebuilding;
+    const progress = (await engine.stats()).indexRebuilding;
     change.doneAtShare = progress ? progress.indexed / progress.total : 1;
   };
   // The loop is watched from the moment open returns: that is when the bot connects and answers.
   const { maxDelayMs } = await measure(async () => {
     while (!saved) {
-      const progress = engine.stats().indexRebuilding;
+      const progress = (await engine.stats()).indexRebuilding;
       if (!changing && progress && progress.indexed >= progress.total / 4) changing = editDuringRebuild();
       const asked = performance.now();
       await engine.ask(questions[askMs.length % questions.length]!, { collections: ['library'], k: 3 });
@@ -337,22 +337,22 @@ async function backgroundRebuild(dataDir: string, questions: string[], article: 
  * which would take deleting half the library here), with a search every 100 ms meanwhile.
  */
 async function compaction(dataDir: string): Promise<Record<string, number>> {
-  const store = Store.open(join(dataDir, 'citebot.db'));
+  const store = SqliteStore.open(join(dataDir, 'citebot.db'));
   try {
-    const model = store.model()!;
-    const vectors = await VectorIndex.open(dataDir, store, model.id, model.dim!);
-    const query = store.vectorsAfter(0, 1)[0]!.vector;
-    const allowed = store.passageRowids(store.listCollections());
+    const model = (await store.model())!;
+    const vectors = await VectorIndex.open(dataDir, store.indexStore(), model.id, model.dim!);
+    const query = (await store.vectorsAfter(0, 1))[0]!.vector;
+    const allowed = await store.allPassageIds();
     let searches = 0;
     const searching = setInterval(() => {
       vectors.search(query, 10, allowed);
       searches++;
     }, 100);
-    const { ms, maxDelayMs } = await measure(() => vectors.compact(store));
+    const { ms, maxDelayMs } = await measure(() => vectors.compact(store.indexStore()));
     clearInterval(searching);
     return { compaction_ms: ms, compaction_loop_held_ms: maxDelayMs, searches_during_compaction: searches };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -29,10 +29,10 @@ function heapUsed(): number {
  * each round, after one unrecorded warm-up pass (question vectors, passage caches).
  */
 async function timeWithAndWithout(engine: CitebotEngine, questions: readonly string[], ask: (q: string) => Promise<unknown>, rounds: number): Promise<Record<'on' | 'off', number[]>> {
-  const weight = engine.fusionWeights().synonyms;
+  const weight = engine.internals.fusionWeights().synonyms;
   const timings: Record<'on' | 'off', number[]> = { on: [], off: [] };
   const pass = async (label: 'on' | 'off', record: boolean) => {
-    engine.setFusionWeights({ synonyms: label === 'on' ? weight : 0 });
+    engine.internals.setFusionWeights({ synonyms: label === 'on' ? weight : 0 });
     for (const q of questions) {
       const t = performance.now();
       await ask(q);
@@ -43,7 +43,7 @@ async function timeWithAndWithout(engine: CitebotEngine, questions: readonly str
   for (let round = 0; round < rounds; round++) {
     for (const label of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) await pass(label, true);
   }
-  engine.setFusionWeights({ synonyms: weight });
+  engine.internals.setFusionWeights({ synonyms: weight });
   return timings;
 }
 
@@ -60,7 +60,7 @@ export async function runSynonymBench(options: { log: (line: string) => void }):
   try {
     await ingestSet(index.engine, set.articles);
     const questions = itemsOf(set).map((item) => item.q);
-    const timings = await timeWithAndWithout(index.engine, questions, (q) => index.engine.retrieve(q, { collections: [EVAL_COLLECTION], k: 5 }), ROUNDS);
+    const timings = await timeWithAndWithout(index.engine, questions, (q) => index.engine.internals.retrieve(q, { collections: [EVAL_COLLECTION], k: 5 }), ROUNDS);
     const result = {
       table_stems: table.size,
       table_load_ms: loadMs,
@@ -86,7 +86,7 @@ async function onLibrary(dataDir: string): Promise<void> {
   try {
     const { questions } = readSets();
     const timings = await timeWithAndWithout(engine, questions, (q) => engine.ask(q, { collections: ['library'], k: 3 }), ROUNDS + 1);
-    const passages = engine.store.countPassages();
+    const passages = await engine.internals.store.countPassages();
     console.log(
       `${passages} passages, ${timings.on.length} asks per setting: p50 ${percentile(timings.on, 50).toFixed(0)} ms with synonyms vs ${percentile(timings.off, 50).toFixed(0)} ms without; p95 ${percentile(timings.on, 95).toFixed(0)} vs ${percentile(timings.off, 95).toFixed(0)} ms`,
     );

@@ -47,7 +47,7 @@ export async function button(interaction: ButtonInteraction, ctx: BotContext, ar
   const [kind, idText, ...rest] = args;
   if (kind === 'context') {
     // Article ids may hold ':' (ids taken from URLs).
-    const view = ctx.engine.articleParagraphs(collectionsFor(interaction.guildId, ctx.config), rest.join(':'), { paragraph: Number(idText), radius: CONTEXT_PARAGRAPHS });
+    const view = await ctx.engine.articleParagraphs(collectionsFor(interaction.guildId, ctx.config), rest.join(':'), { paragraph: Number(idText), radius: CONTEXT_PARAGRAPHS });
     if (!view) throw new UserError('not_found', 'That article is no longer in the collection; it may have been removed.');
     const reply = buildContextReply(view);
     await interaction.reply({ embeds: reply.embeds, flags: MessageFlags.Ephemeral });
@@ -57,11 +57,11 @@ export async function button(interaction: ButtonInteraction, ctx: BotContext, ar
   if (!Number.isSafeInteger(questionId)) throw new UserError('not_found', 'That button is broken; please ask again.');
   if (kind === 'vote') {
     const vote = rest[0] === 'down' ? 'down' : 'up';
-    const asked = ctx.engine.question(questionId);
+    const asked = await ctx.engine.question(questionId);
     if (!asked || asked.collection !== logCollectionFor(interaction.guildId)) {
       throw new UserError('not_found', "I can't find that question any more; it may have been asked in another server.");
     }
-    ctx.engine.recordFeedback(questionId, interaction.user.id, vote);
+    await ctx.engine.recordFeedback(questionId, interaction.user.id, vote);
     ctx.log.info({ event: 'feedback', vote, questionId, guildId: interaction.guildId }, 'feedback recorded');
     await interaction.reply({
       content: vote === 'up' ? 'Thanks! Your 👍 was recorded.' : 'Thanks — your 👎 was recorded; it helps improve the articles I have.',
@@ -81,7 +81,7 @@ export async function button(interaction: ButtonInteraction, ctx: BotContext, ar
       return;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const asked = ctx.engine.question(questionId);
+    const asked = await ctx.engine.question(questionId);
     if (!asked || asked.collection !== logCollectionFor(interaction.guildId)) {
       throw new UserError('not_found', "I can't find that question any more; please ask it again.");
     }

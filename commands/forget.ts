@@ -21,9 +21,7 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   // The autocomplete value is the article id; accept an exact title typed by hand too.
   let removed = await ctx.engine.removeArticle(guildId, wanted);
   if (!removed) {
-    const byTitle = ctx.engine
-      .listArticles(guildId, { search: wanted, limit: 25 })
-      .filter((a) => a.title.trim().toLowerCase() === wanted.toLowerCase());
+    const byTitle = (await ctx.engine.listArticles(guildId, { search: wanted, limit: 25 })).filter((a) => a.title.trim().toLowerCase() === wanted.toLowerCase());
     if (byTitle.length === 1) removed = await ctx.engine.removeArticle(guildId, byTitle[0]!.id);
   }
   if (!removed) {
@@ -43,7 +41,7 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
     return;
   }
   const typed = interaction.options.getFocused().replace(/\s+/g, ' ').trim();
-  const articles = ctx.engine.listArticles(interaction.guildId, { search: typed || undefined, limit: 25 });
+  const articles = await ctx.engine.listArticles(interaction.guildId, { search: typed || undefined, limit: 25 });
   await interaction.respond(
     articles.filter((a) => a.id.length <= 100).map((a) => ({ name: truncateText(a.title.replace(/\s+/g, ' ').trim(), 100), value: a.id })),
   );

@@ -18,9 +18,9 @@ export const data = new SlashCommandBuilder()
       .addChoices({ name: 'all', value: 'all' }, { name: 'not answered', value: 'unanswered' }, { name: 'replies marked 👎', value: 'downvoted' }),
   );
 
-function page(ctx: BotContext, interaction: ChatInputCommandInteraction | ButtonInteraction, filter: QuestionListFilter, beforeId: number | undefined) {
+async function page(ctx: BotContext, interaction: ChatInputCommandInteraction | ButtonInteraction, filter: QuestionListFilter, beforeId: number | undefined) {
   // One more than a page tells whether an older page exists.
-  const found = ctx.engine.questions(logCollectionFor(interaction.guildId), {
+  const found = await ctx.engine.questions(logCollectionFor(interaction.guildId), {
     unanswered: filter === 'unanswered',
     downvoted: filter === 'downvoted',
     beforeId,
@@ -39,7 +39,7 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   requireModerator(interaction, ctx.config, 'see the questions people asked');
   const shown = interaction.options.getString('show') ?? 'all';
   const filter = FILTERS.find((f) => f === shown) ?? 'all';
-  const reply = page(ctx, interaction, filter, undefined);
+  const reply = await page(ctx, interaction, filter, undefined);
   await interaction.reply({ embeds: reply.embeds, components: reply.components, flags: MessageFlags.Ephemeral });
 }
 
@@ -49,6 +49,6 @@ export async function button(interaction: ButtonInteraction, ctx: BotContext, ar
   const [, filterText = 'all', beforeText = '0'] = args;
   const filter = FILTERS.find((f) => f === filterText) ?? 'all';
   const before = Number(beforeText);
-  const reply = page(ctx, interaction, filter, Number.isSafeInteger(before) && before > 0 ? before : undefined);
+  const reply = await page(ctx, interaction, filter, Number.isSafeInteger(before) && before > 0 ? before : undefined);
   await interaction.update({ embeds: reply.embeds, components: reply.components });
 }

@@ -19,12 +19,12 @@ export const data = addFilterOptions(
     .addStringOption((o) => o.setName('search').setDescription('Only titles containing this text').setMaxLength(SEARCH_MAX).setAutocomplete(true)),
 );
 
-function page(ctx: BotContext, guildId: string | null, query: SourcesQuery, offset: number) {
+async function page(ctx: BotContext, guildId: string | null, query: SourcesQuery, offset: number) {
   const collections = collectionsFor(guildId, ctx.config);
   const options = { search: query.search || undefined, filter: query.filter };
-  const total = ctx.engine.countArticles(collections, options);
+  const total = await ctx.engine.countArticles(collections, options);
   const start = offset >= total ? Math.max(0, Math.floor((total - 1) / SOURCES_PAGE_SIZE) * SOURCES_PAGE_SIZE) : offset;
-  const articles = ctx.engine.listArticles(collections, { ...options, limit: SOURCES_PAGE_SIZE, offset: start });
+  const articles = await ctx.engine.listArticles(collections, { ...options, limit: SOURCES_PAGE_SIZE, offset: start });
   return buildSourcesReply(articles, total, start, query, LIBRARY_COLLECTION);
 }
 
@@ -34,7 +34,7 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   if (!(interaction instanceof ChatInputCommandInteraction)) return;
   const search = tidy(interaction.options.getString('search') ?? '', SEARCH_MAX);
   const filter = filterFromOptions(interaction);
-  const reply = page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, 0);
+  const reply = await page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, 0);
   await interaction.reply({ embeds: reply.embeds, components: reply.components, flags: MessageFlags.Ephemeral });
 }
 
@@ -42,7 +42,7 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
   const focused = interaction.options.getFocused(true);
   if (focused.name === 'source') return respondWithSources(interaction, ctx, focused.value);
   const typed = tidy(focused.value, SEARCH_MAX);
-  const articles = ctx.engine.listArticles(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
+  const articles = await ctx.engine.listArticles(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
   const seen = new Set<string>();
   const choices = [];
   for (const a of articles) {
@@ -59,6 +59,6 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
 export async function button(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void> {
   const { offset, search, filter: raw } = parseSourcesCustomId(args);
   const filter = parseArticleFilter(raw);
-  const reply = page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, offset);
+  const reply = await page(ctx, interaction.guildId, { search, ...(filter ? { filter } : {}) }, offset);
   await interaction.update({ embeds: reply.embeds, components: reply.components });
 }

@@ -14,7 +14,7 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   if (!(interaction instanceof ChatInputCommandInteraction)) return;
   requireModerator(interaction, ctx.config, 'see the statistics');
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const stats = ctx.engine.stats(interaction.guildId!);
+  const stats = await ctx.engine.stats(interaction.guildId!);
   const reply = buildStatsReply(stats, interaction.guild?.name ?? 'this server');
   await interaction.editReply({ embeds: reply.embeds, components: reply.components });
 }

@@ -53,13 +53,13 @@ if (!file) throw new Error('usage: npx tsx scripts/near-miss-features.ts <set.js
 const set = loadEvalSet(file);
 const index = await openTempIndex({ model: 'use-lite' });
 const { engine } = index;
-const embed = engine.embedder()!;
+const embed = engine.internals.embedder()!;
 const words = (await WordVectors.open(modelsDir(loadConfig())))!;
 const synonyms = bundledSynonyms()!;
 await ingestSet(engine, set.articles);
 const rows: Row[] = [];
 for (const item of itemsOf(set)) {
-  const result = await engine.retrieve(item.q, { collections: [EVAL_COLLECTION], k: 20 });
+  const result = await engine.internals.retrieve(item.q, { collections: [EVAL_COLLECTION], k: 20 });
   const { anchors, withoutAnchors } = splitAnchors(item.q);
   const focus = result.questionTokens.filter((t) => !anchors.has(t));
   const focusTotal = focus.reduce((sum, t) => sum + result.idf(t), 0) || 1;

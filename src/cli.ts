@@ -118,7 +118,7 @@ async function autoIngestExamples(engine: CitebotEngine, json: boolean | undefin
   bar.stop();
   if (examples) {
     const passages = examples.outcomes.reduce((sum, o) => sum + o.passages, 0);
-    notice(`the library was empty, so the ${examples.outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.modelId})`);
+    notice(`the library was empty, so the ${examples.outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.model().id})`);
     for (const s of examples.skipped) notice(`skipped example ${s.name}: ${s.reason}`);
   }
 }
@@ -195,7 +195,7 @@ export function buildProgram(): Command {
       const filter = parseArticleFilter(options);
       await withEngine(
         async (engine) => {
-          const articles = engine.listArticles(collectionOf(options), { search: options.search, filter });
+          const articles = await engine.listArticles(collectionOf(options), { search: options.search, filter });
           print(options.json, { collection: collectionOf(options), articles }, formatSources(articles, articles.length));
         },
         { storeOnly: true },
@@ -230,7 +230,7 @@ export function buildProgram(): Command {
     .action(async (article: string, options: Common & { paragraph?: number; context: number }) =>
       withEngine(async (engine) => {
         const around = options.paragraph === undefined ? undefined : { paragraph: options.paragraph, radius: options.context };
-        const view = engine.articleParagraphs([collectionOf(options)], article, around);
+        const view = await engine.articleParagraphs([collectionOf(options)], article, around);
         if (!view) {
           process.exitCode = 2;
           notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
@@ -247,7 +247,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (options: Common) =>
       withEngine(async (engine) => {
-        const stats = engine.stats(options.guild);
+        const stats = await engine.stats(options.guild);
         print(options.json, stats, formatStats(stats));
       }),
     );
@@ -264,7 +264,7 @@ export function buildProgram(): Command {
     .action(async (options: { guild?: string; unanswered?: boolean; downvoted?: boolean; limit: number; before?: number; json?: boolean }) =>
       withEngine(async (engine) => {
         const { unanswered, downvoted, limit, before: beforeId } = options;
-        const questions = engine.questions(options.guild, { unanswered, downvoted, limit, beforeId });
+        const questions = await engine.questions(options.guild, { unanswered, downvoted, limit, beforeId });
         print(options.json, { questions }, formatQuestions(questions));
       }, { storeOnly: true }),
     );

@@ -1,12 +1,23 @@
 /**
  * The engine's public surface, used by the CLI and the Discord layer.
- * (Implementation: src/engine.ts → `openEngine(config)`.)
+ * (Implementation: src/engine.ts → `openEngine(config)`, over the modules in src/engine/.)
  */
 import type { AnswerResult, Article, ArticleFilter, CollectionId } from './types.ts';
-import type { LoggedAsk, LoggedQuestion, QuestionFilter, QuestionStats } from './store/db.ts';
+import type { SkippedInput } from './ingest/files.ts';
+import type { LoggedAsk, LoggedQuestion, QuestionFilter, QuestionStats } from './store/store-api.ts';
 import type { RebuildProgress } from './store/index/vector-index.ts';
 
 export type { LoggedAsk, LoggedQuestion, QuestionFilter };
+
+export interface ModelInfo {
+  id: string;
+  kind: 'semantic' | 'keyword';
+  dim: number | null;
+  /** Why search is keyword-only, when it is. */
+  reason: string | null;
+  /** The cross-encoder re-ranking answers (RERANK_MODEL), or null. */
+  reranker: string | null;
+}
 
 export type IngestStatus = 'added' | 'updated' | 'unchanged';
 
@@ -96,23 +107,34 @@ export interface CollectionStats {
 }
 
 export interface Engine {
+  /** The embedding model (and re-ranker) answers are found with. */
+  model(): ModelInfo;
   ingest(articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]>;
+  /** Reads files, folders or globs and ingests them; unreadable inputs are skipped with a reason. */
+  ingestPaths(paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }>;
+  /** On first run (AUTO_INGEST_EXAMPLES and an empty library), indexes the bundled example articles; else null. */
+  ingestExamplesIfEmpty(onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] } | null>;
   ask(question: string, options: AskOptions): Promise<AskResult>;
-  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number }): ArticleSummary[];
-  countArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter }): number;
+  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number }): Promise<ArticleSummary[]>;
+  countArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter }): Promise<number>;
   /** Sources of the articles, most articles first; `search` keeps those containing it (case ignored). */
-  listSources(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number }): SourceSummary[];
+  listSources(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number }): Promise<SourceSummary[]>;
   removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null>;
   /**
    * The article (by id, or a unique part of its title) in the first of the collections that holds
    * it: all its paragraphs, or `radius` either side of `paragraph`. Null when none holds it.
    */
-  articleParagraphs(collections: CollectionId[], idOrTitle: string, around?: { paragraph: number; radius: number }): ArticleParagraphs | null;
-  stats(collection?: CollectionId): CollectionStats;
+  articleParagraphs(collections: CollectionId[], idOrTitle: string, around?: { paragraph: number; radius: number }): Promise<ArticleParagraphs | null>;
+  stats(collection?: CollectionId): Promise<CollectionStats>;
   /** The question log, newest first (all collections when none is given). */
-  questions(collection: CollectionId | undefined, options: QuestionFilter): LoggedQuestion[];
+  questions(collection: CollectionId | undefined, options: QuestionFilter): Promise<LoggedQuestion[]>;
   /** Question text, collection and filter by id (for "More passages" buttons). */
-  question(id: number): LoggedAsk | null;
-  recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): void;
+  question(id: number): Promise<LoggedAsk | null>;
+  recordFeedback(questionId: number, userId: string, vote: 'up' | 'down'): Promise<void>;
+  /**
+   * Re-embeds every article with another model (or the same one, to repair) and swaps it in;
+   * everything is embedded before anything is written, so a failure changes nothing.
+   */
+  reindex(modelName: string, onProgress?: (p: IngestProgress) => void): Promise<{ from: string; to: string; articles: number; passages: number }>;
   close(): Promise<void>;
 }

@@ -244,12 +244,12 @@ describe('bot commands through the Discord emulator', () => {
     assert.match(r.message.content, /^report\.pdf is not a readable PDF \(.+\); check that the file is complete/);
 
     // An attachment URL that isn't Discord's (or the configured API's) is never fetched.
-    const before = h.ctx.engine.countArticles(h.guildA.id);
+    const before = (await h.ctx.engine.countArticles(h.guildA.id));
     const foreign = { ...h.emu.addAttachment('story.txt', ORCHIDS, 'text/plain'), url: 'http://169.254.169.254/latest/story.txt' };
     r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('file', foreign.id, 11)], resolved: { attachments: { [foreign.id]: foreign } } }));
     assert.equal(r.ephemeral, true);
     assert.equal(r.message.content, 'attachments are only downloaded from Discord (cdn.discordapp.com, media.discordapp.net), not from 169.254.169.254');
-    assert.equal(h.ctx.engine.countArticles(h.guildA.id), before);
+    assert.equal((await h.ctx.engine.countArticles(h.guildA.id)), before);
 
     r = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'ingest', options: [opt('url', 'http://no-such-host.invalid/story')] }));
     assert.equal(r.ephemeral, true);
@@ -615,7 +615,7 @@ describe('a question that takes longer than ASK_TIMEOUT_MS', () => {
   });
 
   it('questions queued behind running searches are skipped once their time is up; running ones finish', async () => {
-    const asked = h.ctx.engine.stats(h.guildA.id).questionsAsked;
+    const asked = (await h.ctx.engine.stats(h.guildA.id)).questionsAsked;
     const outcomes = await Promise.allSettled(
       Array.from({ length: 5 }, (_, i) => answer(h.ctx, { question: 'how many were detained?', guildId: h.guildA.id, userId: `30000000000000010${i}`, count: 1, via: 'test' })),
     );
@@ -623,8 +623,12 @@ describe('a question that takes longer than ASK_TIMEOUT_MS', () => {
     const timedOut = outcomes.filter((o) => o.status === 'rejected' && (o.reason as Error).message.endsWith(TIMEOUT_TEXT));
     assert.ok(timedOut.length >= 5 - ASK_CONCURRENCY, `${timedOut.length} timed out`);
     for (const o of outcomes) if (o.status === 'fulfilled') assert.match(JSON.stringify(o.value.embeds), /7,939/);
-    await h.emu.waitFor(() => (h.ctx.engine.stats(h.guildA.id).questionsAsked - asked >= ASK_CONCURRENCY ? true : undefined), 5000, 'running searches finish');
+    const deadline = Date.now() + 5000;
+    while ((await h.ctx.engine.stats(h.guildA.id)).questionsAsked - asked < ASK_CONCURRENCY) {
+      if (Date.now() > deadline) throw new Error('timed out waiting until running searches finish');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(h.ctx.engine.stats(h.guildA.id).questionsAsked - asked, ASK_CONCURRENCY);
+    assert.equal((await h.ctx.engine.stats(h.guildA.id)).questionsAsked - asked, ASK_CONCURRENCY);
   });
 });

@@ -27,7 +27,7 @@ import {
 } from '../src/format/discord-reply.ts';
 import { CLOSEST_ONLY } from '../src/format/text.ts';
 import type { AskResult } from '../src/engine-api.ts';
-import type { LoggedQuestion } from '../src/store/db.ts';
+import type { LoggedQuestion } from '../src/store/store-api.ts';
 import { AskLimiter, RateLimiter } from '../src/bot/rate-limit.ts';
 import { loadBotConfig, parseRate } from '../src/bot/config.ts';
 import { collectionsFor } from '../src/bot/context.ts';

@@ -1,6 +1,6 @@
 /** The CLI as users and scripts run it: a real process, real store, real model. */
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
+import { SqliteStore } from '../src/store/sqlite/store.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -152,7 +152,7 @@ describe('citebot CLI', () => {
       const answered = await engine.ask('how many were detained?', { collections: ['library'], log });
       await engine.ask('who won the 1998 world cup final?', { collections: ['library'], log });
       await engine.ask('how many were detained?', { collections: ['library'], log: { collection: 'g8' } });
-      engine.recordFeedback(answered.questionId!, 'u1', 'down');
+      await engine.recordFeedback(answered.questionId!, 'u1', 'down');
     } finally {
       await engine.close();
     }
@@ -192,8 +192,8 @@ describe('citebot CLI', () => {
       assert.equal(run.code, 0, run.stderr);
       const result = JSON.parse(run.stdout) as { file: string; articles: number; passages: number; bytes: number };
       assert.equal(result.file, out);
-      assert.equal(result.articles, bot.stats().articles);
-      assert.equal(result.passages, bot.stats().passages);
+      assert.equal(result.articles, (await bot.stats()).articles);
+      assert.equal(result.passages, (await bot.stats()).passages);
       assert.ok(!readdirSync(files).some((name) => name.includes('.partial')), 'a partial file was left behind');
       const again = await runCli(['backup', out], env);
       assert.equal(again.code, 2);
@@ -228,7 +228,7 @@ describe('citebot CLI', () => {
         const refused = await runCli(['restore', backup], own);
         assert.equal(refused.code, 2);
         assert.match(refused.stderr, /is open in another process \(the bot, or another citebot command\); stop it, then run restore again\. Nothing was changed/);
-        assert.equal(bot.stats().articles, 7);
+        assert.equal((await bot.stats()).articles, 7);
       } finally {
         await bot.close();
       }
@@ -248,11 +248,11 @@ describe('citebot CLI', () => {
       assert.ok(!existsSync(join(dir, 'index.hnsw')), 'the old index was kept');
       assert.ok(!readdirSync(dir).some((name) => name.includes('.restoring')), 'a partial file was left behind');
       // The replaced store is kept whole: it still holds the library as it was, without the removed article.
-      const previous = new Database(result.previous, { readonly: true });
+      const previous = SqliteStore.open(result.previous);
       try {
-        assert.equal(previous.prepare('SELECT count(*) FROM articles').pluck().get(), 7);
+        assert.equal(await previous.countAllArticles(), 7);
       } finally {
-        previous.close();
+        await previous.close();
       }
       assert.equal(await detained(), true);
       const text = await runCli(['restore', backup], own);

@@ -8,20 +8,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
-import { SCHEMA_VERSION } from '../src/store/db.ts';
+import { SCHEMA_VERSION } from '../src/store/sqlite/schema.ts';
 import { LIBRARY_COLLECTION } from '../src/types.ts';
 import { runCli } from './helpers/cli.ts';
 import { openTestEngine, testEnv, until, type TestEngine } from './helpers/engine.ts';
+import { downgradeStore, openSqliteStore, schemaVersionOf } from './helpers/sqlite-store.ts';
 
 const GULLS = 'A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.';
 
 function loadedAs(t: TestEngine): string {
-  return (t.engine as unknown as { semantic: { vectors: { loadedAs: string } } }).semantic.vectors.loadedAs;
+  return t.engine.internals.vectors()!.loadedAs;
 }
 
 async function denseTop(t: TestEngine, text: string, k = 1): Promise<string[]> {
-  const result = await t.engine.retrieve(text, { collections: [LIBRARY_COLLECTION], k, mode: 'dense' });
+  const result = await t.engine.internals.retrieve(text, { collections: [LIBRARY_COLLECTION], k, mode: 'dense' });
   return result.hits.map((h) => h.passage.text);
 }
 
@@ -42,9 +42,9 @@ describe('the bot and the CLI on one data directory', () => {
     const bot = await openTestEngine({ examples: true });
     try {
       const env = testEnv(bot.dataDir, bot.modelDir);
-      const before = bot.engine.stats().passages;
-      const removedTitle = bot.engine.listArticles(LIBRARY_COLLECTION)[0]!;
-      const ofRemoved = await bot.engine.retrieve(removedTitle.title, { collections: [LIBRARY_COLLECTION], k: 20, mode: 'bm25' });
+      const before = (await bot.engine.stats()).passages;
+      const removedTitle = (await bot.engine.listArticles(LIBRARY_COLLECTION))[0]!;
+      const ofRemoved = await bot.engine.internals.retrieve(removedTitle.title, { collections: [LIBRARY_COLLECTION], k: 20, mode: 'bm25' });
       const removedText = ofRemoved.hits.find((h) => h.article.id === removedTitle.id)!.passage.text;
       assert.deepEqual(await denseTop(bot, removedText), [removedText]);
 
@@ -56,7 +56,7 @@ describe('the bot and the CLI on one data directory', () => {
       // No restart: the next search takes in both changes.
       assert.deepEqual(await denseTop(bot, GULLS), [GULLS]);
       assert.ok(!(await denseTop(bot, removedText, 5)).includes(removedText), 'a passage the CLI removed is still found by meaning');
-      const stats = bot.engine.stats();
+      const stats = (await bot.engine.stats());
       assert.equal(stats.indexSize, stats.passages);
       assert.equal(stats.passages, before + 1 - removedTitle.passages);
 
@@ -67,7 +67,7 @@ describe('the bot and the CLI on one data directory', () => {
       try {
         assert.equal(loadedAs(reopened), 'loaded');
         assert.deepEqual(await denseTop(reopened, GULLS), [GULLS]);
-        assert.equal(reopened.engine.stats().indexSize, reopened.engine.stats().passages);
+        assert.equal((await reopened.engine.stats()).indexSize, (await reopened.engine.stats()).passages);
       } finally {
         await reopened.engine.close();
       }
@@ -82,12 +82,12 @@ describe('the bot and the CLI on one data directory', () => {
       const paragraphs = Array.from({ length: 400 }, (_, i) => `Survey note ${i}: the harbour crane ${7000 + i} was inspected after ${i + 3} days.`);
       const run = await runCli(['ingest', articleFile('survey.json', { id: 'survey', title: 'Crane survey', paragraphs })], testEnv(bot.dataDir, bot.modelDir));
       assert.equal(run.code, 0, run.stderr);
-      const total = bot.engine.stats().passages;
+      const total = (await bot.engine.stats()).passages;
       // More than can be replayed at once: the first look starts the replay, and it grows slice by slice.
-      assert.ok(bot.engine.stats().indexSize < total, 'the whole import was replayed in one step');
+      assert.ok((await bot.engine.stats()).indexSize < total, 'the whole import was replayed in one step');
       const meanwhile = await bot.engine.ask('which crane was inspected after 402 days?', { collections: [LIBRARY_COLLECTION] });
       assert.match(meanwhile.passages[0]?.text ?? '', /crane 7399 was inspected/);
-      await until(() => bot.engine.stats().indexSize === total, 'the import is replayed');
+      await until(async () => (await bot.engine.stats()).indexSize === total, 'the import is replayed');
       assert.deepEqual(await denseTop(bot, paragraphs[399]!), [paragraphs[399]]);
     } finally {
       await bot.cleanup();
@@ -101,15 +101,14 @@ describe('the bot and the CLI on one data directory', () => {
       const run = await runCli(['ingest', articleFile('gulls2.json', { id: 'gulls', title: 'Gull count', paragraphs: [GULLS] })], testEnv(bot.dataDir, bot.modelDir));
       assert.equal(run.code, 0, run.stderr);
       // What pruning does once 20,000 generations have passed: the log starts after the change.
-      const db = new Database(join(bot.dataDir, 'citebot.db'));
-      db.prepare("UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'generation') WHERE key = 'changes_kept_since'").run();
-      db.prepare('DELETE FROM passage_changes').run();
-      db.close();
-      bot.engine.stats();
+      const other = openSqliteStore(bot.dataDir);
+      await other.pruneChanges(await other.generation());
+      await other.close();
+      (await bot.engine.stats());
       assert.match(notices.join('\n'), /rebuilding the vector index: the store changed more than its change log keeps/);
       await until(() => notices.some((n) => n.startsWith('rebuilt the vector index from the store:')), 'the rebuild is saved');
       assert.deepEqual(await denseTop(bot, GULLS), [GULLS]);
-      assert.equal(bot.engine.stats().indexSize, bot.engine.stats().passages);
+      assert.equal((await bot.engine.stats()).indexSize, (await bot.engine.stats()).passages);
     } finally {
       await bot.cleanup();
     }
@@ -120,11 +119,11 @@ describe('the bot and the CLI on one data directory', () => {
     try {
       const run = await runCli(['reindex', '--model', 'keyword', '--json'], testEnv(bot.dataDir, bot.modelDir));
       assert.equal(run.code, 0, run.stderr);
-      const articles = bot.engine.countArticles(LIBRARY_COLLECTION);
+      const articles = (await bot.engine.countArticles(LIBRARY_COLLECTION));
       const restart = /re-embedded with keyword by another citebot process \(npm run reindex\) while this one runs with citebot-tiny\S*; restart citebot/;
       await assert.rejects(bot.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] }), restart);
       await assert.rejects(bot.engine.ingest([{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }], LIBRARY_COLLECTION), restart);
-      assert.equal(bot.engine.countArticles(LIBRARY_COLLECTION), articles, 'the bot wrote old-model vectors into the re-embedded store');
+      assert.equal((await bot.engine.countArticles(LIBRARY_COLLECTION)), articles, 'the bot wrote old-model vectors into the re-embedded store');
     } finally {
       await bot.cleanup();
     }
@@ -134,20 +133,16 @@ describe('the bot and the CLI on one data directory', () => {
     const first = await openTestEngine({ examples: true });
     const oldId = (await first.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], log: { collection: 'g1' } })).questionId!;
     await first.engine.close();
-    const db = new Database(join(first.dataDir, 'citebot.db'));
-    db.exec('ALTER TABLE questions DROP COLUMN filter; PRAGMA user_version = 2;');
-    db.close();
+    downgradeStore(first.dataDir, 2);
     const upgraded = await openTestEngine({ dataDir: first.dataDir });
     try {
       assert.equal(loadedAs(upgraded), 'loaded');
-      assert.deepEqual(upgraded.engine.question(oldId), { question: 'how many were detained?', collection: 'g1', filter: null });
+      assert.deepEqual((await upgraded.engine.question(oldId)), { question: 'how many were detained?', collection: 'g1', filter: null });
       const filter = { since: '2022-01-01', source: 'TRT' };
       const asked = await upgraded.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], filter, log: { collection: 'g1' } });
-      assert.deepEqual(upgraded.engine.question(asked.questionId!)?.filter, filter);
-      assert.deepEqual(upgraded.engine.questions('g1', { limit: 5 }).map((q) => q.filter), [filter, null]);
-      const check = new Database(join(first.dataDir, 'citebot.db'), { readonly: true });
-      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-      check.close();
+      assert.deepEqual((await upgraded.engine.question(asked.questionId!))?.filter, filter);
+      assert.deepEqual((await upgraded.engine.questions('g1', { limit: 5 })).map((q) => q.filter), [filter, null]);
+      assert.equal(schemaVersionOf(first.dataDir), SCHEMA_VERSION);
     } finally {
       await upgraded.cleanup();
       rmSync(first.dataDir, { recursive: true, force: true });
@@ -157,18 +152,19 @@ describe('the bot and the CLI on one data directory', () => {
   it('GIVEN a store written before the change log existed THEN it is upgraded in place and its saved index still loads as is', async () => {
     const first = await openTestEngine({ examples: true });
     await first.engine.close();
-    const db = new Database(join(first.dataDir, 'citebot.db'));
-    db.exec("DROP TABLE passage_changes; DELETE FROM meta WHERE key = 'changes_kept_since'; PRAGMA user_version = 1;");
-    db.close();
+    downgradeStore(first.dataDir, 1);
     const upgraded = await openTestEngine({ dataDir: first.dataDir });
     try {
       assert.equal(loadedAs(upgraded), 'loaded');
-      const check = new Database(join(first.dataDir, 'citebot.db'), { readonly: true });
-      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-      assert.equal(check.prepare("SELECT value FROM meta WHERE key = 'changes_kept_since'").pluck().get(), String(upgraded.engine.store.generation()));
-      check.close();
+      assert.equal(schemaVersionOf(first.dataDir), SCHEMA_VERSION);
+      // The log starts at the upgrade: it reaches back to the current generation, not before it.
+      const store = upgraded.engine.internals.store;
+      const upgradedAt = await store.generation();
+      assert.ok(upgradedAt > 0);
+      assert.deepEqual(await store.changesSince(upgradedAt), []);
+      assert.equal(await store.changesSince(upgradedAt - 1), null);
       await upgraded.engine.ingest([{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }], LIBRARY_COLLECTION);
-      assert.deepEqual(upgraded.engine.store.passagesChangedSince(upgraded.engine.store.generation() - 1)?.length, 1);
+      assert.deepEqual((await store.changesSince((await store.generation()) - 1))?.length, 1);
     } finally {
       await upgraded.cleanup();
       rmSync(first.dataDir, { recursive: true, force: true });

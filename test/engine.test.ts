@@ -4,12 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.ts';
-import { openEngine } from '../src/engine.ts';
+import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { CitebotError } from '../src/errors.ts';
 import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
 import { openTestEngine, testEnv, tinyModel, type TestEngine } from './helpers/engine.ts';
+import { holdWriteLock } from './helpers/sqlite-store.ts';
 import { createTinyModel } from './helpers/tiny-model.ts';
 
 const SEED_TITLE = "President Tokayev: Kazakhstan unrest was attempted coup d'etat";
@@ -23,18 +23,9 @@ const LIGHTHOUSE = article('lighthouse', [
   'Restoration of the lantern room cost 48,500 pounds, paid for by a village lottery and a heritage grant.',
 ]);
 
-function sqlCount(dataDir: string, sql: string): number {
-  const db = new Database(join(dataDir, 'citebot.db'), { readonly: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
 /** Waits for the index snapshot written in the background after a change (test hook: the engine's index). */
-function indexWritten(engine: unknown): Promise<void> {
-  return (engine as { semantic: { vectors: { flush(): Promise<void> } } }).semantic.vectors.flush();
+function indexWritten(engine: CitebotEngine): Promise<void> {
+  return engine.internals.vectors()!.flush();
 }
 
 async function expectCitebotError(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
@@ -76,26 +67,26 @@ describe('engine over the example articles', () => {
   });
 
   it('GIVEN a related question scoring between the floor and the answer threshold THEN the closest passages come back, with no answer claimed, and it counts as unanswered', async () => {
-    const weights = t.engine.fusionWeights();
+    const weights = t.engine.internals.fusionWeights();
     try {
-      t.engine.setFusionWeights({ threshold: 5, floor: 0.05 });
+      t.engine.internals.setFusionWeights({ threshold: 5, floor: 0.05 });
       const result = await t.engine.ask('How many protesters were detained in Kazakhstan?', { collections: [LIBRARY_COLLECTION], log: { collection: LIBRARY_COLLECTION } });
       assert.equal(result.answered, false);
       assert.equal(result.answer, null);
       assert.ok(result.passages.length > 0);
       assert.equal(result.passages[0]!.citation.article_id, '000_8e2903e39626057e');
       assert.ok(result.passages.every((p) => p.score >= 0.05));
-      assert.ok(t.engine.stats(LIBRARY_COLLECTION).unanswered.some((u) => u.question === 'How many protesters were detained in Kazakhstan?'));
-      t.engine.setFusionWeights({ threshold: 5, floor: 4 });
+      assert.ok((await t.engine.stats(LIBRARY_COLLECTION)).unanswered.some((u) => u.question === 'How many protesters were detained in Kazakhstan?'));
+      t.engine.internals.setFusionWeights({ threshold: 5, floor: 4 });
       const unrelated = await t.engine.ask('How many protesters were detained in Kazakhstan?', { collections: [LIBRARY_COLLECTION] });
       assert.deepEqual(unrelated.passages, []);
     } finally {
-      t.engine.setFusionWeights(weights);
+      t.engine.internals.setFusionWeights(weights);
     }
   });
 
   it('GIVEN k=8 THEN no article supplies more than PASSAGES_PER_ARTICLE (4) passages, besides the one closest in meaning', async () => {
-    const result = await t.engine.retrieve('Kazakhstan unrest protesters security detained', { collections: [LIBRARY_COLLECTION], k: 8 });
+    const result = await t.engine.internals.retrieve('Kazakhstan unrest protesters security detained', { collections: [LIBRARY_COLLECTION], k: 8 });
     const closest = result.hits.reduce((best, hit) => (hit.cosine > best.cosine ? hit : best));
     const perArticle = new Map<string, number>();
     for (const hit of result.hits) if (hit !== closest) perArticle.set(hit.article.id, (perArticle.get(hit.article.id) ?? 0) + 1);
@@ -105,24 +96,24 @@ describe('engine over the example articles', () => {
   });
 
   it('GIVEN the same articles again THEN nothing changes', async () => {
-    const before = t.engine.stats();
-    const generation = t.engine.store.generation();
+    const before = (await t.engine.stats());
+    const generation = await t.engine.internals.store.generation();
     const { outcomes } = await t.engine.ingestPaths([t.config.examplesDir], LIBRARY_COLLECTION);
     assert.ok(outcomes.length === 8 && outcomes.every((o) => o.status === 'unchanged'));
-    assert.deepEqual(t.engine.stats(), before);
-    assert.equal(t.engine.store.generation(), generation);
+    assert.deepEqual((await t.engine.stats()), before);
+    assert.equal(await t.engine.internals.store.generation(), generation);
   });
 
   it('GIVEN questions asked with logging THEN stats count them and list the unanswered, newest first', async () => {
     await t.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], log: { collection: 'g-stats' } });
     const first = await t.engine.ask('banana bread recipe', { collections: [LIBRARY_COLLECTION], log: { collection: 'g-stats' } });
     await t.engine.ask('walnut cake recipe', { collections: [LIBRARY_COLLECTION], log: { collection: 'g-stats' } });
-    t.engine.recordFeedback(first.questionId!, 'user-1', 'down');
-    const stats = t.engine.stats('g-stats');
+    await t.engine.recordFeedback(first.questionId!, 'user-1', 'down');
+    const stats = (await t.engine.stats('g-stats'));
     assert.equal(stats.questionsAsked, 3);
     assert.deepEqual(stats.unanswered.map((u) => u.question), ['walnut cake recipe', 'banana bread recipe']);
     assert.deepEqual(stats.feedback, { up: 0, down: 1 });
-    assert.deepEqual(t.engine.question(first.questionId!), { question: 'banana bread recipe', collection: 'g-stats', filter: null });
+    assert.deepEqual((await t.engine.question(first.questionId!)), { question: 'banana bread recipe', collection: 'g-stats', filter: null });
     assert.deepEqual(stats.downvoted.map((d) => [d.question, d.down]), [['banana bread recipe', 1]]);
     assert.deepEqual(stats.mostAsked, []);
   });
@@ -133,17 +124,17 @@ describe('engine over the example articles', () => {
     const cake = await t.engine.ask('walnut cake recipe', { collections: [LIBRARY_COLLECTION], log });
     await t.engine.ask('Walnut cake recipe', { collections: [LIBRARY_COLLECTION], log });
     await t.engine.ask('who won the 1998 world cup final?', { collections: [LIBRARY_COLLECTION], log });
-    t.engine.recordFeedback(cake.questionId!, 'user-1', 'down');
-    t.engine.recordFeedback(cake.questionId!, 'user-2', 'down');
-    t.engine.recordFeedback(cake.questionId!, 'user-3', 'up');
-    const stats = t.engine.stats('g-often');
+    await t.engine.recordFeedback(cake.questionId!, 'user-1', 'down');
+    await t.engine.recordFeedback(cake.questionId!, 'user-2', 'down');
+    await t.engine.recordFeedback(cake.questionId!, 'user-3', 'up');
+    const stats = (await t.engine.stats('g-often'));
     assert.deepEqual(stats.mostAsked, [
       { question: 'HOW MANY WERE DETAINED?', times: 3, answered: 3 },
       { question: 'Walnut cake recipe', times: 2, answered: 0 },
     ]);
     assert.deepEqual(stats.downvoted.map((d) => [d.question, d.down]), [['walnut cake recipe', 2]]);
     // Another collection's questions never show up here.
-    assert.ok(!t.engine.stats('g-stats').mostAsked.some((m) => /detained/i.test(m.question)));
+    assert.ok(!(await t.engine.stats('g-stats')).mostAsked.some((m) => /detained/i.test(m.question)));
   });
 });
 
@@ -160,11 +151,14 @@ describe('engine ingest, update and delete', () => {
     const changed = { ...LIGHTHOUSE, paragraphs: ['The lighthouse keeper, Ada Quill, retired after forty-one years of lighting the lamp every dusk.'] };
     const [updated] = await t.engine.ingest([changed], LIBRARY_COLLECTION);
     assert.deepEqual([updated!.status, updated!.passages], ['updated', 1]);
-    assert.equal(sqlCount(t.dataDir, 'SELECT count(*) AS n FROM passages'), 1);
-    assert.equal(sqlCount(t.dataDir, 'SELECT count(*) AS n FROM passage_terms'), 1);
-    assert.equal(sqlCount(t.dataDir, 'SELECT count(*) AS n FROM passages WHERE article_rowid NOT IN (SELECT rowid FROM articles)'), 0);
-    assert.equal(t.engine.stats().indexSize, 1);
-    const old = await t.engine.retrieve('lottery heritage grant lantern', { collections: [LIBRARY_COLLECTION], k: 5, mode: 'bm25' });
+    const store = t.engine.internals.store;
+    assert.equal(await store.countPassages(), 1);
+    // Every stored passage comes back with its article (no orphans) and its terms.
+    const rows = [...(await store.candidates([...(await store.allPassageIds())])).values()];
+    assert.deepEqual(rows.map((row) => [row.article.id, row.passage.text]), [['lighthouse', changed.paragraphs[0]]]);
+    assert.ok(rows[0]!.terms.includes('quill'), rows[0]!.terms.join(' '));
+    assert.equal((await t.engine.stats()).indexSize, 1);
+    const old = await t.engine.internals.retrieve('lottery heritage grant lantern', { collections: [LIBRARY_COLLECTION], k: 5, mode: 'bm25' });
     assert.equal(old.hits.length, 0);
     const fresh = await t.engine.ask('who is the lighthouse keeper?', { collections: [LIBRARY_COLLECTION] });
     assert.match(fresh.passages[0]!.text, /Ada Quill/);
@@ -181,11 +175,11 @@ describe('engine ingest, update and delete', () => {
   });
 
   it('GIVEN an article is removed THEN its passages leave the store, the index and the answers', async () => {
-    const sizeBefore = t.engine.stats().indexSize;
+    const sizeBefore = (await t.engine.stats()).indexSize;
     const removed = await t.engine.removeArticle('g1', 'guild-only');
     assert.equal(removed?.id, 'guild-only');
-    assert.equal(t.engine.stats().indexSize, sizeBefore - 1);
-    assert.equal(t.engine.countArticles('g1'), 0);
+    assert.equal((await t.engine.stats()).indexSize, sizeBefore - 1);
+    assert.equal((await t.engine.countArticles('g1')), 0);
     const after = await t.engine.ask('ferry timetable Skerra Island', { collections: [LIBRARY_COLLECTION, 'g1'] });
     assert.equal(after.passages.some((p) => p.citation.article_id === 'guild-only'), false);
     assert.equal(await t.engine.removeArticle('g1', 'guild-only'), null);
@@ -199,7 +193,7 @@ describe('engine ingest, update and delete', () => {
     const timer = setInterval(() => ticks++, 5);
     await t.engine.ingest(many, 'bulk');
     clearInterval(timer);
-    assert.equal(t.engine.stats('bulk').passages, 200);
+    assert.equal((await t.engine.stats('bulk')).passages, 200);
     assert.ok(ticks >= 5, `the event loop was blocked: only ${ticks} timer ticks during the ingest`);
   });
 });
@@ -220,7 +214,7 @@ describe('engine persistence and recovery', () => {
   it('GIVEN a reopened store THEN the persisted index is loaded, not rebuilt', async () => {
     const engine = await reopen();
     try {
-      assert.equal(engine.stats().indexSize, engine.stats().passages);
+      assert.equal((await engine.stats()).indexSize, (await engine.stats()).passages);
       const result = await engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] });
       assert.match(result.passages[0]!.text, /7,939/);
     } finally {
@@ -238,7 +232,7 @@ describe('engine persistence and recovery', () => {
       const notices: string[] = [];
       const engine = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
       try {
-        assert.equal(engine.stats().indexSize, engine.stats().passages);
+        assert.equal((await engine.stats()).indexSize, (await engine.stats()).passages);
         const result = await engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] });
         assert.match(result.passages[0]!.text, /7,939/);
         if (what !== 'removed') assert.ok(notices.some((n) => /rebuilt the vector index/.test(n)), notices.join('\n'));
@@ -254,7 +248,7 @@ describe('engine persistence and recovery', () => {
     const staleManifest = readFileSync(join(dataDir, 'index.json'), 'utf8');
     const engine = await reopen();
     await engine.ingest([LIGHTHOUSE], 'g-stale');
-    const lighthousePassages = engine.stats('g-stale').passages;
+    const lighthousePassages = (await engine.stats('g-stale')).passages;
     await engine.close();
     writeFileSync(join(dataDir, 'index.hnsw'), staleIndex);
     writeFileSync(join(dataDir, 'index.json'), staleManifest);
@@ -262,8 +256,8 @@ describe('engine persistence and recovery', () => {
     const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
     try {
       assert.deepEqual(notices, [`loaded the vector index and took in ${lighthousePassages} ${lighthousePassages === 1 ? 'passage' : 'passages'} changed after it was saved`]);
-      assert.equal(reopened.stats().indexSize, reopened.stats().passages);
-      const result = await reopened.retrieve(LIGHTHOUSE.paragraphs[0]!, { collections: ['g-stale'], k: 1, mode: 'dense' });
+      assert.equal((await reopened.stats()).indexSize, (await reopened.stats()).passages);
+      const result = await reopened.internals.retrieve(LIGHTHOUSE.paragraphs[0]!, { collections: ['g-stale'], k: 1, mode: 'dense' });
       assert.equal(result.hits[0]?.article.id, 'lighthouse');
     } finally {
       await reopened.close();
@@ -285,7 +279,7 @@ describe('engine persistence and recovery', () => {
     const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), { notice: (m) => notices.push(m) });
     try {
       assert.ok(notices.some((n) => /rebuilt the vector index from the store \(the file is damaged/.test(n)), notices.join('\n'));
-      assert.equal(reopened.stats().indexSize, reopened.stats().passages);
+      assert.equal((await reopened.stats()).indexSize, (await reopened.stats()).passages);
     } finally {
       await reopened.close();
     }
@@ -326,16 +320,13 @@ describe('engine persistence and recovery', () => {
 
   it('GIVEN a database locked by another writer THEN a write fails with a clear message and nothing is lost', async () => {
     const engine = await reopen({ EMBEDDING_MODEL: 'keyword', MODEL_DIR: '' });
-    const locker = new Database(join(dataDir, 'citebot.db'));
-    locker.pragma('busy_timeout = 0');
-    locker.exec('BEGIN IMMEDIATE');
+    const release = holdWriteLock(dataDir);
     try {
-      const before = engine.countArticles(LIBRARY_COLLECTION);
+      const before = (await engine.countArticles(LIBRARY_COLLECTION));
       await expectCitebotError(engine.ingest([article('blocked', ['A paragraph that cannot be written while another process holds the lock on the store.'])], LIBRARY_COLLECTION), 'store_locked', /locked by another process/);
-      assert.equal(engine.countArticles(LIBRARY_COLLECTION), before);
+      assert.equal((await engine.countArticles(LIBRARY_COLLECTION)), before);
     } finally {
-      locker.exec('ROLLBACK');
-      locker.close();
+      release();
       await engine.close();
     }
   });
@@ -358,7 +349,7 @@ describe('engine persistence and recovery', () => {
       await indexWritten(engine);
       assert.ok(notices.some((n) => /^the change is stored, but the vector index file could not be written \(.+\); searches are unaffected/.test(n)), notices.join('\n'));
       assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), []);
-      const found = await engine.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      const found = await engine.internals.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
       assert.equal(found.hits[0]?.article.id, 'gulls');
     } finally {
       await engine.close();
@@ -369,7 +360,7 @@ describe('engine persistence and recovery', () => {
     const reopened = await openEngine(loadConfig(testEnv(dir, await tinyModel())), { notice: (m) => reopenedNotices.push(m) });
     try {
       assert.deepEqual(reopenedNotices, ['loaded the vector index and took in 1 passage changed after it was saved']);
-      const found = await reopened.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      const found = await reopened.internals.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
       assert.equal(found.hits[0]?.article.id, 'gulls');
     } finally {
       await reopened.close();

@@ -17,7 +17,7 @@ function savedGeneration(dataDir: string): number {
 }
 
 function indexWritten(t: TestEngine): Promise<void> {
-  return (t.engine as unknown as { semantic: { vectors: { flush(): Promise<void> } } }).semantic.vectors.flush();
+  return t.engine.internals.vectors()!.flush();
 }
 
 function note(id: string, text: string): Article {
@@ -37,7 +37,7 @@ describe('the index snapshot', () => {
       await indexWritten(t);
       assert.equal(savedGeneration(t.dataDir), generation, 'the snapshot was rewritten for a one-passage change');
       assert.equal(statSync(join(t.dataDir, 'index.hnsw')).mtimeMs, written);
-      const found = await t.engine.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      const found = await t.engine.internals.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
       assert.equal(found.hits[0]?.article.id, 'gulls');
     } finally {
       await t.engine.close();
@@ -48,10 +48,10 @@ describe('the index snapshot', () => {
     const again = await openTestEngine({ dataDir: t.dataDir, engineOptions: { notice: (m) => notices.push(m) } });
     try {
       assert.deepEqual(notices, ['loaded the vector index and took in 1 passage changed after it was saved']);
-      assert.equal(again.engine.stats().indexSize, 2001);
-      const found = await again.engine.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      assert.equal((await again.engine.stats()).indexSize, 2001);
+      const found = await again.engine.internals.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
       assert.equal(found.hits[0]?.article.id, 'gulls');
-      assert.equal((again.engine as unknown as { semantic: { vectors: { loadedAs: string } } }).semantic.vectors.loadedAs, 'loaded');
+      assert.equal(again.engine.internals.vectors()!.loadedAs, 'loaded');
     } finally {
       await again.cleanup();
     }
@@ -77,7 +77,7 @@ describe('the index snapshot', () => {
     const again = await openTestEngine({ dataDir: t.dataDir, engineOptions: { notice: (m) => notices.push(m) } });
     try {
       assert.deepEqual(notices, []);
-      assert.equal(again.engine.stats().indexSize, 2040);
+      assert.equal((await again.engine.stats()).indexSize, 2040);
     } finally {
       await again.cleanup();
     }
@@ -98,7 +98,7 @@ describe('the index snapshot', () => {
       assert.ok(!existsSync(leftover), 'the temporary file was left');
       assert.deepEqual(readdirSync(t.dataDir).filter((name) => name.endsWith('.tmp')), []);
       assert.deepEqual(notices, ['removed 2 temporary index files left by a citebot process that stopped while saving']);
-      assert.equal(again.engine.stats().indexSize, 40);
+      assert.equal((await again.engine.stats()).indexSize, 40);
     } finally {
       await again.cleanup();
     }

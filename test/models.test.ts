@@ -64,10 +64,10 @@ describe('model resolution', () => {
     const before = requests.length;
     const engine = await openEngine(loadConfig({ DATA_DIR: dataDir, HF_ENDPOINT: hubUrl, EMBED_WORKERS: '1', LOG_LEVEL: 'silent' }));
     try {
-      assert.equal(engine.modelId, MINILM_ID);
+      assert.equal(engine.model().id, MINILM_ID);
       assert.equal(requests.length, before, 'the cached model was downloaded again');
       await engine.ingest([{ id: 'a', title: 'Ferry', date: null, source: null, section: null, url: null, paragraphs: ['The Skerra ferry adds a dawn sailing on weekdays from March, the operator said.'] }], 'library');
-      assert.equal(engine.stats().indexSize, 1);
+      assert.equal((await engine.stats()).indexSize, 1);
     } finally {
       await engine.close();
       rmSync(dataDir, { recursive: true, force: true });

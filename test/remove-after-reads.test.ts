@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqliteStore } from './helpers/sqlite-store.ts';
 import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
 import { openTestEngine, type TestEngine } from './helpers/engine.ts';
 
@@ -28,30 +28,30 @@ function article(id: string, count: number): Article {
   return { id, title: `Report ${id}`, date: '2024-05-01', source: 'Test Wire', section: null, url: null, paragraphs };
 }
 
-/** Passage rowids and texts of a collection, read the way the evaluation script did: a second, read-only connection. */
-function readPassages(dataDir: string, collection: string): { rowid: number; text: string; article: string }[] {
-  const db = new Database(join(dataDir, 'citebot.db'), { readonly: true });
+/** Passage ids and texts of a collection, read the way the evaluation script did: a second connection. */
+async function readPassages(dataDir: string, collection: string): Promise<{ rowid: number; text: string; article: string }[]> {
+  const store = openSqliteStore(dataDir);
   try {
-    return db
-      .prepare('SELECT p.rowid AS rowid, p.text AS text, a.id AS article FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection = ? ORDER BY p.rowid')
-      .all(collection) as { rowid: number; text: string; article: string }[];
+    const ids = [...(await store.passageIds({ collections: [collection] }))].sort((a, b) => a - b);
+    const rows = await store.candidates(ids);
+    return ids.map((id) => ({ rowid: id, text: rows.get(id)!.passage.text, article: rows.get(id)!.article.id }));
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
 /** The index holds exactly the store's passages, and dense search finds each one by its own text. */
 async function assertIndexMatchesStore(t: TestEngine, collection: string): Promise<void> {
-  assert.equal(t.engine.stats().indexSize, t.engine.stats().passages, 'index size differs from the number of stored passages');
-  for (const passage of readPassages(t.dataDir, collection)) {
-    const result = await t.engine.retrieve(passage.text, { collections: [collection], k: 1, mode: 'dense' });
+  assert.equal((await t.engine.stats()).indexSize, (await t.engine.stats()).passages, 'index size differs from the number of stored passages');
+  for (const passage of await readPassages(t.dataDir, collection)) {
+    const result = await t.engine.internals.retrieve(passage.text, { collections: [collection], k: 1, mode: 'dense' });
     assert.equal(result.hits[0]?.passage.text, passage.text, `dense search does not find passage ${passage.rowid}`);
   }
 }
 
 async function removeAll(t: TestEngine, collection: string): Promise<number> {
   let removed = 0;
-  for (const a of t.engine.listArticles(collection, { limit: 100000 })) {
+  for (const a of (await t.engine.listArticles(collection, { limit: 100000 }))) {
     assert.equal((await t.engine.removeArticle(collection, a.id))?.id, a.id);
     removed++;
   }
@@ -69,7 +69,7 @@ interface IndexInternals {
 }
 
 function vectorsOf(t: TestEngine): IndexInternals {
-  return (t.engine as unknown as { semantic: { vectors: IndexInternals } }).semantic.vectors;
+  return t.engine.internals.vectors() as unknown as IndexInternals;
 }
 
 /** Runs `body` on a fresh test engine of its own. */
@@ -84,7 +84,7 @@ async function withEngine(body: (t: TestEngine) => Promise<void>): Promise<void>
 
 describe('removing articles whose passage rowids were reused', () => {
   it('GIVEN a collection emptied and refilled several times, with reads in between, THEN every removal succeeds and the index matches the store', () => withEngine(async (t) => {
-    const embed = t.engine.embedder();
+    const embed = t.engine.internals.embedder();
     assert.ok(embed, 'the test engine should have an embedding model');
     const sets = [
       [article('a1', 12), article('a2', 5)],
@@ -97,10 +97,10 @@ describe('removing articles whose passage rowids were reused', () => {
     for (const [round, set] of sets.entries()) {
       await t.engine.ingest([], 'eval');
       assert.equal(await removeAll(t, 'eval'), previous, `round ${round}: removed a different number of articles`);
-      assert.equal(t.engine.stats('eval').passages, 0);
-      assert.equal(t.engine.stats().indexSize, 0, `round ${round}: the index still holds removed passages`);
+      assert.equal((await t.engine.stats('eval')).passages, 0);
+      assert.equal((await t.engine.stats()).indexSize, 0, `round ${round}: the index still holds removed passages`);
       await t.engine.ingest(set, 'eval');
-      const passages = readPassages(t.dataDir, 'eval');
+      const passages = await readPassages(t.dataDir, 'eval');
       if (set.length > 0) assert.equal(passages[0]!.rowid, 1, 'SQLite should have reused the rowids (the case under test)');
       await embed(passages.map((p) => `what happened to ${p.article}?`));
       await assertIndexMatchesStore(t, 'eval');
@@ -116,7 +116,7 @@ describe('removing articles whose passage rowids were reused', () => {
       await assertIndexMatchesStore(t, LIBRARY_COLLECTION);
     }
     assert.equal((await t.engine.removeArticle(LIBRARY_COLLECTION, 'newest'))?.id, 'newest');
-    assert.equal(t.engine.stats().indexSize, t.engine.stats().passages);
+    assert.equal((await t.engine.stats()).indexSize, (await t.engine.stats()).passages);
   }));
 });
 
@@ -137,7 +137,7 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
       await second.engine.ingest([article('z', 8)], 'eval');
       await assertIndexMatchesStore(second, 'eval');
       assert.equal(await removeAll(second, 'eval'), 1);
-      assert.equal(second.engine.stats().indexSize, 0);
+      assert.equal((await second.engine.stats()).indexSize, 0);
     } finally {
       await second?.cleanup();
       await first.cleanup();
@@ -146,11 +146,11 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
 
   it('GIVEN an index that disagrees with its live set THEN removing the article repairs the index from the store instead of throwing', () => withEngine(async (t) => {
     await t.engine.ingest([article('kept', 3), article('doomed', 4)], 'eval');
-    const doomed = readPassages(t.dataDir, 'eval').filter((p) => p.article === 'doomed');
+    const doomed = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'doomed');
     // Out of sync: hnswlib already has the label deleted while the live set still counts it.
     vectorsOf(t).graph.index.markDelete(doomed[1]!.rowid);
     assert.equal((await t.engine.removeArticle('eval', 'doomed'))?.id, 'doomed');
-    assert.equal(t.engine.countArticles('eval'), 1);
+    assert.equal((await t.engine.countArticles('eval')), 1);
     assert.match(vectorsOf(t).rebuildReason ?? '', /out of sync with the store: .*already deleted/);
     assert.equal(vectorsOf(t).deletedSlots, 0);
     await assertIndexMatchesStore(t, 'eval');
@@ -165,11 +165,13 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     await t.engine.ingest([article('big', 1100)], 'eval');
     await t.engine.ingest([article('tail', 3)], 'eval');
     assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 1103);
-    const tail = readPassages(t.dataDir, 'eval').filter((p) => p.article === 'tail');
+    const tail = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'tail');
     // The removal starts the compaction (in slices); a search and an ingest come meanwhile.
     const removing = t.engine.removeArticle('eval', 'big');
+    // The store is async: the removal commits, and starts the compaction, a few turns later.
+    for (let turn = 0; vectorsOf(t).phase.kind === 'ready' && turn < 1000; turn++) await new Promise((resolve) => setImmediate(resolve));
     assert.notEqual(vectorsOf(t).phase.kind, 'ready', 'the compaction (or the snapshot before it) should be under way once the removal is committed');
-    const searching = t.engine.retrieve(tail[1]!.text, { collections: ['eval'], k: 1, mode: 'dense' });
+    const searching = t.engine.internals.retrieve(tail[1]!.text, { collections: ['eval'], k: 1, mode: 'dense' });
     const adding = t.engine.ingest([article('late', 4)], 'eval');
     const [removed, found] = await Promise.all([removing, searching, adding]);
     assert.equal(removed?.id, 'big');
@@ -191,7 +193,7 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
         first.engine.removeArticle('eval', 'c'),
         first.engine.ingest([article('f', 9)], 'eval'),
       ]);
-      assert.deepEqual(first.engine.listArticles('eval').map((a) => a.id).sort(), ['a', 'd', 'e', 'f']);
+      assert.deepEqual((await first.engine.listArticles('eval')).map((a) => a.id).sort(), ['a', 'd', 'e', 'f']);
       await assertIndexMatchesStore(first, 'eval');
       await first.engine.close();
       second = await openTestEngine({ dataDir: first.dataDir });

@@ -69,12 +69,12 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
   });
 
   test('GIVEN fusion ranks the keyword match first THEN the re-ranker puts the passage it finds relevant first', async () => {
-    const fused = await plain.engine.retrieve(QUESTION, { collections: ['library'], k: 3 });
+    const fused = await plain.engine.internals.retrieve(QUESTION, { collections: ['library'], k: 3 });
     assert.equal(fused.hits[0]?.article.id, 'rally');
     assert.equal(fused.relevance, null);
     assert.equal(fused.hits[0]?.relevance, null);
 
-    const read = await reranked.engine.retrieve(QUESTION, { collections: ['library'], k: 3 });
+    const read = await reranked.engine.internals.retrieve(QUESTION, { collections: ['library'], k: 3 });
     assert.equal(read.hits[0]?.article.id, 'crackdown');
     assert.equal(read.hits[0]?.passage.paragraph_start, 0);
     assert.ok(read.hits[0]!.relevance! > 0.9, String(read.hits[0]!.relevance));
@@ -88,13 +88,13 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
     assert.equal(asked.passages[0]?.citation.article_id, 'crackdown');
     assert.ok(asked.passages[0]!.relevance! > 0.9);
     assert.equal('relevance' in (await plain.engine.ask(QUESTION, { collections: ['library'] })).passages[0]!, false);
-    assert.equal(reranked.engine.stats().reranker, `local:${crossEncoderDir}`);
-    assert.equal(plain.engine.stats().reranker, null);
+    assert.equal((await reranked.engine.stats()).reranker, `local:${crossEncoderDir}`);
+    assert.equal((await plain.engine.stats()).reranker, null);
   });
 
   test('GIVEN no passage the re-ranker finds relevant THEN the question is declined although fusion alone would answer', async () => {
     const question = 'How many homes lost power in the storm?';
-    const fused = await plain.engine.retrieve(question, { collections: ['library'], k: 3 });
+    const fused = await plain.engine.internals.retrieve(question, { collections: ['library'], k: 3 });
     assert.equal(fused.answered, true);
     const asked = await reranked.engine.ask(question, { collections: ['library'] });
     assert.equal(asked.answered, false);
@@ -126,7 +126,7 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
   });
 
   test('GIVEN a bm25-only or dense-only question THEN the re-ranker is not asked', async () => {
-    const r = await reranked.engine.retrieve(QUESTION, { collections: ['library'], k: 3, mode: 'bm25' });
+    const r = await reranked.engine.internals.retrieve(QUESTION, { collections: ['library'], k: 3, mode: 'bm25' });
     assert.equal(r.relevance, null);
     assert.equal(r.hits[0]?.article.id, 'rally');
   });
@@ -156,7 +156,7 @@ describe('a re-ranker that fails on a question', () => {
     const t = await openTestEngine({ env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: dir }, engineOptions: { notice: (m) => notices.push(m) } });
     try {
       await t.engine.ingest(ARTICLES, 'library');
-      const r = await t.engine.retrieve(QUESTION, { collections: ['library'], k: 3 });
+      const r = await t.engine.internals.retrieve(QUESTION, { collections: ['library'], k: 3 });
       assert.equal(r.relevance, null);
       assert.equal(r.hits[0]?.article.id, 'rally');
       assert.equal(r.answered, true);
@@ -197,7 +197,7 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
   async function assertLibraryIntact(): Promise<void> {
     const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir)));
     try {
-      assert.equal(engine.store.countArticles('library'), ARTICLES.length);
+      assert.equal(engine.internals.store.countArticles('library'), ARTICLES.length);
     } finally {
       await engine.close();
     }
@@ -251,7 +251,7 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
     renameSync(join(cached, 'onnx/model.onnx'), join(cached, 'onnx/model_quantized.onnx'));
     const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir, { RERANK_MODEL: 'someone/cached-reranker', ANSWER_THRESHOLD: '0' })));
     try {
-      const r = await engine.retrieve(QUESTION, { collections: ['library'], k: 1 });
+      const r = await engine.internals.retrieve(QUESTION, { collections: ['library'], k: 1 });
       assert.equal(r.hits[0]?.article.id, 'crackdown');
     } finally {
       await engine.close();

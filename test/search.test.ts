@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqliteStore } from './helpers/sqlite-store.ts';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { openEngine, type CitebotEngine } from '../src/engine.ts';
 import { fuse, fusionWeightsFor, lexicalTrust } from '../src/search/fusion.ts';
@@ -162,27 +161,27 @@ describe('search on the real engine (tiny model)', () => {
   after(async () => t.cleanup());
 
   test('GIVEN "how many … 7939 … January 10" THEN hybrid puts the detentions paragraph first', async () => {
-    const r = await engine.retrieve('How many protesters were detained in Veloria on January 10?', { collections: ['library'], k: 3, mode: 'hybrid' });
+    const r = await engine.internals.retrieve('How many protesters were detained in Veloria on January 10?', { collections: ['library'], k: 3, mode: 'hybrid' });
     assert.equal(r.hits[0]?.article.id, 'detentions');
     assert.equal(r.hits[0]?.passage.paragraph_start, 0);
     assert.ok(r.hits[0]!.coverage > 0.9);
   });
 
   test('GIVEN a strong keyword match THEN a dense-only neighbour does not outrank it in hybrid', async () => {
-    const r = await engine.retrieve('lambing hill country farmers', { collections: ['library'], k: 4, mode: 'hybrid' });
+    const r = await engine.internals.retrieve('lambing hill country farmers', { collections: ['library'], k: 4, mode: 'hybrid' });
     assert.equal(r.hits[0]?.article.id, 'weather');
     assert.equal(r.hits[0]?.passage.paragraph_start, 1);
   });
 
   test('GIVEN a question sharing no word with any passage THEN bm25 returns nothing', async () => {
-    const r = await engine.retrieve('Which quasar emits gamma bursts?', { collections: ['library'], k: 3, mode: 'bm25' });
+    const r = await engine.internals.retrieve('Which quasar emits gamma bursts?', { collections: ['library'], k: 3, mode: 'bm25' });
     assert.equal(r.hits.length, 0);
     assert.equal(r.answered, false);
   });
 
   test('GIVEN an off-topic question THEN hybrid confidence falls below the threshold and ask declines with no passages', async () => {
-    engine.setFusionWeights({ threshold: 0.6 });
-    const r = await engine.retrieve('Which quasar emits gamma bursts?', { collections: ['library'], k: 3, mode: 'hybrid' });
+    engine.internals.setFusionWeights({ threshold: 0.6 });
+    const r = await engine.internals.retrieve('Which quasar emits gamma bursts?', { collections: ['library'], k: 3, mode: 'hybrid' });
     assert.ok(r.confidence < 0.6, String(r.confidence));
     assert.equal(r.answered, false);
     const asked = await engine.ask('Which quasar emits gamma bursts?', { collections: ['library'] });
@@ -192,7 +191,7 @@ describe('search on the real engine (tiny model)', () => {
   });
 
   test('GIVEN a question the articles answer THEN ask answers above the same threshold, citing the paragraph', async () => {
-    engine.setFusionWeights({ threshold: 0.6 });
+    engine.internals.setFusionWeights({ threshold: 0.6 });
     const asked = await engine.ask('How many protesters were detained in Veloria?', { collections: ['library'] });
     assert.equal(asked.answered, true);
     assert.equal(asked.passages[0]?.citation.article_id, 'detentions');
@@ -222,8 +221,8 @@ describe('best-sentence coverage (real engine, lexical evidence only)', () => {
   after(async () => t.cleanup());
 
   test('GIVEN two passages covering every question word THEN the one holding them in one sentence ranks first', async () => {
-    t.engine.setFusionWeights({ dense: 0, answerShape: 0, sentence: 0.3 });
-    const r = await t.engine.retrieve('When did Tesla die in New York?', { collections: ['library'], k: 2, mode: 'hybrid' });
+    t.engine.internals.setFusionWeights({ dense: 0, answerShape: 0, sentence: 0.3 });
+    const r = await t.engine.internals.retrieve('When did Tesla die in New York?', { collections: ['library'], k: 2, mode: 'hybrid' });
     assert.equal(r.hits.length, 2);
     assert.equal(r.hits[0]!.coverage, 1);
     assert.equal(r.hits[1]!.coverage, 1);
@@ -242,15 +241,14 @@ describe('stored terms follow the analyzer version', () => {
         'library',
       );
       await first.engine.close();
-      // What version 1 of the analyzer stored for this passage.
-      const db = new Database(join(dataDir, 'citebot.db'));
-      db.prepare('UPDATE passage_terms SET terms = ?').run('tesla di new york januari 1943');
-      db.prepare("UPDATE meta SET value = '1' WHERE key = 'analyzer_version'").run();
-      db.close();
+      // What version 1 of the analyzer stored for this passage, written through the contract.
+      const old = openSqliteStore(dataDir);
+      assert.equal(await old.reanalyze(1, () => 'tesla di new york januari 1943'.split(' ')), 1);
+      await old.close();
       const notices: string[] = [];
       const reopened = await openEngine(loadConfig(testEnv(dataDir, first.modelDir)), { notice: (m) => notices.push(m) });
       try {
-        const r = await reopened.retrieve('When did Tesla die?', { collections: ['library'], k: 1, mode: 'bm25' });
+        const r = await reopened.internals.retrieve('When did Tesla die?', { collections: ['library'], k: 1, mode: 'bm25' });
         assert.equal(r.hits[0]?.article.id, 'obit');
         assert.equal(r.hits[0]?.coverage, 1);
         assert.ok(notices.some((n) => n.includes('keyword index of 1 passages')), notices.join('\n'));
@@ -298,7 +296,7 @@ describe('the same passage in several articles (syndicated copy, a story ingeste
   });
 
   test('GIVEN a passage whose text stands whole inside another article\'s THEN it counts as a copy; retrieve\'s hits carry the copies, and the eval counts a copy in the gold article as a hit', async () => {
-    const r = await t.engine.retrieve('Harlow Grid engineers restored supply', { collections: ['library'], k: 5, mode: 'hybrid' });
+    const r = await t.engine.internals.retrieve('Harlow Grid engineers restored supply', { collections: ['library'], k: 5, mode: 'hybrid' });
     const restored = r.hits.filter((h) => h.passage.text.includes('restored supply'));
     assert.equal(restored.length, 1, JSON.stringify(r.hits.map((h) => h.passage.text)));
     assert.deepEqual([restored[0]!.article.id, ...restored[0]!.alsoIn.map((c) => c.article.id)].sort(), ['courier-storm', 'gazette-storm', 'radio-storm']);
@@ -383,16 +381,16 @@ describe('limiting a question to a date range or a source', () => {
   });
 
   test('GIVEN dense search with a filter THEN the nearest allowed passages come back, by an exact comparison', async () => {
-    const r = await t.engine.retrieve('harbour ferry passengers', { collections: ['library'], k: 5, mode: 'dense', filter: { source: 'Reuters' } });
+    const r = await t.engine.internals.retrieve('harbour ferry passengers', { collections: ['library'], k: 5, mode: 'dense', filter: { source: 'Reuters' } });
     assert.deepEqual(r.hits.map((h) => h.article.id), ['ferry-2023']);
-    const unfiltered = await t.engine.retrieve('harbour ferry passengers', { collections: ['library'], k: 5, mode: 'dense' });
+    const unfiltered = await t.engine.internals.retrieve('harbour ferry passengers', { collections: ['library'], k: 5, mode: 'dense' });
     const cosine = unfiltered.hits.find((h) => h.article.id === 'ferry-2023')!.cosine;
     assert.ok(Math.abs(r.hits[0]!.cosine - cosine) < 1e-5, `${r.hits[0]!.cosine} vs ${cosine} from the index`);
   });
 
-  test('GIVEN the articles THEN their sources are listed most articles first, and a search keeps those containing it', () => {
-    assert.deepEqual(t.engine.listSources(['library']), [{ source: 'Coastal Herald', articles: 3 }, { source: 'Wire: Reuters', articles: 1 }]);
-    assert.deepEqual(t.engine.listSources(['library'], { search: 'wire' }), [{ source: 'Wire: Reuters', articles: 1 }]);
+  test('GIVEN the articles THEN their sources are listed most articles first, and a search keeps those containing it', async () => {
+    assert.deepEqual((await t.engine.listSources(['library'])), [{ source: 'Coastal Herald', articles: 3 }, { source: 'Wire: Reuters', articles: 1 }]);
+    assert.deepEqual((await t.engine.listSources(['library'], { search: 'wire' })), [{ source: 'Wire: Reuters', articles: 1 }]);
   });
 });
 
@@ -413,14 +411,14 @@ describe('a source named in full', () => {
     assert.deepEqual(result.filter, { source: 'AP', sourceExact: true });
     assert.equal(describeFilter(result.filter!), 'from "AP"');
     assert.equal(result.articlesSearched, 1);
-    assert.deepEqual(t.engine.listArticles(['library'], { filter: { source: 'AP' } }).map((a) => a.id), ['ap']);
-    assert.equal(t.engine.countArticles(['library'], { filter: { source: 'ap news' } }), 1);
+    assert.deepEqual((await t.engine.listArticles(['library'], { filter: { source: 'AP' } })).map((a) => a.id), ['ap']);
+    assert.equal((await t.engine.countArticles(['library'], { filter: { source: 'ap news' } })), 1);
   });
 
   test('GIVEN part of a name THEN every source containing it', async () => {
     const result = await ask('times');
     assert.deepEqual(cited(result), ['japan']);
     assert.equal(describeFilter(result.filter!), 'from a source matching "times"');
-    assert.equal(t.engine.countArticles(['library'], { filter: { source: 'a' } }), 4);
+    assert.equal((await t.engine.countArticles(['library'], { filter: { source: 'a' } })), 4);
   });
 });

@@ -57,7 +57,7 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
   test('GIVEN the paraphrased questions THEN keyword search finds none of their paragraphs, and the shown passages hold at least 10 of 12 (the issue asks 8 of 10)', async () => {
     let semantic = 0;
     for (const q of FIXTURE) {
-      const keyword = await engine.retrieve(q.q, { collections: [LIBRARY_COLLECTION], k: 3, mode: 'bm25' });
+      const keyword = await engine.internals.retrieve(q.q, { collections: [LIBRARY_COLLECTION], k: 3, mode: 'bm25' });
       assert.ok(!keyword.hits.some((h) => answers({ citation: { ...citationOf(h) }, text: h.passage.text }, q)), `bm25 found "${q.q}"`);
       const result = await engine.ask(q.q, { collections: [LIBRARY_COLLECTION] });
       if (result.passages.some((p) => answers(p, q))) semantic++;
@@ -70,13 +70,13 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
     const question = FIXTURE.find((q) => q.q === 'Who brokered the settlement?')!;
     const withSynonyms = await engine.ask(question.q, { collections: [LIBRARY_COLLECTION] });
     assert.ok(answers(withSynonyms.passages[0]!, question), withSynonyms.passages[0]?.text);
-    const weights = engine.fusionWeights();
-    engine.setFusionWeights({ synonyms: 0 });
+    const weights = engine.internals.fusionWeights();
+    engine.internals.setFusionWeights({ synonyms: 0 });
     try {
       const without = await engine.ask(question.q, { collections: [LIBRARY_COLLECTION] });
       assert.ok(!without.passages.some((p) => answers(p, question)), JSON.stringify(without.passages.map((p) => p.text.slice(0, 60))));
     } finally {
-      engine.setFusionWeights(weights);
+      engine.internals.setFusionWeights(weights);
     }
   });
 });

@@ -32,6 +32,6 @@ export function filterFromOptions(interaction: ChatInputCommandInteraction): Art
 /** Suggests the sources of the articles this server's questions search, those with most articles first. */
 export async function respondWithSources(interaction: AutocompleteInteraction, ctx: BotContext, typed: string): Promise<void> {
   const search = typed.replace(/\s+/g, ' ').trim().slice(0, SOURCE_FILTER_MAX_CHARS);
-  const sources = ctx.engine.listSources(collectionsFor(interaction.guildId, ctx.config), { search: search || undefined, limit: 25 });
+  const sources = await ctx.engine.listSources(collectionsFor(interaction.guildId, ctx.config), { search: search || undefined, limit: 25 });
   await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
 }

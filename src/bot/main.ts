@@ -134,7 +134,8 @@ async function main(): Promise<void> {
     process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);
     process.exit(isCitebotError(error) ? error.exitCode : 1);
   }
-  log.info({ event: 'engine_open', model: engine.modelId, reranker: engine.rerankerId() }, `searching with ${engine.modelId}${engine.rerankerId() ? `, re-ranked by ${engine.rerankerId()}` : ''}`);
+  const { id: model, reranker } = engine.model();
+  log.info({ event: 'engine_open', model, reranker }, `searching with ${model}${reranker ? `, re-ranked by ${reranker}` : ''}`);
   if (stopping) return;
   // First run: the library is empty, so index the bundled example articles (AUTO_INGEST_EXAMPLES=false to skip).
   try {

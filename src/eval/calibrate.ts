@@ -140,8 +140,8 @@ export async function calibrate(
     const index = await openTempIndex({ model: options.model, rerank: options.rerank, env: options.env, weights: options.weights, notice: options.notice });
     try {
       model = index.engine.model().id;
-      reranker = index.engine.rerankerId();
-      weights = index.engine.fusionWeights();
+      reranker = index.engine.model().reranker;
+      weights = index.engine.internals.fusionWeights();
       await ingestSet(index.engine, set.articles, (d, t) => options.onProgress?.(`${set.name}: ingest`, d, t));
       const groups: { source: string; kind: 'positive' | 'negative'; items: AskItem[] }[] = [
         { source: `${set.name} answerable`, kind: 'positive', items: itemsOf(set).filter((i) => i.gold !== null) },

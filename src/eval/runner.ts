@@ -55,7 +55,7 @@ export async function openTempIndex(options: TempIndexOptions = {}): Promise<Tem
       ...(options.rerank ? { RERANK_MODEL: options.rerank } : {}),
     });
     const engine = await openEngine(config, { notice: options.notice ?? (() => {}) });
-    if (options.weights) engine.setFusionWeights(options.weights);
+    if (options.weights) engine.internals.setFusionWeights(options.weights);
     let closed = false;
     return {
       engine,
@@ -90,7 +90,7 @@ export async function ingestSet(engine: CitebotEngine, articles: Article[], onPr
 const embedders = new WeakMap<CitebotEngine, EmbedFn>();
 
 function embedderOf(engine: CitebotEngine): EmbedFn | null {
-  const base = engine.embedder();
+  const base = engine.internals.embedder();
   if (!base) return null;
   const known = embedders.get(engine);
   if (known) return known;
@@ -141,13 +141,13 @@ export async function askAll(
   options: { mode: SearchMode; k: number; highlight?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<QuestionOutcome[]> {
   const embed = embedderOf(engine);
-  const weights = engine.fusionWeights();
+  const weights = engine.internals.fusionWeights();
   // As `ask` decides: below the floor (never above the threshold) nothing is shown.
   const floor = Math.min(weights.floor, weights.threshold);
   const outcomes: QuestionOutcome[] = [];
   for (const item of items) {
     const started = performance.now();
-    const result = await engine.retrieve(item.q, { collections: [EVAL_COLLECTION], k: options.k, mode: options.mode });
+    const result = await engine.internals.retrieve(item.q, { collections: [EVAL_COLLECTION], k: options.k, mode: options.mode });
     const queryMs = performance.now() - started;
     let highlight = '';
     let answer: string | null = null;
@@ -208,7 +208,7 @@ export async function evaluateSet(set: EvalSet, options: EvaluateOptions): Promi
   try {
     const { engine } = index;
     const ingestSeconds = await ingestSet(engine, set.articles, (done, total) => options.onProgress?.(`${set.name}: ingest`, done, total));
-    const report: SetReport = { set: set.name, model: engine.model().id, reranker: engine.rerankerId(), k: options.k, weights: engine.fusionWeights(), modes: {}, outcomes: {}, skipped: [] };
+    const report: SetReport = { set: set.name, model: engine.model().id, reranker: engine.model().reranker, k: options.k, weights: engine.internals.fusionWeights(), modes: {}, outcomes: {}, skipped: [] };
     const items = itemsOf(set);
     for (const mode of options.modes) {
       if (mode === 'dense' && engine.model().kind === 'keyword') {

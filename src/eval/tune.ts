@@ -16,7 +16,7 @@ const list = (value: string): number[] => value.split(',').map(Number);
 
 /** Caches the engine's embeddings of single texts (questions), keyed by text. */
 function cacheEmbeddings(index: TempIndex): void {
-  const pool = index.engine.embeddingPool();
+  const pool = index.engine.internals.embeddingPool();
   if (!pool) return;
   const original = pool.embed.bind(pool);
   const cache = new Map<string, Float32Array>();
@@ -52,7 +52,7 @@ async function main(paths: string[], o: { dense: string; words: string; synonyms
     for (const weights of grid) {
       const cells: string[] = [];
       for (const { set, index } of indexes) {
-        index.engine.setFusionWeights(weights);
+        index.engine.internals.setFusionWeights(weights);
         const outcomes = await askAll(index.engine, itemsOf(set), { mode: 'hybrid', k: 10, highlight: false });
         const fmt = (m: Metrics) => `${m['hit@1'].toFixed(4)}/${m['hit@5'].toFixed(4)}/${m['mrr@10'].toFixed(4)}`;
         cells.push(`${set.name} ${fmt(summarize(outcomes))}`);

@@ -1,7 +1,7 @@
 /** Engine results → readable terminal text (pure). */
 import type { ArticleParagraphs, ArticleSummary, AskResult, CollectionStats, IndexRebuild, IngestOutcome } from '../engine-api.ts';
 import type { SkippedInput } from '../ingest/files.ts';
-import type { LoggedQuestion } from '../store/db.ts';
+import type { LoggedQuestion } from '../store/store-api.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type ArticleFilter, type Citation } from '../types.ts';
 import { STYLE_BOLD_ON, STYLE_DIM_ON, STYLE_OFF } from './terminal.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The lexical side of search: one analyzer for passages and questions, so that
  * "7,939" matches "7939", "Jan. 10" matches "January 10" and "detained" matches "detain".
- * Passages are stored in FTS5 as analyzed tokens, so BM25 and our coverage score agree.
+ * Passages are stored as analyzed tokens, so BM25 and our coverage score agree.
  */
 import { stemmer } from 'stemmer';
 
@@ -90,12 +90,6 @@ export function analyzeQuestion(question: string): string[] {
     .filter((w) => !STOP_WORDS.has(w) && !QUESTION_WORDS.has(w))
     .map((w) => stem(w.replace(/'s$/, '').replace(/%$/, '')));
   return [...new Set(tokens)];
-}
-
-/** FTS5 MATCH expression: any of the tokens, each quoted so no token is read as syntax. */
-export function ftsQuery(tokens: readonly string[]): string | null {
-  if (tokens.length === 0) return null;
-  return tokens.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
 }
 
 /**

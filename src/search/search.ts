@@ -5,13 +5,13 @@
 import { dot } from '../embed/similarity.ts';
 import type { WordVectors } from '../embed/word-vectors.ts';
 import type { Reranker } from '../embed/cross-encoder.ts';
-import type { Store, StoredArticle, StoredPassage } from '../store/db.ts';
+import type { SearchPort, StoredArticle, StoredPassage } from '../store/store-api.ts';
 import type { VectorIndex } from '../store/index/vector-index.ts';
 import type { ArticleFilter, CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
 import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
-import { analyze, analyzeQuestion, coverage, ftsQuery } from './lexical.ts';
+import { analyze, analyzeQuestion, coverage } from './lexical.ts';
 import { passageWords, synonymCoverage, synonymQueries, type PassageWord, type SynonymQuery, type Synonyms } from './synonyms.ts';
 
 export type SearchMode = 'hybrid' | 'dense' | 'bm25';
@@ -19,7 +19,8 @@ export type SearchMode = 'hybrid' | 'dense' | 'bm25';
 export type EmbedFn = (texts: string[]) => Promise<Float32Array[]>;
 
 export interface SearchDeps {
-  store: Store;
+  /** The store, through the narrow port search reads by. */
+  store: SearchPort;
   vectors: VectorIndex | null;
   embed: EmbedFn | null;
   /** Word vectors for the `words` fusion term; null when not in use. */
@@ -93,9 +94,10 @@ const EXACT_SEARCH_MAX = 1_000;
 const SEMANTIC_SLOT = 2;
 
 
-function idfFunction(store: Store, tokens: readonly string[]): (token: string) => number {
-  const total = Math.max(1, store.countPassages());
-  const df = store.documentFrequencies(tokens);
+async function idfFunction(store: SearchPort, tokens: readonly string[]): Promise<(token: string) => number> {
+  const stats = await store.corpusStats(tokens);
+  const total = Math.max(1, stats.passages);
+  const df = stats.documentFrequencies;
   // BM25's idf, floored so a word in every passage still counts a little.
   return (token) => {
     const n = df.get(token) ?? 0;
@@ -106,32 +108,32 @@ function idfFunction(store: Store, tokens: readonly string[]): (token: string) =
 interface Candidate {
   rowid: number;
   cosine: number | null;
-  bm25: number | null;
+  /** The keyword (BM25) score, higher is better; null when keyword search did not find it. */
+  keyword: number | null;
 }
 
 /** The `k` passages within the filter closest to the question, by comparing it with every one of them. */
-function exactNeighbours(store: Store, question: Float32Array, options: SearchOptions, k: number): { rowid: number; similarity: number }[] {
+async function exactNeighbours(store: SearchPort, question: Float32Array, options: SearchOptions, k: number): Promise<{ rowid: number; similarity: number }[]> {
   const scored: { rowid: number; similarity: number }[] = [];
-  for (const { rowid, vector } of store.vectorsOf(options.collections, options.filter)) scored.push({ rowid, similarity: dot(question, vector) });
+  for (const { id, vector } of await store.vectorsIn(options)) scored.push({ rowid: id, similarity: dot(question, vector) });
   return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
 }
 
-function gatherCandidates(deps: SearchDeps, tokens: string[], questionVector: Float32Array | null, options: SearchOptions, mode: SearchMode): Map<number, Candidate> {
+async function gatherCandidates(deps: SearchDeps, tokens: string[], questionVector: Float32Array | null, options: SearchOptions, mode: SearchMode): Promise<Map<number, Candidate>> {
   const candidates = new Map<number, Candidate>();
   if (mode !== 'bm25' && questionVector && deps.vectors) {
-    const allowed = deps.store.passageRowids(options.collections, options.filter);
+    const allowed = await deps.store.passageIds(options);
     const neighbours =
       options.filter && allowed.size <= EXACT_SEARCH_MAX
-        ? exactNeighbours(deps.store, questionVector, options, CANDIDATES)
+        ? await exactNeighbours(deps.store, questionVector, options, CANDIDATES)
         : deps.vectors.search(questionVector, CANDIDATES, allowed);
-    for (const { rowid, similarity } of neighbours) candidates.set(rowid, { rowid, cosine: similarity, bm25: null });
+    for (const { rowid, similarity } of neighbours) candidates.set(rowid, { rowid, cosine: similarity, keyword: null });
   }
-  const match = ftsQuery(tokens);
-  if (mode !== 'dense' && match) {
-    for (const { rowid, bm25 } of deps.store.keywordSearch(match, options.collections, CANDIDATES, options.filter)) {
-      const existing = candidates.get(rowid);
-      if (existing) existing.bm25 = bm25;
-      else candidates.set(rowid, { rowid, cosine: null, bm25 });
+  if (mode !== 'dense' && tokens.length > 0) {
+    for (const { id, score } of await deps.store.keywordSearch(tokens, options, CANDIDATES)) {
+      const existing = candidates.get(id);
+      if (existing) existing.keyword = score;
+      else candidates.set(id, { rowid: id, cosine: null, keyword: score });
     }
   }
   return candidates;
@@ -141,7 +143,7 @@ function gatherCandidates(deps: SearchDeps, tokens: string[], questionVector: Fl
 interface Measured extends Evidence {
   /** The BM25 tie-break. */
   bonus: number;
-  bm25: number | null;
+  keyword: number | null;
 }
 
 /** What is known about the question once, before its candidates are measured. */
@@ -158,25 +160,24 @@ interface AskedQuestion {
   cache: PassageCache;
 }
 
-/** A candidate passage with its article's title (and the title's analyzed terms). */
+/** A candidate passage (its stored terms and vector) with its article's title (and the title's analyzed terms). */
 interface CandidatePassage {
   candidate: Candidate;
   text: string;
+  terms: readonly string[];
+  vector: Float32Array | null;
   title: string;
   titleTerms: readonly string[];
 }
 
-function measureCandidate(deps: SearchDeps, asked: AskedQuestion, { candidate, text, title, titleTerms }: CandidatePassage): Measured {
+function measureCandidate(deps: SearchDeps, asked: AskedQuestion, { candidate, text, terms: passageTerms, vector, title, titleTerms }: CandidatePassage): Measured {
   let cosine = candidate.cosine;
-  if (cosine === null && asked.vector) {
-    const vector = deps.store.vectorOf(candidate.rowid);
-    cosine = vector ? dot(asked.vector, vector) : 0;
-  }
+  if (cosine === null && asked.vector) cosine = vector ? dot(asked.vector, vector) : 0;
   // The article's title counts as part of every passage: a paragraph of "Nikola Tesla"
   // is about Tesla even where it only says "he".
-  const terms = new Set([...deps.store.termsOf(candidate.rowid), ...titleTerms]);
+  const terms = new Set([...passageTerms, ...titleTerms]);
   const covered = coverage(asked.tokens, terms, asked.idf);
-  const measured = { cosine: cosine ?? 0, wordCosine: 0, synonymCoverage: 0, coverage: covered, sentenceCoverage: 0, shape: 0, bonus: 0, bm25: candidate.bm25 };
+  const measured = { cosine: cosine ?? 0, wordCosine: 0, synonymCoverage: 0, coverage: covered, sentenceCoverage: 0, shape: 0, bonus: 0, keyword: candidate.keyword };
   if (asked.mode !== 'hybrid') return measured;
   if (covered > 0 && deps.weights.sentence > 0) {
     measured.sentenceCoverage = bestSentenceCoverage(asked.tokens, sentenceTermsOf(asked.cache, candidate.rowid, text), titleTerms, asked.idf);
@@ -190,12 +191,12 @@ function measureCandidate(deps: SearchDeps, asked: AskedQuestion, { candidate, t
   }
   measured.shape = answerShape(asked.text, text);
   // BM25 only breaks ties between passages that cover the question equally.
-  measured.bonus = candidate.bm25 === null ? 0 : Math.min(0.01, -candidate.bm25 / 1000);
+  measured.bonus = candidate.keyword === null ? 0 : Math.min(0.01, candidate.keyword / 1000);
   return measured;
 }
 
 function scoreOf(measured: Measured, mode: SearchMode, weights: FusionWeights, trust: number): number {
-  if (mode === 'bm25') return measured.bm25 === null ? 0 : -measured.bm25;
+  if (mode === 'bm25') return measured.keyword ?? 0;
   if (mode === 'dense') return measured.cosine;
   return fuse(measured, weights, trust) + measured.bonus;
 }
@@ -213,11 +214,11 @@ interface PassageCache {
   passageWords: Map<number, PassageWord[]>;
 }
 
-const passageCaches = new WeakMap<Store, { generation: number; cache: PassageCache }>();
+const passageCaches = new WeakMap<SearchPort, { generation: number; cache: PassageCache }>();
 
 /** The store's passage cache, emptied whenever its passages have changed. */
-function passageCache(store: Store): PassageCache {
-  const generation = store.generation();
+async function passageCache(store: SearchPort): Promise<PassageCache> {
+  const generation = await store.generation();
   let entry = passageCaches.get(store);
   if (!entry || entry.generation !== generation) {
     entry = { generation, cache: { sentences: new Map(), words: new Map(), passageWords: new Map() } };
@@ -342,10 +343,11 @@ async function rerank(reranker: NonNullable<SearchDeps['reranker']>, question: s
 export async function search(deps: SearchDeps, question: string, options: SearchOptions): Promise<SearchResult> {
   const mode = options.mode ?? 'hybrid';
   const tokens = analyzeQuestion(question);
-  const idf = idfFunction(deps.store, tokens);
+  const idf = await idfFunction(deps.store, tokens);
   const questionVector = deps.embed && mode !== 'bm25' ? (await deps.embed([question]))[0]! : null;
-  const candidates = gatherCandidates(deps, tokens, questionVector, options, mode);
-  const passages = deps.store.passagesByRowid([...candidates.keys()]);
+  const candidates = await gatherCandidates(deps, tokens, questionVector, options, mode);
+  // One batched read for every candidate's text, terms, vector and article.
+  const rows = await deps.store.candidates([...candidates.keys()]);
   const articles = new Map<number, StoredArticle>();
   const titleTerms = new Map<number, string[]>();
   const asked: AskedQuestion = {
@@ -356,19 +358,20 @@ export async function search(deps: SearchDeps, question: string, options: Search
     vector: questionVector,
     words: mode === 'hybrid' && deps.words && deps.weights.words > 0 ? deps.words.textVector(question) : null,
     synonyms: mode === 'hybrid' && deps.words && deps.synonyms && deps.weights.synonyms > 0 ? synonymQueries(question, tokens, idf, deps.synonyms, deps.words) : [],
-    cache: passageCache(deps.store),
+    cache: await passageCache(deps.store),
   };
   const measured: { passage: StoredPassage; article: StoredArticle; measured: Measured }[] = [];
   for (const candidate of candidates.values()) {
-    const passage = passages.get(candidate.rowid);
-    if (!passage) continue;
+    const row = rows.get(candidate.rowid);
+    if (!row) continue;
+    const passage = row.passage;
     let article = articles.get(passage.article_rowid);
     if (!article) {
-      article = deps.store.articleByRowid(passage.article_rowid)!;
+      article = row.article;
       articles.set(article.rowid, article);
       titleTerms.set(article.rowid, analyze(article.title));
     }
-    const view = { candidate, text: passage.text, title: article.title, titleTerms: titleTerms.get(article.rowid)! };
+    const view = { candidate, text: passage.text, terms: row.terms, vector: row.vector, title: article.title, titleTerms: titleTerms.get(article.rowid)! };
     measured.push({ passage, article, measured: measureCandidate(deps, asked, view) });
   }
   const trust = lexicalTrust(Math.max(0, ...measured.map((m) => m.measured.coverage)), deps.weights);

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { copyFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CitebotError, UserError } from '../errors.ts';
-import { SCHEMA_VERSION, Store } from './db.ts';
+import { SCHEMA_VERSION } from './sqlite/schema.ts';
+import { SqliteStore } from './sqlite/store.ts';
 import { VectorIndex } from './index/vector-index.ts';
 
 export interface BackupResult {
@@ -36,7 +37,7 @@ export async function backupStore(storeFile: string, destination: string, option
   const started = performance.now();
   // Written beside the destination, then renamed: an interrupted backup never leaves a half file there.
   const partial = `${file}.${process.pid}.partial`;
-  const store = Store.open(storeFile);
+  const store = SqliteStore.open(storeFile);
   try {
     await store.backupTo(partial, options.onProgress);
     const counts = checkCopy(partial);
@@ -47,7 +48,7 @@ export async function backupStore(storeFile: string, destination: string, option
     if (error instanceof CitebotError) throw error;
     throw new CitebotError('internal', `the backup to ${file} failed (${error instanceof Error ? error.message : String(error)}); nothing was written there, and the store is untouched`, { cause: error });
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -115,7 +116,7 @@ export async function restoreStore(storeFile: string, backupFile: string, option
   try {
     await copyBackup(from, incoming, options.onProgress);
     // Opened as the store before the swap: checks the copy and upgrades an older backup's schema.
-    Store.open(incoming).close();
+    await SqliteStore.open(incoming).close();
     const previous = existsSync(storeFile) ? await setAside(storeFile, options.now ?? new Date()) : null;
     // The index describes the old store; without it the next start rebuilds from the restored one.
     VectorIndex.remove(dirname(storeFile));

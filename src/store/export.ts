@@ -11,7 +11,8 @@ import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UserError } from '../errors.ts';
 import type { CollectionId } from '../types.ts';
-import { Store, storedToArticle } from './db.ts';
+import { SqliteStore } from './sqlite/store.ts';
+import { storedToArticle } from './store-api.ts';
 
 export interface ExportResult {
   collection: CollectionId;
@@ -34,14 +35,14 @@ export async function exportArticles(storeFile: string, collection: CollectionId
     if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UserError('not_found', `the folder ${dirname(file)} does not exist; create it first`);
     if (existsSync(file) && !options.force) throw new UserError('already_exists', `${file} already exists; pass --force to replace it, or choose another name`);
   }
-  const store = Store.open(storeFile);
+  const store = SqliteStore.open(storeFile);
   // Written beside the destination, then renamed: an interrupted export never leaves half a file there.
   const partial = file ? `${file}.${process.pid}.partial` : null;
   const out = partial ? createWriteStream(partial) : stdout;
   try {
     let articles = 0;
     let bytes = 0;
-    for (const stored of store.articlesOf(collection)) {
+    for await (const stored of store.articlesOf(collection)) {
       const line = `${JSON.stringify(storedToArticle(stored))}\n`;
       articles++;
       bytes += Buffer.byteLength(line);
@@ -60,6 +61,6 @@ export async function exportArticles(storeFile: string, collection: CollectionId
     }
     throw error;
   } finally {
-    store.close();
+    await store.close();
   }
 }

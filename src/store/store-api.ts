@@ -34,7 +34,7 @@ export interface Scope {
   filter?: ArticleFilter;
 }
 
-export interface StoredArticle extends Omit<Article, 'paragraphs'> {
+export interface StoredArticle extends Omit<Article, 'paragraphs' | 'pages'> {
   /** The backend's integer id of the article (not its `id`, which is unique per collection only). */
   rowid: number;
   collection: CollectionId;
@@ -43,6 +43,8 @@ export interface StoredArticle extends Omit<Article, 'paragraphs'> {
   body: string;
   paragraph_count: number;
   ingested_at: string;
+  /** Documents with pages (PDF): the page each paragraph begins on; absent or null otherwise. */
+  pages?: number[] | null;
 }
 
 /** The article as it was ingested (its paragraphs are stored joined by blank lines). */
@@ -55,6 +57,7 @@ export function storedToArticle(stored: StoredArticle): Article {
     section: stored.section,
     url: stored.url,
     paragraphs: stored.body.split('\n\n'),
+    ...(stored.pages ? { pages: stored.pages } : {}),
   };
 }
 

@@ -68,9 +68,9 @@ export async function openTestEngine(options: TestEngineOptions = {}): Promise<T
 }
 
 /** Polls `condition` every 10 ms (background work such as an index rebuild has no promise to await). */
-export async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const started = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
