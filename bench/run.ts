@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark in one run, so ratios compare numbers measured together.
- *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,words,synonyms,rerank,scale,postgres]
+ *   npm run bench [-- --json] [--only embed,use-lite,engine,parse,feeds,words,synonyms,rerank,scale,postgres]
  * Numbers vary with other load on the machine: the load average is printed first.
  */
 import { cpus, loadavg } from 'node:os';
 import { runEmbedThroughputBench } from './embed-throughput.ts';
 import { runEngineBench } from './engine.ts';
+import { runFeedsBench } from './feeds.ts';
 import { runParseBench } from './parse.ts';
 import { runPostgresBench } from './postgres.ts';
 import { runRerankBench } from './rerank.ts';
@@ -35,6 +36,8 @@ const suites: [string, () => Promise<Record<string, number>>][] = [
   ['use-lite', () => runUseLiteBench({ log })],
   ['engine', () => runEngineBench({ log })],
   ['parse', () => runParseBench({ log })],
+  // 50 feeds × 20 items from a local server (first and unchanged poll) and a 100-page PDF.
+  ['feeds', () => runFeedsBench({ log })],
   ['words', () => runWordVectorBench({ log })],
   ['synonyms', () => runSynonymBench({ log })],
   ['rerank', () => runRerankBench({ log })],

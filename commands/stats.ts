@@ -1,8 +1,9 @@
-/** /stats (moderators) — articles, passages, model, index size, questions, unanswered questions, feedback. */
+/** /stats (moderators) — articles, passages, model, index size, questions, unanswered questions, feedback, followed feeds' health. */
 import { ChatInputCommandInteraction, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { BotContext, CommandInteraction } from '../src/bot/context.ts';
 import { requireModerator } from '../src/bot/permissions.ts';
-import { buildStatsReply } from '../src/format/discord-reply.ts';
+import { buildStatsReply, truncateText } from '../src/format/discord-reply.ts';
+import { feedHealth } from '../src/format/feeds.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('stats')
@@ -16,5 +17,12 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const stats = await ctx.engine.stats(interaction.guildId!);
   const reply = buildStatsReply(stats, interaction.guild?.name ?? 'this server');
+  // Followed feeds' health: last success or last error, and how many articles each brought.
+  const feeds = ctx.feeds ? await ctx.feeds.store.listFeeds(interaction.guildId!) : [];
+  const embed = reply.embeds[0];
+  if (embed && feeds.length > 0) {
+    const lines = feeds.map((f) => `${f.id} · ${truncateText(f.title ?? f.url, 60)} · ${f.items} article(s) · ${feedHealth(f)}`);
+    embed.fields = [...(embed.fields ?? []), { name: 'Feeds', value: truncateText(lines.join('\n'), 1024) }];
+  }
   await interaction.editReply({ embeds: reply.embeds, components: reply.components });
 }

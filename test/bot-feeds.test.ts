@@ -60,6 +60,9 @@ describe('/feed through the Discord emulator', () => {
     assert.match(embedText(list.message), /Harbour Gazette @everyone · every 15m · 1 article\(s\)/);
     assert.match(embedText(list.message), /ok, last read/);
 
+    const stats = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'stats' }));
+    assert.match(embedText(stats.message), /Feeds\n\d+ · Harbour Gazette @everyone · 1 article\(s\) · ok, last read/);
+
     const otherGuild = await reply(h.emu.chatInput({ ...h.member(h.guildB), name: 'ask', options: [opt('question', 'what was the new pilot boat named?')] }), 30_000);
     assert.doesNotMatch(embedText(otherGuild.message), /Morwenna/, "a server's feed fills only its own collection");
 

@@ -15,6 +15,7 @@ import { fetchUrl } from '../ingest/fetch-url.ts';
 import { downloadAttachment } from '../net/attachment.ts';
 import { OffThreadParser } from '../ingest/parse-off-thread.ts';
 import { Feeds } from '../ingest/feeds/feeds.ts';
+import { LIBRARY_COLLECTION } from '../types.ts';
 import { announce } from './feed-announcer.ts';
 import { createBot, type Bot } from './bot.ts';
 import { loadBotConfig, type BotConfig } from './config.ts';
@@ -168,6 +169,12 @@ async function main(): Promise<void> {
         if (bot) await announce(bot.client, log, feed, result);
       },
       onError: (error) => log.error({ err: error }, 'feed scheduler error'),
+      owns: (feed) => {
+        if (!bot) return false;
+        if (feed.collection !== LIBRARY_COLLECTION) return bot.client.guilds.cache.has(feed.collection);
+        const shards = bot.client.options.shards;
+        return shards === undefined || shards === 'auto' || (Array.isArray(shards) ? shards.includes(0) : shards === 0);
+      },
     },
   });
   ctx.feeds = feeds;

@@ -34,6 +34,11 @@ export interface SchedulerOptions {
   /** Longest sleep between checks for due feeds (default 30 s): picks up feeds added meanwhile. */
   maxSleepMs?: number;
   onPoll?: (feed: FollowedFeed, result: PollResult) => void | Promise<void>;
+  /**
+   * Which feeds this process polls (default: all). Shards of one bot share a store: each polls
+   * only its own guilds' feeds, and the shard holding shard 0 the library's.
+   */
+  owns?: (feed: FollowedFeed) => boolean;
   onError?: (error: unknown) => void;
 }
 
@@ -81,7 +86,8 @@ export class FeedScheduler {
     let sleep = this.options.maxSleepMs ?? 30_000;
     try {
       await this.pollDue();
-      const feeds = await this.options.store.listFeeds();
+      const owns = this.options.owns ?? (() => true);
+      const feeds = (await this.options.store.listFeeds()).filter(owns);
       const next = Math.min(...feeds.map((f) => Date.parse(f.nextPollAt)));
       if (Number.isFinite(next)) sleep = Math.min(sleep, Math.max(0, next - Date.now()));
     } catch (error) {
@@ -95,7 +101,8 @@ export class FeedScheduler {
   /** Polls every feed that is due, `concurrency` at a time; resolves when all are done. */
   async pollDue(): Promise<PollResult[]> {
     const now = Date.now();
-    const due = (await this.options.store.listFeeds()).filter((f) => Date.parse(f.nextPollAt) <= now && !this.active.has(f.id));
+    const owns = this.options.owns ?? (() => true);
+    const due = (await this.options.store.listFeeds()).filter((f) => Date.parse(f.nextPollAt) <= now && !this.active.has(f.id) && owns(f));
     return this.pollMany(due);
   }
 
