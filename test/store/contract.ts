@@ -98,6 +98,14 @@ export function storeContract(backend: string, factory: StoreFactory): void {
         assert.deepEqual((await store.changesSince(0))?.sort((x, y) => x - y), [...written.added].sort((x, y) => x - y));
       });
 
+      it('GIVEN a document with pages THEN the page of each paragraph comes back with the article, and none for other articles', async () => {
+        const pdf = await store.saveArticle(toSave('library', article('pdf', ['Page one.', 'Still page one.', 'Page two.'], { pages: [1, 1, 2] })));
+        await store.saveArticle(toSave('library', article('plain', ['No pages.'])));
+        assert.deepEqual((await store.findArticle('library', 'pdf'))?.pages, [1, 1, 2]);
+        assert.deepEqual((await store.candidates(pdf.added)).get(pdf.added[2]!)?.article.pages, [1, 1, 2]);
+        assert.ok(!(await store.findArticle('library', 'plain'))?.pages, 'an article without pages has none');
+      });
+
       it('GIVEN an article saved again THEN its passages are replaced (no duplicates, no orphans) under a new generation', async () => {
         const old = await store.saveArticle(toSave('library', article('a', ['One.', 'Two.', 'Three.'])));
         const replaced = await store.saveArticle(toSave('library', article('a', ['Only one now.'])));
