@@ -60,7 +60,7 @@ describe('bot commands through the Discord emulator', () => {
     assert.equal(
       e.description,
       '**7,939**\n\n**"As of January 10, 7,939 people have been detained," the interior ministry said in a statement noting that several branches of the security services had been involved in the detentions.**\n\n' +
-        "— **President Tokayev: Kazakhstan unrest was attempted coup d'etat** · TRT World and agencies · 2022-01-10 · ¶8",
+        "— **President Tokayev: Kazakhstan unrest was attempted coup d'etat** · TRT World and agencies · 2022-01-10 · ¶9",
     );
     assert.match(all, /TRT World and agencies · 2022-01-10 · ¶\d+/);
     assert.match(e.footer.text, /^Searched \d+ articles in \d+ ms$/);
@@ -72,14 +72,14 @@ describe('bot commands through the Discord emulator', () => {
   it('Context shows the cited paragraph between its neighbours, privately; an article removed since gets a clear line', async () => {
     const r = await ask(h.member(h.guildA), 'how many were detained?');
     const context = r.message.components[0].components.find((c: any) => String(c.custom_id).startsWith('ask:context:'));
-    assert.equal(context.custom_id, 'ask:context:8:000_8e2903e39626057e');
+    assert.equal(context.custom_id, 'ask:context:9:000_8e2903e39626057e');
     const shown = await reply(h.emu.button({ ...h.member(h.guildA), customId: context.custom_id }));
     assert.equal(shown.callback.type, 4);
     assert.equal(shown.ephemeral, true);
     const e = shown.message.embeds[0];
     assert.equal(e.title, "President Tokayev: Kazakhstan unrest was attempted coup d'etat");
-    assert.match(e.description, /^¶7 Nearly 8,000 people have been detained[^]*\n\n¶8 \*\*"As of January 10, 7,939 people have been detained,"[^]*\*\*\n\n¶9 /);
-    assert.equal(e.footer.text, 'Paragraphs 7–9 of 12 · TRT World and agencies · 2022-01-10');
+    assert.match(e.description, /^¶8 Nearly 8,000 people have been detained[^]*\n\n¶9 \*\*"As of January 10, 7,939 people have been detained,"[^]*\*\*\n\n¶10 /);
+    assert.equal(e.footer.text, 'Paragraphs 8–10 of 13 · TRT World and agencies · 2022-01-10');
     const gone = await reply(h.emu.button({ ...h.member(h.guildA), customId: 'ask:context:2:no-such-article' }));
     assert.match(gone.message.content, /That article is no longer in the collection/);
   });

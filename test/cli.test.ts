@@ -67,20 +67,20 @@ describe('citebot CLI', () => {
   });
 
   it('GIVEN a cited paragraph THEN show prints it in bold between its neighbours, or the whole article; a paragraph out of range or an unknown article exits 2', async () => {
-    const around = await runCli(['show', 'Tokayev', '--paragraph', '8'], env);
+    const around = await runCli(['show', 'Tokayev', '--paragraph', '9'], env);
     assert.equal(around.code, 0, around.stderr);
-    assert.match(around.stdout, /^President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10\n\n\[7\]\n {4}Nearly 8,000 people/);
-    assert.match(around.stdout, /\[8\]\n {4}\*\*"As of January 10, 7,939 people have been detained,"[^]*detentions\.\*\*\n\n\[9\]/);
-    assert.match(around.stdout, /paragraphs 7–9 of 12 · 000_8e2903e39626057e$/m);
+    assert.match(around.stdout, /^President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10\n\n\[8\]\n {4}Nearly 8,000 people/);
+    assert.match(around.stdout, /\[9\]\n {4}\*\*"As of January 10, 7,939 people have been detained,"[^]*detentions\.\*\*\n\n\[10\]/);
+    assert.match(around.stdout, /paragraphs 8–10 of 13 · 000_8e2903e39626057e$/m);
     const whole = JSON.parse((await runCli(['show', '000_8e2903e39626057e', '--json'], env)).stdout) as { total: number; focus: null; paragraphs: { number: number; text: string }[] };
-    assert.equal(whole.total, 12);
-    assert.deepEqual(whole.paragraphs.map((p) => p.number), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.equal(whole.total, 13);
+    assert.deepEqual(whole.paragraphs.map((p) => p.number), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     assert.equal(whole.focus, null);
-    const wide = JSON.parse((await runCli(['show', 'Tokayev', '--paragraph', '12', '--context', '2', '--json'], env)).stdout) as { paragraphs: { number: number }[] };
-    assert.deepEqual(wide.paragraphs.map((p) => p.number), [10, 11, 12]);
-    const outside = await runCli(['show', 'Tokayev', '--paragraph', '13'], env);
+    const wide = JSON.parse((await runCli(['show', 'Tokayev', '--paragraph', '13', '--context', '2', '--json'], env)).stdout) as { paragraphs: { number: number }[] };
+    assert.deepEqual(wide.paragraphs.map((p) => p.number), [11, 12, 13]);
+    const outside = await runCli(['show', 'Tokayev', '--paragraph', '14'], env);
     assert.equal(outside.code, 2);
-    assert.match(outside.stderr, /has 12 paragraphs; give a paragraph from 1 to 12/);
+    assert.match(outside.stderr, /has 13 paragraphs; give a paragraph from 1 to 13/);
     const unknown = await runCli(['show', 'no-such-article'], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no article "no-such-article" in library; list them with: npm run sources/);

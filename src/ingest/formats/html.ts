@@ -6,11 +6,14 @@
  * source og:site_name → Readability siteName → host name of the url;
  * date article:published_time → itemprop=datePublished → <time datetime> → Readability (JSON-LD);
  * section article:section; url <link rel=canonical> → og:url → the url the HTML came from.
+ * The dek (standfirst) and the page's description open the body when they say something it
+ * does not (src/ingest/formats/lead.ts).
  */
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { UserError } from '../../errors.ts';
 import { cleanSource, normaliseDate, normaliseSection, normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
+import { leadParagraphs } from './lead.ts';
 
 /** Elements that are never article text. */
 const JUNK_SELECTOR = [
@@ -126,6 +129,21 @@ export function htmlFragmentToParagraphs(html: string): string[] {
   return t ? [t] : [];
 }
 
+/** Elements publishers mark a standfirst or dek with. */
+const DEK_SELECTOR = [
+  '[class~="dek"]', '[class~="deck"]', '[class~="standfirst"]', '[class~="subtitle"]', '[class~="subheadline"]',
+  '[class~="sub-headline"]', '[class~="article-summary"]', '[class~="article__standfirst"]', '[itemprop="description"]:not(meta)',
+].join(', ');
+
+/** The page's dek: the first marked element of sentence length, read before furniture is removed. */
+function dekOf(doc: Document): string | null {
+  for (const el of Array.from(doc.querySelectorAll(DEK_SELECTOR))) {
+    const text = elementText(el);
+    if (text.length >= 20 && text.length <= 600) return text;
+  }
+  return null;
+}
+
 function meta(doc: Document, ...keys: string[]): string | null {
   for (const k of keys) {
     const el = doc.querySelector(`meta[property="${k}"], meta[name="${k}"], meta[itemprop="${k}"]`);
@@ -184,6 +202,8 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
   const section = normaliseSection(meta(doc, 'article:section'));
   const h1 = normaliseSpace(doc.querySelector('h1')?.textContent ?? '');
   const docTitle = normaliseSpace(doc.title ?? '');
+  const dek = dekOf(doc);
+  const description = meta(doc, 'description', 'og:description', 'twitter:description');
 
   removeFurniture(doc);
   let parsed: ReturnType<Readability<Element>['parse']> = null;
@@ -216,5 +236,9 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
     // A bare fragment with no title anywhere: name it by its first sentence, as plain text does.
     (paragraphs[0] ? titleFromParagraph(paragraphs[0]) : '');
 
-  return { id: null, title, date, source, section, url, paragraphs };
+  // A dek Readability kept as a paragraph is judged like one outside the article: it stays (first)
+  // only when it says something the rest of the body does not.
+  const body = paragraphs.filter((p) => p !== dek);
+  const lead = leadParagraphs([dek, description], body, title);
+  return { id: null, title, date, source, section, url, paragraphs: [...lead, ...body] };
 }

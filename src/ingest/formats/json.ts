@@ -5,13 +5,15 @@
  * (blank lines are skipped). A record has a title, optional metadata (see `pickMeta`) and either
  * `paragraphs: string[]` or a `body` / `text` / `content` string split on blank lines (an HTML
  * string is read as HTML). Records in an array or NDJSON file carry their 1-based record number,
- * used for ids (`<basename>-<n>`) and messages.
+ * used for ids (`<basename>-<n>`) and messages. A `summary` / `description` / `standfirst` (see
+ * SUMMARY_KEYS) opens the body when it says something the body does not (lead.ts).
  */
 import { UserError } from '../../errors.ts';
 import { displayName } from '../decode.ts';
 import { describeJsonError } from '../json-error.ts';
 import { pickMeta, splitParagraphs, type RawArticle } from './common.ts';
 import { htmlFragmentToParagraphs } from './html.ts';
+import { leadParagraphs, summaryOf } from './lead.ts';
 
 function looksLikeHtml(s: string): boolean {
   return /<(p|div|br|li|h[1-6]|blockquote|article|section)\b[^>]*>/i.test(s);
@@ -52,7 +54,7 @@ function recordToArticle(value: unknown, label: string, recordNumber: number | u
     source: meta.source,
     section: meta.section,
     url: meta.url,
-    paragraphs,
+    paragraphs: [...leadParagraphs([summaryOf(record)], paragraphs, meta.title), ...paragraphs],
     label: named,
   };
   if (recordNumber !== undefined) article.recordNumber = recordNumber;

@@ -6,12 +6,15 @@
  * the title; failing that, the first line. Body: paragraphs split on blank lines, Markdown reduced
  * to plain text — links keep their text, images, HTML comments, fenced code, rules and link
  * definitions are dropped, headings are dropped (subheadings are not passages), and each list item
- * becomes its own paragraph (a later step merges very short paragraphs).
+ * becomes its own paragraph (a later step merges very short paragraphs). A front-matter `summary`
+ * (or `description`, `standfirst`, … see SUMMARY_KEYS) opens the body when it says something the
+ * body does not (lead.ts).
  */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { UserError } from '../../errors.ts';
 import { displayName } from '../decode.ts';
 import { normaliseSpace, pickMeta, titleFromParagraph, type RawArticle } from './common.ts';
+import { leadParagraphs, summaryOf } from './lead.ts';
 
 const FRONT_MATTER_RE = /^---[ \t]*\n([\s\S]*?)\n(?:---|\.\.\.)[ \t]*(?:\n|$)/;
 
@@ -159,6 +162,8 @@ export function parseMarkdown(text: string, name: string): RawArticle {
       paragraphs = paragraphs.slice(1);
     }
   }
+  const summary = summaryOf(data);
+  const lead = leadParagraphs([summary === null ? null : stripInlineMarkdown(summary)], paragraphs, title ?? '');
   return {
     id: meta.id,
     title: title ?? '',
@@ -166,6 +171,6 @@ export function parseMarkdown(text: string, name: string): RawArticle {
     source: meta.source,
     section: meta.section,
     url: meta.url,
-    paragraphs,
+    paragraphs: [...lead, ...paragraphs],
   };
 }

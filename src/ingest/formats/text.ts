@@ -7,7 +7,8 @@
  *    `date 2022-01-10 WORLD`. It is followed by a preamble block (up to the first blank line) holding
  *    the reading time ("3 MIN READ", dropped), the title, the standfirst, the title again (dropped),
  *    a photo caption ending in a credit (" / AA") and a date line ("January 10, 2022", dropped; it
- *    fills `date` when the header has none). Then one paragraph per line, with site furniture:
+ *    fills `date` when the header has none). The standfirst and caption open the body unless it
+ *    says everything they say (src/ingest/formats/lead.ts). Then one paragraph per line, with site furniture:
  *    "READ MORE:" links, short subheadings, and, from the `SOURCE:` line or an "Explore" list on,
  *    links to other stories, "Sneak a peek at …", "Contact us".
  * 2. Anything else: first non-empty line = title; the rest split into paragraphs on blank lines,
@@ -26,6 +27,7 @@ import {
   titleFromParagraph,
   type RawArticle,
 } from './common.ts';
+import { leadParagraphs } from './lead.ts';
 
 /** `date 2022-01-10 WORLD`; the scraper writes `date  WORLD` (no date) when it found none. */
 const HEADER_RE = /^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})(?:\s+(.*\S))?\s*$/i;
@@ -67,34 +69,6 @@ function isFurniture(line: string): boolean {
 export function stripCredit(line: string): string | null {
   const m = CREDIT_RE.exec(line);
   return m ? m[1]! : null;
-}
-
-function bigrams(text: string): Set<string> {
-  const words = text
-    .toLowerCase()
-    .replace(/(\d),(\d)/g, '$1$2')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-  const out = new Set<string>();
-  for (let i = 0; i + 1 < words.length; i++) out.add(`${words[i]} ${words[i + 1]}`);
-  return out;
-}
-
-/**
- * True when at least half of `line`'s word pairs occur in one of `paragraphs`: the line is a
- * rewrite of a body paragraph (the standfirst "Nearly 8,000 people have been detained … after
- * days of historic unrest left more than 160 people dead." vs the body's "Nearly 8,000 people
- * have been detained … after days of historic unrest, the interior ministry said Monday.").
- */
-export function isNearDuplicate(line: string, paragraphs: string[]): boolean {
-  const a = bigrams(line);
-  if (a.size === 0) return paragraphs.includes(line);
-  return paragraphs.some((p) => {
-    const b = bigrams(p);
-    let shared = 0;
-    for (const g of a) if (b.has(g)) shared++;
-    return shared / a.size >= 0.5;
-  });
 }
 
 interface Body {
@@ -174,14 +148,9 @@ export function parseText(text: string): RawArticle {
   }
 
   const body = parseBody([...extra, '', ...lines.slice(i)], true);
-  // Standfirst: kept as the first paragraph only when it adds something. On this site it is a
-  // rewrite of a body paragraph (see isNearDuplicate); keeping it would make two near-identical
-  // passages compete and shift every paragraph number by one, so a near-duplicate is dropped.
-  // Captions duplicate a body paragraph exactly on this site and are dropped then; a caption
-  // that says something new is kept (without its credit), before the body as in the file.
-  const lead: string[] = [];
-  if (standfirst !== null && !isNearDuplicate(standfirst, body.paragraphs)) lead.push(standfirst);
-  for (const c of captions) if (!body.paragraphs.includes(c)) lead.push(c);
+  // The standfirst and captions come first, as in the file, unless the body says all they say
+  // (see lead.ts): the seed article's standfirst is its only sentence with the death toll.
+  const lead = leadParagraphs([standfirst, ...captions], body.paragraphs, title ?? '');
 
   return {
     id: null,
