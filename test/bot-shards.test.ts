@@ -290,8 +290,8 @@ describe('start:sharded: two shard processes on one SQLite DATA_DIR', () => {
   });
 
   it('GIVEN a question in each guild THEN each is sent to, and answered by, its own shard only', async () => {
-    const inA = ask(guildA, 'how many were detained?');
-    const inB = ask(guildB, 'how many were detained?');
+    const inA = ask(guildA, 'how many were detained as of January 10?');
+    const inB = ask(guildB, 'how many were detained as of January 10?');
     assert.deepEqual([inA.deliveredTo, inB.deliveredTo], [[0], [1]]);
     for (const sent of [inA, inB]) {
       const r = await emu.reply(sent, 60_000);

@@ -270,7 +270,7 @@ describe('citebot CLI', () => {
       const run = await runCli(['restore', backup, '--json'], { ...env, DATA_DIR: dir });
       assert.equal(run.code, 0, run.stderr);
       assert.equal((JSON.parse(run.stdout) as { previous: string | null }).previous, null);
-      const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: dir });
+      const asked = await runCli(['ask', 'how many were detained as of January 10?', '--json'], { ...env, DATA_DIR: dir });
       assert.match(String((JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages[0]?.text), /7,939 people have been detained/);
     } finally {
       rmSync(dirname(dir), { recursive: true, force: true });
@@ -339,7 +339,7 @@ describe('citebot CLI', () => {
       assert.doesNotMatch(stopped.stderr, /unexpected error|EPIPE/);
       const imported = await runCli(['ingest', out, '--json'], { ...env, DATA_DIR: dir });
       assert.equal(imported.code, 0, imported.stderr);
-      const asked = await runCli(['ask', 'how many were detained?', '--json'], { ...env, DATA_DIR: dir });
+      const asked = await runCli(['ask', 'how many were detained as of January 10?', '--json'], { ...env, DATA_DIR: dir });
       const top = (JSON.parse(asked.stdout) as { passages: { text: string; citation: { article_id: string; date: string } }[] }).passages[0]!;
       assert.match(top.text, /7,939 people have been detained/);
       assert.deepEqual([top.citation.article_id, top.citation.date], ['000_8e2903e39626057e', '2022-01-10']);
