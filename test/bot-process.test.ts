@@ -169,7 +169,7 @@ describe('bot process: npm start against the emulator', () => {
   });
 
   it('answers /ask with the cited passage', async () => {
-    const r = await emu.reply(emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'how many were detained?')] })), 30_000);
+    const r = await emu.reply(emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'how many were detained as of January 10?')] })), 30_000);
     assert.equal(r.callback.type, 5);
     assert.match(r.message.embeds[0].description, /7,939 people have been detained/);
     assert.match(embedText(r.message), /President Tokayev: Kazakhstan unrest was attempted coup d'etat\*\* · TRT World and agencies · 2022-01-10/);
