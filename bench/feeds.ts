@@ -78,8 +78,15 @@ export async function runFeedsBench(options: { log: (line: string) => void; feed
     const pdf = await hundredPagePdf();
     await parseInput({ name: 'warm-up.pdf', bytes: await makePdf({ pages: [{ lines: column(72, 700, ['Warm-up page.']) }] }) });
     const direct = await measure(() => parseInput({ name: 'report.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 }));
-    await parser.parse({ name: 'warm-up.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 });
-    const offThread = await measure(() => parser.parse({ name: 'report.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 }));
+    // A parse worker of its own with a generous limit: the bot's 60 s is for one upload on a quiet machine.
+    const pdfParser = new OffThreadParser(600_000);
+    let offThread: { ms: number; maxDelayMs: number };
+    try {
+      await pdfParser.parse({ name: 'warm-up.pdf', bytes: await makePdf({ pages: [{ lines: column(72, 700, ['Warm-up page.']) }] }) }, { maxBytes: 1024 * 1024 });
+      offThread = await measure(() => pdfParser.parse({ name: 'report.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 }));
+    } finally {
+      await pdfParser.close();
+    }
     Object.assign(result, {
       pdf_pages: 100,
       pdf_mib: pdf.length / 1024 / 1024,
