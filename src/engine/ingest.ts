@@ -20,7 +20,7 @@ export async function ingest(state: EngineState, articles: Article[], collection
   assertCollection(collection);
   const { store } = state;
   const outcomes: IngestOutcome[] = [];
-  const pending: { article: Article; hash: string; passages: Passage[] }[] = [];
+  const pending: { article: Article; hash: string; passages: Passage[]; outcome: IngestOutcome }[] = [];
   for (const article of dedupeById(articles)) {
     const hash = contentHash(article);
     const existing = await store.findArticle(collection, article.id);
@@ -30,8 +30,9 @@ export async function ingest(state: EngineState, articles: Article[], collection
     }
     // Tokenizing is synchronous: it runs in slices so a big page can't hold the bot's event loop.
     const passages = await makePassagesYielding(article, { countTokens: (t) => countTokens(state, t), maxTokens: maxTokens(state) });
-    pending.push({ article, hash, passages });
-    outcomes.push({ articleId: article.id, title: article.title, status: existing ? 'updated' : 'added', passages: passages.length });
+    const outcome: IngestOutcome = { articleId: article.id, title: article.title, status: existing ? 'updated' : 'added', passages: passages.length };
+    pending.push({ article, hash, passages, outcome });
+    outcomes.push(outcome);
   }
   const texts = pending.flatMap((p) => p.passages.map((passage) => passage.text));
   onProgress?.({ done: 0, total: texts.length });
@@ -44,7 +45,15 @@ export async function ingest(state: EngineState, articles: Article[], collection
   for (const item of pending) {
     await nextTurn();
     const toStore: PassageToStore[] = item.passages.map((passage) => ({ ...passage, terms: analyze(passage.text), vector: vectors ? vectors[cursor++]! : null }));
-    await commitAndMirror(state, () => store.saveArticle({ collection, article: item.article, body: articleBody(item.article), contentHash: item.hash, passages: toStore }), (written) => written, toStore);
+    // Another process (a second ingest of the same files) may have written the article while this
+    // one embedded it: the status is what the store held at the write, not at the first look.
+    const now = await store.findArticle(collection, item.article.id);
+    if (now && now.content_hash === item.hash) {
+      item.outcome.status = 'unchanged';
+      continue;
+    }
+    const written = await commitAndMirror(state, () => store.saveArticle({ collection, article: item.article, body: articleBody(item.article), contentHash: item.hash, passages: toStore }), (result) => result, toStore);
+    if (written.removed.length > 0 || now) item.outcome.status = 'updated';
   }
   if (pending.length > 0) saveIndex(state);
   return outcomes;
