@@ -4,14 +4,14 @@
  *   file: an attachment (.txt .md .html .json .ndjson .pdf .docx), downloaded from Discord's CDN,
  *   text: pasted text (first line = title), with an optional separate title.
  */
-import { ChatInputCommandInteraction, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import type { ArticleFormat, BotContext, CommandInteraction } from '../src/bot/context.ts';
-import { requireModerator } from '../src/bot/permissions.ts';
+import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { slashCommand } from '../src/bot/command.ts';
+import type { ArticleFormat, BotContext } from '../src/bot/context.ts';
+import { buildIngestReply } from '../src/bot/views/library.ts';
 import { UserError } from '../src/errors.ts';
-import { buildIngestReply } from '../src/format/discord-reply.ts';
 import type { Article } from '../src/types.ts';
 
-export const data = new SlashCommandBuilder()
+const data = new SlashCommandBuilder()
   .setName('ingest')
   .setDescription("Add an article to this server's collection (moderators)")
   .setContexts(InteractionContextType.Guild)
@@ -39,9 +39,9 @@ function mb(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
-export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
-  if (!(interaction instanceof ChatInputCommandInteraction)) return;
-  requireModerator(interaction, ctx.config, 'add articles');
+export default slashCommand({ data, moderatorOnly: 'add articles', run: ingest });
+
+async function ingest(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const guildId = interaction.guildId!;
   const url = interaction.options.getString('url')?.trim() || null;
   const file = interaction.options.getAttachment('file');
@@ -49,7 +49,7 @@ export async function execute(interaction: CommandInteraction, ctx: BotContext):
   const title = interaction.options.getString('title')?.trim() || null;
   const given = [url, file, text?.trim() ? text : null].filter((x) => x !== null).length;
   if (given !== 1) {
-    throw new UserError('parse_failed', 'Give exactly one of `url`, `file` or `text`.');
+    throw new UserError('bad_options', 'Give exactly one of `url`, `file` or `text`.');
   }
   const maxBytes = ctx.config.ingestMaxBytes;
 

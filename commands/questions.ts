@@ -1,22 +1,38 @@
 /** /questions [show] (moderators) — this server's question log, newest first, paged with buttons. */
-import { ButtonInteraction, ChatInputCommandInteraction, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import { logCollectionFor, type BotContext, type CommandInteraction } from '../src/bot/context.ts';
-import { requireModerator } from '../src/bot/permissions.ts';
-import { buildQuestionsReply, QUESTIONS_PAGE_SIZE, type QuestionListFilter } from '../src/format/discord-reply.ts';
+import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { slashCommand } from '../src/bot/command.ts';
+import { logCollectionFor, type BotContext } from '../src/bot/context.ts';
+import { QUESTION_LIST_FILTERS, type QuestionListFilter } from '../src/bot/custom-ids.ts';
+import { buildQuestionsReply, QUESTIONS_PAGE_SIZE } from '../src/bot/views/library.ts';
+import { UserError } from '../src/errors.ts';
 
-const FILTERS: readonly QuestionListFilter[] = ['all', 'unanswered', 'downvoted'];
+export default slashCommand({
+  data: new SlashCommandBuilder()
+    .setName('questions')
+    .setDescription('What people asked here, newest first (moderators)')
+    .setContexts(InteractionContextType.Guild)
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addStringOption((o) =>
+      o
+        .setName('show')
+        .setDescription('Which questions (default: all)')
+        .addChoices({ name: 'all', value: 'all' }, { name: 'not answered', value: 'unanswered' }, { name: 'replies marked 👎', value: 'downvoted' }),
+    ),
+  moderatorOnly: 'see the questions people asked',
 
-export const data = new SlashCommandBuilder()
-  .setName('questions')
-  .setDescription('What people asked here, newest first (moderators)')
-  .setContexts(InteractionContextType.Guild)
-  .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-  .addStringOption((o) =>
-    o
-      .setName('show')
-      .setDescription('Which questions (default: all)')
-      .addChoices({ name: 'all', value: 'all' }, { name: 'not answered', value: 'unanswered' }, { name: 'replies marked 👎', value: 'downvoted' }),
-  );
+  async run(interaction, ctx) {
+    const shown = interaction.options.getString('show') ?? 'all';
+    const filter = QUESTION_LIST_FILTERS.find((f) => f === shown) ?? 'all';
+    const reply = await page(ctx, interaction, filter, undefined);
+    await interaction.reply({ embeds: reply.embeds, components: reply.components, flags: MessageFlags.Ephemeral });
+  },
+
+  async button(interaction, ctx, action) {
+    if (action.kind !== 'questions:page') throw new UserError('button_invalid', 'That button is no longer supported; please ask again.');
+    const reply = await page(ctx, interaction, action.filter, action.beforeId || undefined);
+    await interaction.update({ embeds: reply.embeds, components: reply.components });
+  },
+});
 
 async function page(ctx: BotContext, interaction: ChatInputCommandInteraction | ButtonInteraction, filter: QuestionListFilter, beforeId: number | undefined) {
   // One more than a page tells whether an older page exists.
@@ -32,23 +48,4 @@ async function page(ctx: BotContext, interaction: ChatInputCommandInteraction | 
     hasOlder: found.length > QUESTIONS_PAGE_SIZE,
     fromNewest: beforeId === undefined,
   });
-}
-
-export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
-  if (!(interaction instanceof ChatInputCommandInteraction)) return;
-  requireModerator(interaction, ctx.config, 'see the questions people asked');
-  const shown = interaction.options.getString('show') ?? 'all';
-  const filter = FILTERS.find((f) => f === shown) ?? 'all';
-  const reply = await page(ctx, interaction, filter, undefined);
-  await interaction.reply({ embeds: reply.embeds, components: reply.components, flags: MessageFlags.Ephemeral });
-}
-
-/** questions:page:<filter>:<before question id, 0 for the newest> */
-export async function button(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void> {
-  requireModerator(interaction, ctx.config, 'see the questions people asked');
-  const [, filterText = 'all', beforeText = '0'] = args;
-  const filter = FILTERS.find((f) => f === filterText) ?? 'all';
-  const before = Number(beforeText);
-  const reply = await page(ctx, interaction, filter, Number.isSafeInteger(before) && before > 0 ? before : undefined);
-  await interaction.update({ embeds: reply.embeds, components: reply.components });
 }

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   try {
     config = loadDeployConfig(process.env);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
+    process.stderr.write(`citebot: ${(error as Error).message}\n`);
     process.exit(2);
   }
   const global = process.argv.includes('--global');

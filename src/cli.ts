@@ -9,7 +9,7 @@ import { loadConfig, storeFile } from './config.ts';
 import { openEngine, type CitebotEngine } from './engine.ts';
 import type { IngestProgress } from './engine-api.ts';
 import { readFileSync } from 'node:fs';
-import { isCitebotError, UserError } from './errors.ts';
+import { errorJson, isCitebotError, UserError } from './errors.ts';
 import { fetchUrl } from './ingest/fetch-url.ts';
 import { readArticleInputs } from './ingest/files.ts';
 import { escapeForTerminal, terminalSafeJson, toTerminal } from './format/terminal.ts';
@@ -43,7 +43,7 @@ function readUrlList(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    throw new UserError('not_found', `can't read the URL list ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); give a text file with one URL a line`, { cause: error });
+    throw new UserError('file_unreadable', `can't read the URL list ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); give a text file with one URL a line`, { cause: error });
   }
 }
 
@@ -362,8 +362,12 @@ export async function main(argv: string[]): Promise<void> {
     } else if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
       // The reader stopped early (`export | head`): like other command-line tools, stop quietly.
       process.exitCode = 0;
+    } else if (argv.includes('--json')) {
+      // Scripts read stdout: the failure is one JSON object there too, and the exit code says it failed.
+      process.stdout.write(`${terminalSafeJson(errorJson(error))}\n`);
+      process.exitCode = isCitebotError(error) ? error.exitCode : 1;
     } else if (isCitebotError(error)) {
-      process.stderr.write(`${escapeForTerminal(error.message)}\n`);
+      process.stderr.write(`citebot: ${escapeForTerminal(error.message)}\n`);
       process.exitCode = error.exitCode;
     } else {
       process.stderr.write(`citebot: unexpected error: ${escapeForTerminal(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);

@@ -267,8 +267,8 @@ describe('bot commands through the Discord emulator', () => {
   });
 
   it('rate limits per user with a Discord relative timestamp', async () => {
-    const saved = h.ctx.limiter;
-    h.ctx.limiter = new AskLimiter(parseRate('2/min')!, parseRate('100/min')!);
+    const saved = h.ctx.limits;
+    h.ctx.limits = { ...saved, ask: new AskLimiter(parseRate('2/min')!, parseRate('100/min')!) };
     try {
       const who = h.member(h.guildB, '300000000000000099');
       await ask(who, 'how many were detained?');
@@ -283,8 +283,65 @@ describe('bot commands through the Discord emulator', () => {
       const other = await ask(h.member(h.guildB, '300000000000000098'), 'how many were detained?');
       assert.equal(other.callback.type, 5);
     } finally {
-      h.ctx.limiter = saved;
+      h.ctx.limits = saved;
     }
+  });
+
+  it('GIVEN direct messages from many users THEN they share one cap, like one server', async () => {
+    const saved = h.ctx.limits;
+    h.ctx.limits = { ...saved, ask: new AskLimiter(parseRate('100/min')!, parseRate('2/min')!) };
+    try {
+      const dm = (id: string) => ({ user: { id, username: `dm-${id}` } });
+      assert.equal((await ask(dm('300000000000000201'), 'how many were detained?')).callback.type, 5);
+      assert.equal((await ask(dm('300000000000000202'), 'how many were detained?')).callback.type, 5);
+      const limited = await ask(dm('300000000000000203'), 'how many were detained?');
+      assert.equal(limited.callback.type, 4);
+      assert.equal(limited.ephemeral, true);
+      assert.match(limited.message.content, /^I'm getting a lot of questions in direct messages right now\. Please try again <t:\d+:R>, or ask in a server\.$/);
+      // A server's own cap is untouched by the DMs.
+      assert.equal((await ask(h.member(h.guildB, '300000000000000204'), 'how many were detained?')).callback.type, 5);
+    } finally {
+      h.ctx.limits = saved;
+    }
+  });
+
+  it('GIVEN a member over the look-up cap THEN /sources, its pages, the Context button and suggestions are refused, and questions are not', async () => {
+    const saved = h.ctx.limits;
+    h.ctx.limits = { ...saved, browse: new AskLimiter(parseRate('2/min')!, parseRate('100/min')!) };
+    try {
+      const who = h.member(h.guildB, '300000000000000301');
+      const list = await reply(h.emu.chatInput({ ...who, name: 'sources' }));
+      assert.equal(list.message.embeds[0].title, 'Articles I can search here');
+      const suggestions = await reply(h.emu.autocomplete({ ...who, name: 'sources', options: [opt('search', 'harbour', 3, true)] }));
+      assert.equal(suggestions.message.choices.length, 1);
+      const refusedList = await reply(h.emu.chatInput({ ...who, name: 'sources' }));
+      assert.equal(refusedList.ephemeral, true);
+      assert.match(refusedList.message.content, /^You're looking things up faster than I can keep up\. You can try again <t:\d+:R>\.$/);
+      const refusedSuggestions = await reply(h.emu.autocomplete({ ...who, name: 'sources', options: [opt('search', 'harbour', 3, true)] }));
+      assert.deepEqual(refusedSuggestions.message.choices, []);
+      const refusedContext = await reply(h.emu.button({ ...who, customId: 'ask:context:8:000_8e2903e39626057e' }));
+      assert.match(refusedContext.message.content, /^You're looking things up faster/);
+      const refusedPage = await reply(h.emu.button({ ...who, customId: 'sources:list:10:::0:' }));
+      assert.match(refusedPage.message.content, /^You're looking things up faster/);
+      const asked = await ask(who, 'how many were detained?');
+      assert.match(embedText(asked.message), /7,939/);
+      assert.ok(h.logs.some((l) => l.includes('"event":"rate_limited"') && l.includes('"action":"browse"')));
+    } finally {
+      h.ctx.limits = saved;
+    }
+  });
+
+  it('GIVEN an interaction of another kind than its command declares THEN the router refuses it with a message, not silence', async () => {
+    const asSlash = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'Ask citebot' }));
+    assert.equal(asSlash.ephemeral, true);
+    assert.equal(asSlash.message.content, 'Ask citebot is not a slash command of mine; the command list may be out of date.');
+    const asMenu = await reply(h.emu.messageContext({ ...h.member(h.guildA), name: 'ask', targetContent: 'how many were detained?' }));
+    assert.equal(asMenu.message.content, 'ask is not a message menu entry of mine; the command list may be out of date.');
+    const unknownButton = await reply(h.emu.button({ ...h.member(h.guildA), customId: 'feed:unfollow:3' }));
+    assert.equal(unknownButton.message.content, 'That button is broken or no longer supported; please ask again.');
+    // Suggestions for a moderator-only command are empty for members.
+    const ac = await reply(h.emu.autocomplete({ ...h.member(h.guildA), name: 'forget', options: [opt('article', 'quarry', 3, true)] }));
+    assert.deepEqual(ac.message.choices, []);
   });
 
   it('cuts an over-long answer to Discord limits at sentence boundaries (through the emulator)', async () => {

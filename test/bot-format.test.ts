@@ -6,25 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import {
-  buildAnswerReply,
-  buildContextReply,
-  contextCustomId,
-  buildIngestReply,
-  buildQuestionsReply,
-  buildSourcesReply,
-  parseSourcesCustomId,
-  sourcesCustomId,
-  buildStatsReply,
-  COLOR,
-  embedLength,
-  escapeMarkdown,
-  formatCitation,
-  LIMITS,
-  rateLimitText,
-  renderPassage,
-  truncateText,
-} from '../src/format/discord-reply.ts';
+import { buildAnswerReply, buildContextReply } from '../src/bot/views/answer.ts';
+import { buildIngestReply, buildQuestionsReply, buildSourcesReply, buildStatsReply } from '../src/bot/views/library.ts';
+import { COLOR, embedLength, escapeMarkdown, LIMITS, renderPassage, truncateText } from '../src/bot/views/format.ts';
+import { formatCitation } from '../src/bot/views/answer.ts';
+import { decodeCustomId, encodeCustomId } from '../src/bot/custom-ids.ts';
+import { rateLimitText } from '../src/bot/member-text.ts';
 import { CLOSEST_ONLY } from '../src/format/text.ts';
 import type { AskResult } from '../src/engine-api.ts';
 import type { LoggedQuestion } from '../src/store/store-api.ts';
@@ -100,8 +87,9 @@ describe('format: /ask answers', () => {
     assert.match(embed.description!, /^¶7 Witnesses described \\\*the\\\* night/);
     assert.match(embed.description!, /\n\n¶8 \*\*The fire started at 2 a\.m\. in the\\_kitchen\.\*\*\n\n¶9 Witnesses/);
     assert.ok(embed.description!.length <= LIMITS.description, String(embed.description!.length));
-    assert.equal(contextCustomId({ ...cite, article_id: 'x'.repeat(90) }), null);
-    assert.equal(contextCustomId({ ...cite, article_id: 'https://a.example/b' }), 'ask:context:8:https://a.example/b');
+    assert.equal(encodeCustomId({ kind: 'ask:context', paragraph: 8, articleId: 'x'.repeat(90) }), null);
+    assert.equal(encodeCustomId({ kind: 'ask:context', paragraph: 8, articleId: 'https://a.example/b' }), 'ask:context:8:https://a.example/b');
+    assert.deepEqual(decodeCustomId('ask:context:8:https://a.example/b'), { kind: 'ask:context', paragraph: 8, articleId: 'https://a.example/b' });
   });
   it('names the other articles holding the best passage and a field passage, within the field limit', () => {
     const copy = (n: number, url: string | null) => ({ ...cite, title: `Copy ${n}`, source: `Outlet ${n}`, url, article_id: `c${n}`, paragraph: n });
@@ -222,18 +210,19 @@ describe('format: other replies', () => {
     );
     assert.equal(reply.embeds[0]!.description, '11. [Wheat harvest](https://farm.example/wheat) — Farm Weekly · 2021-08-02 · 5 passages');
     assert.equal(reply.embeds[0]!.footer!.text, '11–11 of 11 articles');
-    assert.deepEqual(reply.components[0]!.components.map((b) => [(b as { custom_id: string }).custom_id, b.disabled]), [
+    assert.deepEqual(reply.components[0]!.components.map((b: { custom_id?: string; disabled?: boolean }) => [b.custom_id, b.disabled]), [
       ['sources:list:0:::0:', false],
       ['sources:list:11:::0:', true],
     ]);
   });
   it('/sources buttons carry the search and the filter, even with ":" in both, and read back', () => {
     const query = { search: 'a: b', filter: { since: '2022-01-01', until: '2022-12-31', source: 'Wire: Europe' } };
-    const id = sourcesCustomId(20, query)!;
+    const action = { kind: 'sources:list', offset: 20, search: query.search, filter: query.filter } as const;
+    const id = encodeCustomId(action)!;
     assert.equal(id, 'sources:list:20:2022-01-01:2022-12-31:12:Wire: Europea: b');
-    assert.deepEqual(parseSourcesCustomId(id.split(':').slice(1)), { offset: 20, search: 'a: b', filter: { since: '2022-01-01', until: '2022-12-31', source: 'Wire: Europe' } });
+    assert.deepEqual(decodeCustomId(id), action);
     // Lists posted before filters existed.
-    assert.deepEqual(parseSourcesCustomId(['page', '10', 'market', ' stall']), { offset: 10, search: 'market: stall', filter: { since: null, until: null, source: null } });
+    assert.deepEqual(decodeCustomId('sources:page:10:market: stall'), { kind: 'sources:list', offset: 10, search: 'market: stall', filter: { since: null, until: null, source: null } });
   });
   it('/sources with a filter says so; too long a query for a button leaves the list without paging, and says why', () => {
     const article = { id: 'a', collection: 'library', title: 'Wheat harvest', source: 'Farm Weekly', date: '2021-08-02', url: null, passages: 5 };
@@ -384,16 +373,23 @@ describe('command loader', () => {
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
     const real = await loadCommands(log);
-    assert.deepEqual([...real.byName.keys()].sort(), ['Ask citebot', 'ask', 'feed', 'forget', 'ingest', 'questions', 'sources', 'stats']);
-    assert.deepEqual([...real.byButtonPrefix.keys()].sort(), ['ask', 'questions', 'sources']);
+    assert.deepEqual(
+      [...real.byName.values()].map((c) => [c.data.name, c.kind, c.moderatorOnly !== false]).sort(),
+      [['Ask citebot', 'message-menu', false], ['ask', 'slash', false], ['feed', 'slash', true], ['forget', 'slash', true], ['ingest', 'slash', true], ['questions', 'slash', true], ['sources', 'slash', false], ['stats', 'slash', true]],
+    );
     const dir = mkdtempSync(join(tmpdir(), 'citebot-cmds-'));
-    writeFileSync(join(dir, 'no-execute.mjs'), "export const data = { name: 'x', toJSON() { return { name: 'x' }; } };\n");
+    const data = (name: string, type = 1) => `{ name: '${name}', toJSON() { return { name: '${name}', type: ${type} }; } }`;
+    writeFileSync(join(dir, 'no-run.mjs'), `export default { kind: 'slash', moderatorOnly: false, data: ${data('x')} };\n`);
     writeFileSync(join(dir, 'broken.mjs'), 'export const = ;\n');
-    writeFileSync(join(dir, 'ok.mjs'), "export const data = { name: 'ok', toJSON() { return { name: 'ok' }; } };\nexport async function execute() {}\n");
+    writeFileSync(join(dir, 'old-shape.mjs'), `export const data = ${data('old')};\nexport async function execute() {}\n`);
+    writeFileSync(join(dir, 'wrong-kind.mjs'), `export default { kind: 'slash', moderatorOnly: false, data: ${data('menu', 3)}, async run() {} };\n`);
+    writeFileSync(join(dir, 'ok.mjs'), `export default { kind: 'slash', moderatorOnly: 'do things', data: ${data('ok')}, async run() {} };\n`);
     const loaded = await loadCommands(log, dir);
     assert.deepEqual([...loaded.byName.keys()], ['ok']);
-    assert.equal(loaded.skipped.length, 2);
-    assert.ok(lines.some((l) => l.includes('no-execute.mjs') && l.includes('no `execute` export')));
+    assert.equal(loaded.skipped.length, 4);
+    assert.ok(lines.some((l) => l.includes('no-run.mjs') && l.includes('no `run` (the handler)')));
     assert.ok(lines.some((l) => l.includes('broken.mjs') && l.includes('failed to load')));
+    assert.ok(lines.some((l) => l.includes('old-shape.mjs') && l.includes('no default export')));
+    assert.ok(lines.some((l) => l.includes('wrong-kind.mjs') && l.includes('`kind` is \\"slash\\" but `data` builds an application command of type 3')));
   });
 });

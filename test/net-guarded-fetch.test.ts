@@ -185,7 +185,7 @@ describe('guarded fetch: against a local server', () => {
     const api = `${base}/api`;
     const bytes = await downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: api });
     assert.match(new TextDecoder().decode(bytes), /40,000 vehicles/);
-    await rejectsWith(downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: 'https://discord.com/api' }), 'url_refused', /^citebot: attachments are only downloaded from Discord \(cdn\.discordapp\.com, media\.discordapp\.net\), not from 127\.0\.0\.1:\d+$/);
+    await rejectsWith(downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: 'https://discord.com/api' }), 'url_refused', /^attachments are only downloaded from Discord \(cdn\.discordapp\.com, media\.discordapp\.net\), not from 127\.0\.0\.1:\d+$/);
     // A redirect could lead anywhere, so it is not followed.
     await rejectsWith(downloadAttachment(`${base}/redirect`, 1_000_000, { apiUrl: api }), 'url_unreachable');
     await rejectsWith(downloadAttachment(`${base}/big`, 1000, { apiUrl: api }), 'input_too_large');

@@ -61,8 +61,8 @@ describe('OffThreadParser', () => {
     try {
       await assert.rejects(hasty.parse({ name: 'big.html', bytes: newsPage(2) }, LIMITS), (error: unknown) => {
         assert.ok(error instanceof UserError);
-        assert.equal(error.code, 'parse_failed');
-        assert.equal(error.message, 'citebot: reading big.html took longer than 50 ms, so it was stopped; try a smaller or simpler file');
+        assert.equal(error.code, 'parser_stopped');
+        assert.equal(error.message, 'reading big.html took longer than 50 ms, so it was stopped; try a smaller or simpler file');
         return true;
       });
       const small = await hasty.parse({ name: 'note.md', bytes: new TextEncoder().encode('# Title\n\nOne paragraph of the article body here.') }, LIMITS);

@@ -1,7 +1,8 @@
-/** One question → the reply data. Shared by /ask, "More passages", mentions and the context menu. */
+/** One question → the reply data, within ASK_TIMEOUT_MS and ASK_CONCURRENCY. The step of the ask flow (src/bot/ask-flow.ts) that searches. */
 import { UserError } from '../errors.ts';
 import type { ArticleFilter } from '../types.ts';
-import { buildAnswerReply, rateLimitText, type DiscordReply } from '../format/discord-reply.ts';
+import { buildAnswerReply } from './views/answer.ts';
+import type { DiscordReply } from './views/format.ts';
 import type { BotContext } from './context.ts';
 import { collectionsFor, logCollectionFor } from './context.ts';
 
@@ -67,19 +68,11 @@ export interface AskRequest {
 /** Normalises the question text or throws a UserError written for the asker. */
 export function cleanQuestion(raw: string): string {
   const q = raw.replace(/\s+/g, ' ').trim();
-  if (!q) throw new UserError('empty_article', 'Ask a question in words, for example: how many people were detained?');
+  if (!q) throw new UserError('empty_question', 'Ask a question in words, for example: how many people were detained?');
   if (q.length > QUESTION_MAX_CHARS) {
     throw new UserError('input_too_large', `That question is ${q.length} characters long; please keep it under ${QUESTION_MAX_CHARS}.`);
   }
   return q;
-}
-
-/** Null when allowed (and counted), else the friendly "try again <t:…:R>" text. */
-export function checkRate(ctx: BotContext, userId: string, guildId: string | null): string | null {
-  const decision = ctx.limiter.check(userId, guildId);
-  if (!decision) return null;
-  ctx.log.info({ event: 'rate_limited', scope: decision.scope, guildId, userId, retryInMs: decision.retryAt - Date.now() }, 'question rate-limited');
-  return rateLimitText(decision.scope, decision.retryAt);
 }
 
 /**

@@ -93,6 +93,9 @@ const BotSettings = z
     MODERATOR_ROLE_IDS: snowflakes('MODERATOR_ROLE_IDS', 'role ids'),
     ASK_RATE_USER: rate('ASK_RATE_USER', '5/min'),
     ASK_RATE_GUILD: rate('ASK_RATE_GUILD', '60/min'),
+    // Autocomplete asks on keystrokes, so look-ups get more room than questions.
+    BROWSE_RATE_USER: rate('BROWSE_RATE_USER', '60/min'),
+    BROWSE_RATE_GUILD: rate('BROWSE_RATE_GUILD', '600/min'),
     LOG_QUESTIONS: flag('LOG_QUESTIONS', false),
     LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     ASK_DEFAULT_COUNT: int('ASK_DEFAULT_COUNT', 0, 5, 2),
@@ -114,8 +117,12 @@ const BotSettings = z
     mentionReply: e.MENTION_REPLY,
     shareLibrary: e.SHARE_LIBRARY,
     moderatorRoleIds: e.MODERATOR_ROLE_IDS,
+    /** Questions per user and per server (direct messages share one server-sized bucket). */
     rateUser: e.ASK_RATE_USER,
     rateGuild: e.ASK_RATE_GUILD,
+    /** Look-ups (/sources and its pages, Context, suggestions) per user and per server. */
+    browseRateUser: e.BROWSE_RATE_USER,
+    browseRateGuild: e.BROWSE_RATE_GUILD,
     /** Log question text (otherwise only its length). */
     logQuestions: e.LOG_QUESTIONS,
     logLevel: e.LOG_LEVEL,

@@ -1,14 +1,7 @@
 /**
  * What every command handler receives besides its interaction: settings, the engine,
- * the parse and fetch steps (injectable for tests), the logger and the rate limiter.
+ * the parse and fetch steps (injectable for tests), the logger and the rate caps.
  */
-import type {
-  AutocompleteInteraction,
-  ButtonInteraction,
-  ChatInputCommandInteraction,
-  MessageContextMenuCommandInteraction,
-  RESTPostAPIApplicationCommandsJSONBody,
-} from 'discord.js';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine-api.ts';
 import type { Article, CollectionId } from '../types.ts';
@@ -16,7 +9,7 @@ import { LIBRARY_COLLECTION } from '../types.ts';
 import type { FetchedDocument } from '../ingest/fetch-url.ts';
 import type { Feeds } from '../ingest/feeds/feeds.ts';
 import type { BotConfig } from './config.ts';
-import type { AskLimiter } from './rate-limit.ts';
+import type { RateLimits } from './rate-limit.ts';
 
 export type ArticleFormat = 'text' | 'markdown' | 'html' | 'json' | 'ndjson' | 'pdf' | 'docx';
 
@@ -24,27 +17,16 @@ export interface BotContext {
   config: BotConfig;
   engine: Engine;
   log: Logger;
-  limiter: AskLimiter;
+  /** Rate caps for questions and for look-ups (src/bot/rate-limit.ts). */
+  limits: RateLimits;
   /** src/ingest/parse.ts parseArticles, run off the event loop (src/ingest/parse-off-thread.ts). */
   parse(input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string }, limits: { maxBytes: number }): Promise<Article[]>;
   /** SSRF-guarded URL fetch (src/net/guarded-fetch.ts); tests inject one that allows the local server. */
   fetchUrl(url: string): Promise<FetchedDocument>;
-  /** Downloads a Discord attachment (from Discord's CDN URL in the interaction payload). */
+  /** Downloads a Discord attachment (src/bot/attachments.ts; from Discord's CDN URL in the interaction payload). */
   downloadAttachment(url: string, maxBytes: number): Promise<Uint8Array>;
   /** Followed feeds and their scheduler (src/ingest/feeds/); absent: /feed says feeds are off. */
   feeds?: Feeds;
-}
-
-export type CommandInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction;
-
-/** A module of commands/: its builder and handlers. */
-export interface CommandModule {
-  data: { name: string; toJSON(): RESTPostAPIApplicationCommandsJSONBody };
-  execute(interaction: CommandInteraction, ctx: BotContext): Promise<void>;
-  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
-  /** Handles buttons whose custom_id starts with `${buttonPrefix ?? data.name}:`; `args` are the remaining parts. */
-  button?(interaction: ButtonInteraction, ctx: BotContext, args: string[]): Promise<void>;
-  buttonPrefix?: string;
 }
 
 /** The collections a question in this guild (or DM, guildId null) searches. */

@@ -3,7 +3,7 @@
  * once, and the source option autocompleted from the sources of the articles a server searches.
  */
 import type { AutocompleteInteraction, ChatInputCommandInteraction, SlashCommandOptionsOnlyBuilder } from 'discord.js';
-import { truncateText } from '../format/discord-reply.ts';
+import { truncateText } from './views/format.ts';
 import { parseArticleFilter, SOURCE_FILTER_MAX_CHARS } from '../search/filter.ts';
 import type { ArticleFilter } from '../types.ts';
 import { collectionsFor, type BotContext } from './context.ts';

@@ -1,62 +1,77 @@
-/** Loads the command modules of commands/, skipping (with a warning naming the file) any that lack `data` or `execute`. */
+/**
+ * Loads the command modules of commands/ (each one's default export, see src/bot/command.ts),
+ * skipping with a warning that names the file any module that does not declare a valid command.
+ */
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import type { CommandModule } from './context.ts';
+import type { Command } from './command.ts';
 
 export const COMMANDS_DIR = resolve(fileURLToPath(new URL('../../commands', import.meta.url)));
 
 export interface LoadedCommands {
-  /** By command name (slash commands and the context menu). */
-  byName: Map<string, CommandModule>;
-  /** By custom_id prefix. */
-  byButtonPrefix: Map<string, CommandModule>;
+  /** By command name (slash commands and the context menu); buttons go to the command their custom id names. */
+  byName: Map<string, Command>;
   /** Files skipped, with the reason. */
   skipped: { file: string; reason: string }[];
 }
 
-function problemsOf(mod: Record<string, unknown>): string[] {
+/** Application command types in the builder's JSON: what Discord will send for each kind. */
+const JSON_TYPE: Record<Command['kind'], number> = { slash: 1, 'message-menu': 3 };
+
+function problemsOf(exported: unknown): string[] {
+  if (!exported || typeof exported !== 'object') return ['no default export (the command, e.g. `export default slashCommand({ … })`)'];
+  const command = exported as Record<string, unknown>;
   const problems: string[] = [];
-  const data = mod.data as { name?: unknown; toJSON?: unknown } | undefined;
-  if (!data || typeof data !== 'object') problems.push('no `data` export (the command builder)');
+  const data = command.data as { name?: unknown; toJSON?: unknown } | undefined;
+  if (!data || typeof data !== 'object') problems.push('no `data` (the command builder)');
   else if (typeof data.name !== 'string' || typeof data.toJSON !== 'function') problems.push('`data` is not a command builder (needs name and toJSON())');
-  if (typeof mod.execute !== 'function') problems.push('no `execute` export (the handler)');
-  if (mod.autocomplete !== undefined && typeof mod.autocomplete !== 'function') problems.push('`autocomplete` is not a function');
-  if (mod.button !== undefined && typeof mod.button !== 'function') problems.push('`button` is not a function');
+  const kind = command.kind;
+  if (kind !== 'slash' && kind !== 'message-menu') problems.push('`kind` must be "slash" or "message-menu" (use slashCommand() or messageMenuCommand())');
+  else if (data && typeof data.toJSON === 'function') {
+    const type = (data.toJSON as () => { type?: number }).call(data).type ?? 1;
+    if (type !== JSON_TYPE[kind]) problems.push(`\`kind\` is "${kind}" but \`data\` builds an application command of type ${type}`);
+  }
+  if (command.moderatorOnly !== false && (typeof command.moderatorOnly !== 'string' || !command.moderatorOnly)) {
+    problems.push('`moderatorOnly` must be false or what only moderators may do ("remove articles")');
+  }
+  if (typeof command.run !== 'function') problems.push('no `run` (the handler)');
+  for (const optional of ['autocomplete', 'button']) {
+    if (command[optional] !== undefined && typeof command[optional] !== 'function') problems.push(`\`${optional}\` is not a function`);
+  }
   return problems;
 }
 
 export async function loadCommands(log: Logger, dir: string = COMMANDS_DIR): Promise<LoadedCommands> {
-  const byName = new Map<string, CommandModule>();
-  const byButtonPrefix = new Map<string, CommandModule>();
+  const byName = new Map<string, Command>();
   const skipped: { file: string; reason: string }[] = [];
+  const skip = (file: string, reason: string, error?: unknown): void => {
+    skipped.push({ file, reason });
+    log.warn({ file, err: error }, `skipping command file ${file}: ${reason}`);
+  };
   const files = (await readdir(dir)).filter((f) => /\.(?:ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts') && !/\.test\./.test(f)).sort();
   for (const f of files) {
     const path = join(dir, f);
     const shown = relative(process.cwd(), path) || path;
-    let mod: Record<string, unknown>;
+    let exported: unknown;
     try {
-      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      exported = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
     } catch (error) {
-      skipped.push({ file: shown, reason: `failed to load: ${(error as Error).message}` });
-      log.warn({ file: shown, err: error }, `skipping command file ${shown}: it failed to load`);
+      skip(shown, `failed to load: ${(error as Error).message}`, error);
       continue;
     }
-    const problems = problemsOf(mod);
+    const problems = problemsOf(exported);
     if (problems.length) {
-      skipped.push({ file: shown, reason: problems.join('; ') });
-      log.warn({ file: shown, problems }, `skipping command file ${shown}: ${problems.join('; ')}`);
+      skip(shown, problems.join('; '));
       continue;
     }
-    const command = mod as unknown as CommandModule;
+    const command = exported as Command;
     if (byName.has(command.data.name)) {
-      skipped.push({ file: shown, reason: `duplicate command name ${command.data.name}` });
-      log.warn({ file: shown }, `skipping command file ${shown}: another file already defines ${command.data.name}`);
+      skip(shown, `another file already defines ${command.data.name}`);
       continue;
     }
     byName.set(command.data.name, command);
-    if (command.button) byButtonPrefix.set(command.buttonPrefix ?? command.data.name, command);
   }
-  return { byName, byButtonPrefix, skipped };
+  return { byName, skipped };
 }

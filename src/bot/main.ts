@@ -21,7 +21,7 @@ import { createBot, type Bot } from './bot.ts';
 import { loadBotConfig, type BotConfig } from './config.ts';
 import { loadClientShardConfig } from './shard-settings.ts';
 import type { BotContext } from './context.ts';
-import { AskLimiter } from './rate-limit.ts';
+import { createRateLimits } from './rate-limit.ts';
 
 dotenv.config({ quiet: true });
 
@@ -49,18 +49,18 @@ function readSettings(): { bot: BotConfig; engine: EngineConfig } {
   try {
     bot = loadBotConfig(process.env);
   } catch (error) {
-    problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+    problems.push((error as Error).message);
   }
   try {
     engine = loadConfig(process.env);
   } catch (error) {
-    problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+    problems.push((error as Error).message);
   }
   try {
     // discord.js's Client reads SHARDS and SHARD_COUNT itself; nothing here overrides them.
     loadClientShardConfig(process.env);
   } catch (error) {
-    problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+    problems.push((error as Error).message);
   }
   if (!bot || !engine || problems.length > 0) {
     // loadBotConfig never puts the token in its messages.
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message), backgroundIndexRebuild: true });
   } catch (error) {
     log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');
-    process.stderr.write(`citebot: ${(error as Error).message.replace(/^citebot:\s*/, '')}\n`);
+    process.stderr.write(`citebot: ${(error as Error).message}\n`);
     process.exit(isCitebotError(error) ? error.exitCode : 1);
   }
   const { id: model, reranker } = engine.model();
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     config,
     engine,
     log,
-    limiter: new AskLimiter(config.rateUser, config.rateGuild),
+    limits: createRateLimits(config),
     parse: (input, limits) => parser.parse(input, limits),
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: settings.engine.allowPrivateHosts }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),

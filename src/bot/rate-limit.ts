@@ -1,5 +1,13 @@
-/** Token buckets per user and per guild for questions (/ask, mentions, the context menu, More passages). */
-import type { RateSpec } from './config.ts';
+/**
+ * Token buckets per user and per server. Two families share this code: questions (/ask, mentions,
+ * the context menu, More passages) and look-ups (/sources and its pages, the Context button,
+ * autocomplete suggestions). Direct messages have no server, so they share one bucket of their own
+ * in place of the server's: a crowd of DMs is capped like one busy server.
+ */
+import { UserError } from '../errors.ts';
+import type { Logger } from 'pino';
+import type { BotConfig, RateSpec } from './config.ts';
+import { rateLimitText, type RateAction } from './member-text.ts';
 
 interface Bucket {
   tokens: number;
@@ -51,11 +59,15 @@ export class RateLimiter {
 }
 
 export interface RateDecision {
-  scope: 'user' | 'guild';
+  /** Who ran out: the user, their server, or everyone asking in direct messages. */
+  scope: 'user' | 'guild' | 'dms';
   retryAt: number;
 }
 
-/** Both limits at once: a question is allowed only when the user and the guild each have a token. */
+/** The bucket that direct messages share in place of a server's. */
+const DIRECT_MESSAGES = 'dms';
+
+/** Both limits at once: an action is allowed only when the user and the server (or the DMs) each have a token. */
 export class AskLimiter {
   readonly user: RateLimiter;
   readonly guild: RateLimiter;
@@ -72,12 +84,32 @@ export class AskLimiter {
     const now = this.now();
     const userAt = this.user.retryAt(userId, now);
     if (userAt > now) return { scope: 'user', retryAt: userAt };
-    if (guildId) {
-      const guildAt = this.guild.retryAt(guildId, now);
-      if (guildAt > now) return { scope: 'guild', retryAt: guildAt };
-      this.guild.take(guildId);
-    }
+    const place = guildId ?? DIRECT_MESSAGES;
+    const placeAt = this.guild.retryAt(place, now);
+    if (placeAt > now) return { scope: guildId ? 'guild' : 'dms', retryAt: placeAt };
+    this.guild.take(place);
     this.user.take(userId);
     return null;
   }
+}
+
+/** The bot's two rate caps. */
+export interface RateLimits {
+  ask: AskLimiter;
+  browse: AskLimiter;
+}
+
+export function createRateLimits(config: Pick<BotConfig, 'rateUser' | 'rateGuild' | 'browseRateUser' | 'browseRateGuild'>): RateLimits {
+  return { ask: new AskLimiter(config.rateUser, config.rateGuild), browse: new AskLimiter(config.browseRateUser, config.browseRateGuild) };
+}
+
+/**
+ * Takes a token for `action`, or throws UserError('rate_limited') with the member's "try again
+ * <in 20 seconds>" line (the error boundary shows it privately) after logging who was limited.
+ */
+export function enforceRate(limits: RateLimits, log: Logger, action: RateAction, userId: string, guildId: string | null): void {
+  const decision = limits[action].check(userId, guildId);
+  if (!decision) return;
+  log.info({ event: 'rate_limited', action, scope: decision.scope, guildId, userId, retryInMs: decision.retryAt - Date.now() }, `${action} rate-limited`);
+  throw new UserError('rate_limited', rateLimitText(decision.scope, decision.retryAt, action));
 }

@@ -34,7 +34,7 @@ function readSettings(): { bot: BotConfig; shards: ShardManagerConfig } {
     try {
       return read();
     } catch (error) {
-      problems.push((error as Error).message.replace(/^citebot:\s*/, ''));
+      problems.push((error as Error).message);
       return null;
     }
   };

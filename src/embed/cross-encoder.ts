@@ -87,7 +87,7 @@ export async function resolveReranker(config: EngineConfig, notice: (message: st
     return crossEncoderFromFolder(await downloadHubModel(config, id), id, config.rerankThreshold);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    throw new UserError('model_missing', `${error.message.replace(/^citebot: /, '')}; set RERANK_MODEL to a copy of the folder, or unset it to answer without re-ranking`, { cause: error });
+    throw new UserError('model_missing', `${error.message}; set RERANK_MODEL to a copy of the folder, or unset it to answer without re-ranking`, { cause: error });
   }
 }
 

@@ -194,7 +194,7 @@ export async function resolveAutoModel(config: EngineConfig, notice: (message: s
   try {
     return { kind: 'semantic', spec: await hubModel(config, MINILM_ID, notice) };
   } catch (error) {
-    hubProblem = error instanceof Error ? error.message.replace(/^citebot: /, '') : String(error);
+    hubProblem = error instanceof Error ? error.message : String(error);
   }
   const useLite = await loadUseLite(config, notice);
   if (useLite) {

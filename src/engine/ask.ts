@@ -40,7 +40,7 @@ async function retrieveWithin(state: EngineState, question: string, options: Ret
       weights,
       passagesPerArticle: state.config.passagesPerArticle,
       reranker: state.reranker,
-      onRerankError: (error) => state.notice(`answered without re-ranking: ${error.message.replace(/^citebot:\s*/, '')}`),
+      onRerankError: (error) => state.notice(`answered without re-ranking: ${error.message}`),
     },
     question,
     { ...options, mode },
@@ -63,7 +63,7 @@ export async function ask(state: EngineState, question: string, options: AskOpti
   const started = performance.now();
   // One spelling per question in the log, so repeats group in stats ("most asked").
   const trimmed = question.replace(/\s+/g, ' ').trim();
-  if (trimmed === '') throw new UserError('parse_failed', 'the question is empty; ask something like "how many were detained?"');
+  if (trimmed === '') throw new UserError('empty_question', 'the question is empty; ask something like "how many were detained?"');
   if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
   const filter = await resolveFilter(state, options.collections, options.filter);
   const retrieved = await retrieveWithin(state, trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });

@@ -119,7 +119,7 @@ function saveIndex(state: EngineState): void {
 }
 
 function assertCollection(collection: string): void {
-  if (!/^[\w.-]{1,64}$/.test(collection)) throw new UserError('parse_failed', `"${collection}" is not a valid collection id (use "library" or a Discord server id)`);
+  if (!/^[\w.-]{1,64}$/.test(collection)) throw new UserError('bad_collection', `"${collection}" is not a valid collection id (use "library" or a Discord server id)`);
 }
 
 function dedupeById(articles: readonly Article[]): Article[] {

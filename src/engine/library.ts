@@ -36,7 +36,7 @@ export async function articleParagraphs(state: EngineState, collections: Collect
     if (!stored) continue;
     const all = storedToArticle(stored).paragraphs;
     if (around && !(Number.isInteger(around.paragraph) && around.paragraph >= 1 && around.paragraph <= all.length)) {
-      throw new UserError('not_found', `"${article.title}" has ${all.length} paragraphs; give a paragraph from 1 to ${all.length}`);
+      throw new UserError('paragraph_out_of_range', `"${article.title}" has ${all.length} paragraphs; give a paragraph from 1 to ${all.length}`);
     }
     const first = around ? Math.max(1, around.paragraph - around.radius) : 1;
     const last = around ? Math.min(all.length, around.paragraph + around.radius) : all.length;
@@ -75,7 +75,7 @@ export function questions(state: EngineState, collection: CollectionId | undefin
 }
 
 export async function recordFeedback(state: EngineState, questionId: number, userId: string, vote: 'up' | 'down'): Promise<void> {
-  if (!(await state.store.question(questionId))) throw new UserError('not_found', `question ${questionId} is not in the log`);
+  if (!(await state.store.question(questionId))) throw new UserError('question_missing', `question ${questionId} is not in the log`);
   await state.store.recordFeedback(questionId, userId, vote);
 }
 

@@ -93,7 +93,7 @@ export function startWordVectors(state: EngineState): void {
   if ((state.weights.words <= 0 && state.weights.synonyms <= 0) || state.wordVectors) return;
   if (state.weights.synonyms > 0) bundledSynonyms();
   state.wordVectors = WordVectors.open(modelsDir(state.config), state.notice).catch((error: unknown) => {
-    state.notice(`searching without word vectors: ${(error as Error).message.replace(/^citebot:\s*/, '')}`);
+    state.notice(`searching without word vectors: ${(error as Error).message}`);
     return null;
   });
 }
@@ -123,7 +123,7 @@ async function chooseModel(config: EngineConfig, store: CitebotStore, notice: (m
     if (error instanceof CitebotError && error.code === 'model_missing') {
       throw new UserError(
         'model_missing',
-        `the index in ${config.dataDir} was built with ${recorded.id}, which is not available now (${error.message.replace(/^citebot: /, '')}); make it available again, or rebuild the index with another model: npm run cli -- reindex --model auto`,
+        `the index in ${config.dataDir} was built with ${recorded.id}, which is not available now (${error.message}); make it available again, or rebuild the index with another model: npm run cli -- reindex --model auto`,
         { cause: error },
       );
     }

@@ -51,7 +51,7 @@ export function loadEvalSet(path: string): EvalSet {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new UserError('parse_failed', `cannot read the evaluation set ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UserError('eval_set_invalid', `cannot read the evaluation set ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return parseEvalSet(raw, basename(path).replace(/\.json$/i, ''));
 }
@@ -60,14 +60,14 @@ export function parseEvalSet(raw: unknown, name: string): EvalSet {
   const parsed = SetFile.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new UserError('parse_failed', `${name} is not an evaluation set: ${problems.join('; ')}`);
+    throw new UserError('eval_set_invalid', `${name} is not an evaluation set: ${problems.join('; ')}`);
   }
   const data = parsed.data;
   const paragraphs = new Map(data.articles.map((a) => [a.id, a.paragraphs.length]));
   for (const question of data.questions) {
     const count = paragraphs.get(question.article_id);
     if (count === undefined || question.paragraph_index >= count) {
-      throw new UserError('parse_failed', `${name}: question "${question.q}" points at ${question.article_id} paragraph ${question.paragraph_index}, which the set does not have`);
+      throw new UserError('eval_set_invalid', `${name}: question "${question.q}" points at ${question.article_id} paragraph ${question.paragraph_index}, which the set does not have`);
     }
   }
   return {

@@ -4,7 +4,6 @@
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { isCitebotError } from '../errors.ts';
 import type { FetchedDocument } from './fetch-url.ts';
 import type { Article } from '../types.ts';
 import { displayName, SUPPORTED_EXTENSIONS } from './decode.ts';
@@ -151,7 +150,6 @@ function walk(dir: string, root: string, skipped: SkippedInput[]): string[] {
 }
 
 function reasonOf(error: unknown): string {
-  if (isCitebotError(error)) return error.message.replace(/^citebot: /, '');
   return error instanceof Error ? error.message : String(error);
 }
 

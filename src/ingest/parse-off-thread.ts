@@ -67,7 +67,7 @@ export class OffThreadParser {
         worker,
         (who) =>
           new UserError(
-            'parse_failed',
+            'parser_stopped',
             `reading ${who} took longer than ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}, so it was stopped; try a smaller or simpler file`,
           ),
       );
@@ -77,7 +77,7 @@ export class OffThreadParser {
   async close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
-    this.failAll(worker, (who) => new UserError('parse_failed', `stopped reading ${who}: citebot is shutting down`));
+    this.failAll(worker, (who) => new UserError('parser_stopped', `stopped reading ${who}: citebot is shutting down`));
     await worker.terminate();
   }
 
@@ -86,8 +86,8 @@ export class OffThreadParser {
     // A pathological page may need a lot of memory; past this the worker, not the bot, runs out.
     const worker = spawnWorker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
     worker.on('message', (response: ParseResponse) => this.settle(worker, response));
-    worker.on('error', (error) => this.failHead(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
-    worker.on('exit', (code) => this.failHead(worker, (who) => new UserError('parse_failed', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
+    worker.on('error', (error) => this.failHead(worker, (who) => new UserError('parser_stopped', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
+    worker.on('exit', (code) => this.failHead(worker, (who) => new UserError('parser_stopped', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
     worker.unref();
     this.worker = worker;
     this.workerReady = false;

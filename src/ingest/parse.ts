@@ -275,7 +275,7 @@ function finishEach(raws: RawArticle[], input: ArticleInput, format: ArticleForm
       articles.push(article!);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
-      skippedRecords.push({ label: raw.label ?? displayName(input.name), reason: error.message.replace(/^citebot: /, '') });
+      skippedRecords.push({ label: raw.label ?? displayName(input.name), reason: error.message });
     }
   }
   if (articles.length === 0) {
@@ -316,7 +316,7 @@ function finishArticles(raws: RawArticle[], input: ArticleInput, format: Article
     });
     const previous = seen.get(id);
     if (previous !== undefined) {
-      throw new UserError('parse_failed', `${label} has the same id "${id}" as ${previous}; give each article its own id`);
+      throw new UserError('duplicate_id', `${label} has the same id "${id}" as ${previous}; give each article its own id`);
     }
     seen.set(id, label);
     return {

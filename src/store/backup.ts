@@ -28,8 +28,8 @@ export interface BackupOptions {
 
 export async function backupStore(storeFile: string, destination: string, options: BackupOptions = {}): Promise<BackupResult> {
   const file = resolve(destination);
-  if (!existsSync(storeFile)) throw new UserError('not_found', `there is no store at ${storeFile} to back up (check DATA_DIR)`);
-  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UserError('not_found', `the folder ${dirname(file)} does not exist; create it first`);
+  if (!existsSync(storeFile)) throw new UserError('store_missing', `there is no store at ${storeFile} to back up (check DATA_DIR)`);
+  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UserError('folder_missing', `the folder ${dirname(file)} does not exist; create it first`);
   if (existsSync(file)) {
     if (realpathSync(file) === realpathSync(storeFile)) throw new UserError('already_exists', `${file} is the store itself; give the backup another name`);
     if (!options.force) throw new UserError('already_exists', `${file} already exists; pass --force to replace it, or choose another name`);
@@ -108,7 +108,7 @@ export interface RestoreOptions {
 export async function restoreStore(storeFile: string, backupFile: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   const from = resolve(backupFile);
   const started = performance.now();
-  if (!existsSync(from) || !statSync(from).isFile()) throw new UserError('not_found', `there is no backup at ${from}; give the path of a file written by \`citebot backup\``);
+  if (!existsSync(from) || !statSync(from).isFile()) throw new UserError('backup_missing', `there is no backup at ${from}; give the path of a file written by \`citebot backup\``);
   if (existsSync(storeFile) && realpathSync(from) === realpathSync(storeFile)) throw new UserError('already_exists', `${from} is the store itself; give the path of a backup`);
   const contents = readBackup(from);
   mkdirSync(dirname(storeFile), { recursive: true });

@@ -16,15 +16,41 @@ function endsWithAbbreviation(segment: string): boolean {
   return ABBREVIATIONS.has(word.toLowerCase()) || /^[A-Z]$/.test(word);
 }
 
+/** [start, end) of each sentence, untrimmed, after re-joining ICU's breaks at abbreviations and before lower-case words. */
+function sentenceSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const { segment, index } of segmenter.segment(text)) {
+    const previous = spans.at(-1);
+    const continuesPrevious =
+      previous !== undefined && (endsWithAbbreviation(text.slice(previous[0], previous[1])) || /^\s*[a-z]/.test(segment));
+    if (continuesPrevious) previous[1] = index + segment.length;
+    else spans.push([index, index + segment.length]);
+  }
+  return spans;
+}
+
 /** Splits text into sentences, keeping each sentence's trailing whitespace out. */
 export function splitSentences(text: string): string[] {
-  const sentences: string[] = [];
-  for (const { segment } of segmenter.segment(text)) {
-    const previous = sentences.at(-1);
-    const continuesPrevious =
-      previous !== undefined && (endsWithAbbreviation(previous) || /^\s*[a-z]/.test(segment));
-    if (continuesPrevious) sentences[sentences.length - 1] = previous + segment;
-    else sentences.push(segment);
+  return sentenceSpans(text)
+    .map(([start, end]) => text.slice(start, end).trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Terminal punctuation, then any closing quotes or brackets, at the end of a sentence. */
+const TERMINAL = /[.!?…]+["'”’)\]]*$/;
+
+/**
+ * Offsets just after each sentence that ends in terminal punctuation and is followed by more text
+ * (whitespace first): the places where a reply may be cut "at a sentence". A line without a full
+ * stop (a heading) is not a sentence end here, so a cut never leaves a dangling heading.
+ */
+export function sentenceEnds(text: string): number[] {
+  const ends: number[] = [];
+  for (const [start, spanEnd] of sentenceSpans(text)) {
+    let end = spanEnd;
+    while (end > start && /\s/.test(text[end - 1]!)) end--;
+    if (end >= text.length || !/\s/.test(text[end]!)) continue;
+    if (TERMINAL.test(text.slice(Math.max(start, end - 12), end))) ends.push(end);
   }
-  return sentences.map((s) => s.trim()).filter((s) => s.length > 0);
+  return ends;
 }

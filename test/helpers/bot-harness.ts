@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { loadBotConfig, type BotConfig } from '../../src/bot/config.ts';
 import { createBot, type Bot } from '../../src/bot/bot.ts';
 import type { BotContext } from '../../src/bot/context.ts';
-import { AskLimiter } from '../../src/bot/rate-limit.ts';
+import { createRateLimits } from '../../src/bot/rate-limit.ts';
 import { fetchUrl } from '../../src/ingest/fetch-url.ts';
 import { downloadAttachment } from '../../src/net/attachment.ts';
 import { OffThreadParser } from '../../src/ingest/parse-off-thread.ts';
@@ -71,6 +71,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DISCORD_API_URL: emu.apiUrl,
     ASK_RATE_USER: '1000/min',
     ASK_RATE_GUILD: '1000/min',
+    BROWSE_RATE_USER: '1000/min',
+    BROWSE_RATE_GUILD: '1000/min',
     ASK_CHANNELS: 'ask-news',
     MODERATOR_ROLE_IDS: guildA.roles![0]!.id,
     SHUTDOWN_TIMEOUT_MS: '5000',
@@ -89,7 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     engine: te.engine,
     log,
-    limiter: new AskLimiter(config.rateUser, config.rateGuild),
+    limits: createRateLimits(config),
     parse: (input, limits) => parser.parse(input, limits),
     fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: options.allowPrivateHosts ?? [] }),
     downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),

@@ -105,7 +105,7 @@ async function convertInto(modelsDir: string, dir: string, onProgress: (message:
     if (error instanceof CitebotError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new UserError('permission_denied', `Cannot write the converted model to ${modelsDir}; choose a writable models directory.`, { cause: error });
+      throw new UserError('folder_not_writable', `Cannot write the converted model to ${modelsDir}; choose a writable models directory.`, { cause: error });
     }
     throw new CitebotError('model_invalid', `Converting the sentence-encoder model failed: ${(error as Error).message}`, { cause: error });
   }

@@ -90,7 +90,7 @@ export function parseNdjson(text: string, name: string, skipped?: { label: strin
       out.push(recordToArticle(parseLine(line, i + 1, who), `line ${i + 1} of ${who}`, out.length + 1 + (skipped?.length ?? 0)));
     } catch (error) {
       if (!skipped || !(error instanceof UserError)) throw error;
-      skipped.push({ label: `line ${i + 1} of ${who}`, reason: error.message.replace(/^citebot: /, '') });
+      skipped.push({ label: `line ${i + 1} of ${who}`, reason: error.message });
     }
   }
   return out;
