@@ -20,6 +20,9 @@ const OPERATOR_CODE_TEXT: Partial<Record<ErrorCode, string>> = {
   store_schema_newer: NEEDS_OPERATOR,
   store_locked: "I can't reach my articles right now (another process holds them). Please try again in a few minutes.",
   folder_not_writable: NEEDS_OPERATOR,
+  store_unreachable: NEEDS_OPERATOR,
+  // Questions are still answered from the caches then; only changes wait.
+  store_unavailable: "I can't save changes right now (my database is out of reach); questions still work. Please try again in a few minutes.",
 };
 
 /** The line a member sees for `error`: its own message when written for members, else a safe line for its code. */
