@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   file_unreadable: { audience: 'member', means: 'a file given as input (an article, a URL list) cannot be read' },
   empty_question: { audience: 'member', means: 'the question (or the message asked about) has no words' },
   feed_invalid: { audience: 'member', means: 'a URL given as a feed or sitemap is not one citebot can read' },
+  feed_missing: { audience: 'member', means: 'the followed feed asked for is not in the list' },
   robots_disallowed: { audience: 'member', means: "the site's robots.txt does not allow citebot to fetch the page" },
   bad_filter: { audience: 'member', means: 'a since / until / source filter is not valid' },
   bad_options: { audience: 'member', means: "a command's options do not fit together (e.g. /ingest needs exactly one source)" },

@@ -94,7 +94,7 @@ export class Feeds {
       href = null;
     }
     const found = byId ?? feeds.find((f) => f.url === idOrUrl.trim() || f.url === href);
-    if (!found) throw new UserError('not_found', `no followed feed "${idOrUrl}"${collection ? ' here' : ''}; see the list of feeds for ids`);
+    if (!found) throw new UserError('feed_missing', `no followed feed "${idOrUrl}"${collection ? ' here' : ''}; see the list of feeds for ids`);
     return found;
   }
 

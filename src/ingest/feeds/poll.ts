@@ -68,8 +68,7 @@ const FEED_TYPES = [
 ];
 
 function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^citebot:\s*/, '');
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** ±10 % so feeds added together drift apart instead of polling in lock-step. */
