@@ -19,7 +19,8 @@ import { AskLimiter, RateLimiter } from '../src/bot/rate-limit.ts';
 import { loadBotConfig, parseRate } from '../src/bot/config.ts';
 import { collectionsFor } from '../src/bot/context.ts';
 import { loadCommands } from '../src/bot/loader.ts';
-import { CitebotError } from '../src/errors.ts';
+import { CitebotError, ERROR_CODES, errorJson, UserError } from '../src/errors.ts';
+import { GENERIC_ERROR_TEXT, memberErrorText } from '../src/bot/member-text.ts';
 
 const cite = { title: "President Tokayev: Kazakhstan unrest was attempted coup d'etat", source: 'TRT World and agencies', date: '2022-01-10', url: null, article_id: 'a1', paragraph: 8 };
 const TOKEN = ['MTAwMDAwMDAwMDAwMDAwMDAw', 'GfakeX', 'emulator-only-token-not-a-real-secret'].join('.');
@@ -365,6 +366,53 @@ describe('bot settings', () => {
     assert.deepEqual(collectionsFor('999', c), ['library', '999']);
     assert.deepEqual(collectionsFor(null, c), ['library']);
     assert.deepEqual(collectionsFor('999', { shareLibrary: false }), ['999']);
+    assert.equal(c.browseRateUser.limit, 60);
+    assert.equal(c.browseRateGuild.limit, 600);
+  });
+});
+
+describe('errors for members', () => {
+  it('GIVEN an operator error THEN a member sees a safe line chosen by its code, never the operator instructions', () => {
+    const mismatch = new UserError('index_model_mismatch', 'the index in /data was built with minilm, which is not available now; rebuild it: npm run cli -- reindex --model auto');
+    assert.equal(memberErrorText(mismatch), "I can't search right now: my set-up needs attention from whoever runs me. They can see why in my logs; please try again later.");
+    assert.equal(memberErrorText(new CitebotError('internal', 'the embedding pool is closed')), GENERIC_ERROR_TEXT);
+    assert.equal(memberErrorText(new Error('boom')), GENERIC_ERROR_TEXT);
+  });
+  it('GIVEN a member error THEN its own message is shown, without any prefix', () => {
+    const bad = new UserError('bad_filter', 'until "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022');
+    assert.equal(memberErrorText(bad), 'until "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022');
+    assert.equal(bad.message.startsWith('citebot'), false);
+  });
+  it('GIVEN every error code THEN it has one audience and a stated meaning', () => {
+    for (const [code, { audience, means }] of Object.entries(ERROR_CODES)) {
+      assert.ok(audience === 'member' || audience === 'operator', code);
+      assert.ok(means.length > 10, code);
+    }
+    assert.ok(!('not_found' in ERROR_CODES), 'not_found covered unrelated failures; it was split');
+  });
+  it('GIVEN --json THEN a failure is {"error": {"code", "message"}}', () => {
+    assert.deepEqual(errorJson(new UserError('store_missing', 'there is no store at /x/citebot.db to back up (check DATA_DIR)')), {
+      error: { code: 'store_missing', message: 'there is no store at /x/citebot.db to back up (check DATA_DIR)' },
+    });
+    assert.deepEqual(errorJson(new TypeError('x is undefined')), { error: { code: 'internal', message: 'x is undefined' } });
+  });
+});
+
+describe('custom ids', () => {
+  it('GIVEN every action THEN decoding its id gives it back', () => {
+    const actions = [
+      { kind: 'ask:more', questionId: 12, offset: 3, count: 2 },
+      { kind: 'ask:vote', questionId: 12, vote: 'down' },
+      { kind: 'ask:context', paragraph: 4, articleId: 'https://x.example/a:b' },
+      { kind: 'sources:list', offset: 10, search: 'harbour', filter: { since: '2021-01-01', until: null, source: 'Wire: EU' } },
+      { kind: 'questions:page', filter: 'downvoted', beforeId: 77 },
+    ] as const;
+    for (const action of actions) assert.deepEqual(decodeCustomId(encodeCustomId(action)!), action);
+  });
+  it('GIVEN an id citebot never wrote THEN decoding throws button_invalid', () => {
+    for (const id of ['ask:more:x:1:2', 'ask:vote::up', 'feed:unfollow:3', 'nonsense']) {
+      assert.throws(() => decodeCustomId(id), (e: unknown) => e instanceof UserError && e.code === 'button_invalid', id);
+    }
   });
 });
 

@@ -101,7 +101,11 @@ describe('citebot CLI', () => {
     assert.ok(sources.articles.length > 0 && sources.articles.every((a) => a.date.startsWith('2022')), JSON.stringify(sources.articles));
     const bad = await runCli(['ask', '--since', '2022-02-30', 'how many were detained?'], env);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022/);
+    assert.equal(bad.stderr, 'citebot: since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022\n');
+    // Scripts get the failure as one JSON object on stdout, with the code that names it.
+    const badJson = await runCli(['ask', '--json', '--since', '2022-02-30', 'how many were detained?'], env);
+    assert.equal(badJson.code, 2);
+    assert.deepEqual(JSON.parse(badJson.stdout), { error: { code: 'bad_filter', message: 'since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022' } });
   });
 
   it('GIVEN good, binary, oversized and missing inputs THEN ingest adds the good one and lists the rest with reasons', async () => {
