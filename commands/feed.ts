@@ -4,21 +4,21 @@
  */
 import {
   ChannelType,
-  ChatInputCommandInteraction,
   EmbedBuilder,
+  type ChatInputCommandInteraction,
   InteractionContextType,
   MessageFlags,
   PermissionFlagsBits,
   SlashCommandBuilder,
 } from 'discord.js';
-import type { BotContext, CommandInteraction } from '../src/bot/context.ts';
-import { requireModerator } from '../src/bot/permissions.ts';
+import { slashCommand } from '../src/bot/command.ts';
+import type { BotContext } from '../src/bot/context.ts';
+import { truncateText } from '../src/bot/views/format.ts';
 import { UserError } from '../src/errors.ts';
 import { parseInterval } from '../src/ingest/feeds/scheduler.ts';
 import { feedHealth, formatInterval, formatPollSummary } from '../src/format/feeds.ts';
-import { truncateText } from '../src/format/discord-reply.ts';
 
-export const data = new SlashCommandBuilder()
+const data = new SlashCommandBuilder()
   .setName('feed')
   .setDescription("Follow feeds and sitemaps that fill this server's collection (moderators)")
   .setContexts(InteractionContextType.Guild)
@@ -46,13 +46,13 @@ export const data = new SlashCommandBuilder()
   );
 
 function feedsOf(ctx: BotContext): NonNullable<BotContext['feeds']> {
-  if (!ctx.feeds) throw new UserError('not_found', 'Feeds are not enabled on this bot.');
+  if (!ctx.feeds) throw new UserError('feeds_disabled', 'Feeds are not enabled on this bot.');
   return ctx.feeds;
 }
 
-export async function execute(interaction: CommandInteraction, ctx: BotContext): Promise<void> {
-  if (!(interaction instanceof ChatInputCommandInteraction)) return;
-  requireModerator(interaction, ctx.config, 'manage feeds');
+export default slashCommand({ data, moderatorOnly: 'manage feeds', run: feed });
+
+async function feed(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const feeds = feedsOf(ctx);
   const guildId = interaction.guildId!;
   const sub = interaction.options.getSubcommand(true);

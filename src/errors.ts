@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   empty_question: { audience: 'member', means: 'the question (or the message asked about) has no words' },
   feed_invalid: { audience: 'member', means: 'a URL given as a feed or sitemap is not one citebot can read' },
   feed_missing: { audience: 'member', means: 'the followed feed asked for is not in the list' },
+  feeds_disabled: { audience: 'member', means: 'this bot runs without feeds' },
   robots_disallowed: { audience: 'member', means: "the site's robots.txt does not allow citebot to fetch the page" },
   bad_filter: { audience: 'member', means: 'a since / until / source filter is not valid' },
   bad_options: { audience: 'member', means: "a command's options do not fit together (e.g. /ingest needs exactly one source)" },
