@@ -248,7 +248,13 @@ function twoShards(backend: Backend): void {
         databaseUrl = await cluster.createDatabase();
       }
       manager = run('src/bot/shards.ts', managerEnv({ SHARD_COUNT: 'auto' }));
-      await until(manager, () => manager.lines().some((l) => l.event === 'shards_started'), 'both shards', 180_000);
+      // The manager hears of a shard's readiness over IPC, which can overtake the shard's own log line.
+      await until(
+        manager,
+        () => manager.lines().some((l) => l.event === 'shards_started') && readyShards(manager).length === 2,
+        'both shards',
+        180_000,
+      );
     });
     const managerEnv = (extra: Record<string, string>): Record<string, string> => ({
       ...baseEnv(emu),
@@ -451,7 +457,12 @@ function twoShards(backend: Backend): void {
 
     it('GIVEN the bot resharded to 3 shards, this machine running SHARD_LIST=1 THEN guild A, now on shard 1, is answered from what shard 0 ingested for it', async () => {
       manager = run('src/bot/shards.ts', managerEnv({ SHARD_COUNT: '3', SHARD_LIST: '1' }));
-      await until(manager, () => manager.lines().some((l) => l.event === 'shards_started'), 'shard 1 of 3', 180_000);
+      await until(
+        manager,
+        () => manager.lines().some((l) => l.event === 'shards_started') && readyShards(manager).length === 1,
+        'shard 1 of 3',
+        180_000,
+      );
       const onShardOne = [guildA, guildB].filter((g) => shardOf(g.id, 3) === 1).length;
       assert.deepEqual(
         readyShards(manager).map((r) => [r.shards, r.shardCount, r.guilds]),
