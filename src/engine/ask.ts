@@ -3,7 +3,7 @@ import type { AskOptions, AskResult } from '../engine-api.ts';
 import { UserError } from '../errors.ts';
 import { highlightHits } from '../search/highlight.ts';
 import { bundledSynonyms } from '../search/synonyms.ts';
-import { search, type Found, type Hit, type SearchMode, type SearchResult } from '../search/search.ts';
+import { search, type Found, type SearchMode, type SearchResult } from '../search/search.ts';
 import type { AnswerPassage, ArticleFilter, Citation, CollectionId } from '../types.ts';
 import { questionEmbedder, type EngineState } from './state.ts';
 
@@ -67,14 +67,8 @@ export async function ask(state: EngineState, question: string, options: AskOpti
   if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
   const filter = await resolveFilter(state, options.collections, options.filter);
   const retrieved = await retrieveWithin(state, trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });
-  const { weights, reranker } = state;
-  // Below the floor a passage is unrelated noise, even after a confident first one. Between
-  // the floor and the threshold the closest passages are shown, but no answer is claimed.
-  const floor = Math.min(weights.floor, weights.threshold);
-  // A passage the re-ranker finds answering is shown whatever its fused score.
-  const answers = (hit: Hit) => hit.relevance !== null && hit.relevance >= (reranker?.spec.threshold ?? Infinity);
-  const related = retrieved.confidence >= floor || retrieved.hits.some(answers);
-  const result = { ...retrieved, hits: related ? retrieved.hits.filter((hit) => hit.score >= floor || answers(hit)) : [] };
+  // What is shown and whether it is an answer: src/search/verdict.ts, decided in search.
+  const result = { ...retrieved, hits: retrieved.shown };
   const highlighted = result.hits.length > 0 ? await highlightHits(trimmed, result, questionEmbedder(state)) : [];
   const passages: AnswerPassage[] = highlighted.map(({ hit, highlight }, i) => ({
     rank: (options.offset ?? 0) + i + 1,

@@ -141,9 +141,6 @@ export async function askAll(
   options: { mode: SearchMode; k: number; highlight?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<QuestionOutcome[]> {
   const embed = embedderOf(engine);
-  const weights = engine.internals.fusionWeights();
-  // As `ask` decides: below the floor (never above the threshold) nothing is shown.
-  const floor = Math.min(weights.floor, weights.threshold);
   const outcomes: QuestionOutcome[] = [];
   for (const item of items) {
     const started = performance.now();
@@ -155,15 +152,16 @@ export async function askAll(
       const [first] = await highlightHits(item.q, { ...result, hits: result.hits.slice(0, 1) }, embed);
       highlight = first?.highlight ?? '';
       // As `ask` claims it: only when the question is not declined.
-      answer = result.answered ? (first?.answer ?? null) : null;
+      answer = result.verdict === 'answered' ? (first?.answer ?? null) : null;
     }
     outcomes.push({
       question: item.q,
       gold: item.gold,
       style: item.style,
       ranked: toRanked(result),
-      declined: !result.answered,
-      shown: result.hits.length > 0 && (options.mode !== 'hybrid' || result.confidence >= floor),
+      // The verdict `ask` replies with (src/search/verdict.ts), re-ranker exemption included.
+      declined: result.verdict !== 'answered',
+      shown: result.verdict !== 'nothing',
       confidence: result.confidence,
       relevance: result.relevance,
       highlight,

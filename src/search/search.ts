@@ -9,6 +9,7 @@ import type { SearchPort, StoredArticle, StoredPassage } from '../store/store-ap
 import type { VectorIndex } from '../store/index/vector-index.ts';
 import type { ArticleFilter, CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
+import { decide, type Verdict } from './verdict.ts';
 import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
 import { analyze, analyzeQuestion, coverage } from './lexical.ts';
@@ -66,6 +67,11 @@ export interface SearchResult {
   confidence: number;
   /** With a re-ranker: the first passage's relevance, compared with the re-ranker's threshold instead. */
   relevance: number | null;
+  /** What the reply says (src/search/verdict.ts). */
+  verdict: Verdict;
+  /** The hits a reply shows: those at or above the floor (none for `nothing`). */
+  shown: Hit[];
+  /** verdict === 'answered'. */
   answered: boolean;
   questionTokens: string[];
   questionVector: Float32Array | null;
@@ -404,11 +410,17 @@ export async function search(deps: SearchDeps, question: string, options: Search
   const confidence = ranked.length > 0 ? Math.max(...ranked.map((hit) => hit.score)) : 0;
   const relevance = reranked ? (ranked[0]?.relevance ?? 0) : null;
   const offset = options.offset ?? 0;
+  const hits = ranked.slice(offset, offset + options.k);
+  const cutoffs = { threshold: deps.weights.threshold, floor: deps.weights.floor, rerankThreshold: reranker ? reranker.spec.threshold : null };
+  // One rule for answered / shown / nothing (src/search/verdict.ts); only hybrid scores are calibrated.
+  const decision = decide(hits, confidence, relevance, cutoffs, mode === 'hybrid');
   return {
-    hits: ranked.slice(offset, offset + options.k),
+    hits,
     confidence,
     relevance,
-    answered: ranked.length > 0 && (mode !== 'hybrid' || (relevance !== null ? relevance >= reranker!.spec.threshold : confidence >= deps.weights.threshold)),
+    verdict: decision.verdict,
+    shown: decision.shown,
+    answered: decision.verdict === 'answered',
     questionTokens: tokens,
     questionVector,
     idf,
