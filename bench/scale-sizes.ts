@@ -16,7 +16,8 @@
  * - add_article_ms / remove_article_ms: one 8-paragraph article, median of 5;
  * - recall_at_10: HNSW against exact search over the same stored vectors (100 queries);
  * - cold_start_s: a fresh process from its start to its first answer, with the saved index;
- * - rss_mb: this process with the library open, after a GC.
+ * - rss_mb: this process with the library open, after a GC (it also holds the bench's workers);
+ *   cold_start_rss_mb: the cold-start process after its first answer, as the bot holds the library.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,10 @@ export interface SizeFigures {
   rebuild_vectors_per_s: number;
   recall_at_10: number;
   cold_start_s: number;
+  /** This bench process with the library open (it also holds the bench's own embedding workers and raw sessions). */
   rss_mb: number;
+  /** The cold-start process after its first answer: the library, the index and one embedding pool, as the bot holds them. */
+  cold_start_rss_mb?: number;
   /** Recall@10 and ms per search at other HNSW_EF_SEARCH values, on the same queries. */
   recall_by_ef?: Record<string, number>;
   /** Where an ask's time goes: main-thread CPU ms per question by source file, and the question embedding's wall ms. */
@@ -220,11 +224,12 @@ async function askProfile(engine: CitebotEngine, questions: string[]): Promise<R
 }
 
 /** A fresh process: start → engine open with the saved index → one answer. Seconds from the process's start. */
-function coldStart(dataDir: string, spec: ModelSpec): number {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--cold-start', dataDir], { env: env(dataDir, spec), encoding: 'utf8', timeout: 600_000 });
+function coldStart(dataDir: string, spec: ModelSpec): { seconds: number; rssMb: number } {
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--cold-start', dataDir], { env: env(dataDir, spec), encoding: 'utf8', timeout: 600_000 });
   const seconds = Number(/cold_start_s=([\d.]+)/.exec(child.stdout)?.[1]);
+  const rssMb = Number(/rss_mb=([\d.]+)/.exec(child.stdout)?.[1]);
   if (!Number.isFinite(seconds)) throw new Error(`citebot bench: the cold start failed: ${child.stderr.slice(-500)}`);
-  return seconds;
+  return { seconds, rssMb };
 }
 
 async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: SqliteStore, questions: string[], options: Required<Omit<ScaleSizesOptions, 'log' | 'sizes' | 'embedding'>>, articles: Iterator<Article>, vectors: SyntheticVectors, log: (line: string) => void): Promise<SizeFigures> {
@@ -286,8 +291,8 @@ async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: 
     await engine.close();
   }
   const cold = coldStart(dataDir, spec);
-  log(`  cold start ${cold.toFixed(2)} s`);
-  return { ...figures, cold_start_s: cold };
+  log(`  cold start ${cold.seconds.toFixed(2)} s, RSS of that process after its first answer ${cold.rssMb.toFixed(0)} MB`);
+  return { ...figures, cold_start_s: cold.seconds, cold_start_rss_mb: cold.rssMb };
 }
 
 export async function runScaleSizesBench(options: ScaleSizesOptions = {}): Promise<ScaleSizesResult> {
@@ -309,6 +314,8 @@ export async function runScaleSizesBench(options: ScaleSizesOptions = {}): Promi
       log(`== ${n} passages`);
       await fillStore(store, articles, vectors, n, log);
       results.push(await measureSize(dataDir, spec, await store.countPassages(), store, questions, settings, articles, vectors, log));
+      // Each size's figures as they come: a run stopped before its largest size still records the others.
+      log(`  figures ${JSON.stringify(results.at(-1))}`);
     }
   } finally {
     await store.close();
@@ -344,9 +351,10 @@ export function formatScaleSizes(result: ScaleSizesResult): string {
     ['recall_at_10', 'recall@10', 4],
     ['cold_start_s', 'cold start s', 2],
     ['rss_mb', 'RSS MB', 0],
+    ['cold_start_rss_mb', 'cold RSS MB', 0],
   ];
   lines.push(columns.map(([, title]) => title.padStart(13)).join(''));
-  for (const size of result.sizes) lines.push(columns.map(([key, , digits]) => (size[key] as number).toFixed(digits).padStart(13)).join(''));
+  for (const size of result.sizes) lines.push(columns.map(([key, , digits]) => ((size[key] as number | undefined)?.toFixed(digits) ?? '-').padStart(13)).join(''));
   for (const size of result.sizes) {
     if (size.recall_by_ef) lines.push(`\nHNSW_EF_SEARCH at ${size.n} passages: ${Object.entries(size.recall_by_ef).map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`).join(', ')}`);
     if (!size.ask_profile) continue;
@@ -359,7 +367,9 @@ export function formatScaleSizes(result: ScaleSizesResult): string {
 if (process.argv[2] === '--cold-start') {
   const engine = await openEngine(loadConfig(process.env), { notice: () => {} });
   formatAnswer(await engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] }));
-  console.log(`cold_start_s=${process.uptime()}`);
+  const seconds = process.uptime();
+  (globalThis as { gc?: () => void }).gc?.();
+  console.log(`cold_start_s=${seconds} rss_mb=${process.memoryUsage().rss / 2 ** 20}`);
   await engine.close();
   process.exit(0);
 }
