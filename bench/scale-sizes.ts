@@ -204,13 +204,13 @@ const median = (values: number[]) => percentile(values, 50);
 
 /**
  * The asks once more under the profiler (not timed: profiling slows them), as ms per question;
- * and the question embedding alone, through the engine's pool (a bench-only reach into the engine).
+ * and the question embedding alone, through the engine's pool (engine.internals).
  */
 async function askProfile(engine: CitebotEngine, questions: string[]): Promise<Record<string, number>> {
   const byFile = await profileByFile(async () => void (await askTimes(engine, questions)));
   const perQuestion: Record<string, number> = {};
   for (const [file, ms] of Object.entries(byFile).slice(0, 12)) perQuestion[file] = ms / questions.length;
-  const pool = (engine as unknown as { semantic: { pool: { embed(texts: string[], options: { priority: boolean }): Promise<unknown> } } | null }).semantic?.pool;
+  const pool = engine.internals.embeddingPool();
   if (pool) {
     const times: number[] = [];
     for (const q of questions) {
