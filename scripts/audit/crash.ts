@@ -52,7 +52,8 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--json') options.json = true;
     else if (arg === '--runs' || arg === '--seed') {
       const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n < (arg === '--runs' ? 1 : 0)) usage(`${arg} needs a whole number${arg === '--runs' ? ' of at least 1' : ''}`);
+      if (!Number.isInteger(n) || n < (arg === '--runs' ? 1 : 0))
+        usage(`${arg} needs a whole number${arg === '--runs' ? ' of at least 1' : ''}`);
       if (arg === '--runs') options.runs = n;
       else options.seed = n;
     } else usage(`unknown argument ${arg}`);
@@ -77,7 +78,8 @@ function paragraphsOf(id: string, version: number): string[] {
     `The council of ${id} met on day ${version} and voted on the harbour budget, version ${version} says.`,
     `Bridge ${id} reopens after ${version + 2} weeks of repairs, according to the version ${version} notice.`,
   ];
-  if (version % 2 === 1) paragraphs.push(`A late note in version ${version}: the ferry of ${id} runs ${version * 3} times a day.`);
+  if (version % 2 === 1)
+    paragraphs.push(`A late note in version ${version}: the ferry of ${id} runs ${version * 3} times a day.`);
   return paragraphs;
 }
 
@@ -87,16 +89,22 @@ const titleOf = (id: string, version: number) => `Report ${id} version ${version
 function writeCorpus(dir: string, run: number): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const ids = [...Array.from({ length: REPLACED }, (_, i) => replacedId(i)), ...Array.from({ length: ARTICLES - REPLACED }, (_, i) => newId(run, i))];
-  for (const id of ids) writeFileSync(join(dir, `${id}.txt`), `${titleOf(id, run)}\n\n${paragraphsOf(id, run).join('\n\n')}\n`);
+  const ids = [
+    ...Array.from({ length: REPLACED }, (_, i) => replacedId(i)),
+    ...Array.from({ length: ARTICLES - REPLACED }, (_, i) => newId(run, i)),
+  ];
+  for (const id of ids)
+    writeFileSync(join(dir, `${id}.txt`), `${titleOf(id, run)}\n\n${paragraphsOf(id, run).join('\n\n')}\n`);
 }
 
 /** The versions each article may be in after run `run` was killed (a new article may be absent). */
 function allowedVersions(run: number, finished: boolean): Map<string, { versions: number[]; mayBeAbsent: boolean }> {
   const allowed = new Map<string, { versions: number[]; mayBeAbsent: boolean }>();
-  for (let i = 0; i < REPLACED; i++) allowed.set(replacedId(i), { versions: finished ? [run] : [run - 1, run], mayBeAbsent: false });
+  for (let i = 0; i < REPLACED; i++)
+    allowed.set(replacedId(i), { versions: finished ? [run] : [run - 1, run], mayBeAbsent: false });
   for (let r = 0; r <= run; r++) {
-    for (let i = 0; i < ARTICLES - REPLACED; i++) allowed.set(newId(r, i), { versions: [r], mayBeAbsent: r === run && !finished });
+    for (let i = 0; i < ARTICLES - REPLACED; i++)
+      allowed.set(newId(r, i), { versions: [r], mayBeAbsent: r === run && !finished });
   }
   return allowed;
 }
@@ -109,13 +117,17 @@ interface Child {
 }
 
 function startIngest(corpus: string, env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ingest', corpus, '--json'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ingest', corpus, '--json'], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { exited, kill: () => child.kill('SIGKILL') };
 }
@@ -143,7 +155,11 @@ interface Timing {
 }
 
 /** Runs an ingest to its end, timing the write phase; the error says why it did not succeed. */
-async function ingestToEnd(corpus: string, dataDir: string, env: NodeJS.ProcessEnv): Promise<{ timing: Timing; error: string | null }> {
+async function ingestToEnd(
+  corpus: string,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ timing: Timing; error: string | null }> {
   const started = performance.now();
   const before = generationOf(dataDir);
   const child = startIngest(corpus, env);
@@ -157,10 +173,12 @@ async function ingestToEnd(corpus: string, dataDir: string, env: NodeJS.ProcessE
   clearInterval(poll);
   const ended = performance.now();
   const timing = { startupMs: (firstCommit ?? ended) - started, writeMs: ended - (firstCommit ?? ended) };
-  if (result.code !== 0) return { timing, error: `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-300)}` };
+  if (result.code !== 0)
+    return { timing, error: `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-300)}` };
   try {
     const parsed = JSON.parse(result.stdout) as { articles: { status: string }[]; skipped: unknown[] };
-    if (parsed.articles.length !== ARTICLES) return { timing, error: `reported ${parsed.articles.length} articles, not ${ARTICLES}` };
+    if (parsed.articles.length !== ARTICLES)
+      return { timing, error: `reported ${parsed.articles.length} articles, not ${ARTICLES}` };
     if (parsed.skipped.length > 0) return { timing, error: `skipped ${parsed.skipped.length} inputs` };
   } catch {
     return { timing, error: `its output is not JSON: ${result.stdout.slice(0, 200)}` };
@@ -169,7 +187,13 @@ async function ingestToEnd(corpus: string, dataDir: string, env: NodeJS.ProcessE
 }
 
 /** Kills an ingest at a random point: after the first commit plus a delay within the measured write phase, or at a plain random time. */
-async function ingestKilled(corpus: string, dataDir: string, env: NodeJS.ProcessEnv, timing: Timing, random: () => number): Promise<{ aimed: boolean; killedAfterCommitMs: number | null; finishedFirst: boolean }> {
+async function ingestKilled(
+  corpus: string,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  timing: Timing,
+  random: () => number,
+): Promise<{ aimed: boolean; killedAfterCommitMs: number | null; finishedFirst: boolean }> {
   const aimed = random() < AIMED_SHARE;
   const before = generationOf(dataDir);
   const child = startIngest(corpus, env);
@@ -194,7 +218,12 @@ async function ingestKilled(corpus: string, dataDir: string, env: NodeJS.Process
   clearInterval(poll);
   if (timer) clearTimeout(timer);
   const finishedFirst = result.signal !== 'SIGKILL';
-  return { aimed, killedAfterCommitMs: !finishedFirst && firstCommit !== null && killedAt !== null ? Math.round(killedAt - firstCommit) : null, finishedFirst };
+  return {
+    aimed,
+    killedAfterCommitMs:
+      !finishedFirst && firstCommit !== null && killedAt !== null ? Math.round(killedAt - firstCommit) : null,
+    finishedFirst,
+  };
 }
 
 // ---- the checks ------------------------------------------------------------------------------
@@ -220,7 +249,12 @@ function wholeness(dataDir: string, run: number, finished: boolean): { problems:
   const problems: string[] = [];
   let atNewVersion = 0;
   try {
-    const articles = db.prepare('SELECT rowid, id, title, body FROM articles').all() as { rowid: number; id: string; title: string; body: string }[];
+    const articles = db.prepare('SELECT rowid, id, title, body FROM articles').all() as {
+      rowid: number;
+      id: string;
+      title: string;
+      body: string;
+    }[];
     const passagesOf = db.prepare('SELECT text FROM passages WHERE article_rowid = ? ORDER BY position').pluck();
     const seen = new Set<string>();
     for (const article of articles) {
@@ -237,12 +271,21 @@ function wholeness(dataDir: string, run: number, finished: boolean): { problems:
       }
       const matching = rule.versions.filter((v) => {
         const paragraphs = paragraphsOf(article.id, v);
-        return article.title === titleOf(article.id, v) && article.body === paragraphs.join('\n\n') && texts.length === paragraphs.length && texts.every((t, i) => t === paragraphs[i]);
+        return (
+          article.title === titleOf(article.id, v) &&
+          article.body === paragraphs.join('\n\n') &&
+          texts.length === paragraphs.length &&
+          texts.every((t, i) => t === paragraphs[i])
+        );
       });
-      if (matching.length !== 1) problems.push(`${article.id}: not whole in version ${rule.versions.join(' or ')} (title "${article.title}", ${texts.length} passages)`);
+      if (matching.length !== 1)
+        problems.push(
+          `${article.id}: not whole in version ${rule.versions.join(' or ')} (title "${article.title}", ${texts.length} passages)`,
+        );
       else if (matching[0] === run) atNewVersion++;
     }
-    for (const [id, rule] of allowed) if (!rule.mayBeAbsent && !seen.has(id)) problems.push(`${id}: missing from the store`);
+    for (const [id, rule] of allowed)
+      if (!rule.mayBeAbsent && !seen.has(id)) problems.push(`${id}: missing from the store`);
   } finally {
     db.close();
   }
@@ -266,12 +309,20 @@ async function openAndCompare(dataDir: string, modelDir: string): Promise<OpenCh
   const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir)), { notice: () => {} });
   try {
     const vectors = engine.internals.vectors();
-    if (!vectors) return { problems: ['the engine opened keyword-only: no vector index to compare'], loadedAs: 'none', passages: 0 };
+    if (!vectors)
+      return {
+        problems: ['the engine opened keyword-only: no vector index to compare'],
+        loadedAs: 'none',
+        passages: 0,
+      };
     const store = engine.internals.store;
     const stored = await store.allPassageIds();
     const live = (vectors as unknown as { graph: { live: Set<number> } }).graph.live;
     const ghosts = [...live].filter((id) => !stored.has(id));
-    if (ghosts.length > 0) problems.push(`the index holds ${ghosts.length} passages the store lacks (e.g. ${ghosts.slice(0, 3).join(', ')})`);
+    if (ghosts.length > 0)
+      problems.push(
+        `the index holds ${ghosts.length} passages the store lacks (e.g. ${ghosts.slice(0, 3).join(', ')})`,
+      );
     const ids = [...stored];
     const stored_vectors = await store.vectorsOf(ids);
     let unreachable = 0;
@@ -280,7 +331,8 @@ async function openAndCompare(dataDir: string, modelDir: string): Promise<OpenCh
       const vector = stored_vectors.get(id);
       if (!vector || vectors.search(vector, 1, new Set([id]))[0]?.rowid !== id) unreachable++;
       // An unfiltered search (the allowed set is the whole library) returns whatever hnswlib holds live.
-      if (vector && i % 10 === 0) ghostHits += vectors.search(vector, 10, stored).filter((hit) => !stored.has(hit.rowid)).length;
+      if (vector && i % 10 === 0)
+        ghostHits += vectors.search(vector, 10, stored).filter((hit) => !stored.has(hit.rowid)).length;
     }
     if (unreachable > 0) problems.push(`${unreachable} of ${ids.length} stored passages are unreachable by the index`);
     if (ghostHits > 0) problems.push(`searches returned ${ghostHits} hits for passages not in the store`);
@@ -317,7 +369,12 @@ interface RunResult {
   seconds: number;
 }
 
-async function oneRun(run: number, dirs: { corpus: string; data: string; model: string }, timing: Timing, random: () => number): Promise<RunResult> {
+async function oneRun(
+  run: number,
+  dirs: { corpus: string; data: string; model: string },
+  timing: Timing,
+  random: () => number,
+): Promise<RunResult> {
   const started = performance.now();
   const env = testEnv(dirs.data, dirs.model);
   const failures: string[] = [];
@@ -348,8 +405,12 @@ async function oneRun(run: number, dirs: { corpus: string; data: string; model: 
     const passagesBefore = (await openAndCompare(dirs.data, dirs.model)).passages;
     damageIndex(dirs.data, damage);
     const reopened = await openAndCompare(dirs.data, dirs.model);
-    if (reopened.loadedAs !== 'rebuilt') failures.push(`the ${damage} index was ${reopened.loadedAs} at the next open, not rebuilt`);
-    if (reopened.passages !== passagesBefore || generationOf(dirs.data) !== before) failures.push(`the store changed while the ${damage} index was rebuilt (${passagesBefore} → ${reopened.passages} passages)`);
+    if (reopened.loadedAs !== 'rebuilt')
+      failures.push(`the ${damage} index was ${reopened.loadedAs} at the next open, not rebuilt`);
+    if (reopened.passages !== passagesBefore || generationOf(dirs.data) !== before)
+      failures.push(
+        `the store changed while the ${damage} index was rebuilt (${passagesBefore} → ${reopened.passages} passages)`,
+      );
     failures.push(...reopened.problems.map((p) => `after the ${damage} index: ${p}`));
   }
 
@@ -390,7 +451,10 @@ async function main(): Promise<void> {
     writeCorpus(dirs.corpus, 0);
     const first = await ingestToEnd(dirs.corpus, dirs.data, testEnv(dirs.data, dirs.model));
     if (first.error) throw new Error(`the first, unkilled ingest failed: ${first.error}`);
-    if (!options.json) console.log(`corpus: ${ARTICLES} articles a run (${REPLACED} replaced, ${ARTICLES - REPLACED} new); an ingest takes ${(first.timing.startupMs / 1000).toFixed(1)} s to its first commit and writes for ${Math.round(first.timing.writeMs)} ms`);
+    if (!options.json)
+      console.log(
+        `corpus: ${ARTICLES} articles a run (${REPLACED} replaced, ${ARTICLES - REPLACED} new); an ingest takes ${(first.timing.startupMs / 1000).toFixed(1)} s to its first commit and writes for ${Math.round(first.timing.writeMs)} ms`,
+      );
     const results: RunResult[] = [];
     for (let run = 1; run <= options.runs; run++) {
       const result = await oneRun(run, dirs, first.timing, random);
