@@ -481,5 +481,6 @@ function rowToArticle(row: Record<string, unknown>): StoredArticle {
     body: row.body as string,
     paragraph_count: row.paragraph_count as number,
     ingested_at: row.ingested_at as string,
+    ...(row.pages ? { pages: row.pages as number[] } : {}),
   };
 }

@@ -74,6 +74,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (question_id, user_id)
   );
   `,
+  // 2: the page each paragraph of a PDF begins on (null for documents without pages).
+  `ALTER TABLE articles ADD COLUMN pages integer[];`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -101,16 +101,17 @@ export class WriteTransaction {
       }
       const a = item.article;
       await this.client.query(
-        `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9 WHERE rowid = $10`,
-        [a.title, a.date, a.source, a.section, a.url, item.contentHash, item.body, a.paragraphs.length, now, old.rowid],
+        `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9, pages = $10 WHERE rowid = $11`,
+        [a.title, a.date, a.source, a.section, a.url, item.contentHash, item.body, a.paragraphs.length, now, a.pages ?? null, old.rowid],
       );
       rowidOf.set(item, old.rowid);
     }
     if (fresh.length > 0) {
       const column = <T>(pick: (item: ArticleToSave) => T) => fresh.map(pick);
       const inserted = await this.client.query(
-        `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at)
-         SELECT *, $11 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[])
+        `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, pages)
+         SELECT c, i, t, d, s, se, u, h, b, n, $11, CASE WHEN p = '' THEN NULL ELSE string_to_array(p, ',')::int[] END
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $12::text[]) AS x(c, i, t, d, s, se, u, h, b, n, p)
          RETURNING rowid, collection, id`,
         [
           column((i) => i.collection),
@@ -124,6 +125,8 @@ export class WriteTransaction {
           column((i) => i.body),
           column((i) => i.article.paragraphs.length),
           now,
+          // unnest cannot take an array of arrays of different lengths: the pages travel as text.
+          column((i) => (i.article.pages ? i.article.pages.join(',') : '')),
         ],
       );
       const newRowid = new Map((inserted.rows as { rowid: number; collection: string; id: string }[]).map((r) => [JSON.stringify([r.collection, r.id]), r.rowid]));

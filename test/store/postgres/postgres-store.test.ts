@@ -170,6 +170,25 @@ describe('search port', () => {
   });
 });
 
+describe('articles', () => {
+  test('GIVEN an article with pages (a PDF) and one without THEN each comes back as it was saved', async () => {
+    const store = await PostgresStore.open(await cluster.createDatabase());
+    try {
+      await store.saveArticles([
+        articleToSave('library', simpleArticle('pdf', ['Page one text.', 'Page three text.'], { pages: [1, 3] })),
+        articleToSave('library', simpleArticle('web', ['No pages here.'])),
+      ]);
+      assert.deepEqual((await store.findArticle('library', 'pdf'))?.pages, [1, 3]);
+      assert.equal((await store.findArticle('library', 'web'))?.pages ?? null, null);
+      await store.saveArticle(articleToSave('library', simpleArticle('pdf', ['Only page two.'], { pages: [2] })));
+      const [row] = await store.listArticles('library', { search: 'pdf' });
+      assert.deepEqual(row?.pages, [2]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('several processes', () => {
   test('GIVEN two stores on one database WHEN one commits THEN the other is told and finds it by keyword', async () => {
     const url = await cluster.createDatabase();
