@@ -18,6 +18,7 @@ import { addFeedCommands } from './cli-feeds.ts';
 import { urlsInList } from './ingest/files.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { usePgTools } from './store/postgres/pg-tools.ts';
+import { migrateToPostgres } from './store/postgres/migrate.ts';
 import { exportArticles } from './store/export.ts';
 import { parseArticleFilter } from './search/filter.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
@@ -306,6 +307,22 @@ export function buildProgram(): Command {
         `restored ${result.articles} articles (${result.passages} passages${result.model ? `, embedded with ${result.model}` : ''}) from ${result.from} in ${result.seconds.toFixed(1)} s\n` +
           (result.previous ? `The store it replaced is kept at ${result.previous}; delete it once you are happy.\n` : '') +
           'The search index is rebuilt from the restored store when citebot next starts (about a minute per 100,000 passages; the bot answers meanwhile).',
+      );
+    });
+
+  program
+    .command('migrate-to-postgres')
+    .description('copy the SQLite store of DATA_DIR into the empty PostgreSQL database of DATABASE_URL (stop the bot first)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const bar = progressBar(!options.json, 'Copying', 'articles');
+      const report = await migrateToPostgres(loadConfig(process.env), { onProgress: (done, total) => bar.update({ done, total }) });
+      bar.stop();
+      print(
+        options.json,
+        report,
+        `copied ${report.articles} articles (${report.passages} passages, ${report.collections} collections${report.model ? `, embedded with ${report.model}` : ''}) from ${report.from} to ${report.to} in ${report.seconds.toFixed(1)} s; the counts match.\n` +
+          'Start citebot with DATABASE_URL set to use it. The question log and votes stay in the SQLite store.',
       );
     });
 

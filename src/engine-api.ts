@@ -4,7 +4,7 @@
  */
 import type { AnswerResult, Article, ArticleFilter, CollectionId } from './types.ts';
 import type { SkippedInput } from './ingest/files.ts';
-import type { LoggedAsk, LoggedQuestion, QuestionFilter, QuestionStats } from './store/store-api.ts';
+import type { LoggedAsk, LoggedQuestion, QuestionFilter, QuestionStats, StoreDescription } from './store/store-api.ts';
 import type { RebuildProgress } from './store/index/vector-index.ts';
 
 export type { LoggedAsk, LoggedQuestion, QuestionFilter };
@@ -90,6 +90,8 @@ export interface SourceSummary {
 }
 
 export interface CollectionStats {
+  /** Which store and where (the URL without its password). */
+  store: StoreDescription;
   articles: number;
   passages: number;
   model: string;

@@ -239,6 +239,7 @@ describe('format: other replies', () => {
   it('/stats', () => {
     const reply = buildStatsReply(
       {
+        store: { backend: 'postgres', location: 'postgres://citebot@db.example/citebot' },
         articles: 3,
         passages: 20,
         model: 'tiny',
@@ -261,6 +262,7 @@ describe('format: other replies', () => {
       'Articles: 3',
       'Passages: 20',
       'Index size: 20 vectors (whole index)',
+      'Store: PostgreSQL',
       'Model: tiny (64 dimensions), re-ranked by Xenova/ms-marco-MiniLM-L-6-v2',
       'Questions asked: 5',
       'Feedback: 👍 2 · 👎 1',
@@ -273,7 +275,7 @@ describe('format: other replies', () => {
   it('says while the vector index is rebuilt in the background, in /stats and under every answer', () => {
     const rebuilding = { indexed: 42_500, total: 100_000 };
     const stats = buildStatsReply(
-      { articles: 9000, passages: 100_000, model: 'tiny', dim: 64, reranker: null, indexSize: 42_500, indexRebuilding: rebuilding, questionsAsked: 0, unanswered: [], mostAsked: [], downvoted: [], feedback: { up: 0, down: 0 } },
+      { store: { backend: 'sqlite', location: '/data/citebot.db' }, articles: 9000, passages: 100_000, model: 'tiny', dim: 64, reranker: null, indexSize: 42_500, indexRebuilding: rebuilding, questionsAsked: 0, unanswered: [], mostAsked: [], downvoted: [], feedback: { up: 0, down: 0 } },
       'Newsroom',
     );
     assert.equal(stats.embeds[0]!.fields!.find((f) => f.name === 'Index size')!.value, '42,500 of 100,000 vectors (rebuilding)');

@@ -51,6 +51,7 @@ export async function stats(state: EngineState, collection?: CollectionId): Prom
   semantic?.vectors.syncWith(state.indexStore);
   const questions = await store.questionStats(collection);
   return {
+    store: store.description,
     articles: collection === undefined ? await store.countAllArticles() : await store.countArticles(collection),
     passages: await store.countPassages(collection),
     model: modelIdOf(state),

@@ -15,6 +15,7 @@ import { CitebotError, UserError } from '../errors.ts';
 import { fusionWeightsFor, type FusionWeights } from '../search/fusion.ts';
 import { ANALYZER_VERSION, analyze } from '../search/lexical.ts';
 import { bundledSynonyms } from '../search/synonyms.ts';
+import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import type { CitebotStore } from '../store/store-api.ts';
 import { VectorIndex, type IndexStore } from '../store/index/vector-index.ts';
@@ -37,15 +38,24 @@ export interface EngineOptions {
   storeOnly?: boolean;
 }
 
-/** The store of the configuration (SQLite in DATA_DIR), and the view of it the vector index reads. */
-export function openStore(config: EngineConfig): { store: CitebotStore; indexStore: IndexStore } {
+/** The store of the configuration (PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR), and the view of it the vector index reads. */
+export async function openStore(config: EngineConfig): Promise<{ store: CitebotStore; indexStore: IndexStore }> {
+  if (config.databaseUrl) {
+    const store = await PostgresStore.open(config.databaseUrl);
+    try {
+      return { store, indexStore: await store.indexStore() };
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
   const store = SqliteStore.open(storeFile(config));
   return { store, indexStore: store.indexStore() };
 }
 
 export async function openState(config: EngineConfig, options: EngineOptions): Promise<EngineState> {
   const notice = options.notice ?? (() => {});
-  const { store, indexStore } = openStore(config);
+  const { store, indexStore } = await openStore(config);
   const state = (semantic: Semantic | null, keywordReason: string | null, reranker: Reranker | null, modelId: string): EngineState => ({
     config,
     store,
@@ -72,6 +82,8 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
       throw error;
     }
     const opened = state(semantic, choice.kind === 'keyword' ? choice.reason : null, reranker, semantic?.spec.id ?? KEYWORD_ID);
+    // Another process's commit (PostgreSQL's NOTIFY): the vector index catches up now, not at the next question.
+    if (semantic) store.onChange?.(() => semantic.vectors.syncWith(indexStore));
     startWordVectors(opened);
     return opened;
   } catch (error) {

@@ -147,6 +147,7 @@ export function isoMinute(iso: string): string {
 
 export function formatStats(stats: CollectionStats): string {
   const lines = [
+    `store           ${stats.store.backend} (${stats.store.location})`,
     `articles        ${stats.articles}`,
     `passages        ${stats.passages}`,
     `model           ${stats.model}${stats.dim ? ` (${stats.dim}-d)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`,

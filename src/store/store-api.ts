@@ -196,6 +196,12 @@ export interface ChangeLog {
   changesSince(since: Generation, collections?: readonly CollectionId[]): Promise<PassageId[] | null>;
   /** Forgets the changes of generations up to `through`; readers behind it rebuild. */
   pruneChanges(through: Generation): Promise<void>;
+  /**
+   * Optional: calls `listener` when a write committed, by any process, once the backend's own
+   * caches have caught up (PostgreSQL's NOTIFY), so derived caches need not wait for the next
+   * question. Returns the unsubscribe. Backends without it are caught up with on demand.
+   */
+  onChange?(listener: (generation: Generation) => void): () => void;
 }
 
 /** What search reads: the narrow port src/search/ depends on. */

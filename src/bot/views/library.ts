@@ -101,6 +101,8 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
         : `${stats.indexSize.toLocaleString('en-US')} vectors (whole index)`,
       inline: true,
     },
+    // The backend only: the location names hosts that are the operator's business.
+    { name: 'Store', value: stats.store.backend === 'postgres' ? 'PostgreSQL' : 'SQLite', inline: true },
     { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`, LIMITS.fieldValue), inline: true },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },

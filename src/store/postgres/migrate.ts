@@ -7,7 +7,12 @@
  * The question log and votes are not copied: the contract has no bulk read of them and they
  * derive nothing (see docs/operations.md, "Running on PostgreSQL").
  */
+import { existsSync } from 'node:fs';
+import { storeFile, type EngineConfig } from '../../config.ts';
 import { CitebotError, UserError } from '../../errors.ts';
+import { ANALYZER_VERSION, analyze } from '../../search/lexical.ts';
+import { SqliteStore } from '../sqlite/store.ts';
+import { PostgresStore } from './postgres-store.ts';
 import type { ArticleToSave, CandidateRow, CitebotStore, StoredArticle } from '../store-api.ts';
 import { storedToArticle } from '../store-api.ts';
 
@@ -103,4 +108,30 @@ export async function copyStore(source: Source, target: Target, options: CopyOpt
     );
   }
   return { ...counts, collections: (await source.listCollections()).length, model: model?.id ?? null, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * `migrate-to-postgres`: the SQLite store of DATA_DIR into the empty database of DATABASE_URL.
+ * Both stores' terms are brought to this citebot's analyzer first, as opening the engine would.
+ */
+export async function migrateToPostgres(config: Pick<EngineConfig, 'dataDir' | 'databaseUrl'>, options: CopyOptions = {}): Promise<CopyReport & { from: string; to: string }> {
+  if (!config.databaseUrl) {
+    throw new UserError('config_invalid', 'migrate-to-postgres copies into the database of DATABASE_URL: set it (postgres://user:password@host:5432/database) to an empty database');
+  }
+  const file = storeFile(config);
+  if (!existsSync(file)) throw new UserError('store_missing', `there is no SQLite store at ${file}: set DATA_DIR to the folder that holds citebot.db`);
+  const source = SqliteStore.open(file);
+  try {
+    const target = await PostgresStore.open(config.databaseUrl);
+    try {
+      await source.reanalyze(ANALYZER_VERSION, analyze);
+      if ((await target.countAllArticles()) === 0) await target.reanalyze(ANALYZER_VERSION, analyze);
+      const report = await copyStore(source, target, options);
+      return { ...report, from: file, to: target.description.location };
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
 }

@@ -27,6 +27,8 @@ import type {
 } from '../store-api.ts';
 import { ftsTokens, type Bm25Stats } from '../index/keyword-index.ts';
 import { createPool, describeUrl, inTransaction, isConnectionError, unavailable, unreachableAtStart } from './connection.ts';
+import type { IndexStore } from '../index/rebuild.ts';
+import { PostgresIndexMirror } from './index-mirror.ts';
 import { ChangeListener } from './listener.ts';
 import { Partition } from './partition.ts';
 import { PostgresQuestionLog } from './questions.ts';
@@ -49,6 +51,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   private readonly partition: Partition;
   private readonly listener: ChangeListener;
   private readonly candidateCache = new Map<PassageId, CandidateRow>();
+  private mirror: PostgresIndexMirror | null = null;
   private knownGeneration: Generation = 0;
   private stats: GlobalStats | null = null;
   private readonly scopeIds = new Map<string, { generation: Generation; ids: ReadonlySet<PassageId> }>();
@@ -95,6 +98,12 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     await this.pool.end().catch(() => undefined);
   }
 
+  /** The synchronous view the vector index reads (loaded on first call, then kept in step). */
+  async indexStore(): Promise<IndexStore> {
+    this.mirror ??= await PostgresIndexMirror.load(this.pool);
+    return this.mirror;
+  }
+
   /** Told on every change another process (or this one) committed; returns the unsubscribe. */
   onChange(listener: (generation: Generation) => void): () => void {
     this.changeListeners.add(listener);
@@ -105,7 +114,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     if (generation !== null) this.knownGeneration = Math.max(this.knownGeneration, generation);
     // Catch the partition up now, so the next question does not pay for it.
     const collections = this.partition.loadedCollections();
-    const caughtUp = collections.length ? this.partition.bringUpToDate(collections) : Promise.resolve();
+    const caughtUp = Promise.all([collections.length ? this.partition.bringUpToDate(collections) : null, this.mirror?.sync()]);
     caughtUp.then(
       async () => {
         const current = generation ?? (await this.generation());
@@ -139,6 +148,8 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       });
       this.knownGeneration = Math.max(this.knownGeneration, tx.generation);
       for (const id of tx.removed) this.candidateCache.delete(id);
+      // The vector index reads the mirror right after a write returns: it must hold the write.
+      await this.mirror?.sync().catch(() => undefined);
       return { generation: tx.generation, removed: tx.removed, added: tx.added };
     });
   }
