@@ -1,6 +1,6 @@
 /** Answering: a question → ranked passages (search) → what is shown, highlighted and cited. */
 import type { AskOptions, AskResult } from '../engine-api.ts';
-import { UserError } from '../errors.ts';
+import { isCitebotError, UserError } from '../errors.ts';
 import { highlightHits } from '../search/highlight.ts';
 import { bundledSynonyms } from '../search/synonyms.ts';
 import { search, type Found, type SearchMode, type SearchResult } from '../search/search.ts';
@@ -80,7 +80,13 @@ export async function ask(state: EngineState, question: string, options: AskOpti
     also_in: hit.alsoIn.map(citationOf),
   }));
   const answered = result.answered && passages.length > 0;
-  const questionId = options.log ? await state.store.logQuestion(options.log.collection, trimmed, answered, filter) : null;
+  // While a shared store (PostgreSQL) is unreachable the question is answered from the caches and goes unlogged.
+  const questionId = options.log
+    ? await state.store.logQuestion(options.log.collection, trimmed, answered, filter).catch((error: unknown) => {
+        if (isCitebotError(error) && error.code === 'store_unavailable') return null;
+        throw error;
+      })
+    : null;
   return {
     question: trimmed,
     answered,

@@ -53,6 +53,7 @@ export function createClient(url: string): pg.Client {
 /** Is this error the server being unreachable or gone, rather than a bad query? */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
+  if (code === 'store_unavailable') return true;
   const message = error instanceof Error ? error.message : '';
   return (
     ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOENT', 'EHOSTUNREACH'].includes(code) ||

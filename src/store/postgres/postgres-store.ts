@@ -52,6 +52,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   private readonly listener: ChangeListener;
   private readonly candidateCache = new Map<PassageId, CandidateRow>();
   private mirror: PostgresIndexMirror | null = null;
+  private readonly articleCounts = new Map<string, number>();
   private knownGeneration: Generation = 0;
   private stats: GlobalStats | null = null;
   private readonly scopeIds = new Map<string, { generation: Generation; ids: ReadonlySet<PassageId> }>();
@@ -124,8 +125,13 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     );
   }
 
-  private query(sql: string, values?: unknown[]): Promise<pg.QueryResult> {
-    return this.pool.query(sql, values);
+  /** A read; a lost server becomes the error that says so (callers with a cache answer from it instead). */
+  private async query(sql: string, values?: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(sql, values);
+    } catch (error) {
+      throw isConnectionError(error) ? unavailable(this.url, error) : error;
+    }
   }
 
   /** Runs a change; a lost server becomes the "nothing was changed" error. */
@@ -237,10 +243,21 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     return rows.rows as ArticleRow[];
   }
 
+  /** Every answer counts the searched articles: the last count of each scope answers while the server is gone. */
   async countArticles(collections: CollectionId | readonly CollectionId[], options: ArticleQuery = {}): Promise<number> {
+    const key = JSON.stringify([collections, options]);
     const params = new Params();
-    const row = await this.query(`SELECT count(*)::int AS n FROM articles a WHERE ${articleConditions(collections, options, params)}`, params.values);
-    return (row.rows[0] as { n: number }).n;
+    try {
+      const row = await this.query(`SELECT count(*)::int AS n FROM articles a WHERE ${articleConditions(collections, options, params)}`, params.values);
+      const n = (row.rows[0] as { n: number }).n;
+      if (this.articleCounts.size > 256) this.articleCounts.clear();
+      this.articleCounts.set(key, n);
+      return n;
+    } catch (error) {
+      const known = this.articleCounts.get(key);
+      if (known === undefined || !isConnectionError(error)) throw error;
+      return known;
+    }
   }
 
   async countAllArticles(): Promise<number> {

@@ -73,3 +73,29 @@ test('GIVEN an engine running on PostgreSQL WHEN the CLI ingests an article in i
     await bot.cleanup();
   }
 });
+
+test('GIVEN an engine on PostgreSQL WHEN the server stops THEN questions are answered from its caches, ingest is refused, and both work again after it returns', async () => {
+  const own = await startPostgres();
+  const bot = await openTestEngine({ examples: true, env: { DATABASE_URL: await own.createDatabase() } });
+  const question = 'how many were detained?';
+  const article = (id: string, text: string) => ({ id, title: id, date: '2024-05-01', source: 'Test Wire', section: null, url: null, paragraphs: [text] });
+  try {
+    const asked = { collections: ['library'], log: { collection: 'library' } };
+    const before = await bot.engine.ask(question, asked);
+    assert.equal(before.answer, '7,939');
+    own.stopServer('fast');
+    const during = await bot.engine.ask(question, asked);
+    assert.equal(during.answer, '7,939');
+    assert.deepEqual(during.passages, before.passages);
+    assert.equal(during.questionId, null, 'not logged while the database is away');
+    await assert.rejects(bot.engine.ingest([article('late', 'Too late to store.')], 'library'), /unreachable .*nothing was changed/);
+    own.startServer();
+    await until(() => bot.engine.ingest([article('calm', 'The lighthouse on Karsa Point went dark on 4 March after 140 years of service.')], 'library').then(() => true, () => false), 'ingest after the return', 15_000);
+    const after = await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', asked);
+    assert.match(after.passages[0]!.text, /went dark on 4 March/);
+    assert.notEqual(after.questionId, null);
+  } finally {
+    await bot.cleanup();
+    own.destroy();
+  }
+});
