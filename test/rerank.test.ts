@@ -197,7 +197,7 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
   async function assertLibraryIntact(): Promise<void> {
     const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir)));
     try {
-      assert.equal(engine.internals.store.countArticles('library'), ARTICLES.length);
+      assert.equal(await engine.internals.store.countArticles('library'), ARTICLES.length);
     } finally {
       await engine.close();
     }
