@@ -372,6 +372,7 @@ interface RunResult {
   killedAfterCommitMs: number | null;
   /** Articles of this run (of 200) that were written before the kill. */
   written: number;
+  /** Killed after the first commit: while articles were written, or while the index was saved after them. */
   inWriteWindow: boolean;
   damage: 'truncated' | 'garbage' | null;
   failures: string[];
@@ -432,7 +433,7 @@ async function oneRun(
     finishedBeforeKill: killed.finishedFirst,
     killedAfterCommitMs: killed.killedAfterCommitMs,
     written,
-    inWriteWindow: !killed.finishedFirst && written > 0 && written < ARTICLES,
+    inWriteWindow: !killed.finishedFirst && killed.killedAfterCommitMs !== null,
     damage,
     failures,
     seconds: (performance.now() - started) / 1000,
@@ -480,6 +481,7 @@ async function main(): Promise<void> {
       runs: results.length,
       killed: results.filter((r) => !r.finishedBeforeKill).length,
       killsInWriteWindow: results.filter((r) => r.inWriteWindow).length,
+      killsMidCorpus: results.filter((r) => r.inWriteWindow && r.written < ARTICLES).length,
       indexDamaged: results.filter((r) => r.damage).length,
       failedRuns: results.filter((r) => r.failures.length > 0).length,
       seconds: Math.round((performance.now() - started) / 100) / 10,
@@ -488,7 +490,7 @@ async function main(): Promise<void> {
     console.log(
       options.json
         ? JSON.stringify({ summary })
-        : `\n${summary.runs} runs, ${summary.killed} killed, ${summary.killsInWriteWindow} in the write window, ${summary.indexDamaged} with a damaged index; ${summary.failedRuns} failed (${summary.seconds} s, seed ${summary.seed})`,
+        : `\n${summary.runs} runs, ${summary.killed} killed, ${summary.killsInWriteWindow} in the write window (${summary.killsMidCorpus} with the corpus partly written), ${summary.indexDamaged} with a damaged index; ${summary.failedRuns} failed (${summary.seconds} s, seed ${summary.seed})`,
     );
     if (summary.failedRuns > 0) process.exitCode = 1;
   } finally {
