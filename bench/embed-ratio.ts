@@ -35,13 +35,25 @@ const BATCH = 16;
  */
 export async function benchPassages(spec: ModelSpec, count: number): Promise<string[]> {
   const sets = [join(PROJECT_ROOT, 'eval/news-en.json'), join(SHARED_DIR, 'eval/xquad-en.json')];
-  const articles = sets.flatMap((file) => (JSON.parse(readFileSync(file, 'utf8')) as { articles: { id: string; title: string; paragraphs: string[] }[] }).articles);
+  const articles = sets.flatMap(
+    (file) =>
+      (JSON.parse(readFileSync(file, 'utf8')) as { articles: { id: string; title: string; paragraphs: string[] }[] })
+        .articles,
+  );
   const tokenizer = await loadTokenizer(spec);
   const countTokens = (text: string) => (tokenizer.encode(text) as number[]).length;
   const passages: string[] = [];
   for (const a of articles) {
     if (passages.length >= count) break;
-    const article = { id: a.id, title: a.title, date: null, source: null, section: null, url: null, paragraphs: a.paragraphs };
+    const article = {
+      id: a.id,
+      title: a.title,
+      date: null,
+      source: null,
+      section: null,
+      url: null,
+      paragraphs: a.paragraphs,
+    };
     passages.push(...makePassages(article, { countTokens, maxTokens: spec.maxTokens }).map((p) => p.text));
   }
   return passages.slice(0, count);
@@ -80,7 +92,9 @@ async function tokenBatches(spec: ModelSpec, texts: string[]): Promise<TokenBatc
 
 function startRawWorker(spec: ModelSpec): Promise<Worker> {
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker(new URL('./raw/raw-ort-worker.ts', import.meta.url), { workerData: { modelDir: spec.dir, quantized: spec.quantized } });
+    const worker = spawnWorker(new URL('./raw/raw-ort-worker.ts', import.meta.url), {
+      workerData: { modelDir: spec.dir, quantized: spec.quantized },
+    });
     worker.once('message', () => resolve(worker));
     worker.once('error', reject);
   });
@@ -109,11 +123,15 @@ async function citebotRate(pool: EmbeddingPool, texts: string[]): Promise<number
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-export async function runEmbedRatioBench(options: { passes?: number; paragraphs?: number; log?: (line: string) => void } = {}): Promise<EmbedRatio> {
+export async function runEmbedRatioBench(
+  options: { passes?: number; paragraphs?: number; log?: (line: string) => void } = {},
+): Promise<EmbedRatio> {
   const log = options.log ?? (() => {});
   const passes = options.passes ?? 3;
   const cores = availableParallelism();
-  const { spec } = await cachedModel('minilm-shaped-q8', (dir) => createMiniLmShapedModel(dir, undefined, { quantized: true }));
+  const { spec } = await cachedModel('minilm-shaped-q8', (dir) =>
+    createMiniLmShapedModel(dir, undefined, { quantized: true }),
+  );
   const texts = await benchPassages(spec, options.paragraphs ?? 360);
   const batches = await tokenBatches(spec, texts);
   const raw = await Promise.all(Array.from({ length: cores }, () => startRawWorker(spec)));
@@ -127,7 +145,9 @@ export async function runEmbedRatioBench(options: { passes?: number; paragraphs?
     for (let pass = 0; pass < passes; pass++) {
       floor.push(await rawRate(raw, batches));
       citebot.push(await citebotRate(pool, texts));
-      log(`embedding pass ${pass + 1}: citebot ${citebot.at(-1)!.toFixed(0)}/s, raw onnxruntime-node ${floor.at(-1)!.toFixed(0)}/s (${texts.length} passages, ${cores} workers × 1 thread)`);
+      log(
+        `embedding pass ${pass + 1}: citebot ${citebot.at(-1)!.toFixed(0)}/s, raw onnxruntime-node ${floor.at(-1)!.toFixed(0)}/s (${texts.length} passages, ${cores} workers × 1 thread)`,
+      );
     }
     const result = { citebot_per_s: median(citebot), raw_ort_per_s: median(floor) };
     return { ...result, ratio: result.citebot_per_s / result.raw_ort_per_s };
@@ -141,8 +161,15 @@ export async function runEmbedRatioBench(options: { passes?: number; paragraphs?
 if (process.argv[1]?.endsWith('bench/embed-ratio.ts')) {
   const args = process.argv.slice(2);
   const value = (flag: string) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
-  const result = await runEmbedRatioBench({ passes: value('--passes'), paragraphs: value('--paragraphs'), log: (l) => process.stderr.write(`${l}\n`) });
+  const result = await runEmbedRatioBench({
+    passes: value('--passes'),
+    paragraphs: value('--paragraphs'),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
   if (args.includes('--json')) console.log(JSON.stringify(result));
-  else console.log(`citebot ${result.citebot_per_s.toFixed(1)}/s, raw onnxruntime-node ${result.raw_ort_per_s.toFixed(1)}/s, ratio ${result.ratio.toFixed(3)}`);
+  else
+    console.log(
+      `citebot ${result.citebot_per_s.toFixed(1)}/s, raw onnxruntime-node ${result.raw_ort_per_s.toFixed(1)}/s, ratio ${result.ratio.toFixed(3)}`,
+    );
   process.exit(0);
 }

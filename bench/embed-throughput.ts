@@ -44,7 +44,10 @@ export interface EmbedThroughputOptions {
   log?: (line: string) => void;
 }
 
-type Extractor = (texts: string | string[], options: { pooling: 'mean' | 'cls'; normalize: boolean }) => Promise<unknown>;
+type Extractor = (
+  texts: string | string[],
+  options: { pooling: 'mean' | 'cls'; normalize: boolean },
+) => Promise<unknown>;
 
 // ---------------------------------------------------------------------------
 // Sentences
@@ -56,7 +59,12 @@ function textsFromFile(name: string, raw: string): string[] {
     return raw
       .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
       .split(/<\/(?:p|h\d|li|div)>/i)
-      .map((s) => s.replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&'));
+      .map((s) =>
+        s
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/&nbsp;/g, ' ')
+          .replace(/&amp;/g, '&'),
+      );
   }
   if (ext === '.json' || ext === '.ndjson') {
     const values: unknown[] = ext === '.json' ? [safeJson(raw)] : raw.split('\n').map(safeJson);
@@ -265,7 +273,9 @@ export async function runEmbedThroughputBench(options: EmbedThroughputOptions = 
   Object.assign(result, await measureModel('minilm', minilm.spec, minilm.generateMs, sentences, rounds, passes, log));
 
   if (options.quantized) {
-    const q = await cachedModel('minilm-shaped-q8', (dir) => createMiniLmShapedModel(dir, undefined, { quantized: true }));
+    const q = await cachedModel('minilm-shaped-q8', (dir) =>
+      createMiniLmShapedModel(dir, undefined, { quantized: true }),
+    );
     Object.assign(result, await measureModel('minilm_q8', q.spec, q.generateMs, sentences, rounds, passes, log));
   }
 
@@ -303,7 +313,9 @@ async function main(): Promise<void> {
     const width = Math.max(...Object.keys(result).map((k) => k.length));
     for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
     if (!(globalThis as { gc?: unknown }).gc) {
-      process.stdout.write('(RSS read without forced GC; run with node --expose-gc --import tsx for steadier numbers)\n');
+      process.stdout.write(
+        '(RSS read without forced GC; run with node --expose-gc --import tsx for steadier numbers)\n',
+      );
     }
   }
 }

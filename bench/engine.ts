@@ -29,14 +29,25 @@ async function minilmShapedDir(): Promise<string> {
   if (!existsSync(join(MODEL_DIR, 'citebot.json'))) {
     mkdirSync(MODEL_DIR, { recursive: true });
     await createMiniLmShapedModel(MODEL_DIR, DEFAULT_TOKENIZER_DIR);
-    writeFileSync(join(MODEL_DIR, 'citebot.json'), JSON.stringify({ id: 'minilm-shaped-random', pooling: 'mean', maxTokens: 256 }));
+    writeFileSync(
+      join(MODEL_DIR, 'citebot.json'),
+      JSON.stringify({ id: 'minilm-shaped-random', pooling: 'mean', maxTokens: 256 }),
+    );
   }
   return MODEL_DIR;
 }
 
 function corpus(copy: number): Article[] {
   const set = JSON.parse(readFileSync(join(SHARED_DIR, 'eval/xquad-en.json'), 'utf8')) as EvalSet;
-  return set.articles.map((a) => ({ id: `${a.id}-${copy}`, title: a.title, date: null, source: 'XQuAD', section: null, url: null, paragraphs: a.paragraphs }));
+  return set.articles.map((a) => ({
+    id: `${a.id}-${copy}`,
+    title: a.title,
+    date: null,
+    source: 'XQuAD',
+    section: null,
+    url: null,
+    paragraphs: a.paragraphs,
+  }));
 }
 
 function questions(): string[] {
@@ -45,10 +56,22 @@ function questions(): string[] {
 }
 
 async function open(dataDir: string, modelDir: string, workers: number): Promise<CitebotEngine> {
-  return openEngine(loadConfig({ DATA_DIR: dataDir, MODEL_DIR: modelDir, EMBED_WORKERS: String(workers), AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent', CITEBOT_OFFLINE: 'true' }));
+  return openEngine(
+    loadConfig({
+      DATA_DIR: dataDir,
+      MODEL_DIR: modelDir,
+      EMBED_WORKERS: String(workers),
+      AUTO_INGEST_EXAMPLES: 'false',
+      LOG_LEVEL: 'silent',
+      CITEBOT_OFFLINE: 'true',
+    }),
+  );
 }
 
-async function ingestRun(modelDir: string, workers: number): Promise<{ seconds: number; passages: number; maxLoopDelayMs: number; dataDir: string }> {
+async function ingestRun(
+  modelDir: string,
+  workers: number,
+): Promise<{ seconds: number; passages: number; maxLoopDelayMs: number; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'citebot-bench-'));
   const engine = await open(dataDir, modelDir, workers);
   const delay = monitorEventLoopDelay({ resolution: 5 });
@@ -61,7 +84,9 @@ async function ingestRun(modelDir: string, workers: number): Promise<{ seconds: 
   return { seconds, passages: outcomes.reduce((n, o) => n + o.passages, 0), maxLoopDelayMs: delay.max / 1e6, dataDir };
 }
 
-export async function runEngineBench(options: { rounds?: number; log?: (line: string) => void } = {}): Promise<Record<string, number>> {
+export async function runEngineBench(
+  options: { rounds?: number; log?: (line: string) => void } = {},
+): Promise<Record<string, number>> {
   const log = options.log ?? (() => {});
   const rounds = options.rounds ?? 4;
   const modelDir = await minilmShapedDir();
@@ -123,7 +148,12 @@ export async function runEngineBench(options: { rounds?: number; log?: (line: st
 if (process.argv[1]?.endsWith('bench/engine.ts')) {
   const json = process.argv.includes('--json');
   const roundsArg = process.argv.indexOf('--rounds');
-  const results = await runEngineBench({ rounds: roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 4, log: (l) => process.stderr.write(`${l}\n`) });
+  const results = await runEngineBench({
+    rounds: roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 4,
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
   if (json) console.log(JSON.stringify(results));
-  else for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+  else
+    for (const [k, v] of Object.entries(results))
+      console.log(`${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
 }

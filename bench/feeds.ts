@@ -21,14 +21,27 @@ import { measure } from './parse.ts';
 
 async function hundredPagePdf(): Promise<Uint8Array> {
   const pages: PdfPageSpec[] = Array.from({ length: 100 }, (_, p) => {
-    const left = Array.from({ length: 44 }, (_, i) => (i % 9 === 8 ? '' : `Page ${p + 1} line ${i}: the harbour board reported ${i * 7} vessels and a`));
-    const right = Array.from({ length: 44 }, (_, i) => (i % 9 === 8 ? '' : `recov- ery of freight traffic in week ${i} of the year ${2000 + p}`));
+    const left = Array.from({ length: 44 }, (_, i) =>
+      i % 9 === 8 ? '' : `Page ${p + 1} line ${i}: the harbour board reported ${i * 7} vessels and a`,
+    );
+    const right = Array.from({ length: 44 }, (_, i) =>
+      i % 9 === 8 ? '' : `recov- ery of freight traffic in week ${i} of the year ${2000 + p}`,
+    );
     return { lines: [...column(40, 740, left, 8), ...column(320, 740, right, 8)] };
   });
-  return makePdf({ title: 'Annual report', runningHeader: 'Harbour Authority Annual Report', pageNumbers: true, pages });
+  return makePdf({
+    title: 'Annual report',
+    runningHeader: 'Harbour Authority Annual Report',
+    pageNumbers: true,
+    pages,
+  });
 }
 
-export async function runFeedsBench(options: { log: (line: string) => void; feeds?: number; items?: number }): Promise<Record<string, number>> {
+export async function runFeedsBench(options: {
+  log: (line: string) => void;
+  feeds?: number;
+  items?: number;
+}): Promise<Record<string, number>> {
   const feedCount = options.feeds ?? 50;
   const itemCount = options.items ?? 20;
   const server = await startFeedServer();
@@ -43,13 +56,26 @@ export async function runFeedsBench(options: { log: (line: string) => void; feed
         link: `${server.base}/f${f}/s${i}`,
         guid: `f${f}-s${i}`,
         pubDate: new Date(Date.UTC(2024, 0, 1) + (f * itemCount + i) * 60_000).toUTCString(),
-        content: fullText(`story ${f}-${i}`, `Story ${i} of feed ${f}: the council approved ${f * 100 + i} new homes on Tuesday.`),
+        content: fullText(
+          `story ${f}-${i}`,
+          `Story ${i} of feed ${f}: the council approved ${f * 100 + i} new homes on Tuesday.`,
+        ),
       }));
       server.routes.set(`/feed-${f}.xml`, { body: rss(`Feed ${f}`, items) });
     }
-    const config = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'keyword', AUTO_INGEST_EXAMPLES: 'false', ALLOW_PRIVATE_HOSTS: '127.0.0.1', FEED_MAX_NEW_ITEMS: String(itemCount), LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      EMBEDDING_MODEL: 'keyword',
+      AUTO_INGEST_EXAMPLES: 'false',
+      ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      FEED_MAX_NEW_ITEMS: String(itemCount),
+      LOG_LEVEL: 'silent',
+    });
     const engine = await openEngine(config);
-    const feeds = Feeds.open(engine, config, { parse: (input) => parser.parse(input, { maxBytes: config.maxArticleBytes }), hostSpacingMs: 0 });
+    const feeds = Feeds.open(engine, config, {
+      parse: (input) => parser.parse(input, { maxBytes: config.maxArticleBytes }),
+      hostSpacingMs: 0,
+    });
     try {
       for (let f = 0; f < feedCount; f++) await feeds.add(`${server.base}/feed-${f}.xml`, { collection: 'library' });
       const all = await feeds.store.listFeeds();
@@ -76,14 +102,22 @@ export async function runFeedsBench(options: { log: (line: string) => void; feed
 
     options.log('100-page PDF');
     const pdf = await hundredPagePdf();
-    await parseInput({ name: 'warm-up.pdf', bytes: await makePdf({ pages: [{ lines: column(72, 700, ['Warm-up page.']) }] }) });
+    await parseInput({
+      name: 'warm-up.pdf',
+      bytes: await makePdf({ pages: [{ lines: column(72, 700, ['Warm-up page.']) }] }),
+    });
     const direct = await measure(() => parseInput({ name: 'report.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 }));
     // A parse worker of its own with a generous limit: the bot's 60 s is for one upload on a quiet machine.
     const pdfParser = new OffThreadParser(600_000);
     let offThread: { ms: number; maxDelayMs: number };
     try {
-      await pdfParser.parse({ name: 'warm-up.pdf', bytes: await makePdf({ pages: [{ lines: column(72, 700, ['Warm-up page.']) }] }) }, { maxBytes: 1024 * 1024 });
-      offThread = await measure(() => pdfParser.parse({ name: 'report.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 }));
+      await pdfParser.parse(
+        { name: 'warm-up.pdf', bytes: await makePdf({ pages: [{ lines: column(72, 700, ['Warm-up page.']) }] }) },
+        { maxBytes: 1024 * 1024 },
+      );
+      offThread = await measure(() =>
+        pdfParser.parse({ name: 'report.pdf', bytes: pdf }, { maxBytes: 50 * 1024 * 1024 }),
+      );
     } finally {
       await pdfParser.close();
     }

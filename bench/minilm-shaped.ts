@@ -75,7 +75,11 @@ function minilmGraph(quantized: boolean, head: ModelHead): Uint8Array {
     maskMin: g.floatInit('const_f_mask_min', [], Float32Array.of(-10000)),
   };
 
-  const weights = (dims: number[]): Float32Array => rng.gaussianArray(dims.reduce((a, b) => a * b, 1), INIT_STD);
+  const weights = (dims: number[]): Float32Array =>
+    rng.gaussianArray(
+      dims.reduce((a, b) => a * b, 1),
+      INIT_STD,
+    );
   const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
   const zeros = (n: number): Float32Array => new Float32Array(n);
 

@@ -15,7 +15,9 @@ export function newsPage(mib: number): Uint8Array {
     parts.push(p);
     size += p.length;
   }
-  return new TextEncoder().encode(`<!doctype html><html><head><title>Harbour bridge</title></head><body><article><h1>Harbour bridge</h1>${parts.join('')}</article></body></html>`);
+  return new TextEncoder().encode(
+    `<!doctype html><html><head><title>Harbour bridge</title></head><body><article><h1>Harbour bridge</h1>${parts.join('')}</article></body></html>`,
+  );
 }
 
 /** Wall time of `run` and the longest the event loop was held meanwhile. */
@@ -32,7 +34,10 @@ export async function measure(run: () => Promise<unknown>): Promise<{ ms: number
   return { ms, maxDelayMs: delay.max / 1e6 };
 }
 
-export async function runParseBench(options: { log: (line: string) => void; mib?: number }): Promise<Record<string, number>> {
+export async function runParseBench(options: {
+  log: (line: string) => void;
+  mib?: number;
+}): Promise<Record<string, number>> {
   const mib = options.mib ?? 2;
   const input = { name: 'page.html', bytes: newsPage(mib) };
   const limits = { maxBytes: (mib + 1) * 1024 * 1024 };
@@ -41,7 +46,9 @@ export async function runParseBench(options: { log: (line: string) => void; mib?
     await parser.parse({ name: 'warm.html', bytes: newsPage(0.01) }, limits); // worker start-up is not what we measure
     const main = await measure(async () => parseArticles(input, limits));
     const worker = await measure(() => parser.parse(input, limits));
-    options.log(`${mib} MiB page: main thread ${main.ms.toFixed(0)} ms (loop held ${main.maxDelayMs.toFixed(0)} ms); worker ${worker.ms.toFixed(0)} ms (loop held ${worker.maxDelayMs.toFixed(0)} ms)`);
+    options.log(
+      `${mib} MiB page: main thread ${main.ms.toFixed(0)} ms (loop held ${main.maxDelayMs.toFixed(0)} ms); worker ${worker.ms.toFixed(0)} ms (loop held ${worker.maxDelayMs.toFixed(0)} ms)`,
+    );
     return {
       page_mib: mib,
       main_thread_parse_ms: main.ms,

@@ -23,7 +23,14 @@ if (job === 'cache') {
   global.gc?.();
   const after = process.memoryUsage();
   const passages = (await store.passageIds(scope)).size;
-  console.log(JSON.stringify({ ms, heapMB: (after.heapUsed - before.heapUsed) / 2 ** 20, rssMB: (after.rss - before.rss) / 2 ** 20, passages }));
+  console.log(
+    JSON.stringify({
+      ms,
+      heapMB: (after.heapUsed - before.heapUsed) / 2 ** 20,
+      rssMB: (after.rss - before.rss) / 2 ** 20,
+      passages,
+    }),
+  );
   await store.close();
 } else if (job === 'watch') {
   const store = await PostgresStore.open(url);

@@ -41,9 +41,13 @@ const DIM = 384;
 const GUILDS = 10;
 
 function readCorpus(): { sentences: string[][]; questions: string[] } {
-  const sets = [join(SHARED_DIR, 'eval/xquad-en.json'), join(PROJECT_ROOT, 'eval/news-en.json')].map((file) => JSON.parse(readFileSync(file, 'utf8')) as EvalSet);
+  const sets = [join(SHARED_DIR, 'eval/xquad-en.json'), join(PROJECT_ROOT, 'eval/news-en.json')].map(
+    (file) => JSON.parse(readFileSync(file, 'utf8')) as EvalSet,
+  );
   return {
-    sentences: sets.flatMap((set) => set.articles.map((a) => a.paragraphs.flatMap((p) => splitSentences(p)))).filter((s) => s.length >= 6),
+    sentences: sets
+      .flatMap((set) => set.articles.map((a) => a.paragraphs.flatMap((p) => splitSentences(p))))
+      .filter((s) => s.length >= 6),
     questions: sets.flatMap((set) => set.questions.map((q) => q.q)),
   };
 }
@@ -62,14 +66,31 @@ function* library(passages: number, sentences: string[][]): Generator<ArticleToS
     let offset = 0;
     yield {
       collection,
-      article: { id: `bench-${i}`, title: `Bench article ${i}`, date: `20${10 + (i % 15)}-0${1 + (i % 9)}-1${i % 10}`, source: `Wire ${i % 7}`, section: null, url: null, paragraphs },
+      article: {
+        id: `bench-${i}`,
+        title: `Bench article ${i}`,
+        date: `20${10 + (i % 15)}-0${1 + (i % 9)}-1${i % 10}`,
+        source: `Wire ${i % 7}`,
+        section: null,
+        url: null,
+        paragraphs,
+      },
       body: paragraphs.join('\n\n'),
       contentHash: `bench-${i}`,
       passages: paragraphs.map((text, position) => {
         const charStart = offset;
         offset += text.length + 2;
         const vector = new Float32Array(DIM).map(() => random() - 0.5);
-        return { position, paragraphStart: position, paragraphEnd: position, charStart, charEnd: charStart + text.length, text, terms: analyze(text), vector };
+        return {
+          position,
+          paragraphStart: position,
+          paragraphEnd: position,
+          charStart,
+          charEnd: charStart + text.length,
+          text,
+          terms: analyze(text),
+          vector,
+        };
       }),
     };
   }
@@ -82,10 +103,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 function child(args: string[]) {
-  return spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(PROJECT_ROOT, 'bench/postgres-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(PROJECT_ROOT, 'bench/postgres-child.ts'), ...args],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
 }
 
-async function cacheCost(url: string, collections: string[]): Promise<{ ms: number; heapMB: number; rssMB: number; passages: number }> {
+async function cacheCost(
+  url: string,
+  collections: string[],
+): Promise<{ ms: number; heapMB: number; rssMB: number; passages: number }> {
   const proc = child(['cache', url, collections.join(',')]);
   let out = '';
   proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -112,8 +140,31 @@ async function visibility(store: PostgresStore, url: string, rounds: number): Pr
     const token = analyze(word)[0]!;
     const found = new Promise<number>((resolve) => seen.set(token, resolve));
     watcher.stdin.write(`${token}\n`);
-    const passage = { position: 0, paragraphStart: 0, paragraphEnd: 0, charStart: 0, charEnd: word.length, text: word, terms: [token], vector: null };
-    await store.saveArticle({ collection: 'library', article: { id: `visible-${i}`, title: word, date: null, source: null, section: null, url: null, paragraphs: [word] }, body: word, contentHash: word, passages: [passage] });
+    const passage = {
+      position: 0,
+      paragraphStart: 0,
+      paragraphEnd: 0,
+      charStart: 0,
+      charEnd: word.length,
+      text: word,
+      terms: [token],
+      vector: null,
+    };
+    await store.saveArticle({
+      collection: 'library',
+      article: {
+        id: `visible-${i}`,
+        title: word,
+        date: null,
+        source: null,
+        section: null,
+        url: null,
+        paragraphs: [word],
+      },
+      body: word,
+      contentHash: word,
+      passages: [passage],
+    });
     const committed = performance.timeOrigin + performance.now();
     latencies.push((await found) - committed);
   }
@@ -147,14 +198,26 @@ export async function runPostgresBench(options: PostgresBenchOptions = {}): Prom
     const scope = { collections: ['library', 'guild-0'] };
     const [, loadMs] = await timed(() => store.keywordSearch(['warm'], scope, 1));
     results.pg_keyword_first_load_ms = loadMs;
-    const tokenSets = questions.map(analyzeQuestion).filter((t) => t.length > 0).slice(0, 200);
+    const tokenSets = questions
+      .map(analyzeQuestion)
+      .filter((t) => t.length > 0)
+      .slice(0, 200);
     const keywordMs: number[] = [];
     const candidateMs: number[] = [];
     for (const tokens of tokenSets) {
       const [hits, ms] = await timed(() => store.keywordSearch(tokens, scope, 50));
       keywordMs.push(ms);
       const ids = hits.map((h) => h.id);
-      if (ids.length >= 20) candidateMs.push((await timed(() => (store as unknown as { candidateCache: Map<number, unknown> }).candidateCache.clear() ?? store.candidates(ids)))[1]);
+      if (ids.length >= 20)
+        candidateMs.push(
+          (
+            await timed(
+              () =>
+                (store as unknown as { candidateCache: Map<number, unknown> }).candidateCache.clear() ??
+                store.candidates(ids),
+            )
+          )[1],
+        );
     }
     results.pg_keyword_p50_ms = percentile(keywordMs, 50);
     results.pg_keyword_p95_ms = percentile(keywordMs, 95);
@@ -184,7 +247,12 @@ export async function runPostgresBench(options: PostgresBenchOptions = {}): Prom
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--passages');
-  const results = await runPostgresBench({ passages: at >= 0 ? Number(args[at + 1]) : undefined, log: (line) => process.stderr.write(`${line}\n`) });
+  const results = await runPostgresBench({
+    passages: at >= 0 ? Number(args[at + 1]) : undefined,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   if (args.includes('--json')) console.log(JSON.stringify(results));
-  else for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(36)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+  else
+    for (const [k, v] of Object.entries(results))
+      console.log(`${k.padEnd(36)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
 }

@@ -43,10 +43,22 @@ function xquad(): EvalSet {
 }
 
 async function open(dataDir: string, embedder: string, env: Record<string, string>): Promise<CitebotEngine> {
-  return openEngine(loadConfig({ DATA_DIR: dataDir, MODEL_DIR: embedder, AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent', CITEBOT_OFFLINE: 'true', ...env }));
+  return openEngine(
+    loadConfig({
+      DATA_DIR: dataDir,
+      MODEL_DIR: embedder,
+      AUTO_INGEST_EXAMPLES: 'false',
+      LOG_LEVEL: 'silent',
+      CITEBOT_OFFLINE: 'true',
+      ...env,
+    }),
+  );
 }
 
-async function latencies(engine: CitebotEngine, questions: readonly string[]): Promise<{ p50: number; p95: number; maxLoopDelayMs: number }> {
+async function latencies(
+  engine: CitebotEngine,
+  questions: readonly string[],
+): Promise<{ p50: number; p95: number; maxLoopDelayMs: number }> {
   await engine.ask(questions[0]!, { collections: ['library'] });
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
@@ -60,12 +72,22 @@ async function latencies(engine: CitebotEngine, questions: readonly string[]): P
   return { p50: percentile(times, 50), p95: percentile(times, 95), maxLoopDelayMs: delay.max / 1e6 };
 }
 
-export async function runRerankBench(options: { questions?: number; log?: (line: string) => void } = {}): Promise<Record<string, number>> {
+export async function runRerankBench(
+  options: { questions?: number; log?: (line: string) => void } = {},
+): Promise<Record<string, number>> {
   const log = options.log ?? (() => {});
   const embedder = await modelDir('engine-minilm-shaped-q8', 'encoder');
   const crossEncoder = await modelDir('ms-marco-minilm-shaped-q8', 'classifier');
   const set = xquad();
-  const articles: Article[] = set.articles.map((a) => ({ id: a.id, title: a.title, date: null, source: 'XQuAD', section: null, url: null, paragraphs: a.paragraphs }));
+  const articles: Article[] = set.articles.map((a) => ({
+    id: a.id,
+    title: a.title,
+    date: null,
+    source: 'XQuAD',
+    section: null,
+    url: null,
+    paragraphs: a.paragraphs,
+  }));
   const step = Math.max(1, Math.floor(set.questions.length / (options.questions ?? 60)));
   const questions = set.questions.filter((_, i) => i % step === 0).map((q) => q.q);
   const dataDir = mkdtempSync(join(tmpdir(), 'citebot-bench-rerank-'));
@@ -80,7 +102,10 @@ export async function runRerankBench(options: { questions?: number; log?: (line:
     await plain.close();
     for (const candidates of [10, 20]) {
       log(`questions, ${candidates} passages re-ranked…`);
-      const engine = await open(dataDir, embedder, { RERANK_MODEL: crossEncoder, RERANK_CANDIDATES: String(candidates) });
+      const engine = await open(dataDir, embedder, {
+        RERANK_MODEL: crossEncoder,
+        RERANK_CANDIDATES: String(candidates),
+      });
       const reranked = await latencies(engine, questions);
       await engine.close();
       results[`ask_rerank_${candidates}_p50_ms`] = reranked.p50;
@@ -99,9 +124,14 @@ export async function runRerankBench(options: { questions?: number; log?: (line:
 if (process.argv[1]?.endsWith('bench/rerank.ts')) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--questions');
-  const results = await runRerankBench({ questions: at >= 0 ? Number(args[at + 1]) : undefined, log: (line) => process.stderr.write(`${line}\n`) });
+  const results = await runRerankBench({
+    questions: at >= 0 ? Number(args[at + 1]) : undefined,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   if (args.includes('--json')) console.log(JSON.stringify(results));
-  else for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(44)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+  else
+    for (const [k, v] of Object.entries(results))
+      console.log(`${k.padEnd(44)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
   // The model workers live as long as the process (see src/embed/pool.ts).
   process.exit(0);
 }

@@ -27,7 +27,16 @@ const sizesIndex = args.indexOf('--sizes');
 if (sizesIndex >= 0) {
   const sizes = args[sizesIndex + 1]!.split(',').map(Number);
   const result = await runScaleSizesBench({ sizes, log });
-  console.log(json ? JSON.stringify({ embedding: result.embedding, sizes: result.sizes, note: result.note, date: new Date().toISOString() }) : formatScaleSizes(result));
+  console.log(
+    json
+      ? JSON.stringify({
+          embedding: result.embedding,
+          sizes: result.sizes,
+          note: result.note,
+          date: new Date().toISOString(),
+        })
+      : formatScaleSizes(result),
+  );
   process.exit(0);
 }
 
@@ -63,6 +72,7 @@ else {
       continue;
     }
     console.log(`\n${name}`);
-    for (const [k, v] of Object.entries(value as Record<string, number>)) console.log(`  ${k.padEnd(42)} ${Number.isInteger(v) ? v : Number(v).toFixed(2)}`);
+    for (const [k, v] of Object.entries(value as Record<string, number>))
+      console.log(`  ${k.padEnd(42)} ${Number.isInteger(v) ? v : Number(v).toFixed(2)}`);
   }
 }

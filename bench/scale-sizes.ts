@@ -98,7 +98,9 @@ class SyntheticVectors {
   private readonly centres: Float32Array[];
 
   constructor() {
-    this.centres = Array.from({ length: CLUSTERS }, () => this.unit(Float32Array.from({ length: DIM }, () => this.random() * 2 - 1)));
+    this.centres = Array.from({ length: CLUSTERS }, () =>
+      this.unit(Float32Array.from({ length: DIM }, () => this.random() * 2 - 1)),
+    );
   }
 
   next(): Float32Array {
@@ -125,18 +127,35 @@ class SyntheticVectors {
 
 /** The bench's model folder, with the citebot.json that MODEL_DIR needs. */
 async function benchModel(): Promise<ModelSpec> {
-  const { spec } = await cachedModel('minilm-shaped-q8', (dir) => createMiniLmShapedModel(dir, undefined, { quantized: true }));
+  const { spec } = await cachedModel('minilm-shaped-q8', (dir) =>
+    createMiniLmShapedModel(dir, undefined, { quantized: true }),
+  );
   const described = join(spec.dir, 'citebot.json');
-  if (!existsSync(described)) writeFileSync(described, JSON.stringify({ id: spec.id, pooling: spec.pooling, maxTokens: spec.maxTokens }));
+  if (!existsSync(described))
+    writeFileSync(described, JSON.stringify({ id: spec.id, pooling: spec.pooling, maxTokens: spec.maxTokens }));
   return spec;
 }
 
 function env(dataDir: string, spec: ModelSpec): NodeJS.ProcessEnv {
-  return { ...process.env, DATA_DIR: dataDir, MODEL_DIR: spec.dir, EMBEDDING_MODEL: 'auto', AUTO_INGEST_EXAMPLES: 'false', CITEBOT_OFFLINE: 'true', LOG_LEVEL: 'silent' };
+  return {
+    ...process.env,
+    DATA_DIR: dataDir,
+    MODEL_DIR: spec.dir,
+    EMBEDDING_MODEL: 'auto',
+    AUTO_INGEST_EXAMPLES: 'false',
+    CITEBOT_OFFLINE: 'true',
+    LOG_LEVEL: 'silent',
+  };
 }
 
 /** Stores generated articles with synthetic vectors until the store holds `target` passages. */
-async function fillStore(store: SqliteStore, articles: Iterator<Article>, vectors: SyntheticVectors, target: number, log: (line: string) => void): Promise<void> {
+async function fillStore(
+  store: SqliteStore,
+  articles: Iterator<Article>,
+  vectors: SyntheticVectors,
+  target: number,
+  log: (line: string) => void,
+): Promise<void> {
   const countTokens = (text: string) => Math.ceil(text.length / 4) + 2;
   let passages = await store.countPassages();
   let lastLog = 0;
@@ -145,7 +164,13 @@ async function fillStore(store: SqliteStore, articles: Iterator<Article>, vector
     for (let i = 0; i < ARTICLES_PER_TRANSACTION && passages < target; i++) {
       const article = articles.next().value as Article;
       const made = makePassages(article, { countTokens, maxTokens: 256 });
-      items.push({ collection: LIBRARY_COLLECTION, article, body: articleBody(article), contentHash: contentHash(article), passages: made.map((p) => ({ ...p, terms: analyze(p.text), vector: vectors.next() })) });
+      items.push({
+        collection: LIBRARY_COLLECTION,
+        article,
+        body: articleBody(article),
+        contentHash: contentHash(article),
+        passages: made.map((p) => ({ ...p, terms: analyze(p.text), vector: vectors.next() })),
+      });
       passages += made.length;
     }
     await store.saveArticles(items);
@@ -159,7 +184,7 @@ async function fillStore(store: SqliteStore, articles: Iterator<Article>, vector
 /** The exact 10 nearest stored vectors of each query, by reading every vector once. */
 function exactTop10(store: IndexStore, queries: Float32Array[]): number[][] {
   const best = queries.map(() => [] as { rowid: number; score: number }[]);
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = store.vectorsAfter(after, 5_000);
     if (page.length === 0) break;
     for (const [q, query] of queries.entries()) {
@@ -225,14 +250,28 @@ async function askProfile(engine: CitebotEngine, questions: string[]): Promise<R
 
 /** A fresh process: start → engine open with the saved index → one answer. Seconds from the process's start. */
 function coldStart(dataDir: string, spec: ModelSpec): { seconds: number; rssMb: number } {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--cold-start', dataDir], { env: env(dataDir, spec), encoding: 'utf8', timeout: 600_000 });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--cold-start', dataDir],
+    { env: env(dataDir, spec), encoding: 'utf8', timeout: 600_000 },
+  );
   const seconds = Number(/cold_start_s=([\d.]+)/.exec(child.stdout)?.[1]);
   const rssMb = Number(/rss_mb=([\d.]+)/.exec(child.stdout)?.[1]);
   if (!Number.isFinite(seconds)) throw new Error(`citebot bench: the cold start failed: ${child.stderr.slice(-500)}`);
   return { seconds, rssMb };
 }
 
-async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: SqliteStore, questions: string[], options: Required<Omit<ScaleSizesOptions, 'log' | 'sizes' | 'embedding'>>, articles: Iterator<Article>, vectors: SyntheticVectors, log: (line: string) => void): Promise<SizeFigures> {
+async function measureSize(
+  dataDir: string,
+  spec: ModelSpec,
+  n: number,
+  sqlite: SqliteStore,
+  questions: string[],
+  options: Required<Omit<ScaleSizesOptions, 'log' | 'sizes' | 'embedding'>>,
+  articles: Iterator<Article>,
+  vectors: SyntheticVectors,
+  log: (line: string) => void,
+): Promise<SizeFigures> {
   const store = sqlite.indexStore();
   // Rebuilt from the store at each size: what a model change or a damaged file costs.
   VectorIndex.remove(dataDir);
@@ -242,7 +281,9 @@ async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: 
   log(`  index rebuilt and saved: ${(n / rebuildSeconds).toFixed(0)} vectors/s`);
   const sample = store.vectorsAfter(0, 50_000);
   const random = seededRandom(n);
-  const queries = Array.from({ length: options.recallQueries }, () => vectors.near(sample[Math.floor(random() * sample.length)]!.vector));
+  const queries = Array.from({ length: options.recallQueries }, () =>
+    vectors.near(sample[Math.floor(random() * sample.length)]!.vector),
+  );
   const exact = exactTop10(store, queries);
   const recall = recallAt10(store, index, queries, exact);
   // The same queries at other HNSW_EF_SEARCH values: the default's justification.
@@ -254,7 +295,11 @@ async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: 
     byEf[`ef_${ef}_search_ms`] = (performance.now() - started) / queries.length;
   }
   await index.flush();
-  log(`  recall@10 ${recall.toFixed(4)} (${Object.entries(byEf).map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`).join(', ')})`);
+  log(
+    `  recall@10 ${recall.toFixed(4)} (${Object.entries(byEf)
+      .map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`)
+      .join(', ')})`,
+  );
 
   const engine = await openEngine(loadConfig(env(dataDir, spec)), { notice: () => {} });
   let figures: Omit<SizeFigures, 'cold_start_s'>;
@@ -286,19 +331,27 @@ async function measureSize(dataDir: string, spec: ModelSpec, n: number, sqlite: 
       rss_mb: process.memoryUsage().rss / 2 ** 20,
       ask_profile: profile,
     };
-    log(`  ask p50 ${figures.ask_ms_p50.toFixed(1)} ms, p99 ${figures.ask_ms_p99.toFixed(1)} ms; add ${figures.add_article_ms.toFixed(0)} ms, remove ${figures.remove_article_ms.toFixed(0)} ms; RSS ${figures.rss_mb.toFixed(0)} MB`);
+    log(
+      `  ask p50 ${figures.ask_ms_p50.toFixed(1)} ms, p99 ${figures.ask_ms_p99.toFixed(1)} ms; add ${figures.add_article_ms.toFixed(0)} ms, remove ${figures.remove_article_ms.toFixed(0)} ms; RSS ${figures.rss_mb.toFixed(0)} MB`,
+    );
   } finally {
     await engine.close();
   }
   const cold = coldStart(dataDir, spec);
-  log(`  cold start ${cold.seconds.toFixed(2)} s, RSS of that process after its first answer ${cold.rssMb.toFixed(0)} MB`);
+  log(
+    `  cold start ${cold.seconds.toFixed(2)} s, RSS of that process after its first answer ${cold.rssMb.toFixed(0)} MB`,
+  );
   return { ...figures, cold_start_s: cold.seconds, cold_start_rss_mb: cold.rssMb };
 }
 
 export async function runScaleSizesBench(options: ScaleSizesOptions = {}): Promise<ScaleSizesResult> {
   const log = options.log ?? (() => {});
   const sizes = [...(options.sizes ?? [10_000, 100_000])].sort((a, b) => a - b);
-  const settings = { questions: options.questions ?? 100, changes: options.changes ?? 5, recallQueries: options.recallQueries ?? 100 };
+  const settings = {
+    questions: options.questions ?? 100,
+    changes: options.changes ?? 5,
+    recallQueries: options.recallQueries ?? 100,
+  };
   const embedding = options.embedding === false ? null : await runEmbedRatioBench({ passes: 3, log });
   const spec = await benchModel();
   const { sources } = readSets();
@@ -313,7 +366,19 @@ export async function runScaleSizesBench(options: ScaleSizesOptions = {}): Promi
     for (const n of sizes) {
       log(`== ${n} passages`);
       await fillStore(store, articles, vectors, n, log);
-      results.push(await measureSize(dataDir, spec, await store.countPassages(), store, questions, settings, articles, vectors, log));
+      results.push(
+        await measureSize(
+          dataDir,
+          spec,
+          await store.countPassages(),
+          store,
+          questions,
+          settings,
+          articles,
+          vectors,
+          log,
+        ),
+      );
       // Each size's figures as they come: a run stopped before its largest size still records the others.
       log(`  figures ${JSON.stringify(results.at(-1))}`);
     }
@@ -331,7 +396,9 @@ export async function runScaleSizesBench(options: ScaleSizesOptions = {}): Promi
 /** `count` different questions of xquad-en and news-en, spread over both sets. */
 function allQuestions(count: number): string[] {
   const sets = [join(SHARED_DIR, 'eval/xquad-en.json'), join(PROJECT_ROOT, 'eval/news-en.json')];
-  const all = sets.flatMap((file) => (JSON.parse(readFileSync(file, 'utf8')) as { questions: { q: string }[] }).questions.map((q) => q.q));
+  const all = sets.flatMap((file) =>
+    (JSON.parse(readFileSync(file, 'utf8')) as { questions: { q: string }[] }).questions.map((q) => q.q),
+  );
   return Array.from({ length: Math.min(count, all.length) }, (_, i) => all[Math.floor((i * all.length) / count)]!);
 }
 
@@ -339,7 +406,9 @@ export function formatScaleSizes(result: ScaleSizesResult): string {
   const lines = [`scale (${result.note})`];
   if (result.embedding) {
     const e = result.embedding;
-    lines.push(`embedding: citebot ${e.citebot_per_s.toFixed(1)}/s, raw onnxruntime-node ${e.raw_ort_per_s.toFixed(1)}/s, ratio ${e.ratio.toFixed(3)}`);
+    lines.push(
+      `embedding: citebot ${e.citebot_per_s.toFixed(1)}/s, raw onnxruntime-node ${e.raw_ort_per_s.toFixed(1)}/s, ratio ${e.ratio.toFixed(3)}`,
+    );
   }
   const columns: [keyof SizeFigures, string, number][] = [
     ['n', 'passages', 0],
@@ -354,9 +423,19 @@ export function formatScaleSizes(result: ScaleSizesResult): string {
     ['cold_start_rss_mb', 'cold RSS MB', 0],
   ];
   lines.push(columns.map(([, title]) => title.padStart(13)).join(''));
-  for (const size of result.sizes) lines.push(columns.map(([key, , digits]) => ((size[key] as number | undefined)?.toFixed(digits) ?? '-').padStart(13)).join(''));
+  for (const size of result.sizes)
+    lines.push(
+      columns
+        .map(([key, , digits]) => ((size[key] as number | undefined)?.toFixed(digits) ?? '-').padStart(13))
+        .join(''),
+    );
   for (const size of result.sizes) {
-    if (size.recall_by_ef) lines.push(`\nHNSW_EF_SEARCH at ${size.n} passages: ${Object.entries(size.recall_by_ef).map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`).join(', ')}`);
+    if (size.recall_by_ef)
+      lines.push(
+        `\nHNSW_EF_SEARCH at ${size.n} passages: ${Object.entries(size.recall_by_ef)
+          .map(([k, v]) => `${k} ${v.toFixed(k.endsWith('ms') ? 2 : 4)}`)
+          .join(', ')}`,
+      );
     if (!size.ask_profile) continue;
     lines.push(`\nwhere an ask's time goes at ${size.n} passages (ms per question):`);
     for (const [part, ms] of Object.entries(size.ask_profile)) lines.push(`  ${part.padEnd(48)} ${ms.toFixed(2)}`);

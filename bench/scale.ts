@@ -53,7 +53,9 @@ const QUESTIONS = 60;
 
 export function readSets(): { sources: SourceArticle[]; questions: string[] } {
   const sets = SETS.map((file) => JSON.parse(readFileSync(file, 'utf8')) as EvalSet);
-  const sources = sets.flatMap((set) => set.articles.map((a) => ({ title: a.title, sentences: a.paragraphs.flatMap((p) => splitSentences(p)) })));
+  const sources = sets.flatMap((set) =>
+    set.articles.map((a) => ({ title: a.title, sentences: a.paragraphs.flatMap((p) => splitSentences(p)) })),
+  );
   const all = sets.flatMap((set) => set.questions.map((q) => q.q));
   const questions = Array.from({ length: QUESTIONS }, (_, i) => all[Math.floor((i * all.length) / QUESTIONS)]!);
   return { sources: sources.filter((s) => s.sentences.length >= 6), questions };
@@ -73,7 +75,15 @@ export function* generatedArticles(sources: SourceArticle[]): Generator<Article>
       return Array.from({ length }, () => source.sentences[Math.floor(random() * source.sentences.length)]!).join(' ');
     });
     const date = new Date(FIRST_DAY + n * 86_400_000).toISOString().slice(0, 10);
-    yield { id: `scale-${n}`, title: `${source.title} (${n})`, date, source: OUTLETS[n % OUTLETS.length]!, section: null, url: null, paragraphs };
+    yield {
+      id: `scale-${n}`,
+      title: `${source.title} (${n})`,
+      date,
+      source: OUTLETS[n % OUTLETS.length]!,
+      section: null,
+      url: null,
+      paragraphs,
+    };
   }
 }
 
@@ -98,7 +108,10 @@ async function latencies(engine: CitebotEngine, questions: string[]): Promise<Re
   const modes: [string, (q: string) => Promise<unknown>][] = [
     ['hybrid', (q) => engine.ask(q, { collections: ['library'], k: 3 })],
     ['bm25', (q) => engine.internals.retrieve(q, { collections: ['library'], k: 3, mode: 'bm25' })],
-    ...Object.entries(FILTERS).map(([name, filter]): [string, (q: string) => Promise<unknown>] => [`${name}`, (q) => engine.ask(q, { collections: ['library'], k: 3, filter })]),
+    ...Object.entries(FILTERS).map(([name, filter]): [string, (q: string) => Promise<unknown>] => [
+      `${name}`,
+      (q) => engine.ask(q, { collections: ['library'], k: 3, filter }),
+    ]),
   ];
   for (const [mode, ask] of modes) {
     const times: number[] = [];
@@ -117,13 +130,20 @@ async function latencies(engine: CitebotEngine, questions: string[]): Promise<Re
 async function oneArticleChanges(index: TempIndex, article: Article): Promise<Record<string, number>> {
   const added = await measure(() => index.engine.ingest([article], 'library'));
   const removed = await measure(() => index.engine.removeArticle('library', article.id));
-  return { add_one_article_ms: added.ms, add_one_article_loop_held_ms: added.maxDelayMs, remove_one_article_ms: removed.ms, remove_one_article_loop_held_ms: removed.maxDelayMs };
+  return {
+    add_one_article_ms: added.ms,
+    add_one_article_loop_held_ms: added.maxDelayMs,
+    remove_one_article_ms: removed.ms,
+    remove_one_article_loop_held_ms: removed.maxDelayMs,
+  };
 }
 
 export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Record<string, number>> {
   const log = options.log ?? (() => {});
   const target = options.passages ?? 50_000;
-  const steps = [...new Set([...(options.steps ?? [5_000, 20_000]).filter((s) => s < target), target])].sort((a, b) => a - b);
+  const steps = [...new Set([...(options.steps ?? [5_000, 20_000]).filter((s) => s < target), target])].sort(
+    (a, b) => a - b,
+  );
   const { sources, questions } = readSets();
   const results: Record<string, number> = {};
   const index = await openTempIndex({ model: 'use-lite', env: { ...process.env, LOG_LEVEL: 'silent' } });
@@ -134,15 +154,23 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
     let ingestSeconds = 0;
     for (const step of steps) {
       while (passages < step) {
-        const batch = Array.from({ length: Math.min(ARTICLES_PER_BATCH, Math.ceil((step - passages) / PARAGRAPHS_PER_ARTICLE)) }, () => articles.next().value as Article);
+        const batch = Array.from(
+          { length: Math.min(ARTICLES_PER_BATCH, Math.ceil((step - passages) / PARAGRAPHS_PER_ARTICLE)) },
+          () => articles.next().value as Article,
+        );
         const started = performance.now();
         const outcomes = await index.engine.ingest(batch, 'library');
         ingestSeconds += (performance.now() - started) / 1000;
         passages += outcomes.reduce((n, o) => n + o.passages, 0);
       }
-      log(`${passages} passages indexed (${(passages / ingestSeconds).toFixed(0)}/s); asking ${questions.length} questions…`);
+      log(
+        `${passages} passages indexed (${(passages / ingestSeconds).toFixed(0)}/s); asking ${questions.length} questions…`,
+      );
       await latencies(index.engine, questions.slice(0, 5)); // warm the caches and the worker
-      const measured = { ...(await latencies(index.engine, questions)), ...(await oneArticleChanges(index, { ...(articles.next().value as Article), id: `one-${step}` })) };
+      const measured = {
+        ...(await latencies(index.engine, questions)),
+        ...(await oneArticleChanges(index, { ...(articles.next().value as Article), id: `one-${step}` })),
+      };
       (globalThis as { gc?: () => void }).gc?.();
       const label = `at_${step}`;
       results[`${label}_passages`] = passages;
@@ -168,7 +196,11 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
  * change and an import made by another process, and a compaction. `bench/scale.ts --reuse DIR` runs only this
  * on a library an earlier run kept with `--keep DIR` (it leaves the library as it found it).
  */
-export async function reopenedLibrary(dataDir: string, questions: string[], articles: Iterator<Article>): Promise<Record<string, number>> {
+export async function reopenedLibrary(
+  dataDir: string,
+  questions: string[],
+  articles: Iterator<Article>,
+): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const started = performance.now();
   const engine = await reopen(dataDir);
@@ -177,7 +209,14 @@ export async function reopenedLibrary(dataDir: string, questions: string[], arti
   for (const [key, value] of Object.entries(await latencies(engine, questions))) results[`reopened_${key}`] = value;
   await engine.close();
   Object.assign(results, await changeFromAnotherProcess(dataDir, questions, articles.next().value as Article));
-  Object.assign(results, await importFromAnotherProcess(dataDir, questions, Array.from({ length: 125 }, () => articles.next().value as Article)));
+  Object.assign(
+    results,
+    await importFromAnotherProcess(
+      dataDir,
+      questions,
+      Array.from({ length: 125 }, () => articles.next().value as Article),
+    ),
+  );
   Object.assign(results, await openAfterMissedSave(dataDir, articles.next().value as Article));
   rmSync(join(dataDir, 'index.hnsw'));
   const rebuilding = performance.now();
@@ -193,7 +232,11 @@ export async function reopenedLibrary(dataDir: string, questions: string[], arti
  * the store's change log. (The editor's engine runs in this process for the bench, on its own
  * SQLite connection: the change reaches the bot only through the store, as from another process.)
  */
-export async function changeFromAnotherProcess(dataDir: string, questions: string[], article: Article): Promise<Record<string, number>> {
+export async function changeFromAnotherProcess(
+  dataDir: string,
+  questions: string[],
+  article: Article,
+): Promise<Record<string, number>> {
   const bot = await reopen(dataDir);
   try {
     const before: number[] = [];
@@ -207,8 +250,11 @@ export async function changeFromAnotherProcess(dataDir: string, questions: strin
     await editor.ingest([lateEdition(article, 'from-the-cli')], 'library');
     await editor.close();
     const { ms, maxDelayMs } = await measure(() => bot.ask(questions[1]!, { collections: ['library'], k: 3 }));
-    const { indexSize, passages } = (await bot.stats());
-    if (indexSize !== passages || indexSize <= sizeBefore) throw new Error(`the bot did not take in the article another process added (index ${indexSize}, store ${passages})`);
+    const { indexSize, passages } = await bot.stats();
+    if (indexSize !== passages || indexSize <= sizeBefore)
+      throw new Error(
+        `the bot did not take in the article another process added (index ${indexSize}, store ${passages})`,
+      );
     // For comparison, the first question after a change of the bot's own (caches keyed on the
     // store's generation are refilled after any change).
     await bot.removeArticle('library', 'from-the-cli');
@@ -229,7 +275,11 @@ export async function changeFromAnotherProcess(dataDir: string, questions: strin
  * An editor imports 125 articles (about 1,000 passages) while the bot runs: more than the bot
  * replays at once, so it replays them in slices while it keeps answering.
  */
-async function importFromAnotherProcess(dataDir: string, questions: string[], batch: Article[]): Promise<Record<string, number>> {
+async function importFromAnotherProcess(
+  dataDir: string,
+  questions: string[],
+  batch: Article[],
+): Promise<Record<string, number>> {
   const bot = await reopen(dataDir);
   const editor = await reopen(dataDir);
   try {
@@ -282,7 +332,11 @@ async function openAfterMissedSave(dataDir: string, article: Article): Promise<R
  * The bot's start with a missing index: open returns while the index is rebuilt in slices,
  * and a question is asked every 100 ms until the rebuilt index is saved.
  */
-async function backgroundRebuild(dataDir: string, questions: string[], article: Article): Promise<Record<string, number>> {
+async function backgroundRebuild(
+  dataDir: string,
+  questions: string[],
+  article: Article,
+): Promise<Record<string, number>> {
   rmSync(join(dataDir, 'index.hnsw'));
   let saved = false;
   const started = performance.now();
@@ -358,7 +412,16 @@ async function compaction(dataDir: string): Promise<Record<string, number>> {
 
 /** Opens the bench's folder again as it is (openTempIndex would start a new one). */
 function reopen(dataDir: string, options: EngineOptions = {}): Promise<CitebotEngine> {
-  return openEngine(loadConfig({ ...process.env, DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }), { notice: () => {}, ...options });
+  return openEngine(
+    loadConfig({
+      ...process.env,
+      DATA_DIR: dataDir,
+      EMBEDDING_MODEL: 'use-lite',
+      AUTO_INGEST_EXAMPLES: 'false',
+      LOG_LEVEL: 'silent',
+    }),
+    { notice: () => {}, ...options },
+  );
 }
 
 if (process.argv[1]?.endsWith('bench/scale.ts')) {
@@ -374,5 +437,7 @@ if (process.argv[1]?.endsWith('bench/scale.ts')) {
         keepDir: value('--keep'),
       });
   if (args.includes('--json')) console.log(JSON.stringify(results));
-  else for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+  else
+    for (const [k, v] of Object.entries(results))
+      console.log(`${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
 }

@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT } from '../src/config.ts';
 
-const CANDIDATES = [process.env.CITEBOT_SHARED_DIR, resolve(PROJECT_ROOT, '../shared'), '/work/shared'].filter((d): d is string => Boolean(d));
+const CANDIDATES = [process.env.CITEBOT_SHARED_DIR, resolve(PROJECT_ROOT, '../shared'), '/work/shared'].filter(
+  (d): d is string => Boolean(d),
+);
 
 export const SHARED_DIR = CANDIDATES.find((dir) => existsSync(resolve(dir, 'eval'))) ?? CANDIDATES[0]!;
 

@@ -28,7 +28,12 @@ function heapUsed(): number {
  * Times `ask` over the questions with the synonym term on and off, alternating which goes first
  * each round, after one unrecorded warm-up pass (question vectors, passage caches).
  */
-async function timeWithAndWithout(engine: CitebotEngine, questions: readonly string[], ask: (q: string) => Promise<unknown>, rounds: number): Promise<Record<'on' | 'off', number[]>> {
+async function timeWithAndWithout(
+  engine: CitebotEngine,
+  questions: readonly string[],
+  ask: (q: string) => Promise<unknown>,
+  rounds: number,
+): Promise<Record<'on' | 'off', number[]>> {
   const weight = engine.internals.fusionWeights().synonyms;
   const timings: Record<'on' | 'off', number[]> = { on: [], off: [] };
   const pass = async (label: 'on' | 'off', record: boolean) => {
@@ -60,7 +65,12 @@ export async function runSynonymBench(options: { log: (line: string) => void }):
   try {
     await ingestSet(index.engine, set.articles);
     const questions = itemsOf(set).map((item) => item.q);
-    const timings = await timeWithAndWithout(index.engine, questions, (q) => index.engine.internals.retrieve(q, { collections: [EVAL_COLLECTION], k: 5 }), ROUNDS);
+    const timings = await timeWithAndWithout(
+      index.engine,
+      questions,
+      (q) => index.engine.internals.retrieve(q, { collections: [EVAL_COLLECTION], k: 5 }),
+      ROUNDS,
+    );
     const result = {
       table_stems: table.size,
       table_load_ms: loadMs,
@@ -82,10 +92,17 @@ export async function runSynonymBench(options: { log: (line: string) => void }):
 
 /** `ask` (as users ask: hybrid, highlighted) with the synonym term on and off, alternating, on a kept library. */
 async function onLibrary(dataDir: string): Promise<void> {
-  const engine = await openEngine(loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }));
+  const engine = await openEngine(
+    loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }),
+  );
   try {
     const { questions } = readSets();
-    const timings = await timeWithAndWithout(engine, questions, (q) => engine.ask(q, { collections: ['library'], k: 3 }), ROUNDS + 1);
+    const timings = await timeWithAndWithout(
+      engine,
+      questions,
+      (q) => engine.ask(q, { collections: ['library'], k: 3 }),
+      ROUNDS + 1,
+    );
     const passages = await engine.internals.store.countPassages();
     console.log(
       `${passages} passages, ${timings.on.length} asks per setting: p50 ${percentile(timings.on, 50).toFixed(0)} ms with synonyms vs ${percentile(timings.off, 50).toFixed(0)} ms without; p95 ${percentile(timings.on, 95).toFixed(0)} vs ${percentile(timings.off, 95).toFixed(0)} ms`,

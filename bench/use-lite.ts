@@ -38,7 +38,9 @@ export async function runUseLiteBench(options: UseLiteBenchOptions = {}): Promis
 
     env.localModelPath = dirname(spec.dir);
     env.allowRemoteModels = false;
-    const [extractor, pipelineLoadMs] = await timed(() => pipeline('feature-extraction', basename(spec.dir), { quantized: false }));
+    const [extractor, pipelineLoadMs] = await timed(() =>
+      pipeline('feature-extraction', basename(spec.dir), { quantized: false }),
+    );
     const onnxEmbed = async (batch: string[]): Promise<Float32Array[]> => {
       const out = await extractor(batch, { pooling: 'cls', normalize: true });
       const data = out.data as Float32Array;

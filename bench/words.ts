@@ -6,7 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WordVectors, WORD_VECTOR_WORDS, convertInto, convertOffThread, isWordVectorPackageInstalled, wordVectorDir } from '../src/embed/word-vectors.ts';
+import {
+  WordVectors,
+  WORD_VECTOR_WORDS,
+  convertInto,
+  convertOffThread,
+  isWordVectorPackageInstalled,
+  wordVectorDir,
+} from '../src/embed/word-vectors.ts';
 import { measure } from './parse.ts';
 
 export async function runWordVectorBench(options: { log: (line: string) => void }): Promise<Record<string, number>> {

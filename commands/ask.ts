@@ -20,9 +20,15 @@ export default slashCommand({
       .setDescription('Ask a question; I answer with quoted, cited passages from the articles I have')
       .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
       .addStringOption((o) =>
-        o.setName('question').setDescription('Your question, e.g. how many people were detained?').setRequired(true).setMaxLength(QUESTION_MAX_CHARS),
+        o
+          .setName('question')
+          .setDescription('Your question, e.g. how many people were detained?')
+          .setRequired(true)
+          .setMaxLength(QUESTION_MAX_CHARS),
       )
-      .addIntegerOption((o) => o.setName('count').setDescription('Further passages to show (1–5)').setMinValue(1).setMaxValue(5))
+      .addIntegerOption((o) =>
+        o.setName('count').setDescription('Further passages to show (1–5)').setMinValue(1).setMaxValue(5),
+      )
       .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer')),
   ),
   moderatorOnly: false,
@@ -56,12 +62,22 @@ export default slashCommand({
 /** The question a button of this server's answer was about; a button pressed in another server finds nothing. */
 async function questionHere(ctx: BotContext, interaction: ButtonInteraction, questionId: number, missing: string) {
   const asked = await ctx.engine.question(questionId);
-  if (!asked || asked.collection !== logCollectionFor(interaction.guildId)) throw new UserError('question_missing', missing);
+  if (!asked || asked.collection !== logCollectionFor(interaction.guildId))
+    throw new UserError('question_missing', missing);
   return asked;
 }
 
-async function morePassages(interaction: ButtonInteraction, ctx: BotContext, action: Extract<ButtonAction, { kind: 'ask:more' }>): Promise<void> {
-  const asked = await questionHere(ctx, interaction, action.questionId, "I can't find that question any more; please ask it again.");
+async function morePassages(
+  interaction: ButtonInteraction,
+  ctx: BotContext,
+  action: Extract<ButtonAction, { kind: 'ask:more' }>,
+): Promise<void> {
+  const asked = await questionHere(
+    ctx,
+    interaction,
+    action.questionId,
+    "I can't find that question any more; please ask it again.",
+  );
   const request = {
     question: asked.question,
     guildId: interaction.guildId,
@@ -75,21 +91,44 @@ async function morePassages(interaction: ButtonInteraction, ctx: BotContext, act
   await runAskFlow(ctx, interactionTarget(interaction, { ephemeral: true }), request);
 }
 
-async function vote(interaction: ButtonInteraction, ctx: BotContext, action: Extract<ButtonAction, { kind: 'ask:vote' }>): Promise<void> {
-  await questionHere(ctx, interaction, action.questionId, "I can't find that question any more; it may have been asked in another server.");
+async function vote(
+  interaction: ButtonInteraction,
+  ctx: BotContext,
+  action: Extract<ButtonAction, { kind: 'ask:vote' }>,
+): Promise<void> {
+  await questionHere(
+    ctx,
+    interaction,
+    action.questionId,
+    "I can't find that question any more; it may have been asked in another server.",
+  );
   await ctx.engine.recordFeedback(action.questionId, interaction.user.id, action.vote);
-  ctx.log.info({ event: 'feedback', vote: action.vote, questionId: action.questionId, guildId: interaction.guildId }, 'feedback recorded');
+  ctx.log.info(
+    { event: 'feedback', vote: action.vote, questionId: action.questionId, guildId: interaction.guildId },
+    'feedback recorded',
+  );
   await interaction.reply({
-    content: action.vote === 'up' ? 'Thanks! Your 👍 was recorded.' : 'Thanks — your 👎 was recorded; it helps improve the articles I have.',
+    content:
+      action.vote === 'up'
+        ? 'Thanks! Your 👍 was recorded.'
+        : 'Thanks — your 👎 was recorded; it helps improve the articles I have.',
     flags: MessageFlags.Ephemeral,
   });
 }
 
-async function showContext(interaction: ButtonInteraction, ctx: BotContext, action: Extract<ButtonAction, { kind: 'ask:context' }>): Promise<void> {
+async function showContext(
+  interaction: ButtonInteraction,
+  ctx: BotContext,
+  action: Extract<ButtonAction, { kind: 'ask:context' }>,
+): Promise<void> {
   enforceRate(ctx.limits, ctx.log, 'browse', interaction.user.id, interaction.guildId);
   const collections = collectionsFor(interaction.guildId, ctx.config);
-  const view = await ctx.engine.articleParagraphs(collections, action.articleId, { paragraph: action.paragraph, radius: CONTEXT_PARAGRAPHS });
-  if (!view) throw new UserError('article_missing', 'That article is no longer in the collection; it may have been removed.');
+  const view = await ctx.engine.articleParagraphs(collections, action.articleId, {
+    paragraph: action.paragraph,
+    radius: CONTEXT_PARAGRAPHS,
+  });
+  if (!view)
+    throw new UserError('article_missing', 'That article is no longer in the collection; it may have been removed.');
   const reply = buildContextReply(view);
   await interaction.reply({ embeds: reply.embeds, flags: MessageFlags.Ephemeral });
 }

@@ -11,7 +11,9 @@ export default slashCommand({
     .setDescription('Remove an article this server added (moderators)')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addStringOption((o) => o.setName('article').setDescription('The article to remove').setRequired(true).setAutocomplete(true)),
+    .addStringOption((o) =>
+      o.setName('article').setDescription('The article to remove').setRequired(true).setAutocomplete(true),
+    ),
   moderatorOnly: 'remove articles',
 
   async run(interaction, ctx) {
@@ -40,7 +42,9 @@ export default slashCommand({
     const typed = interaction.options.getFocused().replace(/\s+/g, ' ').trim();
     const articles = await ctx.engine.listArticles(interaction.guildId!, { search: typed || undefined, limit: 25 });
     await interaction.respond(
-      articles.filter((a) => a.id.length <= 100).map((a) => ({ name: truncateText(a.title.replace(/\s+/g, ' ').trim(), 100), value: a.id })),
+      articles
+        .filter((a) => a.id.length <= 100)
+        .map((a) => ({ name: truncateText(a.title.replace(/\s+/g, ' ').trim(), 100), value: a.id })),
     );
   },
 });

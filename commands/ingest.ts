@@ -4,7 +4,13 @@
  *   file: an attachment (.txt .md .html .json .ndjson .pdf .docx), downloaded from Discord's CDN,
  *   text: pasted text (first line = title), with an optional separate title.
  */
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { slashCommand } from '../src/bot/command.ts';
 import type { ArticleFormat, BotContext } from '../src/bot/context.ts';
 import { buildIngestReply } from '../src/bot/views/library.ts';
@@ -16,10 +22,18 @@ const data = new SlashCommandBuilder()
   .setDescription("Add an article to this server's collection (moderators)")
   .setContexts(InteractionContextType.Guild)
   .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-  .addStringOption((o) => o.setName('url').setDescription('Link to the article page (http or https)').setMaxLength(2000))
-  .addAttachmentOption((o) => o.setName('file').setDescription('An article file: .txt, .md, .html, .json, .ndjson, .pdf or .docx'))
-  .addStringOption((o) => o.setName('text').setDescription('Pasted article text; the first line is the title').setMaxLength(6000))
-  .addStringOption((o) => o.setName('title').setDescription('Title for pasted text (otherwise its first line)').setMaxLength(300));
+  .addStringOption((o) =>
+    o.setName('url').setDescription('Link to the article page (http or https)').setMaxLength(2000),
+  )
+  .addAttachmentOption((o) =>
+    o.setName('file').setDescription('An article file: .txt, .md, .html, .json, .ndjson, .pdf or .docx'),
+  )
+  .addStringOption((o) =>
+    o.setName('text').setDescription('Pasted article text; the first line is the title').setMaxLength(6000),
+  )
+  .addStringOption((o) =>
+    o.setName('title').setDescription('Title for pasted text (otherwise its first line)').setMaxLength(300),
+  );
 
 const FILE_FORMATS: Record<string, ArticleFormat> = {
   txt: 'text',
@@ -85,7 +99,13 @@ async function ingest(interaction: ChatInputCommandInteraction, ctx: BotContext)
 
   const outcomes = await ctx.engine.ingest(articles, guildId);
   ctx.log.info(
-    { event: 'ingested', guildId, via: url ? 'url' : file ? 'file' : 'text', articles: outcomes.length, passages: outcomes.reduce((n, o) => n + o.passages, 0) },
+    {
+      event: 'ingested',
+      guildId,
+      via: url ? 'url' : file ? 'file' : 'text',
+      articles: outcomes.length,
+      passages: outcomes.reduce((n, o) => n + o.passages, 0),
+    },
     'articles ingested',
   );
   const reply = buildIngestReply(outcomes);

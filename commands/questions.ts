@@ -1,5 +1,12 @@
 /** /questions [show] (moderators) — this server's question log, newest first, paged with buttons. */
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { slashCommand } from '../src/bot/command.ts';
 import { logCollectionFor, type BotContext } from '../src/bot/context.ts';
 import { QUESTION_LIST_FILTERS, type QuestionListFilter } from '../src/bot/custom-ids.ts';
@@ -16,7 +23,11 @@ export default slashCommand({
       o
         .setName('show')
         .setDescription('Which questions (default: all)')
-        .addChoices({ name: 'all', value: 'all' }, { name: 'not answered', value: 'unanswered' }, { name: 'replies marked 👎', value: 'downvoted' }),
+        .addChoices(
+          { name: 'all', value: 'all' },
+          { name: 'not answered', value: 'unanswered' },
+          { name: 'replies marked 👎', value: 'downvoted' },
+        ),
     ),
   moderatorOnly: 'see the questions people asked',
 
@@ -28,13 +39,19 @@ export default slashCommand({
   },
 
   async button(interaction, ctx, action) {
-    if (action.kind !== 'questions:page') throw new UserError('button_invalid', 'That button is no longer supported; please ask again.');
+    if (action.kind !== 'questions:page')
+      throw new UserError('button_invalid', 'That button is no longer supported; please ask again.');
     const reply = await page(ctx, interaction, action.filter, action.beforeId || undefined);
     await interaction.update({ embeds: reply.embeds, components: reply.components });
   },
 });
 
-async function page(ctx: BotContext, interaction: ChatInputCommandInteraction | ButtonInteraction, filter: QuestionListFilter, beforeId: number | undefined) {
+async function page(
+  ctx: BotContext,
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  filter: QuestionListFilter,
+  beforeId: number | undefined,
+) {
   // One more than a page tells whether an older page exists.
   const found = await ctx.engine.questions(logCollectionFor(interaction.guildId), {
     unanswered: filter === 'unanswered',

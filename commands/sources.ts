@@ -21,7 +21,13 @@ export default slashCommand({
       .setName('sources')
       .setDescription('List the articles I answer from in this server')
       .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
-      .addStringOption((o) => o.setName('search').setDescription('Only titles containing this text').setMaxLength(SEARCH_MAX).setAutocomplete(true)),
+      .addStringOption((o) =>
+        o
+          .setName('search')
+          .setDescription('Only titles containing this text')
+          .setMaxLength(SEARCH_MAX)
+          .setAutocomplete(true),
+      ),
   ),
   moderatorOnly: false,
 
@@ -37,7 +43,10 @@ export default slashCommand({
     const focused = interaction.options.getFocused(true);
     if (focused.name === 'source') return respondWithSources(interaction, ctx, focused.value);
     const typed = tidy(focused.value, SEARCH_MAX);
-    const articles = await ctx.engine.listArticles(collectionsFor(interaction.guildId, ctx.config), { search: typed || undefined, limit: 25 });
+    const articles = await ctx.engine.listArticles(collectionsFor(interaction.guildId, ctx.config), {
+      search: typed || undefined,
+      limit: 25,
+    });
     const seen = new Set<string>();
     const choices = [];
     for (const a of articles) {
@@ -51,10 +60,16 @@ export default slashCommand({
   },
 
   async button(interaction, ctx, action) {
-    if (action.kind !== 'sources:list') throw new UserError('button_invalid', 'That button is no longer supported; please ask again.');
+    if (action.kind !== 'sources:list')
+      throw new UserError('button_invalid', 'That button is no longer supported; please ask again.');
     enforceRate(ctx.limits, ctx.log, 'browse', interaction.user.id, interaction.guildId);
     const filter = parseArticleFilter(action.filter);
-    const reply = await page(ctx, interaction.guildId, { search: action.search, ...(filter ? { filter } : {}) }, action.offset);
+    const reply = await page(
+      ctx,
+      interaction.guildId,
+      { search: action.search, ...(filter ? { filter } : {}) },
+      action.offset,
+    );
     await interaction.update({ embeds: reply.embeds, components: reply.components });
   },
 });

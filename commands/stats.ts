@@ -21,7 +21,9 @@ export default slashCommand({
     const feeds = ctx.feeds ? await ctx.feeds.store.listFeeds(interaction.guildId!) : [];
     const embed = reply.embeds[0];
     if (embed && feeds.length > 0) {
-      const lines = feeds.map((f) => `${f.id} · ${truncateText(f.title ?? f.url, 60)} · ${f.items} article(s) · ${feedHealth(f)}`);
+      const lines = feeds.map(
+        (f) => `${f.id} · ${truncateText(f.title ?? f.url, 60)} · ${f.items} article(s) · ${feedHealth(f)}`,
+      );
       embed.fields = [...(embed.fields ?? []), { name: 'Feeds', value: truncateText(lines.join('\n'), 1024) }];
     }
     await interaction.editReply({ embeds: reply.embeds, components: reply.components });

@@ -86,13 +86,22 @@ function parseSource(file: string, text: string, into: WireSet): void {
     }
     const para = /^p(\d+):\s*(.+)$/.exec(line);
     if (para) {
-      if (Number(para[1]) !== a.paragraphs.length) fail(file, at, `${a.id}: expected p${a.paragraphs.length}, found p${para[1]}`);
+      if (Number(para[1]) !== a.paragraphs.length)
+        fail(file, at, `${a.id}: expected p${a.paragraphs.length}, found p${para[1]}`);
       a.paragraphs.push(para[2]!.trim());
       return;
     }
     const question = /^q p(\d+) (\w+) \| (.+?) \| (.+)$/.exec(line);
     if (question) {
-      into.questions.push({ q: question[4]!.trim(), answer: question[3]!.trim(), article_id: a.id, paragraph_index: Number(question[1]), style: question[2]!, id: '', answer_start: -1 });
+      into.questions.push({
+        q: question[4]!.trim(),
+        answer: question[3]!.trim(),
+        article_id: a.id,
+        paragraph_index: Number(question[1]),
+        style: question[2]!,
+        id: '',
+        answer_start: -1,
+      });
       return;
     }
     const none = /^u \| (.+)$/.exec(line);
@@ -106,7 +115,9 @@ function parseSource(file: string, text: string, into: WireSet): void {
 
 export function readSplit(split: Split): WireSet {
   const set: WireSet = { articles: [], questions: [], unanswerable: [] };
-  const files = readdirSync(SOURCE_DIR).filter((f) => f.startsWith(`${split}-`) && f.endsWith('.txt')).sort();
+  const files = readdirSync(SOURCE_DIR)
+    .filter((f) => f.startsWith(`${split}-`) && f.endsWith('.txt'))
+    .sort();
   for (const f of files) parseSource(join(SOURCE_DIR, f), readFileSync(join(SOURCE_DIR, f), 'utf8'), set);
   set.questions.forEach((q, i) => {
     q.id = `wire-${split}-${String(i).padStart(3, '0')}`;
@@ -122,8 +133,10 @@ export function violations(split: Split, set: WireSet): string[] {
   const byId = new Map(set.articles.map((a) => [a.id, a]));
   if (byId.size !== set.articles.length) out.push(`${split}: an article id repeats`);
   for (const a of set.articles) {
-    if (!a.outlet || !/^\d{4}-\d{2}-\d{2}$/.test(a.date) || !a.title) out.push(`${a.id}: outlet, date (YYYY-MM-DD) and title are required`);
-    if (a.paragraphs.length < 5 || a.paragraphs.length > 12) out.push(`${a.id}: ${a.paragraphs.length} paragraphs (want 5–12)`);
+    if (!a.outlet || !/^\d{4}-\d{2}-\d{2}$/.test(a.date) || !a.title)
+      out.push(`${a.id}: outlet, date (YYYY-MM-DD) and title are required`);
+    if (a.paragraphs.length < 5 || a.paragraphs.length > 12)
+      out.push(`${a.id}: ${a.paragraphs.length} paragraphs (want 5–12)`);
   }
   const seen = new Set<string>();
   for (const q of set.questions) {
@@ -133,16 +146,19 @@ export function violations(split: Split, set: WireSet): string[] {
     if (!STYLES.has(q.style)) out.push(`"${q.q}": unknown style ${q.style}`);
     const paragraph = byId.get(q.article_id)?.paragraphs[q.paragraph_index];
     if (paragraph === undefined) out.push(`"${q.q}": ${q.article_id} has no paragraph ${q.paragraph_index}`);
-    else if (q.answer_start < 0) out.push(`"${q.q}": answer "${q.answer}" is not in ${q.article_id} p${q.paragraph_index}`);
+    else if (q.answer_start < 0)
+      out.push(`"${q.q}": answer "${q.answer}" is not in ${q.article_id} p${q.paragraph_index}`);
     else if (q.style === 'paraphrased') {
       const shared = sharedContentWords(q.q, paragraph);
-      if (shared.length > 1) out.push(`"${q.q}": paraphrased but shares ${shared.join(', ')} with ${q.article_id} p${q.paragraph_index}`);
+      if (shared.length > 1)
+        out.push(`"${q.q}": paraphrased but shares ${shared.join(', ')} with ${q.article_id} p${q.paragraph_index}`);
     }
   }
   for (const u of set.unanswerable) {
     if (seen.has(u.toLowerCase())) out.push(`unanswerable also asked: "${u}"`);
   }
-  if (new Set(set.unanswerable.map((u) => u.toLowerCase())).size !== set.unanswerable.length) out.push(`${split}: an unanswerable question repeats`);
+  if (new Set(set.unanswerable.map((u) => u.toLowerCase())).size !== set.unanswerable.length)
+    out.push(`${split}: an unanswerable question repeats`);
   return out;
 }
 
@@ -153,8 +169,12 @@ export function toJson(split: Split, set: WireSet): string {
     license: 'MIT',
     date: SET_DATE,
     domain: 'news (invented wire-style articles from several invented outlets)',
-    split: split === 'tune' ? 'tuning half: tune weights and thresholds on this file only' : 'held-out half: never tune on this file; report on it',
-    label_quality: 'gold (questions written by the article author; answer is a verbatim span of the answering paragraph)',
+    split:
+      split === 'tune'
+        ? 'tuning half: tune weights and thresholds on this file only'
+        : 'held-out half: never tune on this file; report on it',
+    label_quality:
+      'gold (questions written by the article author; answer is a verbatim span of the answering paragraph)',
     notes:
       "Built from eval/news-wire-src by scripts/build-news-wire.ts, which also checks it. paragraph_index is 0-based into articles[].paragraphs. Styles: 'paraphrased' questions share at most one content word with the answering paragraph (stemmed, stop words ignored; most share none); 'lexical' questions reuse the article's words, often a figure, date or name; 'title' questions ask about the headline's main claim. 'unanswerable' lists near-miss questions: on topic, sharing names with the articles, but no article states the answer. Some events are covered by two outlets with different figures and wording, and some names recur across articles with different facts. The tuning and held-out halves share no article.",
     articles: set.articles,
@@ -167,7 +187,12 @@ export function toJson(split: Split, set: WireSet): string {
 function summary(split: Split, set: WireSet): string {
   const styles = new Map<string, number>();
   for (const q of set.questions) styles.set(q.style, (styles.get(q.style) ?? 0) + 1);
-  const noShared = set.questions.filter((q) => q.style === 'paraphrased' && sharedContentWords(q.q, set.articles.find((a) => a.id === q.article_id)!.paragraphs[q.paragraph_index]!).length === 0).length;
+  const noShared = set.questions.filter(
+    (q) =>
+      q.style === 'paraphrased' &&
+      sharedContentWords(q.q, set.articles.find((a) => a.id === q.article_id)!.paragraphs[q.paragraph_index]!)
+        .length === 0,
+  ).length;
   const total = set.questions.length + set.unanswerable.length;
   const outlets = new Set(set.articles.map((a) => a.outlet)).size;
   return `${split}: ${set.articles.length} articles from ${outlets} outlets, ${total} questions (${[...styles].map(([s, n]) => `${s} ${n}`).join(', ')}, unanswerable ${set.unanswerable.length} = ${((100 * set.unanswerable.length) / Math.max(total, 1)).toFixed(0)}%; paraphrased sharing no content word: ${noShared})`;
@@ -186,8 +211,13 @@ function main(): void {
     const json = toJson(s, set);
     if (check) {
       let onDisk = '';
-      try { onDisk = readFileSync(path, 'utf8'); } catch { /* reported below */ }
-      if (onDisk !== json) problems.push(`${path} does not match ${SOURCE_DIR}: run npx tsx scripts/build-news-wire.ts`);
+      try {
+        onDisk = readFileSync(path, 'utf8');
+      } catch {
+        /* reported below */
+      }
+      if (onDisk !== json)
+        problems.push(`${path} does not match ${SOURCE_DIR}: run npx tsx scripts/build-news-wire.ts`);
     } else writeFileSync(path, json);
     console.log(summary(s, set));
   }

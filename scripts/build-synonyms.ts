@@ -69,7 +69,10 @@ for (const line of text.split(/\r?\n/)) {
     if (!synonymVector || !synonymStem || synonymStem === headStem) continue;
     considered++;
     if (cosine(headVector, synonymVector) < SYNONYM_MIN_SIMILARITY) continue;
-    for (const [stem, other] of [[headStem, synonymStem], [synonymStem, headStem]] as const) {
+    for (const [stem, other] of [
+      [headStem, synonymStem],
+      [synonymStem, headStem],
+    ] as const) {
       if (!pairs.has(stem)) pairs.set(stem, new Set());
       pairs.get(stem)!.add(other);
     }

@@ -67,7 +67,7 @@ export function tokens(text: string): string[] {
     .toLowerCase()
     .replace(/[\u2018\u2019]/g, "'")
     .split(/[^a-z0-9]+/)
-    .filter(w => w.length > 0 && !STOP.has(w));
+    .filter((w) => w.length > 0 && !STOP.has(w));
 }
 
 export function stem(word: string): string {
@@ -108,7 +108,7 @@ export function sharedContentWords(question: string, paragraph: string): string[
   const out: string[] = [];
   for (const w of tokens(question)) {
     const s = stem(w);
-    if (pStems.some(p => sameWord(s, p))) out.push(w);
+    if (pStems.some((p) => sameWord(s, p))) out.push(w);
   }
   return [...new Set(out)];
 }
@@ -127,17 +127,17 @@ function isHeading(block: string): boolean {
 function blocks(text: string): string[] {
   return text
     .split(/\n\s*\n/)
-    .map(b => b.replace(/\s*\n\s*/g, ' ').trim())
+    .map((b) => b.replace(/\s*\n\s*/g, ' ').trim())
     .filter(Boolean);
 }
 
 function parseTxt(id: string, raw: string): SimpleArticle {
   const lines = raw.split(/\r?\n/);
-  const dateIdx = lines.findIndex(l => MONTH_DATE_LINE.test(l.trim()));
-  let end = lines.findIndex(l => /^SOURCE:/.test(l.trim()));
+  const dateIdx = lines.findIndex((l) => MONTH_DATE_LINE.test(l.trim()));
+  let end = lines.findIndex((l) => /^SOURCE:/.test(l.trim()));
   if (end < 0) end = lines.length;
   const body = lines.slice(dateIdx + 1, end).join('\n');
-  const paragraphs = blocks(body).filter(b => !/^READ MORE:/i.test(b) && !isHeading(b));
+  const paragraphs = blocks(body).filter((b) => !/^READ MORE:/i.test(b) && !isHeading(b));
   return { id, paragraphs };
 }
 
@@ -154,9 +154,9 @@ function parseMd(id: string, raw: string): SimpleArticle {
   const fm = /^---\r?\n[\s\S]*?\r?\n---\r?\n/.exec(raw);
   if (fm) body = raw.slice(fm[0].length);
   const paragraphs = blocks(body)
-    .filter(b => !b.startsWith('#'))
+    .filter((b) => !b.startsWith('#'))
     .map(stripMarkdown)
-    .filter(b => !isHeading(b));
+    .filter((b) => !isHeading(b));
   return { id, paragraphs };
 }
 
@@ -166,8 +166,8 @@ function parseHtmlArticle(id: string, raw: string): SimpleArticle {
   if (!parsed?.content) return { id, paragraphs: [] };
   const { document: doc } = parseHTML(`<html><body>${parsed.content}</body></html>`);
   const paragraphs = [...doc.querySelectorAll('p')]
-    .map(p => (p.textContent ?? '').replace(/\s+/g, ' ').trim())
-    .filter(t => t && !isHeading(t));
+    .map((p) => (p.textContent ?? '').replace(/\s+/g, ' ').trim())
+    .filter((t) => t && !isHeading(t));
   return { id, paragraphs };
 }
 
@@ -179,7 +179,7 @@ interface RawRecord {
 
 function fromRecord(r: RawRecord): SimpleArticle {
   const paragraphs = r.paragraphs ?? blocks(r.body ?? '');
-  return { id: r.id, paragraphs: paragraphs.filter(p => !isHeading(p)) };
+  return { id: r.id, paragraphs: paragraphs.filter((p) => !isHeading(p)) };
 }
 
 type ProjectParser = (input: { name: string; bytes: Uint8Array }) => SimpleArticle[];
@@ -194,7 +194,10 @@ async function loadProjectParser(): Promise<{ parse: ProjectParser | null; note:
   }
 }
 
-export function loadExampleArticles(dir = EXAMPLES_DIR, parse: ProjectParser | null = null): Map<string, SimpleArticle> {
+export function loadExampleArticles(
+  dir = EXAMPLES_DIR,
+  parse: ProjectParser | null = null,
+): Map<string, SimpleArticle> {
   const out = new Map<string, SimpleArticle>();
   if (parse) {
     for (const file of readdirSync(dir).sort())
@@ -212,7 +215,7 @@ export function loadExampleArticles(dir = EXAMPLES_DIR, parse: ProjectParser | n
     else if (ext === '.html' || ext === '.htm') add(parseHtmlArticle(stemName, raw));
     else if (ext === '.json') add(fromRecord(JSON.parse(raw) as RawRecord));
     else if (ext === '.ndjson' || ext === '.jsonl')
-      for (const line of raw.split('\n').filter(l => l.trim())) add(fromRecord(JSON.parse(line) as RawRecord));
+      for (const line of raw.split('\n').filter((l) => l.trim())) add(fromRecord(JSON.parse(line) as RawRecord));
   }
   return out;
 }
@@ -276,15 +279,19 @@ async function checkFixture(path: string, rep: Report): Promise<void> {
     }
   }
   for (const a of articles.values()) {
-    const short = a.paragraphs.filter(p => wordCount(p) < 40 || wordCount(p) > 120).length;
-    rep.lines.push(`  ${a.id}: ${a.paragraphs.length} body paragraphs${short ? `, ${short} outside 40-120 words` : ''}`);
+    const short = a.paragraphs.filter((p) => wordCount(p) < 40 || wordCount(p) > 120).length;
+    rep.lines.push(
+      `  ${a.id}: ${a.paragraphs.length} body paragraphs${short ? `, ${short} outside 40-120 words` : ''}`,
+    );
     if (!a.id.startsWith('000_') && (a.paragraphs.length < 8 || a.paragraphs.length > 14))
       rep.warnings.push(`${a.id}: ${a.paragraphs.length} paragraphs (wanted 8-14)`);
   }
   checkQuestions(questions, articles, 'paraphrased', rep);
   if (questions.length !== 12) rep.warnings.push(`expected exactly 12 fixture questions, found ${questions.length}`);
-  const covered = new Set(questions.map(q => q.article_id));
-  rep.lines.push(`  ${questions.length} questions over ${covered.size} articles (all treated as paraphrased unless styled)`);
+  const covered = new Set(questions.map((q) => q.article_id));
+  rep.lines.push(
+    `  ${questions.length} questions over ${covered.size} articles (all treated as paraphrased unless styled)`,
+  );
 }
 
 interface EvalSet {
@@ -310,12 +317,12 @@ function checkEval(path: string, rep: Report): void {
   }
   checkQuestions(set.questions, articles, 'lexical', rep);
   const unanswerable = set.unanswerable ?? [];
-  const para = set.questions.filter(q => q.style === 'paraphrased').length;
-  const lex = set.questions.filter(q => q.style === 'lexical').length;
+  const para = set.questions.filter((q) => q.style === 'paraphrased').length;
+  const lex = set.questions.filter((q) => q.style === 'lexical').length;
   const total = set.questions.length;
   const perArticle = new Map<string, number>();
   for (const q of set.questions) perArticle.set(q.article_id, (perArticle.get(q.article_id) ?? 0) + 1);
-  const unasked = set.articles.filter(a => !perArticle.has(a.id)).map(a => a.id);
+  const unasked = set.articles.filter((a) => !perArticle.has(a.id)).map((a) => a.id);
   rep.lines.push(
     `  ${set.articles.length} articles, ${set.articles.reduce((n, a) => n + a.paragraphs.length, 0)} paragraphs`,
     `  ${total} questions: ${lex} lexical, ${para} paraphrased (${total ? ((100 * para) / total).toFixed(1) : 0}%)`,
@@ -327,7 +334,7 @@ function checkEval(path: string, rep: Report): void {
   if (total < 90) rep.errors.push(`need at least 90 questions, have ${total}`);
   if (para < 0.4 * total) rep.errors.push(`need at least 40% paraphrased, have ${para}/${total}`);
   if (unanswerable.length < 20) rep.errors.push(`need at least 20 unanswerable, have ${unanswerable.length}`);
-  const qs = new Set(set.questions.map(q => q.q.toLowerCase()));
+  const qs = new Set(set.questions.map((q) => q.q.toLowerCase()));
   for (const u of unanswerable) if (qs.has(u.toLowerCase())) rep.errors.push(`unanswerable also asked: "${u}"`);
 }
 
@@ -335,7 +342,7 @@ async function main(): Promise<void> {
   const files = process.argv.slice(2);
   const targets = files.length
     ? files
-    : ['test/fixtures/paraphrase-questions.json', 'eval/news-en.json'].filter(f => existsSync(f));
+    : ['test/fixtures/paraphrase-questions.json', 'eval/news-en.json'].filter((f) => existsSync(f));
   let failed = false;
   for (const f of targets) {
     const data: unknown = JSON.parse(readFileSync(f, 'utf8'));

@@ -34,10 +34,13 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: 'warn' }, pino.destination(2));
   const { byName, skipped } = await loadCommands(log);
-  if (skipped.length) process.stderr.write(`warning: skipped ${skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}\n`);
+  if (skipped.length)
+    process.stderr.write(`warning: skipped ${skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}\n`);
   const body = [...byName.values()].map((c) => c.data.toJSON());
   const rest = new REST({ api: config.apiUrl }).setToken(config.token);
-  const route = guildId ? Routes.applicationGuildCommands(config.applicationId, guildId) : Routes.applicationCommands(config.applicationId);
+  const route = guildId
+    ? Routes.applicationGuildCommands(config.applicationId, guildId)
+    : Routes.applicationCommands(config.applicationId);
   try {
     const result = (await rest.put(route, { body })) as { name: string }[];
     process.stdout.write(

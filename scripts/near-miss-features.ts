@@ -65,14 +65,18 @@ for (const item of itemsOf(set)) {
   const focusTotal = focus.reduce((sum, t) => sum + result.idf(t), 0) || 1;
   const [focusVector] = await embed([withoutAnchors]);
   const variants: [string, Hit[]][] = item.gold
-    ? [[item.style ?? 'answerable', result.hits], ['near-miss (synthetic)', result.hits.filter((h) => !isHit(rankedPassage(h), item.gold!))]]
+    ? [
+        [item.style ?? 'answerable', result.hits],
+        ['near-miss (synthetic)', result.hits.filter((h) => !isHit(rankedPassage(h), item.gold!))],
+      ]
     : [['near-miss (set)', result.hits]];
   for (const [kind, hits] of variants) {
     const top = hits[0];
     if (!top) continue;
     const text = `${top.article.title}\n${top.passage.text}`;
     const terms = new Set(analyze(text));
-    const share = (has: (t: string) => boolean) => focus.reduce((sum, t) => sum + (has(t) ? result.idf(t) : 0), 0) / focusTotal;
+    const share = (has: (t: string) => boolean) =>
+      focus.reduce((sum, t) => sum + (has(t) ? result.idf(t) : 0), 0) / focusTotal;
     const queries = synonymQueries(item.q, focus, result.idf, synonyms, words);
     const sentences = splitSentences(top.passage.text);
     const vectors = await embed(sentences);
@@ -81,7 +85,10 @@ for (const item of itemsOf(set)) {
       score: top.score,
       focus: share((t) => terms.has(t)),
       focusSyn: queries.length > 0 ? synonymCoverage(queries, terms, passageWords(text, words)) : 0,
-      focusSent: Math.max(0, ...sentences.map((s) => share((t) => new Set(analyze(`${top.article.title} ${s}`)).has(t)))),
+      focusSent: Math.max(
+        0,
+        ...sentences.map((s) => share((t) => new Set(analyze(`${top.article.title} ${s}`)).has(t))),
+      ),
       focusCos: Math.max(-1, ...vectors.map((v) => dot(v, focusVector!))),
     });
   }
@@ -94,7 +101,15 @@ for (const negative of negatives) {
   for (const positive of kinds.filter((k) => !k.startsWith('near-miss'))) {
     const p = rows.filter((r) => r.kind === positive);
     const n = rows.filter((r) => r.kind === negative);
-    console.log(`${`${positive} (${p.length})`.padEnd(18)} vs ${`${negative} (${n.length})`.padEnd(28)} ${FEATURES.map((f) => `${f} ${auc(p.map((r) => r[f]), n.map((r) => r[f])).toFixed(2)}`).join('  ')}`);
+    console.log(
+      `${`${positive} (${p.length})`.padEnd(18)} vs ${`${negative} (${n.length})`.padEnd(28)} ${FEATURES.map(
+        (f) =>
+          `${f} ${auc(
+            p.map((r) => r[f]),
+            n.map((r) => r[f]),
+          ).toFixed(2)}`,
+      ).join('  ')}`,
+    );
   }
 }
 process.exit(0);

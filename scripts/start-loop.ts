@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { createTinyModel } from '../test/helpers/tiny-model.ts';
 
 const args = process.argv.slice(2);
-const value = (flag: string, fallback: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
+const value = (flag: string, fallback: number) =>
+  args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback;
 
 if (args[0] === '--child') {
   const { EmbeddingPool } = await import('../src/embed/pool.ts');
@@ -34,11 +35,20 @@ const spec = await createTinyModel(join(mkdtempSync(join(tmpdir(), 'citebot-star
 const failures: { run: number; status: number | null; signal: string | null; stderr: string }[] = [];
 const started = performance.now();
 for (let run = 1; run <= runs; run++) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(spec), String(workers)], { encoding: 'utf8', timeout: 120_000 });
-  if (child.status !== 0) failures.push({ run, status: child.status, signal: child.signal, stderr: child.stderr.slice(-400) });
-  if (!args.includes('--json') && (run % 25 === 0 || run === runs)) process.stderr.write(`${run}/${runs} starts, ${failures.length} crashed\n`);
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(spec), String(workers)],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  if (child.status !== 0)
+    failures.push({ run, status: child.status, signal: child.signal, stderr: child.stderr.slice(-400) });
+  if (!args.includes('--json') && (run % 25 === 0 || run === runs))
+    process.stderr.write(`${run}/${runs} starts, ${failures.length} crashed\n`);
 }
 const result = { runs, workers, crashed: failures.length, seconds: (performance.now() - started) / 1000, failures };
 if (args.includes('--json')) console.log(JSON.stringify(result));
-else console.log(`${runs} starts of ${workers} embedding workers: ${failures.length} crashed${failures.map((f) => `\n  run ${f.run}: exit ${f.status} signal ${f.signal} ${f.stderr}`).join('')}`);
+else
+  console.log(
+    `${runs} starts of ${workers} embedding workers: ${failures.length} crashed${failures.map((f) => `\n  run ${f.run}: exit ${f.status} signal ${f.signal} ${f.stderr}`).join('')}`,
+  );
 process.exit(failures.length === 0 ? 0 : 1);

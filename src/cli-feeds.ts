@@ -14,7 +14,11 @@ import { LIBRARY_COLLECTION } from './types.ts';
 export interface CliHelpers {
   withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>, options?: { storeOnly?: boolean }): Promise<T>;
   print(json: boolean | undefined, data: unknown, text: string): void;
-  progressBar(enabled: boolean, label: string, unit?: string): { update: (p: IngestProgress) => void; stop: () => void };
+  progressBar(
+    enabled: boolean,
+    label: string,
+    unit?: string,
+  ): { update: (p: IngestProgress) => void; stop: () => void };
   notice(message: string): void;
 }
 
@@ -23,7 +27,11 @@ interface FeedOptions {
   json?: boolean;
 }
 
-async function withFeeds<T>(h: CliHelpers, fn: (feeds: Feeds, engine: CitebotEngine) => Promise<T>, options: { storeOnly?: boolean } = {}): Promise<T> {
+async function withFeeds<T>(
+  h: CliHelpers,
+  fn: (feeds: Feeds, engine: CitebotEngine) => Promise<T>,
+  options: { storeOnly?: boolean } = {},
+): Promise<T> {
   return h.withEngine(async (engine) => {
     const feeds = Feeds.open(engine, loadConfig(process.env));
     try {
@@ -35,7 +43,9 @@ async function withFeeds<T>(h: CliHelpers, fn: (feeds: Feeds, engine: CitebotEng
 }
 
 export function addFeedCommands(program: Command, h: CliHelpers): void {
-  const feeds = program.command('feeds').description('follow RSS, Atom and JSON feeds and sitemaps; their new articles are indexed by themselves');
+  const feeds = program
+    .command('feeds')
+    .description('follow RSS, Atom and JSON feeds and sitemaps; their new articles are indexed by themselves');
 
   feeds
     .command('add')
@@ -47,10 +57,22 @@ export function addFeedCommands(program: Command, h: CliHelpers): void {
     .option('--json', 'print one JSON object')
     .action(async (url: string, options: FeedOptions & { every: string; source?: string }) => {
       const everyMs = parseInterval(options.every);
-      await withFeeds(h, async (f) => {
-        const feed = await f.add(url, { collection: options.guild ?? LIBRARY_COLLECTION, everyMs, sourceName: options.source ?? null });
-        h.print(options.json, { feed }, `Following [${feed.id}] ${feed.url}; first poll with: npm run cli -- feeds poll ${feed.id}`);
-      }, { storeOnly: true });
+      await withFeeds(
+        h,
+        async (f) => {
+          const feed = await f.add(url, {
+            collection: options.guild ?? LIBRARY_COLLECTION,
+            everyMs,
+            sourceName: options.source ?? null,
+          });
+          h.print(
+            options.json,
+            { feed },
+            `Following [${feed.id}] ${feed.url}; first poll with: npm run cli -- feeds poll ${feed.id}`,
+          );
+        },
+        { storeOnly: true },
+      );
     });
 
   feeds
@@ -59,10 +81,14 @@ export function addFeedCommands(program: Command, h: CliHelpers): void {
     .option('--guild <id>', "only this Discord server's feeds")
     .option('--json', 'print one JSON object')
     .action(async (options: FeedOptions) =>
-      withFeeds(h, async (f) => {
-        const list = await f.store.listFeeds(options.guild);
-        h.print(options.json, { feeds: list }, formatFeedList(list));
-      }, { storeOnly: true }),
+      withFeeds(
+        h,
+        async (f) => {
+          const list = await f.store.listFeeds(options.guild);
+          h.print(options.json, { feeds: list }, formatFeedList(list));
+        },
+        { storeOnly: true },
+      ),
     );
 
   feeds
@@ -72,10 +98,18 @@ export function addFeedCommands(program: Command, h: CliHelpers): void {
     .option('--guild <id>', "among this Discord server's feeds")
     .option('--json', 'print one JSON object')
     .action(async (idOrUrl: string, options: FeedOptions) =>
-      withFeeds(h, async (f) => {
-        const feed = await f.remove(idOrUrl, options.guild);
-        h.print(options.json, { removed: feed }, `No longer following [${feed.id}] ${feed.url} (its ${feed.items} article(s) stay)`);
-      }, { storeOnly: true }),
+      withFeeds(
+        h,
+        async (f) => {
+          const feed = await f.remove(idOrUrl, options.guild);
+          h.print(
+            options.json,
+            { removed: feed },
+            `No longer following [${feed.id}] ${feed.url} (its ${feed.items} article(s) stay)`,
+          );
+        },
+        { storeOnly: true },
+      ),
     );
 
   feeds

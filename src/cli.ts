@@ -13,7 +13,17 @@ import { errorJson, isCitebotError, UserError } from './errors.ts';
 import { fetchUrl } from './ingest/fetch-url.ts';
 import { readArticleInputs } from './ingest/files.ts';
 import { escapeForTerminal, terminalSafeJson, toTerminal } from './format/terminal.ts';
-import { ANSI, PLAIN, formatAnswer, formatArticleParagraphs, formatIngest, formatQuestions, formatSources, formatStats, type TextStyle } from './format/text.ts';
+import {
+  ANSI,
+  PLAIN,
+  formatAnswer,
+  formatArticleParagraphs,
+  formatIngest,
+  formatQuestions,
+  formatSources,
+  formatStats,
+  type TextStyle,
+} from './format/text.ts';
 import { addFeedCommands } from './cli-feeds.ts';
 import { urlsInList } from './ingest/files.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
@@ -44,7 +54,11 @@ function readUrlList(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    throw new UserError('file_unreadable', `can't read the URL list ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); give a text file with one URL a line`, { cause: error });
+    throw new UserError(
+      'file_unreadable',
+      `can't read the URL list ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); give a text file with one URL a line`,
+      { cause: error },
+    );
   }
 }
 
@@ -57,10 +71,18 @@ function print(json: boolean | undefined, data: unknown, text: string): void {
 }
 
 /** A progress bar on stderr for interactive runs; silent for scripts and --json. */
-function progressBar(enabled: boolean, label: string, unit = 'passages'): { update: (p: IngestProgress) => void; stop: () => void } {
+function progressBar(
+  enabled: boolean,
+  label: string,
+  unit = 'passages',
+): { update: (p: IngestProgress) => void; stop: () => void } {
   if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration}s`, stream: process.stderr, hideCursor: true },
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration}s`,
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -76,7 +98,10 @@ function progressBar(enabled: boolean, label: string, unit = 'passages'): { upda
 }
 
 /** Runs `fn` on an engine; `storeOnly` for commands that only read articles or the question log (no model, no index). */
-async function withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>, options: { storeOnly?: boolean } = {}): Promise<T> {
+async function withEngine<T>(
+  fn: (engine: CitebotEngine) => Promise<T>,
+  options: { storeOnly?: boolean } = {},
+): Promise<T> {
   const engine = await openEngine(loadConfig(process.env), { notice, storeOnly: options.storeOnly });
   const reason = engine.model().reason;
   if (reason) notice(reason);
@@ -93,14 +118,21 @@ interface FilterOptions {
   until?: string;
   source?: string;
 }
-const SINCE_OPTION = ['--since <date>', 'only articles dated on or after this day (2022-01-10; 2022-01 or 2022 for the first day)'] as const;
-const UNTIL_OPTION = ['--until <date>', 'only articles dated on or before this day (2022-01-10; 2022-01 or 2022 for the last day)'] as const;
+const SINCE_OPTION = [
+  '--since <date>',
+  'only articles dated on or after this day (2022-01-10; 2022-01 or 2022 for the first day)',
+] as const;
+const UNTIL_OPTION = [
+  '--until <date>',
+  'only articles dated on or before this day (2022-01-10; 2022-01 or 2022 for the last day)',
+] as const;
 const SOURCE_OPTION = ['--source <text>', 'only articles whose source contains this (case ignored)'] as const;
 
 function wholeOrZero(max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    if (!Number.isInteger(n) || n < 0 || n > max)
+      throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
     return n;
   };
 }
@@ -108,7 +140,8 @@ function wholeOrZero(max: number): (value: string) => number {
 function wholeNumber(max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
     return n;
   };
 }
@@ -119,7 +152,9 @@ async function autoIngestExamples(engine: CitebotEngine, json: boolean | undefin
   bar.stop();
   if (examples) {
     const passages = examples.outcomes.reduce((sum, o) => sum + o.passages, 0);
-    notice(`the library was empty, so the ${examples.outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.model().id})`);
+    notice(
+      `the library was empty, so the ${examples.outcomes.length} bundled example articles were indexed first (${passages} passages, model ${engine.model().id})`,
+    );
     for (const s of examples.skipped) notice(`skipped example ${s.name}: ${s.reason}`);
   }
 }
@@ -135,19 +170,26 @@ export function buildProgram(): Command {
   program
     .command('ingest')
     .description('add or update articles from files, folders, globs, http(s) URLs or - (stdin)')
-    .argument('[inputs...]', 'files (.txt .md .html .json .ndjson .pdf .docx), folders, glob patterns, http(s) URLs, or - for stdin')
+    .argument(
+      '[inputs...]',
+      'files (.txt .md .html .json .ndjson .pdf .docx), folders, glob patterns, http(s) URLs, or - for stdin',
+    )
     .option('--urls <file>', 'a file of URLs to fetch, one a line (# starts a comment)')
     .option('--guild <id>', "a Discord server's collection instead of the operator's library")
     .option('--json', 'print one JSON object')
     .action(async (given: string[], options: Common & { urls?: string }) => {
       const list = options.urls ? urlsInList(readUrlList(options.urls)) : { urls: [], skipped: [] };
       const inputs = [...given, ...list.urls];
-      if (inputs.length === 0 && list.skipped.length === 0) throw new UserError('parse_failed', 'give files, folders, URLs or --urls <file> to ingest');
+      if (inputs.length === 0 && list.skipped.length === 0)
+        throw new UserError('parse_failed', 'give files, folders, URLs or --urls <file> to ingest');
       // The inputs are read before the model is loaded: rejecting an empty or binary file then
       // costs milliseconds, not the model's seconds and hundreds of MB.
       const config = loadConfig(process.env);
       const maxBytes = config.maxArticleBytes;
-      const read = await readArticleInputs(inputs, { maxBytes, fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivateHosts: config.allowPrivateHosts }) });
+      const read = await readArticleInputs(inputs, {
+        maxBytes,
+        fetchUrl: (url) => fetchUrl(url, { maxBytes, allowPrivateHosts: config.allowPrivateHosts }),
+      });
       const skipped = [...list.skipped, ...read.skipped];
       if (read.articles.length === 0) {
         print(options.json, { collection: collectionOf(options), articles: [], skipped }, formatIngest([], skipped));
@@ -158,7 +200,11 @@ export function buildProgram(): Command {
         const bar = progressBar(!options.json, 'Embedding');
         const outcomes = await engine.ingest(read.articles, collectionOf(options), bar.update);
         bar.stop();
-        print(options.json, { collection: collectionOf(options), articles: outcomes, skipped }, formatIngest(outcomes, skipped));
+        print(
+          options.json,
+          { collection: collectionOf(options), articles: outcomes, skipped },
+          formatIngest(outcomes, skipped),
+        );
       });
     });
 
@@ -179,7 +225,11 @@ export function buildProgram(): Command {
         const collections = options.guild ? [LIBRARY_COLLECTION, options.guild] : [LIBRARY_COLLECTION];
         const result = await engine.ask(words.join(' '), { collections, k: options.k, filter });
         const { question, answered, answer, passages } = result;
-        print(options.json, { question, answered, answer, passages, filter: result.filter }, formatAnswer(result, stdoutStyle()));
+        print(
+          options.json,
+          { question, answered, answer, passages, filter: result.filter },
+          formatAnswer(result, stdoutStyle()),
+        );
       });
     });
 
@@ -197,7 +247,11 @@ export function buildProgram(): Command {
       await withEngine(
         async (engine) => {
           const articles = await engine.listArticles(collectionOf(options), { search: options.search, filter });
-          print(options.json, { collection: collectionOf(options), articles }, formatSources(articles, articles.length));
+          print(
+            options.json,
+            { collection: collectionOf(options), articles },
+            formatSources(articles, articles.length),
+          );
         },
         { storeOnly: true },
       );
@@ -216,29 +270,39 @@ export function buildProgram(): Command {
           process.exitCode = 2;
           notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
         }
-        print(options.json, { removed }, removed ? `removed ${removed.title} (${removed.passages} passages) [${removed.id}]` : '');
+        print(
+          options.json,
+          { removed },
+          removed ? `removed ${removed.title} (${removed.passages} passages) [${removed.id}]` : '',
+        );
       }),
     );
 
   program
     .command('show')
-    .description('print an article (by id, or a unique part of its title) with its paragraphs numbered as citations number them')
+    .description(
+      'print an article (by id, or a unique part of its title) with its paragraphs numbered as citations number them',
+    )
     .argument('<article>', 'article id or title')
     .option('--paragraph <n>', 'only this paragraph (in bold) and its neighbours', wholeNumber(100_000))
     .option('--context <n>', 'neighbours on each side of --paragraph', wholeOrZero(50), 1)
     .option('--guild <id>', "a Discord server's collection")
     .option('--json', 'print one JSON object')
     .action(async (article: string, options: Common & { paragraph?: number; context: number }) =>
-      withEngine(async (engine) => {
-        const around = options.paragraph === undefined ? undefined : { paragraph: options.paragraph, radius: options.context };
-        const view = await engine.articleParagraphs([collectionOf(options)], article, around);
-        if (!view) {
-          process.exitCode = 2;
-          notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
-          return;
-        }
-        print(options.json, view, formatArticleParagraphs(view, stdoutStyle()));
-      }, { storeOnly: true }),
+      withEngine(
+        async (engine) => {
+          const around =
+            options.paragraph === undefined ? undefined : { paragraph: options.paragraph, radius: options.context };
+          const view = await engine.articleParagraphs([collectionOf(options)], article, around);
+          if (!view) {
+            process.exitCode = 2;
+            notice(`no article "${article}" in ${collectionOf(options)}; list them with: npm run sources`);
+            return;
+          }
+          print(options.json, view, formatArticleParagraphs(view, stdoutStyle()));
+        },
+        { storeOnly: true },
+      ),
     );
 
   program
@@ -260,14 +324,29 @@ export function buildProgram(): Command {
     .option('--unanswered', 'only questions no passage answered')
     .option('--downvoted', 'only questions whose reply got a 👎')
     .option('--limit <n>', 'at most this many (1–10000)', wholeNumber(10_000), 50)
-    .option('--before <id>', 'only questions logged before this one (the next page: the last id printed)', wholeNumber(Number.MAX_SAFE_INTEGER))
+    .option(
+      '--before <id>',
+      'only questions logged before this one (the next page: the last id printed)',
+      wholeNumber(Number.MAX_SAFE_INTEGER),
+    )
     .option('--json', 'print one JSON object')
-    .action(async (options: { guild?: string; unanswered?: boolean; downvoted?: boolean; limit: number; before?: number; json?: boolean }) =>
-      withEngine(async (engine) => {
-        const { unanswered, downvoted, limit, before: beforeId } = options;
-        const questions = await engine.questions(options.guild, { unanswered, downvoted, limit, beforeId });
-        print(options.json, { questions }, formatQuestions(questions));
-      }, { storeOnly: true }),
+    .action(
+      async (options: {
+        guild?: string;
+        unanswered?: boolean;
+        downvoted?: boolean;
+        limit: number;
+        before?: number;
+        json?: boolean;
+      }) =>
+        withEngine(
+          async (engine) => {
+            const { unanswered, downvoted, limit, before: beforeId } = options;
+            const questions = await engine.questions(options.guild, { unanswered, downvoted, limit, beforeId });
+            print(options.json, { questions }, formatQuestions(questions));
+          },
+          { storeOnly: true },
+        ),
     );
 
   program
@@ -280,7 +359,10 @@ export function buildProgram(): Command {
       const config = loadConfig(process.env);
       if (config.databaseUrl) throw usePgTools('backup', config.databaseUrl);
       const bar = progressBar(!options.json, 'Backing up', 'pages');
-      const result = await backupStore(storeFile(config), file, { force: options.force, onProgress: (done, total) => bar.update({ done, total }) });
+      const result = await backupStore(storeFile(config), file, {
+        force: options.force,
+        onProgress: (done, total) => bar.update({ done, total }),
+      });
       bar.stop();
       print(
         options.json,
@@ -299,24 +381,32 @@ export function buildProgram(): Command {
       const config = loadConfig(process.env);
       if (config.databaseUrl) throw usePgTools('restore', config.databaseUrl);
       const bar = progressBar(!options.json, 'Restoring', 'pages');
-      const result = await restoreStore(storeFile(config), file, { onProgress: (done, total) => bar.update({ done, total }) });
+      const result = await restoreStore(storeFile(config), file, {
+        onProgress: (done, total) => bar.update({ done, total }),
+      });
       bar.stop();
       print(
         options.json,
         result,
         `restored ${result.articles} articles (${result.passages} passages${result.model ? `, embedded with ${result.model}` : ''}) from ${result.from} in ${result.seconds.toFixed(1)} s\n` +
-          (result.previous ? `The store it replaced is kept at ${result.previous}; delete it once you are happy.\n` : '') +
+          (result.previous
+            ? `The store it replaced is kept at ${result.previous}; delete it once you are happy.\n`
+            : '') +
           'The search index is rebuilt from the restored store when citebot next starts (about a minute per 100,000 passages; the bot answers meanwhile).',
       );
     });
 
   program
     .command('migrate-to-postgres')
-    .description('copy the SQLite store of DATA_DIR into the empty PostgreSQL database of DATABASE_URL (stop the bot first)')
+    .description(
+      'copy the SQLite store of DATA_DIR into the empty PostgreSQL database of DATABASE_URL (stop the bot first)',
+    )
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       const bar = progressBar(!options.json, 'Copying', 'articles');
-      const report = await migrateToPostgres(loadConfig(process.env), { onProgress: (done, total) => bar.update({ done, total }) });
+      const report = await migrateToPostgres(loadConfig(process.env), {
+        onProgress: (done, total) => bar.update({ done, total }),
+      });
       bar.stop();
       print(
         options.json,
@@ -335,11 +425,25 @@ export function buildProgram(): Command {
     .option('--json', 'print the summary as one JSON object')
     .action(async (file: string | undefined, options: Common & { force?: boolean }) => {
       const toStdout = file === undefined || file === '-';
-      const result = await exportArticles(storeFile(loadConfig(process.env)), collectionOf(options), toStdout ? null : file, process.stdout, { force: options.force });
+      const result = await exportArticles(
+        storeFile(loadConfig(process.env)),
+        collectionOf(options),
+        toStdout ? null : file,
+        process.stdout,
+        { force: options.force },
+      );
       const summary = `exported ${result.articles} ${result.articles === 1 ? 'article' : 'articles'} of ${result.collection}${result.file ? ` to ${result.file}` : ''} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`;
       // On standard output the articles are the output; the summary goes beside them, to stderr.
-      if (toStdout) process.stderr.write(options.json ? `${terminalSafeJson(result)}\n` : `citebot: ${escapeForTerminal(summary)}\n`);
-      else print(options.json, result, `${summary}\nTo load them into a data directory or another server's collection: npm run ingest -- ${result.file} [--guild ID]`);
+      if (toStdout)
+        process.stderr.write(
+          options.json ? `${terminalSafeJson(result)}\n` : `citebot: ${escapeForTerminal(summary)}\n`,
+        );
+      else
+        print(
+          options.json,
+          result,
+          `${summary}\nTo load them into a data directory or another server's collection: npm run ingest -- ${result.file} [--guild ID]`,
+        );
     });
 
   program
@@ -349,17 +453,26 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (options: { model: string; json?: boolean }) => {
       // Open with the requested model allowed, so a mismatch doesn't block its own fix.
-      const engine = await openEngine(loadConfig({ ...process.env, EMBEDDING_MODEL: 'auto' }), { notice }).catch(async (error: unknown) => {
-        if (isCitebotError(error) && (error.code === 'model_missing' || error.code === 'index_model_mismatch')) {
-          return openEngine(loadConfig({ ...process.env, EMBEDDING_MODEL: 'keyword', MODEL_DIR: '' }), { notice, ignoreRecordedModel: true });
-        }
-        throw error;
-      });
+      const engine = await openEngine(loadConfig({ ...process.env, EMBEDDING_MODEL: 'auto' }), { notice }).catch(
+        async (error: unknown) => {
+          if (isCitebotError(error) && (error.code === 'model_missing' || error.code === 'index_model_mismatch')) {
+            return openEngine(loadConfig({ ...process.env, EMBEDDING_MODEL: 'keyword', MODEL_DIR: '' }), {
+              notice,
+              ignoreRecordedModel: true,
+            });
+          }
+          throw error;
+        },
+      );
       try {
         const bar = progressBar(!options.json, 'Re-embedding');
         const result = await engine.reindex(options.model, bar.update);
         bar.stop();
-        print(options.json, result, `reindexed ${result.articles} articles (${result.passages} passages): ${result.from} → ${result.to}`);
+        print(
+          options.json,
+          result,
+          `reindexed ${result.articles} articles (${result.passages} passages): ${result.from} → ${result.to}`,
+        );
       } finally {
         await engine.close();
       }
@@ -387,7 +500,9 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`citebot: ${escapeForTerminal(error.message)}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`citebot: unexpected error: ${escapeForTerminal(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+      process.stderr.write(
+        `citebot: unexpected error: ${escapeForTerminal(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+      );
       process.exitCode = 1;
     }
   }

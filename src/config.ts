@@ -18,7 +18,8 @@ const EngineSettings = z
   .object({
     DATA_DIR: text(resolve(PROJECT_ROOT, 'embeddings')),
     DATABASE_URL: optionalText().refine((v) => v === null || /^postgres(ql)?:\/\//.test(v), {
-      message: 'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite in DATA_DIR',
+      message:
+        'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite in DATA_DIR',
     }),
     EMBEDDING_MODEL: text('auto'),
     MODEL_DIR: optionalText(),
@@ -39,13 +40,18 @@ const EngineSettings = z
     INDEX_SNAPSHOT_CHANGES: int('INDEX_SNAPSHOT_CHANGES', 1, 1_000_000, DEFAULT_INDEX_SETTINGS.snapshotChanges),
     AUTO_INGEST_EXAMPLES: flag('AUTO_INGEST_EXAMPLES', true),
     CITEBOT_OPERATOR_URL: optionalText().transform((value, ctx): string | null => {
-      if (value !== null && !/^https?:\/\/\S+$/i.test(value)) ctx.addIssue({ code: 'custom', message: 'CITEBOT_OPERATOR_URL must be an http(s) URL (shown in the User-Agent of feed requests)' });
+      if (value !== null && !/^https?:\/\/\S+$/i.test(value))
+        ctx.addIssue({
+          code: 'custom',
+          message: 'CITEBOT_OPERATOR_URL must be an http(s) URL (shown in the User-Agent of feed requests)',
+        });
       return value;
     }),
     FEED_MAX_NEW_ITEMS: int('FEED_MAX_NEW_ITEMS', 1, 1000, 20),
     ALLOW_PRIVATE_HOSTS: optionalText().transform((value, ctx): readonly string[] => {
       const entries = splitAllowList(value ?? '');
-      for (const problem of allowListProblems(entries)) ctx.addIssue({ code: 'custom', message: `ALLOW_PRIVATE_HOSTS: ${problem}` });
+      for (const problem of allowListProblems(entries))
+        ctx.addIssue({ code: 'custom', message: `ALLOW_PRIVATE_HOSTS: ${problem}` });
       return Object.freeze(entries);
     }),
   })
@@ -73,7 +79,12 @@ const EngineSettings = z
     /** Overrides the re-ranker's "answers the question" relevance. */
     rerankThreshold: e.RERANK_THRESHOLD,
     /** The HNSW graph's settings and how often its snapshot is rewritten (docs/performance.md). */
-    index: Object.freeze({ m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH, snapshotChanges: e.INDEX_SNAPSHOT_CHANGES }),
+    index: Object.freeze({
+      m: e.HNSW_M,
+      efConstruction: e.HNSW_EF_CONSTRUCTION,
+      efSearch: e.HNSW_EF_SEARCH,
+      snapshotChanges: e.INDEX_SNAPSHOT_CHANGES,
+    }),
     autoIngestExamples: e.AUTO_INGEST_EXAMPLES,
     examplesDir: EXAMPLES_DIR,
     /** Where site owners can reach the operator; named in feed requests' User-Agent. */

@@ -111,22 +111,45 @@ export interface CollectionStats {
 export interface Engine {
   /** The embedding model (and re-ranker) answers are found with. */
   model(): ModelInfo;
-  ingest(articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]>;
+  ingest(
+    articles: Article[],
+    collection: CollectionId,
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<IngestOutcome[]>;
   /** Reads files, folders or globs and ingests them; unreadable inputs are skipped with a reason. */
-  ingestPaths(paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }>;
+  ingestPaths(
+    paths: readonly string[],
+    collection: CollectionId,
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }>;
   /** On first run (AUTO_INGEST_EXAMPLES and an empty library), indexes the bundled example articles; else null. */
-  ingestExamplesIfEmpty(onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] } | null>;
+  ingestExamplesIfEmpty(
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] } | null>;
   ask(question: string, options: AskOptions): Promise<AskResult>;
-  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number }): Promise<ArticleSummary[]>;
-  countArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter }): Promise<number>;
+  listArticles(
+    collection: CollectionId | CollectionId[],
+    options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number },
+  ): Promise<ArticleSummary[]>;
+  countArticles(
+    collection: CollectionId | CollectionId[],
+    options?: { search?: string; filter?: ArticleFilter },
+  ): Promise<number>;
   /** Sources of the articles, most articles first; `search` keeps those containing it (case ignored). */
-  listSources(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number }): Promise<SourceSummary[]>;
+  listSources(
+    collection: CollectionId | CollectionId[],
+    options?: { search?: string; limit?: number },
+  ): Promise<SourceSummary[]>;
   removeArticle(collection: CollectionId, articleId: string): Promise<ArticleSummary | null>;
   /**
    * The article (by id, or a unique part of its title) in the first of the collections that holds
    * it: all its paragraphs, or `radius` either side of `paragraph`. Null when none holds it.
    */
-  articleParagraphs(collections: CollectionId[], idOrTitle: string, around?: { paragraph: number; radius: number }): Promise<ArticleParagraphs | null>;
+  articleParagraphs(
+    collections: CollectionId[],
+    idOrTitle: string,
+    around?: { paragraph: number; radius: number },
+  ): Promise<ArticleParagraphs | null>;
   stats(collection?: CollectionId): Promise<CollectionStats>;
   /** The question log, newest first (all collections when none is given). */
   questions(collection: CollectionId | undefined, options: QuestionFilter): Promise<LoggedQuestion[]>;
@@ -137,6 +160,9 @@ export interface Engine {
    * Re-embeds every article with another model (or the same one, to repair) and swaps it in;
    * everything is embedded before anything is written, so a failure changes nothing.
    */
-  reindex(modelName: string, onProgress?: (p: IngestProgress) => void): Promise<{ from: string; to: string; articles: number; passages: number }>;
+  reindex(
+    modelName: string,
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<{ from: string; to: string; articles: number; passages: number }>;
   close(): Promise<void>;
 }

@@ -86,19 +86,35 @@ export class CitebotEngine implements Engine {
 
   model(): ModelInfo {
     const { semantic, keywordReason, reranker } = this.state;
-    return { id: modelIdOf(this.state), kind: semantic ? 'semantic' : 'keyword', dim: semantic?.pool.dim ?? null, reason: keywordReason, reranker: reranker?.spec.id ?? null };
+    return {
+      id: modelIdOf(this.state),
+      kind: semantic ? 'semantic' : 'keyword',
+      dim: semantic?.pool.dim ?? null,
+      reason: keywordReason,
+      reranker: reranker?.spec.id ?? null,
+    };
   }
 
-  ingest(articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]> {
+  ingest(
+    articles: Article[],
+    collection: CollectionId,
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<IngestOutcome[]> {
     return this.running(() => ingest(this.state, articles, collection, onProgress));
   }
 
-  ingestPaths(paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
+  ingestPaths(
+    paths: readonly string[],
+    collection: CollectionId,
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
     return this.running(() => ingestPaths(this.state, paths, collection, onProgress));
   }
 
   /** On first run the library is empty: index the bundled example articles. */
-  async ingestExamplesIfEmpty(onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] } | null> {
+  async ingestExamplesIfEmpty(
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] } | null> {
     if (!(await needsExamples(this.state))) return null;
     return this.ingestPaths([this.state.config.examplesDir], LIBRARY_COLLECTION, onProgress);
   }
@@ -118,19 +134,32 @@ export class CitebotEngine implements Engine {
     return this.running(() => reindex(this.state, modelName, onProgress));
   }
 
-  listArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number }): Promise<ArticleSummary[]> {
+  listArticles(
+    collection: CollectionId | CollectionId[],
+    options?: { search?: string; filter?: ArticleFilter; limit?: number; offset?: number },
+  ): Promise<ArticleSummary[]> {
     return library.listArticles(this.state, collection, options);
   }
 
-  countArticles(collection: CollectionId | CollectionId[], options?: { search?: string; filter?: ArticleFilter }): Promise<number> {
+  countArticles(
+    collection: CollectionId | CollectionId[],
+    options?: { search?: string; filter?: ArticleFilter },
+  ): Promise<number> {
     return library.countArticles(this.state, collection, options);
   }
 
-  listSources(collection: CollectionId | CollectionId[], options?: { search?: string; limit?: number }): Promise<SourceSummary[]> {
+  listSources(
+    collection: CollectionId | CollectionId[],
+    options?: { search?: string; limit?: number },
+  ): Promise<SourceSummary[]> {
     return library.listSources(this.state, collection, options);
   }
 
-  articleParagraphs(collections: CollectionId[], idOrTitle: string, around?: { paragraph: number; radius: number }): Promise<ArticleParagraphs | null> {
+  articleParagraphs(
+    collections: CollectionId[],
+    idOrTitle: string,
+    around?: { paragraph: number; radius: number },
+  ): Promise<ArticleParagraphs | null> {
     return library.articleParagraphs(this.state, collections, idOrTitle, around);
   }
 
@@ -162,7 +191,11 @@ export class CitebotEngine implements Engine {
 
   private assertOpen(): void {
     if (this.closed) throw new CitebotError('internal', 'the engine is closed');
-    if (this.storeOnly) throw new CitebotError('internal', 'this engine reads the store only (storeOnly): searching and changing need one opened with its model');
+    if (this.storeOnly)
+      throw new CitebotError(
+        'internal',
+        'this engine reads the store only (storeOnly): searching and changing need one opened with its model',
+      );
   }
 
   async close(): Promise<void> {

@@ -12,17 +12,26 @@
  */
 export const ERROR_CODES = {
   // ------------------------------------------------------------- what the asker gave (member)
-  unsupported_format: { audience: 'member', means: 'the input is of a type citebot cannot read (a PDF, an image, a .docx)' },
+  unsupported_format: {
+    audience: 'member',
+    means: 'the input is of a type citebot cannot read (a PDF, an image, a .docx)',
+  },
   binary_input: { audience: 'member', means: 'the input is binary data, not text' },
   invalid_utf8: { audience: 'member', means: 'the text is not valid UTF-8' },
   input_too_large: { audience: 'member', means: 'the input (file, page, question, passages) is over a size limit' },
   empty_article: { audience: 'member', means: 'an article has no text after reading it' },
-  parse_failed: { audience: 'member', means: "an article's content is malformed: bad JSON or YAML, no title, a field of the wrong type" },
+  parse_failed: {
+    audience: 'member',
+    means: "an article's content is malformed: bad JSON or YAML, no title, a field of the wrong type",
+  },
   document_encrypted: { audience: 'member', means: 'a PDF or Word document is password-protected' },
   document_no_text: { audience: 'member', means: 'a document has no text layer (a scanned PDF)' },
   document_corrupt: { audience: 'member', means: 'a PDF or Word document is damaged' },
   duplicate_id: { audience: 'member', means: 'two articles of one input have the same id' },
-  parser_stopped: { audience: 'member', means: 'reading an input was stopped: too slow, the parser crashed, or the process is shutting down' },
+  parser_stopped: {
+    audience: 'member',
+    means: 'reading an input was stopped: too slow, the parser crashed, or the process is shutting down',
+  },
   file_unreadable: { audience: 'member', means: 'a file given as input (an article, a URL list) cannot be read' },
   empty_question: { audience: 'member', means: 'the question (or the message asked about) has no words' },
   feed_invalid: { audience: 'member', means: 'a URL given as a feed or sitemap is not one citebot can read' },
@@ -30,13 +39,22 @@ export const ERROR_CODES = {
   feeds_disabled: { audience: 'member', means: 'this bot runs without feeds' },
   robots_disallowed: { audience: 'member', means: "the site's robots.txt does not allow citebot to fetch the page" },
   bad_filter: { audience: 'member', means: 'a since / until / source filter is not valid' },
-  bad_options: { audience: 'member', means: "a command's options do not fit together (e.g. /ingest needs exactly one source)" },
+  bad_options: {
+    audience: 'member',
+    means: "a command's options do not fit together (e.g. /ingest needs exactly one source)",
+  },
   article_missing: { audience: 'member', means: 'the article asked for is not in the collections searched' },
   paragraph_out_of_range: { audience: 'member', means: 'the paragraph asked for is not in the article' },
-  question_missing: { audience: 'member', means: 'the logged question asked for is not in the log (or belongs to another server)' },
+  question_missing: {
+    audience: 'member',
+    means: 'the logged question asked for is not in the log (or belongs to another server)',
+  },
   unknown_command: { audience: 'member', means: 'Discord sent a command this bot does not have, or of the wrong kind' },
   button_invalid: { audience: 'member', means: 'a button id citebot never wrote (broken, or from an older version)' },
-  url_refused: { audience: 'member', means: 'a URL citebot will not fetch (not http(s), a private address, not Discord for attachments)' },
+  url_refused: {
+    audience: 'member',
+    means: 'a URL citebot will not fetch (not http(s), a private address, not Discord for attachments)',
+  },
   url_unreachable: { audience: 'member', means: 'a URL could not be fetched (DNS, connection, time-out)' },
   url_bad_response: { audience: 'member', means: 'a URL answered with an error status or too many redirects' },
   permission_denied: { audience: 'member', means: 'a Discord member asked for a moderator-only command' },
@@ -54,13 +72,25 @@ export const ERROR_CODES = {
   backup_invalid: { audience: 'operator', means: 'the backup file is not a citebot store' },
   model_missing: { audience: 'operator', means: 'a model (embedding, re-ranker, word vectors) is not available' },
   model_invalid: { audience: 'operator', means: 'a model is there but cannot be used' },
-  index_model_mismatch: { audience: 'operator', means: 'the index was built with another model than the one configured' },
+  index_model_mismatch: {
+    audience: 'operator',
+    means: 'the index was built with another model than the one configured',
+  },
   store_locked: { audience: 'operator', means: 'another process holds the store' },
   store_corrupt: { audience: 'operator', means: 'the store file is damaged' },
   store_schema_newer: { audience: 'operator', means: 'the store was written by a newer citebot' },
-  store_unreachable: { audience: 'operator', means: 'PostgreSQL (DATABASE_URL) could not be reached when citebot started' },
-  store_unavailable: { audience: 'operator', means: 'PostgreSQL went away while running: the change was refused, nothing written' },
-  store_backend_unsupported: { audience: 'operator', means: 'the operation does not apply to this store backend (e.g. backup on PostgreSQL)' },
+  store_unreachable: {
+    audience: 'operator',
+    means: 'PostgreSQL (DATABASE_URL) could not be reached when citebot started',
+  },
+  store_unavailable: {
+    audience: 'operator',
+    means: 'PostgreSQL went away while running: the change was refused, nothing written',
+  },
+  store_backend_unsupported: {
+    audience: 'operator',
+    means: 'the operation does not apply to this store backend (e.g. backup on PostgreSQL)',
+  },
   internal: { audience: 'operator', means: 'a bug or a crashed worker: nothing the asker can change' },
 } as const satisfies Record<string, { audience: 'member' | 'operator'; means: string }>;
 

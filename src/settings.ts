@@ -38,7 +38,10 @@ export const flag = (name: string, fallback: boolean) =>
 function parseNumber(name: string, v: string, min: number, max: number, whole: boolean, ctx: Ctx): number {
   const n = Number(v.replace(/_/g, ''));
   if (!Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max) {
-    return problem(ctx, `${name} must be a ${whole ? 'whole number' : 'number'} from ${min} to ${max}, got "${v.slice(0, 40)}"`);
+    return problem(
+      ctx,
+      `${name} must be a ${whole ? 'whole number' : 'number'} from ${min} to ${max}, got "${v.slice(0, 40)}"`,
+    );
   }
   return n;
 }
@@ -84,7 +87,13 @@ export const httpUrl = (name: string, fallback: string) =>
   });
 
 /** A comma-separated list; blank items dropped. */
-export const list = () => raw.transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+export const list = () =>
+  raw.transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -106,5 +115,8 @@ export function parseSettings<S extends z.ZodType>(
     const message = !where || issue.message.includes(where) ? issue.message : `${where}: ${issue.message}`;
     return secrets.reduce((m, secret) => m.split(secret).join('[redacted]'), message);
   });
-  throw new UserError('config_invalid', `invalid ${options.what}:\n  - ${problems.join('\n  - ')}\n(see ${options.seeAlso})`);
+  throw new UserError(
+    'config_invalid',
+    `invalid ${options.what}:\n  - ${problems.join('\n  - ')}\n(see ${options.seeAlso})`,
+  );
 }

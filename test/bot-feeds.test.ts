@@ -12,7 +12,8 @@ import { fullText, rss, startFeedServer, type FeedServer } from './helpers/feed-
 describe('/feed through the Discord emulator', () => {
   let h: Harness;
   let server: FeedServer;
-  const reply = (payload: any, timeoutMs?: number): Promise<InteractionReply> => h.emu.reply(h.emu.sendInteraction(payload), timeoutMs);
+  const reply = (payload: any, timeoutMs?: number): Promise<InteractionReply> =>
+    h.emu.reply(h.emu.sendInteraction(payload), timeoutMs);
   const sub = (name: string, options: any[] = []) => [{ name, type: 1, options }];
 
   before(async () => {
@@ -20,7 +21,16 @@ describe('/feed through the Discord emulator', () => {
     server.routes.set('/robots.txt', { type: 'text/plain', body: 'User-agent: *\nAllow: /\n' });
     server.routes.set('/harbour.xml', {
       body: rss('Harbour Gazette @everyone', [
-        { title: 'Pilot boat @everyone named after <@&1> keeper', link: `${server.base}/news/pilot`, guid: 'pilot-1', pubDate: 'Fri, 10 May 2024 09:00:00 GMT', content: fullText('pilot boat', 'The new pilot boat was named Morwenna after the harbour keeper who served for 38 years.') },
+        {
+          title: 'Pilot boat @everyone named after <@&1> keeper',
+          link: `${server.base}/news/pilot`,
+          guid: 'pilot-1',
+          pubDate: 'Fri, 10 May 2024 09:00:00 GMT',
+          content: fullText(
+            'pilot boat',
+            'The new pilot boat was named Morwenna after the harbour keeper who served for 38 years.',
+          ),
+        },
       ]),
     });
     h = await startHarness({ examples: false, allowPrivateHosts: ['127.0.0.1'], feeds: { checkEveryMs: 200 } });
@@ -31,7 +41,13 @@ describe('/feed through the Discord emulator', () => {
   });
 
   it('GIVEN a member THEN /feed is refused; GIVEN a moderator THEN the feed is followed, indexed by the scheduler, announced without mentions, and /ask answers from it', async () => {
-    const refused = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'feed', options: sub('add', [opt('url', `${server.base}/harbour.xml`)]) }));
+    const refused = await reply(
+      h.emu.chatInput({
+        ...h.member(h.guildA),
+        name: 'feed',
+        options: sub('add', [opt('url', `${server.base}/harbour.xml`)]),
+      }),
+    );
     assert.equal(refused.ephemeral, true);
     assert.match(refused.message.content, /^Only moderators can manage feeds/);
     assert.equal((await h.ctx.feeds!.store.listFeeds()).length, 0);
@@ -41,19 +57,40 @@ describe('/feed through the Discord emulator', () => {
       h.emu.chatInput({
         ...h.mod(h.guildA),
         name: 'feed',
-        options: sub('add', [opt('url', `${server.base}/harbour.xml`), opt('every', '15m'), opt('announce-channel', channel.id, 7)]),
+        options: sub('add', [
+          opt('url', `${server.base}/harbour.xml`),
+          opt('every', '15m'),
+          opt('announce-channel', channel.id, 7),
+        ]),
         resolved: { channels: { [channel.id]: { id: channel.id, name: channel.name, type: 0, permissions: '0' } } },
       }),
     );
     assert.equal(added.ephemeral, true);
-    assert.match(added.message.content, /^Following feed \d+: http:\/\/127\.0\.0\.1:\d+\/harbour\.xml\nChecked every 15m/);
+    assert.match(
+      added.message.content,
+      /^Following feed \d+: http:\/\/127\.0\.0\.1:\d+\/harbour\.xml\nChecked every 15m/,
+    );
 
     // The scheduler polls the new feed by itself and announces the article.
-    const announced = await h.emu.waitFor(() => h.emu.messagesIn(channel.id).find((m) => /Pilot boat/.test(m.data?.content ?? '')), 60_000, 'the announcement');
-    assert.equal(announced.data.content, `**Pilot boat @everyone named after <@&1> keeper** <${server.base}/news/pilot>`);
+    const announced = await h.emu.waitFor(
+      () => h.emu.messagesIn(channel.id).find((m) => /Pilot boat/.test(m.data?.content ?? '')),
+      60_000,
+      'the announcement',
+    );
+    assert.equal(
+      announced.data.content,
+      `**Pilot boat @everyone named after <@&1> keeper** <${server.base}/news/pilot>`,
+    );
     assert.deepEqual(announced.data.allowed_mentions, { parse: [] });
 
-    const answer = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'what was the new pilot boat named?')] }), 30_000);
+    const answer = await reply(
+      h.emu.chatInput({
+        ...h.member(h.guildA),
+        name: 'ask',
+        options: [opt('question', 'what was the new pilot boat named?')],
+      }),
+      30_000,
+    );
     assert.match(embedText(answer.message), /named Morwenna/);
 
     const list = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'feed', options: sub('list') }));
@@ -63,10 +100,23 @@ describe('/feed through the Discord emulator', () => {
     const stats = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'stats' }));
     assert.match(embedText(stats.message), /Feeds\n\d+ · Harbour Gazette @everyone · 1 article\(s\) · ok, last read/);
 
-    const otherGuild = await reply(h.emu.chatInput({ ...h.member(h.guildB), name: 'ask', options: [opt('question', 'what was the new pilot boat named?')] }), 30_000);
+    const otherGuild = await reply(
+      h.emu.chatInput({
+        ...h.member(h.guildB),
+        name: 'ask',
+        options: [opt('question', 'what was the new pilot boat named?')],
+      }),
+      30_000,
+    );
     assert.doesNotMatch(embedText(otherGuild.message), /Morwenna/, "a server's feed fills only its own collection");
 
-    const removed = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'feed', options: sub('remove', [opt('feed', `${server.base}/harbour.xml`)]) }));
+    const removed = await reply(
+      h.emu.chatInput({
+        ...h.mod(h.guildA),
+        name: 'feed',
+        options: sub('remove', [opt('feed', `${server.base}/harbour.xml`)]),
+      }),
+    );
     assert.match(removed.message.content, /^No longer following feed \d+ .*its 1 article\(s\) stay/);
   });
 });

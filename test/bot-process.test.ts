@@ -47,7 +47,12 @@ function run(script: string, env: Record<string, string | undefined>, args: stri
 }
 
 /** `npm start` against the emulator, with the tiny model; `extra` adds or overrides settings. */
-function botEnv(emu: DiscordEmulator, dataDir: string, modelDir: string, extra: Record<string, string> = {}): Record<string, string> {
+function botEnv(
+  emu: DiscordEmulator,
+  dataDir: string,
+  modelDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DISCORD_TOKEN: FAKE_TOKEN,
     DISCORD_APPLICATION_ID: emu.applicationId,
@@ -63,7 +68,8 @@ function botEnv(emu: DiscordEmulator, dataDir: string, modelDir: string, extra: 
 async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs: number): Promise<void> {
   const started = Date.now();
   while (!pattern.test(p.text())) {
-    if (p.child.exitCode !== null) throw new Error(`process exited (${p.child.exitCode}) before ${pattern}:\n${p.text()}`);
+    if (p.child.exitCode !== null)
+      throw new Error(`process exited (${p.child.exitCode}) before ${pattern}:\n${p.text()}`);
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}:\n${p.text()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -129,12 +135,15 @@ describe('bot process: npm start against the emulator', () => {
     emu = await DiscordEmulator.start({ guilds: [guild], token: FAKE_TOKEN, heartbeatIntervalMs: 250 });
     dataDir = mkdtempSync(join(tmpdir(), 'citebot-botdata-'));
     const modelDir = await tinyModel();
-    proc = run('src/bot/main.ts', botEnv(emu, dataDir, modelDir, {
-      ASK_CHANNELS: 'ask-news,newsdesk',
-      ASK_RATE_USER: '100/min',
-      ASK_RATE_GUILD: '1000/min',
-      SHUTDOWN_TIMEOUT_MS: '8000',
-    }));
+    proc = run(
+      'src/bot/main.ts',
+      botEnv(emu, dataDir, modelDir, {
+        ASK_CHANNELS: 'ask-news,newsdesk',
+        ASK_RATE_USER: '100/min',
+        ASK_RATE_GUILD: '1000/min',
+        SHUTDOWN_TIMEOUT_MS: '8000',
+      }),
+    );
     await waitForOutput(proc, /"event":"ready"/, 60_000);
   });
   after(async () => {
@@ -154,13 +163,32 @@ describe('bot process: npm start against the emulator', () => {
   });
 
   it('deploy-commands registers the commands in the guild through DISCORD_API_URL', async () => {
-    const p = run('scripts/deploy-commands.ts', { DISCORD_TOKEN: FAKE_TOKEN, DISCORD_APPLICATION_ID: emu.applicationId, DISCORD_API_URL: emu.apiUrl }, ['--guild', guild.id]);
+    const p = run(
+      'scripts/deploy-commands.ts',
+      { DISCORD_TOKEN: FAKE_TOKEN, DISCORD_APPLICATION_ID: emu.applicationId, DISCORD_API_URL: emu.apiUrl },
+      ['--guild', guild.id],
+    );
     assert.equal((await p.exit).code, 0, p.text());
-    assert.match(p.text(), new RegExp(`Registered 7 commands in server ${guild.id}: Ask citebot, ask, forget, ingest, questions, sources, stats`));
+    assert.match(
+      p.text(),
+      new RegExp(
+        `Registered 7 commands in server ${guild.id}: Ask citebot, ask, forget, ingest, questions, sources, stats`,
+      ),
+    );
     const registered = emu.commands.at(-1)!;
     assert.equal(registered.scope, guild.id);
     const ask = registered.body.find((c: any) => c.name === 'ask');
-    assert.deepEqual(ask.options.map((o: any) => [o.name, o.type, o.required ?? false]), [['question', 3, true], ['count', 4, false], ['private', 5, false], ['since', 3, false], ['until', 3, false], ['source', 3, false]]);
+    assert.deepEqual(
+      ask.options.map((o: any) => [o.name, o.type, o.required ?? false]),
+      [
+        ['question', 3, true],
+        ['count', 4, false],
+        ['private', 5, false],
+        ['since', 3, false],
+        ['until', 3, false],
+        ['source', 3, false],
+      ],
+    );
     assert.equal(ask.options.find((o: any) => o.name === 'source').autocomplete, true);
     const ingest = registered.body.find((c: any) => c.name === 'ingest');
     assert.equal(ingest.default_member_permissions, '32');
@@ -169,17 +197,42 @@ describe('bot process: npm start against the emulator', () => {
   });
 
   it('answers /ask with the cited passage', async () => {
-    const r = await emu.reply(emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'how many were detained as of January 10?')] })), 30_000);
+    const r = await emu.reply(
+      emu.sendInteraction(
+        emu.chatInput({
+          guildId: guild.id,
+          name: 'ask',
+          options: [opt('question', 'how many were detained as of January 10?')],
+        }),
+      ),
+      30_000,
+    );
     assert.equal(r.callback.type, 5);
     assert.match(r.message.embeds[0].description, /7,939 people have been detained/);
-    assert.match(embedText(r.message), /President Tokayev: Kazakhstan unrest was attempted coup d'etat\*\* · TRT World and agencies · 2022-01-10/);
+    assert.match(
+      embedText(r.message),
+      /President Tokayev: Kazakhstan unrest was attempted coup d'etat\*\* · TRT World and agencies · 2022-01-10/,
+    );
   });
 
   it('burst: 50 concurrent /ask each deferred within 3 s, heartbeats acknowledged throughout', async () => {
-    const questions = ['how many were detained?', 'how many vehicles cross the harbour bridge?', 'how long did the transit strike last?', 'how big was the wheat crop?', 'how effective was the norovirus vaccine?'];
+    const questions = [
+      'how many were detained?',
+      'how many vehicles cross the harbour bridge?',
+      'how long did the transit strike last?',
+      'how big was the wheat crop?',
+      'how effective was the norovirus vaccine?',
+    ];
     const start = Date.now();
     const sent = Array.from({ length: 50 }, (_, i) =>
-      emu.sendInteraction(emu.chatInput({ guildId: guild.id, user: { id: `40000000000000${1000 + i}`, username: `r${i}` }, name: 'ask', options: [opt('question', questions[i % questions.length]!)] })),
+      emu.sendInteraction(
+        emu.chatInput({
+          guildId: guild.id,
+          user: { id: `40000000000000${1000 + i}`, username: `r${i}` },
+          name: 'ask',
+          options: [opt('question', questions[i % questions.length]!)],
+        }),
+      ),
     );
     const replies: InteractionReply[] = await Promise.all(sent.map((s) => emu.reply(s, 60_000)));
     const end = Date.now();
@@ -213,7 +266,13 @@ describe('bot process: npm start against the emulator', () => {
   });
 
   it('SIGTERM: finishes the reply in flight, then exits 0; the token never appears in the output', async () => {
-    const sent = emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'how long will the harbour bridge close?')] }));
+    const sent = emu.sendInteraction(
+      emu.chatInput({
+        guildId: guild.id,
+        name: 'ask',
+        options: [opt('question', 'how long will the harbour bridge close?')],
+      }),
+    );
     await emu.waitFor(() => emu.callbackFor(sent.id), 10_000, 'deferral');
     proc.child.kill('SIGTERM');
     const r = await emu.reply(sent, 15_000);
@@ -225,8 +284,15 @@ describe('bot process: npm start against the emulator', () => {
     const text = proc.text();
     assert.match(text, /"event":"stopping","signal":"SIGTERM"/);
     assert.match(text, /"event":"stopped"/);
-    const loop = JSON.parse(proc.out.join('').split('\n').find((l) => l.includes('"event":"event_loop"'))!);
-    console.log(`# bot event-loop delay over the whole run: mean ${loop.meanMs} ms, p99 ${loop.p99Ms} ms, max ${loop.maxMs} ms`);
+    const loop = JSON.parse(
+      proc.out
+        .join('')
+        .split('\n')
+        .find((l) => l.includes('"event":"event_loop"'))!,
+    );
+    console.log(
+      `# bot event-loop delay over the whole run: mean ${loop.meanMs} ms, p99 ${loop.p99Ms} ms, max ${loop.maxMs} ms`,
+    );
     assert.ok(!text.includes(FAKE_TOKEN), 'token never logged');
     assert.ok(!text.includes('how long will the harbour bridge close'), 'question text not logged by default');
     // every stdout line is a JSON log line
@@ -244,14 +310,36 @@ describe('bot process: npm start with a lost vector index', () => {
     const proc = run('src/bot/main.ts', botEnv(emu, dataDir, modelDir, { SHUTDOWN_TIMEOUT_MS: '8000' }));
     try {
       await waitForOutput(proc, /"event":"ready"/, 60_000);
-      assert.match(proc.text(), /rebuilding the vector index from 50000 stored passages \(its file is missing\) in the background/);
-      assert.doesNotMatch(proc.text(), /rebuilt the vector index from the store: 50000 passages/, 'the bot waited for the rebuild before connecting');
-      const ask = () => emu.reply(emu.sendInteraction(emu.chatInput({ guildId: guild.id, name: 'ask', options: [opt('question', 'which crane was repaired after 41 weeks, number 1249039?')] })), 30_000);
+      assert.match(
+        proc.text(),
+        /rebuilding the vector index from 50000 stored passages \(its file is missing\) in the background/,
+      );
+      assert.doesNotMatch(
+        proc.text(),
+        /rebuilt the vector index from the store: 50000 passages/,
+        'the bot waited for the rebuild before connecting',
+      );
+      const ask = () =>
+        emu.reply(
+          emu.sendInteraction(
+            emu.chatInput({
+              guildId: guild.id,
+              name: 'ask',
+              options: [opt('question', 'which crane was repaired after 41 weeks, number 1249039?')],
+            }),
+          ),
+          30_000,
+        );
       const during = await ask();
       assert.match(during.message.embeds[0].description, /crane 1249039 was repaired/);
-      assert.match(during.message.embeds[0].footer.text, /\nThe search index is being rebuilt \(\d+% done\): passages not yet indexed were found by their words only\.$/);
+      assert.match(
+        during.message.embeds[0].footer.text,
+        /\nThe search index is being rebuilt \(\d+% done\): passages not yet indexed were found by their words only\.$/,
+      );
       await waitForOutput(proc, /rebuilt the vector index from the store: 50000 passages in [\d.]+ s/, 120_000);
-      console.log(`# background rebuild (npm start process): ${/rebuilt the vector index from the store: 50000 passages in [\d.]+ s/.exec(proc.text())![0]}`);
+      console.log(
+        `# background rebuild (npm start process): ${/rebuilt the vector index from the store: 50000 passages in [\d.]+ s/.exec(proc.text())![0]}`,
+      );
       const after = await ask();
       assert.doesNotMatch(after.message.embeds[0].footer.text, /being rebuilt/);
       proc.child.kill('SIGTERM');

@@ -8,7 +8,17 @@ function slowEngine(real: Engine, ms: number): Engine {
   const fake: Engine = Object.create(real);
   fake.ask = async (question): Promise<AskResult> => {
     await new Promise((r) => setTimeout(r, ms));
-    return { question, answered: false, answer: null, passages: [], articlesSearched: 0, tookMs: ms, questionId: null, indexRebuilding: null, filter: null };
+    return {
+      question,
+      answered: false,
+      answer: null,
+      passages: [],
+      articlesSearched: 0,
+      tookMs: ms,
+      questionId: null,
+      indexRebuilding: null,
+      filter: null,
+    };
   };
   return fake;
 }
@@ -18,10 +28,14 @@ describe('bot: graceful stop', () => {
     const h = await startHarness({ examples: false, env: { SHUTDOWN_TIMEOUT_MS: '1500' } });
     try {
       h.ctx.engine = slowEngine(h.te.engine, 600);
-      const inFlight = h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'slow one?')] }));
+      const inFlight = h.emu.sendInteraction(
+        h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'slow one?')] }),
+      );
       await h.emu.waitFor(() => h.emu.callbackFor(inFlight.id), 5000, 'deferral');
       const stopping = h.bot.stop();
-      const late = h.emu.sendInteraction(h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'too late?')] }));
+      const late = h.emu.sendInteraction(
+        h.emu.chatInput({ ...h.member(h.guildA), name: 'ask', options: [opt('question', 'too late?')] }),
+      );
       const lateReply = await h.emu.reply(late, 5000);
       assert.equal(lateReply.callback.type, 4);
       assert.equal(lateReply.message.content, 'citebot is restarting; please try again in a minute.');
@@ -37,7 +51,9 @@ describe('bot: graceful stop', () => {
     const h2 = await startHarness({ examples: false, env: { SHUTDOWN_TIMEOUT_MS: '300' } });
     try {
       h2.ctx.engine = slowEngine(h2.te.engine, 3000);
-      const stuck = h2.emu.sendInteraction(h2.emu.chatInput({ ...h2.member(h2.guildA), name: 'ask', options: [opt('question', 'stuck?')] }));
+      const stuck = h2.emu.sendInteraction(
+        h2.emu.chatInput({ ...h2.member(h2.guildA), name: 'ask', options: [opt('question', 'stuck?')] }),
+      );
       await h2.emu.waitFor(() => h2.emu.callbackFor(stuck.id), 5000, 'deferral');
       const started = Date.now();
       const result = await h2.bot.stop();

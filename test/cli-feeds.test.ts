@@ -16,7 +16,18 @@ describe('citebot feeds', () => {
   before(async () => {
     server = await startFeedServer();
     server.routes.set('/wire.xml', {
-      body: rss('Harbour Wire', [{ title: 'Lock gates replaced', link: `${server.base}/news/lock`, guid: 'lock-1', pubDate: 'Thu, 09 May 2024 09:00:00 GMT', content: fullText('lock', 'The canal lock gates were replaced in 11 days by a crew of 30, the waterways office said.') }]),
+      body: rss('Harbour Wire', [
+        {
+          title: 'Lock gates replaced',
+          link: `${server.base}/news/lock`,
+          guid: 'lock-1',
+          pubDate: 'Thu, 09 May 2024 09:00:00 GMT',
+          content: fullText(
+            'lock',
+            'The canal lock gates were replaced in 11 days by a crew of 30, the waterways office said.',
+          ),
+        },
+      ]),
     });
     server.routes.set('/down.xml', { status: 503, body: 'maintenance' });
     dataDir = mkdtempSync(join(tmpdir(), 'citebot-cli-feeds-'));
@@ -55,6 +66,9 @@ describe('citebot feeds', () => {
     const removed = await runCli(['feeds', 'remove', String(feed.id), '--json'], env);
     assert.equal(removed.code, 0, removed.stderr);
     const after = JSON.parse((await runCli(['feeds', 'list', '--json'], env)).stdout) as { feeds: { url: string }[] };
-    assert.deepEqual(after.feeds.map((f) => f.url), [`${server.base}/down.xml`]);
+    assert.deepEqual(
+      after.feeds.map((f) => f.url),
+      [`${server.base}/down.xml`],
+    );
   });
 });

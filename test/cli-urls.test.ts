@@ -21,11 +21,28 @@ describe('ingest from URLs', () => {
   const pages: Record<string, { type: string; body: string | Uint8Array }> = {};
 
   before(async () => {
-    pages['/tram.html'] = { type: 'text/html; charset=utf-8', body: PAGE('Tram line extended', 'The tram line will be extended by 4.2 kilometres to the hospital, the city council decided on Monday after a long debate.') };
-    pages['/library.html'] = { type: 'text/html; charset=utf-8', body: PAGE('Library opens on Sundays', 'The central library will open on Sundays from March, with 12 extra staff hired to cover the weekend shifts, the council said.') };
+    pages['/tram.html'] = {
+      type: 'text/html; charset=utf-8',
+      body: PAGE(
+        'Tram line extended',
+        'The tram line will be extended by 4.2 kilometres to the hospital, the city council decided on Monday after a long debate.',
+      ),
+    };
+    pages['/library.html'] = {
+      type: 'text/html; charset=utf-8',
+      body: PAGE(
+        'Library opens on Sundays',
+        'The central library will open on Sundays from March, with 12 extra staff hired to cover the weekend shifts, the council said.',
+      ),
+    };
     pages['/budget.pdf'] = {
       type: 'application/pdf',
-      body: await makePdf({ title: 'Budget summary', pages: [{ lines: column(72, 700, ['The harbour budget rises to 9 million', 'euros next year, the board said.']) }] }),
+      body: await makePdf({
+        title: 'Budget summary',
+        pages: [
+          { lines: column(72, 700, ['The harbour budget rises to 9 million', 'euros next year, the board said.']) },
+        ],
+      }),
     };
     server = createServer((req, res) => {
       const page = pages[req.url ?? ''];
@@ -48,11 +65,21 @@ describe('ingest from URLs', () => {
 
   it('GIVEN a URL and a URL list THEN each page (HTML and PDF) is fetched and ingested, and a bad line or page is skipped with its reason', async () => {
     const list = join(dataDir, 'urls.txt');
-    writeFileSync(list, `# council pages\n${base}/library.html\n\nnot a url\n${base}/budget.pdf\n${base}/missing.html\n`);
+    writeFileSync(
+      list,
+      `# council pages\n${base}/library.html\n\nnot a url\n${base}/budget.pdf\n${base}/missing.html\n`,
+    );
     const run = await runCli(['ingest', `${base}/tram.html`, '--urls', list, '--json'], env);
     assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as { articles: { title: string; status: string }[]; skipped: { name: string; reason: string }[] };
-    assert.deepEqual(result.articles.map((a) => a.title).sort(), ['Budget summary', 'Library opens on Sundays', 'Tram line extended']);
+    const result = JSON.parse(run.stdout) as {
+      articles: { title: string; status: string }[];
+      skipped: { name: string; reason: string }[];
+    };
+    assert.deepEqual(result.articles.map((a) => a.title).sort(), [
+      'Budget summary',
+      'Library opens on Sundays',
+      'Tram line extended',
+    ]);
     assert.deepEqual(result.skipped, [
       { name: 'line 4 of the URL list', reason: '"not a url" is not an http(s) URL' },
       { name: `${base}/missing.html`, reason: `${base}/missing.html answered 404 Not Found instead of a page` },

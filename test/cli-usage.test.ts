@@ -10,7 +10,12 @@ describe('CLI usage and input checks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'citebot-usage-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   // A model folder that doesn't exist: any command that loads the model fails with model_missing.
-  const env = { DATA_DIR: join(dir, 'data'), MODEL_DIR: join(dir, 'no-model-here'), CITEBOT_OFFLINE: 'true', AUTO_INGEST_EXAMPLES: 'false' };
+  const env = {
+    DATA_DIR: join(dir, 'data'),
+    MODEL_DIR: join(dir, 'no-model-here'),
+    CITEBOT_OFFLINE: 'true',
+    AUTO_INGEST_EXAMPLES: 'false',
+  };
 
   it('GIVEN an unknown command, a missing argument or a bad option value THEN the exit code is 2 (usage), and --help is 0', async () => {
     for (const args of [['bogus'], ['ask'], ['questions', '--limit', 'lots'], []]) {
@@ -28,7 +33,10 @@ describe('CLI usage and input checks', () => {
     assert.doesNotMatch(run.stderr, /model/i);
     const out = JSON.parse(run.stdout) as { articles: unknown[]; skipped: { name: string; reason: string }[] };
     assert.deepEqual(out.articles, []);
-    assert.deepEqual(out.skipped.map((s) => s.name), [join(dir, 'empty.txt'), join(dir, 'image.txt')]);
+    assert.deepEqual(
+      out.skipped.map((s) => s.name),
+      [join(dir, 'empty.txt'), join(dir, 'image.txt')],
+    );
     assert.match(out.skipped[0]!.reason, /is empty/);
     assert.match(out.skipped[1]!.reason, /PNG image/);
   });

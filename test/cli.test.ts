@@ -55,7 +55,10 @@ describe('citebot CLI', () => {
     const run = await runCli(['ask', 'how', 'many', 'were', 'detained', 'as', 'of', 'January', '10?'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Answer: \*\*7,939\*\*/);
-    assert.match(run.stdout, /\[1\] President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10 · paragraph \d+/);
+    assert.match(
+      run.stdout,
+      /\[1\] President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10 · paragraph \d+/,
+    );
     assert.doesNotMatch(run.stderr, /library was empty/);
   });
 
@@ -63,21 +66,45 @@ describe('citebot CLI', () => {
     const text = await runCli(['ask', 'banana bread recipe with walnuts'], env);
     assert.match(text.stdout, /I couldn't find this in the articles\./);
     const json = await runCli(['ask', '--json', 'banana bread recipe with walnuts'], env);
-    assert.deepEqual(JSON.parse(json.stdout), { question: 'banana bread recipe with walnuts', answered: false, answer: null, passages: [], filter: null });
+    assert.deepEqual(JSON.parse(json.stdout), {
+      question: 'banana bread recipe with walnuts',
+      answered: false,
+      answer: null,
+      passages: [],
+      filter: null,
+    });
   });
 
   it('GIVEN a cited paragraph THEN show prints it in bold between its neighbours, or the whole article; a paragraph out of range or an unknown article exits 2', async () => {
     const around = await runCli(['show', 'Tokayev', '--paragraph', '9'], env);
     assert.equal(around.code, 0, around.stderr);
-    assert.match(around.stdout, /^President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10\n\n\[8\]\n {4}Nearly 8,000 people/);
-    assert.match(around.stdout, /\[9\]\n {4}\*\*"As of January 10, 7,939 people have been detained,"[^]*detentions\.\*\*\n\n\[10\]/);
+    assert.match(
+      around.stdout,
+      /^President Tokayev: Kazakhstan unrest was attempted coup d'etat · TRT World and agencies · 2022-01-10\n\n\[8\]\n {4}Nearly 8,000 people/,
+    );
+    assert.match(
+      around.stdout,
+      /\[9\]\n {4}\*\*"As of January 10, 7,939 people have been detained,"[^]*detentions\.\*\*\n\n\[10\]/,
+    );
     assert.match(around.stdout, /paragraphs 8–10 of 13 · 000_8e2903e39626057e$/m);
-    const whole = JSON.parse((await runCli(['show', '000_8e2903e39626057e', '--json'], env)).stdout) as { total: number; focus: null; paragraphs: { number: number; text: string }[] };
+    const whole = JSON.parse((await runCli(['show', '000_8e2903e39626057e', '--json'], env)).stdout) as {
+      total: number;
+      focus: null;
+      paragraphs: { number: number; text: string }[];
+    };
     assert.equal(whole.total, 13);
-    assert.deepEqual(whole.paragraphs.map((p) => p.number), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    assert.deepEqual(
+      whole.paragraphs.map((p) => p.number),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+    );
     assert.equal(whole.focus, null);
-    const wide = JSON.parse((await runCli(['show', 'Tokayev', '--paragraph', '13', '--context', '2', '--json'], env)).stdout) as { paragraphs: { number: number }[] };
-    assert.deepEqual(wide.paragraphs.map((p) => p.number), [11, 12, 13]);
+    const wide = JSON.parse(
+      (await runCli(['show', 'Tokayev', '--paragraph', '13', '--context', '2', '--json'], env)).stdout,
+    ) as { paragraphs: { number: number }[] };
+    assert.deepEqual(
+      wide.paragraphs.map((p) => p.number),
+      [11, 12, 13],
+    );
     const outside = await runCli(['show', 'Tokayev', '--paragraph', '14'], env);
     assert.equal(outside.code, 2);
     assert.match(outside.stderr, /has 13 paragraphs; give a paragraph from 1 to 13/);
@@ -87,36 +114,69 @@ describe('citebot CLI', () => {
   });
 
   it('GIVEN --since, --until and --source THEN ask and sources keep to those articles and say so; a bad date exits 2 with what to write', async () => {
-    const json = JSON.parse((await runCli(['ask', '--json', '--source', 'trt', '--until', '2022-01', 'how many were detained as of January 10?'], env)).stdout) as { answer: string; filter: unknown; passages: { citation: { source: string } }[] };
+    const json = JSON.parse(
+      (
+        await runCli(
+          ['ask', '--json', '--source', 'trt', '--until', '2022-01', 'how many were detained as of January 10?'],
+          env,
+        )
+      ).stdout,
+    ) as { answer: string; filter: unknown; passages: { citation: { source: string } }[] };
     assert.equal(json.answer, '7,939');
     assert.deepEqual(json.filter, { until: '2022-01-31', source: 'trt' });
-    assert.ok(json.passages.length > 0 && json.passages.every((p) => p.citation.source === 'TRT World and agencies'), JSON.stringify(json.passages));
+    assert.ok(
+      json.passages.length > 0 && json.passages.every((p) => p.citation.source === 'TRT World and agencies'),
+      JSON.stringify(json.passages),
+    );
     const text = await runCli(['ask', '--since', '2022-01-11', 'how many were detained?'], env);
     assert.equal(text.code, 0, text.stderr);
     assert.doesNotMatch(text.stdout, /TRT World/);
     assert.match(text.stdout, /4 article\(s\) dated 2022-01-11 or later/);
     const none = await runCli(['ask', '--source', 'Nobody Weekly', 'how many were detained?'], env);
     assert.match(none.stdout, /^No article is from a source matching "Nobody Weekly"\.\nWiden the dates or the source/);
-    const sources = JSON.parse((await runCli(['sources', '--json', '--since', '2022', '--until', '2022'], env)).stdout) as { articles: { date: string }[] };
-    assert.ok(sources.articles.length > 0 && sources.articles.every((a) => a.date.startsWith('2022')), JSON.stringify(sources.articles));
+    const sources = JSON.parse(
+      (await runCli(['sources', '--json', '--since', '2022', '--until', '2022'], env)).stdout,
+    ) as { articles: { date: string }[] };
+    assert.ok(
+      sources.articles.length > 0 && sources.articles.every((a) => a.date.startsWith('2022')),
+      JSON.stringify(sources.articles),
+    );
     const bad = await runCli(['ask', '--since', '2022-02-30', 'how many were detained?'], env);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'citebot: since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022\n');
     // Scripts get the failure as one JSON object on stdout, with the code that names it.
     const badJson = await runCli(['ask', '--json', '--since', '2022-02-30', 'how many were detained?'], env);
     assert.equal(badJson.code, 2);
-    assert.deepEqual(JSON.parse(badJson.stdout), { error: { code: 'bad_filter', message: 'since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022' } });
+    assert.deepEqual(JSON.parse(badJson.stdout), {
+      error: {
+        code: 'bad_filter',
+        message: 'since "2022-02-30" is not a date; write it as 2022-01-10, 2022-01 or 2022',
+      },
+    });
   });
 
   it('GIVEN good, binary, oversized and missing inputs THEN ingest adds the good one and lists the rest with reasons', async () => {
-    writeFileSync(join(files, 'ferry.md'), '---\ntitle: Skerra ferry adds a dawn sailing\ndate: 2024-03-02\nsource: Island Post\n---\n\nThe Skerra Island ferry will add a dawn sailing on weekdays from March, the operator said on Friday.\n');
+    writeFileSync(
+      join(files, 'ferry.md'),
+      '---\ntitle: Skerra ferry adds a dawn sailing\ndate: 2024-03-02\nsource: Island Post\n---\n\nThe Skerra Island ferry will add a dawn sailing on weekdays from March, the operator said on Friday.\n',
+    );
     writeFileSync(join(files, 'photo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
     writeFileSync(join(files, 'huge.txt'), `Big\n\n${'word '.repeat(2000)}`);
-    const run = await runCli(['ingest', '--json', '--guild', 'g1', files, join(files, 'nope.txt')], { ...env, MAX_ARTICLE_BYTES: '4096' });
+    const run = await runCli(['ingest', '--json', '--guild', 'g1', files, join(files, 'nope.txt')], {
+      ...env,
+      MAX_ARTICLE_BYTES: '4096',
+    });
     assert.equal(run.code, 0, run.stderr);
-    const summary = JSON.parse(run.stdout) as { collection: string; articles: { status: string; title: string }[]; skipped: { name: string; reason: string }[] };
+    const summary = JSON.parse(run.stdout) as {
+      collection: string;
+      articles: { status: string; title: string }[];
+      skipped: { name: string; reason: string }[];
+    };
     assert.equal(summary.collection, 'g1');
-    assert.deepEqual(summary.articles.map((a) => [a.status, a.title]), [['added', 'Skerra ferry adds a dawn sailing']]);
+    assert.deepEqual(
+      summary.articles.map((a) => [a.status, a.title]),
+      [['added', 'Skerra ferry adds a dawn sailing']],
+    );
     const reasons = Object.fromEntries(summary.skipped.map((s) => [s.name.split('/').pop(), s.reason]));
     assert.match(reasons['photo.png']!, /not an article file/);
     assert.match(reasons['huge.txt']!, /4096-byte limit.*MAX_ARTICLE_BYTES/);
@@ -130,15 +190,31 @@ describe('citebot CLI', () => {
   });
 
   it('GIVEN text on stdin THEN ingest - reads it as an article', async () => {
-    const run = await runCli(['ingest', '--json', '--guild', 'g2', '-'], env, 'Lighthouse reopens\n\nThe Gannet Point lighthouse reopened to visitors after a two-year restoration costing 48,500 pounds.\n');
+    const run = await runCli(
+      ['ingest', '--json', '--guild', 'g2', '-'],
+      env,
+      'Lighthouse reopens\n\nThe Gannet Point lighthouse reopened to visitors after a two-year restoration costing 48,500 pounds.\n',
+    );
     const summary = JSON.parse(run.stdout) as { articles: { status: string; title: string }[] };
-    assert.deepEqual(summary.articles.map((a) => [a.status, a.title]), [['added', 'Lighthouse reopens']]);
+    assert.deepEqual(
+      summary.articles.map((a) => [a.status, a.title]),
+      [['added', 'Lighthouse reopens']],
+    );
   });
 
   it('GIVEN guild articles THEN sources, stats and remove work on that collection only', async () => {
-    const sources = JSON.parse((await runCli(['sources', '--json', '--guild', 'g1'], env)).stdout) as { articles: { id: string }[] };
-    assert.deepEqual(sources.articles.map((a) => a.id), ['ferry']);
-    const stats = JSON.parse((await runCli(['stats', '--json', '--guild', 'g1'], env)).stdout) as { articles: number; passages: number; model: string };
+    const sources = JSON.parse((await runCli(['sources', '--json', '--guild', 'g1'], env)).stdout) as {
+      articles: { id: string }[];
+    };
+    assert.deepEqual(
+      sources.articles.map((a) => a.id),
+      ['ferry'],
+    );
+    const stats = JSON.parse((await runCli(['stats', '--json', '--guild', 'g1'], env)).stdout) as {
+      articles: number;
+      passages: number;
+      model: string;
+    };
     assert.equal(stats.articles, 1);
     assert.equal(stats.passages, 1);
     assert.match(stats.model, /citebot-tiny/);
@@ -160,7 +236,9 @@ describe('citebot CLI', () => {
     } finally {
       await engine.close();
     }
-    type Listed = { questions: { question: string; answered: boolean; up: number; down: number; collection: string }[] };
+    type Listed = {
+      questions: { question: string; answered: boolean; up: number; down: number; collection: string }[];
+    };
     const all = JSON.parse((await runCli(['questions', '--guild', 'g7', '--json'], env)).stdout) as Listed;
     assert.deepEqual(
       all.questions.map((q) => [q.question, q.answered, q.down]),
@@ -169,12 +247,23 @@ describe('citebot CLI', () => {
         ['how many were detained?', true, 1],
       ],
     );
-    const unanswered = JSON.parse((await runCli(['questions', '--guild', 'g7', '--unanswered', '--json'], env)).stdout) as Listed;
-    assert.deepEqual(unanswered.questions.map((q) => q.question), ['who won the 1998 world cup final?']);
+    const unanswered = JSON.parse(
+      (await runCli(['questions', '--guild', 'g7', '--unanswered', '--json'], env)).stdout,
+    ) as Listed;
+    assert.deepEqual(
+      unanswered.questions.map((q) => q.question),
+      ['who won the 1998 world cup final?'],
+    );
     const downvoted = JSON.parse((await runCli(['questions', '--downvoted', '--json'], env)).stdout) as Listed;
-    assert.deepEqual(downvoted.questions.map((q) => [q.collection, q.question]), [['g7', 'how many were detained?']]);
+    assert.deepEqual(
+      downvoted.questions.map((q) => [q.collection, q.question]),
+      [['g7', 'how many were detained?']],
+    );
     const text = await runCli(['questions', '--limit', '2'], env);
-    assert.match(text.stdout, /^#\d+ {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}answered {4}👍 0 👎 0 {2}\[g8\] how many were detained\?\n/);
+    assert.match(
+      text.stdout,
+      /^#\d+ {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}answered {4}👍 0 👎 0 {2}\[g8\] how many were detained\?\n/,
+    );
     const lines = text.stdout.trim().split('\n');
     assert.equal(lines.length, 2);
     // The next page starts below the last id printed.
@@ -218,7 +307,9 @@ describe('citebot CLI', () => {
     const detained = async () => {
       const asked = await runCli(['ask', 'how many were detained?', '--json'], own);
       assert.equal(asked.code, 0, asked.stderr);
-      return (JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages.some((p) => /7,939 people have been detained/.test(p.text));
+      return (JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages.some((p) =>
+        /7,939 people have been detained/.test(p.text),
+      );
     };
     try {
       assert.equal(await detained(), true);
@@ -231,7 +322,10 @@ describe('citebot CLI', () => {
       try {
         const refused = await runCli(['restore', backup], own);
         assert.equal(refused.code, 2);
-        assert.match(refused.stderr, /is open in another process \(the bot, or another citebot command\); stop it, then run restore again\. Nothing was changed/);
+        assert.match(
+          refused.stderr,
+          /is open in another process \(the bot, or another citebot command\); stop it, then run restore again\. Nothing was changed/,
+        );
         assert.equal((await bot.stats()).articles, 7);
       } finally {
         await bot.close();
@@ -245,7 +339,13 @@ describe('citebot CLI', () => {
 
       const run = await runCli(['restore', backup, '--json'], own);
       assert.equal(run.code, 0, run.stderr);
-      const result = JSON.parse(run.stdout) as { from: string; previous: string; articles: number; passages: number; model: string };
+      const result = JSON.parse(run.stdout) as {
+        from: string;
+        previous: string;
+        articles: number;
+        passages: number;
+        model: string;
+      };
       assert.equal(result.from, backup);
       assert.equal(result.articles, 8);
       assert.ok(result.model.length > 0);
@@ -260,7 +360,10 @@ describe('citebot CLI', () => {
       }
       assert.equal(await detained(), true);
       const text = await runCli(['restore', backup], own);
-      assert.match(text.stdout, /^restored 8 articles \(\d+ passages, embedded with .+\) from .*before-removal\.db in [\d.]+ s\nThe store it replaced is kept at .*citebot\.db\.before-restore-/);
+      assert.match(
+        text.stdout,
+        /^restored 8 articles \(\d+ passages, embedded with .+\) from .*before-removal\.db in [\d.]+ s\nThe store it replaced is kept at .*citebot\.db\.before-restore-/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -274,8 +377,14 @@ describe('citebot CLI', () => {
       const run = await runCli(['restore', backup, '--json'], { ...env, DATA_DIR: dir });
       assert.equal(run.code, 0, run.stderr);
       assert.equal((JSON.parse(run.stdout) as { previous: string | null }).previous, null);
-      const asked = await runCli(['ask', 'how many were detained as of January 10?', '--json'], { ...env, DATA_DIR: dir });
-      assert.match(String((JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages[0]?.text), /7,939 people have been detained/);
+      const asked = await runCli(['ask', 'how many were detained as of January 10?', '--json'], {
+        ...env,
+        DATA_DIR: dir,
+      });
+      assert.match(
+        String((JSON.parse(asked.stdout) as { passages: { text: string }[] }).passages[0]?.text),
+        /7,939 people have been detained/,
+      );
     } finally {
       rmSync(dirname(dir), { recursive: true, force: true });
     }
@@ -324,7 +433,10 @@ describe('citebot CLI', () => {
     assert.equal(back.code, 0, back.stderr);
     const outcomes = (JSON.parse(back.stdout) as { articles: { status: string }[] }).articles;
     assert.equal(outcomes.length, result.articles);
-    assert.ok(outcomes.every((o) => o.status === 'unchanged'), JSON.stringify(outcomes.filter((o) => o.status !== 'unchanged')));
+    assert.ok(
+      outcomes.every((o) => o.status === 'unchanged'),
+      JSON.stringify(outcomes.filter((o) => o.status !== 'unchanged')),
+    );
 
     const piped = await runCli(['export'], env);
     assert.equal(piped.code, 0, piped.stderr);
@@ -335,16 +447,32 @@ describe('citebot CLI', () => {
     try {
       // Four times the library, written as more than a pipe holds: a reader that stops early
       // (`export | head`) ends the export quietly, as with other command-line tools.
-      const copies = [0, 1, 2, 3].map((n) => lines.map((line) => JSON.stringify({ ...JSON.parse(line), id: `copy-${n}-${JSON.parse(line).id}` })).join('\n')).join('\n');
+      const copies = [0, 1, 2, 3]
+        .map((n) =>
+          lines
+            .map((line) => JSON.stringify({ ...JSON.parse(line), id: `copy-${n}-${JSON.parse(line).id}` }))
+            .join('\n'),
+        )
+        .join('\n');
       writeFileSync(join(files, 'copies.ndjson'), copies);
-      assert.equal((await runCli(['ingest', join(files, 'copies.ndjson'), '--guild', 'g-export'], { ...env, DATA_DIR: dir })).code, 0);
-      const stopped = await runCli(['export', '--guild', 'g-export'], { ...env, DATA_DIR: dir }, undefined, { stopReadingAfter: 100 });
+      assert.equal(
+        (await runCli(['ingest', join(files, 'copies.ndjson'), '--guild', 'g-export'], { ...env, DATA_DIR: dir })).code,
+        0,
+      );
+      const stopped = await runCli(['export', '--guild', 'g-export'], { ...env, DATA_DIR: dir }, undefined, {
+        stopReadingAfter: 100,
+      });
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.doesNotMatch(stopped.stderr, /unexpected error|EPIPE/);
       const imported = await runCli(['ingest', out, '--json'], { ...env, DATA_DIR: dir });
       assert.equal(imported.code, 0, imported.stderr);
-      const asked = await runCli(['ask', 'how many were detained as of January 10?', '--json'], { ...env, DATA_DIR: dir });
-      const top = (JSON.parse(asked.stdout) as { passages: { text: string; citation: { article_id: string; date: string } }[] }).passages[0]!;
+      const asked = await runCli(['ask', 'how many were detained as of January 10?', '--json'], {
+        ...env,
+        DATA_DIR: dir,
+      });
+      const top = (
+        JSON.parse(asked.stdout) as { passages: { text: string; citation: { article_id: string; date: string } }[] }
+      ).passages[0]!;
       assert.match(top.text, /7,939 people have been detained/);
       assert.deepEqual([top.citation.article_id, top.citation.date], ['000_8e2903e39626057e', '2022-01-10']);
     } finally {
@@ -368,7 +496,11 @@ describe('citebot CLI', () => {
   });
 
   it('GIVEN a model that does not exist THEN the CLI explains and exits 2', async () => {
-    const run = await runCli(['stats'], { ...testEnv(mkdtempSync(join(tmpdir(), 'citebot-none-')), ''), MODEL_DIR: '', EMBEDDING_MODEL: 'no-such-model' });
+    const run = await runCli(['stats'], {
+      ...testEnv(mkdtempSync(join(tmpdir(), 'citebot-none-')), ''),
+      MODEL_DIR: '',
+      EMBEDDING_MODEL: 'no-such-model',
+    });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /the embedding model "no-such-model" is not available/);
     assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/);

@@ -44,24 +44,57 @@ describe('the bot and the CLI on one data directory', () => {
       const env = testEnv(bot.dataDir, bot.modelDir);
       const before = (await bot.engine.stats()).passages;
       const removedTitle = (await bot.engine.listArticles(LIBRARY_COLLECTION))[0]!;
-      const ofRemoved = await bot.engine.internals.retrieve(removedTitle.title, { collections: [LIBRARY_COLLECTION], k: 20, mode: 'bm25' });
+      const ofRemoved = await bot.engine.internals.retrieve(removedTitle.title, {
+        collections: [LIBRARY_COLLECTION],
+        k: 20,
+        mode: 'bm25',
+      });
       const removedText = ofRemoved.hits.find((h) => h.article.id === removedTitle.id)!.passage.text;
       assert.deepEqual(await denseTop(bot, removedText), [removedText]);
 
-      const added = await runCli(['ingest', articleFile('gulls.json', { id: 'gulls', title: 'Gull count', date: '2024-06-01', source: 'Coast Wire', paragraphs: [GULLS] }), '--json'], env);
+      const added = await runCli(
+        [
+          'ingest',
+          articleFile('gulls.json', {
+            id: 'gulls',
+            title: 'Gull count',
+            date: '2024-06-01',
+            source: 'Coast Wire',
+            paragraphs: [GULLS],
+          }),
+          '--json',
+        ],
+        env,
+      );
       assert.equal(added.code, 0, added.stderr);
       const removed = await runCli(['remove', removedTitle.id, '--json'], env);
       assert.equal(removed.code, 0, removed.stderr);
 
       // No restart: the next search takes in both changes.
       assert.deepEqual(await denseTop(bot, GULLS), [GULLS]);
-      assert.ok(!(await denseTop(bot, removedText, 5)).includes(removedText), 'a passage the CLI removed is still found by meaning');
-      const stats = (await bot.engine.stats());
+      assert.ok(
+        !(await denseTop(bot, removedText, 5)).includes(removedText),
+        'a passage the CLI removed is still found by meaning',
+      );
+      const stats = await bot.engine.stats();
       assert.equal(stats.indexSize, stats.passages);
       assert.equal(stats.passages, before + 1 - removedTitle.passages);
 
       // The bot's own change afterwards saves a file that holds the CLI's changes too.
-      await bot.engine.ingest([{ id: 'tide', title: 'Tide tables', date: null, source: 'Coast Wire', section: null, url: null, paragraphs: ['The spring tide reached 6.2 metres at the harbour gauge.'] }], LIBRARY_COLLECTION);
+      await bot.engine.ingest(
+        [
+          {
+            id: 'tide',
+            title: 'Tide tables',
+            date: null,
+            source: 'Coast Wire',
+            section: null,
+            url: null,
+            paragraphs: ['The spring tide reached 6.2 metres at the harbour gauge.'],
+          },
+        ],
+        LIBRARY_COLLECTION,
+      );
       await bot.engine.close();
       const reopened = await openTestEngine({ dataDir: bot.dataDir });
       try {
@@ -79,13 +112,21 @@ describe('the bot and the CLI on one data directory', () => {
   it('GIVEN a large import by the CLI THEN the bot replays it in slices, searching meanwhile', async () => {
     const bot = await openTestEngine({ examples: true });
     try {
-      const paragraphs = Array.from({ length: 400 }, (_, i) => `Survey note ${i}: the harbour crane ${7000 + i} was inspected after ${i + 3} days.`);
-      const run = await runCli(['ingest', articleFile('survey.json', { id: 'survey', title: 'Crane survey', paragraphs })], testEnv(bot.dataDir, bot.modelDir));
+      const paragraphs = Array.from(
+        { length: 400 },
+        (_, i) => `Survey note ${i}: the harbour crane ${7000 + i} was inspected after ${i + 3} days.`,
+      );
+      const run = await runCli(
+        ['ingest', articleFile('survey.json', { id: 'survey', title: 'Crane survey', paragraphs })],
+        testEnv(bot.dataDir, bot.modelDir),
+      );
       assert.equal(run.code, 0, run.stderr);
       const total = (await bot.engine.stats()).passages;
       // More than can be replayed at once: the first look starts the replay, and it grows slice by slice.
       assert.ok((await bot.engine.stats()).indexSize < total, 'the whole import was replayed in one step');
-      const meanwhile = await bot.engine.ask('which crane was inspected after 402 days?', { collections: [LIBRARY_COLLECTION] });
+      const meanwhile = await bot.engine.ask('which crane was inspected after 402 days?', {
+        collections: [LIBRARY_COLLECTION],
+      });
       assert.match(meanwhile.passages[0]?.text ?? '', /crane 7399 was inspected/);
       await until(async () => (await bot.engine.stats()).indexSize === total, 'the import is replayed');
       assert.deepEqual(await denseTop(bot, paragraphs[399]!), [paragraphs[399]]);
@@ -98,15 +139,21 @@ describe('the bot and the CLI on one data directory', () => {
     const notices: string[] = [];
     const bot = await openTestEngine({ examples: true, engineOptions: { notice: (m) => notices.push(m) } });
     try {
-      const run = await runCli(['ingest', articleFile('gulls2.json', { id: 'gulls', title: 'Gull count', paragraphs: [GULLS] })], testEnv(bot.dataDir, bot.modelDir));
+      const run = await runCli(
+        ['ingest', articleFile('gulls2.json', { id: 'gulls', title: 'Gull count', paragraphs: [GULLS] })],
+        testEnv(bot.dataDir, bot.modelDir),
+      );
       assert.equal(run.code, 0, run.stderr);
       // What pruning does once 20,000 generations have passed: the log starts after the change.
       const other = openSqliteStore(bot.dataDir);
       await other.pruneChanges(await other.generation());
       await other.close();
-      (await bot.engine.stats());
+      await bot.engine.stats();
       assert.match(notices.join('\n'), /rebuilding the vector index: the store changed more than its change log keeps/);
-      await until(() => notices.some((n) => n.startsWith('rebuilt the vector index from the store:')), 'the rebuild is saved');
+      await until(
+        () => notices.some((n) => n.startsWith('rebuilt the vector index from the store:')),
+        'the rebuild is saved',
+      );
       assert.deepEqual(await denseTop(bot, GULLS), [GULLS]);
       assert.equal((await bot.engine.stats()).indexSize, (await bot.engine.stats()).passages);
     } finally {
@@ -119,11 +166,32 @@ describe('the bot and the CLI on one data directory', () => {
     try {
       const run = await runCli(['reindex', '--model', 'keyword', '--json'], testEnv(bot.dataDir, bot.modelDir));
       assert.equal(run.code, 0, run.stderr);
-      const articles = (await bot.engine.countArticles(LIBRARY_COLLECTION));
-      const restart = /re-embedded with keyword by another citebot process \(npm run reindex\) while this one runs with citebot-tiny\S*; restart citebot/;
+      const articles = await bot.engine.countArticles(LIBRARY_COLLECTION);
+      const restart =
+        /re-embedded with keyword by another citebot process \(npm run reindex\) while this one runs with citebot-tiny\S*; restart citebot/;
       await assert.rejects(bot.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION] }), restart);
-      await assert.rejects(bot.engine.ingest([{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }], LIBRARY_COLLECTION), restart);
-      assert.equal((await bot.engine.countArticles(LIBRARY_COLLECTION)), articles, 'the bot wrote old-model vectors into the re-embedded store');
+      await assert.rejects(
+        bot.engine.ingest(
+          [
+            {
+              id: 'gulls',
+              title: 'Gull count',
+              date: null,
+              source: null,
+              section: null,
+              url: null,
+              paragraphs: [GULLS],
+            },
+          ],
+          LIBRARY_COLLECTION,
+        ),
+        restart,
+      );
+      assert.equal(
+        await bot.engine.countArticles(LIBRARY_COLLECTION),
+        articles,
+        'the bot wrote old-model vectors into the re-embedded store',
+      );
     } finally {
       await bot.cleanup();
     }
@@ -131,17 +199,33 @@ describe('the bot and the CLI on one data directory', () => {
 
   it('GIVEN a schema-2 store, whose question log has no filter column THEN it is upgraded in place: old questions read back unfiltered, new ones keep their filter', async () => {
     const first = await openTestEngine({ examples: true });
-    const oldId = (await first.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], log: { collection: 'g1' } })).questionId!;
+    const oldId = (
+      await first.engine.ask('how many were detained?', {
+        collections: [LIBRARY_COLLECTION],
+        log: { collection: 'g1' },
+      })
+    ).questionId!;
     await first.engine.close();
     downgradeStore(first.dataDir, 2);
     const upgraded = await openTestEngine({ dataDir: first.dataDir });
     try {
       assert.equal(loadedAs(upgraded), 'loaded');
-      assert.deepEqual((await upgraded.engine.question(oldId)), { question: 'how many were detained?', collection: 'g1', filter: null });
+      assert.deepEqual(await upgraded.engine.question(oldId), {
+        question: 'how many were detained?',
+        collection: 'g1',
+        filter: null,
+      });
       const filter = { since: '2022-01-01', source: 'TRT' };
-      const asked = await upgraded.engine.ask('how many were detained?', { collections: [LIBRARY_COLLECTION], filter, log: { collection: 'g1' } });
+      const asked = await upgraded.engine.ask('how many were detained?', {
+        collections: [LIBRARY_COLLECTION],
+        filter,
+        log: { collection: 'g1' },
+      });
       assert.deepEqual((await upgraded.engine.question(asked.questionId!))?.filter, filter);
-      assert.deepEqual((await upgraded.engine.questions('g1', { limit: 5 })).map((q) => q.filter), [filter, null]);
+      assert.deepEqual(
+        (await upgraded.engine.questions('g1', { limit: 5 })).map((q) => q.filter),
+        [filter, null],
+      );
       assert.equal(schemaVersionOf(first.dataDir), SCHEMA_VERSION);
     } finally {
       await upgraded.cleanup();
@@ -163,7 +247,10 @@ describe('the bot and the CLI on one data directory', () => {
       assert.ok(upgradedAt > 0);
       assert.deepEqual(await store.changesSince(upgradedAt), []);
       assert.equal(await store.changesSince(upgradedAt - 1), null);
-      await upgraded.engine.ingest([{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }], LIBRARY_COLLECTION);
+      await upgraded.engine.ingest(
+        [{ id: 'gulls', title: 'Gull count', date: null, source: null, section: null, url: null, paragraphs: [GULLS] }],
+        LIBRARY_COLLECTION,
+      );
       assert.deepEqual((await store.changesSince((await store.generation()) - 1))?.length, 1);
     } finally {
       await upgraded.cleanup();

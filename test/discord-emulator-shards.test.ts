@@ -9,8 +9,17 @@ import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js'
 import { DiscordEmulator, snowflake } from './helpers/discord-emulator.ts';
 import { FAKE_TOKEN, guildOnShard } from './helpers/bot-harness.ts';
 
-async function connect(emu: DiscordEmulator, shards: number[] | 'auto', shardCount?: number): Promise<{ client: Client; seen: Interaction[] }> {
-  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: emu.apiUrl }, shards, ...(shardCount ? { shardCount } : {}) });
+async function connect(
+  emu: DiscordEmulator,
+  shards: number[] | 'auto',
+  shardCount?: number,
+): Promise<{ client: Client; seen: Interaction[] }> {
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: emu.apiUrl },
+    shards,
+    ...(shardCount ? { shardCount } : {}),
+  });
   const seen: Interaction[] = [];
   client.on(Events.InteractionCreate, (i) => void seen.push(i));
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
@@ -27,7 +36,12 @@ describe('discord emulator: sharding', () => {
   let one: { client: Client; seen: Interaction[] };
 
   before(async () => {
-    emu = await DiscordEmulator.start({ guilds: [guildA, guildB], token: FAKE_TOKEN, heartbeatIntervalMs: 1000, shardCount: 2 });
+    emu = await DiscordEmulator.start({
+      guilds: [guildA, guildB],
+      token: FAKE_TOKEN,
+      heartbeatIntervalMs: 1000,
+      shardCount: 2,
+    });
     zero = await connect(emu, [0], 2);
     one = await connect(emu, [1], 2);
   });
@@ -38,10 +52,16 @@ describe('discord emulator: sharding', () => {
   });
 
   it('GIVEN two shard processes THEN each IDENTIFYs with its shard pair and is given only the guilds of its shard', () => {
-    assert.deepEqual(emu.identifies.map((i) => i.shard).sort(), [[0, 2], [1, 2]]);
+    assert.deepEqual(emu.identifies.map((i) => i.shard).sort(), [
+      [0, 2],
+      [1, 2],
+    ]);
     assert.deepEqual([...zero.client.guilds.cache.keys()], [guildA.id]);
     assert.deepEqual([...one.client.guilds.cache.keys()], [guildB.id]);
-    assert.deepEqual(emu.connectedShards.sort(), [[0, 2], [1, 2]]);
+    assert.deepEqual(emu.connectedShards.sort(), [
+      [0, 2],
+      [1, 2],
+    ]);
   });
 
   it("GIVEN an interaction in a guild THEN only the guild's shard receives it; a DM goes to shard 0", async () => {
@@ -56,7 +76,12 @@ describe('discord emulator: sharding', () => {
   });
 
   it('GIVEN an invalid shard pair THEN the gateway closes with 4010', async () => {
-    const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: emu.apiUrl }, shards: [2], shardCount: 2 });
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { api: emu.apiUrl },
+      shards: [2],
+      shardCount: 2,
+    });
     const closed = new Promise<number>((resolve) => client.on(Events.ShardDisconnect, (event) => resolve(event.code)));
     void client.login(FAKE_TOKEN).catch(() => undefined);
     const code = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 10_000))]);
@@ -66,12 +91,21 @@ describe('discord emulator: sharding', () => {
   });
 
   it("GIVEN shards 'auto' THEN the client runs the count GET /gateway/bot recommends, one connection each", async () => {
-    const emu3 = await DiscordEmulator.start({ guilds: [guildA, guildB], token: FAKE_TOKEN, heartbeatIntervalMs: 1000, shardCount: 3 });
+    const emu3 = await DiscordEmulator.start({
+      guilds: [guildA, guildB],
+      token: FAKE_TOKEN,
+      heartbeatIntervalMs: 1000,
+      shardCount: 3,
+    });
     const { client } = await connect(emu3, 'auto');
     try {
       assert.equal(client.options.shardCount, 3);
       assert.deepEqual(client.options.shards, [0, 1, 2]);
-      assert.deepEqual(emu3.identifies.map((i) => i.shard).sort(), [[0, 3], [1, 3], [2, 3]]);
+      assert.deepEqual(emu3.identifies.map((i) => i.shard).sort(), [
+        [0, 3],
+        [1, 3],
+        [2, 3],
+      ]);
       assert.equal(client.guilds.cache.size, 2, 'one client running every shard has every guild');
     } finally {
       await client.destroy();

@@ -16,7 +16,8 @@ import { tinyModel } from './helpers/engine.ts';
 
 function assertClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-5): void {
   assert.equal(actual.length, expected.length);
-  for (let i = 0; i < actual.length; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance, `element ${i}: ${actual[i]} vs ${expected[i]}`);
+  for (let i = 0; i < actual.length; i++)
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance, `element ${i}: ${actual[i]} vs ${expected[i]}`);
 }
 
 describe('poolAndNormalize', () => {
@@ -25,8 +26,15 @@ describe('poolAndNormalize', () => {
     const [rows, length, dim] = [3, 5, 8];
     const hidden = Float32Array.from({ length: rows * length * dim }, () => random() * 2 - 1);
     const lengths = [5, 2, 3];
-    const mask = BigInt64Array.from({ length: rows * length }, (_, i) => (i % length < lengths[Math.floor(i / length)]! ? 1n : 0n));
-    const expected = (mean_pooling(new Tensor('float32', hidden, [rows, length, dim]), new Tensor('int64', mask, [rows, length])) as Tensor).normalize(2, -1);
+    const mask = BigInt64Array.from({ length: rows * length }, (_, i) =>
+      i % length < lengths[Math.floor(i / length)]! ? 1n : 0n,
+    );
+    const expected = (
+      mean_pooling(
+        new Tensor('float32', hidden, [rows, length, dim]),
+        new Tensor('int64', mask, [rows, length]),
+      ) as Tensor
+    ).normalize(2, -1);
     const { data, dim: pooledDim } = poolAndNormalize(hidden, [rows, length, dim], mask, 'mean');
     assert.equal(pooledDim, dim);
     assertClose(data, expected.data as Float32Array);
@@ -35,15 +43,23 @@ describe('poolAndNormalize', () => {
   it('GIVEN cls pooling THEN each row is its first token, normalized', () => {
     const hidden = Float32Array.from({ length: 2 * 3 * 2 }, (_, i) => i + 1);
     const { data } = poolAndNormalize(hidden, [2, 3, 2], [1n, 1n, 0n, 1n, 0n, 0n], 'cls');
-    assertClose(data, Float32Array.from([1 / Math.hypot(1, 2), 2 / Math.hypot(1, 2), 7 / Math.hypot(7, 8), 8 / Math.hypot(7, 8)]));
+    assertClose(
+      data,
+      Float32Array.from([1 / Math.hypot(1, 2), 2 / Math.hypot(1, 2), 7 / Math.hypot(7, 8), 8 / Math.hypot(7, 8)]),
+    );
   });
 });
 
 describe('EmbeddingPool', () => {
-  it('GIVEN texts of different lengths THEN the pool gives the feature-extraction pipeline\'s vectors, in input order', async () => {
+  it("GIVEN texts of different lengths THEN the pool gives the feature-extraction pipeline's vectors, in input order", async () => {
     const dir = await tinyModel();
     const spec: ModelSpec = { id: 'citebot-tiny', dir, quantized: false, pooling: 'mean', maxTokens: 128 };
-    const texts = ['Ferries resumed.', 'The harbour master said the ferry to Skerra Island would run an extra sailing at dawn on Saturday for commuters.', 'Gulls.', ''];
+    const texts = [
+      'Ferries resumed.',
+      'The harbour master said the ferry to Skerra Island would run an extra sailing at dawn on Saturday for commuters.',
+      'Gulls.',
+      '',
+    ];
     const pool = await EmbeddingPool.start(spec, { size: 2, batchSize: 2, threadsPerWorker: 1 });
     let vectors: Float32Array[];
     try {
@@ -56,13 +72,19 @@ describe('EmbeddingPool', () => {
     env.allowRemoteModels = false;
     const extractor = await pipeline('feature-extraction', basename(dir), { quantized: false });
     for (const [i, text] of texts.entries()) {
-      const expected = (await extractor([text.trim() === '' ? ' ' : text], { pooling: 'mean', normalize: true })) as Tensor;
+      const expected = (await extractor([text.trim() === '' ? ' ' : text], {
+        pooling: 'mean',
+        normalize: true,
+      })) as Tensor;
       assertClose(vectors[i]!, expected.data as Float32Array);
     }
   });
 
   it('GIVEN repeated starts of a two-worker pool in fresh processes THEN none crashes (scripts/start-loop.ts; run it with --runs 400 for the audit)', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start-loop.ts', '--runs', '3', '--json'], { encoding: 'utf8', timeout: 300_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start-loop.ts', '--runs', '3', '--json'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     assert.equal(run.status, 0, run.stderr + run.stdout);
     const result = JSON.parse(run.stdout) as { runs: number; crashed: number };
     assert.deepEqual({ runs: result.runs, crashed: result.crashed }, { runs: 3, crashed: 0 });

@@ -4,7 +4,16 @@
  *   node --import tsx --test test/eval.test.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,10 +37,32 @@ import { parseEvalSet, type EvalSet } from '../src/eval/set.ts';
 import { testEnv, tinyModel } from './helpers/engine.ts';
 import { fusionWeightsFor } from '../src/search/fusion.ts';
 
-const p = (articleId: string, start: number, end = start, text = 'filler text'): RankedPassage => ({ articleId, title: articleId, paragraphStart: start, paragraphEnd: end, text });
-const gold = (articleId: string, paragraphIndex: number, answer = 'zzz'): Gold => ({ articleId, paragraphIndex, answer });
+const p = (articleId: string, start: number, end = start, text = 'filler text'): RankedPassage => ({
+  articleId,
+  title: articleId,
+  paragraphStart: start,
+  paragraphEnd: end,
+  text,
+});
+const gold = (articleId: string, paragraphIndex: number, answer = 'zzz'): Gold => ({
+  articleId,
+  paragraphIndex,
+  answer,
+});
 const outcome = (g: Gold | null, ranked: RankedPassage[], extra: Partial<QuestionOutcome> = {}): QuestionOutcome => ({
-  question: 'q?', gold: g, style: null, ranked, declined: false, shown: true, confidence: 0.5, relevance: null, highlight: '', wantsAnswer: false, answer: null, queryMs: 1, ...extra,
+  question: 'q?',
+  gold: g,
+  style: null,
+  ranked,
+  declined: false,
+  shown: true,
+  confidence: 0.5,
+  relevance: null,
+  highlight: '',
+  wantsAnswer: false,
+  answer: null,
+  queryMs: 1,
+  ...extra,
 });
 
 describe('hit rule', () => {
@@ -59,15 +90,26 @@ describe('metrics on a controlled ranking', () => {
   const outcomes: QuestionOutcome[] = [
     outcome(g, [p('a', 0), p('b', 0)], { highlight: 'the answer is here', style: 'lexical', queryMs: 10 }),
     outcome(g, [p('b', 0), p('c', 0), p('a', 0)], { highlight: 'nothing', style: 'paraphrased', queryMs: 30 }),
-    outcome(g, [p('b', 0), p('c', 0), ...Array.from({ length: 9 }, () => p('d', 1)), p('a', 0)], { style: 'paraphrased', queryMs: 20 }),
-    outcome(g, [p('b', 0), p('a', 5, 5, 'an answer in passing')], { declined: true, style: 'lexical', highlight: 'ANSWER', queryMs: 40 }),
+    outcome(g, [p('b', 0), p('c', 0), ...Array.from({ length: 9 }, () => p('d', 1)), p('a', 0)], {
+      style: 'paraphrased',
+      queryMs: 20,
+    }),
+    outcome(g, [p('b', 0), p('a', 5, 5, 'an answer in passing')], {
+      declined: true,
+      style: 'lexical',
+      highlight: 'ANSWER',
+      queryMs: 40,
+    }),
     outcome(null, [p('b', 0)], { declined: true, shown: false, queryMs: 50 }),
     outcome(null, [p('b', 0)], { declined: false, queryMs: 60 }),
   ];
   const m = summarize(outcomes);
 
   test('GIVEN first hits at ranks 1, 3, >10, 2 THEN hit@1 = 1/4, hit@3 = 3/4, hit@5 = 3/4', () => {
-    assert.deepEqual(outcomes.filter((o) => o.gold).map((o) => firstHitRank(o.ranked, o.gold!)), [1, 3, null, 2]);
+    assert.deepEqual(
+      outcomes.filter((o) => o.gold).map((o) => firstHitRank(o.ranked, o.gold!)),
+      [1, 3, null, 2],
+    );
     assert.equal(m['hit@1'], 0.25);
     assert.equal(m['hit@3'], 0.75);
     assert.equal(m['hit@5'], 0.75);
@@ -126,18 +168,41 @@ describe('metrics on a controlled ranking', () => {
   test('GIVEN wrong short answers THEN the HTML report lists each with what was expected, and not the right one', () => {
     const money = gold('a', 0, '15,000 dollars');
     const outcomes = [
-      outcome(money, [p('a', 0)], { wantsAnswer: true, answer: '15,000 dollars', highlight: 'grants of up to 15,000 dollars' }),
-      outcome(money, [p('a', 0)], { question: 'How much can a shop get?', wantsAnswer: true, answer: '46 million dollars', highlight: 'cost 46 million dollars in 2009' }),
-      outcome(null, [p('b', 0)], { question: 'Who is the mayor of <Kilbride>?', wantsAnswer: true, answer: 'Rosa Lindgren', highlight: 'Rosa Lindgren won' }),
+      outcome(money, [p('a', 0)], {
+        wantsAnswer: true,
+        answer: '15,000 dollars',
+        highlight: 'grants of up to 15,000 dollars',
+      }),
+      outcome(money, [p('a', 0)], {
+        question: 'How much can a shop get?',
+        wantsAnswer: true,
+        answer: '46 million dollars',
+        highlight: 'cost 46 million dollars in 2009',
+      }),
+      outcome(null, [p('b', 0)], {
+        question: 'Who is the mayor of <Kilbride>?',
+        wantsAnswer: true,
+        answer: 'Rosa Lindgren',
+        highlight: 'Rosa Lindgren won',
+      }),
     ];
     const report: SetReport = {
-      set: 'claims', model: 'test', reranker: null, k: 10, weights: fusionWeightsFor('keyword'), skipped: [],
-      modes: { hybrid: { ...summarize(outcomes), ingest_s: 0, by_style: {} } }, outcomes: { hybrid: outcomes },
+      set: 'claims',
+      model: 'test',
+      reranker: null,
+      k: 10,
+      weights: fusionWeightsFor('keyword'),
+      skipped: [],
+      modes: { hybrid: { ...summarize(outcomes), ingest_s: 0, by_style: {} } },
+      outcomes: { hybrid: outcomes },
     };
     const html = renderHtml([report], []);
     assert.match(html, /Wrong short answers \(2\)/);
     assert.match(html, /claimed: <b>46 million dollars<\/b> — expected: <b>15,000 dollars<\/b>/);
-    assert.match(html, /Who is the mayor of &lt;Kilbride&gt;\?<\/p><p>claimed: <b>Rosa Lindgren<\/b> — expected: no answer \(unanswerable\)/);
+    assert.match(
+      html,
+      /Who is the mayor of &lt;Kilbride&gt;\?<\/p><p>claimed: <b>Rosa Lindgren<\/b> — expected: no answer \(unanswerable\)/,
+    );
     assert.ok(!html.includes('claimed: <b>15,000 dollars</b>'));
   });
   test('GIVEN a claimed answer THEN it matches when all words of one are in the other, numbers compared without commas', () => {
@@ -173,9 +238,12 @@ describe('threshold calibration', () => {
     const choice = chooseThreshold([0.1, 0.2, 0.3, 0.4], [0.35, 0.45]);
     assert.ok(choice.declinedWrongly <= 0.05, 'stays within 5% of answerable declined');
     assert.equal(choice.feasible, false);
-    assert.deepEqual(declineRates(choice.threshold, [0.1, 0.2, 0.3, 0.4], [0.35, 0.45]).declinedCorrectly, choice.declinedCorrectly);
+    assert.deepEqual(
+      declineRates(choice.threshold, [0.1, 0.2, 0.3, 0.4], [0.35, 0.45]).declinedCorrectly,
+      choice.declinedCorrectly,
+    );
   });
-  test('GIVEN a threshold between two close scores THEN rounding it for the config keeps both on their side, and the rates are the rounded threshold\'s', () => {
+  test("GIVEN a threshold between two close scores THEN rounding it for the config keeps both on their side, and the rates are the rounded threshold's", () => {
     // 20 positives, one declinable (5%); the cut falls between a negative at 0.9535 and a positive at 0.9536.
     const positives = [0.2, 0.9536, ...Array.from({ length: 18 }, () => 1.2)];
     const negatives = [...Array.from({ length: 8 }, () => 0.1), 0.9535, 0.9];
@@ -209,13 +277,28 @@ describe('floor calibration', () => {
 describe('set files', () => {
   test('GIVEN a question pointing at a missing paragraph THEN the set is refused with the question named', () => {
     assert.throws(
-      () => parseEvalSet({ articles: [{ id: 'a', title: 'A', paragraphs: ['x'] }], questions: [{ q: 'Where?', answer: 'x', article_id: 'a', paragraph_index: 3 }] }, 's'),
+      () =>
+        parseEvalSet(
+          {
+            articles: [{ id: 'a', title: 'A', paragraphs: ['x'] }],
+            questions: [{ q: 'Where?', answer: 'x', article_id: 'a', paragraph_index: 3 }],
+          },
+          's',
+        ),
       /Where\?.*paragraph 3/,
     );
   });
   test('GIVEN set articles THEN they become Articles with the set name as source and no date, section or url', () => {
     const set = parseEvalSet({ articles: [{ id: 'a', title: 'A', paragraphs: ['x'] }], questions: [] }, 'mini');
-    assert.deepEqual(set.articles[0], { id: 'a', title: 'A', date: null, source: 'mini', section: null, url: null, paragraphs: ['x'] });
+    assert.deepEqual(set.articles[0], {
+      id: 'a',
+      title: 'A',
+      date: null,
+      source: 'mini',
+      section: null,
+      url: null,
+      paragraphs: ['x'],
+    });
     assert.deepEqual(set.unanswerable, []);
   });
 });
@@ -245,10 +328,34 @@ const MINI = {
     },
   ],
   questions: [
-    { q: 'How much will the harbour wall repair cost?', answer: '7,939 pounds', article_id: 'harbour', paragraph_index: 0, style: 'lexical' },
-    { q: 'When does work start, January 10?', answer: 'Jan. 10', article_id: 'harbour', paragraph_index: 3, style: 'lexical' },
-    { q: 'Who asked for the extra hours?', answer: 'students', article_id: 'library', paragraph_index: 1, style: 'paraphrased' },
-    { q: 'Zebra <script>alert(1)</script> quasar?', answer: 'nine in the evening', article_id: 'library', paragraph_index: 0, style: 'paraphrased' },
+    {
+      q: 'How much will the harbour wall repair cost?',
+      answer: '7,939 pounds',
+      article_id: 'harbour',
+      paragraph_index: 0,
+      style: 'lexical',
+    },
+    {
+      q: 'When does work start, January 10?',
+      answer: 'Jan. 10',
+      article_id: 'harbour',
+      paragraph_index: 3,
+      style: 'lexical',
+    },
+    {
+      q: 'Who asked for the extra hours?',
+      answer: 'students',
+      article_id: 'library',
+      paragraph_index: 1,
+      style: 'paraphrased',
+    },
+    {
+      q: 'Zebra <script>alert(1)</script> quasar?',
+      answer: 'nine in the evening',
+      article_id: 'library',
+      paragraph_index: 0,
+      style: 'paraphrased',
+    },
   ],
   unanswerable: ['What is the capital of Mongolia?'],
 };
@@ -304,7 +411,19 @@ describe('evaluation run on a temporary index (tiny model)', () => {
     assert.equal(json.set, 'mini');
     assert.deepEqual(Object.keys(json.modes), ['bm25', 'dense', 'hybrid']);
     for (const m of Object.values(json.modes)) {
-      for (const key of ['hit@1', 'hit@3', 'hit@5', 'mrr@10', 'declined_correctly', 'declined_wrongly', 'questions', 'ingest_s', 'query_ms_p50', 'highlight_hit', 'by_style']) {
+      for (const key of [
+        'hit@1',
+        'hit@3',
+        'hit@5',
+        'mrr@10',
+        'declined_correctly',
+        'declined_wrongly',
+        'questions',
+        'ingest_s',
+        'query_ms_p50',
+        'highlight_hit',
+        'by_style',
+      ]) {
         assert.ok(key in m, `missing ${key}`);
       }
       for (const key of ['hit@1', 'hit@3', 'hit@5', 'mrr@10', 'highlight_hit', 'declined_wrongly']) {

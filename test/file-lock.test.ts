@@ -13,7 +13,11 @@ describe('withFileLock', () => {
   async function timedLock(file: string): Promise<{ ms: number; timedOut: boolean }> {
     let timedOut = false;
     const started = Date.now();
-    await withFileLock(file, async () => assert.ok(existsSync(file) || timedOut), { waitMs: 10_000, staleMs: 60_000, onTimeout: () => (timedOut = true) });
+    await withFileLock(file, async () => assert.ok(existsSync(file) || timedOut), {
+      waitMs: 10_000,
+      staleMs: 60_000,
+      onTimeout: () => (timedOut = true),
+    });
     return { ms: Date.now() - started, timedOut };
   }
 

@@ -12,10 +12,27 @@ const passage = {
   text: 'Nearly 8,000 people were held. "As of January 10, 7,939 people have been detained," the ministry said.',
   highlight: '"As of January 10, 7,939 people have been detained," the ministry said.',
   score: 0.43,
-  citation: { title: 'Kazakhstan unrest', source: 'TRT World', date: '2022-01-10', url: null, article_id: 'a1', paragraph: 8 },
+  citation: {
+    title: 'Kazakhstan unrest',
+    source: 'TRT World',
+    date: '2022-01-10',
+    url: null,
+    article_id: 'a1',
+    paragraph: 8,
+  },
   also_in: [],
 };
-const base: AskResult = { question: 'how many were arrested?', answered: true, answer: '7,939', passages: [passage], articlesSearched: 7, tookMs: 12, questionId: null, indexRebuilding: null, filter: null };
+const base: AskResult = {
+  question: 'how many were arrested?',
+  answered: true,
+  answer: '7,939',
+  passages: [passage],
+  articlesSearched: 7,
+  tookMs: 12,
+  questionId: null,
+  indexRebuilding: null,
+  filter: null,
+};
 
 describe('formatAnswer', () => {
   test('GIVEN a confident answer THEN the answer line comes first, then the cited passage', () => {
@@ -37,9 +54,22 @@ describe('formatAnswer', () => {
     assert.match(text, /npm run sources/);
   });
   test('GIVEN a passage other articles hold too THEN up to three are named under its citation, with links, and the rest counted', () => {
-    const copy = (n: number) => ({ title: `Copy ${n}`, source: `Outlet ${n}`, date: '2022-01-11', url: n === 1 ? 'https://outlet.example/1' : null, article_id: `c${n}`, paragraph: n });
-    const text = formatAnswer({ ...base, passages: [{ ...passage, also_in: [1, 2, 3, 4, 5].map(copy) }] }).replace(/\*\*/g, '');
-    assert.match(text, /paragraph 8\n {4}also in: Copy 1 · Outlet 1 · 2022-01-11 · paragraph 1\n {13}https:\/\/outlet\.example\/1\n {4}also in: Copy 2 · Outlet 2 · 2022-01-11 · paragraph 2\n {4}also in: Copy 3/);
+    const copy = (n: number) => ({
+      title: `Copy ${n}`,
+      source: `Outlet ${n}`,
+      date: '2022-01-11',
+      url: n === 1 ? 'https://outlet.example/1' : null,
+      article_id: `c${n}`,
+      paragraph: n,
+    });
+    const text = formatAnswer({ ...base, passages: [{ ...passage, also_in: [1, 2, 3, 4, 5].map(copy) }] }).replace(
+      /\*\*/g,
+      '',
+    );
+    assert.match(
+      text,
+      /paragraph 8\n {4}also in: Copy 1 · Outlet 1 · 2022-01-11 · paragraph 1\n {13}https:\/\/outlet\.example\/1\n {4}also in: Copy 2 · Outlet 2 · 2022-01-11 · paragraph 2\n {4}also in: Copy 3/,
+    );
     assert.doesNotMatch(text, /Copy 4/);
     assert.match(text, /and in 2 more articles\n {4}Nearly 8,000/);
   });

@@ -28,16 +28,25 @@ describe('the index snapshot', () => {
   it('GIVEN a library of 2,000 passages WHEN one short article is added THEN the index file is not rewritten, the article is found at once, and the next open replays it', async () => {
     const t = await openTestEngine();
     try {
-      await t.engine.ingest(Array.from({ length: 50 }, (_, a) => craneReport(a)), LIBRARY_COLLECTION);
+      await t.engine.ingest(
+        Array.from({ length: 50 }, (_, a) => craneReport(a)),
+        LIBRARY_COLLECTION,
+      );
       await indexWritten(t);
       const generation = savedGeneration(t.dataDir);
       const written = statSync(join(t.dataDir, 'index.hnsw')).mtimeMs;
 
-      await t.engine.ingest([note('gulls', 'A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.')], LIBRARY_COLLECTION);
+      await t.engine.ingest(
+        [note('gulls', 'A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.')],
+        LIBRARY_COLLECTION,
+      );
       await indexWritten(t);
       assert.equal(savedGeneration(t.dataDir), generation, 'the snapshot was rewritten for a one-passage change');
       assert.equal(statSync(join(t.dataDir, 'index.hnsw')).mtimeMs, written);
-      const found = await t.engine.internals.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      const found = await t.engine.internals.retrieve(
+        'A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.',
+        { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' },
+      );
       assert.equal(found.hits[0]?.article.id, 'gulls');
     } finally {
       await t.engine.close();
@@ -49,7 +58,10 @@ describe('the index snapshot', () => {
     try {
       assert.deepEqual(notices, ['loaded the vector index and took in 1 passage changed after it was saved']);
       assert.equal((await again.engine.stats()).indexSize, 2001);
-      const found = await again.engine.internals.retrieve('A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.', { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' });
+      const found = await again.engine.internals.retrieve(
+        'A lighthouse keeper counted 4,812 gulls on the breakwater at dawn.',
+        { collections: [LIBRARY_COLLECTION], k: 1, mode: 'dense' },
+      );
       assert.equal(found.hits[0]?.article.id, 'gulls');
       assert.equal(again.engine.internals.vectors()!.loadedAs, 'loaded');
     } finally {
@@ -60,11 +72,18 @@ describe('the index snapshot', () => {
   it('GIVEN changes adding up to a fiftieth of the index THEN the snapshot is rewritten in the background, and a later open replays nothing', async () => {
     const t = await openTestEngine();
     try {
-      await t.engine.ingest(Array.from({ length: 50 }, (_, a) => craneReport(a)), LIBRARY_COLLECTION);
+      await t.engine.ingest(
+        Array.from({ length: 50 }, (_, a) => craneReport(a)),
+        LIBRARY_COLLECTION,
+      );
       await indexWritten(t);
       const generation = savedGeneration(t.dataDir);
       // 2,000 passages: the snapshot is due after 40 changed passages, so the 40th note rewrites it.
-      for (let i = 0; i < 39; i++) await t.engine.ingest([note(`n${i}`, `Note ${i}: the ferry to Skerra ran ${i} minutes late.`)], LIBRARY_COLLECTION);
+      for (let i = 0; i < 39; i++)
+        await t.engine.ingest(
+          [note(`n${i}`, `Note ${i}: the ferry to Skerra ran ${i} minutes late.`)],
+          LIBRARY_COLLECTION,
+        );
       await indexWritten(t);
       assert.equal(savedGeneration(t.dataDir), generation);
       await t.engine.ingest([note('n39', 'Note 39: the ferry to Skerra ran on time.')], LIBRARY_COLLECTION);
@@ -96,8 +115,13 @@ describe('the index snapshot', () => {
     const again = await openTestEngine({ dataDir: t.dataDir, engineOptions: { notice: (m) => notices.push(m) } });
     try {
       assert.ok(!existsSync(leftover), 'the temporary file was left');
-      assert.deepEqual(readdirSync(t.dataDir).filter((name) => name.endsWith('.tmp')), []);
-      assert.deepEqual(notices, ['removed 2 temporary index files left by a citebot process that stopped while saving']);
+      assert.deepEqual(
+        readdirSync(t.dataDir).filter((name) => name.endsWith('.tmp')),
+        [],
+      );
+      assert.deepEqual(notices, [
+        'removed 2 temporary index files left by a citebot process that stopped while saving',
+      ]);
       assert.equal((await again.engine.stats()).indexSize, 40);
     } finally {
       await again.cleanup();

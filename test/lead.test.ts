@@ -22,20 +22,39 @@ describe('isRedundant', () => {
     'Larkfield City Council approved a $1.34 billion operating budget for 2024-25 late on Tuesday, voting 9-4 in favour after a six-hour meeting.',
   ];
   test('GIVEN a line with a figure no paragraph holds THEN it is not redundant', () => {
-    assert.equal(isRedundant('Nearly 8,000 people have been detained in Kazakhstan after days of historic unrest left more than 160 people dead.', body), false);
+    assert.equal(
+      isRedundant(
+        'Nearly 8,000 people have been detained in Kazakhstan after days of historic unrest left more than 160 people dead.',
+        body,
+      ),
+      false,
+    );
   });
   test('GIVEN a line whose every clause one paragraph says, in other words THEN it is redundant', () => {
-    assert.equal(isRedundant('Councillors voted 9-4 to approve the 2024-25 budget after a six-hour meeting.', body), true);
+    assert.equal(
+      isRedundant('Councillors voted 9-4 to approve the 2024-25 budget after a six-hour meeting.', body),
+      true,
+    );
     assert.equal(isRedundant('Nearly 8000 people have been detained in Kazakhstan.', body), true);
   });
   test('GIVEN a line naming someone the body never names THEN it is not redundant', () => {
     assert.equal(isRedundant('Mayor Ada Quist approved the budget.', body), false);
   });
   test('GIVEN two clauses said by two different paragraphs THEN the line is redundant', () => {
-    assert.equal(isRedundant('Nearly 8,000 people have been detained in Kazakhstan, while the council approved its budget for 2024-25.', body), true);
+    assert.equal(
+      isRedundant(
+        'Nearly 8,000 people have been detained in Kazakhstan, while the council approved its budget for 2024-25.',
+        body,
+      ),
+      true,
+    );
   });
   test('GIVEN lines that say the same new thing twice THEN leadParagraphs keeps the first only', () => {
-    const lead = leadParagraphs(['More than 160 people died in the unrest.', 'In the unrest, more than 160 people died.'], body, 'Title');
+    const lead = leadParagraphs(
+      ['More than 160 people died in the unrest.', 'In the unrest, more than 160 people died.'],
+      body,
+      'Title',
+    );
     assert.deepEqual(lead, ['More than 160 people died in the unrest.']);
   });
 });
@@ -44,7 +63,10 @@ describe('the seed article keeps every fact', () => {
   const path = 'examples/articles/000_8e2903e39626057e.txt';
   const raw = readFileSync(path, 'utf8');
   const [article] = parseArticles({ name: path, bytes: readFileSync(path) });
-  const passages = makePassages(article!, { countTokens: (t) => Math.ceil(t.split(/\s+/).length * 1.3) + 2, maxTokens: 256 });
+  const passages = makePassages(article!, {
+    countTokens: (t) => Math.ceil(t.split(/\s+/).length * 1.3) + 2,
+    maxTokens: 256,
+  });
 
   test('GIVEN every sentence of the seed article before its SOURCE line THEN each stands in a passage, word for word', () => {
     const story = raw.slice(0, raw.indexOf('SOURCE:'));
@@ -54,7 +76,11 @@ describe('the seed article keeps every fact', () => {
       .map((line) => line.trim().replace(/\s+\/\s+AA$/, ''))
       .filter((line) => /[.!?"”]$/.test(line) && !/^READ MORE/i.test(line));
     assert.ok(sentences.length >= 14, `found ${sentences.length} sentences`);
-    for (const sentence of sentences) assert.ok(passages.some((p) => p.text.includes(sentence)), `no passage holds: ${sentence}`);
+    for (const sentence of sentences)
+      assert.ok(
+        passages.some((p) => p.text.includes(sentence)),
+        `no passage holds: ${sentence}`,
+      );
   });
   test('GIVEN the standfirst THEN it is the first passage, cited as paragraph 1', () => {
     assert.match(passages[0]!.text, /more than 160 people dead/);
@@ -86,15 +112,24 @@ describe('summaries in the other formats', () => {
     assert.equal(a.paragraphs[0], 'Mayor Ada Quist called the vote a turning point.');
   });
   test('GIVEN Markdown front matter with a summary the body lacks THEN it is the first paragraph', () => {
-    const a = one('budget.md', `---\ntitle: Budget passes\nsummary: "The budget adds **64** firefighters."\n---\n\n${body}\n`);
+    const a = one(
+      'budget.md',
+      `---\ntitle: Budget passes\nsummary: "The budget adds **64** firefighters."\n---\n\n${body}\n`,
+    );
     assert.deepEqual(a.paragraphs, ['The budget adds 64 firefighters.', body]);
   });
   test('GIVEN Markdown front matter whose summary the body states THEN it is dropped', () => {
-    const a = one('budget.md', `---\ntitle: Budget passes\nsummary: "Council approves budget 9-4 after six-hour meeting"\n---\n\n${body}\n`);
+    const a = one(
+      'budget.md',
+      `---\ntitle: Budget passes\nsummary: "Council approves budget 9-4 after six-hour meeting"\n---\n\n${body}\n`,
+    );
     assert.deepEqual(a.paragraphs, [body]);
   });
   test('GIVEN a JSON record with a description the body lacks THEN it is the first paragraph', () => {
-    const a = one('budget.json', JSON.stringify({ title: 'Budget passes', description: 'Property taxes rise 3.9 percent.', paragraphs: [body] }));
+    const a = one(
+      'budget.json',
+      JSON.stringify({ title: 'Budget passes', description: 'Property taxes rise 3.9 percent.', paragraphs: [body] }),
+    );
     assert.deepEqual(a.paragraphs, ['Property taxes rise 3.9 percent.', body]);
   });
   test('GIVEN a JSON record whose summary repeats the body THEN it is dropped', () => {

@@ -9,11 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
 import { CitebotError } from '../src/errors.ts';
-import { MINILM_ID, canonicalModelName, downloadHubModel, resolveAutoModel, resolveNamedModel, specFromFolder } from '../src/embed/models.ts';
+import {
+  MINILM_ID,
+  canonicalModelName,
+  downloadHubModel,
+  resolveAutoModel,
+  resolveNamedModel,
+  specFromFolder,
+} from '../src/embed/models.ts';
 import { tinyModel } from './helpers/engine.ts';
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 describe('model names', () => {
@@ -62,11 +71,26 @@ describe('model resolution', () => {
     assert.ok(existsSync(join(dataDir, 'models', MINILM_ID, 'onnx/model_quantized.onnx')));
     assert.ok(notices.some((n) => /trying to download Xenova\/all-MiniLM-L6-v2/.test(n)));
     const before = requests.length;
-    const engine = await openEngine(loadConfig({ DATA_DIR: dataDir, HF_ENDPOINT: hubUrl, EMBED_WORKERS: '1', LOG_LEVEL: 'silent' }));
+    const engine = await openEngine(
+      loadConfig({ DATA_DIR: dataDir, HF_ENDPOINT: hubUrl, EMBED_WORKERS: '1', LOG_LEVEL: 'silent' }),
+    );
     try {
       assert.equal(engine.model().id, MINILM_ID);
       assert.equal(requests.length, before, 'the cached model was downloaded again');
-      await engine.ingest([{ id: 'a', title: 'Ferry', date: null, source: null, section: null, url: null, paragraphs: ['The Skerra ferry adds a dawn sailing on weekdays from March, the operator said.'] }], 'library');
+      await engine.ingest(
+        [
+          {
+            id: 'a',
+            title: 'Ferry',
+            date: null,
+            source: null,
+            section: null,
+            url: null,
+            paragraphs: ['The Skerra ferry adds a dawn sailing on weekdays from March, the operator said.'],
+          },
+        ],
+        'library',
+      );
       assert.equal((await engine.stats()).indexSize, 1);
     } finally {
       await engine.close();
@@ -90,19 +114,28 @@ describe('model resolution', () => {
 
   it('GIVEN CITEBOT_OFFLINE and no cached model THEN asking for MiniLM names MODEL_DIR as the fix', async () => {
     const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'citebot-off-')), CITEBOT_OFFLINE: 'true' });
-    await assert.rejects(resolveNamedModel(config, 'minilm', () => {}), /CITEBOT_OFFLINE is set; copy the model folder in and point MODEL_DIR at it/);
+    await assert.rejects(
+      resolveNamedModel(config, 'minilm', () => {}),
+      /CITEBOT_OFFLINE is set; copy the model folder in and point MODEL_DIR at it/,
+    );
   });
 
   it('GIVEN a MODEL_DIR without a model THEN the error lists the files a model folder needs', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'citebot-empty-model-'));
     const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'citebot-d-')), MODEL_DIR: empty });
-    await assert.rejects(resolveAutoModel(config, () => {}), /not a usable model folder: it needs config\.json, tokenizer\.json and onnx\/model\.onnx/);
+    await assert.rejects(
+      resolveAutoModel(config, () => {}),
+      /not a usable model folder: it needs config\.json, tokenizer\.json and onnx\/model\.onnx/,
+    );
   });
 
   it('GIVEN EMBEDDING_MODEL=keyword THEN search is keyword-only and says why', async () => {
     const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'citebot-k-')), EMBEDDING_MODEL: 'keyword' });
     const choice = await resolveNamedModel(config, 'keyword', () => {});
-    assert.deepEqual(choice, { kind: 'keyword', reason: 'searching by keywords only, as EMBEDDING_MODEL=keyword asks' });
+    assert.deepEqual(choice, {
+      kind: 'keyword',
+      reason: 'searching by keywords only, as EMBEDDING_MODEL=keyword asks',
+    });
   });
 });
 
@@ -115,11 +148,16 @@ describe('model folder settings (citebot.json)', () => {
       assert.throws(
         () => specFromFolder(dir),
         (error: unknown) =>
-          error instanceof CitebotError && error.code === 'model_invalid' && /citebot\.json has invalid settings: pooling/.test(error.message),
+          error instanceof CitebotError &&
+          error.code === 'model_invalid' &&
+          /citebot\.json has invalid settings: pooling/.test(error.message),
       );
       writeFileSync(join(dir, 'citebot.json'), '{"pooling": "cls",');
       assert.throws(() => specFromFolder(dir), /citebot\.json is not valid JSON/);
-      writeFileSync(join(dir, 'citebot.json'), JSON.stringify({ id: 'newsroom/encoder', pooling: 'cls', maxTokens: 128 }));
+      writeFileSync(
+        join(dir, 'citebot.json'),
+        JSON.stringify({ id: 'newsroom/encoder', pooling: 'cls', maxTokens: 128 }),
+      );
       const spec = specFromFolder(dir);
       assert.deepEqual([spec.id, spec.pooling, spec.maxTokens], ['newsroom/encoder', 'cls', 128]);
     } finally {

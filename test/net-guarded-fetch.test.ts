@@ -18,15 +18,44 @@ const PAGE = `<!doctype html><html><head><title>Harbour bridge to close for repa
 
 describe('address policy: classifier', () => {
   const cases: [string, string][] = [
-    ['8.8.8.8', 'public'], ['93.184.216.34', 'public'], ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'],
-    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.255', 'private'], ['172.32.0.1', 'public'], ['192.168.1.1', 'private'],
-    ['169.254.169.254', 'link-local'], ['100.64.0.1', 'cgnat'], ['100.127.255.255', 'cgnat'], ['100.128.0.1', 'public'],
-    ['224.0.0.1', 'multicast'], ['239.255.255.250', 'multicast'], ['0.0.0.0', 'unspecified'], ['255.255.255.255', 'reserved'], ['192.0.2.1', 'reserved'],
-    ['::', 'unspecified'], ['::1', 'loopback'], ['[::1]', 'loopback'], ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'],
-    ['::ffff:10.0.0.1', 'private'], ['::ffff:169.254.169.254', 'link-local'], ['::ffff:8.8.8.8', 'public'], ['::127.0.0.1', 'loopback'],
-    ['64:ff9b::10.0.0.1', 'private'], ['2002:c0a8:0101::1', 'private'], ['fc00::1', 'unique-local'], ['fd12:3456::1', 'unique-local'],
-    ['fe80::1', 'link-local'], ['fe80::1%eth0', 'link-local'], ['ff02::1', 'multicast'], ['2001:db8::1', 'reserved'],
-    ['2606:4700:4700::1111', 'public'], ['2a00:1450:4001:80b::200e', 'public'], ['not-an-ip', 'invalid'],
+    ['8.8.8.8', 'public'],
+    ['93.184.216.34', 'public'],
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['172.32.0.1', 'public'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['100.64.0.1', 'cgnat'],
+    ['100.127.255.255', 'cgnat'],
+    ['100.128.0.1', 'public'],
+    ['224.0.0.1', 'multicast'],
+    ['239.255.255.250', 'multicast'],
+    ['0.0.0.0', 'unspecified'],
+    ['255.255.255.255', 'reserved'],
+    ['192.0.2.1', 'reserved'],
+    ['::', 'unspecified'],
+    ['::1', 'loopback'],
+    ['[::1]', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['::ffff:8.8.8.8', 'public'],
+    ['::127.0.0.1', 'loopback'],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['2002:c0a8:0101::1', 'private'],
+    ['fc00::1', 'unique-local'],
+    ['fd12:3456::1', 'unique-local'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['ff02::1', 'multicast'],
+    ['2001:db8::1', 'reserved'],
+    ['2606:4700:4700::1111', 'public'],
+    ['2a00:1450:4001:80b::200e', 'public'],
+    ['not-an-ip', 'invalid'],
   ];
   for (const [ip, kind] of cases) {
     it(`${ip} is ${kind}`, () => assert.equal(classifyAddress(ip), kind));
@@ -98,7 +127,12 @@ describe('guarded fetch: against a local server', () => {
         res.end(gzipSync(PAGE));
       } else if (url === '/latin1') {
         res.writeHead(200, { 'content-type': 'text/plain; charset=iso-8859-1' });
-        res.end(Buffer.from('Caf\xe9 prices rise\n\nThe price of a caf\xe9 cr\xe8me rose to 3 euros in the old town this week, owners said on Monday.', 'latin1'));
+        res.end(
+          Buffer.from(
+            'Caf\xe9 prices rise\n\nThe price of a caf\xe9 cr\xe8me rose to 3 euros in the old town this week, owners said on Monday.',
+            'latin1',
+          ),
+        );
       } else {
         res.writeHead(500);
         res.end();
@@ -120,7 +154,12 @@ describe('guarded fetch: against a local server', () => {
   });
   it('refuses hosts that resolve to private addresses, even when one address is public', async () => {
     const resolve = async (host: string) =>
-      host === 'mixed.example' ? [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] : [{ address: 'fd00::5', family: 6 }];
+      host === 'mixed.example'
+        ? [
+            { address: '93.184.216.34', family: 4 },
+            { address: '10.0.0.7', family: 4 },
+          ]
+        : [{ address: 'fd00::5', family: 6 }];
     await rejectsWith(fetchUrl('http://mixed.example/', { resolve }), 'url_refused', /private address \(10\.0\.0\.7\)/);
     await rejectsWith(fetchUrl('https://internal.example/', { resolve }), 'url_refused', /unique-local/);
     await rejectsWith(fetchUrl('http://[::ffff:127.0.0.1]/'), 'url_refused', /loopback/);
@@ -144,16 +183,27 @@ describe('guarded fetch: against a local server', () => {
       lookups++;
       return [{ address: '127.0.0.1', family: 4 }];
     };
-    const doc = await fetchUrl(`http://news.example:${port}/page.html`, { allowPrivateHosts: ['news.example'], resolve });
+    const doc = await fetchUrl(`http://news.example:${port}/page.html`, {
+      allowPrivateHosts: ['news.example'],
+      resolve,
+    });
     assert.equal(doc.format, 'html');
     assert.equal(lookups, 1);
   });
   it('follows redirects, re-checking every hop', async () => {
     assert.equal((await fetchUrl(`${base}/redirect`, local)).url, `${base}/page.html`);
-    await rejectsWith(fetchUrl(`${base}/to-metadata`, local), 'url_refused', /link-local address \(169\.254\.169\.254\)/);
+    await rejectsWith(
+      fetchUrl(`${base}/to-metadata`, local),
+      'url_refused',
+      /link-local address \(169\.254\.169\.254\)/,
+    );
     // Allowing the name news.example allows nothing else, not even the address it resolves to.
     const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
-    await rejectsWith(fetchUrl(`http://news.example:${port}/to-localhost`, { allowPrivateHosts: ['news.example'], resolve }), 'url_refused', /localhost points to a loopback address/);
+    await rejectsWith(
+      fetchUrl(`http://news.example:${port}/to-localhost`, { allowPrivateHosts: ['news.example'], resolve }),
+      'url_refused',
+      /localhost points to a loopback address/,
+    );
     await rejectsWith(fetchUrl(`${base}/to-127-0-0-2`, local), 'url_refused', /loopback address \(127\.0\.0\.2\)/);
     await rejectsWith(fetchUrl(`${base}/loop`, local), 'url_bad_response', /redirects more than 5 times/);
   });
@@ -164,14 +214,26 @@ describe('guarded fetch: against a local server', () => {
     assert.equal(new TextDecoder().decode(pdf.bytes), '%PDF-1.4');
   });
   it('enforces the size limit while streaming and from content-length', async () => {
-    await rejectsWith(fetchUrl(`${base}/big`, { ...local, maxBytes: 1024 * 1024 }), 'input_too_large', /larger than the 1\.0 MB limit/);
-    await rejectsWith(fetchUrl(`${base}/declared-big`, { ...local, maxBytes: 1024 * 1024 }), 'input_too_large', /is 50\.0 MB/);
+    await rejectsWith(
+      fetchUrl(`${base}/big`, { ...local, maxBytes: 1024 * 1024 }),
+      'input_too_large',
+      /larger than the 1\.0 MB limit/,
+    );
+    await rejectsWith(
+      fetchUrl(`${base}/declared-big`, { ...local, maxBytes: 1024 * 1024 }),
+      'input_too_large',
+      /is 50\.0 MB/,
+    );
   });
   it('times out, and reports unreachable hosts and bad statuses', async () => {
     const started = Date.now();
     await rejectsWith(fetchUrl(`${base}/slow`, { ...local, timeoutMs: 300 }), 'url_unreachable', /no answer within/);
     assert.ok(Date.now() - started < 2000);
-    await rejectsWith(fetchUrl('http://127.0.0.1:1/', { allowPrivateHosts: ['127.0.0.0/8'] }), 'url_unreachable', /ECONNREFUSED/);
+    await rejectsWith(
+      fetchUrl('http://127.0.0.1:1/', { allowPrivateHosts: ['127.0.0.0/8'] }),
+      'url_unreachable',
+      /ECONNREFUSED/,
+    );
     await rejectsWith(fetchUrl('http://no-such-host.invalid/', {}), 'url_unreachable', /doesn't resolve/);
     await rejectsWith(fetchUrl(`${base}/gone`, local), 'url_bad_response', /answered 404 Not Found/);
   });
@@ -185,7 +247,11 @@ describe('guarded fetch: against a local server', () => {
     const api = `${base}/api`;
     const bytes = await downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: api });
     assert.match(new TextDecoder().decode(bytes), /40,000 vehicles/);
-    await rejectsWith(downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: 'https://discord.com/api' }), 'url_refused', /^attachments are only downloaded from Discord \(cdn\.discordapp\.com, media\.discordapp\.net\), not from 127\.0\.0\.1:\d+$/);
+    await rejectsWith(
+      downloadAttachment(`${base}/page.html`, 1_000_000, { apiUrl: 'https://discord.com/api' }),
+      'url_refused',
+      /^attachments are only downloaded from Discord \(cdn\.discordapp\.com, media\.discordapp\.net\), not from 127\.0\.0\.1:\d+$/,
+    );
     // A redirect could lead anywhere, so it is not followed.
     await rejectsWith(downloadAttachment(`${base}/redirect`, 1_000_000, { apiUrl: api }), 'url_unreachable');
     await rejectsWith(downloadAttachment(`${base}/big`, 1000, { apiUrl: api }), 'input_too_large');
@@ -194,13 +260,28 @@ describe('guarded fetch: against a local server', () => {
 
 describe('attachment URL check', () => {
   const API = 'https://discord.com/api';
-  it('accepts Discord\'s attachment hosts over https', () => {
-    assert.equal(checkAttachmentUrl('https://cdn.discordapp.com/attachments/1/2/story.md', API).hostname, 'cdn.discordapp.com');
-    assert.equal(checkAttachmentUrl('https://media.discordapp.net/attachments/1/2/story.md?ex=1', API).hostname, 'media.discordapp.net');
+  it("accepts Discord's attachment hosts over https", () => {
+    assert.equal(
+      checkAttachmentUrl('https://cdn.discordapp.com/attachments/1/2/story.md', API).hostname,
+      'cdn.discordapp.com',
+    );
+    assert.equal(
+      checkAttachmentUrl('https://media.discordapp.net/attachments/1/2/story.md?ex=1', API).hostname,
+      'media.discordapp.net',
+    );
   });
   it('refuses look-alike hosts, plain http, other hosts and non-URLs', () => {
-    for (const url of ['https://cdn.discordapp.com.evil.example/a.txt', 'http://cdn.discordapp.com/a.txt', 'https://169.254.169.254/latest/meta-data', 'file:///etc/passwd']) {
-      assert.throws(() => checkAttachmentUrl(url, API), (e: unknown) => e instanceof CitebotError && e.code === 'url_refused', url);
+    for (const url of [
+      'https://cdn.discordapp.com.evil.example/a.txt',
+      'http://cdn.discordapp.com/a.txt',
+      'https://169.254.169.254/latest/meta-data',
+      'file:///etc/passwd',
+    ]) {
+      assert.throws(
+        () => checkAttachmentUrl(url, API),
+        (e: unknown) => e instanceof CitebotError && e.code === 'url_refused',
+        url,
+      );
     }
     assert.throws(() => checkAttachmentUrl('not a url', API), /isn't a valid URL/);
   });
@@ -232,11 +313,18 @@ describe('address policy: ALLOW_PRIVATE_HOSTS', () => {
     assert.equal(refuses([], 'cms.internal', '10.9.9.9'), true);
   });
   it('GIVEN ALLOW_PRIVATE_HOSTS in the environment THEN the config lists its entries, and every bad entry is named at once', () => {
-    assert.deepEqual(loadConfig({ ALLOW_PRIVATE_HOSTS: 'cms.internal, 10.20.0.0/16' }).allowPrivateHosts, ['cms.internal', '10.20.0.0/16']);
+    assert.deepEqual(loadConfig({ ALLOW_PRIVATE_HOSTS: 'cms.internal, 10.20.0.0/16' }).allowPrivateHosts, [
+      'cms.internal',
+      '10.20.0.0/16',
+    ]);
     assert.deepEqual(loadConfig({}).allowPrivateHosts, []);
     assert.throws(
       () => loadConfig({ ALLOW_PRIVATE_HOSTS: '10.20.0.0/33,bad host!,fd00::/8' }),
-      (e: unknown) => e instanceof CitebotError && e.code === 'config_invalid' && /"10\.20\.0\.0\/33" is not an address or a network/.test(e.message) && /"host!" is not a host name/.test(e.message),
+      (e: unknown) =>
+        e instanceof CitebotError &&
+        e.code === 'config_invalid' &&
+        /"10\.20\.0\.0\/33" is not an address or a network/.test(e.message) &&
+        /"host!" is not a host name/.test(e.message),
     );
   });
 });
@@ -245,7 +333,11 @@ describe('guarded fetch: time limit over DNS, a stalled or dropped compressed bo
   let server: Server;
   let base: string;
   const big = 'The council met on Tuesday and agreed the budget for the coming year. '.repeat(2000);
-  const compressed: Record<string, Buffer> = { gzip: gzipSync(big), deflate: deflateSync(big), br: brotliCompressSync(big) };
+  const compressed: Record<string, Buffer> = {
+    gzip: gzipSync(big),
+    deflate: deflateSync(big),
+    br: brotliCompressSync(big),
+  };
   const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61)); // 64 MB of "a" in ~65 KB
   before(async () => {
     server = createServer((req, res) => {
@@ -291,37 +383,69 @@ describe('guarded fetch: time limit over DNS, a stalled or dropped compressed bo
   const allow = { allowPrivateHosts: ['127.0.0.1'] };
 
   for (const encoding of ['gzip', 'deflate', 'br']) {
-    it(`GIVEN a ${encoding} body that stalls halfway THEN the fetch fails within its 1 s limit`, { timeout: 10_000 }, async () => {
-      const started = Date.now();
-      await rejectsWith(guardedFetch(`${base}/stall/${encoding}`, { ...allow, timeoutMs: 1000 }), 'url_unreachable', /the download took longer than 1 s/);
-      const took = Date.now() - started;
-      assert.ok(took >= 900 && took < 3000, `took ${took} ms`);
-    });
-    it(`GIVEN a ${encoding} body whose connection drops halfway THEN the fetch fails at once, not at the time limit`, { timeout: 10_000 }, async () => {
-      const started = Date.now();
-      await rejectsWith(guardedFetch(`${base}/drop/${encoding}`, { ...allow, timeoutMs: 20_000 }), 'url_unreachable', /the connection broke off/);
-      assert.ok(Date.now() - started < 5000);
-    });
+    it(
+      `GIVEN a ${encoding} body that stalls halfway THEN the fetch fails within its 1 s limit`,
+      { timeout: 10_000 },
+      async () => {
+        const started = Date.now();
+        await rejectsWith(
+          guardedFetch(`${base}/stall/${encoding}`, { ...allow, timeoutMs: 1000 }),
+          'url_unreachable',
+          /the download took longer than 1 s/,
+        );
+        const took = Date.now() - started;
+        assert.ok(took >= 900 && took < 3000, `took ${took} ms`);
+      },
+    );
+    it(
+      `GIVEN a ${encoding} body whose connection drops halfway THEN the fetch fails at once, not at the time limit`,
+      { timeout: 10_000 },
+      async () => {
+        const started = Date.now();
+        await rejectsWith(
+          guardedFetch(`${base}/drop/${encoding}`, { ...allow, timeoutMs: 20_000 }),
+          'url_unreachable',
+          /the connection broke off/,
+        );
+        assert.ok(Date.now() - started < 5000);
+      },
+    );
   }
   it('GIVEN a host name whose DNS answer never comes THEN the time limit covers it', async () => {
     const started = Date.now();
     const resolve = () => new Promise<never>(() => undefined);
-    await rejectsWith(guardedFetch('http://slow-dns.example/', { resolve, timeoutMs: 500 }), 'url_unreachable', /no answer within 500 ms/);
+    await rejectsWith(
+      guardedFetch('http://slow-dns.example/', { resolve, timeoutMs: 500 }),
+      'url_unreachable',
+      /no answer within 500 ms/,
+    );
     assert.ok(Date.now() - started < 2000);
   });
   it('GIVEN a body that trickles forever under the size limit THEN the time limit stops it', async () => {
-    await rejectsWith(guardedFetch(`${base}/drip/`, { ...allow, timeoutMs: 600 }), 'url_unreachable', /took longer than/);
+    await rejectsWith(
+      guardedFetch(`${base}/drip/`, { ...allow, timeoutMs: 600 }),
+      'url_unreachable',
+      /took longer than/,
+    );
   });
   it('GIVEN a caller signal THEN aborting it cancels the fetch (shutdown does not wait for the time limit)', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const started = Date.now();
-    await rejectsWith(guardedFetch(`${base}/stall/gzip`, { ...allow, timeoutMs: 20_000, signal: controller.signal }), 'url_unreachable', /the fetch was cancelled/);
+    await rejectsWith(
+      guardedFetch(`${base}/stall/gzip`, { ...allow, timeoutMs: 20_000, signal: controller.signal }),
+      'url_unreachable',
+      /the fetch was cancelled/,
+    );
     assert.ok(Date.now() - started < 3000);
   });
   it('GIVEN a gzip bomb THEN reading stops at the size limit of the decompressed body', async () => {
     const before = process.memoryUsage().rss;
-    await rejectsWith(guardedFetch(`${base}/bomb/`, { ...allow, maxBytes: 1024 * 1024 }), 'input_too_large', /larger than the 1\.0 MB limit/);
+    await rejectsWith(
+      guardedFetch(`${base}/bomb/`, { ...allow, maxBytes: 1024 * 1024 }),
+      'input_too_large',
+      /larger than the 1\.0 MB limit/,
+    );
     assert.ok(process.memoryUsage().rss - before < 48 * 1024 * 1024);
   });
   it('GIVEN a corrupt gzip body THEN a bad-response error says so', async () => {
@@ -331,12 +455,19 @@ describe('guarded fetch: time limit over DNS, a stalled or dropped compressed bo
     const first = await guardedFetch(`${base}/etag/`, allow);
     assert.equal(first.status, 200);
     assert.equal(first.mime, 'application/rss+xml');
-    const again = await guardedFetch(`${base}/etag/`, { ...allow, headers: { 'if-none-match': String(first.headers.etag) } });
+    const again = await guardedFetch(`${base}/etag/`, {
+      ...allow,
+      headers: { 'if-none-match': String(first.headers.etag) },
+    });
     assert.equal(again.status, 304);
     assert.equal(again.body.length, 0);
   });
   it('GIVEN accepted types THEN another type is refused before its body is read', async () => {
-    await rejectsWith(guardedFetch(`${base}/etag/`, { ...allow, acceptTypes: ['text/html'], acceptLabel: 'pages only' }), 'unsupported_format', /is of type application\/rss\+xml; pages only$/);
+    await rejectsWith(
+      guardedFetch(`${base}/etag/`, { ...allow, acceptTypes: ['text/html'], acceptLabel: 'pages only' }),
+      'unsupported_format',
+      /is of type application\/rss\+xml; pages only$/,
+    );
     assert.equal((await guardedFetch(`${base}/etag/`, { ...allow, acceptTypes: ['application/*'] })).status, 200);
   });
 });

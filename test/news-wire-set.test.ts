@@ -18,8 +18,13 @@ describe('news-wire evaluation sets', () => {
   for (const set of [tune, heldout]) {
     test(`GIVEN ${set.name} THEN every answerable question's gold paragraph contains its answer`, () => {
       const articles = new Map(set.articles.map((a) => [a.id, a]));
-      const missing = set.questions.filter((q) => !containsAnswer(articles.get(q.articleId)!.paragraphs[q.paragraphIndex]!, q.answer));
-      assert.deepEqual(missing.map((q) => q.q), []);
+      const missing = set.questions.filter(
+        (q) => !containsAnswer(articles.get(q.articleId)!.paragraphs[q.paragraphIndex]!, q.answer),
+      );
+      assert.deepEqual(
+        missing.map((q) => q.q),
+        [],
+      );
     });
 
     test(`GIVEN ${set.name} THEN it has 20+ articles, 150+ questions, a third paraphrased and about 15% unanswerable`, () => {
@@ -35,16 +40,26 @@ describe('news-wire evaluation sets', () => {
 
   test('GIVEN the two halves THEN no article (so no question) of the held-out half is in the tuning half', () => {
     const tuneIds = new Set(tune.articles.map((a) => a.id));
-    assert.deepEqual(heldout.articles.map((a) => a.id).filter((id) => tuneIds.has(id)), []);
+    assert.deepEqual(
+      heldout.articles.map((a) => a.id).filter((id) => tuneIds.has(id)),
+      [],
+    );
     const tuneQuestions = new Set([...tune.questions.map((q) => q.q), ...tune.unanswerable]);
-    assert.deepEqual([...heldout.questions.map((q) => q.q), ...heldout.unanswerable].filter((q) => tuneQuestions.has(q)), []);
+    assert.deepEqual(
+      [...heldout.questions.map((q) => q.q), ...heldout.unanswerable].filter((q) => tuneQuestions.has(q)),
+      [],
+    );
   });
 
   test('GIVEN the sources in eval/news-wire-src THEN they pass the checks and build exactly the committed JSON', () => {
     for (const split of SPLITS) {
       const set = readSplit(split);
       assert.deepEqual(violations(split, set), []);
-      assert.equal(readFileSync(`eval/news-wire-${split}.json`, 'utf8'), toJson(split, set), `eval/news-wire-${split}.json is stale: run npx tsx scripts/build-news-wire.ts`);
+      assert.equal(
+        readFileSync(`eval/news-wire-${split}.json`, 'utf8'),
+        toJson(split, set),
+        `eval/news-wire-${split}.json is stale: run npx tsx scripts/build-news-wire.ts`,
+      );
     }
   });
 });

@@ -15,7 +15,13 @@ describe('OffThreadParser', () => {
 
   it('returns exactly what parseArticles returns, for every example format', async () => {
     const dir = new URL('../examples/articles/', import.meta.url);
-    for (const name of ['000_8e2903e39626057e.txt', '020_wheat-harvest.md', '030_city-council-budget.html', '040_vaccine-trial.json', '050_transit-strike.ndjson']) {
+    for (const name of [
+      '000_8e2903e39626057e.txt',
+      '020_wheat-harvest.md',
+      '030_city-council-budget.html',
+      '040_vaccine-trial.json',
+      '050_transit-strike.ndjson',
+    ]) {
       const bytes = new Uint8Array(readFileSync(new URL(name, dir)));
       assert.deepEqual(await parser.parse({ name, bytes }, LIMITS), parseArticles({ name, bytes }, LIMITS), name);
     }
@@ -37,7 +43,10 @@ describe('OffThreadParser', () => {
       assert.equal(error.message, expected.message);
       return true;
     });
-    const ok = await parser.parse({ name: 'note.txt', bytes: new TextEncoder().encode('A title\n\nA paragraph with enough words in it to count.') }, LIMITS);
+    const ok = await parser.parse(
+      { name: 'note.txt', bytes: new TextEncoder().encode('A title\n\nA paragraph with enough words in it to count.') },
+      LIMITS,
+    );
     assert.equal(ok[0]!.title, 'A title');
   });
 
@@ -62,10 +71,16 @@ describe('OffThreadParser', () => {
       await assert.rejects(hasty.parse({ name: 'big.html', bytes: newsPage(2) }, LIMITS), (error: unknown) => {
         assert.ok(error instanceof UserError);
         assert.equal(error.code, 'parser_stopped');
-        assert.equal(error.message, 'reading big.html took longer than 50 ms, so it was stopped; try a smaller or simpler file');
+        assert.equal(
+          error.message,
+          'reading big.html took longer than 50 ms, so it was stopped; try a smaller or simpler file',
+        );
         return true;
       });
-      const small = await hasty.parse({ name: 'note.md', bytes: new TextEncoder().encode('# Title\n\nOne paragraph of the article body here.') }, LIMITS);
+      const small = await hasty.parse(
+        { name: 'note.md', bytes: new TextEncoder().encode('# Title\n\nOne paragraph of the article body here.') },
+        LIMITS,
+      );
       assert.equal(small[0]!.title, 'Title');
     } finally {
       await hasty.close();
@@ -76,7 +91,15 @@ describe('OffThreadParser', () => {
     const hasty = new OffThreadParser(500);
     try {
       const big = hasty.parse({ name: 'big.html', bytes: newsPage(2) }, LIMITS);
-      const pasted = hasty.parse({ name: 'pasted', bytes: new TextEncoder().encode('Ferry times change\n\nThe morning ferry will leave at 7:40 from Monday, the harbour office said.') }, LIMITS);
+      const pasted = hasty.parse(
+        {
+          name: 'pasted',
+          bytes: new TextEncoder().encode(
+            'Ferry times change\n\nThe morning ferry will leave at 7:40 from Monday, the harbour office said.',
+          ),
+        },
+        LIMITS,
+      );
       await assert.rejects(big, /reading big\.html took longer than 500 ms/);
       const [article] = await pasted;
       assert.equal(article!.title, 'Ferry times change');
@@ -88,13 +111,18 @@ describe('OffThreadParser', () => {
 
 describe('HTML bounds before Readability (the bot and the CLI alike)', () => {
   const deep = (depth: number) =>
-    new TextEncoder().encode(`<html><head><title>Deep page</title></head><body>${'<div>'.repeat(depth)}<p>The council met on Monday and agreed the budget for the harbour repairs next year.</p>${'</div>'.repeat(depth)}</body></html>`);
+    new TextEncoder().encode(
+      `<html><head><title>Deep page</title></head><body>${'<div>'.repeat(depth)}<p>The council met on Monday and agreed the budget for the harbour repairs next year.</p>${'</div>'.repeat(depth)}</body></html>`,
+    );
 
   it('GIVEN HTML nested 2,000 levels deep THEN it is refused at once with a clear message, not read for minutes', () => {
     const started = performance.now();
     assert.throws(
       () => parseArticles({ name: 'deep.html', bytes: deep(2000) }, LIMITS),
-      (error: unknown) => error instanceof UserError && error.code === 'parse_failed' && /nests its HTML more than 128 levels deep/.test(error.message),
+      (error: unknown) =>
+        error instanceof UserError &&
+        error.code === 'parse_failed' &&
+        /nests its HTML more than 128 levels deep/.test(error.message),
     );
     assert.ok(performance.now() - started < 5_000);
   });

@@ -21,7 +21,7 @@ function throwsUser(fn: () => unknown, code: ErrorCode, ...patterns: RegExp[]): 
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
-    assert.doesNotMatch(e.message, /^citebot:/, "messages carry no prefix; the CLI adds it");
+    assert.doesNotMatch(e.message, /^citebot:/, 'messages carry no prefix; the CLI adds it');
     for (const p of patterns) assert.match(e.message, p);
     return true;
   });
@@ -53,7 +53,10 @@ describe('seed article examples/articles/000_8e2903e39626057e.txt', () => {
   });
   test('GIVEN the seed article THEN there are 13 paragraphs: the standfirst, then the body from its exact first to its exact last', () => {
     assert.equal(a.paragraphs.length, 13);
-    assert.equal(a.paragraphs[0], 'Nearly 8,000 people have been detained in Kazakhstan after days of historic unrest left more than 160 people dead.');
+    assert.equal(
+      a.paragraphs[0],
+      'Nearly 8,000 people have been detained in Kazakhstan after days of historic unrest left more than 160 people dead.',
+    );
     assert.equal(
       a.paragraphs[1],
       'Kazakhstan President Kassym-Jomart Tokayev has described days of historic unrest in his Central Asian country as a coup attempt and vowed his security services would never shoot peaceful protesters.',
@@ -104,9 +107,15 @@ describe('seed article examples/articles/000_8e2903e39626057e.txt', () => {
 // ---------------------------------------------------------------------------------------------
 describe('plain text', () => {
   test('GIVEN text without the header THEN the first line is the title and blank lines split paragraphs', () => {
-    const a = one('notes/city-budget.txt', 'City passes budget\n\nThe council voted 7-2 on Tuesday\nto pass the budget.\n\nThe mayor said she was pleased.\n');
+    const a = one(
+      'notes/city-budget.txt',
+      'City passes budget\n\nThe council voted 7-2 on Tuesday\nto pass the budget.\n\nThe mayor said she was pleased.\n',
+    );
     assert.equal(a.title, 'City passes budget');
-    assert.deepEqual(a.paragraphs, ['The council voted 7-2 on Tuesday to pass the budget.', 'The mayor said she was pleased.']);
+    assert.deepEqual(a.paragraphs, [
+      'The council voted 7-2 on Tuesday to pass the budget.',
+      'The mayor said she was pleased.',
+    ]);
     assert.equal(a.id, 'city-budget');
     assert.equal(a.date, null);
     assert.equal(a.section, null);
@@ -114,7 +123,10 @@ describe('plain text', () => {
   });
 
   test('GIVEN header-less text with READ MORE and SOURCE lines THEN they are furniture and SOURCE gives the source', () => {
-    const a = one('x.txt', 'Title here\n\nBody one is here.\n\nREAD MORE: Something else\n\nBody two is here.\n\nSOURCE: BBCNews\nExplore\nOther story\n');
+    const a = one(
+      'x.txt',
+      'Title here\n\nBody one is here.\n\nREAD MORE: Something else\n\nBody two is here.\n\nSOURCE: BBCNews\nExplore\nOther story\n',
+    );
     assert.deepEqual(a.paragraphs, ['Body one is here.', 'Body two is here.']);
     assert.equal(a.source, 'BBC News');
   });
@@ -134,7 +146,10 @@ describe('plain text', () => {
   });
 
   test('GIVEN a header with a date THEN the header date wins over a date line', () => {
-    const b = one('z.txt', '  date 2021-03-03 US POLITICS\n2 MIN READ\nHeadline\nThursday, March 4, 2021\n\nFirst paragraph text.\n');
+    const b = one(
+      'z.txt',
+      '  date 2021-03-03 US POLITICS\n2 MIN READ\nHeadline\nThursday, March 4, 2021\n\nFirst paragraph text.\n',
+    );
     assert.equal(b.title, 'Headline');
     assert.equal(b.date, '2021-03-03');
     assert.equal(b.section, 'US Politics');
@@ -142,22 +157,37 @@ describe('plain text', () => {
   });
 
   test('GIVEN a body line ending in an agency credit THEN the credit is removed; other " / X" endings stay', () => {
-    const a = one('c.txt', 'date 2022-01-10 WORLD\nTitle\n\nProtesters gather in Almaty. / Reuters\n\nTrains run between Paris / Lyon, officials said.\n');
-    assert.deepEqual(a.paragraphs, ['Protesters gather in Almaty.', 'Trains run between Paris / Lyon, officials said.']);
+    const a = one(
+      'c.txt',
+      'date 2022-01-10 WORLD\nTitle\n\nProtesters gather in Almaty. / Reuters\n\nTrains run between Paris / Lyon, officials said.\n',
+    );
+    assert.deepEqual(a.paragraphs, [
+      'Protesters gather in Almaty.',
+      'Trains run between Paris / Lyon, officials said.',
+    ]);
   });
   test('GIVEN a standfirst that adds information THEN it is kept as the first paragraph', () => {
-    const a = one('s.txt', 'date 2022-01-10 WORLD\nTitle\nA different summary sentence about the budget vote.\n\nThe mayor resigned on Monday.\n');
-    assert.deepEqual(a.paragraphs, ['A different summary sentence about the budget vote.', 'The mayor resigned on Monday.']);
+    const a = one(
+      's.txt',
+      'date 2022-01-10 WORLD\nTitle\nA different summary sentence about the budget vote.\n\nThe mayor resigned on Monday.\n',
+    );
+    assert.deepEqual(a.paragraphs, [
+      'A different summary sentence about the budget vote.',
+      'The mayor resigned on Monday.',
+    ]);
   });
 
   test('GIVEN a long "Source: …" sentence in the body THEN it is text, not the end of the article', () => {
-    const long = 'Source: officials at the ministry, who spoke on condition of anonymity, said the plan would be delayed until next year at least.';
+    const long =
+      'Source: officials at the ministry, who spoke on condition of anonymity, said the plan would be delayed until next year at least.';
     const a = one('l.txt', `T\n\n${long}\n\nLast paragraph.\n`);
     assert.deepEqual(a.paragraphs, [long, 'Last paragraph.']);
     assert.equal(a.source, null);
   });
   test('GIVEN a URL as name and url THEN the id comes from the URL path and url is kept for text', () => {
-    const a = one('https://news.example/world/kazakh-unrest.txt?utm=1', 'Title\n\nBody.\n', { url: 'https://news.example/world/kazakh-unrest.txt' });
+    const a = one('https://news.example/world/kazakh-unrest.txt?utm=1', 'Title\n\nBody.\n', {
+      url: 'https://news.example/world/kazakh-unrest.txt',
+    });
     assert.equal(a.id, 'kazakh-unrest');
     assert.equal(a.url, 'https://news.example/world/kazakh-unrest.txt');
   });
@@ -227,8 +257,16 @@ describe('markdown', () => {
   });
 
   test('GIVEN list items and a wrapped line starting "2024." THEN items split but the wrapped line does not', () => {
-    const a = one('l.md', '# T\n\nThe plan was approved in\n2024. It starts soon.\n\n1. First step.\n2. Second step.\n- Bullet\n');
-    assert.deepEqual(a.paragraphs, ['The plan was approved in 2024. It starts soon.', 'First step.', 'Second step.', 'Bullet']);
+    const a = one(
+      'l.md',
+      '# T\n\nThe plan was approved in\n2024. It starts soon.\n\n1. First step.\n2. Second step.\n- Bullet\n',
+    );
+    assert.deepEqual(a.paragraphs, [
+      'The plan was approved in 2024. It starts soon.',
+      'First step.',
+      'Second step.',
+      'Bullet',
+    ]);
   });
 
   test('GIVEN blank lines before the front matter THEN it is still read', () => {
@@ -238,7 +276,10 @@ describe('markdown', () => {
   });
 
   test('GIVEN markdown without front matter THEN the first # heading is the title and subheadings are dropped', () => {
-    const a = one('plain.md', '# Storm hits coast\n\nWinds reached [120 km/h](http://x.example).\n\n### Damage\n\nRoofs were *torn* off.\n');
+    const a = one(
+      'plain.md',
+      '# Storm hits coast\n\nWinds reached [120 km/h](http://x.example).\n\n### Damage\n\nRoofs were *torn* off.\n',
+    );
     assert.equal(a.title, 'Storm hits coast');
     assert.deepEqual(a.paragraphs, ['Winds reached 120 km/h.', 'Roofs were torn off.']);
     assert.equal(a.id, 'plain');
@@ -286,13 +327,20 @@ describe('html', () => {
   const all = a.paragraphs.join('\n');
 
   test('GIVEN an HTML page THEN Readability paragraphs are kept in order', () => {
-    assert.equal(a.paragraphs[0], 'A winter storm closed every school in the county on Tuesday, officials said, as snow fell for a second day.');
+    assert.equal(
+      a.paragraphs[0],
+      'A winter storm closed every school in the county on Tuesday, officials said, as snow fell for a second day.',
+    );
     assert.ok(a.paragraphs.includes('Buses will not run.'));
     assert.ok(a.paragraphs.includes('"We have not seen snow like this in decades," the mayor said.'));
-    assert.equal(a.paragraphs.at(-1), 'Forecasters expect the storm to ease by Thursday morning, with temperatures rising above freezing.');
+    assert.equal(
+      a.paragraphs.at(-1),
+      'Forecasters expect the storm to ease by Thursday morning, with temperatures rising above freezing.',
+    );
   });
   test('GIVEN nav, cookie banner, related aside and footer THEN none of them is in paragraphs', () => {
-    for (const s of ['Home', 'cookies', 'Related', 'Floods last spring', 'Copyright', 'Contact us']) assert.ok(!all.includes(s), s);
+    for (const s of ['Home', 'cookies', 'Related', 'Floods last spring', 'Copyright', 'Contact us'])
+      assert.ok(!all.includes(s), s);
   });
   test('GIVEN h2 subheadings and figure captions THEN they are not paragraphs', () => {
     assert.ok(!all.includes('Roads shut'));
@@ -320,14 +368,26 @@ describe('html', () => {
     assert.equal(b.date, '2023-07-01');
   });
   test('GIVEN JSON-LD metadata and no meta tags THEN Readability supplies the date and site name', () => {
-    const ld = JSON.stringify({ '@context': 'https://schema.org', '@type': 'NewsArticle', headline: 'LD headline', datePublished: '2021-11-02T08:00:00Z', publisher: { '@type': 'Organization', name: 'LD News' } });
-    const b = one('ld.html', `<html><head><script type="application/ld+json">${ld}</script></head><body><article><p>Body paragraph of a JSON-LD page, with enough words in it.</p></article></body></html>`);
+    const ld = JSON.stringify({
+      '@context': 'https://schema.org',
+      '@type': 'NewsArticle',
+      headline: 'LD headline',
+      datePublished: '2021-11-02T08:00:00Z',
+      publisher: { '@type': 'Organization', name: 'LD News' },
+    });
+    const b = one(
+      'ld.html',
+      `<html><head><script type="application/ld+json">${ld}</script></head><body><article><p>Body paragraph of a JSON-LD page, with enough words in it.</p></article></body></html>`,
+    );
     assert.equal(b.date, '2021-11-02');
     assert.equal(b.title, 'LD headline');
     assert.equal(b.source, 'LD News');
   });
   test('GIVEN pasted HTML without extension THEN it is sniffed as HTML', () => {
-    const b = one('-', '<!DOCTYPE html><html><head><title>Pasted page</title></head><body><p>Pasted body text.</p></body></html>');
+    const b = one(
+      '-',
+      '<!DOCTYPE html><html><head><title>Pasted page</title></head><body><p>Pasted body text.</p></body></html>',
+    );
     assert.equal(b.title, 'Pasted page');
     assert.deepEqual(b.paragraphs, ['Pasted body text.']);
   });
@@ -337,12 +397,21 @@ describe('html', () => {
       `<html><head><title>BR page</title></head><body><div id="content">First line of text that is long enough.<br><br>Second line, also long enough to count.</div>
       <div class="consent-box"><p>We value your privacy. Accept cookies to continue.</p></div></body></html>`,
     );
-    assert.deepEqual(b.paragraphs, ['First line of text that is long enough.', 'Second line, also long enough to count.']);
+    assert.deepEqual(b.paragraphs, [
+      'First line of text that is long enough.',
+      'Second line, also long enough to count.',
+    ]);
   });
   test('GIVEN <br> and minified block edges inside a paragraph THEN words are not glued together', () => {
-    const b = one('glue.html', '<html><head><title>G</title></head><body><article><p>Line one<br>line two, and <b>bold</b>ish text.</p></article></body></html>');
+    const b = one(
+      'glue.html',
+      '<html><head><title>G</title></head><body><article><p>Line one<br>line two, and <b>bold</b>ish text.</p></article></body></html>',
+    );
     assert.deepEqual(b.paragraphs, ['Line one line two, and boldish text.']);
-    const c = one('glue.json', JSON.stringify({ title: 'G', body: '<blockquote><div>Cell a</div><div>cell b.</div></blockquote>' }));
+    const c = one(
+      'glue.json',
+      JSON.stringify({ title: 'G', body: '<blockquote><div>Cell a</div><div>cell b.</div></blockquote>' }),
+    );
     assert.deepEqual(c.paragraphs, ['Cell a cell b.']);
   });
   test('GIVEN an HTML fragment without any title THEN the title is its first sentence', () => {
@@ -351,14 +420,28 @@ describe('html', () => {
     assert.deepEqual(b.paragraphs, ['Fragment only. More text.']);
   });
   test('GIVEN an HTML page with only navigation THEN empty_article names the file', () => {
-    throwsUser(() => parse('nav.html', '<html><head><title>Nav</title></head><body><nav><a href="/">Home</a></nav></body></html>'), 'empty_article', /nav\.html/);
+    throwsUser(
+      () =>
+        parse('nav.html', '<html><head><title>Nav</title></head><body><nav><a href="/">Home</a></nav></body></html>'),
+      'empty_article',
+      /nav\.html/,
+    );
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 describe('json and ndjson', () => {
   test('GIVEN a single JSON record THEN it is one article with the file base name as id', () => {
-    const a = one('feed/one.json', JSON.stringify({ title: 'T', date: '2024-01-02T03:04:05Z', source: 'AFP', url: 'https://x.example/t', body: 'Para one\nwrapped.\n\nPara two.' }));
+    const a = one(
+      'feed/one.json',
+      JSON.stringify({
+        title: 'T',
+        date: '2024-01-02T03:04:05Z',
+        source: 'AFP',
+        url: 'https://x.example/t',
+        body: 'Para one\nwrapped.\n\nPara two.',
+      }),
+    );
     assert.equal(a.id, 'one');
     assert.equal(a.date, '2024-01-02');
     assert.equal(a.source, 'AFP');
@@ -366,27 +449,73 @@ describe('json and ndjson', () => {
     assert.deepEqual(a.paragraphs, ['Para one wrapped.', 'Para two.']);
   });
   test('GIVEN a JSON array without ids THEN ids are <basename>-<n>; an explicit id wins', () => {
-    const as = parse('batch.json', JSON.stringify([{ title: 'A', paragraphs: ['a1', 'a2'] }, { id: 'custom-7', title: 'B', text: 'b1' }, { title: 'C', content: 'c1' }]));
-    assert.deepEqual(as.map((x) => x.id), ['batch-1', 'custom-7', 'batch-3']);
+    const as = parse(
+      'batch.json',
+      JSON.stringify([
+        { title: 'A', paragraphs: ['a1', 'a2'] },
+        { id: 'custom-7', title: 'B', text: 'b1' },
+        { title: 'C', content: 'c1' },
+      ]),
+    );
+    assert.deepEqual(
+      as.map((x) => x.id),
+      ['batch-1', 'custom-7', 'batch-3'],
+    );
     assert.deepEqual(as[0]!.paragraphs, ['a1', 'a2']);
   });
   test('GIVEN {"articles": [...]} THEN each record is an article', () => {
-    const as = parse('wrap.json', JSON.stringify({ articles: [{ title: 'A', body: 'x' }, { title: 'B', body: '<p>html one</p><p>html two</p>' }] }));
+    const as = parse(
+      'wrap.json',
+      JSON.stringify({
+        articles: [
+          { title: 'A', body: 'x' },
+          { title: 'B', body: '<p>html one</p><p>html two</p>' },
+        ],
+      }),
+    );
     assert.equal(as.length, 2);
     assert.deepEqual(as[1]!.paragraphs, ['html one', 'html two']);
   });
   test('GIVEN a JSON record without a title THEN parse_failed names the record', () => {
-    throwsUser(() => parse('batch.json', JSON.stringify([{ title: 'A', body: 'x' }, { id: 'n2', body: 'y' }])), 'parse_failed', /record 2 in batch\.json/, /"n2"/, /title/);
+    throwsUser(
+      () =>
+        parse(
+          'batch.json',
+          JSON.stringify([
+            { title: 'A', body: 'x' },
+            { id: 'n2', body: 'y' },
+          ]),
+        ),
+      'parse_failed',
+      /record 2 in batch\.json/,
+      /"n2"/,
+      /title/,
+    );
   });
   test('GIVEN invalid JSON THEN parse_failed gives the line and column', () => {
-    throwsUser(() => parse('broken.json', '{\n  "title": "A",\n  "body": "x",\n}'), 'parse_failed', /broken\.json/, /line 4, column 1/);
+    throwsUser(
+      () => parse('broken.json', '{\n  "title": "A",\n  "body": "x",\n}'),
+      'parse_failed',
+      /broken\.json/,
+      /line 4, column 1/,
+    );
   });
   test('GIVEN NDJSON with blank lines THEN one article per record', () => {
     const as = parse('feed.ndjson', '{"title":"A","body":"a"}\n\n{"title":"B","paragraphs":["b"]}\n');
-    assert.deepEqual(as.map((x) => [x.id, x.title]), [['feed-1', 'A'], ['feed-2', 'B']]);
+    assert.deepEqual(
+      as.map((x) => [x.id, x.title]),
+      [
+        ['feed-1', 'A'],
+        ['feed-2', 'B'],
+      ],
+    );
   });
   test('GIVEN NDJSON with a bad line THEN parse_failed gives its line number', () => {
-    throwsUser(() => parse('feed.ndjson', '{"title":"A","body":"a"}\n\n{"title": "B", body}\n'), 'parse_failed', /feed\.ndjson line 3 /);
+    throwsUser(
+      () => parse('feed.ndjson', '{"title":"A","body":"a"}\n\n{"title": "B", body}\n'),
+      'parse_failed',
+      /feed\.ndjson line 3 /,
+    );
   });
   test('GIVEN pasted NDJSON THEN it is sniffed and ids are title slugs with a hash', () => {
     const as = parse('pasted', '{"title":"First one","body":"a"}\n{"title":"Second one","body":"b"}\n');
@@ -394,10 +523,25 @@ describe('json and ndjson', () => {
     assert.match(as[0]!.id, /^first-one-[0-9a-f]{8}$/);
   });
   test('GIVEN two records with the same id THEN duplicate_id names it', () => {
-    throwsUser(() => parse('dup.json', JSON.stringify([{ id: 'x', title: 'A', body: 'a' }, { id: 'x', title: 'B', body: 'b' }])), 'duplicate_id', /same id "x"/);
+    throwsUser(
+      () =>
+        parse(
+          'dup.json',
+          JSON.stringify([
+            { id: 'x', title: 'A', body: 'a' },
+            { id: 'x', title: 'B', body: 'b' },
+          ]),
+        ),
+      'duplicate_id',
+      /same id "x"/,
+    );
   });
   test('GIVEN a record whose paragraphs are empty THEN empty_article names the record', () => {
-    throwsUser(() => parse('e.json', JSON.stringify([{ title: 'A', paragraphs: ['  ', ''] }])), 'empty_article', /record 1 in e\.json/);
+    throwsUser(
+      () => parse('e.json', JSON.stringify([{ title: 'A', paragraphs: ['  ', ''] }])),
+      'empty_article',
+      /record 1 in e\.json/,
+    );
   });
 });
 
@@ -405,7 +549,12 @@ describe('json and ndjson', () => {
 describe('input checks', () => {
   test('GIVEN PNG magic bytes THEN binary_input names a PNG image and the supported formats', () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
-    throwsUser(() => parseArticles({ name: 'photo.png', bytes: png }), 'binary_input', /photo\.png is not a text article \(a PNG image\)/, /supported: \.txt \.md \.html \.json \.ndjson/);
+    throwsUser(
+      () => parseArticles({ name: 'photo.png', bytes: png }),
+      'binary_input',
+      /photo\.png is not a text article \(a PNG image\)/,
+      /supported: \.txt \.md \.html \.json \.ndjson/,
+    );
   });
   test('GIVEN random bytes with NULs THEN binary_input says binary data', () => {
     const bytes = new Uint8Array(256).map((_, i) => (i * 37 + 11) % 256);
@@ -413,17 +562,33 @@ describe('input checks', () => {
     throwsUser(() => parseArticles({ name: 'blob.txt', bytes }), 'binary_input', /blob\.txt/, /binary data/);
   });
   test('GIVEN a .pdf or .docx file THEN the binary sniffing names the document type', () => {
-    throwsUser(() => parseArticles({ name: 'report.pdf', bytes: enc('%PDF-1.7\n%âãÏÓ\n1 0 obj') }), 'binary_input', /a PDF document/);
+    throwsUser(
+      () => parseArticles({ name: 'report.pdf', bytes: enc('%PDF-1.7\n%âãÏÓ\n1 0 obj') }),
+      'binary_input',
+      /a PDF document/,
+    );
     const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 20, 0, 6, 0, 8, 0]);
-    throwsUser(() => parseArticles({ name: 'story.docx', bytes: zip }), 'binary_input', /story\.docx is not a text article \(a Word document\)/);
+    throwsUser(
+      () => parseArticles({ name: 'story.docx', bytes: zip }),
+      'binary_input',
+      /story\.docx is not a text article \(a Word document\)/,
+    );
   });
   test('GIVEN a text that happens to start like a weak signature ("MZ", "ID3") THEN it is still text', () => {
     const a = one('mz.txt', 'MZ Wallace opens a store\n\nThe bag maker opened its first shop.\n');
     assert.equal(a.title, 'MZ Wallace opens a store');
-    throwsUser(() => parseArticles({ name: 'app.exe.txt', bytes: new Uint8Array([0x4d, 0x5a, 0x90, 0, 3, 0]) }), 'binary_input', /a Windows executable/);
+    throwsUser(
+      () => parseArticles({ name: 'app.exe.txt', bytes: new Uint8Array([0x4d, 0x5a, 0x90, 0, 3, 0]) }),
+      'binary_input',
+      /a Windows executable/,
+    );
   });
   test('GIVEN input one byte over the limit THEN the message shows exact byte counts', () => {
-    throwsUser(() => parseArticles({ name: 'edge.txt', bytes: enc('x'.repeat(1025)) }, { maxBytes: 1024 }), 'input_too_large', /1,025 bytes, over the 1,024 bytes limit/);
+    throwsUser(
+      () => parseArticles({ name: 'edge.txt', bytes: enc('x'.repeat(1025)) }, { maxBytes: 1024 }),
+      'input_too_large',
+      /1,025 bytes, over the 1,024 bytes limit/,
+    );
   });
   test('GIVEN a text file with an unsupported extension THEN unsupported_format lists what is supported', () => {
     throwsUser(() => parse('data.csv', 'a,b\n1,2\n'), 'unsupported_format', /data\.csv/, /\.csv/, /supported: \.txt/);
@@ -437,7 +602,13 @@ describe('input checks', () => {
     throwsUser(() => parseArticles({ name: 'u16.txt', bytes }), 'invalid_utf8', /UTF-16/);
   });
   test('GIVEN input over the size limit THEN input_too_large gives the size, the limit and MAX_ARTICLE_BYTES', () => {
-    throwsUser(() => parseArticles({ name: 'big.txt', bytes: enc('x'.repeat(2048)) }, { maxBytes: 1024 }), 'input_too_large', /big\.txt is 2 KiB/, /1 KiB limit/, /MAX_ARTICLE_BYTES/);
+    throwsUser(
+      () => parseArticles({ name: 'big.txt', bytes: enc('x'.repeat(2048)) }, { maxBytes: 1024 }),
+      'input_too_large',
+      /big\.txt is 2 KiB/,
+      /1 KiB limit/,
+      /MAX_ARTICLE_BYTES/,
+    );
   });
   test('GIVEN a title with no body THEN empty_article names the file', () => {
     throwsUser(() => parse('title-only.txt', 'Just a title\n'), 'empty_article', /title-only\.txt/);

@@ -17,13 +17,22 @@ describe('makePassages', () => {
     const a = article([`${words(20, 'a')}.`, `${words(20, 'b')}.`]);
     const passages = makePassages(a, { countTokens: countWords, maxTokens: 100 });
     assert.equal(passages.length, 2);
-    assert.deepEqual(passages.map((p) => [p.position, p.paragraphStart, p.paragraphEnd]), [[0, 0, 0], [1, 1, 1]]);
+    assert.deepEqual(
+      passages.map((p) => [p.position, p.paragraphStart, p.paragraphEnd]),
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+    );
     const body = articleBody(a);
     assert.equal(body.slice(passages[1]!.charStart, passages[1]!.charEnd), a.paragraphs[1]);
   });
 
   it('GIVEN a 3-word paragraph THEN it merges with the next', () => {
-    const passages = makePassages(article(['Nearly 8,000 detained', `${words(20)}.`]), { countTokens: countWords, maxTokens: 100 });
+    const passages = makePassages(article(['Nearly 8,000 detained', `${words(20)}.`]), {
+      countTokens: countWords,
+      maxTokens: 100,
+    });
     assert.equal(passages.length, 1);
     assert.match(passages[0]!.text, /^Nearly 8,000 detained word0/);
     assert.deepEqual([passages[0]!.paragraphStart, passages[0]!.paragraphEnd], [0, 1]);
@@ -69,7 +78,9 @@ describe('makePassages: exact offsets, linear time, a cap', () => {
   const normalize = (s: string) => s.split(/\s+/).filter(Boolean).join(' ');
 
   it('GIVEN one- and two-word paragraphs merged across blank lines THEN every passage is exactly its body slice', () => {
-    const paragraphs = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `Update ${i}:` : i % 7 === 0 ? 'Photo' : `${para(i)}  Extra  spaces  here.`));
+    const paragraphs = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0 ? `Update ${i}:` : i % 7 === 0 ? 'Photo' : `${para(i)}  Extra  spaces  here.`,
+    );
     const a = article(paragraphs);
     const body = articleBody(a);
     const passages = makePassages(a, { countTokens: countWords, maxTokens: 40 });
@@ -112,7 +123,11 @@ describe('makePassages: exact offsets, linear time, a cap', () => {
     const a = { ...article(Array.from({ length: 120 }, (_, i) => para(i))), title: 'Endless list' };
     assert.throws(
       () => makePassages(a, { countTokens: countWords, maxTokens: 256, maxPassages: 100 }),
-      (e: unknown) => e instanceof CitebotError && e.code === 'input_too_large' && e.message === 'citebot: "Endless list" would make more than 100 passages, the most one article may have; split it into smaller articles',
+      (e: unknown) =>
+        e instanceof CitebotError &&
+        e.code === 'input_too_large' &&
+        e.message ===
+          'citebot: "Endless list" would make more than 100 passages, the most one article may have; split it into smaller articles',
     );
     assert.equal(makePassages(a, { countTokens: countWords, maxTokens: 256, maxPassages: 120 }).length, 120);
   });
@@ -137,7 +152,10 @@ describe('makePassages: exact offsets, linear time, a cap', () => {
       assert.deepEqual(passages, makePassages(a, { countTokens: countWords, maxTokens: 256, maxPassages: 1e9 }));
       // Built in one go, the event loop would get no turn at all for the whole `took`. (Loose bounds: 2 shared cores.)
       assert.ok(turns >= 10, `${turns} turns in ${took.toFixed(0)} ms`);
-      assert.ok(worstGap < Math.max(400, took / 4), `the event loop waited ${worstGap.toFixed(0)} ms of ${took.toFixed(0)} ms`);
+      assert.ok(
+        worstGap < Math.max(400, took / 4),
+        `the event loop waited ${worstGap.toFixed(0)} ms of ${took.toFixed(0)} ms`,
+      );
     }
   });
 });

@@ -14,8 +14,30 @@ import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
 import { openTestEngine, type TestEngine } from './helpers/engine.ts';
 
 const WORDS = [
-  'harbour', 'crane', 'tide', 'cargo', 'ferry', 'island', 'lantern', 'council', 'budget', 'orchard', 'glacier', 'festival',
-  'railway', 'bridge', 'museum', 'quarry', 'vineyard', 'archive', 'meadow', 'foundry', 'observatory', 'canal', 'mill', 'beacon',
+  'harbour',
+  'crane',
+  'tide',
+  'cargo',
+  'ferry',
+  'island',
+  'lantern',
+  'council',
+  'budget',
+  'orchard',
+  'glacier',
+  'festival',
+  'railway',
+  'bridge',
+  'museum',
+  'quarry',
+  'vineyard',
+  'archive',
+  'meadow',
+  'foundry',
+  'observatory',
+  'canal',
+  'mill',
+  'beacon',
 ];
 
 /** An article of `count` distinct one-passage paragraphs. */
@@ -29,7 +51,10 @@ function article(id: string, count: number): Article {
 }
 
 /** Passage ids and texts of a collection, read the way the evaluation script did: a second connection. */
-async function readPassages(dataDir: string, collection: string): Promise<{ rowid: number; text: string; article: string }[]> {
+async function readPassages(
+  dataDir: string,
+  collection: string,
+): Promise<{ rowid: number; text: string; article: string }[]> {
   const store = openSqliteStore(dataDir);
   try {
     const ids = [...(await store.passageIds({ collections: [collection] }))].sort((a, b) => a - b);
@@ -42,7 +67,11 @@ async function readPassages(dataDir: string, collection: string): Promise<{ rowi
 
 /** The index holds exactly the store's passages, and dense search finds each one by its own text. */
 async function assertIndexMatchesStore(t: TestEngine, collection: string): Promise<void> {
-  assert.equal((await t.engine.stats()).indexSize, (await t.engine.stats()).passages, 'index size differs from the number of stored passages');
+  assert.equal(
+    (await t.engine.stats()).indexSize,
+    (await t.engine.stats()).passages,
+    'index size differs from the number of stored passages',
+  );
   for (const passage of await readPassages(t.dataDir, collection)) {
     const result = await t.engine.internals.retrieve(passage.text, { collections: [collection], k: 1, mode: 'dense' });
     assert.equal(result.hits[0]?.passage.text, passage.text, `dense search does not find passage ${passage.rowid}`);
@@ -51,7 +80,7 @@ async function assertIndexMatchesStore(t: TestEngine, collection: string): Promi
 
 async function removeAll(t: TestEngine, collection: string): Promise<number> {
   let removed = 0;
-  for (const a of (await t.engine.listArticles(collection, { limit: 100000 }))) {
+  for (const a of await t.engine.listArticles(collection, { limit: 100000 })) {
     assert.equal((await t.engine.removeArticle(collection, a.id))?.id, a.id);
     removed++;
   }
@@ -83,41 +112,44 @@ async function withEngine(body: (t: TestEngine) => Promise<void>): Promise<void>
 }
 
 describe('removing articles whose passage rowids were reused', () => {
-  it('GIVEN a collection emptied and refilled several times, with reads in between, THEN every removal succeeds and the index matches the store', () => withEngine(async (t) => {
-    const embed = t.engine.internals.embedder();
-    assert.ok(embed, 'the test engine should have an embedding model');
-    const sets = [
-      [article('a1', 12), article('a2', 5)],
-      [article('b1', 9), article('b2', 3)],
-      [article('c1', 7), article('c2', 11), article('c3', 2)],
-      [article('d1', 4)],
-      [],
-    ];
-    let previous = 0;
-    for (const [round, set] of sets.entries()) {
-      await t.engine.ingest([], 'eval');
-      assert.equal(await removeAll(t, 'eval'), previous, `round ${round}: removed a different number of articles`);
-      assert.equal((await t.engine.stats('eval')).passages, 0);
-      assert.equal((await t.engine.stats()).indexSize, 0, `round ${round}: the index still holds removed passages`);
-      await t.engine.ingest(set, 'eval');
-      const passages = await readPassages(t.dataDir, 'eval');
-      if (set.length > 0) assert.equal(passages[0]!.rowid, 1, 'SQLite should have reused the rowids (the case under test)');
-      await embed(passages.map((p) => `what happened to ${p.article}?`));
-      await assertIndexMatchesStore(t, 'eval');
-      previous = set.length;
-    }
-  }));
+  it('GIVEN a collection emptied and refilled several times, with reads in between, THEN every removal succeeds and the index matches the store', () =>
+    withEngine(async (t) => {
+      const embed = t.engine.internals.embedder();
+      assert.ok(embed, 'the test engine should have an embedding model');
+      const sets = [
+        [article('a1', 12), article('a2', 5)],
+        [article('b1', 9), article('b2', 3)],
+        [article('c1', 7), article('c2', 11), article('c3', 2)],
+        [article('d1', 4)],
+        [],
+      ];
+      let previous = 0;
+      for (const [round, set] of sets.entries()) {
+        await t.engine.ingest([], 'eval');
+        assert.equal(await removeAll(t, 'eval'), previous, `round ${round}: removed a different number of articles`);
+        assert.equal((await t.engine.stats('eval')).passages, 0);
+        assert.equal((await t.engine.stats()).indexSize, 0, `round ${round}: the index still holds removed passages`);
+        await t.engine.ingest(set, 'eval');
+        const passages = await readPassages(t.dataDir, 'eval');
+        if (set.length > 0)
+          assert.equal(passages[0]!.rowid, 1, 'SQLite should have reused the rowids (the case under test)');
+        await embed(passages.map((p) => `what happened to ${p.article}?`));
+        await assertIndexMatchesStore(t, 'eval');
+        previous = set.length;
+      }
+    }));
 
-  it('GIVEN the newest article is edited again and again THEN each edit and the final removal succeed', () => withEngine(async (t) => {
-    for (const [i, count] of [6, 5, 8, 3, 7, 2].entries()) {
-      const edited = { ...article('newest', count), title: `Newest, edit ${i}` };
-      const [outcome] = await t.engine.ingest([edited], LIBRARY_COLLECTION);
-      assert.equal(outcome!.status, i === 0 ? 'added' : 'updated');
-      await assertIndexMatchesStore(t, LIBRARY_COLLECTION);
-    }
-    assert.equal((await t.engine.removeArticle(LIBRARY_COLLECTION, 'newest'))?.id, 'newest');
-    assert.equal((await t.engine.stats()).indexSize, (await t.engine.stats()).passages);
-  }));
+  it('GIVEN the newest article is edited again and again THEN each edit and the final removal succeed', () =>
+    withEngine(async (t) => {
+      for (const [i, count] of [6, 5, 8, 3, 7, 2].entries()) {
+        const edited = { ...article('newest', count), title: `Newest, edit ${i}` };
+        const [outcome] = await t.engine.ingest([edited], LIBRARY_COLLECTION);
+        assert.equal(outcome!.status, i === 0 ? 'added' : 'updated');
+        await assertIndexMatchesStore(t, LIBRARY_COLLECTION);
+      }
+      assert.equal((await t.engine.removeArticle(LIBRARY_COLLECTION, 'newest'))?.id, 'newest');
+      assert.equal((await t.engine.stats()).indexSize, (await t.engine.stats()).passages);
+    }));
 });
 
 describe('the vector index after reused rowids, reopened and damaged', () => {
@@ -144,42 +176,49 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
     }
   });
 
-  it('GIVEN an index that disagrees with its live set THEN removing the article repairs the index from the store instead of throwing', () => withEngine(async (t) => {
-    await t.engine.ingest([article('kept', 3), article('doomed', 4)], 'eval');
-    const doomed = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'doomed');
-    // Out of sync: hnswlib already has the label deleted while the live set still counts it.
-    vectorsOf(t).graph.index.markDelete(doomed[1]!.rowid);
-    assert.equal((await t.engine.removeArticle('eval', 'doomed'))?.id, 'doomed');
-    assert.equal((await t.engine.countArticles('eval')), 1);
-    assert.match(vectorsOf(t).rebuildReason ?? '', /out of sync with the store: .*already deleted/);
-    assert.equal(vectorsOf(t).deletedSlots, 0);
-    await assertIndexMatchesStore(t, 'eval');
-    // And the repaired index keeps working.
-    await t.engine.ingest([article('later', 5)], 'eval');
-    assert.equal((await t.engine.removeArticle('eval', 'kept'))?.id, 'kept');
-    await assertIndexMatchesStore(t, 'eval');
-  }));
+  it('GIVEN an index that disagrees with its live set THEN removing the article repairs the index from the store instead of throwing', () =>
+    withEngine(async (t) => {
+      await t.engine.ingest([article('kept', 3), article('doomed', 4)], 'eval');
+      const doomed = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'doomed');
+      // Out of sync: hnswlib already has the label deleted while the live set still counts it.
+      vectorsOf(t).graph.index.markDelete(doomed[1]!.rowid);
+      assert.equal((await t.engine.removeArticle('eval', 'doomed'))?.id, 'doomed');
+      assert.equal(await t.engine.countArticles('eval'), 1);
+      assert.match(vectorsOf(t).rebuildReason ?? '', /out of sync with the store: .*already deleted/);
+      assert.equal(vectorsOf(t).deletedSlots, 0);
+      await assertIndexMatchesStore(t, 'eval');
+      // And the repaired index keeps working.
+      await t.engine.ingest([article('later', 5)], 'eval');
+      assert.equal((await t.engine.removeArticle('eval', 'kept'))?.id, 'kept');
+      await assertIndexMatchesStore(t, 'eval');
+    }));
 
-  it('GIVEN deleted passages that come to outnumber live ones THEN the index is compacted and still agrees with the store', () => withEngine(async (t) => {
-    // 'big' is not at the end of the table once 'tail' is in, so its rowids are not reused.
-    await t.engine.ingest([article('big', 1100)], 'eval');
-    await t.engine.ingest([article('tail', 3)], 'eval');
-    assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 1103);
-    const tail = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'tail');
-    // The removal starts the compaction (in slices); a search and an ingest come meanwhile.
-    const removing = t.engine.removeArticle('eval', 'big');
-    // The store is async: the removal commits, and starts the compaction, a few turns later.
-    for (let turn = 0; vectorsOf(t).phase.kind === 'ready' && turn < 1000; turn++) await new Promise((resolve) => setImmediate(resolve));
-    assert.notEqual(vectorsOf(t).phase.kind, 'ready', 'the compaction (or the snapshot before it) should be under way once the removal is committed');
-    const searching = t.engine.internals.retrieve(tail[1]!.text, { collections: ['eval'], k: 1, mode: 'dense' });
-    const adding = t.engine.ingest([article('late', 4)], 'eval');
-    const [removed, found] = await Promise.all([removing, searching, adding]);
-    assert.equal(removed?.id, 'big');
-    assert.equal(found.hits[0]?.passage.text, tail[1]!.text);
-    assert.equal(vectorsOf(t).deletedSlots, 0);
-    assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 7);
-    await assertIndexMatchesStore(t, 'eval');
-  }));
+  it('GIVEN deleted passages that come to outnumber live ones THEN the index is compacted and still agrees with the store', () =>
+    withEngine(async (t) => {
+      // 'big' is not at the end of the table once 'tail' is in, so its rowids are not reused.
+      await t.engine.ingest([article('big', 1100)], 'eval');
+      await t.engine.ingest([article('tail', 3)], 'eval');
+      assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 1103);
+      const tail = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'tail');
+      // The removal starts the compaction (in slices); a search and an ingest come meanwhile.
+      const removing = t.engine.removeArticle('eval', 'big');
+      // The store is async: the removal commits, and starts the compaction, a few turns later.
+      for (let turn = 0; vectorsOf(t).phase.kind === 'ready' && turn < 1000; turn++)
+        await new Promise((resolve) => setImmediate(resolve));
+      assert.notEqual(
+        vectorsOf(t).phase.kind,
+        'ready',
+        'the compaction (or the snapshot before it) should be under way once the removal is committed',
+      );
+      const searching = t.engine.internals.retrieve(tail[1]!.text, { collections: ['eval'], k: 1, mode: 'dense' });
+      const adding = t.engine.ingest([article('late', 4)], 'eval');
+      const [removed, found] = await Promise.all([removing, searching, adding]);
+      assert.equal(removed?.id, 'big');
+      assert.equal(found.hits[0]?.passage.text, tail[1]!.text);
+      assert.equal(vectorsOf(t).deletedSlots, 0);
+      assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 7);
+      await assertIndexMatchesStore(t, 'eval');
+    }));
 
   it('GIVEN ingests and removals that overlap while the index file is written THEN every change is kept and the saved file is loaded as is on reopen', async () => {
     const first = await openTestEngine();

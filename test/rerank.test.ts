@@ -25,7 +25,10 @@ const ARTICLES: Article[] = [
   {
     id: 'rally',
     title: 'Rally in the park',
-    date: '2022-01-09', source: 'test', section: null, url: null,
+    date: '2022-01-09',
+    source: 'test',
+    section: null,
+    url: null,
     paragraphs: [
       'Police arrested no protesters at the rally in the park, the organisers of the rally said.',
       'The rally ended peacefully in the evening.',
@@ -34,7 +37,10 @@ const ARTICLES: Article[] = [
   {
     id: 'crackdown',
     title: 'Crackdown after the unrest',
-    date: '2022-01-10', source: 'test', section: null, url: null,
+    date: '2022-01-10',
+    source: 'test',
+    section: null,
+    url: null,
     paragraphs: [
       'Officers detained 7,939 people across the country after the unrest.',
       'The interior ministry published the figure on Monday.',
@@ -43,7 +49,10 @@ const ARTICLES: Article[] = [
   {
     id: 'storm',
     title: 'Storm hits the coast',
-    date: '2022-02-01', source: 'test', section: null, url: null,
+    date: '2022-02-01',
+    source: 'test',
+    section: null,
+    url: null,
     paragraphs: ['The storm cut power to 310 homes on the coast.', 'Engineers restored power by the next morning.'],
   },
 ];
@@ -56,9 +65,14 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
   let plain: TestEngine;
   let reranked: TestEngine;
   before(async () => {
-    crossEncoderDir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'tiny-cross-encoder'), WORDS);
+    crossEncoderDir = await createTinyCrossEncoder(
+      join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'tiny-cross-encoder'),
+      WORDS,
+    );
     plain = await openTestEngine({ env: { ANSWER_THRESHOLD: '0' } });
-    reranked = await openTestEngine({ env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: crossEncoderDir, RERANK_CANDIDATES: '5' } });
+    reranked = await openTestEngine({
+      env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: crossEncoderDir, RERANK_CANDIDATES: '5' },
+    });
     await plain.engine.ingest(ARTICLES, 'library');
     await reranked.engine.ingest(ARTICLES, 'library');
   });
@@ -108,15 +122,27 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
       {
         articles: ARTICLES.map((a) => ({ id: a.id, title: a.title, paragraphs: a.paragraphs })),
         questions: [
-          { q: 'How many people were arrested after the unrest?', answer: '7,939', article_id: 'crackdown', paragraph_index: 0 },
-          { q: 'Were people arrested across the country?', answer: '7,939', article_id: 'crackdown', paragraph_index: 0 },
+          {
+            q: 'How many people were arrested after the unrest?',
+            answer: '7,939',
+            article_id: 'crackdown',
+            paragraph_index: 0,
+          },
+          {
+            q: 'Were people arrested across the country?',
+            answer: '7,939',
+            article_id: 'crackdown',
+            paragraph_index: 0,
+          },
         ],
         unanswerable: ['How many homes lost power in the storm?', 'When did the rally in the park end?'],
       },
       'mini',
     );
     const userDataDir = mkdtempSync(join(tmpdir(), 'citebot-cal-'));
-    const result = await calibrate([set], { env: testEnv(userDataDir, reranked.modelDir, { RERANK_MODEL: crossEncoderDir }) });
+    const result = await calibrate([set], {
+      env: testEnv(userDataDir, reranked.modelDir, { RERANK_MODEL: crossEncoderDir }),
+    });
     rmSync(userDataDir, { recursive: true, force: true });
     assert.equal(result.reranker, `local:${crossEncoderDir}`);
     assert.equal(result.choice.declinedCorrectly, 1);
@@ -132,10 +158,14 @@ describe('re-ranking with a cross-encoder (RERANK_MODEL)', () => {
   });
 });
 
-describe('pairs longer than the re-ranker\'s window', () => {
+describe("pairs longer than the re-ranker's window", () => {
   test('GIVEN a passage far past the window THEN its end is cut, and the pair keeps its closing separator', async () => {
     // Relevant exactly when the passage's segment holds a [SEP]: the closing one.
-    const dir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'needs-sep'), { question: ['arrested'], passage: ['[SEP]'], maxTokens: 64 });
+    const dir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'needs-sep'), {
+      question: ['arrested'],
+      passage: ['[SEP]'],
+      maxTokens: 64,
+    });
     const reranker = await openReranker(crossEncoderFromFolder(dir, 'needs-sep', null), { candidates: 5, threads: 1 });
     try {
       const long = Array.from({ length: 300 }, (_, i) => `word${i % 7 === 0 ? '.' : ''}`).join(' ');
@@ -151,16 +181,25 @@ describe('pairs longer than the re-ranker\'s window', () => {
 
 describe('a re-ranker that fails on a question', () => {
   test('GIVEN passages longer than the cross-encoder accepts THEN fusion answers alone, the failure is told, and the next question still runs', async () => {
-    const dir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'short-window'), { ...WORDS, maxPositions: 24 });
+    const dir = await createTinyCrossEncoder(join(mkdtempSync(join(tmpdir(), 'citebot-ce-')), 'short-window'), {
+      ...WORDS,
+      maxPositions: 24,
+    });
     const notices: string[] = [];
-    const t = await openTestEngine({ env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: dir }, engineOptions: { notice: (m) => notices.push(m) } });
+    const t = await openTestEngine({
+      env: { ANSWER_THRESHOLD: '0', RERANK_MODEL: dir },
+      engineOptions: { notice: (m) => notices.push(m) },
+    });
     try {
       await t.engine.ingest(ARTICLES, 'library');
       const r = await t.engine.internals.retrieve(QUESTION, { collections: ['library'], k: 3 });
       assert.equal(r.relevance, null);
       assert.equal(r.hits[0]?.article.id, 'rally');
       assert.equal(r.answered, true);
-      assert.ok(notices.some((n) => /^answered without re-ranking: re-ranking failed: .*negative/.test(n)), notices.join('\n'));
+      assert.ok(
+        notices.some((n) => /^answered without re-ranking: re-ranking failed: .*negative/.test(n)),
+        notices.join('\n'),
+      );
       const again = await t.engine.ask('How many homes lost power in the storm?', { collections: ['library'] });
       assert.equal(again.passages[0]?.citation.article_id, 'storm');
     } finally {
@@ -236,7 +275,11 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
         server.close(() => resolve(port));
       });
     });
-    const error = await openWith({ RERANK_MODEL: 'cross-encoder/some-reranker', CITEBOT_OFFLINE: 'false', HF_ENDPOINT: `http://127.0.0.1:${port}` });
+    const error = await openWith({
+      RERANK_MODEL: 'cross-encoder/some-reranker',
+      CITEBOT_OFFLINE: 'false',
+      HF_ENDPOINT: `http://127.0.0.1:${port}`,
+    });
     assert.equal(error.code, 'model_missing');
     assert.match(error.message, /could not download cross-encoder\/some-reranker/);
     assert.match(error.message, /unset it to answer without re-ranking/);
@@ -249,7 +292,9 @@ describe('RERANK_MODEL problems are reported, and nothing stored is touched', ()
     await createTinyCrossEncoder(cached, WORDS);
     // Hub folders hold the quantized file; the tiny graph stands in for it.
     renameSync(join(cached, 'onnx/model.onnx'), join(cached, 'onnx/model_quantized.onnx'));
-    const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir, { RERANK_MODEL: 'someone/cached-reranker', ANSWER_THRESHOLD: '0' })));
+    const engine = await openEngine(
+      loadConfig(testEnv(dataDir, modelDir, { RERANK_MODEL: 'someone/cached-reranker', ANSWER_THRESHOLD: '0' })),
+    );
     try {
       const r = await engine.internals.retrieve(QUESTION, { collections: ['library'], k: 1 });
       assert.equal(r.hits[0]?.article.id, 'crackdown');

@@ -7,12 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WordVectors } from '../src/embed/word-vectors.ts';
 import { analyze, analyzeQuestion } from '../src/search/lexical.ts';
-import { SYNONYM_FILE, Synonyms, bundledSynonyms, passageWords, synonymCoverage, synonymQueries } from '../src/search/synonyms.ts';
+import {
+  SYNONYM_FILE,
+  Synonyms,
+  bundledSynonyms,
+  passageWords,
+  synonymCoverage,
+  synonymQueries,
+} from '../src/search/synonyms.ts';
 
 const stem = (word: string) => analyze(word)[0]!;
 
 describe('synonym table', () => {
-  it('reads each stem\'s synonyms from its line and skips the header', () => {
+  it("reads each stem's synonyms from its line and skips the header", () => {
     const table = Synonyms.parse('# a header\tline\nbroker\tmediat middleman\nmediat\tbroker\ncart\ttrollei\n');
     assert.equal(table.size, 3);
     assert.deepEqual([...table.of('broker')!], ['mediat', 'middleman']);
@@ -26,7 +33,13 @@ describe('synonym table', () => {
   it('bundles Moby pairs a news question needs, and not the thesaurus senses the vectors reject', () => {
     const table = bundledSynonyms()!;
     assert.ok(table.size > 10_000, String(table.size));
-    for (const [a, b] of [['arrested', 'detained'], ['brokered', 'mediator'], ['carts', 'trolleys'], ['soldiers', 'troops'], ['bloc', 'alliance']]) {
+    for (const [a, b] of [
+      ['arrested', 'detained'],
+      ['brokered', 'mediator'],
+      ['carts', 'trolleys'],
+      ['soldiers', 'troops'],
+      ['bloc', 'alliance'],
+    ]) {
       assert.ok(table.of(stem(a))?.has(stem(b)), `${a} → ${b}`);
     }
     // Moby lists "tattoo" (a drumbeat) under "jab"; as GloVe vectors go they are far apart.
@@ -34,8 +47,10 @@ describe('synonym table', () => {
     assert.equal(table.of(stem('arrested'))?.has(stem('banana')) ?? false, false);
   });
 
-  it('is a well-formed table: sorted stems, sorted lists, every pair on both of its stems\' lines', () => {
-    const lines = readFileSync(SYNONYM_FILE, 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+  it("is a well-formed table: sorted stems, sorted lists, every pair on both of its stems' lines", () => {
+    const lines = readFileSync(SYNONYM_FILE, 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
     const heads = lines.map((line) => line.split('\t')[0]!);
     assert.deepEqual(heads, [...heads].sort());
     assert.equal(new Set(heads).size, heads.length);
@@ -63,7 +78,7 @@ describe('synonym coverage and the table builder (GloVe vectors prepared once)',
     return synonymCoverage(queries, new Set(analyze(passage)), passageWords(passage, words));
   };
 
-  it('credits a passage that holds a synonym of a question word, in proportion to that word\'s share', () => {
+  it("credits a passage that holds a synonym of a question word, in proportion to that word's share", () => {
     const question = 'Who brokered the settlement?';
     const answer = 'The talks were chaired by mediator Ruth Okonkwo, a former labour court judge.';
     const unrelated = 'The wheat harvest broke records, but grain prices fell.';
@@ -88,7 +103,10 @@ describe('synonym coverage and the table builder (GloVe vectors prepared once)',
     const moby = join(dataDir, 'words.txt');
     writeFileSync(moby, 'arrest,detain,banana,stop\nbroker,go-between,mediator,Realtor\ncart,trolley,wagon\n');
     const build = (out: string) =>
-      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-synonyms.ts', moby, out], { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-synonyms.ts', moby, out], {
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
     const first = join(dataDir, 'a.txt');
     const second = join(dataDir, 'b.txt');
     assert.match(build(first), /wrote \d+ pairs/);

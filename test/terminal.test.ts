@@ -42,7 +42,16 @@ describe('CLI output of hostile titles, passages and questions', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'citebot-term-'));
     files = mkdtempSync(join(tmpdir(), 'citebot-term-files-'));
     env = testEnv(dataDir, await tinyModel(), { AUTO_INGEST_EXAMPLES: 'false', EMBEDDING_MODEL: 'keyword' });
-    const article = { id: 'hostile-1', title: TITLE_ATTACK, source: 'Wire \u001b[2J', date: '2026-12-01', paragraphs: [`The ${BIDI_ATTACK} was approved by the city council on Monday after a long debate about the harbour.`, 'Officials said the harbour budget of 12 million would pay for new cranes and a longer quay.'] };
+    const article = {
+      id: 'hostile-1',
+      title: TITLE_ATTACK,
+      source: 'Wire \u001b[2J',
+      date: '2026-12-01',
+      paragraphs: [
+        `The ${BIDI_ATTACK} was approved by the city council on Monday after a long debate about the harbour.`,
+        'Officials said the harbour budget of 12 million would pay for new cranes and a longer quay.',
+      ],
+    };
     writeFileSync(join(files, 'hostile.json'), JSON.stringify(article));
     const ingest = await runCli(['ingest', join(files, 'hostile.json')], env);
     assert.equal(ingest.code, 0, ingest.stderr);
@@ -50,8 +59,14 @@ describe('CLI output of hostile titles, passages and questions', () => {
     const engine = await openEngine(loadConfig(env));
     try {
       // Answered (for `questions`) and not (for the unanswered list of `stats`).
-      await engine.ask('what did the \u001b]0;owned\u0007 harbour budget \u202epay for?', { collections: ['library'], log: { collection: 'library' } });
-      await engine.ask('zebra \u001b]0;owned\u0007 quantum \u202eflux?', { collections: ['library'], log: { collection: 'library' } });
+      await engine.ask('what did the \u001b]0;owned\u0007 harbour budget \u202epay for?', {
+        collections: ['library'],
+        log: { collection: 'library' },
+      });
+      await engine.ask('zebra \u001b]0;owned\u0007 quantum \u202eflux?', {
+        collections: ['library'],
+        log: { collection: 'library' },
+      });
     } finally {
       await engine.close();
     }
@@ -66,7 +81,8 @@ describe('CLI output of hostile titles, passages and questions', () => {
       const text = await runCli(args, env);
       assert.equal(text.code, 0, text.stderr);
       assert.doesNotMatch(text.stdout, RAW);
-      if (args[0] !== 'questions' && args[0] !== 'stats') assert.match(text.stdout, /Budget vote \^\[\]0;owned\^G passes \^\[\[2J/);
+      if (args[0] !== 'questions' && args[0] !== 'stats')
+        assert.match(text.stdout, /Budget vote \^\[\]0;owned\^G passes \^\[\[2J/);
       else assert.match(text.stdout, /zebra \^\[\]0;owned\^G quantum <U\+202E>flux\?/);
       const json = await runCli([...args, '--json'], env);
       assert.equal(json.code, 0, json.stderr);

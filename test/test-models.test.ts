@@ -29,7 +29,9 @@ async function load(spec: ModelSpec): Promise<Extractor> {
   env.localModelPath = dirname(spec.dir);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
-  return (await pipeline('feature-extraction', basename(spec.dir), { quantized: spec.quantized })) as unknown as Extractor;
+  return (await pipeline('feature-extraction', basename(spec.dir), {
+    quantized: spec.quantized,
+  })) as unknown as Extractor;
 }
 
 async function embed(extractor: Extractor, spec: ModelSpec, texts: string[]): Promise<Float32Array[]> {
@@ -82,7 +84,10 @@ describe('createTinyModel', () => {
     const fresh = await load(await createTinyModel(join(root, 'tiny-timed'), { id: 'timed' }));
     const loadMs = performance.now() - t0;
     assert.ok(loadMs < 1000, `generate + load took ${loadMs.toFixed(0)} ms`);
-    const out = await fresh(['a sentence', 'another, longer sentence about 42 things'], { pooling: 'mean', normalize: true });
+    const out = await fresh(['a sentence', 'another, longer sentence about 42 things'], {
+      pooling: 'mean',
+      normalize: true,
+    });
     assert.deepEqual(out.dims, [2, 64]);
     for (const v of await embed(fresh, spec, ['a sentence', 'another one'])) {
       const norm = Math.hypot(...v);
@@ -140,15 +145,19 @@ describe('createTinyModel', () => {
   });
 });
 
-describe('createMiniLmShapedModel', { skip: process.env.CITEBOT_SKIP_MINILM === '1' && 'CITEBOT_SKIP_MINILM=1' }, () => {
-  test('GIVEN the BERT uncased tokenizer THEN the model loads through the pipeline and yields 384-d unit vectors', async () => {
-    const spec = await createMiniLmShapedModel(join(root, 'minilm'));
-    assert.equal(spec.maxTokens, 256);
-    const extractor = await load(spec);
-    const out = await extractor(['people were detained in Kazakhstan', 'a'], { pooling: 'mean', normalize: true });
-    assert.deepEqual(out.dims, [2, 384]);
-    for (const v of await embed(extractor, spec, ['people were detained in Kazakhstan'])) {
-      assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
-    }
-  });
-});
+describe(
+  'createMiniLmShapedModel',
+  { skip: process.env.CITEBOT_SKIP_MINILM === '1' && 'CITEBOT_SKIP_MINILM=1' },
+  () => {
+    test('GIVEN the BERT uncased tokenizer THEN the model loads through the pipeline and yields 384-d unit vectors', async () => {
+      const spec = await createMiniLmShapedModel(join(root, 'minilm'));
+      assert.equal(spec.maxTokens, 256);
+      const extractor = await load(spec);
+      const out = await extractor(['people were detained in Kazakhstan', 'a'], { pooling: 'mean', normalize: true });
+      assert.deepEqual(out.dims, [2, 384]);
+      for (const v of await embed(extractor, spec, ['people were detained in Kazakhstan'])) {
+        assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
+      }
+    });
+  },
+);

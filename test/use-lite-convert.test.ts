@@ -11,8 +11,21 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { isCitebotError } from '../src/errors.ts';
-import { CONVERTER_VERSION, OPSET, SUPPORTED_TF_OPS, UnsupportedOpError, checkOpCoverage, convertGraphToOnnx } from '../src/embed/use-lite/convert.ts';
-import { MANIFEST_FILE, ONNX_RELATIVE_PATH, USE_LITE_MODEL_ID, ensureUseLiteModel, isUseLiteAvailable } from '../src/embed/use-lite/index.ts';
+import {
+  CONVERTER_VERSION,
+  OPSET,
+  SUPPORTED_TF_OPS,
+  UnsupportedOpError,
+  checkOpCoverage,
+  convertGraphToOnnx,
+} from '../src/embed/use-lite/convert.ts';
+import {
+  MANIFEST_FILE,
+  ONNX_RELATIVE_PATH,
+  USE_LITE_MODEL_ID,
+  ensureUseLiteModel,
+  isUseLiteAvailable,
+} from '../src/embed/use-lite/index.ts';
 import { useLitePackageDir } from '../src/embed/use-lite/package.ts';
 import { loadTfjsGraph, type TfjsGraph } from '../src/embed/use-lite/tfjs-graph.ts';
 import type { ModelSpec } from '../src/embed/model-spec.ts';
@@ -42,13 +55,18 @@ after(async () => {
 });
 
 /** Runs the raw ONNX model on explicit token rows (right-padded, mask 0 on padding). */
-async function runRows(rows: number[][], width = Math.max(1, ...rows.map((r) => r.length))): Promise<{ dims: readonly number[]; data: Float32Array }> {
+async function runRows(
+  rows: number[][],
+  width = Math.max(1, ...rows.map((r) => r.length)),
+): Promise<{ dims: readonly number[]; data: Float32Array }> {
   const ids = new BigInt64Array(rows.length * width);
   const mask = new BigInt64Array(rows.length * width);
-  rows.forEach((row, r) => row.forEach((id, c) => {
-    ids[r * width + c] = BigInt(id);
-    mask[r * width + c] = 1n;
-  }));
+  rows.forEach((row, r) =>
+    row.forEach((id, c) => {
+      ids[r * width + c] = BigInt(id);
+      mask[r * width + c] = 1n;
+    }),
+  );
   const out = await session.run({
     input_ids: new ort.Tensor('int64', ids, [rows.length, width]),
     attention_mask: new ort.Tensor('int64', mask, [rows.length, width]),
@@ -84,7 +102,10 @@ describe('use-lite conversion', () => {
     assert.equal(sha256(first), sha256(second));
     const onDisk = await readFile(join(spec.dir, ONNX_RELATIVE_PATH));
     assert.equal(sha256(onDisk), sha256(first));
-    const manifest = JSON.parse(await readFile(join(spec.dir, MANIFEST_FILE), 'utf8')) as { onnxSha256: string; converterVersion: number };
+    const manifest = JSON.parse(await readFile(join(spec.dir, MANIFEST_FILE), 'utf8')) as {
+      onnxSha256: string;
+      converterVersion: number;
+    };
     assert.equal(manifest.onnxSha256, sha256(first));
     assert.equal(manifest.converterVersion, CONVERTER_VERSION);
   });
@@ -102,15 +123,18 @@ describe('use-lite conversion', () => {
       weights: graph.weights,
       nodes: graph.nodes.map((n) => (n.op === 'Tanh' ? { ...n, op: 'Erf' } : n)),
     };
-    assert.throws(() => convertGraphToOnnx(broken), (error: unknown) => {
-      assert.ok(error instanceof UnsupportedOpError);
-      assert.ok(isCitebotError(error));
-      assert.equal(error.code, 'model_invalid');
-      assert.equal(error.op, 'Erf');
-      assert.match(error.node, /tanh_layer_0\/Tanh$/);
-      assert.match(error.message, /"Erf"/);
-      return true;
-    });
+    assert.throws(
+      () => convertGraphToOnnx(broken),
+      (error: unknown) => {
+        assert.ok(error instanceof UnsupportedOpError);
+        assert.ok(isCitebotError(error));
+        assert.equal(error.code, 'model_invalid');
+        assert.equal(error.op, 'Erf');
+        assert.match(error.node, /tanh_layer_0\/Tanh$/);
+        assert.match(error.message, /"Erf"/);
+        return true;
+      },
+    );
   });
 
   it('writes an opset-13 graph with input_ids/attention_mask in and [batch,1,512] last_hidden_state out', async () => {
@@ -118,15 +142,34 @@ describe('use-lite conversion', () => {
     assert.equal(Number(model.opsetImport[0]!.version), OPSET);
     // decode builds class instances, whose repeated fields are always arrays.
     const graphProto = model.graph as onnxProto.onnx.GraphProto;
-    assert.deepEqual(graphProto.input.map((i) => i.name), ['input_ids', 'attention_mask']);
-    assert.deepEqual(graphProto.output.map((o) => o.name), ['last_hidden_state']);
+    assert.deepEqual(
+      graphProto.input.map((i) => i.name),
+      ['input_ids', 'attention_mask'],
+    );
+    assert.deepEqual(
+      graphProto.output.map((o) => o.name),
+      ['last_hidden_state'],
+    );
     const dims = graphProto.output[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
     assert.deepEqual(dims, ['batch', 1, 512]);
     const opTypes = new Set(graphProto.node.map((n) => n.opType));
-    for (const tfOnly of ['StridedSlice', 'SparseToDense', 'ScatterNd', 'Conv2D', 'BatchMatMul', 'SplitV', 'Rsqrt', 'Square', 'Where']) {
+    for (const tfOnly of [
+      'StridedSlice',
+      'SparseToDense',
+      'ScatterNd',
+      'Conv2D',
+      'BatchMatMul',
+      'SplitV',
+      'Rsqrt',
+      'Square',
+      'Where',
+    ]) {
       assert.ok(!opTypes.has(tfOnly), `${tfOnly} was lowered`);
     }
-    assert.ok(graphProto.initializer.every((t) => t.dataType === 1 || t.dataType === 7), 'float32 and int64 initializers only');
+    assert.ok(
+      graphProto.initializer.every((t) => t.dataType === 1 || t.dataType === 7),
+      'float32 and int64 initializers only',
+    );
     assert.deepEqual(session.inputNames, ['input_ids', 'attention_mask']);
   });
 

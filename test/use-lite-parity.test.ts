@@ -75,12 +75,19 @@ describe('use-lite parity with the TF.js original', () => {
     assert.equal(tfjsVectors.length, texts.length);
     const cosines = texts.map((_, i) => cosine(onnxVectors[i]!, tfjsVectors[i]!));
     const worst = cosines.indexOf(Math.min(...cosines));
-    t.diagnostic(`min cosine ${cosines[worst]!.toFixed(8)} (1 - min = ${(1 - cosines[worst]!).toExponential(2)}) over ${texts.length} sentences (${source}); worst: ${JSON.stringify(texts[worst]!.slice(0, 80))}`);
-    assert.ok(cosines.every((c) => c >= MIN_COSINE), `min cosine ${cosines[worst]}`);
+    t.diagnostic(
+      `min cosine ${cosines[worst]!.toFixed(8)} (1 - min = ${(1 - cosines[worst]!).toExponential(2)}) over ${texts.length} sentences (${source}); worst: ${JSON.stringify(texts[worst]!.slice(0, 80))}`,
+    );
+    assert.ok(
+      cosines.every((c) => c >= MIN_COSINE),
+      `min cosine ${cosines[worst]}`,
+    );
   });
 
   it('matches a live TF.js run on a mixed-length batch, and the cache agrees with it', async (t) => {
-    const texts = parityTexts(PARITY_SENTENCES).filter((_, i) => i % 125 === 3).concat(['Short.', 'ꙮ and an unknown character', parityTexts(PARITY_SENTENCES).slice(0, 60).join(' ')]);
+    const texts = parityTexts(PARITY_SENTENCES)
+      .filter((_, i) => i % 125 === 3)
+      .concat(['Short.', 'ꙮ and an unknown character', parityTexts(PARITY_SENTENCES).slice(0, 60).join(' ')]);
     const live = await reference.embed(texts);
     const ours = await embed(texts);
     const cosines = texts.map((_, i) => cosine(live[i]!, ours[i]!));
@@ -89,7 +96,13 @@ describe('use-lite parity with the TF.js original', () => {
   });
 
   it('handles batches of different lengths, the empty string and unknown-only input', async () => {
-    const texts = ['', 'ꙮ', 'short', 'A much longer sentence, with quite a few more words in it than all the other ones here.', '   '];
+    const texts = [
+      '',
+      'ꙮ',
+      'short',
+      'A much longer sentence, with quite a few more words in it than all the other ones here.',
+      '   ',
+    ];
     const batch = await embed(texts);
     for (const [i, v] of batch.entries()) {
       assert.ok(v.every(Number.isFinite), `row ${i} finite`);
@@ -118,14 +131,27 @@ describe('use-lite parity with the TF.js original', () => {
     const target = '7,939 people have been detained';
 
     const arrested = await scores('how many were arrested?');
-    t.diagnostic(`arrested: ${arrested.slice(0, 3).map((r) => `${r.score.toFixed(3)} ${r.text.slice(0, 50)}`).join(' | ')}`);
+    t.diagnostic(
+      `arrested: ${arrested
+        .slice(0, 3)
+        .map((r) => `${r.score.toFixed(3)} ${r.text.slice(0, 50)}`)
+        .join(' | ')}`,
+    );
     assert.ok(isCount(arrested[0]!.text), `top: ${arrested[0]!.text.slice(0, 80)}`);
     const targetRank = arrested.findIndex((r) => r.text.includes(target));
     assert.ok(targetRank >= 0);
-    assert.ok(arrested.slice(0, targetRank).every((r) => isCount(r.text)), 'only other detention-count paragraphs rank above the 7,939 one');
+    assert.ok(
+      arrested.slice(0, targetRank).every((r) => isCount(r.text)),
+      'only other detention-count paragraphs rank above the 7,939 one',
+    );
 
     const alliance = await scores('which alliance deployed soldiers?');
-    t.diagnostic(`alliance: ${alliance.slice(0, 2).map((r) => `${r.score.toFixed(3)} ${r.text.slice(0, 50)}`).join(' | ')}`);
+    t.diagnostic(
+      `alliance: ${alliance
+        .slice(0, 2)
+        .map((r) => `${r.score.toFixed(3)} ${r.text.slice(0, 50)}`)
+        .join(' | ')}`,
+    );
     assert.match(alliance[0]!.text, /CSTO military alliance sent a detachment/);
 
     // The paragraph that beats the 7,939 one ("Nearly 8,000 people have been detained…") beats it

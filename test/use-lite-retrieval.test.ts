@@ -22,10 +22,15 @@ interface FixtureQuestion {
   answer: string;
 }
 
-const FIXTURE: FixtureQuestion[] = JSON.parse(readFileSync(new URL('./fixtures/paraphrase-questions.json', import.meta.url), 'utf8'));
+const FIXTURE: FixtureQuestion[] = JSON.parse(
+  readFileSync(new URL('./fixtures/paraphrase-questions.json', import.meta.url), 'utf8'),
+);
 
 function answers(passage: Pick<AnswerPassage, 'citation' | 'text'>, q: FixtureQuestion): boolean {
-  return passage.citation.article_id === q.article_id && (passage.citation.paragraph - 1 === q.paragraph_index || passage.text.includes(q.answer));
+  return (
+    passage.citation.article_id === q.article_id &&
+    (passage.citation.paragraph - 1 === q.paragraph_index || passage.text.includes(q.answer))
+  );
 }
 
 describe('USE-lite over the example articles (paraphrased questions)', () => {
@@ -33,7 +38,13 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
   let engine: CitebotEngine;
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'citebot-uselite-'));
-    const config = loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'use-lite', EMBED_WORKERS: '1', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      EMBEDDING_MODEL: 'use-lite',
+      EMBED_WORKERS: '1',
+      AUTO_INGEST_EXAMPLES: 'false',
+      LOG_LEVEL: 'silent',
+    });
     engine = await openEngine(config);
     await engine.ingestPaths([config.examplesDir], LIBRARY_COLLECTION);
   });
@@ -67,7 +78,10 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
     let semantic = 0;
     for (const q of FIXTURE) {
       const keyword = await engine.internals.retrieve(q.q, { collections: [LIBRARY_COLLECTION], k: 3, mode: 'bm25' });
-      assert.ok(!keyword.hits.some((h) => answers({ citation: { ...citationOf(h) }, text: h.passage.text }, q)), `bm25 found "${q.q}"`);
+      assert.ok(
+        !keyword.hits.some((h) => answers({ citation: { ...citationOf(h) }, text: h.passage.text }, q)),
+        `bm25 found "${q.q}"`,
+      );
       const result = await engine.ask(q.q, { collections: [LIBRARY_COLLECTION] });
       if (result.passages.some((p) => answers(p, q))) semantic++;
     }
@@ -83,7 +97,10 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
     engine.internals.setFusionWeights({ synonyms: 0 });
     try {
       const without = await engine.ask(question.q, { collections: [LIBRARY_COLLECTION] });
-      assert.ok(!without.passages.some((p) => answers(p, question)), JSON.stringify(without.passages.map((p) => p.text.slice(0, 60))));
+      assert.ok(
+        !without.passages.some((p) => answers(p, question)),
+        JSON.stringify(without.passages.map((p) => p.text.slice(0, 60))),
+      );
     } finally {
       engine.internals.setFusionWeights(weights);
     }
@@ -91,5 +108,12 @@ describe('USE-lite over the example articles (paraphrased questions)', () => {
 });
 
 function citationOf(hit: { article: { id: string }; passage: { paragraph_start: number } }): AnswerPassage['citation'] {
-  return { title: '', source: null, date: null, url: null, article_id: hit.article.id, paragraph: hit.passage.paragraph_start + 1 };
+  return {
+    title: '',
+    source: null,
+    date: null,
+    url: null,
+    article_id: hit.article.id,
+    paragraph: hit.passage.paragraph_start + 1,
+  };
 }

@@ -11,7 +11,13 @@ import { AutoTokenizer, env } from '@xenova/transformers';
 import { Tokenizer as TfjsTokenizer } from '@tensorflow-models/universal-sentence-encoder';
 import { useLitePackageDir } from '../src/embed/use-lite/package.ts';
 import { sampleTexts } from './helpers/use-lite/sample-texts.ts';
-import { buildModelConfig, buildTokenizerConfig, buildTokenizerJson, readVocabulary, type Vocabulary } from '../src/embed/use-lite/tokenizer.ts';
+import {
+  buildModelConfig,
+  buildTokenizerConfig,
+  buildTokenizerJson,
+  readVocabulary,
+  type Vocabulary,
+} from '../src/embed/use-lite/tokenizer.ts';
 
 type HfTokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 
@@ -48,11 +54,16 @@ describe('use-lite tokenizer', () => {
     assert.ok(texts.length >= 1000, `${texts.length} texts`);
     const mismatches = texts.filter((text) => JSON.stringify(hfIds(text)) !== JSON.stringify(tfjs.encode(text)));
     const agreement = 1 - mismatches.length / texts.length;
-    t.diagnostic(`tokenizer agreement ${(agreement * 100).toFixed(2)}% on ${texts.length} texts; mismatches: ${JSON.stringify(mismatches.slice(0, 5))}`);
+    t.diagnostic(
+      `tokenizer agreement ${(agreement * 100).toFixed(2)}% on ${texts.length} texts; mismatches: ${JSON.stringify(mismatches.slice(0, 5))}`,
+    );
     assert.ok(agreement >= 0.99, `agreement ${agreement}`);
     // The only divergence we know of in this sample: TF.js gives "" no tokens at all (and its
     // model then drops or zeroes the row); ours gives the lone '▁' so every text has a token.
-    assert.deepEqual(mismatches.filter((m) => m !== ''), []);
+    assert.deepEqual(
+      mismatches.filter((m) => m !== ''),
+      [],
+    );
   });
 
   it('keeps case, prefixes one ▁ per text and maps every space (also leading ones) to ▁', () => {
@@ -64,7 +75,8 @@ describe('use-lite tokenizer', () => {
   });
 
   it('applies NFKC like TF.js', () => {
-    for (const text of ['ﬁne ＦＵＬＬＷＩＤＴＨ', '½ №5 ㎏', 'e\u0301te\u0301']) assert.deepEqual(hfIds(text), tfjs.encode(text), text);
+    for (const text of ['ﬁne ＦＵＬＬＷＩＤＴＨ', '½ №5 ㎏', 'e\u0301te\u0301'])
+      assert.deepEqual(hfIds(text), tfjs.encode(text), text);
     assert.deepEqual(hfIds('ﬁne'), hfIds('fine'));
   });
 
@@ -79,7 +91,8 @@ describe('use-lite tokenizer', () => {
     const text = '<s> hi </s> extra_token_id_1';
     assert.deepEqual(hfIds(text), tfjs.encode(text));
     assert.ok(hfIds(text).every((id) => id === 0 || id >= 6));
-    for (const t of ['at 10:30 sharp', 'see http://x.io :) :-( ):', '12:00']) assert.deepEqual(hfIds(t), tfjs.encode(t), t);
+    for (const t of ['at 10:30 sharp', 'see http://x.io :) :-( ):', '12:00'])
+      assert.deepEqual(hfIds(t), tfjs.encode(t), t);
   });
 
   it('truncates to 128 tokens and right-pads batches with mask 0 when called like the pipeline', () => {
@@ -87,8 +100,17 @@ describe('use-lite tokenizer', () => {
     const batch = hf([long, 'short'], { padding: true, truncation: true });
     assert.deepEqual(batch.input_ids.dims, [2, 128]);
     const mask = Array.from(batch.attention_mask.data as BigInt64Array, Number);
-    assert.equal(mask.slice(0, 128).reduce((a, b) => a + b, 0), 128);
-    assert.equal(mask.slice(128).reduce((a, b) => a + b, 0), tfjs.encode('short').length);
-    assert.deepEqual(Array.from((batch.input_ids.data as BigInt64Array).slice(0, 128), Number), tfjs.encode(long).slice(0, 128));
+    assert.equal(
+      mask.slice(0, 128).reduce((a, b) => a + b, 0),
+      128,
+    );
+    assert.equal(
+      mask.slice(128).reduce((a, b) => a + b, 0),
+      tfjs.encode('short').length,
+    );
+    assert.deepEqual(
+      Array.from((batch.input_ids.data as BigInt64Array).slice(0, 128), Number),
+      tfjs.encode(long).slice(0, 128),
+    );
   });
 });

@@ -27,7 +27,10 @@ describe('decide', () => {
     assert.equal(decide([hit(0.49)], 0.49, null, cut).verdict, 'nothing');
   });
   test('GIVEN a floor above the threshold THEN the threshold is the floor', () => {
-    assert.equal(decide([hit(0.8)], 0.8, null, { threshold: 0.7, floor: 0.9, rerankThreshold: null }).verdict, 'answered');
+    assert.equal(
+      decide([hit(0.8)], 0.8, null, { threshold: 0.7, floor: 0.9, rerankThreshold: null }).verdict,
+      'answered',
+    );
   });
   test('GIVEN a re-ranker THEN its relevance decides the answer, and a passage it finds answering is shown whatever its fused score', () => {
     const rr: Cutoffs = { ...cut, rerankThreshold: 0.5 };
@@ -41,4 +44,3 @@ describe('decide', () => {
     assert.equal(decide([hit(0.01)], 0.01, null, cut, false).verdict, 'answered');
   });
 });
-

@@ -5,11 +5,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { WORD_VECTORS_PACKAGE, WordVectors, readPackageVectors, wordVectorDir, wordsOf } from '../src/embed/word-vectors.ts';
+import {
+  WORD_VECTORS_PACKAGE,
+  WordVectors,
+  readPackageVectors,
+  wordVectorDir,
+  wordsOf,
+} from '../src/embed/word-vectors.ts';
 import { CitebotError } from '../src/errors.ts';
 
 const LIMIT = 20_000; // enough for the words below; the product reads 150,000
-const source = join(dirname(createRequire(import.meta.url).resolve(`${WORD_VECTORS_PACKAGE}/package.json`)), `${WORD_VECTORS_PACKAGE}.json`);
+const source = join(
+  dirname(createRequire(import.meta.url).resolve(`${WORD_VECTORS_PACKAGE}/package.json`)),
+  `${WORD_VECTORS_PACKAGE}.json`,
+);
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
 describe('word vectors', () => {
@@ -29,7 +38,10 @@ describe('word vectors', () => {
     assert.equal(parsed.words.length, 50);
     assert.equal(parsed.vectors.length, 50 * 100);
     // "the" begins [-0.038194, -0.24487, 0.72812, …] in the package file.
-    assert.deepEqual([...parsed.vectors.subarray(0, 3)].map((x) => Number(x.toFixed(5))), [-0.03819, -0.24487, 0.72812]);
+    assert.deepEqual(
+      [...parsed.vectors.subarray(0, 3)].map((x) => Number(x.toFixed(5))),
+      [-0.03819, -0.24487, 0.72812],
+    );
   });
 
   it('converts once into the data directory, with a notice; the next open loads the cache silently', async () => {
@@ -54,9 +66,14 @@ describe('word vectors', () => {
     assert.ok(cos('arrested', 'detained') > 0.8, String(cos('arrested', 'detained')));
     assert.ok(cos('arrested', 'banana') < 0.3);
     const question = vectors.textVector('How many were arrested?')!;
-    const answer = vectors.textVector('"As of January 10, 7,939 people have been detained," the interior ministry said.')!;
+    const answer = vectors.textVector(
+      '"As of January 10, 7,939 people have been detained," the interior ministry said.',
+    )!;
     const unrelated = vectors.textVector('The wheat harvest broke records, but grain prices fell.')!;
-    assert.ok(dot(question, answer) > dot(question, unrelated) + 0.2, `${dot(question, answer)} vs ${dot(question, unrelated)}`);
+    assert.ok(
+      dot(question, answer) > dot(question, unrelated) + 0.2,
+      `${dot(question, answer)} vs ${dot(question, unrelated)}`,
+    );
     assert.equal(vectors.textVector('7,939 …'), null);
     assert.equal(vectors.wordVector('xqzzyv'), null);
   });
@@ -75,12 +92,18 @@ describe('word vectors', () => {
   it('GIVEN a data directory it cannot write THEN preparing (on its worker thread) fails with a message naming the folder and the fix', async () => {
     const blocker = join(modelsDir, 'not-a-folder');
     writeFileSync(blocker, 'a file where a folder should be');
-    await assert.rejects(WordVectors.open(join(blocker, 'models'), () => undefined, LIMIT), (error: Error) => {
-      assert.ok(error instanceof CitebotError, String(error));
-      assert.equal(error.code, 'permission_denied');
-      assert.match(error.message, /could not write the word vectors into .*not-a-folder.*check that DATA_DIR is writable/);
-      return true;
-    });
+    await assert.rejects(
+      WordVectors.open(join(blocker, 'models'), () => undefined, LIMIT),
+      (error: Error) => {
+        assert.ok(error instanceof CitebotError, String(error));
+        assert.equal(error.code, 'permission_denied');
+        assert.match(
+          error.message,
+          /could not write the word vectors into .*not-a-folder.*check that DATA_DIR is writable/,
+        );
+        return true;
+      },
+    );
   });
 
   it('splits text into the words the vectors spell', () => {

@@ -17,12 +17,15 @@ interface Batch {
 const { modelDir, quantized } = workerData as { modelDir: string; quantized: boolean };
 const port = parentPort!;
 
-const session = await ort.InferenceSession.create(join(modelDir, 'onnx', quantized ? 'model_quantized.onnx' : 'model.onnx'), {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-});
+const session = await ort.InferenceSession.create(
+  join(modelDir, 'onnx', quantized ? 'model_quantized.onnx' : 'model.onnx'),
+  {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  },
+);
 port.postMessage({ type: 'ready' });
 
 port.on('message', async (batches: Batch[]) => {
@@ -34,7 +37,8 @@ port.on('message', async (batches: Batch[]) => {
       input_ids: new ort.Tensor('int64', ids, dims),
       attention_mask: new ort.Tensor('int64', mask, dims),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(ids.length), dims);
     const output = await session.run(feeds);
     const hidden = output[session.outputNames[0]!]!.data as Float32Array;
     const dim = hidden.length / (rows * length);

@@ -22,7 +22,10 @@ import { fetchUrl } from '../../src/ingest/fetch-url.ts';
 import { readArticleInputs } from '../../src/ingest/files.ts';
 import { makePassages } from '../../src/ingest/passages.ts';
 
-type Outcome = { kind: 'ok'; detail: string } | { kind: 'error'; code: string; message: string } | { kind: 'skipped'; reason: string };
+type Outcome =
+  | { kind: 'ok'; detail: string }
+  | { kind: 'error'; code: string; message: string }
+  | { kind: 'skipped'; reason: string };
 
 interface Case {
   name: string;
@@ -36,7 +39,8 @@ interface Case {
 const MAX_BYTES = 5 * 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'citebot-hostile-'));
 const outside = mkdtempSync(join(tmpdir(), 'citebot-hostile-outside-'));
-const STORY = 'Harbour wall repaired\n\nThe harbour wall was repaired on Monday after the winter storms, the port authority said.\n';
+const STORY =
+  'Harbour wall repaired\n\nThe harbour wall was repaired on Monday after the winter storms, the port authority said.\n';
 
 function file(name: string, content: string | Uint8Array): string {
   const path = join(dir, name);
@@ -47,8 +51,12 @@ function file(name: string, content: string | Uint8Array): string {
 /** Reads one input the way `ingest` does; its one result is the outcome. */
 async function readOne(input: string): Promise<Outcome> {
   const { articles, skipped } = await readArticleInputs([input], { maxBytes: MAX_BYTES });
-  if (skipped.length > 0 && articles.length === 0) return { kind: 'skipped', reason: skipped.map((s) => s.reason).join(' | ') };
-  return { kind: 'ok', detail: `${articles.length} article(s)${skipped.length ? `; skipped: ${skipped.map((s) => `${s.name}: ${s.reason}`).join(' | ')}` : ''}` };
+  if (skipped.length > 0 && articles.length === 0)
+    return { kind: 'skipped', reason: skipped.map((s) => s.reason).join(' | ') };
+  return {
+    kind: 'ok',
+    detail: `${articles.length} article(s)${skipped.length ? `; skipped: ${skipped.map((s) => `${s.name}: ${s.reason}`).join(' | ')}` : ''}`,
+  };
 }
 
 async function caught(work: () => Promise<string>): Promise<Outcome> {
@@ -111,11 +119,13 @@ async function startServer(): Promise<void> {
 }
 
 const ALLOW_SERVER = { allowPrivateHosts: ['127.0.0.1'], timeoutMs: 2_000, maxBytes: 2 * 1024 * 1024 };
-const url = (address: string, options: Parameters<typeof fetchUrl>[1] = { timeoutMs: 2_000 }) => () =>
-  caught(async () => {
-    const doc = await fetchUrl(address, options);
-    return `${doc.format}, ${doc.bytes.length} bytes`;
-  });
+const url =
+  (address: string, options: Parameters<typeof fetchUrl>[1] = { timeoutMs: 2_000 }) =>
+  () =>
+    caught(async () => {
+      const doc = await fetchUrl(address, options);
+      return `${doc.format}, ${doc.bytes.length} bytes`;
+    });
 
 // ---- the engine for the question cases ----------------------------------------------------
 
@@ -126,7 +136,11 @@ const ask = (question: string) => () =>
     return `answered ${result.answered}, ${result.passages.length} passage(s), shown as "${escapeForTerminal(question).slice(0, 40)}"`;
   });
 
-const REFUSED = { kind: 'error' as const, match: /^url_refused: citebot: refused to fetch .*(loopback|private|link-local|unspecified|unique-local|reserved) address/ };
+const REFUSED = {
+  kind: 'error' as const,
+  match:
+    /^url_refused: citebot: refused to fetch .*(loopback|private|link-local|unspecified|unique-local|reserved) address/,
+};
 
 function cases(): Case[] {
   const deepHtml = `<html><head><title>Deep</title></head><body>${'<div>'.repeat(5000)}<p>${STORY}</p>${'</div>'.repeat(5000)}</body></html>`;
@@ -137,43 +151,215 @@ function cases(): Case[] {
   writeFileSync(join(outside, 'secret.txt'), STORY);
   return [
     // files: binary, empty, encodings, sizes
-    { name: 'empty file', run: () => readOne(file('empty.txt', '')), expect: { kind: 'skipped', match: /is empty; give it a title line/ } },
-    { name: 'whitespace-only file', run: () => readOne(file('blank.md', '  \n\n\t \n')), expect: { kind: 'skipped', match: /is empty/ } },
-    { name: 'PNG named .txt', run: () => readOne(file('photo.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))), expect: { kind: 'skipped', match: /PNG image/ } },
-    { name: 'ELF executable named .md', run: () => readOne(file('tool.md', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]))), expect: { kind: 'skipped', match: /executable \(ELF\)/ } },
-    { name: 'NUL bytes in text', run: () => readOne(file('nul.txt', `Title\n\n${'text\u0000'.repeat(200)}`)), expect: { kind: 'skipped', match: /binary|NUL/i } },
-    { name: 'invalid UTF-8', run: () => readOne(file('latin.txt', Buffer.concat([Buffer.from('Caf'), Buffer.from([0xe9, 0xff, 0xfe]), Buffer.from(' prices\n\nThe price of coffee rose again this week in the old town.')]))), expect: { kind: 'skipped', match: /UTF-8/ } },
-    { name: 'UTF-16 with BOM', run: () => readOne(file('utf16.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(STORY, 'utf16le')]))), expect: { kind: 'skipped', match: /UTF-16|binary|UTF-8/ } },
-    { name: 'UTF-16 without BOM', run: () => readOne(file('utf16-nobom.txt', Buffer.from(STORY, 'utf16le'))), expect: { kind: 'skipped', match: /UTF-16|binary|NUL/i } },
-    { name: 'file one byte over the size limit', run: () => readOne(file('big.txt', `Big\n\n${'a '.repeat(MAX_BYTES / 2)}`)), expect: { kind: 'skipped', match: /over the 5242880-byte limit \(raise MAX_ARTICLE_BYTES/ } },
+    {
+      name: 'empty file',
+      run: () => readOne(file('empty.txt', '')),
+      expect: { kind: 'skipped', match: /is empty; give it a title line/ },
+    },
+    {
+      name: 'whitespace-only file',
+      run: () => readOne(file('blank.md', '  \n\n\t \n')),
+      expect: { kind: 'skipped', match: /is empty/ },
+    },
+    {
+      name: 'PNG named .txt',
+      run: () =>
+        readOne(file('photo.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))),
+      expect: { kind: 'skipped', match: /PNG image/ },
+    },
+    {
+      name: 'ELF executable named .md',
+      run: () => readOne(file('tool.md', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]))),
+      expect: { kind: 'skipped', match: /executable \(ELF\)/ },
+    },
+    {
+      name: 'NUL bytes in text',
+      run: () => readOne(file('nul.txt', `Title\n\n${'text\u0000'.repeat(200)}`)),
+      expect: { kind: 'skipped', match: /binary|NUL/i },
+    },
+    {
+      name: 'invalid UTF-8',
+      run: () =>
+        readOne(
+          file(
+            'latin.txt',
+            Buffer.concat([
+              Buffer.from('Caf'),
+              Buffer.from([0xe9, 0xff, 0xfe]),
+              Buffer.from(' prices\n\nThe price of coffee rose again this week in the old town.'),
+            ]),
+          ),
+        ),
+      expect: { kind: 'skipped', match: /UTF-8/ },
+    },
+    {
+      name: 'UTF-16 with BOM',
+      run: () => readOne(file('utf16.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(STORY, 'utf16le')]))),
+      expect: { kind: 'skipped', match: /UTF-16|binary|UTF-8/ },
+    },
+    {
+      name: 'UTF-16 without BOM',
+      run: () => readOne(file('utf16-nobom.txt', Buffer.from(STORY, 'utf16le'))),
+      expect: { kind: 'skipped', match: /UTF-16|binary|NUL/i },
+    },
+    {
+      name: 'file one byte over the size limit',
+      run: () => readOne(file('big.txt', `Big\n\n${'a '.repeat(MAX_BYTES / 2)}`)),
+      expect: { kind: 'skipped', match: /over the 5242880-byte limit \(raise MAX_ARTICLE_BYTES/ },
+    },
     // HTML and XML
-    { name: 'HTML nested 5,000 deep', run: () => readOne(file('deep.html', deepHtml)), expect: { kind: 'skipped', match: /nests its HTML more than 128 levels deep/ }, maxMs: 5_000 },
-    { name: 'HTML with 210,000 elements', run: () => readOne(file('wide.html', wideHtml)), expect: { kind: 'skipped', match: /more than 200,000 HTML elements/ }, maxMs: 20_000, maxMb: 600 },
-    { name: 'XML entity bomb (billion laughs) as HTML', run: () => readOne(file('laughs.html', laughs)), expect: { kind: 'ok', match: /^1 article/ } },
-    { name: 'HTML login page without article text', run: () => readOne(file('login.html', '<html><head><title>Log in</title></head><body><form><input name="u"><button>Log in</button></form></body></html>')), expect: { kind: 'skipped', match: /no article text|empty/ } },
-    { name: 'Markdown of headings only', run: () => readOne(file('headings.md', '# One\n\n## Two\n\n### Three\n')), expect: { kind: 'skipped', match: /no article text|empty/ } },
+    {
+      name: 'HTML nested 5,000 deep',
+      run: () => readOne(file('deep.html', deepHtml)),
+      expect: { kind: 'skipped', match: /nests its HTML more than 128 levels deep/ },
+      maxMs: 5_000,
+    },
+    {
+      name: 'HTML with 210,000 elements',
+      run: () => readOne(file('wide.html', wideHtml)),
+      expect: { kind: 'skipped', match: /more than 200,000 HTML elements/ },
+      maxMs: 20_000,
+      maxMb: 600,
+    },
+    {
+      name: 'XML entity bomb (billion laughs) as HTML',
+      run: () => readOne(file('laughs.html', laughs)),
+      expect: { kind: 'ok', match: /^1 article/ },
+    },
+    {
+      name: 'HTML login page without article text',
+      run: () =>
+        readOne(
+          file(
+            'login.html',
+            '<html><head><title>Log in</title></head><body><form><input name="u"><button>Log in</button></form></body></html>',
+          ),
+        ),
+      expect: { kind: 'skipped', match: /no article text|empty/ },
+    },
+    {
+      name: 'Markdown of headings only',
+      run: () => readOne(file('headings.md', '# One\n\n## Two\n\n### Three\n')),
+      expect: { kind: 'skipped', match: /no article text|empty/ },
+    },
     // JSON
-    { name: 'JSON number', run: () => readOne(file('num.json', '42')), expect: { kind: 'skipped', match: /is not an article object/ } },
+    {
+      name: 'JSON number',
+      run: () => readOne(file('num.json', '42')),
+      expect: { kind: 'skipped', match: /is not an article object/ },
+    },
     // A number where the title goes is read as its text ("5"): odd, but harmless.
-    { name: 'JSON title of the wrong type', run: () => readOne(file('title.json', '{"title": 5, "paragraphs": ["The harbour wall was repaired on Monday after the storms."]}')), expect: { kind: 'ok', match: /^1 article\(s\)$/ } },
-    { name: 'JSON paragraphs not a list', run: () => readOne(file('paras.json', '{"title": "T", "paragraphs": "x"}')), expect: { kind: 'skipped', match: /"paragraphs" that is not a list of strings/ } },
-    { name: 'JSON empty array', run: () => readOne(file('none.json', '[]')), expect: { kind: 'skipped', match: /holds no articles/ } },
-    { name: 'JSON syntax error keeps line and column', run: () => readOne(file('syntax.json', '{\n  "title": "T",\n  "paragraphs": ["a",]\n}')), expect: { kind: 'skipped', match: /is not valid JSON: Unexpected token '\]' at line 3, column 22$/ } },
-    { name: 'JSON nested 100,000 deep', run: () => readOne(file('deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`)), expect: { kind: 'skipped', match: /not an article|no articles|not valid JSON/ } },
-    { name: 'NDJSON with one bad line stores the good ones', run: () => readOne(file('mixed.ndjson', ['{"title":"A","paragraphs":["The harbour wall was repaired on Monday after the winter storms."]}', '{oops', '{"title":"B","paragraphs":["The ferry timetable changes from Monday, the harbour office said."]}'].join('\n'))), expect: { kind: 'ok', match: /^2 article\(s\); skipped: .*\(line 2\): .*line 2 is not valid JSON/ } },
-    { name: 'NDJSON of bad lines only', run: () => readOne(file('bad.ndjson', '{oops\n[1]\n')), expect: { kind: 'skipped', match: /holds no usable article/ } },
+    {
+      name: 'JSON title of the wrong type',
+      run: () =>
+        readOne(
+          file(
+            'title.json',
+            '{"title": 5, "paragraphs": ["The harbour wall was repaired on Monday after the storms."]}',
+          ),
+        ),
+      expect: { kind: 'ok', match: /^1 article\(s\)$/ },
+    },
+    {
+      name: 'JSON paragraphs not a list',
+      run: () => readOne(file('paras.json', '{"title": "T", "paragraphs": "x"}')),
+      expect: { kind: 'skipped', match: /"paragraphs" that is not a list of strings/ },
+    },
+    {
+      name: 'JSON empty array',
+      run: () => readOne(file('none.json', '[]')),
+      expect: { kind: 'skipped', match: /holds no articles/ },
+    },
+    {
+      name: 'JSON syntax error keeps line and column',
+      run: () => readOne(file('syntax.json', '{\n  "title": "T",\n  "paragraphs": ["a",]\n}')),
+      expect: { kind: 'skipped', match: /is not valid JSON: Unexpected token '\]' at line 3, column 22$/ },
+    },
+    {
+      name: 'JSON nested 100,000 deep',
+      run: () => readOne(file('deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`)),
+      expect: { kind: 'skipped', match: /not an article|no articles|not valid JSON/ },
+    },
+    {
+      name: 'NDJSON with one bad line stores the good ones',
+      run: () =>
+        readOne(
+          file(
+            'mixed.ndjson',
+            [
+              '{"title":"A","paragraphs":["The harbour wall was repaired on Monday after the winter storms."]}',
+              '{oops',
+              '{"title":"B","paragraphs":["The ferry timetable changes from Monday, the harbour office said."]}',
+            ].join('\n'),
+          ),
+        ),
+      expect: { kind: 'ok', match: /^2 article\(s\); skipped: .*\(line 2\): .*line 2 is not valid JSON/ },
+    },
+    {
+      name: 'NDJSON of bad lines only',
+      run: () => readOne(file('bad.ndjson', '{oops\n[1]\n')),
+      expect: { kind: 'skipped', match: /holds no usable article/ },
+    },
     // names and links
-    { name: 'symlink out of the folder (passwd.txt)', run: () => readOne(join(dir, 'links')), expect: { kind: 'skipped', match: /a symbolic link loop .* \| a symbolic link to .*secret\.txt, outside the folder/ } },
-    { name: 'symlink loop named directly', run: () => readOne(join(dir, 'links', 'loop.txt')), expect: { kind: 'skipped', match: /^a symbolic link loop/ } },
-    { name: 'story.md beside story.txt', run: async () => (writeFileSync(join(dir, 'pair', 'story.md'), STORY), writeFileSync(join(dir, 'pair', 'story.txt'), STORY), readOne(join(dir, 'pair'))), expect: { kind: 'ok', match: /^1 article\(s\); skipped: .*story\.txt makes the article id "story", which .*story\.md already has/ } },
-    { name: 'file name with glob characters', run: () => readOne(file('report[1].txt', STORY)), expect: { kind: 'ok', match: /^1 article\(s\)$/ } },
-    { name: 'missing file', run: () => readOne(join(dir, 'nothing-here.txt')), expect: { kind: 'skipped', match: /^no such file or folder$/ } },
-    { name: 'title with terminal escapes and bidi override', run: () => readOne(file('escapes.txt', `Budget \u001b]0;owned\u0007 \u001b[2J \u202eetov\n\nThe council approved the harbour budget on Monday after a long debate.`)), expect: { kind: 'ok', match: /^1 article/ } },
-    { name: 'emoji-only article body', run: () => readOne(file('emoji.txt', `😀😀😀\n\n${'🎉 '.repeat(50)}`)), expect: { kind: 'ok', match: /^1 article|skipped/ } },
+    {
+      name: 'symlink out of the folder (passwd.txt)',
+      run: () => readOne(join(dir, 'links')),
+      expect: {
+        kind: 'skipped',
+        match: /a symbolic link loop .* \| a symbolic link to .*secret\.txt, outside the folder/,
+      },
+    },
+    {
+      name: 'symlink loop named directly',
+      run: () => readOne(join(dir, 'links', 'loop.txt')),
+      expect: { kind: 'skipped', match: /^a symbolic link loop/ },
+    },
+    {
+      name: 'story.md beside story.txt',
+      run: async () => (
+        writeFileSync(join(dir, 'pair', 'story.md'), STORY),
+        writeFileSync(join(dir, 'pair', 'story.txt'), STORY),
+        readOne(join(dir, 'pair'))
+      ),
+      expect: {
+        kind: 'ok',
+        match: /^1 article\(s\); skipped: .*story\.txt makes the article id "story", which .*story\.md already has/,
+      },
+    },
+    {
+      name: 'file name with glob characters',
+      run: () => readOne(file('report[1].txt', STORY)),
+      expect: { kind: 'ok', match: /^1 article\(s\)$/ },
+    },
+    {
+      name: 'missing file',
+      run: () => readOne(join(dir, 'nothing-here.txt')),
+      expect: { kind: 'skipped', match: /^no such file or folder$/ },
+    },
+    {
+      name: 'title with terminal escapes and bidi override',
+      run: () =>
+        readOne(
+          file(
+            'escapes.txt',
+            `Budget \u001b]0;owned\u0007 \u001b[2J \u202eetov\n\nThe council approved the harbour budget on Monday after a long debate.`,
+          ),
+        ),
+      expect: { kind: 'ok', match: /^1 article/ },
+    },
+    {
+      name: 'emoji-only article body',
+      run: () => readOne(file('emoji.txt', `😀😀😀\n\n${'🎉 '.repeat(50)}`)),
+      expect: { kind: 'ok', match: /^1 article|skipped/ },
+    },
     // passages
     {
       name: '80,000 one-line paragraphs exceed the passage cap',
-      run: () => caught(async () => `${makePassages({ id: 'x', title: 'List', date: null, source: null, section: null, url: null, paragraphs: Array.from({ length: 80_000 }, (_, i) => `Item ${i} is listed here with a few more words to pass.`) }, { countTokens: (t) => t.split(/\s+/).length + 2, maxTokens: 256 }).length} passages`),
+      run: () =>
+        caught(
+          async () =>
+            `${makePassages({ id: 'x', title: 'List', date: null, source: null, section: null, url: null, paragraphs: Array.from({ length: 80_000 }, (_, i) => `Item ${i} is listed here with a few more words to pass.`) }, { countTokens: (t) => t.split(/\s+/).length + 2, maxTokens: 256 }).length} passages`,
+        ),
       expect: { kind: 'error', match: /^input_too_large: citebot: "List" would make more than 5,000 passages/ },
       maxMs: 10_000,
     },
@@ -192,27 +378,104 @@ function cases(): Case[] {
     { name: 'NAT64 [64:ff9b::7f00:1]', run: url('http://[64:ff9b::7f00:1]/'), expect: REFUSED },
     { name: '6to4 [2002:7f00:1::]', run: url('http://[2002:7f00:1::]/'), expect: REFUSED },
     { name: 'unique-local [fd00::1]', run: url('http://[fd00::1]/'), expect: REFUSED },
-    { name: 'name resolving to a private address', run: url('http://intranet.example/', { resolve: async () => [{ address: '10.1.2.3', family: 4 }] }), expect: REFUSED },
-    { name: 'redirect to the metadata address', run: () => url(`${base}/to-metadata`, ALLOW_SERVER)(), expect: REFUSED },
-    { name: 'redirect to another loopback address', run: () => url(`${base}/to-loopback`, ALLOW_SERVER)(), expect: REFUSED },
-    { name: 'file: URL', run: url('file:///etc/passwd'), expect: { kind: 'error', match: /^url_refused: .*file:\/\/ URLs; only http and https/ } },
-    { name: 'ftp: URL', run: url('ftp://example.com/a.txt'), expect: { kind: 'error', match: /^url_refused: .*ftp:\/\/ URLs/ } },
-    { name: 'data: URL', run: url('data:text/html,<p>hi</p>'), expect: { kind: 'error', match: /^url_refused: .*data:\/\/ URLs/ } },
-    { name: 'credentials in the URL', run: url('http://user:pw@example.com/'), expect: { kind: 'error', match: /^url_refused: .*user name or password/ } },
+    {
+      name: 'name resolving to a private address',
+      run: url('http://intranet.example/', { resolve: async () => [{ address: '10.1.2.3', family: 4 }] }),
+      expect: REFUSED,
+    },
+    {
+      name: 'redirect to the metadata address',
+      run: () => url(`${base}/to-metadata`, ALLOW_SERVER)(),
+      expect: REFUSED,
+    },
+    {
+      name: 'redirect to another loopback address',
+      run: () => url(`${base}/to-loopback`, ALLOW_SERVER)(),
+      expect: REFUSED,
+    },
+    {
+      name: 'file: URL',
+      run: url('file:///etc/passwd'),
+      expect: { kind: 'error', match: /^url_refused: .*file:\/\/ URLs; only http and https/ },
+    },
+    {
+      name: 'ftp: URL',
+      run: url('ftp://example.com/a.txt'),
+      expect: { kind: 'error', match: /^url_refused: .*ftp:\/\/ URLs/ },
+    },
+    {
+      name: 'data: URL',
+      run: url('data:text/html,<p>hi</p>'),
+      expect: { kind: 'error', match: /^url_refused: .*data:\/\/ URLs/ },
+    },
+    {
+      name: 'credentials in the URL',
+      run: url('http://user:pw@example.com/'),
+      expect: { kind: 'error', match: /^url_refused: .*user name or password/ },
+    },
     // URLs: server behaviour (the local server allowed through ALLOW_PRIVATE_HOSTS)
-    { name: 'allowed local page', run: () => url(`${base}/page`, ALLOW_SERVER)(), expect: { kind: 'ok', match: /^html, \d+ bytes$/ } },
-    { name: 'slow server (no answer)', run: () => url(`${base}/slow`, ALLOW_SERVER)(), expect: { kind: 'error', match: /^url_unreachable: .*no answer within 2 s$/ }, maxMs: 3_500 },
-    { name: 'endless body', run: () => url(`${base}/endless`, ALLOW_SERVER)(), expect: { kind: 'error', match: /^input_too_large: .*larger than the 2\.0 MB limit$/ } },
-    { name: 'stalled gzip body', run: () => url(`${base}/stall-gzip`, ALLOW_SERVER)(), expect: { kind: 'error', match: /^url_unreachable: .*the download took longer than 2 s$/ }, maxMs: 3_500 },
-    { name: 'gzip bomb (64 MB in 64 KB)', run: () => url(`${base}/bomb`, ALLOW_SERVER)(), expect: { kind: 'error', match: /^input_too_large: .*larger than the 2\.0 MB limit$/ } },
-    { name: 'wrong content type', run: () => url(`${base}/image`, ALLOW_SERVER)(), expect: { kind: 'error', match: /^unsupported_format: .*is an image \(image\/png\)/ } },
-    { name: '404', run: () => url(`${base}/gone`, ALLOW_SERVER)(), expect: { kind: 'error', match: /^url_bad_response: .*answered 404/ } },
+    {
+      name: 'allowed local page',
+      run: () => url(`${base}/page`, ALLOW_SERVER)(),
+      expect: { kind: 'ok', match: /^html, \d+ bytes$/ },
+    },
+    {
+      name: 'slow server (no answer)',
+      run: () => url(`${base}/slow`, ALLOW_SERVER)(),
+      expect: { kind: 'error', match: /^url_unreachable: .*no answer within 2 s$/ },
+      maxMs: 3_500,
+    },
+    {
+      name: 'endless body',
+      run: () => url(`${base}/endless`, ALLOW_SERVER)(),
+      expect: { kind: 'error', match: /^input_too_large: .*larger than the 2\.0 MB limit$/ },
+    },
+    {
+      name: 'stalled gzip body',
+      run: () => url(`${base}/stall-gzip`, ALLOW_SERVER)(),
+      expect: { kind: 'error', match: /^url_unreachable: .*the download took longer than 2 s$/ },
+      maxMs: 3_500,
+    },
+    {
+      name: 'gzip bomb (64 MB in 64 KB)',
+      run: () => url(`${base}/bomb`, ALLOW_SERVER)(),
+      expect: { kind: 'error', match: /^input_too_large: .*larger than the 2\.0 MB limit$/ },
+    },
+    {
+      name: 'wrong content type',
+      run: () => url(`${base}/image`, ALLOW_SERVER)(),
+      expect: { kind: 'error', match: /^unsupported_format: .*is an image \(image\/png\)/ },
+    },
+    {
+      name: '404',
+      run: () => url(`${base}/gone`, ALLOW_SERVER)(),
+      expect: { kind: 'error', match: /^url_bad_response: .*answered 404/ },
+    },
     // questions
-    { name: 'empty question', run: ask(''), expect: { kind: 'error', match: /^parse_failed: citebot: the question is empty; ask something like/ } },
-    { name: '10,000-character question', run: ask('harbour '.repeat(1250)), expect: { kind: 'error', match: /^input_too_large: citebot: the question is 9999 characters; keep it under 1000$/ } },
+    {
+      name: 'empty question',
+      run: ask(''),
+      expect: { kind: 'error', match: /^parse_failed: citebot: the question is empty; ask something like/ },
+    },
+    {
+      name: '10,000-character question',
+      run: ask('harbour '.repeat(1250)),
+      expect: {
+        kind: 'error',
+        match: /^input_too_large: citebot: the question is 9999 characters; keep it under 1000$/,
+      },
+    },
     { name: 'emoji-only question', run: ask('😀🎉🔥'), expect: { kind: 'ok', match: /^answered false/ } },
-    { name: 'mention syntax in the question', run: ask('@everyone <@&123456789012345678> harbour?'), expect: { kind: 'ok', match: /^answered / } },
-    { name: 'control characters in the question', run: ask('harbour \u001b]0;owned\u0007 \u202ewall?'), expect: { kind: 'ok', match: /shown as "harbour \^\[\]0;owned\^G <U\+202E>wall\?"$/ } },
+    {
+      name: 'mention syntax in the question',
+      run: ask('@everyone <@&123456789012345678> harbour?'),
+      expect: { kind: 'ok', match: /^answered / },
+    },
+    {
+      name: 'control characters in the question',
+      run: ask('harbour \u001b]0;owned\u0007 \u202ewall?'),
+      expect: { kind: 'ok', match: /shown as "harbour \^\[\]0;owned\^G <U\+202E>wall\?"$/ },
+    },
   ];
 }
 
@@ -227,8 +490,23 @@ async function main(): Promise<void> {
   for (const sub of ['links', 'pair']) mkdirSync(join(dir, sub));
   await startServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'citebot-hostile-data-'));
-  engine = await openEngine(loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'keyword', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }));
-  await engine.ingest([{ id: 'harbour', title: 'Harbour wall repaired', date: null, source: null, section: null, url: null, paragraphs: ['The harbour wall was repaired on Monday after the winter storms, the port authority said.'] }], 'library');
+  engine = await openEngine(
+    loadConfig({ DATA_DIR: dataDir, EMBEDDING_MODEL: 'keyword', AUTO_INGEST_EXAMPLES: 'false', LOG_LEVEL: 'silent' }),
+  );
+  await engine.ingest(
+    [
+      {
+        id: 'harbour',
+        title: 'Harbour wall repaired',
+        date: null,
+        source: null,
+        section: null,
+        url: null,
+        paragraphs: ['The harbour wall was repaired on Monday after the winter storms, the port authority said.'],
+      },
+    ],
+    'library',
+  );
   let failed = 0;
   const all = cases();
   try {
@@ -252,8 +530,14 @@ async function main(): Promise<void> {
       if (ms > maxMs) problems.push(`took ${ms.toFixed(0)} ms > ${maxMs}`);
       if (mb > maxMb) problems.push(`grew ${mb.toFixed(0)} MB > ${maxMb}`);
       if (problems.length) failed++;
-      if (json) process.stdout.write(`${JSON.stringify({ case: c.name, ok: problems.length === 0, outcome: outcome.kind, text, ms: Math.round(ms), mb: Math.round(mb), problems })}\n`);
-      else process.stdout.write(`${problems.length ? 'FAIL' : 'ok  '} ${c.name} — ${escapeForTerminal(text).slice(0, 160)} (${ms.toFixed(0)} ms, +${mb.toFixed(0)} MB)${problems.length ? `\n     ${problems.join('; ')}` : ''}\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ case: c.name, ok: problems.length === 0, outcome: outcome.kind, text, ms: Math.round(ms), mb: Math.round(mb), problems })}\n`,
+        );
+      else
+        process.stdout.write(
+          `${problems.length ? 'FAIL' : 'ok  '} ${c.name} — ${escapeForTerminal(text).slice(0, 160)} (${ms.toFixed(0)} ms, +${mb.toFixed(0)} MB)${problems.length ? `\n     ${problems.join('; ')}` : ''}\n`,
+        );
     }
   } finally {
     await engine.close();

@@ -70,7 +70,10 @@ export function cleanQuestion(raw: string): string {
   const q = raw.replace(/\s+/g, ' ').trim();
   if (!q) throw new UserError('empty_question', 'Ask a question in words, for example: how many people were detained?');
   if (q.length > QUESTION_MAX_CHARS) {
-    throw new UserError('input_too_large', `That question is ${q.length} characters long; please keep it under ${QUESTION_MAX_CHARS}.`);
+    throw new UserError(
+      'input_too_large',
+      `That question is ${q.length} characters long; please keep it under ${QUESTION_MAX_CHARS}.`,
+    );
   }
   return q;
 }
@@ -114,14 +117,19 @@ export async function answer(ctx: BotContext, req: AskRequest): Promise<DiscordR
       k: 1 + count,
       offset,
       ...(req.filter ? { filter: req.filter } : {}),
-      ...(req.questionId === undefined ? { log: { collection: logCollectionFor(req.guildId), userId: req.userId } } : {}),
+      ...(req.questionId === undefined
+        ? { log: { collection: logCollectionFor(req.guildId), userId: req.userId } }
+        : {}),
     });
   let result: Awaited<ReturnType<typeof search>>;
   try {
     result = await withinTime(gateFor(ctx), search, ctx.config.askTimeoutMs);
   } catch (error) {
     if (error instanceof UserError && error.code === 'timed_out') {
-      ctx.log.warn({ event: 'ask_timeout', via: req.via, guildId: req.guildId, waitedMs: Date.now() - started }, 'question timed out');
+      ctx.log.warn(
+        { event: 'ask_timeout', via: req.via, guildId: req.guildId, waitedMs: Date.now() - started },
+        'question timed out',
+      );
     }
     throw error;
   }

@@ -74,7 +74,11 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
     }
     const command = describeInteraction(interaction);
     const started = Date.now();
-    const tell: Tell = interaction.isAutocomplete() ? tellAutocomplete(interaction) : interaction.isRepliable() ? tellInteraction(interaction) : async () => undefined;
+    const tell: Tell = interaction.isAutocomplete()
+      ? tellAutocomplete(interaction)
+      : interaction.isRepliable()
+        ? tellInteraction(interaction)
+        : async () => undefined;
     await withErrorBoundary(log, { command, guildId: interaction.guildId }, tell, async () => {
       await routeInteraction(interaction, commands, ctx);
       log.debug({ command, guildId: interaction.guildId, ms: Date.now() - started }, 'interaction handled');
@@ -89,7 +93,9 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
   }
   client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => log.warn({ event: 'discord_warning' }, message));
-  client.on(Events.ShardDisconnect, (event, shardId) => log.warn({ code: event.code, shardId }, 'gateway disconnected'));
+  client.on(Events.ShardDisconnect, (event, shardId) =>
+    log.warn({ code: event.code, shardId }, 'gateway disconnected'),
+  );
   client.on(Events.ShardReconnecting, (shardId) => log.info({ shardId }, 'gateway reconnecting'));
 
   return {
@@ -141,4 +147,3 @@ export function createBot(ctx: BotContext, options: BotOptions = {}): Bot {
     inFlight: () => pending.size,
   };
 }
-

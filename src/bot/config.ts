@@ -21,10 +21,19 @@ export interface RateSpec {
 }
 
 const UNITS: Record<string, number> = {
-  s: 1000, sec: 1000, second: 1000, seconds: 1000,
-  m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000,
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
 };
 
 /** "5/min", "60/minute", "10/30s", "100/hour". */
@@ -67,19 +76,26 @@ const snowflakes = (name: string, what: string) =>
   list().transform((ids, ctx) => {
     const bad = ids.filter((id) => !SNOWFLAKE.test(id));
     if (!bad.length) return ids;
-    ctx.addIssue({ code: 'custom', message: `${name} must be comma-separated ${what}; not ids: ${bad.map((b) => b.slice(0, 30)).join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${name} must be comma-separated ${what}; not ids: ${bad.map((b) => b.slice(0, 30)).join(', ')}`,
+    });
     return z.NEVER;
   });
 
 const TOKEN_MISSING = 'DISCORD_TOKEN is missing: copy the bot token from the developer portal (Bot → Reset Token)';
-const APP_MISSING = 'DISCORD_APPLICATION_ID is missing: copy the Application ID from the developer portal (General Information)';
+const APP_MISSING =
+  'DISCORD_APPLICATION_ID is missing: copy the Application ID from the developer portal (General Information)';
 
 /** The bot's variables, each with its default; documented in .env.example and docs/discord.md. */
 const BotSettings = z
   .object({
     DISCORD_TOKEN: required(
       TOKEN_MISSING,
-      (t) => (TOKEN_PATTERN.test(t) ? null : `DISCORD_TOKEN is malformed (${t.length} characters; a bot token is three dot-separated parts like XXXXXXXX.YYYYYY.ZZZZZZZZ)`),
+      (t) =>
+        TOKEN_PATTERN.test(t)
+          ? null
+          : `DISCORD_TOKEN is malformed (${t.length} characters; a bot token is three dot-separated parts like XXXXXXXX.YYYYYY.ZZZZZZZZ)`,
       (t) => t.replace(/^Bot\s+/i, ''),
     ),
     DISCORD_APPLICATION_ID: required(APP_MISSING, (t) =>
@@ -141,12 +157,18 @@ export type BotConfig = Readonly<z.output<typeof BotSettings>>;
 /** Reads and validates the bot settings; throws one UserError listing every problem (never the token). */
 export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
   return Object.freeze(
-    parseSettings(BotSettings, env, { what: 'bot settings', seeAlso: 'docs/discord.md', redact: [env.DISCORD_TOKEN?.trim()] }),
+    parseSettings(BotSettings, env, {
+      what: 'bot settings',
+      seeAlso: 'docs/discord.md',
+      redact: [env.DISCORD_TOKEN?.trim()],
+    }),
   );
 }
 
 /** Only what deploy-commands needs (no engine, no rate settings). */
-export function loadDeployConfig(env: NodeJS.ProcessEnv = process.env): Pick<BotConfig, 'token' | 'applicationId' | 'apiUrl' | 'guildId'> {
+export function loadDeployConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<BotConfig, 'token' | 'applicationId' | 'apiUrl' | 'guildId'> {
   const c = loadBotConfig({
     DISCORD_TOKEN: env.DISCORD_TOKEN,
     DISCORD_APPLICATION_ID: env.DISCORD_APPLICATION_ID,
@@ -155,4 +177,3 @@ export function loadDeployConfig(env: NodeJS.ProcessEnv = process.env): Pick<Bot
   });
   return { token: c.token, applicationId: c.applicationId, apiUrl: c.apiUrl, guildId: c.guildId };
 }
-

@@ -20,7 +20,10 @@ export interface BotContext {
   /** Rate caps for questions and for look-ups (src/bot/rate-limit.ts). */
   limits: RateLimits;
   /** src/ingest/parse.ts parseArticles, run off the event loop (src/ingest/parse-off-thread.ts). */
-  parse(input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string }, limits: { maxBytes: number }): Promise<Article[]>;
+  parse(
+    input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string },
+    limits: { maxBytes: number },
+  ): Promise<Article[]>;
   /** SSRF-guarded URL fetch (src/net/guarded-fetch.ts); tests inject one that allows the local server. */
   fetchUrl(url: string): Promise<FetchedDocument>;
   /** Downloads a Discord attachment (src/bot/attachments.ts; from Discord's CDN URL in the interaction payload). */

@@ -63,7 +63,8 @@ function encode(action: ButtonAction): string {
   }
 }
 
-const brokenButton = (): UserError => new UserError('button_invalid', 'That button is broken or no longer supported; please ask again.');
+const brokenButton = (): UserError =>
+  new UserError('button_invalid', 'That button is broken or no longer supported; please ask again.');
 
 function count(text: string | undefined): number {
   const n = Number(text);
@@ -86,7 +87,12 @@ export function decodeCustomId(customId: string): ButtonAction {
       const joined = tail.join(':');
       const length = Math.min(joined.length, Math.max(0, Number(lengthText) || 0));
       const filter = { since: since || null, until: until || null, source: joined.slice(0, length) || null };
-      return { kind: 'sources:list', offset: Math.max(0, Number(offsetText) || 0), search: joined.slice(length), filter };
+      return {
+        kind: 'sources:list',
+        offset: Math.max(0, Number(offsetText) || 0),
+        search: joined.slice(length),
+        filter,
+      };
     }
     case 'sources:page': {
       const [offsetText, ...search] = args;

@@ -18,7 +18,12 @@ export interface FailurePlace {
 export type Tell = (text: string) => Promise<unknown>;
 
 /** Runs `work`; on failure logs it and tells the member. Never throws. */
-export async function withErrorBoundary(log: Logger, place: FailurePlace, tell: Tell, work: () => Promise<unknown>): Promise<void> {
+export async function withErrorBoundary(
+  log: Logger,
+  place: FailurePlace,
+  tell: Tell,
+  work: () => Promise<unknown>,
+): Promise<void> {
   try {
     await work();
   } catch (error) {

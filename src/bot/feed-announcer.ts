@@ -13,7 +13,9 @@ const MAX_ANNOUNCED = 10;
 export function announcementText(result: PollResult): string | null {
   const fresh = result.indexed.filter((i) => i.status === 'new');
   if (fresh.length === 0) return null;
-  const lines = fresh.slice(0, MAX_ANNOUNCED).map((i) => `**${escapeMarkdown(i.title.slice(0, 200))}**${i.url ? ` <${i.url}>` : ''}`);
+  const lines = fresh
+    .slice(0, MAX_ANNOUNCED)
+    .map((i) => `**${escapeMarkdown(i.title.slice(0, 200))}**${i.url ? ` <${i.url}>` : ''}`);
   if (fresh.length > MAX_ANNOUNCED) lines.push(`… and ${fresh.length - MAX_ANNOUNCED} more`);
   return lines.join('\n');
 }
@@ -28,6 +30,9 @@ export async function announce(client: Client, log: Logger, feed: FollowedFeed, 
     await channel.send({ content, allowedMentions: { parse: [] } });
   } catch (error) {
     // An announcement is a courtesy: the articles are indexed either way.
-    log.warn({ event: 'feed_announce_failed', feedId: feed.id, channelId: feed.announceChannel, err: error }, 'could not announce new feed articles');
+    log.warn(
+      { event: 'feed_announce_failed', feedId: feed.id, channelId: feed.announceChannel, err: error },
+      'could not announce new feed articles',
+    );
   }
 }

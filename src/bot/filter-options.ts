@@ -13,10 +13,24 @@ const DATE_MAX_CHARS = 10;
 
 export function addFilterOptions(builder: SlashCommandOptionsOnlyBuilder): SlashCommandOptionsOnlyBuilder {
   return builder
-    .addStringOption((o) => o.setName('since').setDescription('Only articles dated on or after this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
-    .addStringOption((o) => o.setName('until').setDescription('Only articles dated on or before this day: 2022-01-10, 2022-01 or 2022').setMaxLength(DATE_MAX_CHARS))
     .addStringOption((o) =>
-      o.setName('source').setDescription('Only articles from this source (part of its name is enough)').setMaxLength(SOURCE_FILTER_MAX_CHARS).setAutocomplete(true),
+      o
+        .setName('since')
+        .setDescription('Only articles dated on or after this day: 2022-01-10, 2022-01 or 2022')
+        .setMaxLength(DATE_MAX_CHARS),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('until')
+        .setDescription('Only articles dated on or before this day: 2022-01-10, 2022-01 or 2022')
+        .setMaxLength(DATE_MAX_CHARS),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('source')
+        .setDescription('Only articles from this source (part of its name is enough)')
+        .setMaxLength(SOURCE_FILTER_MAX_CHARS)
+        .setAutocomplete(true),
     );
 }
 
@@ -30,8 +44,20 @@ export function filterFromOptions(interaction: ChatInputCommandInteraction): Art
 }
 
 /** Suggests the sources of the articles this server's questions search, those with most articles first. */
-export async function respondWithSources(interaction: AutocompleteInteraction, ctx: BotContext, typed: string): Promise<void> {
+export async function respondWithSources(
+  interaction: AutocompleteInteraction,
+  ctx: BotContext,
+  typed: string,
+): Promise<void> {
   const search = typed.replace(/\s+/g, ' ').trim().slice(0, SOURCE_FILTER_MAX_CHARS);
-  const sources = await ctx.engine.listSources(collectionsFor(interaction.guildId, ctx.config), { search: search || undefined, limit: 25 });
-  await interaction.respond(sources.map(({ source, articles }) => ({ name: truncateText(`${source} (${articles})`, 100), value: source.slice(0, SOURCE_FILTER_MAX_CHARS) })));
+  const sources = await ctx.engine.listSources(collectionsFor(interaction.guildId, ctx.config), {
+    search: search || undefined,
+    limit: 25,
+  });
+  await interaction.respond(
+    sources.map(({ source, articles }) => ({
+      name: truncateText(`${source} (${articles})`, 100),
+      value: source.slice(0, SOURCE_FILTER_MAX_CHARS),
+    })),
+  );
 }

@@ -21,24 +21,29 @@ export interface LoadedCommands {
 const JSON_TYPE: Record<Command['kind'], number> = { slash: 1, 'message-menu': 3 };
 
 function problemsOf(exported: unknown): string[] {
-  if (!exported || typeof exported !== 'object') return ['no default export (the command, e.g. `export default slashCommand({ … })`)'];
+  if (!exported || typeof exported !== 'object')
+    return ['no default export (the command, e.g. `export default slashCommand({ … })`)'];
   const command = exported as Record<string, unknown>;
   const problems: string[] = [];
   const data = command.data as { name?: unknown; toJSON?: unknown } | undefined;
   if (!data || typeof data !== 'object') problems.push('no `data` (the command builder)');
-  else if (typeof data.name !== 'string' || typeof data.toJSON !== 'function') problems.push('`data` is not a command builder (needs name and toJSON())');
+  else if (typeof data.name !== 'string' || typeof data.toJSON !== 'function')
+    problems.push('`data` is not a command builder (needs name and toJSON())');
   const kind = command.kind;
-  if (kind !== 'slash' && kind !== 'message-menu') problems.push('`kind` must be "slash" or "message-menu" (use slashCommand() or messageMenuCommand())');
+  if (kind !== 'slash' && kind !== 'message-menu')
+    problems.push('`kind` must be "slash" or "message-menu" (use slashCommand() or messageMenuCommand())');
   else if (data && typeof data.toJSON === 'function') {
     const type = (data.toJSON as () => { type?: number }).call(data).type ?? 1;
-    if (type !== JSON_TYPE[kind]) problems.push(`\`kind\` is "${kind}" but \`data\` builds an application command of type ${type}`);
+    if (type !== JSON_TYPE[kind])
+      problems.push(`\`kind\` is "${kind}" but \`data\` builds an application command of type ${type}`);
   }
   if (command.moderatorOnly !== false && (typeof command.moderatorOnly !== 'string' || !command.moderatorOnly)) {
     problems.push('`moderatorOnly` must be false or what only moderators may do ("remove articles")');
   }
   if (typeof command.run !== 'function') problems.push('no `run` (the handler)');
   for (const optional of ['autocomplete', 'button']) {
-    if (command[optional] !== undefined && typeof command[optional] !== 'function') problems.push(`\`${optional}\` is not a function`);
+    if (command[optional] !== undefined && typeof command[optional] !== 'function')
+      problems.push(`\`${optional}\` is not a function`);
   }
   return problems;
 }
@@ -50,7 +55,9 @@ export async function loadCommands(log: Logger, dir: string = COMMANDS_DIR): Pro
     skipped.push({ file, reason });
     log.warn({ file, err: error }, `skipping command file ${file}: ${reason}`);
   };
-  const files = (await readdir(dir)).filter((f) => /\.(?:ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts') && !/\.test\./.test(f)).sort();
+  const files = (await readdir(dir))
+    .filter((f) => /\.(?:ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts') && !/\.test\./.test(f))
+    .sort();
   for (const f of files) {
     const path = join(dir, f);
     const shown = relative(process.cwd(), path) || path;

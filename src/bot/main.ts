@@ -36,7 +36,10 @@ export function createBotLogger(level: string, secret: string | null): Logger {
     {
       name: 'citebot-discord',
       level,
-      redact: { paths: ['token', '*.token', 'config.token', 'headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: ['token', '*.token', 'config.token', 'headers.authorization', '*.headers.authorization'],
+        censor: '[redacted]',
+      },
     },
     stream,
   );
@@ -108,7 +111,11 @@ async function main(): Promise<void> {
     try {
       if (bot) {
         const { drained, pending } = await bot.stop();
-        if (!drained) log.warn({ pending }, `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`);
+        if (!drained)
+          log.warn(
+            { pending },
+            `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`,
+          );
       }
       await feeds?.close();
       await parser.close();
@@ -129,21 +136,30 @@ async function main(): Promise<void> {
 
   try {
     // A missing or stale vector index is rebuilt while the bot already answers (about 50 s at 100,000 passages).
-    engine = await openEngine(settings.engine, { notice: (message) => log.info({ event: 'engine_notice' }, message), backgroundIndexRebuild: true });
+    engine = await openEngine(settings.engine, {
+      notice: (message) => log.info({ event: 'engine_notice' }, message),
+      backgroundIndexRebuild: true,
+    });
   } catch (error) {
     log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');
     process.stderr.write(`citebot: ${(error as Error).message}\n`);
     process.exit(isCitebotError(error) ? error.exitCode : 1);
   }
   const { id: model, reranker } = engine.model();
-  log.info({ event: 'engine_open', model, reranker }, `searching with ${model}${reranker ? `, re-ranked by ${reranker}` : ''}`);
+  log.info(
+    { event: 'engine_open', model, reranker },
+    `searching with ${model}${reranker ? `, re-ranked by ${reranker}` : ''}`,
+  );
   if (stopping) return;
   // First run: the library is empty, so index the bundled example articles (AUTO_INGEST_EXAMPLES=false to skip).
   try {
     const examples = await engine.ingestExamplesIfEmpty();
     if (examples) {
       const n = examples.outcomes.length;
-      log.info({ event: 'examples_ingested', articles: n, skipped: examples.skipped.length }, `indexed ${n} example articles into the library`);
+      log.info(
+        { event: 'examples_ingested', articles: n, skipped: examples.skipped.length },
+        `indexed ${n} example articles into the library`,
+      );
     }
   } catch (error) {
     log.error({ err: error }, 'could not index the example articles; continuing without them');
@@ -156,16 +172,27 @@ async function main(): Promise<void> {
     log,
     limits: createRateLimits(config),
     parse: (input, limits) => parser.parse(input, limits),
-    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: settings.engine.allowPrivateHosts }),
-    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
+    fetchUrl: (url) =>
+      fetchUrl(url, {
+        timeoutMs: config.urlTimeoutMs,
+        maxBytes: config.ingestMaxBytes,
+        allowPrivateHosts: settings.engine.allowPrivateHosts,
+      }),
+    downloadAttachment: (url, maxBytes) =>
+      downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
   // Followed feeds are polled in this process; their pages are read on the parse worker, off the event loop.
   feeds = Feeds.open(engine, settings.engine, {
     parse: (input) => parser.parse(input, { maxBytes: settings.engine.maxArticleBytes }),
     scheduler: {
       onPoll: async (feed, result) => {
-        if (result.status === 'failed') log.warn({ event: 'feed_failed', feedId: feed.id, error: result.error }, 'feed poll failed');
-        else if (result.new + result.updated > 0) log.info({ event: 'feed_polled', feedId: feed.id, new: result.new, updated: result.updated }, 'feed articles indexed');
+        if (result.status === 'failed')
+          log.warn({ event: 'feed_failed', feedId: feed.id, error: result.error }, 'feed poll failed');
+        else if (result.new + result.updated > 0)
+          log.info(
+            { event: 'feed_polled', feedId: feed.id, new: result.new, updated: result.updated },
+            'feed articles indexed',
+          );
         if (bot) await announce(bot.client, log, feed, result);
       },
       onError: (error) => log.error({ err: error }, 'feed scheduler error'),

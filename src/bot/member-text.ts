@@ -7,9 +7,11 @@
 import { audienceOf, isCitebotError, type ErrorCode } from '../errors.ts';
 import { LIMITS, truncateText } from './views/format.ts';
 
-export const GENERIC_ERROR_TEXT = 'Sorry, something went wrong on my side while handling that. The error was logged; please try again later.';
+export const GENERIC_ERROR_TEXT =
+  'Sorry, something went wrong on my side while handling that. The error was logged; please try again later.';
 
-const NEEDS_OPERATOR = "I can't search right now: my set-up needs attention from whoever runs me. They can see why in my logs; please try again later.";
+const NEEDS_OPERATOR =
+  "I can't search right now: my set-up needs attention from whoever runs me. They can see why in my logs; please try again later.";
 
 /** Member-safe lines for the operator codes a question or an /ingest can meet; every other operator code gets the generic line. */
 const OPERATOR_CODE_TEXT: Partial<Record<ErrorCode, string>> = {
@@ -22,7 +24,8 @@ const OPERATOR_CODE_TEXT: Partial<Record<ErrorCode, string>> = {
   folder_not_writable: NEEDS_OPERATOR,
   store_unreachable: NEEDS_OPERATOR,
   // Questions are still answered from the caches then; only changes wait.
-  store_unavailable: "I can't save changes right now (my database is out of reach); questions still work. Please try again in a few minutes.",
+  store_unavailable:
+    "I can't save changes right now (my database is out of reach); questions still work. Please try again in a few minutes.",
 };
 
 /** The line a member sees for `error`: its own message when written for members, else a safe line for its code. */
@@ -44,7 +47,8 @@ const RATE_TEXT: Record<RateAction, Record<'user' | 'guild' | 'dms', (when: stri
   ask: {
     user: (when) => `You're asking questions faster than I can answer them. You can ask again ${when}.`,
     guild: (when) => `This server is asking a lot of questions right now. Please try again ${when}.`,
-    dms: (when) => `I'm getting a lot of questions in direct messages right now. Please try again ${when}, or ask in a server.`,
+    dms: (when) =>
+      `I'm getting a lot of questions in direct messages right now. Please try again ${when}, or ask in a server.`,
   },
   browse: {
     user: (when) => `You're looking things up faster than I can keep up. You can try again ${when}.`,

@@ -25,10 +25,19 @@ export async function onMention(ctx: BotContext, client: Client, message: Messag
   await withErrorBoundary(ctx.log, { command: 'mention', guildId: message.guildId }, tellMessage(message), async () => {
     const { question, filter } = takeFilterWords(text);
     if (!question) {
-      await message.reply({ content: 'Ask me a question after the mention, for example: `@citebot how many people were detained?`' });
+      await message.reply({
+        content: 'Ask me a question after the mention, for example: `@citebot how many people were detained?`',
+      });
       return;
     }
-    const request = { question, guildId: message.guildId, userId: message.author.id, count: ctx.config.askDefaultCount, filter, via: 'mention' };
+    const request = {
+      question,
+      guildId: message.guildId,
+      userId: message.author.id,
+      count: ctx.config.askDefaultCount,
+      filter,
+      via: 'mention',
+    };
     await runAskFlow(ctx, messageTarget(ctx, message, question), request);
   });
 }

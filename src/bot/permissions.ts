@@ -20,7 +20,11 @@ export function isModerator(interaction: BaseInteraction, config: Pick<BotConfig
 }
 
 /** Throws a UserError (shown ephemerally) unless the member is a moderator in a server. */
-export function requireModerator(interaction: BaseInteraction, config: Pick<BotConfig, 'moderatorRoleIds'>, what: string): void {
+export function requireModerator(
+  interaction: BaseInteraction,
+  config: Pick<BotConfig, 'moderatorRoleIds'>,
+  what: string,
+): void {
   if (!interaction.inGuild()) {
     throw new UserError('permission_denied', `${what} only works in a server, not in direct messages.`);
   }

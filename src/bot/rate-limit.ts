@@ -72,7 +72,11 @@ export class AskLimiter {
   readonly user: RateLimiter;
   readonly guild: RateLimiter;
 
-  constructor(user: RateSpec, guild: RateSpec, private readonly now: () => number = Date.now) {
+  constructor(
+    user: RateSpec,
+    guild: RateSpec,
+    private readonly now: () => number = Date.now,
+  ) {
     this.user = new RateLimiter(user, now);
     this.guild = new RateLimiter(guild, now);
   }
@@ -99,17 +103,31 @@ export interface RateLimits {
   browse: AskLimiter;
 }
 
-export function createRateLimits(config: Pick<BotConfig, 'rateUser' | 'rateGuild' | 'browseRateUser' | 'browseRateGuild'>): RateLimits {
-  return { ask: new AskLimiter(config.rateUser, config.rateGuild), browse: new AskLimiter(config.browseRateUser, config.browseRateGuild) };
+export function createRateLimits(
+  config: Pick<BotConfig, 'rateUser' | 'rateGuild' | 'browseRateUser' | 'browseRateGuild'>,
+): RateLimits {
+  return {
+    ask: new AskLimiter(config.rateUser, config.rateGuild),
+    browse: new AskLimiter(config.browseRateUser, config.browseRateGuild),
+  };
 }
 
 /**
  * Takes a token for `action`, or throws UserError('rate_limited') with the member's "try again
  * <in 20 seconds>" line (the error boundary shows it privately) after logging who was limited.
  */
-export function enforceRate(limits: RateLimits, log: Logger, action: RateAction, userId: string, guildId: string | null): void {
+export function enforceRate(
+  limits: RateLimits,
+  log: Logger,
+  action: RateAction,
+  userId: string,
+  guildId: string | null,
+): void {
   const decision = limits[action].check(userId, guildId);
   if (!decision) return;
-  log.info({ event: 'rate_limited', action, scope: decision.scope, guildId, userId, retryInMs: decision.retryAt - Date.now() }, `${action} rate-limited`);
+  log.info(
+    { event: 'rate_limited', action, scope: decision.scope, guildId, userId, retryInMs: decision.retryAt - Date.now() },
+    `${action} rate-limited`,
+  );
   throw new UserError('rate_limited', rateLimitText(decision.scope, decision.retryAt, action));
 }

@@ -17,9 +17,13 @@ const KIND_WORD: Record<CommandKind, string> = { slash: 'slash command', 'messag
 
 function commandFor(commands: LoadedCommands, name: string, kind: CommandKind): Command {
   const command = commands.byName.get(name);
-  if (!command) throw new UserError('unknown_command', `I don't know the command ${name}; the command list may be out of date.`);
+  if (!command)
+    throw new UserError('unknown_command', `I don't know the command ${name}; the command list may be out of date.`);
   if (command.kind !== kind) {
-    throw new UserError('unknown_command', `${name} is not a ${KIND_WORD[kind]} of mine; the command list may be out of date.`);
+    throw new UserError(
+      'unknown_command',
+      `${name} is not a ${KIND_WORD[kind]} of mine; the command list may be out of date.`,
+    );
   }
   return command;
 }
@@ -32,7 +36,11 @@ export function describeInteraction(interaction: Interaction): string {
   return `interaction:${interaction.type}`;
 }
 
-export async function routeInteraction(interaction: Interaction, commands: LoadedCommands, ctx: BotContext): Promise<void> {
+export async function routeInteraction(
+  interaction: Interaction,
+  commands: LoadedCommands,
+  ctx: BotContext,
+): Promise<void> {
   if (interaction.isAutocomplete()) return suggest(interaction, commands, ctx);
   if (interaction.isChatInputCommand()) {
     const command = commandFor(commands, interaction.commandName, 'slash');
@@ -46,7 +54,10 @@ export async function routeInteraction(interaction: Interaction, commands: Loade
     return press(interaction, commands, ctx);
   }
   // Select menus, modals and user menus: citebot never posts or registers them.
-  throw new UserError('unknown_command', "I don't handle that kind of interaction; the command list may be out of date.");
+  throw new UserError(
+    'unknown_command',
+    "I don't handle that kind of interaction; the command list may be out of date.",
+  );
 }
 
 async function press(interaction: ButtonInteraction, commands: LoadedCommands, ctx: BotContext): Promise<void> {
@@ -59,7 +70,10 @@ async function press(interaction: ButtonInteraction, commands: LoadedCommands, c
 
 async function suggest(interaction: AutocompleteInteraction, commands: LoadedCommands, ctx: BotContext): Promise<void> {
   const command = commands.byName.get(interaction.commandName);
-  const allowed = command?.kind === 'slash' && command.autocomplete && (!command.moderatorOnly || isModerator(interaction, ctx.config));
+  const allowed =
+    command?.kind === 'slash' &&
+    command.autocomplete &&
+    (!command.moderatorOnly || isModerator(interaction, ctx.config));
   // Suggestions for a command the member may not run would leak what only moderators see.
   if (!allowed) return interaction.respond([]);
   // Every keystroke can ask for suggestions: they count against the look-up cap.

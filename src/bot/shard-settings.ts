@@ -42,15 +42,22 @@ const shardCount = (allowAuto: boolean) =>
     if (allowAuto && v.toLowerCase() === 'auto') return 'auto';
     const n = Number(v);
     if (Number.isInteger(n) && n >= 1 && n <= MAX_SHARDS) return n;
-    return problem(ctx, `SHARD_COUNT must be a whole number of shards from 1 to ${MAX_SHARDS}${allowAuto ? " or 'auto'" : ''}, got "${v.slice(0, 40)}"`);
+    return problem(
+      ctx,
+      `SHARD_COUNT must be a whole number of shards from 1 to ${MAX_SHARDS}${allowAuto ? " or 'auto'" : ''}, got "${v.slice(0, 40)}"`,
+    );
   });
 
 /** SHARD_LIST: comma-separated shard ids ("0,1"), or 'auto'/unset for every shard. */
 const shardList = optionalText().transform((v, ctx): number[] | 'auto' => {
   if (v === null || v.toLowerCase() === 'auto') return 'auto';
-  const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const ids = parts.map(Number);
-  if (parts.length > 0 && ids.every(isShardId) && parts.every((p) => /^\d+$/.test(p))) return [...new Set(ids)].sort((a, b) => a - b);
+  if (parts.length > 0 && ids.every(isShardId) && parts.every((p) => /^\d+$/.test(p)))
+    return [...new Set(ids)].sort((a, b) => a - b);
   return problem(ctx, `SHARD_LIST must be comma-separated shard ids like 0,1 (or auto), got "${v.slice(0, 40)}"`);
 });
 
@@ -58,11 +65,17 @@ const ClientShardSettings = z
   .object({ SHARDS: clientShards, SHARD_COUNT: shardCount(false) })
   .superRefine((e, ctx) => {
     if (e.SHARDS && e.SHARD_COUNT === null) {
-      ctx.addIssue({ code: 'custom', message: 'SHARDS is set but SHARD_COUNT is not: give the total number of shards of the bot (all machines)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'SHARDS is set but SHARD_COUNT is not: give the total number of shards of the bot (all machines)',
+      });
     }
     const count = e.SHARD_COUNT;
     if (e.SHARDS && typeof count === 'number' && e.SHARDS.some((id) => id >= count)) {
-      ctx.addIssue({ code: 'custom', message: `SHARDS lists shard ids from 0 to ${count - 1} only (SHARD_COUNT is ${count}), got ${JSON.stringify(e.SHARDS)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `SHARDS lists shard ids from 0 to ${count - 1} only (SHARD_COUNT is ${count}), got ${JSON.stringify(e.SHARDS)}`,
+      });
     }
   })
   .transform((e) => ({ shards: e.SHARDS, shardCount: e.SHARD_COUNT as number | null }));
@@ -72,7 +85,9 @@ export type ClientShardConfig = Readonly<z.output<typeof ClientShardSettings>>;
 
 /** Validates SHARDS / SHARD_COUNT as discord.js's Client will read them. */
 export function loadClientShardConfig(env: NodeJS.ProcessEnv = process.env): ClientShardConfig {
-  return Object.freeze(parseSettings(ClientShardSettings, env, { what: 'shard settings', seeAlso: 'docs/operations.md "Running shards"' }));
+  return Object.freeze(
+    parseSettings(ClientShardSettings, env, { what: 'shard settings', seeAlso: 'docs/operations.md "Running shards"' }),
+  );
 }
 
 const ManagerSettings = z
@@ -87,10 +102,17 @@ const ManagerSettings = z
   .superRefine((e, ctx) => {
     const count = e.SHARD_COUNT;
     if (e.SHARD_LIST !== 'auto' && typeof count === 'number' && e.SHARD_LIST.some((id) => id >= count)) {
-      ctx.addIssue({ code: 'custom', message: `SHARD_LIST lists shard ids from 0 to ${count - 1} only (SHARD_COUNT is ${count}), got ${e.SHARD_LIST.join(',')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `SHARD_LIST lists shard ids from 0 to ${count - 1} only (SHARD_COUNT is ${count}), got ${e.SHARD_LIST.join(',')}`,
+      });
     }
     if (e.SHARD_LIST !== 'auto' && count === 'auto') {
-      ctx.addIssue({ code: 'custom', message: 'SHARD_LIST needs SHARD_COUNT as a number: every machine must agree on the total, which Discord\'s recommendation may change' });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "SHARD_LIST needs SHARD_COUNT as a number: every machine must agree on the total, which Discord's recommendation may change",
+      });
     }
   })
   .transform((e) => ({
@@ -106,5 +128,7 @@ export type ShardManagerConfig = Readonly<z.output<typeof ManagerSettings>>;
 
 /** Validates the settings of `npm run start:sharded`; one config_invalid error lists every problem. */
 export function loadShardManagerConfig(env: NodeJS.ProcessEnv = process.env): ShardManagerConfig {
-  return Object.freeze(parseSettings(ManagerSettings, env, { what: 'shard settings', seeAlso: 'docs/operations.md "Running shards"' }));
+  return Object.freeze(
+    parseSettings(ManagerSettings, env, { what: 'shard settings', seeAlso: 'docs/operations.md "Running shards"' }),
+  );
 }

@@ -59,10 +59,15 @@ async function recommendedShardCount(config: BotConfig): Promise<number> {
     headers: { Authorization: `Bot ${config.token}` },
     signal: AbortSignal.timeout(config.urlTimeoutMs),
   });
-  if (response.status === 401) throw new Error('Discord refused the token (401) when asked for the shard count: check DISCORD_TOKEN');
-  if (!response.ok) throw new Error(`Discord answered ${response.status} when asked for the shard count (GET /gateway/bot); set SHARD_COUNT to a number to skip it`);
+  if (response.status === 401)
+    throw new Error('Discord refused the token (401) when asked for the shard count: check DISCORD_TOKEN');
+  if (!response.ok)
+    throw new Error(
+      `Discord answered ${response.status} when asked for the shard count (GET /gateway/bot); set SHARD_COUNT to a number to skip it`,
+    );
   const body = (await response.json()) as { shards?: unknown };
-  if (!Number.isInteger(body.shards) || (body.shards as number) < 1) throw new Error('Discord gave no shard count (GET /gateway/bot); set SHARD_COUNT to a number');
+  if (!Number.isInteger(body.shards) || (body.shards as number) < 1)
+    throw new Error('Discord gave no shard count (GET /gateway/bot); set SHARD_COUNT to a number');
   return body.shards as number;
 }
 
@@ -96,10 +101,15 @@ async function main(): Promise<void> {
   }
   const ids = settings.shards.shardList === 'auto' ? [...Array(total).keys()] : settings.shards.shardList;
   if (ids.some((id) => id >= total)) {
-    process.stderr.write(`citebot: SHARD_LIST (${ids.join(',')}) names shards past the ${total} Discord recommends; set SHARD_COUNT\n`);
+    process.stderr.write(
+      `citebot: SHARD_LIST (${ids.join(',')}) names shards past the ${total} Discord recommends; set SHARD_COUNT\n`,
+    );
     process.exit(2);
   }
-  log.info({ event: 'shards_starting', shardCount: total, shards: ids }, `starting shards ${ids.join(', ')} of ${total}`);
+  log.info(
+    { event: 'shards_starting', shardCount: total, shards: ids },
+    `starting shards ${ids.join(', ')} of ${total}`,
+  );
 
   const manager = new ShardingManager(SHARD_ENTRY, {
     totalShards: total,
@@ -121,7 +131,10 @@ async function main(): Promise<void> {
     shard.on('spawn', (spawned) => {
       const child = spawned as ChildProcess;
       startedAt = Date.now();
-      log.info({ event: 'shard_spawned', shard: shard.id, pid: child.pid }, `shard ${shard.id} started (pid ${child.pid})`);
+      log.info(
+        { event: 'shard_spawned', shard: shard.id, pid: child.pid },
+        `shard ${shard.id} started (pid ${child.pid})`,
+      );
     });
     shard.on('ready', () => log.info({ event: 'shard_ready', shard: shard.id }, `shard ${shard.id} is connected`));
     shard.on('error', (error) => log.error({ err: error, shard: shard.id }, `shard ${shard.id} failed`));
@@ -135,9 +148,15 @@ async function main(): Promise<void> {
       const failed = Date.now() - startedAt < HEALTHY_RUN_MS ? (failures.get(shard.id) ?? 0) + 1 : 1;
       failures.set(shard.id, failed);
       const pauseMs = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** (failed - 1));
-      log.warn({ event: 'shard_exited', shard: shard.id, ...exit, restartInMs: pauseMs }, `shard ${shard.id} exited; starting it again in ${pauseMs} ms`);
+      log.warn(
+        { event: 'shard_exited', shard: shard.id, ...exit, restartInMs: pauseMs },
+        `shard ${shard.id} exited; starting it again in ${pauseMs} ms`,
+      );
       setTimeout(() => {
-        if (!stopping) shard.spawn(-1).catch((error: unknown) => log.error({ err: error, shard: shard.id }, 'could not restart the shard'));
+        if (!stopping)
+          shard
+            .spawn(-1)
+            .catch((error: unknown) => log.error({ err: error, shard: shard.id }, 'could not restart the shard'));
       }, pauseMs).unref();
     });
   };
@@ -147,7 +166,9 @@ async function main(): Promise<void> {
     stopping = true;
     const running = [...manager.shards.values()].filter((s) => s.process && s.process.exitCode === null);
     log.info({ event: 'stopping', signal, shards: running.map((s) => s.id) }, 'stopping the shards');
-    const exits = running.map((s) => new Promise<number | null>((resolve) => s.process!.once('exit', (code) => resolve(code))));
+    const exits = running.map(
+      (s) => new Promise<number | null>((resolve) => s.process!.once('exit', (code) => resolve(code))),
+    );
     for (const s of running) s.process!.kill('SIGTERM');
     // Each shard waits up to SHUTDOWN_TIMEOUT_MS for its in-flight replies, then closes its store.
     const timer = setTimeout(() => {
@@ -170,7 +191,11 @@ async function main(): Promise<void> {
     watch(shard);
     await shard.spawn(-1);
     const ready = await readyOrTimeout(shard, settings.shards.readyTimeoutMs);
-    if (!ready && !stopping) log.warn({ event: 'shard_slow', shard: id }, `shard ${id} is not ready after ${settings.shards.readyTimeoutMs} ms; starting the next one anyway`);
+    if (!ready && !stopping)
+      log.warn(
+        { event: 'shard_slow', shard: id },
+        `shard ${id} is not ready after ${settings.shards.readyTimeoutMs} ms; starting the next one anyway`,
+      );
     if (i < ids.length - 1) await sleep(settings.shards.spawnDelayMs);
   }
   if (!stopping) log.info({ event: 'shards_started', shards: ids }, 'every shard of this machine has started');

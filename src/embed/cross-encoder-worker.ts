@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   // on the tokenizer instead: pairs are padded to the longest in the batch and cut at the window.
   tokenizer.model_max_length = Math.min(tokenizer.model_max_length ?? init.maxTokens, init.maxTokens);
   const model = await AutoModelForSequenceClassification.from_pretrained(name, { quantized: init.quantized });
-  const length = (text: string): number => (tokenizer.encode(text, null, { add_special_tokens: false }) as number[]).length;
+  const length = (text: string): number =>
+    (tokenizer.encode(text, null, { add_special_tokens: false }) as number[]).length;
   // [CLS] q [SEP] p [SEP] for BERT, four for RoBERTa: counted, not assumed.
   const pairSpecialTokens = (tokenizer.encode('a', 'b') as number[]).length - length('a') - length('b');
   /**
@@ -82,21 +83,40 @@ async function main(): Promise<void> {
   };
   const score = async (question: string, passages: string[]): Promise<Float32Array> => {
     if (passages.length === 0) return new Float32Array(0);
-    const inputs = tokenizer(new Array<string>(passages.length).fill(question), { text_pair: fitted(question, passages), padding: true, truncation: true });
+    const inputs = tokenizer(new Array<string>(passages.length).fill(question), {
+      text_pair: fitted(question, passages),
+      padding: true,
+      truncation: true,
+    });
     const { logits } = (await model(inputs)) as { logits: Logits };
     return relevances(logits);
   };
   await score('ready', ['ready']);
   port.postMessage({ type: 'ready' } satisfies CrossEncoderResponse);
   port.on('message', (request: CrossEncoderRequest) => {
-    score(request.question, request.passages.map((p) => (p.trim() === '' ? ' ' : p)))
-      .then((scores) => port.postMessage({ type: 'scores', id: request.id, scores } satisfies CrossEncoderResponse, [scores.buffer as ArrayBuffer]))
+    score(
+      request.question,
+      request.passages.map((p) => (p.trim() === '' ? ' ' : p)),
+    )
+      .then((scores) =>
+        port.postMessage({ type: 'scores', id: request.id, scores } satisfies CrossEncoderResponse, [
+          scores.buffer as ArrayBuffer,
+        ]),
+      )
       .catch((error: unknown) =>
-        port.postMessage({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) } satisfies CrossEncoderResponse),
+        port.postMessage({
+          type: 'error',
+          id: request.id,
+          message: error instanceof Error ? error.message : String(error),
+        } satisfies CrossEncoderResponse),
       );
   });
 }
 
 main().catch((error: unknown) => {
-  port.postMessage({ type: 'error', id: null, message: error instanceof Error ? error.message : String(error) } satisfies CrossEncoderResponse);
+  port.postMessage({
+    type: 'error',
+    id: null,
+    message: error instanceof Error ? error.message : String(error),
+  } satisfies CrossEncoderResponse);
 });

@@ -17,7 +17,10 @@ import type { CrossEncoderInit, CrossEncoderResponse } from './cross-encoder-wor
 import { downloadHubModel, modelFolderFiles, modelsDir, readJson, readModelFolderSettings } from './models.ts';
 
 export const DEFAULT_RERANKER_ID = 'Xenova/ms-marco-MiniLM-L-6-v2';
-const RERANKER_ALIASES: Record<string, string> = { 'ms-marco': DEFAULT_RERANKER_ID, 'ms-marco-minilm-l-6-v2': DEFAULT_RERANKER_ID };
+const RERANKER_ALIASES: Record<string, string> = {
+  'ms-marco': DEFAULT_RERANKER_ID,
+  'ms-marco-minilm-l-6-v2': DEFAULT_RERANKER_ID,
+};
 /**
  * A passage whose relevance is at least this answers the question. 0.5 is a logit of 0, where an
  * MS MARCO re-ranker is as likely to call a pair relevant as not. Not calibrated on this
@@ -53,7 +56,8 @@ export function crossEncoderFromFolder(dir: string, id: string, thresholdOverrid
     );
   }
   const settings = readModelFolderSettings(dir);
-  const maxLength = readJson<{ model_max_length?: number }>(join(dir, 'tokenizer_config.json'))?.model_max_length ?? 512;
+  const maxLength =
+    readJson<{ model_max_length?: number }>(join(dir, 'tokenizer_config.json'))?.model_max_length ?? 512;
   return {
     id: settings.id ?? id,
     dir,
@@ -64,18 +68,26 @@ export function crossEncoderFromFolder(dir: string, id: string, thresholdOverrid
 }
 
 /** RERANK_MODEL as a folder (an existing path) or a hub id (cached, else downloaded once). */
-export async function resolveReranker(config: EngineConfig, notice: (message: string) => void): Promise<CrossEncoderSpec | null> {
+export async function resolveReranker(
+  config: EngineConfig,
+  notice: (message: string) => void,
+): Promise<CrossEncoderSpec | null> {
   const wanted = config.rerankModel;
   if (!wanted) return null;
   const asPath = resolve(wanted);
-  if (existsSync(asPath) && statSync(asPath).isDirectory()) return crossEncoderFromFolder(asPath, `local:${wanted}`, config.rerankThreshold);
+  if (existsSync(asPath) && statSync(asPath).isDirectory())
+    return crossEncoderFromFolder(asPath, `local:${wanted}`, config.rerankThreshold);
   const alias = wanted.toLowerCase();
   const id = Object.hasOwn(RERANKER_ALIASES, alias) ? RERANKER_ALIASES[alias]! : wanted;
   if (!/^[\w.-]+\/[\w.-]+$/.test(id)) {
-    throw new UserError('config_invalid', `RERANK_MODEL "${wanted}" is neither a folder nor a model id like ${DEFAULT_RERANKER_ID}; fix it or unset RERANK_MODEL`);
+    throw new UserError(
+      'config_invalid',
+      `RERANK_MODEL "${wanted}" is neither a folder nor a model id like ${DEFAULT_RERANKER_ID}; fix it or unset RERANK_MODEL`,
+    );
   }
   const cached = join(modelsDir(config), id);
-  if (existsSync(join(cached, 'onnx/model_quantized.onnx'))) return crossEncoderFromFolder(cached, id, config.rerankThreshold);
+  if (existsSync(join(cached, 'onnx/model_quantized.onnx')))
+    return crossEncoderFromFolder(cached, id, config.rerankThreshold);
   if (config.offline) {
     throw new UserError(
       'model_missing',
@@ -87,7 +99,11 @@ export async function resolveReranker(config: EngineConfig, notice: (message: st
     return crossEncoderFromFolder(await downloadHubModel(config, id), id, config.rerankThreshold);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    throw new UserError('model_missing', `${error.message}; set RERANK_MODEL to a copy of the folder, or unset it to answer without re-ranking`, { cause: error });
+    throw new UserError(
+      'model_missing',
+      `${error.message}; set RERANK_MODEL to a copy of the folder, or unset it to answer without re-ranking`,
+      { cause: error },
+    );
   }
 }
 
@@ -114,8 +130,12 @@ class CrossEncoderWorker {
 
   constructor(readonly worker: Worker) {
     worker.on('message', (message: CrossEncoderResponse) => this.settle(message));
-    worker.on('error', (error) => this.fail(new CitebotError('internal', `the re-ranker worker crashed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => this.fail(new CitebotError('internal', `the re-ranker worker stopped (exit code ${code})`)));
+    worker.on('error', (error) =>
+      this.fail(new CitebotError('internal', `the re-ranker worker crashed: ${error.message}`, { cause: error })),
+    );
+    worker.on('exit', (code) =>
+      this.fail(new CitebotError('internal', `the re-ranker worker stopped (exit code ${code})`)),
+    );
   }
 
   score(question: string, passages: string[]): Promise<Float32Array> {
@@ -161,7 +181,12 @@ function startWorker(init: CrossEncoderInit): Promise<CrossEncoderWorker> {
     const worker = spawnWorker(WORKER_URL, { workerData: init });
     const fail = (message: string): void => {
       worker.unref();
-      reject(new UserError('model_invalid', `the re-ranker in ${init.dir} could not be loaded (${message}); RERANK_MODEL must be a sequence-classification (cross-encoder) model folder such as ${DEFAULT_RERANKER_ID}, or unset it`));
+      reject(
+        new UserError(
+          'model_invalid',
+          `the re-ranker in ${init.dir} could not be loaded (${message}); RERANK_MODEL must be a sequence-classification (cross-encoder) model folder such as ${DEFAULT_RERANKER_ID}, or unset it`,
+        ),
+      );
     };
     worker.once('message', (message: CrossEncoderResponse) => {
       if (message.type === 'ready') resolvePromise(new CrossEncoderWorker(worker));
@@ -172,11 +197,19 @@ function startWorker(init: CrossEncoderInit): Promise<CrossEncoderWorker> {
 }
 
 /** Starts (or takes back) the worker for the model; `close` releases this user's hold. */
-export async function openReranker(spec: CrossEncoderSpec, options: { candidates: number; threads: number }): Promise<Reranker> {
+export async function openReranker(
+  spec: CrossEncoderSpec,
+  options: { candidates: number; threads: number },
+): Promise<Reranker> {
   const key = JSON.stringify([spec.dir, spec.quantized, spec.maxTokens, options.threads]);
   let entry = WORKERS.get(key);
   if (!entry) {
-    entry = startWorker({ dir: spec.dir, quantized: spec.quantized, maxTokens: spec.maxTokens, threads: options.threads });
+    entry = startWorker({
+      dir: spec.dir,
+      quantized: spec.quantized,
+      maxTokens: spec.maxTokens,
+      threads: options.threads,
+    });
     WORKERS.set(key, entry);
     entry.catch(() => WORKERS.delete(key));
   }

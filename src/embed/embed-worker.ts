@@ -37,7 +37,9 @@ type Extractor = {
 async function main(): Promise<void> {
   // Loaded as Transformers.js loads it; run without the pipeline's call, whose pooling costs more
   // than the int8 model's own work on a batch (see pooling.ts).
-  const extractor = (await pipeline('feature-extraction', basename(spec.dir), { quantized: spec.quantized })) as unknown as Extractor;
+  const extractor = (await pipeline('feature-extraction', basename(spec.dir), {
+    quantized: spec.quantized,
+  })) as unknown as Extractor;
   const embed = async (texts: string[]): Promise<{ dim: number; data: Float32Array }> => {
     // Padded to the batch's longest text (Transformers.js 2.x pads to max_length when one is
     // given, so none is: passages are cut to the model's window when they are made).
@@ -52,13 +54,25 @@ async function main(): Promise<void> {
   port.postMessage({ type: 'ready', dim: probe.dim } satisfies WorkerResponse);
   port.on('message', (request: WorkerRequest) => {
     embed(request.texts.map((t) => (t.trim() === '' ? ' ' : t)))
-      .then(({ dim, data }) => port.postMessage({ type: 'vectors', id: request.id, dim, data } satisfies WorkerResponse, [data.buffer as ArrayBuffer]))
+      .then(({ dim, data }) =>
+        port.postMessage({ type: 'vectors', id: request.id, dim, data } satisfies WorkerResponse, [
+          data.buffer as ArrayBuffer,
+        ]),
+      )
       .catch((error: unknown) =>
-        port.postMessage({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) } satisfies WorkerResponse),
+        port.postMessage({
+          type: 'error',
+          id: request.id,
+          message: error instanceof Error ? error.message : String(error),
+        } satisfies WorkerResponse),
       );
   });
 }
 
 main().catch((error: unknown) => {
-  port.postMessage({ type: 'error', id: null, message: error instanceof Error ? error.message : String(error) } satisfies WorkerResponse);
+  port.postMessage({
+    type: 'error',
+    id: null,
+    message: error instanceof Error ? error.message : String(error),
+  } satisfies WorkerResponse);
 });

@@ -16,5 +16,15 @@ export interface ModelSpec {
   /** Tokens the model attends to; longer passages are split at sentence boundaries. */
   maxTokens: number;
   /** Fusion weights calibrated for this model (from its folder's citebot.json), if any. */
-  fusion?: { dense?: number; words?: number; lexical?: number; sentence?: number; threshold?: number; floor?: number; answerShape?: number; answerShapeUntrusted?: number; trustCoverage?: number };
+  fusion?: {
+    dense?: number;
+    words?: number;
+    lexical?: number;
+    sentence?: number;
+    threshold?: number;
+    floor?: number;
+    answerShape?: number;
+    answerShapeUntrusted?: number;
+    trustCoverage?: number;
+  };
 }

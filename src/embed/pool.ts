@@ -54,7 +54,14 @@ export class EmbeddingPool {
    * closed pool only unrefs them, and the next pool for the same model takes them back.
    */
   static async start(spec: ModelSpec, options: PoolOptions): Promise<EmbeddingPool> {
-    const key = JSON.stringify([spec.dir, spec.quantized, spec.pooling, options.size, options.threadsPerWorker, options.batchSize]);
+    const key = JSON.stringify([
+      spec.dir,
+      spec.quantized,
+      spec.pooling,
+      options.size,
+      options.threadsPerWorker,
+      options.batchSize,
+    ]);
     let entry = SHARED.get(key);
     if (!entry) {
       entry = EmbeddingPool.create(spec, options);
@@ -81,14 +88,22 @@ export class EmbeddingPool {
         throw error;
       }
     }
-    return new EmbeddingPool(spec, ready[0]!.dim, ready.map(({ worker }) => ({ worker, busy: null })), options.batchSize);
+    return new EmbeddingPool(
+      spec,
+      ready[0]!.dim,
+      ready.map(({ worker }) => ({ worker, busy: null })),
+      options.batchSize,
+    );
   }
 
   /**
    * Embeds texts in batches; `priority` puts them ahead of queued work. Texts are batched
    * by length so a batch isn't padded to one long outlier; results come back in input order.
    */
-  async embed(texts: readonly string[], options: { priority?: boolean; onBatch?: (done: number) => void } = {}): Promise<Float32Array[]> {
+  async embed(
+    texts: readonly string[],
+    options: { priority?: boolean; onBatch?: (done: number) => void } = {},
+  ): Promise<Float32Array[]> {
     if (this.users === 0) throw new CitebotError('internal', 'the embedding pool is closed');
     const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
     const batches: number[][] = [];
@@ -97,7 +112,10 @@ export class EmbeddingPool {
     let done = 0;
     await Promise.all(
       batches.map((batch) =>
-        this.submit(batch.map((i) => texts[i]!), options.priority ?? false).then((vectors) => {
+        this.submit(
+          batch.map((i) => texts[i]!),
+          options.priority ?? false,
+        ).then((vectors) => {
           batch.forEach((index, j) => (results[index] = vectors[j]!));
           done += batch.length;
           options.onBatch?.(done);
@@ -132,7 +150,8 @@ export class EmbeddingPool {
       entry.busy = null;
       if (message.type === 'vectors') {
         const vectors: Float32Array[] = [];
-        for (let i = 0; i < job.texts.length; i++) vectors.push(message.data.subarray(i * message.dim, (i + 1) * message.dim));
+        for (let i = 0; i < job.texts.length; i++)
+          vectors.push(message.data.subarray(i * message.dim, (i + 1) * message.dim));
         job.resolve(vectors);
       } else {
         job.reject(new CitebotError('internal', `embedding failed: ${message.message}`));
@@ -140,7 +159,9 @@ export class EmbeddingPool {
       this.dispatch();
     });
     entry.worker.on('error', (error) => {
-      entry.busy?.reject(new CitebotError('internal', `an embedding worker crashed: ${error.message}`, { cause: error }));
+      entry.busy?.reject(
+        new CitebotError('internal', `an embedding worker crashed: ${error.message}`, { cause: error }),
+      );
       entry.busy = null;
     });
   }
@@ -155,7 +176,8 @@ export class EmbeddingPool {
   }
 
   private async idle(): Promise<void> {
-    while (this.queue.length > 0 || this.workers.some((w) => w.busy)) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.queue.length > 0 || this.workers.some((w) => w.busy))
+      await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

@@ -11,9 +11,13 @@ import { env } from '@xenova/transformers';
  * thread per core and the workers together would oversubscribe the CPU.
  */
 export function prepareTransformersWorker(modelDir: string, threads: number): void {
-  const createSession = ort.InferenceSession.create.bind(ort.InferenceSession) as (...args: unknown[]) => Promise<ort.InferenceSession>;
-  (ort.InferenceSession as unknown as { create: unknown }).create = (model: unknown, options: ort.InferenceSession.SessionOptions = {}) =>
-    createSession(model, { ...options, intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const createSession = ort.InferenceSession.create.bind(ort.InferenceSession) as (
+    ...args: unknown[]
+  ) => Promise<ort.InferenceSession>;
+  (ort.InferenceSession as unknown as { create: unknown }).create = (
+    model: unknown,
+    options: ort.InferenceSession.SessionOptions = {},
+  ) => createSession(model, { ...options, intraOpNumThreads: threads, interOpNumThreads: 1 });
   env.localModelPath = dirname(modelDir);
   env.allowLocalModels = true;
   env.allowRemoteModels = false;

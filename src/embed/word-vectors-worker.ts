@@ -20,7 +20,10 @@ try {
     error instanceof CitebotError
       ? error
       : isFileSystem
-        ? new CitebotError('folder_not_writable', `could not write the word vectors into ${dir} (${message}); check that DATA_DIR is writable and has about 20 MB free`)
+        ? new CitebotError(
+            'folder_not_writable',
+            `could not write the word vectors into ${dir} (${message}); check that DATA_DIR is writable and has about 20 MB free`,
+          )
         : new CitebotError('model_invalid', `preparing the word vectors failed: ${message}`);
   parentPort!.postMessage({ ok: false, code: failure.code, message: failure.message });
 }

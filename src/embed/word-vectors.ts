@@ -49,7 +49,8 @@ export function isWordVectorPackageInstalled(): boolean {
 
 function packageInfo(): { dir: string; version: string } {
   const path = packageJsonPath();
-  if (!path) throw new CitebotError('model_missing', `the ${WORD_VECTORS_PACKAGE} package is not installed; run npm install`);
+  if (!path)
+    throw new CitebotError('model_missing', `the ${WORD_VECTORS_PACKAGE} package is not installed; run npm install`);
   return { dir: dirname(path), version: (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version };
 }
 
@@ -117,7 +118,11 @@ export class WordVectors {
    * Loads the converted vectors from `modelsDir`, converting the package's JSON first when they
    * are missing, stale or damaged. Null when the package is not installed.
    */
-  static async open(modelsDir: string, notice: (message: string) => void = () => undefined, limit = WORD_VECTOR_WORDS): Promise<WordVectors | null> {
+  static async open(
+    modelsDir: string,
+    notice: (message: string) => void = () => undefined,
+    limit = WORD_VECTOR_WORDS,
+  ): Promise<WordVectors | null> {
     if (!isWordVectorPackageInstalled()) return null;
     const dir = wordVectorDir(modelsDir);
     const loaded = await load(dir, limit);
@@ -125,7 +130,11 @@ export class WordVectors {
     notice('Preparing the GloVe word vectors (one time only)…');
     await convertOffThread(dir, limit);
     const converted = await load(dir, limit);
-    if (!converted) throw new CitebotError('model_invalid', `the word vectors written to ${dir} could not be read back; delete that folder and try again`);
+    if (!converted)
+      throw new CitebotError(
+        'model_invalid',
+        `the word vectors written to ${dir} could not be read back; delete that folder and try again`,
+      );
     return converted;
   }
 
@@ -167,7 +176,13 @@ function quantize(rows: Float32Array): { vectors: Int8Array; scales: Float32Arra
 async function load(dir: string, limit: number): Promise<WordVectors | null> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Partial<Manifest>;
-    if (manifest.limit !== limit || manifest.format !== FORMAT_VERSION || manifest.packageVersion !== packageInfo().version || manifest.dims !== WORD_VECTOR_DIMS) return null;
+    if (
+      manifest.limit !== limit ||
+      manifest.format !== FORMAT_VERSION ||
+      manifest.packageVersion !== packageInfo().version ||
+      manifest.dims !== WORD_VECTOR_DIMS
+    )
+      return null;
     const [wordsText, vectorBytes, scaleBytes] = await Promise.all([
       readFile(join(dir, 'words.txt'), 'utf8'),
       readFile(join(dir, 'vectors.i8')),
@@ -176,9 +191,12 @@ async function load(dir: string, limit: number): Promise<WordVectors | null> {
     if (contentHash(wordsText, vectorBytes, scaleBytes) !== manifest.sha256) return null;
     const words = wordsText.split('\n');
     const count = manifest.words ?? -1;
-    if (words.length !== count || vectorBytes.length !== count * WORD_VECTOR_DIMS || scaleBytes.length !== count * 4) return null;
+    if (words.length !== count || vectorBytes.length !== count * WORD_VECTOR_DIMS || scaleBytes.length !== count * 4)
+      return null;
     const vectors = new Int8Array(vectorBytes.buffer, vectorBytes.byteOffset, vectorBytes.length);
-    const scales = new Float32Array(scaleBytes.buffer.slice(scaleBytes.byteOffset, scaleBytes.byteOffset + scaleBytes.length));
+    const scales = new Float32Array(
+      scaleBytes.buffer.slice(scaleBytes.byteOffset, scaleBytes.byteOffset + scaleBytes.length),
+    );
     return WordVectors.fromParts(words, vectors, scales);
   } catch {
     return null;
@@ -231,7 +249,10 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
         if (!/^[a-z]+$/.test(word)) continue;
         const values = match[2]!.split(',', WORD_VECTOR_DIMS).map(Number);
         if (values.length !== WORD_VECTOR_DIMS || values.some((x) => !Number.isFinite(x))) {
-          throw new CitebotError('model_invalid', `${file} has a malformed vector for "${word}"; reinstall ${WORD_VECTORS_PACKAGE}`);
+          throw new CitebotError(
+            'model_invalid',
+            `${file} has a malformed vector for "${word}"; reinstall ${WORD_VECTORS_PACKAGE}`,
+          );
         }
         vectors.set(values, words.length * WORD_VECTOR_DIMS);
         words.push(word);
@@ -242,7 +263,8 @@ export async function readPackageVectors(file: string, limit = WORD_VECTOR_WORDS
   } finally {
     stream.destroy();
   }
-  if (words.length === 0) throw new CitebotError('model_invalid', `${file} holds no word vectors; reinstall ${WORD_VECTORS_PACKAGE}`);
+  if (words.length === 0)
+    throw new CitebotError('model_invalid', `${file} holds no word vectors; reinstall ${WORD_VECTORS_PACKAGE}`);
   return { words, vectors: vectors.subarray(0, words.length * WORD_VECTOR_DIMS) };
 }
 
@@ -263,8 +285,16 @@ export function convertOffThread(dir: string, limit: number): Promise<void> {
     worker.on('message', (message: { ok: true } | { ok: false; code: ErrorCode; message: string }) => {
       settle(message.ok ? undefined : new CitebotError(message.code, message.message));
     });
-    worker.on('error', (error) => settle(new CitebotError('model_invalid', `preparing the word vectors failed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => settle(new CitebotError('model_invalid', `preparing the word vectors stopped (worker exit code ${code}); try again`)));
+    worker.on('error', (error) =>
+      settle(
+        new CitebotError('model_invalid', `preparing the word vectors failed: ${error.message}`, { cause: error }),
+      ),
+    );
+    worker.on('exit', (code) =>
+      settle(
+        new CitebotError('model_invalid', `preparing the word vectors stopped (worker exit code ${code}); try again`),
+      ),
+    );
   });
 }
 
@@ -272,13 +302,21 @@ export function convertOffThread(dir: string, limit: number): Promise<void> {
 export async function convertInto(dir: string, limit: number): Promise<void> {
   const { dir: packageDir, version } = packageInfo();
   const source = join(packageDir, `${WORD_VECTORS_PACKAGE}.json`);
-  if (!existsSync(source)) throw new CitebotError('model_missing', `${source} is missing; reinstall ${WORD_VECTORS_PACKAGE}`);
+  if (!existsSync(source))
+    throw new CitebotError('model_missing', `${source} is missing; reinstall ${WORD_VECTORS_PACKAGE}`);
   const parsed = await readPackageVectors(source, limit);
   const { vectors, scales } = quantize(parsed.vectors);
   const words = parsed.words.join('\n');
   const scaleBytes = new Uint8Array(scales.buffer);
   const vectorBytes = new Uint8Array(vectors.buffer);
-  const manifest: Manifest = { format: FORMAT_VERSION, limit, packageVersion: version, words: parsed.words.length, dims: WORD_VECTOR_DIMS, sha256: contentHash(words, vectorBytes, scaleBytes) };
+  const manifest: Manifest = {
+    format: FORMAT_VERSION,
+    limit,
+    packageVersion: version,
+    words: parsed.words.length,
+    dims: WORD_VECTOR_DIMS,
+    sha256: contentHash(words, vectorBytes, scaleBytes),
+  };
   const temp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   await mkdir(temp, { recursive: true });
   try {

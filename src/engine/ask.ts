@@ -20,13 +20,17 @@ export interface RetrieveOptions {
 
 /** Ranked passages without highlighting or logging (the evaluation uses this). */
 export async function retrieve(state: EngineState, question: string, options: RetrieveOptions): Promise<SearchResult> {
-  return retrieveWithin(state, question, { ...options, filter: await resolveFilter(state, options.collections, options.filter) });
+  return retrieveWithin(state, question, {
+    ...options,
+    filter: await resolveFilter(state, options.collections, options.filter),
+  });
 }
 
 /** retrieve() for a filter resolveFilter has already seen. */
 async function retrieveWithin(state: EngineState, question: string, options: RetrieveOptions): Promise<SearchResult> {
   const mode = options.mode ?? 'hybrid';
-  if (mode === 'dense' && !state.semantic) throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
+  if (mode === 'dense' && !state.semantic)
+    throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
   // Another process (the CLI's ingest while the bot runs) may have changed the store.
   state.semantic?.vectors.syncWith(state.indexStore);
   const { weights } = state;
@@ -52,10 +56,16 @@ async function retrieveWithin(state: EngineState, question: string, options: Ret
  * ignored) means that source only: "AP" must not also find "AAP" or "Japan Times". Anything
  * else stays a match on part of the name.
  */
-export async function resolveFilter(state: EngineState, collections: CollectionId | CollectionId[], filter: ArticleFilter | undefined): Promise<ArticleFilter | undefined> {
+export async function resolveFilter(
+  state: EngineState,
+  collections: CollectionId | CollectionId[],
+  filter: ArticleFilter | undefined,
+): Promise<ArticleFilter | undefined> {
   if (!filter?.source || filter.sourceExact !== undefined) return filter;
   const wanted = filter.source.toLowerCase();
-  const named = (await state.store.listSources(collections, { search: filter.source })).find(({ source }) => source.toLowerCase() === wanted);
+  const named = (await state.store.listSources(collections, { search: filter.source })).find(
+    ({ source }) => source.toLowerCase() === wanted,
+  );
   return named ? { ...filter, source: named.source, sourceExact: true } : filter;
 }
 
@@ -63,10 +73,20 @@ export async function ask(state: EngineState, question: string, options: AskOpti
   const started = performance.now();
   // One spelling per question in the log, so repeats group in stats ("most asked").
   const trimmed = question.replace(/\s+/g, ' ').trim();
-  if (trimmed === '') throw new UserError('empty_question', 'the question is empty; ask something like "how many were detained?"');
-  if (trimmed.length > MAX_QUESTION_CHARS) throw new UserError('input_too_large', `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`);
+  if (trimmed === '')
+    throw new UserError('empty_question', 'the question is empty; ask something like "how many were detained?"');
+  if (trimmed.length > MAX_QUESTION_CHARS)
+    throw new UserError(
+      'input_too_large',
+      `the question is ${trimmed.length} characters; keep it under ${MAX_QUESTION_CHARS}`,
+    );
   const filter = await resolveFilter(state, options.collections, options.filter);
-  const retrieved = await retrieveWithin(state, trimmed, { collections: options.collections, k: options.k ?? DEFAULT_K, offset: options.offset ?? 0, filter });
+  const retrieved = await retrieveWithin(state, trimmed, {
+    collections: options.collections,
+    k: options.k ?? DEFAULT_K,
+    offset: options.offset ?? 0,
+    filter,
+  });
   // What is shown and whether it is an answer: src/search/verdict.ts, decided in search.
   const result = { ...retrieved, hits: retrieved.shown };
   const highlighted = result.hits.length > 0 ? await highlightHits(trimmed, result, questionEmbedder(state)) : [];
@@ -105,7 +125,14 @@ export async function ask(state: EngineState, question: string, options: AskOpti
  * document with pages also that page and the paragraph's number on it ("page 4, paragraph 2").
  */
 function citationOf({ article, passage }: Found): Citation {
-  const citation: Citation = { title: article.title, source: article.source, date: article.date, url: article.url, article_id: article.id, paragraph: passage.paragraph_start + 1 };
+  const citation: Citation = {
+    title: article.title,
+    source: article.source,
+    date: article.date,
+    url: article.url,
+    article_id: article.id,
+    paragraph: passage.paragraph_start + 1,
+  };
   const pages = article.pages ?? null;
   const page = pages?.[passage.paragraph_start];
   if (pages && page !== undefined) {

@@ -16,7 +16,12 @@ import { countTokens, maxTokens, type EngineState, type Semantic } from './state
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-export async function ingest(state: EngineState, articles: Article[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<IngestOutcome[]> {
+export async function ingest(
+  state: EngineState,
+  articles: Article[],
+  collection: CollectionId,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<IngestOutcome[]> {
   assertCollection(collection);
   const { store } = state;
   const outcomes: IngestOutcome[] = [];
@@ -25,12 +30,25 @@ export async function ingest(state: EngineState, articles: Article[], collection
     const hash = contentHash(article);
     const existing = await store.findArticle(collection, article.id);
     if (existing && existing.content_hash === hash) {
-      outcomes.push({ articleId: article.id, title: article.title, status: 'unchanged', passages: await store.countPassagesOf(existing.rowid) });
+      outcomes.push({
+        articleId: article.id,
+        title: article.title,
+        status: 'unchanged',
+        passages: await store.countPassagesOf(existing.rowid),
+      });
       continue;
     }
     // Tokenizing is synchronous: it runs in slices so a big page can't hold the bot's event loop.
-    const passages = await makePassagesYielding(article, { countTokens: (t) => countTokens(state, t), maxTokens: maxTokens(state) });
-    const outcome: IngestOutcome = { articleId: article.id, title: article.title, status: existing ? 'updated' : 'added', passages: passages.length };
+    const passages = await makePassagesYielding(article, {
+      countTokens: (t) => countTokens(state, t),
+      maxTokens: maxTokens(state),
+    });
+    const outcome: IngestOutcome = {
+      articleId: article.id,
+      title: article.title,
+      status: existing ? 'updated' : 'added',
+      passages: passages.length,
+    };
     pending.push({ article, hash, passages, outcome });
     outcomes.push(outcome);
   }
@@ -38,13 +56,20 @@ export async function ingest(state: EngineState, articles: Article[], collection
   onProgress?.({ done: 0, total: texts.length });
   // Embed everything first (async, off-thread), then write each article in one transaction.
   const semantic = state.semantic;
-  const vectors = semantic ? await semantic.pool.embed(texts, { onBatch: (done) => onProgress?.({ done, total: texts.length }) }) : null;
+  const vectors = semantic
+    ? await semantic.pool.embed(texts, { onBatch: (done) => onProgress?.({ done, total: texts.length }) })
+    : null;
   if (!semantic) onProgress?.({ done: texts.length, total: texts.length });
   let cursor = 0;
-  if (pending.length > 0 && !(await store.model())) await store.setModel({ id: modelIdOf(state), dim: semantic?.pool.dim ?? null });
+  if (pending.length > 0 && !(await store.model()))
+    await store.setModel({ id: modelIdOf(state), dim: semantic?.pool.dim ?? null });
   for (const item of pending) {
     await nextTurn();
-    const toStore: PassageToStore[] = item.passages.map((passage) => ({ ...passage, terms: analyze(passage.text), vector: vectors ? vectors[cursor++]! : null }));
+    const toStore: PassageToStore[] = item.passages.map((passage) => ({
+      ...passage,
+      terms: analyze(passage.text),
+      vector: vectors ? vectors[cursor++]! : null,
+    }));
     // Another process (a second ingest of the same files) may have written the article while this
     // one embedded it: the status is what the store held at the write, not at the first look.
     const now = await store.findArticle(collection, item.article.id);
@@ -52,7 +77,19 @@ export async function ingest(state: EngineState, articles: Article[], collection
       item.outcome.status = 'unchanged';
       continue;
     }
-    const written = await commitAndMirror(state, () => store.saveArticle({ collection, article: item.article, body: articleBody(item.article), contentHash: item.hash, passages: toStore }), (result) => result, toStore);
+    const written = await commitAndMirror(
+      state,
+      () =>
+        store.saveArticle({
+          collection,
+          article: item.article,
+          body: articleBody(item.article),
+          contentHash: item.hash,
+          passages: toStore,
+        }),
+      (result) => result,
+      toStore,
+    );
     if (written.removed.length > 0 || now) item.outcome.status = 'updated';
   }
   if (pending.length > 0) saveIndex(state);
@@ -63,7 +100,12 @@ export async function ingest(state: EngineState, articles: Article[], collection
  * Reads files/folders/globs and http(s) URLs (through the guarded fetch, ALLOW_PRIVATE_HOSTS
  * applied) and ingests them; unreadable inputs are skipped with a reason.
  */
-export async function ingestPaths(state: EngineState, paths: readonly string[], collection: CollectionId, onProgress?: (p: IngestProgress) => void): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
+export async function ingestPaths(
+  state: EngineState,
+  paths: readonly string[],
+  collection: CollectionId,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<{ outcomes: IngestOutcome[]; skipped: SkippedInput[] }> {
   const maxBytes = state.config.maxArticleBytes;
   const { articles, skipped } = await readArticleInputs(paths, {
     maxBytes,
@@ -79,8 +121,17 @@ export async function needsExamples(state: EngineState): Promise<boolean> {
 }
 
 /** Removes the article (found already) and its passages; null when another process removed it first. */
-export async function removeStored(state: EngineState, collection: CollectionId, id: string): Promise<StoredArticle | null> {
-  const removed = await commitAndMirror(state, () => state.store.deleteArticle(collection, id), (deleted) => deleted ?? null, []);
+export async function removeStored(
+  state: EngineState,
+  collection: CollectionId,
+  id: string,
+): Promise<StoredArticle | null> {
+  const removed = await commitAndMirror(
+    state,
+    () => state.store.deleteArticle(collection, id),
+    (deleted) => deleted ?? null,
+    [],
+  );
   if (!removed) return null;
   saveIndex(state);
   return removed.article;
@@ -93,7 +144,12 @@ export async function removeStored(state: EngineState, collection: CollectionId,
  * written or it is compacted); a snapshot taken in between is tagged with the index's own older
  * generation, and whatever a search caught up with meanwhile is applied again idempotently.
  */
-async function commitAndMirror<T>(state: EngineState, write: () => Promise<T>, written: (result: T) => WriteResult | null, added: readonly PassageToStore[]): Promise<T> {
+async function commitAndMirror<T>(
+  state: EngineState,
+  write: () => Promise<T>,
+  written: (result: T) => WriteResult | null,
+  added: readonly PassageToStore[],
+): Promise<T> {
   const semantic = state.semantic;
   if (semantic) await semantic.vectors.whenWritable(() => semantic.vectors.assertStoreModel(state.indexStore));
   const result = await write();
@@ -103,8 +159,16 @@ async function commitAndMirror<T>(state: EngineState, write: () => Promise<T>, w
 }
 
 /** Mirrors a committed store change in the vector index (which rebuilds itself from the store if it must). */
-function updateIndex(state: EngineState, semantic: Semantic, written: WriteResult, added: readonly PassageToStore[]): void {
-  const labels: { label: PassageId; vector: Float32Array }[] = written.added.map((id, i) => ({ label: id, vector: added[i]!.vector! }));
+function updateIndex(
+  state: EngineState,
+  semantic: Semantic,
+  written: WriteResult,
+  added: readonly PassageToStore[],
+): void {
+  const labels: { label: PassageId; vector: Float32Array }[] = written.added.map((id, i) => ({
+    label: id,
+    vector: added[i]!.vector!,
+  }));
   const repaired = semantic.vectors.update(state.indexStore, { removed: written.removed, added: labels });
   if (repaired !== null) state.notice(`rebuilt the vector index from the store (${repaired})`);
 }
@@ -119,7 +183,11 @@ function saveIndex(state: EngineState): void {
 }
 
 function assertCollection(collection: string): void {
-  if (!/^[\w.-]{1,64}$/.test(collection)) throw new UserError('bad_collection', `"${collection}" is not a valid collection id (use "library" or a Discord server id)`);
+  if (!/^[\w.-]{1,64}$/.test(collection))
+    throw new UserError(
+      'bad_collection',
+      `"${collection}" is not a valid collection id (use "library" or a Discord server id)`,
+    );
 }
 
 function dedupeById(articles: readonly Article[]): Article[] {
@@ -131,5 +199,7 @@ function dedupeById(articles: readonly Article[]): Article[] {
 export function contentHash(article: Article): string {
   // `pages` is absent for all but PDFs, so other articles keep the hash they were stored with.
   const { title, date, source, section, url, paragraphs, pages } = article;
-  return createHash('sha256').update(JSON.stringify({ title, date, source, section, url, paragraphs, pages })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ title, date, source, section, url, paragraphs, pages }))
+    .digest('hex');
 }

@@ -9,7 +9,15 @@ import { storeFile, type EngineConfig } from '../config.ts';
 import { openReranker, resolveReranker, type Reranker } from '../embed/cross-encoder.ts';
 import { EmbeddingPool } from '../embed/pool.ts';
 import type { ModelSpec } from '../embed/model-spec.ts';
-import { KEYWORD_ID, canonicalModelName, modelsDir, resolveAutoModel, resolveNamedModel, specFromFolder, type ModelChoice } from '../embed/models.ts';
+import {
+  KEYWORD_ID,
+  canonicalModelName,
+  modelsDir,
+  resolveAutoModel,
+  resolveNamedModel,
+  specFromFolder,
+  type ModelChoice,
+} from '../embed/models.ts';
 import { WordVectors } from '../embed/word-vectors.ts';
 import { CitebotError, UserError } from '../errors.ts';
 import { fusionWeightsFor, type FusionWeights } from '../search/fusion.ts';
@@ -56,7 +64,12 @@ export async function openStore(config: EngineConfig): Promise<{ store: CitebotS
 export async function openState(config: EngineConfig, options: EngineOptions): Promise<EngineState> {
   const notice = options.notice ?? (() => {});
   const { store, indexStore } = await openStore(config);
-  const state = (semantic: Semantic | null, keywordReason: string | null, reranker: Reranker | null, modelId: string): EngineState => ({
+  const state = (
+    semantic: Semantic | null,
+    keywordReason: string | null,
+    reranker: Reranker | null,
+    modelId: string,
+  ): EngineState => ({
     config,
     store,
     indexStore,
@@ -73,7 +86,12 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
     if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);
     const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
     const embedder = choice.kind === 'semantic' ? await startEmbedder(config, choice.spec) : null;
-    const semantic = embedder ? await withIndex(config, store, indexStore, embedder, { notice, background: options.backgroundIndexRebuild ?? false }) : null;
+    const semantic = embedder
+      ? await withIndex(config, store, indexStore, embedder, {
+          notice,
+          background: options.backgroundIndexRebuild ?? false,
+        })
+      : null;
     let reranker: Reranker | null;
     try {
       reranker = await startReranker(config, notice);
@@ -81,7 +99,12 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
       await closeSemantic(semantic);
       throw error;
     }
-    const opened = state(semantic, choice.kind === 'keyword' ? choice.reason : null, reranker, semantic?.spec.id ?? KEYWORD_ID);
+    const opened = state(
+      semantic,
+      choice.kind === 'keyword' ? choice.reason : null,
+      reranker,
+      semantic?.spec.id ?? KEYWORD_ID,
+    );
     // Another process's commit (PostgreSQL's NOTIFY): the vector index catches up now, not at the next question.
     if (semantic) store.onChange?.(() => semantic.vectors.syncWith(indexStore));
     startWordVectors(opened);
@@ -97,7 +120,10 @@ export function modelIdOf(state: EngineState): string {
 }
 
 export function weightsFor(modelId: string, spec: ModelSpec | undefined, config: EngineConfig): FusionWeights {
-  return fusionWeightsFor(modelId, { ...spec?.fusion, ...(config.answerThreshold === null ? {} : { threshold: config.answerThreshold }) });
+  return fusionWeightsFor(modelId, {
+    ...spec?.fusion,
+    ...(config.answerThreshold === null ? {} : { threshold: config.answerThreshold }),
+  });
 }
 
 /** Starts loading (or, once per data directory, preparing) the word vectors when the weights use them. */
@@ -120,13 +146,21 @@ export async function closeSemantic(semantic: Semantic | null): Promise<void> {
 }
 
 /** Picks the model: the one that built the index, else the configured or automatic choice. */
-async function chooseModel(config: EngineConfig, store: CitebotStore, notice: (message: string) => void, ignoreRecorded: boolean): Promise<ModelChoice> {
+async function chooseModel(
+  config: EngineConfig,
+  store: CitebotStore,
+  notice: (message: string) => void,
+  ignoreRecorded: boolean,
+): Promise<ModelChoice> {
   const recorded = ignoreRecorded ? null : await store.model();
   if (!recorded) {
-    return config.embeddingModel === 'auto' ? resolveAutoModel(config, notice) : resolveNamedModel(config, config.embeddingModel, notice);
+    return config.embeddingModel === 'auto'
+      ? resolveAutoModel(config, notice)
+      : resolveNamedModel(config, config.embeddingModel, notice);
   }
   const requested = config.embeddingModel === 'auto' ? null : canonicalModelName(config.embeddingModel);
-  if (requested !== null && requested !== recorded.id) throw mismatch(config, recorded.id, `EMBEDDING_MODEL=${config.embeddingModel}`, requested);
+  if (requested !== null && requested !== recorded.id)
+    throw mismatch(config, recorded.id, `EMBEDDING_MODEL=${config.embeddingModel}`, requested);
   if (config.modelDir && recorded.id !== KEYWORD_ID) {
     const dirId = specFromFolder(config.modelDir).id;
     if (dirId !== recorded.id) throw mismatch(config, recorded.id, `MODEL_DIR=${config.modelDir}`, dirId);
@@ -154,7 +188,10 @@ function mismatch(config: EngineConfig, recorded: string, setting: string, reque
 async function startReranker(config: EngineConfig, notice: (message: string) => void): Promise<Reranker | null> {
   const spec = await resolveReranker(config, notice);
   if (!spec) return null;
-  return openReranker(spec, { candidates: config.rerankCandidates, threads: Math.max(1, Math.floor(availableParallelism() / config.embedWorkers)) });
+  return openReranker(spec, {
+    candidates: config.rerankCandidates,
+    threads: Math.max(1, Math.floor(availableParallelism() / config.embedWorkers)),
+  });
 }
 
 export async function startEmbedder(config: EngineConfig, spec: ModelSpec): Promise<Embedder> {
@@ -188,8 +225,12 @@ export async function withIndex(
       `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
     );
   }
-  const vectors = await VectorIndex.open(config.dataDir, indexStore, spec.id, pool.dim, { ...options, settings: config.index });
-  if (vectors.loadedAs === 'rebuilt' && !vectors.rebuilding) options.notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
+  const vectors = await VectorIndex.open(config.dataDir, indexStore, spec.id, pool.dim, {
+    ...options,
+    settings: config.index,
+  });
+  if (vectors.loadedAs === 'rebuilt' && !vectors.rebuilding)
+    options.notice(`rebuilt the vector index from the store (${vectors.rebuildReason})`);
   return { ...embedder, vectors };
 }
 

@@ -19,10 +19,15 @@ export interface ReindexResult {
   passages: number;
 }
 
-export async function reindex(state: EngineState, modelName: string, onProgress?: (p: IngestProgress) => void): Promise<ReindexResult> {
+export async function reindex(
+  state: EngineState,
+  modelName: string,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<ReindexResult> {
   const { config, store, notice } = state;
   const from = modelIdOf(state);
-  const choice = modelName === 'auto' ? await resolveAutoModel(config, notice) : await resolveNamedModel(config, modelName, notice);
+  const choice =
+    modelName === 'auto' ? await resolveAutoModel(config, notice) : await resolveNamedModel(config, modelName, notice);
   const next = choice.kind === 'semantic' ? await startEmbedder(config, choice.spec) : null;
   try {
     const articles = await store.listCollections().then(async (collections) => {
@@ -33,20 +38,32 @@ export async function reindex(state: EngineState, modelName: string, onProgress?
     const countTokens = next ? next.countTokens : estimateTokens;
     const plans = articles.map((stored) => {
       const article = storedToArticle(stored);
-      return { stored, article, passages: makePassages(article, { countTokens, maxTokens: next?.spec.maxTokens ?? 256 }) };
+      return {
+        stored,
+        article,
+        passages: makePassages(article, { countTokens, maxTokens: next?.spec.maxTokens ?? 256 }),
+      };
     });
     const texts = plans.flatMap((p) => p.passages.map((x) => x.text));
     onProgress?.({ done: 0, total: texts.length });
-    const vectors = next ? await next.pool.embed(texts, { onBatch: (done) => onProgress?.({ done, total: texts.length }) }) : null;
+    const vectors = next
+      ? await next.pool.embed(texts, { onBatch: (done) => onProgress?.({ done, total: texts.length }) })
+      : null;
     let cursor = 0;
     const items: ArticleToSave[] = plans.map((plan) => ({
       collection: plan.stored.collection,
       article: plan.article,
       body: plan.stored.body,
       contentHash: plan.stored.content_hash,
-      passages: plan.passages.map((p) => ({ ...p, terms: analyze(p.text), vector: vectors ? vectors[cursor++]! : null })),
+      passages: plan.passages.map((p) => ({
+        ...p,
+        terms: analyze(p.text),
+        vector: vectors ? vectors[cursor++]! : null,
+      })),
     }));
-    await store.saveArticles(items, { model: { id: choice.kind === 'semantic' ? choice.spec.id : KEYWORD_ID, dim: next?.pool.dim ?? null } });
+    await store.saveArticles(items, {
+      model: { id: choice.kind === 'semantic' ? choice.spec.id : KEYWORD_ID, dim: next?.pool.dim ?? null },
+    });
     await closeSemantic(state.semantic);
     VectorIndex.remove(config.dataDir);
     state.semantic = next ? await withIndex(config, store, state.indexStore, next, { notice }) : null;

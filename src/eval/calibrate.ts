@@ -33,7 +33,11 @@ export interface ThresholdTargets {
 export const DEFAULT_TARGETS: ThresholdTargets = { minDeclined: 0.9, maxWrong: 0.05 };
 
 /** What a threshold does to the two score lists (declined = score < threshold). */
-export function declineRates(threshold: number, positives: readonly number[], negatives: readonly number[]): Omit<ThresholdChoice, 'threshold' | 'feasible'> {
+export function declineRates(
+  threshold: number,
+  positives: readonly number[],
+  negatives: readonly number[],
+): Omit<ThresholdChoice, 'threshold' | 'feasible'> {
   const right = negatives.filter((s) => s < threshold).length;
   const wrong = positives.filter((s) => s < threshold).length;
   return {
@@ -59,9 +63,17 @@ function preferable(a: ThresholdChoice, b: ThresholdChoice, targets: ThresholdTa
 }
 
 /** The threshold as described above; when no threshold meets both targets, the best trade-off. */
-export function chooseThreshold(positives: readonly number[], negatives: readonly number[], targets: ThresholdTargets = DEFAULT_TARGETS): ThresholdChoice {
+export function chooseThreshold(
+  positives: readonly number[],
+  negatives: readonly number[],
+  targets: ThresholdTargets = DEFAULT_TARGETS,
+): ThresholdChoice {
   const scores = [...new Set([...positives, ...negatives])].sort((a, b) => a - b);
-  const candidates = [scores[0]! - 0.001, ...scores.slice(1).map((s, i) => (s + scores[i]!) / 2), scores.at(-1)! + 0.001];
+  const candidates = [
+    scores[0]! - 0.001,
+    ...scores.slice(1).map((s, i) => (s + scores[i]!) / 2),
+    scores.at(-1)! + 0.001,
+  ];
   let best: ThresholdChoice | null = null;
   for (const threshold of candidates) {
     const rates = declineRates(threshold, positives, negatives);
@@ -77,13 +89,22 @@ export function chooseThreshold(positives: readonly number[], negatives: readonl
  * the same side: rounding 0.95355 to 0.954 would step over an answerable question scoring
  * 0.9536 and decline it, so the printed rates would no longer be the threshold's.
  */
-export function roundedChoice(choice: ThresholdChoice, positives: readonly number[], negatives: readonly number[], targets: ThresholdTargets = DEFAULT_TARGETS): ThresholdChoice {
+export function roundedChoice(
+  choice: ThresholdChoice,
+  positives: readonly number[],
+  negatives: readonly number[],
+  targets: ThresholdTargets = DEFAULT_TARGETS,
+): ThresholdChoice {
   const side = (t: number) => [...positives, ...negatives].map((s) => s < t).join();
   const exact = side(choice.threshold);
   const digits = [3, 4, 5, 6].find((d) => side(round(choice.threshold, d)) === exact);
   const threshold = digits === undefined ? choice.threshold : round(choice.threshold, digits);
   const rates = declineRates(threshold, positives, negatives);
-  return { threshold, ...rates, feasible: rates.declinedCorrectly >= targets.minDeclined && rates.declinedWrongly <= targets.maxWrong };
+  return {
+    threshold,
+    ...rates,
+    feasible: rates.declinedCorrectly >= targets.minDeclined && rates.declinedWrongly <= targets.maxWrong,
+  };
 }
 
 /**
@@ -120,7 +141,14 @@ export interface CalibrationResult {
   /** Below this nothing is shown (see chooseFloor). */
   floor: number;
   /** The same numbers per index and question source. */
-  breakdown: { index: string; source: string; kind: 'positive' | 'negative'; questions: number; declined: number; belowFloor: number }[];
+  breakdown: {
+    index: string;
+    source: string;
+    kind: 'positive' | 'negative';
+    questions: number;
+    declined: number;
+    belowFloor: number;
+  }[];
   model: string;
   /** The re-ranker whose relevance the threshold is for; null: the threshold is on fused scores. */
   reranker: string | null;
@@ -130,14 +158,28 @@ export interface CalibrationResult {
 
 export async function calibrate(
   sets: readonly EvalSet[],
-  options: { model?: string; rerank?: string; env?: NodeJS.ProcessEnv; weights?: Partial<FusionWeights>; targets?: ThresholdTargets; onProgress?: (phase: string, done: number, total: number) => void; notice?: (m: string) => void },
+  options: {
+    model?: string;
+    rerank?: string;
+    env?: NodeJS.ProcessEnv;
+    weights?: Partial<FusionWeights>;
+    targets?: ThresholdTargets;
+    onProgress?: (phase: string, done: number, total: number) => void;
+    notice?: (m: string) => void;
+  },
 ): Promise<CalibrationResult> {
   const rows: CalibrationRow[] = [];
   let model = '';
   let reranker: string | null = null;
   let weights: FusionWeights | null = null;
   for (const set of sets) {
-    const index = await openTempIndex({ model: options.model, rerank: options.rerank, env: options.env, weights: options.weights, notice: options.notice });
+    const index = await openTempIndex({
+      model: options.model,
+      rerank: options.rerank,
+      env: options.env,
+      weights: options.weights,
+      notice: options.notice,
+    });
     try {
       model = index.engine.model().id;
       reranker = index.engine.model().reranker;
@@ -146,7 +188,9 @@ export async function calibrate(
       const groups: { source: string; kind: 'positive' | 'negative'; items: AskItem[] }[] = [
         { source: `${set.name} answerable`, kind: 'positive', items: itemsOf(set).filter((i) => i.gold !== null) },
         { source: `${set.name} unanswerable`, kind: 'negative', items: itemsOf(set).filter((i) => i.gold === null) },
-        ...sets.filter((other) => other !== set).map((other) => ({ source: `${other.name} (all)`, kind: 'negative' as const, items: itemsOf(other) })),
+        ...sets
+          .filter((other) => other !== set)
+          .map((other) => ({ source: `${other.name} (all)`, kind: 'negative' as const, items: itemsOf(other) })),
       ];
       for (const group of groups) {
         if (group.items.length === 0) continue;
@@ -156,7 +200,14 @@ export async function calibrate(
           highlight: false,
           onProgress: (d, t) => options.onProgress?.(`${set.name} index: ${group.source}`, d, t),
         });
-        for (const o of outcomes) rows.push({ index: set.name, kind: group.kind, source: group.source, score: o.relevance ?? o.confidence, fused: o.confidence });
+        for (const o of outcomes)
+          rows.push({
+            index: set.name,
+            kind: group.kind,
+            source: group.source,
+            score: o.relevance ?? o.confidence,
+            fused: o.confidence,
+          });
       }
     } finally {
       await index.close();
@@ -164,9 +215,16 @@ export async function calibrate(
   }
   const positives = rows.filter((r) => r.kind === 'positive').map((r) => r.score);
   const negatives = rows.filter((r) => r.kind === 'negative').map((r) => r.score);
-  const choice = roundedChoice(chooseThreshold(positives, negatives, options.targets), positives, negatives, options.targets);
+  const choice = roundedChoice(
+    chooseThreshold(positives, negatives, options.targets),
+    positives,
+    negatives,
+    options.targets,
+  );
   // Per set, so a set of paraphrased questions (low scores) is not outvoted by a larger lexical one.
-  const perSetFloors = sets.map((set) => chooseFloor(rows.filter((r) => r.index === set.name && r.kind === 'positive').map((r) => r.fused)));
+  const perSetFloors = sets.map((set) =>
+    chooseFloor(rows.filter((r) => r.index === set.name && r.kind === 'positive').map((r) => r.fused)),
+  );
   // With a re-ranker the threshold is on another scale: the floor stands alone.
   const floor = round(reranker ? Math.min(...perSetFloors) : Math.min(...perSetFloors, choice.threshold), 3);
   const keys = [...new Set(rows.map((r) => `${r.index}\u0000${r.source}\u0000${r.kind}`))];
@@ -174,7 +232,10 @@ export async function calibrate(
     const [index, source, kind] = key.split('\u0000') as [string, string, 'positive' | 'negative'];
     const group = rows.filter((r) => r.index === index && r.source === source);
     return {
-      index, source, kind, questions: group.length,
+      index,
+      source,
+      kind,
+      questions: group.length,
       declined: group.filter((r) => r.score < choice.threshold).length,
       belowFloor: group.filter((r) => r.fused < floor).length,
     };
@@ -184,10 +245,22 @@ export async function calibrate(
   const summary = {
     model,
     reranker,
-    weights: { dense: weights?.dense, words: weights?.words, synonyms: weights?.synonyms, lexical: weights?.lexical, sentence: weights?.sentence, trustCoverage: weights?.trustCoverage, answerShape: weights?.answerShape, answerShapeUntrusted: weights?.answerShapeUntrusted },
+    weights: {
+      dense: weights?.dense,
+      words: weights?.words,
+      synonyms: weights?.synonyms,
+      lexical: weights?.lexical,
+      sentence: weights?.sentence,
+      trustCoverage: weights?.trustCoverage,
+      answerShape: weights?.answerShape,
+      answerShapeUntrusted: weights?.answerShapeUntrusted,
+    },
     threshold: choice.threshold,
     floor,
-    below_floor: { negatives: round(fusedNegatives.filter((x) => x < floor).length / Math.max(1, fusedNegatives.length), 4), positives: round(fusedPositives.filter((x) => x < floor).length / Math.max(1, fusedPositives.length), 4) },
+    below_floor: {
+      negatives: round(fusedNegatives.filter((x) => x < floor).length / Math.max(1, fusedNegatives.length), 4),
+      positives: round(fusedPositives.filter((x) => x < floor).length / Math.max(1, fusedPositives.length), 4),
+    },
     feasible: choice.feasible,
     negatives: negatives.length,
     positives: positives.length,
@@ -208,17 +281,30 @@ export function formatCalibration(result: CalibrationResult): string {
   const w = result.weights;
   const lines = [
     `model ${result.model} (dense ${w.dense}, words ${w.words}, synonyms ${w.synonyms}, lexical ${w.lexical}, sentence ${w.sentence}, trustCoverage ${w.trustCoverage}, answerShape ${w.answerShape}, answerShapeUntrusted ${w.answerShapeUntrusted})`,
-    ...(result.reranker ? [`re-ranker ${result.reranker}: the threshold is on its relevance (RERANK_THRESHOLD, or "threshold" in its folder's citebot.json)`] : []),
+    ...(result.reranker
+      ? [
+          `re-ranker ${result.reranker}: the threshold is on its relevance (RERANK_THRESHOLD, or "threshold" in its folder's citebot.json)`,
+        ]
+      : []),
     `threshold ${c.threshold}${c.feasible ? '' : '  (NO threshold meets both targets; this is the best trade-off)'}`,
     `  negatives declined (no-answer recall): ${(c.declinedCorrectly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'negative').length}`,
     `  positives declined:                    ${(c.declinedWrongly * 100).toFixed(1)}% of ${result.rows.filter((r) => r.kind === 'positive').length}`,
     `  no-answer precision:                   ${(c.precision * 100).toFixed(1)}%`,
     `floor ${result.floor} (below it nothing is shown; between it and the threshold, the closest passages)`,
-    `  negatives below the floor:             ${pct(result.rows.filter((r) => r.kind === 'negative'), result.floor)}`,
-    `  positives below the floor:             ${pct(result.rows.filter((r) => r.kind === 'positive'), result.floor)}`,
+    `  negatives below the floor:             ${pct(
+      result.rows.filter((r) => r.kind === 'negative'),
+      result.floor,
+    )}`,
+    `  positives below the floor:             ${pct(
+      result.rows.filter((r) => r.kind === 'positive'),
+      result.floor,
+    )}`,
     '',
     'index          questions                     declined  nothing shown',
-    ...result.breakdown.map((b) => `${b.index.padEnd(14)} ${`${b.source} (${b.kind})`.padEnd(30)} ${`${b.declined}/${b.questions}`.padEnd(9)} ${b.belowFloor}/${b.questions}`),
+    ...result.breakdown.map(
+      (b) =>
+        `${b.index.padEnd(14)} ${`${b.source} (${b.kind})`.padEnd(30)} ${`${b.declined}/${b.questions}`.padEnd(9)} ${b.belowFloor}/${b.questions}`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -36,7 +36,8 @@ function progress(quiet: boolean): (phase: string, done: number, total: number) 
     if (process.stderr.isTTY) {
       process.stderr.write(`\r\x1b[K${phase} ${done}/${total}${done === total ? '\n' : ''}`);
     } else if (phase !== lastPhase || tenth !== lastTenth) {
-      if (phase !== lastPhase || done === total || tenth > lastTenth) process.stderr.write(`${phase} ${done}/${total}\n`);
+      if (phase !== lastPhase || done === total || tenth > lastTenth)
+        process.stderr.write(`${phase} ${done}/${total}\n`);
     }
     lastPhase = phase;
     lastTenth = tenth;
@@ -79,32 +80,52 @@ function weightOverrides(o: Options): Partial<FusionWeights> {
 
 const program = new Command()
   .name('npm run eval --')
-  .description('Measures retrieval quality on an evaluation set, in a temporary index (your data directory is not touched).')
+  .description(
+    'Measures retrieval quality on an evaluation set, in a temporary index (your data directory is not touched).',
+  )
   .argument('<sets...>', 'evaluation set files (JSON: articles, questions, unanswerable)')
   .addOption(new Option('--mode <mode>', 'search mode').choices(['bm25', 'dense', 'hybrid', 'all']).default('all'))
   .option('--k <n>', 'passages returned per question (MRR is @10)', positiveInt, 10)
   .option('--json', 'print one JSON object per set')
   .option('--report <file.html>', 'write a self-contained HTML report')
   .option('--model <name>', 'embedding model for the temporary index (auto, use-lite, minilm, keyword, …)')
-  .option('--rerank <model>', 're-rank with this cross-encoder (a folder, or a hub id such as Xenova/ms-marco-MiniLM-L-6-v2); default: RERANK_MODEL')
-  .option('--calibrate', 'choose the "no answer" threshold from the sets (their unanswerable questions and each other\'s questions as negatives)')
+  .option(
+    '--rerank <model>',
+    're-rank with this cross-encoder (a folder, or a hub id such as Xenova/ms-marco-MiniLM-L-6-v2); default: RERANK_MODEL',
+  )
+  .option(
+    '--calibrate',
+    'choose the "no answer" threshold from the sets (their unanswerable questions and each other\'s questions as negatives)',
+  )
   .option('--quiet', 'no progress on stderr')
   .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
   .addOption(new Option('--words <w>', 'tuning: override the word-vector cosine weight').argParser(weight))
   .addOption(new Option('--synonyms <w>', 'tuning: override the thesaurus-synonym weight').argParser(weight))
   .addOption(new Option('--lexical <w>', 'tuning: override the lexical weight').argParser(weight))
   .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
-  .addOption(new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(weight))
+  .addOption(
+    new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(
+      weight,
+    ),
+  )
   .addOption(new Option('--answer-shape <w>', 'tuning: override the answer-shape bonus').argParser(weight))
-  .addOption(new Option('--answer-shape-untrusted <w>', 'tuning: override the further answer-shape bonus when keyword evidence is not trusted').argParser(weight))
+  .addOption(
+    new Option(
+      '--answer-shape-untrusted <w>',
+      'tuning: override the further answer-shape bonus when keyword evidence is not trusted',
+    ).argParser(weight),
+  )
   .addOption(new Option('--threshold <t>', 'tuning: override the decline threshold').argParser(weight))
   .action(async (paths: string[], o: Options) => {
     const onProgress = progress(o.quiet ?? false);
-    const notice = (message: string) => { if (!o.quiet) process.stderr.write(`${message}\n`); };
+    const notice = (message: string) => {
+      if (!o.quiet) process.stderr.write(`${message}\n`);
+    };
     const sets = paths.map(loadEvalSet);
     const weights = weightOverrides(o);
     if (o.calibrate) {
-      if (sets.length < 2) process.stderr.write('note: with one set, only its own unanswerable questions serve as negatives\n');
+      if (sets.length < 2)
+        process.stderr.write('note: with one set, only its own unanswerable questions serve as negatives\n');
       const result = await calibrate(sets, { model: o.model, rerank: o.rerank, weights, onProgress, notice });
       process.stdout.write(o.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatCalibration(result)}\n`);
       return;
@@ -112,7 +133,15 @@ const program = new Command()
     const modes: SearchMode[] = o.mode === 'all' ? [...ALL_MODES] : [o.mode as SearchMode];
     const reports = [];
     for (const set of sets) {
-      const report = await evaluateSet(set, { modes, k: Math.max(o.k, 1), model: o.model, rerank: o.rerank, weights, onProgress, notice });
+      const report = await evaluateSet(set, {
+        modes,
+        k: Math.max(o.k, 1),
+        model: o.model,
+        rerank: o.rerank,
+        weights,
+        onProgress,
+        notice,
+      });
       reports.push(report);
       process.stdout.write(o.json ? `${JSON.stringify(toJson(report))}\n` : `${formatText(report)}\n\n`);
     }
@@ -123,6 +152,8 @@ const program = new Command()
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof CitebotError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof CitebotError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

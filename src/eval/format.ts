@@ -29,7 +29,8 @@ function cell(value: number | null | undefined, key: string): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -37,14 +38,28 @@ function table(header: string[], rows: string[][]): string {
 export function formatText(report: SetReport): string {
   const modes = Object.entries(report.modes) as [SearchMode, ModeReport][];
   const rows = modes.map(([mode, m]) => [mode, ...METRIC_COLUMNS.map((c) => cell(m[c.key] as number | null, c.key))]);
-  const parts = [`${report.set} — model ${report.model}${report.reranker ? `, re-ranked by ${report.reranker}` : ''}, top ${report.k}, ${modes[0]?.[1].questions ?? 0} answerable + ${modes[0]?.[1].unanswerable ?? 0} unanswerable questions`];
+  const parts = [
+    `${report.set} — model ${report.model}${report.reranker ? `, re-ranked by ${report.reranker}` : ''}, top ${report.k}, ${modes[0]?.[1].questions ?? 0} answerable + ${modes[0]?.[1].unanswerable ?? 0} unanswerable questions`,
+  ];
   parts.push(table(['mode', ...METRIC_COLUMNS.map((c) => c.label)], rows));
   const styleRows = modes.flatMap(([mode, m]) =>
-    Object.entries(m.by_style).map(([style, s]) => [`${mode}/${style}`, ...METRIC_COLUMNS.slice(0, 7).map((c) => cell(s[c.key as keyof Metrics] as number, c.key)), String(s.questions)]),
+    Object.entries(m.by_style).map(([style, s]) => [
+      `${mode}/${style}`,
+      ...METRIC_COLUMNS.slice(0, 7).map((c) => cell(s[c.key as keyof Metrics] as number, c.key)),
+      String(s.questions),
+    ]),
   );
-  if (styleRows.length > 0) parts.push('', 'by question style', table(['mode/style', ...METRIC_COLUMNS.slice(0, 7).map((c) => c.label), 'n'], styleRows));
+  if (styleRows.length > 0)
+    parts.push(
+      '',
+      'by question style',
+      table(['mode/style', ...METRIC_COLUMNS.slice(0, 7).map((c) => c.label), 'n'], styleRows),
+    );
   for (const s of report.skipped) parts.push(`(${s.mode} skipped: ${s.reason})`);
-  parts.push('', 'hl_hit: the highlighted sentence of the first passage holds the answer. ans_hit: share of questions asking for a figure, date, name or place whose short answer ("Answer: …") is right; ans_prec: share of claimed short answers that are right. decl_ok/decl_bad: share of unanswerable/answerable questions declined (no answer claimed; only hybrid declines). none_shown: share of answerable questions shown no passage at all (below the floor).');
+  parts.push(
+    '',
+    'hl_hit: the highlighted sentence of the first passage holds the answer. ans_hit: share of questions asking for a figure, date, name or place whose short answer ("Answer: …") is right; ans_prec: share of claimed short answers that are right. decl_ok/decl_bad: share of unanswerable/answerable questions declined (no answer claimed; only hybrid declines). none_shown: share of answerable questions shown no passage at all (below the floor).',
+  );
   return parts.join('\n');
 }
 
@@ -64,7 +79,10 @@ export function toJson(report: SetReport): Record<string, unknown> {
     modes: Object.fromEntries(
       Object.entries(report.modes).map(([mode, m]) => [
         mode,
-        { ...roundMetrics(m), by_style: Object.fromEntries(Object.entries(m.by_style).map(([s, v]) => [s, roundMetrics(v)])) },
+        {
+          ...roundMetrics(m),
+          by_style: Object.fromEntries(Object.entries(m.by_style).map(([s, v]) => [s, roundMetrics(v)])),
+        },
       ]),
     ),
   };

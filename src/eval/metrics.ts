@@ -140,23 +140,31 @@ export function summarize(outcomes: readonly QuestionOutcome[]): Metrics {
   const declinedRight = unanswerable.filter((o) => o.declined).length;
   const declinedWrong = answerable.filter((o) => o.declined).length;
   const claims = outcomes.filter((o) => o.answer !== null);
-  const rightClaim = (o: QuestionOutcome) => o.answer !== null && o.gold !== null && answerMatches(o.answer, o.gold.answer);
+  const rightClaim = (o: QuestionOutcome) =>
+    o.answer !== null && o.gold !== null && answerMatches(o.answer, o.gold.answer);
   return {
     'hit@1': hitAt(ranks, 1),
     'hit@3': hitAt(ranks, 3),
     'hit@5': hitAt(ranks, 5),
     'mrr@10': meanReciprocalRank(ranks, 10),
-    highlight_hit: ratio(answerable.filter((o) => containsAnswer(o.highlight, o.gold.answer)).length, answerable.length),
+    highlight_hit: ratio(
+      answerable.filter((o) => containsAnswer(o.highlight, o.gold.answer)).length,
+      answerable.length,
+    ),
     answer_hit: ratio(answerable.filter(rightClaim).length, answerable.filter((o) => o.wantsAnswer).length),
     answer_precision: claims.length === 0 ? null : claims.filter(rightClaim).length / claims.length,
     declined_correctly: unanswerable.length === 0 ? null : declinedRight / unanswerable.length,
     declined_wrongly: ratio(declinedWrong, answerable.length),
     decline_precision: declinedRight + declinedWrong === 0 ? null : declinedRight / (declinedRight + declinedWrong),
     answerable_nothing_shown: ratio(answerable.filter((o) => !o.shown).length, answerable.length),
-    unanswerable_nothing_shown: unanswerable.length === 0 ? null : unanswerable.filter((o) => !o.shown).length / unanswerable.length,
+    unanswerable_nothing_shown:
+      unanswerable.length === 0 ? null : unanswerable.filter((o) => !o.shown).length / unanswerable.length,
     questions: answerable.length,
     unanswerable: unanswerable.length,
-    query_ms_p50: percentile(outcomes.map((o) => o.queryMs), 50),
+    query_ms_p50: percentile(
+      outcomes.map((o) => o.queryMs),
+      50,
+    ),
   };
 }
 

@@ -24,7 +24,9 @@ function start(text: string, chars = 160): string {
 
 /** hit@k for k = 1…depth. */
 export function hitCurve(outcomes: readonly QuestionOutcome[], depth = 10): number[] {
-  const ranks = outcomes.filter((o): o is QuestionOutcome & { gold: Gold } => o.gold !== null).map((o) => firstHitRank(o.ranked, o.gold, depth));
+  const ranks = outcomes
+    .filter((o): o is QuestionOutcome & { gold: Gold } => o.gold !== null)
+    .map((o) => firstHitRank(o.ranked, o.gold, depth));
   return Array.from({ length: depth }, (_, i) => hitAt(ranks, i + 1));
 }
 
@@ -42,8 +44,10 @@ export function hitChartSvg(mode: string, curve: readonly number[]): string {
       const h = v * plotH;
       const x = left + i * barW + 3;
       const y = top + plotH - h;
-      return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 6).toFixed(1)}" height="${h.toFixed(1)}" fill="#3b6ea5"><title>hit@${i + 1}: ${pct(v)}</title></rect>` +
-        `<text x="${(x + (barW - 6) / 2).toFixed(1)}" y="${height - 8}" font-size="10" text-anchor="middle">${i + 1}</text>`;
+      return (
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 6).toFixed(1)}" height="${h.toFixed(1)}" fill="#3b6ea5"><title>hit@${i + 1}: ${pct(v)}</title></rect>` +
+        `<text x="${(x + (barW - 6) / 2).toFixed(1)}" y="${height - 8}" font-size="10" text-anchor="middle">${i + 1}</text>`
+      );
     })
     .join('');
   const grid = [0, 0.25, 0.5, 0.75, 1]
@@ -52,12 +56,27 @@ export function hitChartSvg(mode: string, curve: readonly number[]): string {
       return `<line x1="${left}" x2="${width - 6}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#ddd"/><text x="${left - 4}" y="${(y + 3).toFixed(1)}" font-size="9" text-anchor="end">${g.toFixed(2)}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="hit@k for ${escapeHtml(mode)}">` +
-    `<text x="${left}" y="14" font-size="12" font-weight="bold">${escapeHtml(mode)}: hit@k (k = 1…${curve.length})</text>${grid}${bars}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="hit@k for ${escapeHtml(mode)}">` +
+    `<text x="${left}" y="14" font-size="12" font-weight="bold">${escapeHtml(mode)}: hit@k (k = 1…${curve.length})</text>${grid}${bars}</svg>`
+  );
 }
 
 function metricsTable(report: SetReport): string {
-  const head = ['mode', 'hit@1', 'highlight_hit', 'answer_hit', 'answer_precision', 'hit@3', 'hit@5', 'MRR@10', 'unanswerable declined', 'answerable declined', 'query p50 ms', 'ingest s'];
+  const head = [
+    'mode',
+    'hit@1',
+    'highlight_hit',
+    'answer_hit',
+    'answer_precision',
+    'hit@3',
+    'hit@5',
+    'MRR@10',
+    'unanswerable declined',
+    'answerable declined',
+    'query p50 ms',
+    'ingest s',
+  ];
   const rows = Object.entries(report.modes).map(
     ([mode, m]) =>
       `<tr><td>${escapeHtml(mode)}</td><td>${pct(m['hit@1'])}</td><td>${pct(m.highlight_hit)}</td><td>${pct(m.answer_hit)}</td><td>${pct(m.answer_precision)}</td><td>${pct(m['hit@3'])}</td><td>${pct(m['hit@5'])}</td><td>${m['mrr@10'].toFixed(3)}</td>` +
@@ -79,14 +98,19 @@ function missesOf(mode: SearchMode, outcomes: readonly QuestionOutcome[], titles
     const gold = o.gold!;
     const rank = firstHitRank(o.ranked, gold);
     const got = o.ranked[0];
-    return `<li><p class="q">${escapeHtml(o.question)}${o.style ? ` <span class="style">${escapeHtml(o.style)}</span>` : ''}</p>` +
+    return (
+      `<li><p class="q">${escapeHtml(o.question)}${o.style ? ` <span class="style">${escapeHtml(o.style)}</span>` : ''}</p>` +
       `<p>expected: <b>${escapeHtml(gold.answer)}</b> in “${escapeHtml(titles.get(gold.articleId) ?? gold.articleId)}” ¶${gold.paragraphIndex + 1} — ${rank === null ? 'not in the results' : `found at rank ${rank}`}${o.declined ? ', and declined' : ''}</p>` +
-      `<p>returned instead: ${got ? `“${escapeHtml(got.title)}” ¶${got.paragraphStart + 1}: ${escapeHtml(start(got.text))}` : 'nothing'}</p></li>`;
+      `<p>returned instead: ${got ? `“${escapeHtml(got.title)}” ¶${got.paragraphStart + 1}: ${escapeHtml(start(got.text))}` : 'nothing'}</p></li>`
+    );
   });
   const more = missed.length > MAX_MISSES_SHOWN ? `<p>…and ${missed.length - MAX_MISSES_SHOWN} more.</p>` : '';
   const acceptedList = accepted.length
     ? `<h4>Unanswerable questions it answered (${accepted.length})</h4><ul>${accepted
-        .map((o) => `<li><p class="q">${escapeHtml(o.question)}</p><p>returned: ${o.ranked[0] ? `“${escapeHtml(o.ranked[0].title)}”: ${escapeHtml(start(o.ranked[0].text))}` : 'nothing'} (score ${o.confidence.toFixed(3)})</p></li>`)
+        .map(
+          (o) =>
+            `<li><p class="q">${escapeHtml(o.question)}</p><p>returned: ${o.ranked[0] ? `“${escapeHtml(o.ranked[0].title)}”: ${escapeHtml(start(o.ranked[0].text))}` : 'nothing'} (score ${o.confidence.toFixed(3)})</p></li>`,
+        )
         .join('')}</ul>`
     : '';
   return `<h3>${escapeHtml(mode)}: missed at rank 1 (${missed.length})</h3><ul>${items.join('')}</ul>${more}${acceptedList}${wrongAnswersOf(outcomes)}`;
@@ -94,13 +118,17 @@ function missesOf(mode: SearchMode, outcomes: readonly QuestionOutcome[], titles
 
 /** Short answers claimed wrongly: the bold "Answer: …" a reader would have been misled by. */
 function wrongAnswersOf(outcomes: readonly QuestionOutcome[]): string {
-  const wrong = outcomes.filter((o) => o.answer !== null && (o.gold === null || !answerMatches(o.answer, o.gold.answer)));
-  if (wrong.length === 0) return '';
-  const items = wrong.slice(0, MAX_MISSES_SHOWN).map(
-    (o) =>
-      `<li><p class="q">${escapeHtml(o.question)}</p><p>claimed: <b>${escapeHtml(o.answer!)}</b> — expected: ${o.gold ? `<b>${escapeHtml(o.gold.answer)}</b>` : 'no answer (unanswerable)'}</p>` +
-      `<p>from: ${escapeHtml(start(o.highlight))}</p></li>`,
+  const wrong = outcomes.filter(
+    (o) => o.answer !== null && (o.gold === null || !answerMatches(o.answer, o.gold.answer)),
   );
+  if (wrong.length === 0) return '';
+  const items = wrong
+    .slice(0, MAX_MISSES_SHOWN)
+    .map(
+      (o) =>
+        `<li><p class="q">${escapeHtml(o.question)}</p><p>claimed: <b>${escapeHtml(o.answer!)}</b> — expected: ${o.gold ? `<b>${escapeHtml(o.gold.answer)}</b>` : 'no answer (unanswerable)'}</p>` +
+        `<p>from: ${escapeHtml(start(o.highlight))}</p></li>`,
+    );
   const more = wrong.length > MAX_MISSES_SHOWN ? `<p>…and ${wrong.length - MAX_MISSES_SHOWN} more.</p>` : '';
   return `<h4>Wrong short answers (${wrong.length})</h4><ul>${items.join('')}</ul>${more}`;
 }
@@ -110,11 +138,17 @@ export function renderHtml(reports: readonly SetReport[], sets: readonly EvalSet
     const set = sets.find((s) => s.name === report.set);
     const titles = new Map((set?.articles ?? []).map((a) => [a.id, a.title]));
     const modes = Object.keys(report.outcomes) as SearchMode[];
-    const charts = modes.map((mode) => hitChartSvg(mode, hitCurve(report.outcomes[mode]!, Math.max(report.k, 1)))).join('\n');
+    const charts = modes
+      .map((mode) => hitChartSvg(mode, hitCurve(report.outcomes[mode]!, Math.max(report.k, 1))))
+      .join('\n');
     const misses = modes.map((mode) => missesOf(mode, report.outcomes[mode]!, titles)).join('\n');
-    const source = set?.source ? `<p class="src">Source: ${escapeHtml(set.source)}${set.license ? ` — ${escapeHtml(set.license)}` : ''}</p>` : '';
-    return `<section><h2>${escapeHtml(report.set)} <small>model ${escapeHtml(report.model)}${report.reranker ? `, re-ranked by ${escapeHtml(report.reranker)}` : ''}, dense ${report.weights.dense}, lexical ${report.weights.lexical}, threshold ${report.weights.threshold}</small></h2>${source}` +
-      `${metricsTable(report)}<div class="charts">${charts}</div>${misses}</section>`;
+    const source = set?.source
+      ? `<p class="src">Source: ${escapeHtml(set.source)}${set.license ? ` — ${escapeHtml(set.license)}` : ''}</p>`
+      : '';
+    return (
+      `<section><h2>${escapeHtml(report.set)} <small>model ${escapeHtml(report.model)}${report.reranker ? `, re-ranked by ${escapeHtml(report.reranker)}` : ''}, dense ${report.weights.dense}, lexical ${report.weights.lexical}, threshold ${report.weights.threshold}</small></h2>${source}` +
+      `${metricsTable(report)}<div class="charts">${charts}</div>${misses}</section>`
+    );
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>citebot evaluation</title>

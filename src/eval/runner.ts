@@ -46,7 +46,8 @@ export async function openTempIndex(options: TempIndexOptions = {}): Promise<Tem
   try {
     const userModels = join(userDataDir, 'models');
     // A copy, not a link: a conversion or download must never write into the user's folder.
-    if (existsSync(userModels)) cpSync(userModels, join(dataDir, 'models'), { recursive: true, filter: (src) => !/\.(download|tmp)-/.test(src) });
+    if (existsSync(userModels))
+      cpSync(userModels, join(dataDir, 'models'), { recursive: true, filter: (src) => !/\.(download|tmp)-/.test(src) });
     const config = loadConfig({
       ...env,
       DATA_DIR: dataDir,
@@ -77,7 +78,11 @@ export async function openTempIndex(options: TempIndexOptions = {}): Promise<Tem
 }
 
 /** Ingests the set's articles; returns the wall time in seconds. */
-export async function ingestSet(engine: CitebotEngine, articles: Article[], onProgress?: (done: number, total: number) => void): Promise<number> {
+export async function ingestSet(
+  engine: CitebotEngine,
+  articles: Article[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
   const started = performance.now();
   await engine.ingest(articles, EVAL_COLLECTION, onProgress ? (p) => onProgress(p.done, p.total) : undefined);
   return (performance.now() - started) / 1000;
@@ -112,7 +117,11 @@ export function rankedPassage(hit: Hit): RankedPassage {
     paragraphStart: hit.passage.paragraph_start,
     paragraphEnd: hit.passage.paragraph_end,
     text: hit.passage.text,
-    copies: hit.alsoIn.map(({ article, passage }) => ({ articleId: article.id, paragraphStart: passage.paragraph_start, paragraphEnd: passage.paragraph_end })),
+    copies: hit.alsoIn.map(({ article, passage }) => ({
+      articleId: article.id,
+      paragraphStart: passage.paragraph_start,
+      paragraphEnd: passage.paragraph_end,
+    })),
   };
 }
 
@@ -129,7 +138,11 @@ export interface AskItem {
 /** The set's questions, answerable first, then the unanswerable ones. */
 export function itemsOf(set: EvalSet): AskItem[] {
   return [
-    ...set.questions.map((q) => ({ q: q.q, gold: { articleId: q.articleId, paragraphIndex: q.paragraphIndex, answer: q.answer }, style: q.style })),
+    ...set.questions.map((q) => ({
+      q: q.q,
+      gold: { articleId: q.articleId, paragraphIndex: q.paragraphIndex, answer: q.answer },
+      style: q.style,
+    })),
     ...set.unanswerable.map((q) => ({ q, gold: null, style: null })),
   ];
 }
@@ -144,7 +157,11 @@ export async function askAll(
   const outcomes: QuestionOutcome[] = [];
   for (const item of items) {
     const started = performance.now();
-    const result = await engine.internals.retrieve(item.q, { collections: [EVAL_COLLECTION], k: options.k, mode: options.mode });
+    const result = await engine.internals.retrieve(item.q, {
+      collections: [EVAL_COLLECTION],
+      k: options.k,
+      mode: options.mode,
+    });
     const queryMs = performance.now() - started;
     let highlight = '';
     let answer: string | null = null;
@@ -205,8 +222,19 @@ export async function evaluateSet(set: EvalSet, options: EvaluateOptions): Promi
   const index = await openTempIndex(options);
   try {
     const { engine } = index;
-    const ingestSeconds = await ingestSet(engine, set.articles, (done, total) => options.onProgress?.(`${set.name}: ingest`, done, total));
-    const report: SetReport = { set: set.name, model: engine.model().id, reranker: engine.model().reranker, k: options.k, weights: engine.internals.fusionWeights(), modes: {}, outcomes: {}, skipped: [] };
+    const ingestSeconds = await ingestSet(engine, set.articles, (done, total) =>
+      options.onProgress?.(`${set.name}: ingest`, done, total),
+    );
+    const report: SetReport = {
+      set: set.name,
+      model: engine.model().id,
+      reranker: engine.model().reranker,
+      k: options.k,
+      weights: engine.internals.fusionWeights(),
+      modes: {},
+      outcomes: {},
+      skipped: [],
+    };
     const items = itemsOf(set);
     for (const mode of options.modes) {
       if (mode === 'dense' && engine.model().kind === 'keyword') {
@@ -219,7 +247,11 @@ export async function evaluateSet(set: EvalSet, options: EvaluateOptions): Promi
         onProgress: (done, total) => options.onProgress?.(`${set.name}: ${mode}`, done, total),
       });
       report.outcomes[mode] = outcomes;
-      report.modes[mode] = { ...summarize(outcomes), ingest_s: round(ingestSeconds, 2), by_style: summarizeByStyle(outcomes) };
+      report.modes[mode] = {
+        ...summarize(outcomes),
+        ingest_s: round(ingestSeconds, 2),
+        by_style: summarizeByStyle(outcomes),
+      };
     }
     return report;
   } finally {

@@ -51,7 +51,10 @@ export function loadEvalSet(path: string): EvalSet {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new UserError('eval_set_invalid', `cannot read the evaluation set ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UserError(
+      'eval_set_invalid',
+      `cannot read the evaluation set ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parseEvalSet(raw, basename(path).replace(/\.json$/i, ''));
 }
@@ -67,15 +70,32 @@ export function parseEvalSet(raw: unknown, name: string): EvalSet {
   for (const question of data.questions) {
     const count = paragraphs.get(question.article_id);
     if (count === undefined || question.paragraph_index >= count) {
-      throw new UserError('eval_set_invalid', `${name}: question "${question.q}" points at ${question.article_id} paragraph ${question.paragraph_index}, which the set does not have`);
+      throw new UserError(
+        'eval_set_invalid',
+        `${name}: question "${question.q}" points at ${question.article_id} paragraph ${question.paragraph_index}, which the set does not have`,
+      );
     }
   }
   return {
     name,
     source: data.source ?? null,
     license: data.license ?? null,
-    articles: data.articles.map((a) => ({ id: a.id, title: a.title, date: null, source: name, section: null, url: null, paragraphs: a.paragraphs })),
-    questions: data.questions.map((q) => ({ q: q.q, answer: q.answer, articleId: q.article_id, paragraphIndex: q.paragraph_index, style: q.style ?? null })),
+    articles: data.articles.map((a) => ({
+      id: a.id,
+      title: a.title,
+      date: null,
+      source: name,
+      section: null,
+      url: null,
+      paragraphs: a.paragraphs,
+    })),
+    questions: data.questions.map((q) => ({
+      q: q.q,
+      answer: q.answer,
+      articleId: q.article_id,
+      paragraphIndex: q.paragraph_index,
+      style: q.style ?? null,
+    })),
     unanswerable: data.unanswerable,
   };
 }

@@ -28,7 +28,20 @@ function cacheEmbeddings(index: TempIndex): void {
   pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
 }
 
-async function main(paths: string[], o: { dense: string; words: string; synonyms: string; lexical: string; sentence: string; answerShape: string; answerShapeUntrusted: string; trustCoverage: string; model?: string }): Promise<void> {
+async function main(
+  paths: string[],
+  o: {
+    dense: string;
+    words: string;
+    synonyms: string;
+    lexical: string;
+    sentence: string;
+    answerShape: string;
+    answerShapeUntrusted: string;
+    trustCoverage: string;
+    model?: string;
+  },
+): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
   const indexes: { set: EvalSet; index: TempIndex }[] = [];
   try {
@@ -38,17 +51,30 @@ async function main(paths: string[], o: { dense: string; words: string; synonyms
       await ingestSet(index.engine, set.articles);
       cacheEmbeddings(index);
     }
-    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) => list(o.words).flatMap((words) => list(o.synonyms).flatMap((synonyms) =>
-      list(o.lexical).flatMap((lexical) =>
-        list(o.sentence).flatMap((sentence) =>
-          list(o.answerShape).flatMap((answerShape) =>
-            list(o.answerShapeUntrusted).flatMap((answerShapeUntrusted) =>
-              list(o.trustCoverage).map((trustCoverage) => ({ dense, words, synonyms, lexical, sentence, answerShape, answerShapeUntrusted, trustCoverage })),
+    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) =>
+      list(o.words).flatMap((words) =>
+        list(o.synonyms).flatMap((synonyms) =>
+          list(o.lexical).flatMap((lexical) =>
+            list(o.sentence).flatMap((sentence) =>
+              list(o.answerShape).flatMap((answerShape) =>
+                list(o.answerShapeUntrusted).flatMap((answerShapeUntrusted) =>
+                  list(o.trustCoverage).map((trustCoverage) => ({
+                    dense,
+                    words,
+                    synonyms,
+                    lexical,
+                    sentence,
+                    answerShape,
+                    answerShapeUntrusted,
+                    trustCoverage,
+                  })),
+                ),
+              ),
             ),
           ),
         ),
       ),
-    )));
+    );
     for (const weights of grid) {
       const cells: string[] = [];
       for (const { set, index } of indexes) {
@@ -60,7 +86,9 @@ async function main(paths: string[], o: { dense: string; words: string; synonyms
           cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
         }
       }
-      process.stdout.write(`dense ${weights.dense} words ${weights.words} synonyms ${weights.synonyms} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`);
+      process.stdout.write(
+        `dense ${weights.dense} words ${weights.words} synonyms ${weights.synonyms} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`,
+      );
     }
   } finally {
     for (const { index } of indexes) await index.close();
@@ -76,7 +104,11 @@ new Command()
   .option('--sentence <list>', 'best-sentence coverage weights', '0,0.15,0.3')
   .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')
   .option('--answer-shape-untrusted <list>', 'further answer-shape bonuses when keyword evidence is untrusted', '0.1')
-  .option('--trust-coverage <list>', 'best-candidate coverage at which keyword evidence counts fully (0 = always)', '0.45')
+  .option(
+    '--trust-coverage <list>',
+    'best-candidate coverage at which keyword evidence counts fully (0 = always)',
+    '0.45',
+  )
   .option('--model <name>', 'embedding model')
   .action(main)
   .parseAsync(process.argv)

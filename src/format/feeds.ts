@@ -11,7 +11,8 @@ export function formatInterval(ms: number): string {
 
 /** "ok 2026-12-03 17:20" / "failing ×3: <error>" / "not polled yet". */
 export function feedHealth(feed: FollowedFeed): string {
-  if (feed.failures > 0) return `failing ×${feed.failures} since ${feed.lastErrorAt?.slice(0, 16).replace('T', ' ') ?? '?'}: ${feed.lastError ?? 'unknown error'}`;
+  if (feed.failures > 0)
+    return `failing ×${feed.failures} since ${feed.lastErrorAt?.slice(0, 16).replace('T', ' ') ?? '?'}: ${feed.lastError ?? 'unknown error'}`;
   if (feed.lastSuccessAt) return `ok, last read ${feed.lastSuccessAt.slice(0, 16).replace('T', ' ')} UTC`;
   return 'not polled yet';
 }
@@ -31,11 +32,16 @@ export function formatFeedList(feeds: readonly FollowedFeed[]): string {
 export function formatPollSummary(results: readonly PollResult[]): string {
   const sum = (key: 'new' | 'updated' | 'unchanged') => results.reduce((n, r) => n + r[key], 0);
   const failed = results.filter((r) => r.status === 'failed');
-  const lines = [`${results.length} feed(s): ${sum('new')} new, ${sum('updated')} updated, ${sum('unchanged')} unchanged, ${failed.length} failed`];
+  const lines = [
+    `${results.length} feed(s): ${sum('new')} new, ${sum('updated')} updated, ${sum('unchanged')} unchanged, ${failed.length} failed`,
+  ];
   for (const r of results) {
     if (r.status === 'failed') lines.push(`  ✗ ${r.url}: ${r.error}`);
     else if (r.status === 'not-modified') lines.push(`  = ${r.url}: not modified`);
-    else lines.push(`  ✓ ${r.url}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged${r.deferred ? `, ${r.deferred} left for the next poll` : ''}`);
+    else
+      lines.push(
+        `  ✓ ${r.url}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged${r.deferred ? `, ${r.deferred} left for the next poll` : ''}`,
+      );
     for (const item of r.failedItems) lines.push(`      skipped ${item.url}: ${item.reason}`);
   }
   return lines.join('\n');

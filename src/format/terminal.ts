@@ -53,7 +53,11 @@ export const STYLE_BOLD_ON = '\ue010';
 export const STYLE_DIM_ON = '\ue011';
 /** Ends bold and dim (SGR 22). */
 export const STYLE_OFF = '\ue012';
-const STYLE_CODES: Record<string, string> = { [STYLE_BOLD_ON]: '\u001b[1m', [STYLE_DIM_ON]: '\u001b[2m', [STYLE_OFF]: '\u001b[22m' };
+const STYLE_CODES: Record<string, string> = {
+  [STYLE_BOLD_ON]: '\u001b[1m',
+  [STYLE_DIM_ON]: '\u001b[2m',
+  [STYLE_OFF]: '\u001b[22m',
+};
 
 /** The text to write to a terminal or pipe: escaped, then the style placeholders as ANSI codes (or dropped without colour). */
 export function toTerminal(text: string, color: boolean): string {

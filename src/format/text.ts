@@ -1,5 +1,12 @@
 /** Engine results → readable terminal text (pure). */
-import type { ArticleParagraphs, ArticleSummary, AskResult, CollectionStats, IndexRebuild, IngestOutcome } from '../engine-api.ts';
+import type {
+  ArticleParagraphs,
+  ArticleSummary,
+  AskResult,
+  CollectionStats,
+  IndexRebuild,
+  IngestOutcome,
+} from '../engine-api.ts';
 import type { SkippedInput } from '../ingest/files.ts';
 import type { LoggedQuestion } from '../store/store-api.ts';
 import { LIBRARY_COLLECTION, type AnswerPassage, type ArticleFilter, type Citation } from '../types.ts';
@@ -48,11 +55,15 @@ function wrap(text: string, width: number, indent: string): string {
 
 /** "paragraph 7", or "page 4, paragraph 2" for a document with pages (the paragraph counted on its page). */
 export function citationPlace(citation: Citation): string {
-  return citation.page !== undefined && citation.page_paragraph !== undefined ? `page ${citation.page}, paragraph ${citation.page_paragraph}` : `paragraph ${citation.paragraph}`;
+  return citation.page !== undefined && citation.page_paragraph !== undefined
+    ? `page ${citation.page}, paragraph ${citation.page_paragraph}`
+    : `paragraph ${citation.paragraph}`;
 }
 
 function citationLine(citation: Citation): string {
-  return [citation.title, citation.source, citation.date, citationPlace(citation)].filter((p): p is string => Boolean(p)).join(' · ');
+  return [citation.title, citation.source, citation.date, citationPlace(citation)]
+    .filter((p): p is string => Boolean(p))
+    .join(' · ');
 }
 
 export function formatCitation(citation: Citation): string {
@@ -63,7 +74,9 @@ export function formatCitation(citation: Citation): string {
 const ALSO_IN_NAMED = 3;
 
 function formatAlsoIn(also: readonly Citation[]): string {
-  const named = also.slice(0, ALSO_IN_NAMED).map((c) => `\n    also in: ${citationLine(c)}${c.url ? `\n             ${c.url}` : ''}`);
+  const named = also
+    .slice(0, ALSO_IN_NAMED)
+    .map((c) => `\n    also in: ${citationLine(c)}${c.url ? `\n             ${c.url}` : ''}`);
   const rest = also.length - named.length;
   return named.join('') + (rest > 0 ? `\n    and in ${rest} more article${rest === 1 ? '' : 's'}` : '');
 }
@@ -79,12 +92,16 @@ function formatPassage(passage: AnswerPassage, style: TextStyle): string {
 /** An article's paragraphs numbered as citations number them; the one asked about in bold. */
 export function formatArticleParagraphs(view: ArticleParagraphs, style: TextStyle = PLAIN): string {
   const { article } = view;
-  const heading = [article.title, article.source, article.date].filter(Boolean).join(' · ') + (article.url ? `\n${article.url}` : '');
+  const heading =
+    [article.title, article.source, article.date].filter(Boolean).join(' · ') + (article.url ? `\n${article.url}` : '');
   const body = view.paragraphs.map(({ number, text }) => {
     const wrapped = wrap(text, style.width, '    ');
     return `[${number}]\n${number === view.focus ? bold(style, wrapped.trimStart()).replace(/^/, '    ') : wrapped}`;
   });
-  const shown = view.paragraphs.length === view.total ? `${view.total} paragraph(s)` : `paragraphs ${view.paragraphs[0]!.number}–${view.paragraphs.at(-1)!.number} of ${view.total}`;
+  const shown =
+    view.paragraphs.length === view.total
+      ? `${view.total} paragraph(s)`
+      : `paragraphs ${view.paragraphs[0]!.number}–${view.paragraphs.at(-1)!.number} of ${view.total}`;
   return [heading, '', body.join('\n\n'), '', style.dim(`${shown} · ${article.id}`)].join('\n');
 }
 
@@ -100,7 +117,8 @@ export function describeFilter(filter: ArticleFilter): string {
   if (filter.since && filter.until) parts.push(`dated ${filter.since} to ${filter.until}`);
   else if (filter.since) parts.push(`dated ${filter.since} or later`);
   else if (filter.until) parts.push(`dated ${filter.until} or earlier`);
-  if (filter.source) parts.push(filter.sourceExact ? `from "${filter.source}"` : `from a source matching "${filter.source}"`);
+  if (filter.source)
+    parts.push(filter.sourceExact ? `from "${filter.source}"` : `from a source matching "${filter.source}"`);
   return parts.join(', ');
 }
 
@@ -127,15 +145,21 @@ export function formatAnswer(result: AskResult, style: TextStyle = PLAIN): strin
 
 export function formatIngest(outcomes: readonly IngestOutcome[], skipped: readonly SkippedInput[]): string {
   const count = (status: IngestOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-  const lines = outcomes.map((o) => `  ${o.status.padEnd(9)} ${o.title} (${o.passages} passage${o.passages === 1 ? '' : 's'}) [${o.articleId}]`);
+  const lines = outcomes.map(
+    (o) => `  ${o.status.padEnd(9)} ${o.title} (${o.passages} passage${o.passages === 1 ? '' : 's'}) [${o.articleId}]`,
+  );
   for (const s of skipped) lines.push(`  skipped   ${s.name}: ${s.reason}`);
-  lines.push(`${count('added')} added, ${count('updated')} updated, ${count('unchanged')} unchanged, ${skipped.length} skipped`);
+  lines.push(
+    `${count('added')} added, ${count('updated')} updated, ${count('unchanged')} unchanged, ${skipped.length} skipped`,
+  );
   return lines.join('\n');
 }
 
 export function formatSources(articles: readonly ArticleSummary[], total: number): string {
   if (articles.length === 0) return 'No articles yet. Add some with: npm run ingest -- <files or folders>';
-  const lines = articles.map((a) => `  ${a.id}  ${a.title}  (${[a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages)`);
+  const lines = articles.map(
+    (a) => `  ${a.id}  ${a.title}  (${[a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages)`,
+  );
   lines.push(`${total} article(s)`);
   return lines.join('\n');
 }
@@ -161,7 +185,10 @@ export function formatStats(stats: CollectionStats): string {
   }
   if (stats.mostAsked.length > 0) {
     lines.push('asked most often:');
-    for (const m of stats.mostAsked) lines.push(`  ${String(m.times).padStart(4)}×  ${m.question}  (${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`})`);
+    for (const m of stats.mostAsked)
+      lines.push(
+        `  ${String(m.times).padStart(4)}×  ${m.question}  (${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`})`,
+      );
   }
   if (stats.downvoted.length > 0) {
     lines.push('replies marked 👎 (most recent first):');
@@ -174,6 +201,9 @@ export function formatStats(stats: CollectionStats): string {
 export function formatQuestions(questions: readonly LoggedQuestion[]): string {
   if (questions.length === 0) return 'no questions logged (Discord questions are logged; CLI questions are not)';
   return questions
-    .map((q) => `#${q.id}  ${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}${q.filter ? `  (articles ${describeFilter(q.filter)})` : ''}`)
+    .map(
+      (q) =>
+        `#${q.id}  ${isoMinute(q.askedAt)}  ${q.answered ? 'answered  ' : 'unanswered'}  👍 ${q.up} 👎 ${q.down}  ${q.collection === LIBRARY_COLLECTION ? '' : `[${q.collection}] `}${q.question}${q.filter ? `  (articles ${describeFilter(q.filter)})` : ''}`,
+    )
     .join('\n');
 }

@@ -82,7 +82,8 @@ function looksBinary(bytes: Uint8Array): boolean {
   let control = 0;
   for (let i = 0; i < n; i++) {
     const b = bytes[i]!;
-    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0b && b !== 0x0c && b !== 0x0d && b !== 0x1b) || b === 0x7f) control++;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0b && b !== 0x0c && b !== 0x0d && b !== 0x1b) || b === 0x7f)
+      control++;
   }
   return control / n > CONTROL_SHARE_LIMIT;
 }
@@ -93,14 +94,26 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   const n = bytes.length;
   while (i < n) {
     const b = bytes[i]!;
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     let need: number;
     let min: number;
     let cp: number;
-    if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; cp = b & 0x1f; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; cp = b & 0x0f; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; cp = b & 0x07; }
-    else return i;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+      cp = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+      cp = b & 0x0f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+      cp = b & 0x07;
+    } else return i;
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];
       if (c === undefined || (c & 0xc0) !== 0x80) return i;
@@ -149,7 +162,10 @@ export function decodeArticleBytes(name: string, bytes: Uint8Array, maxBytes: nu
   assertWithinSize(name, bytes.length, maxBytes);
   // UTF-16 text has NUL bytes everywhere: say what it is rather than calling it binary.
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    throw new UserError('invalid_utf8', `${who} is UTF-16 text; save it as UTF-8 (e.g. \`iconv -f UTF-16 -t UTF-8\`) and try again`);
+    throw new UserError(
+      'invalid_utf8',
+      `${who} is UTF-16 text; save it as UTF-8 (e.g. \`iconv -f UTF-16 -t UTF-8\`) and try again`,
+    );
   }
   const kind = sniffBinaryType(name, bytes);
   if (kind !== null || looksBinary(bytes)) {

@@ -36,7 +36,8 @@ const FORMATS: Record<string, FetchedFormat> = {
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
 };
 
-const ACCEPT = 'text/html,application/xhtml+xml,text/plain,text/markdown,application/json;q=0.9,application/pdf;q=0.8,*/*;q=0.1';
+const ACCEPT =
+  'text/html,application/xhtml+xml,text/plain,text/markdown,application/json;q=0.9,application/pdf;q=0.8,*/*;q=0.1';
 
 function nameFor(url: URL): string {
   const last = url.pathname.split('/').filter(Boolean).pop();

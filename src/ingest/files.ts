@@ -124,7 +124,8 @@ function linkProblem(path: string, root: string): string | null {
     return statProblem(error);
   }
   const inside = target === root || target.startsWith(root.endsWith(sep) ? root : root + sep);
-  if (!inside) return `a symbolic link to ${target}, outside the folder; links out of an ingested folder are not followed`;
+  if (!inside)
+    return `a symbolic link to ${target}, outside the folder; links out of an ingested folder are not followed`;
   if (statSync(target).isDirectory()) return 'a symbolic link to a folder; links to folders are not followed';
   return null;
 }
@@ -170,7 +171,8 @@ export function urlsInList(text: string): { urls: string[]; skipped: SkippedInpu
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     if (URL_INPUT.test(line)) urls.push(line);
-    else skipped.push({ name: `line ${i + 1} of the URL list`, reason: `"${line.slice(0, 80)}" is not an http(s) URL` });
+    else
+      skipped.push({ name: `line ${i + 1} of the URL list`, reason: `"${line.slice(0, 80)}" is not an http(s) URL` });
   });
   return { urls, skipped };
 }
@@ -178,7 +180,10 @@ export function urlsInList(text: string): { urls: string[]; skipped: SkippedInpu
 async function readUrl(url: string, options: ReadOptions): Promise<Article[]> {
   if (!options.fetchUrl) throw new Error('URLs are not fetched here');
   const doc = await options.fetchUrl(url);
-  return parseInput({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url }, { maxBytes: options.maxBytes });
+  return parseInput(
+    { name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url },
+    { maxBytes: options.maxBytes },
+  );
 }
 
 /** Reads and parses every input (PDF and Word documents and URLs included); bad ones are skipped with a reason. */
@@ -207,7 +212,10 @@ export async function readArticleInputs(inputs: readonly string[], options: Read
       } else {
         const size = statSync(file).size;
         if (size > maxBytes) {
-          skipped.push({ name: file, reason: `${file} is ${size} bytes, over the ${maxBytes}-byte limit (raise MAX_ARTICLE_BYTES to accept it)` });
+          skipped.push({
+            name: file,
+            reason: `${file} is ${size} bytes, over the ${maxBytes}-byte limit (raise MAX_ARTICLE_BYTES to accept it)`,
+          });
           continue;
         }
         bytes = readFileSync(resolve(file));
@@ -215,12 +223,16 @@ export async function readArticleInputs(inputs: readonly string[], options: Read
       const badRecords: SkippedRecords = [];
       const parsed = await parseInput({ name: file, bytes }, { maxBytes }, badRecords);
       // One bad NDJSON line doesn't cost the good ones: it is reported on its own.
-      for (const bad of badRecords) skipped.push({ name: `${file} (${bad.label.replace(/ of .*$/, '')})`, reason: bad.reason });
+      for (const bad of badRecords)
+        skipped.push({ name: `${file} (${bad.label.replace(/ of .*$/, '')})`, reason: bad.reason });
       const clash = parsed.find((a) => origins.has(a.id));
       if (clash) {
         // story.md beside story.txt, or Report!.txt beside report?.txt: one id, two files. Storing
         // both would make the second silently replace the first.
-        skipped.push({ name: file, reason: `${displayName(file)} makes the article id "${clash.id}", which ${displayName(origins.get(clash.id)!)} already has; rename one of the files (or give the article its own "id") and ingest it again` });
+        skipped.push({
+          name: file,
+          reason: `${displayName(file)} makes the article id "${clash.id}", which ${displayName(origins.get(clash.id)!)} already has; rename one of the files (or give the article its own "id") and ingest it again`,
+        });
         continue;
       }
       for (const article of parsed) origins.set(article.id, file);

@@ -86,8 +86,27 @@ export class OffThreadParser {
     // A pathological page may need a lot of memory; past this the worker, not the bot, runs out.
     const worker = spawnWorker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
     worker.on('message', (response: ParseResponse) => this.settle(worker, response));
-    worker.on('error', (error) => this.failHead(worker, (who) => new UserError('parser_stopped', `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`, { cause: error })));
-    worker.on('exit', (code) => this.failHead(worker, (who) => new UserError('parser_stopped', `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`)));
+    worker.on('error', (error) =>
+      this.failHead(
+        worker,
+        (who) =>
+          new UserError(
+            'parser_stopped',
+            `couldn't read ${who}: the parser stopped (${error.message}); try a smaller or simpler file`,
+            { cause: error },
+          ),
+      ),
+    );
+    worker.on('exit', (code) =>
+      this.failHead(
+        worker,
+        (who) =>
+          new UserError(
+            'parser_stopped',
+            `couldn't read ${who}: the parser stopped (exit code ${code}); try a smaller or simpler file`,
+          ),
+      ),
+    );
     worker.unref();
     this.worker = worker;
     this.workerReady = false;
@@ -108,7 +127,12 @@ export class OffThreadParser {
     if (this.pending.size === 0) worker.unref();
     else this.armHead(worker);
     if ('articles' in response) job.resolve(response.articles);
-    else job.reject(response.error.user ? new UserError(response.error.code, response.error.message) : new CitebotError(response.error.code, response.error.message));
+    else
+      job.reject(
+        response.error.user
+          ? new UserError(response.error.code, response.error.message)
+          : new CitebotError(response.error.code, response.error.message),
+      );
   }
 
   /**

@@ -12,7 +12,14 @@ async function answer(request: ParseRequest): Promise<ParseResponse> {
   } catch (error) {
     return isCitebotError(error)
       ? { id: request.id, error: { user: error.name === 'UserError', code: error.code, message: error.message } }
-      : { id: request.id, error: { user: false, code: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } };
+      : {
+          id: request.id,
+          error: {
+            user: false,
+            code: 'internal',
+            message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          },
+        };
   }
 }
 

@@ -69,8 +69,32 @@ const EXTENSIONS: Record<string, ArticleFormat> = {
 
 /** Extensions of files that are not articles even when they decode as text. */
 const UNSUPPORTED_EXTENSIONS = new Set([
-  'doc', 'odt', 'rtf', 'epub', 'pages', 'xlsx', 'xls', 'csv', 'tsv', 'pptx', 'ppt', 'xml', 'rss', 'atom',
-  'png', 'jpg', 'jpeg', 'gif', 'webp', 'svg', 'zip', 'gz', 'tar', 'mp3', 'mp4', 'exe',
+  'doc',
+  'odt',
+  'rtf',
+  'epub',
+  'pages',
+  'xlsx',
+  'xls',
+  'csv',
+  'tsv',
+  'pptx',
+  'ppt',
+  'xml',
+  'rss',
+  'atom',
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'webp',
+  'svg',
+  'zip',
+  'gz',
+  'tar',
+  'mp3',
+  'mp4',
+  'exe',
 ]);
 
 /** Last path segment; for a URL name ("https://x.example/news/story.html?utm=1") of its path. */
@@ -116,7 +140,10 @@ export function detectFormat(name: string, text: string): ArticleFormat {
   const t = text.trimStart();
   if (t.startsWith('[')) return 'json';
   if (t.startsWith('{')) {
-    const lines = t.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = t
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.length > 1 && lines.every((l) => l.startsWith('{') && l.endsWith('}')) ? 'ndjson' : 'json';
   }
   if (/^<(?:!doctype\s+html|html|head|body|article)[\s>]/i.test(t)) return 'html';
@@ -187,7 +214,12 @@ function hashedSlug(title: string, content: string): string {
   return `${slug}-${hash}`;
 }
 
-function runParser(format: ArticleFormat, text: string, input: ArticleInput, skippedRecords?: SkippedRecords): RawArticle[] {
+function runParser(
+  format: ArticleFormat,
+  text: string,
+  input: ArticleInput,
+  skippedRecords?: SkippedRecords,
+): RawArticle[] {
   switch (format) {
     case 'text':
       return [parseText(text)];
@@ -214,7 +246,11 @@ export function documentFormat(name: string, bytes: Uint8Array): DocumentFormat 
   if (ext === 'pdf' || ext === 'docx') return ext;
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
   if (head.startsWith('%PDF-')) return 'pdf';
-  if (head.startsWith('PK\x03\x04') && new TextDecoder('latin1').decode(bytes.subarray(0, 64 * 1024)).includes('word/document.xml')) return 'docx';
+  if (
+    head.startsWith('PK\x03\x04') &&
+    new TextDecoder('latin1').decode(bytes.subarray(0, 64 * 1024)).includes('word/document.xml')
+  )
+    return 'docx';
   return null;
 }
 
@@ -223,8 +259,17 @@ export function documentFormat(name: string, bytes: Uint8Array): DocumentFormat 
  * (PDF.js, mammoth), everything else with parseArticles. Throws what parseArticles throws, and
  * for documents `document_encrypted`, `document_corrupt` and `document_no_text`.
  */
-export async function parseInput(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS, skippedRecords?: SkippedRecords): Promise<Article[]> {
-  const format = input.format === 'pdf' || input.format === 'docx' ? input.format : input.format ? null : documentFormat(input.name, input.bytes);
+export async function parseInput(
+  input: ArticleInput,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  skippedRecords?: SkippedRecords,
+): Promise<Article[]> {
+  const format =
+    input.format === 'pdf' || input.format === 'docx'
+      ? input.format
+      : input.format
+        ? null
+        : documentFormat(input.name, input.bytes);
   if (format === null) return parseArticles(input, limits, skippedRecords);
   assertWithinSize(input.name, input.bytes.length, limits.maxBytes);
   const raw = format === 'pdf' ? await parsePdf(input.bytes, input.name) : await parseDocx(input.bytes, input.name);
@@ -236,18 +281,30 @@ export async function parseInput(input: ArticleInput, limits: ParseLimits = DEFA
  * `invalid_utf8`, `unsupported_format`, `parse_failed` (bad JSON/YAML, record without title,
  * duplicate ids) and `empty_article` (nothing left after removing furniture).
  */
-export function parseArticles(input: ArticleInput, limits: ParseLimits = DEFAULT_PARSE_LIMITS, skippedRecords?: SkippedRecords): Article[] {
+export function parseArticles(
+  input: ArticleInput,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  skippedRecords?: SkippedRecords,
+): Article[] {
   const who = displayName(input.name);
   const text = decodeArticleBytes(input.name, input.bytes, limits.maxBytes);
   if (text.trim() === '') {
     throw new UserError('empty_article', `${who} is empty; give it a title line and at least one paragraph`);
   }
   const format = input.format ?? detectFormat(input.name, text);
-  return finishArticles(runParser(format, text, input, skippedRecords), input, format, format === 'ndjson' ? skippedRecords : undefined);
+  return finishArticles(
+    runParser(format, text, input, skippedRecords),
+    input,
+    format,
+    format === 'ndjson' ? skippedRecords : undefined,
+  );
 }
 
 /** Normalises, drops empty paragraphs and exact duplicates, keeping each kept paragraph's page. */
-function cleanWithPages(paragraphs: readonly string[], pages: readonly number[] | undefined): { paragraphs: string[]; pages?: number[] } {
+function cleanWithPages(
+  paragraphs: readonly string[],
+  pages: readonly number[] | undefined,
+): { paragraphs: string[]; pages?: number[] } {
   if (!pages) return { paragraphs: cleanParagraphs([...paragraphs]) };
   const kept: string[] = [];
   const keptPages: number[] = [];
@@ -263,14 +320,23 @@ function cleanWithPages(paragraphs: readonly string[], pages: readonly number[] 
 }
 
 /** finishArticles one record at a time: a bad record joins the skipped ones, the others are kept. */
-function finishEach(raws: RawArticle[], input: ArticleInput, format: ArticleFormat, skippedRecords: SkippedRecords): Article[] {
+function finishEach(
+  raws: RawArticle[],
+  input: ArticleInput,
+  format: ArticleFormat,
+  skippedRecords: SkippedRecords,
+): Article[] {
   const articles: Article[] = [];
   const ids = new Map<string, string>();
   for (const raw of raws) {
     try {
       const [article] = finishArticles([raw], input, format);
       const previous = ids.get(article!.id);
-      if (previous !== undefined) throw new UserError('parse_failed', `${raw.label ?? displayName(input.name)} has the same id "${article!.id}" as ${previous}; give each article its own id`);
+      if (previous !== undefined)
+        throw new UserError(
+          'parse_failed',
+          `${raw.label ?? displayName(input.name)} has the same id "${article!.id}" as ${previous}; give each article its own id`,
+        );
       ids.set(article!.id, raw.label ?? displayName(input.name));
       articles.push(article!);
     } catch (error) {
@@ -280,20 +346,29 @@ function finishEach(raws: RawArticle[], input: ArticleInput, format: ArticleForm
   }
   if (articles.length === 0) {
     const first = skippedRecords[0];
-    throw new UserError('parse_failed', `${displayName(input.name)} holds no usable article${first ? `: ${first.reason}` : ''}`);
+    throw new UserError(
+      'parse_failed',
+      `${displayName(input.name)} holds no usable article${first ? `: ${first.reason}` : ''}`,
+    );
   }
   return articles;
 }
 
 /** Raw articles → Articles: cleaned paragraphs, titles checked, ids assigned (unique in the input). */
-function finishArticles(raws: RawArticle[], input: ArticleInput, format: ArticleFormat, skippedRecords?: SkippedRecords): Article[] {
+function finishArticles(
+  raws: RawArticle[],
+  input: ArticleInput,
+  format: ArticleFormat,
+  skippedRecords?: SkippedRecords,
+): Article[] {
   const who = displayName(input.name);
   if (skippedRecords) return finishEach(raws, input, format, skippedRecords);
   if (raws.length === 0) {
     throw new UserError('empty_article', `${who} holds no articles`);
   }
 
-  const fallbackUrl = input.url && /^https?:\/\/\S+$/i.test(input.url) && format !== 'json' && format !== 'ndjson' ? input.url : null;
+  const fallbackUrl =
+    input.url && /^https?:\/\/\S+$/i.test(input.url) && format !== 'json' && format !== 'ndjson' ? input.url : null;
   const seen = new Map<string, string>();
   return raws.map((raw) => {
     const label = raw.label ?? who;
@@ -316,7 +391,10 @@ function finishArticles(raws: RawArticle[], input: ArticleInput, format: Article
     });
     const previous = seen.get(id);
     if (previous !== undefined) {
-      throw new UserError('duplicate_id', `${label} has the same id "${id}" as ${previous}; give each article its own id`);
+      throw new UserError(
+        'duplicate_id',
+        `${label} has the same id "${id}" as ${previous}; give each article its own id`,
+      );
     }
     seen.set(id, label);
     return {

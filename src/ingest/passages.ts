@@ -60,7 +60,9 @@ function* mergeShort(paragraphs: readonly string[], minWords: number): Generator
   for (let index = 0; index < paragraphs.length; index++) {
     if (index % UNITS_PER_STEP === UNITS_PER_STEP - 1) yield;
     const text = paragraphs[index]!;
-    const block: Block = pending ? { start: pending.start, end: index, text: `${pending.text} ${text}` } : { start: index, end: index, text };
+    const block: Block = pending
+      ? { start: pending.start, end: index, text: `${pending.text} ${text}` }
+      : { start: index, end: index, text };
     pending = null;
     if (!hasWords(block.text, minWords)) pending = block;
     else blocks.push(block);
@@ -130,7 +132,11 @@ function* splitSteps(text: string, countTokens: (t: string) => number, maxTokens
  * whole). Each unit is counted once and the counts are added up (exact for word-level tokenizers);
  * the whole candidate is counted only when the sum says it would not fit, so the cost is linear.
  */
-function* pack(units: readonly string[], countTokens: (t: string) => number, maxTokens: number): Generator<void, string[]> {
+function* pack(
+  units: readonly string[],
+  countTokens: (t: string) => number,
+  maxTokens: number,
+): Generator<void, string[]> {
   const special = countTokens('');
   const pieces: string[] = [];
   let current: string[] = [];
@@ -241,7 +247,14 @@ function* passageSteps(article: Article, options: PassageOptions): Generator<voi
       if (passages.length % 64 === 63) yield;
       const { start, end } = locate(body, piece, cursor, blockEnd);
       cursor = end;
-      passages.push({ position: passages.length, paragraphStart: block.start, paragraphEnd: block.end, charStart: start, charEnd: end, text: piece });
+      passages.push({
+        position: passages.length,
+        paragraphStart: block.start,
+        paragraphEnd: block.end,
+        charStart: start,
+        charEnd: end,
+        text: piece,
+      });
     }
     yield;
   }
@@ -257,7 +270,10 @@ export function makePassages(article: Article, options: PassageOptions): Passage
  * Builds the passages while giving the event loop a turn every `sliceMs` (default 10 ms), so a
  * 2 MB page doesn't hold the bot's heartbeat and interactions for seconds.
  */
-export async function makePassagesYielding(article: Article, options: PassageOptions & { sliceMs?: number }): Promise<Passage[]> {
+export async function makePassagesYielding(
+  article: Article,
+  options: PassageOptions & { sliceMs?: number },
+): Promise<Passage[]> {
   const sliceMs = options.sliceMs ?? 10;
   const steps = passageSteps(article, options);
   let sliceStart = performance.now();

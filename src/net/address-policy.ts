@@ -168,7 +168,8 @@ export interface AddressPolicy {
   readonly networks: readonly Network[];
 }
 
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /** The address as a number: 32 bits for IPv4 (and IPv4-mapped IPv6), 128 for IPv6. */
 function toNumber(ip: string): { family: 4 | 6; value: bigint } | null {
@@ -178,7 +179,8 @@ function toNumber(ip: string): { family: 4 | 6; value: bigint } | null {
   const g = ipv6Groups(b);
   if (!g) return null;
   // ::ffff:10.1.2.3 is 10.1.2.3 on the wire, so an IPv4 network covers it.
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return { family: 4, value: BigInt(g[6]! * 65536 + g[7]!) };
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return { family: 4, value: BigInt(g[6]! * 65536 + g[7]!) };
   return { family: 6, value: g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n) };
 }
 
@@ -200,7 +202,9 @@ function entryProblem(entry: string): string | null {
   if (entry.includes('/') || isIP(bare(entry)) || /^[\d.]+$/.test(entry)) {
     return parseNetwork(entry) ? null : `"${entry}" is not an address or a network like 10.20.0.0/16 or fd00::/8`;
   }
-  return HOST_NAME.test(entry.toLowerCase().replace(/\.$/, '')) ? null : `"${entry}" is not a host name, an address or a network`;
+  return HOST_NAME.test(entry.toLowerCase().replace(/\.$/, ''))
+    ? null
+    : `"${entry}" is not a host name, an address or a network`;
 }
 
 /** Splits an ALLOW_PRIVATE_HOSTS value ("cms.internal, 10.20.0.0/16") into its entries. */

@@ -21,13 +21,20 @@ export function checkAttachmentUrl(url: string, apiUrl: string): URL {
   const fromDiscord = parsed.protocol === 'https:' && DISCORD_ATTACHMENT_HOSTS.includes(parsed.hostname);
   const fromApi = parsed.protocol === api.protocol && parsed.host === api.host;
   if (!fromDiscord && !fromApi) {
-    throw new UserError('url_refused', `attachments are only downloaded from Discord (${DISCORD_ATTACHMENT_HOSTS.join(', ')}), not from ${parsed.host || url.slice(0, 60)}`);
+    throw new UserError(
+      'url_refused',
+      `attachments are only downloaded from Discord (${DISCORD_ATTACHMENT_HOSTS.join(', ')}), not from ${parsed.host || url.slice(0, 60)}`,
+    );
   }
   return parsed;
 }
 
 /** Downloads a Discord attachment (its URL checked by checkAttachmentUrl) with a size and time limit. */
-export async function downloadAttachment(url: string, maxBytes: number, options: { timeoutMs?: number; apiUrl: string }): Promise<Uint8Array> {
+export async function downloadAttachment(
+  url: string,
+  maxBytes: number,
+  options: { timeoutMs?: number; apiUrl: string },
+): Promise<Uint8Array> {
   const checked = checkAttachmentUrl(url, options.apiUrl);
   // fetch's signal covers the body too: reading a stalled body rejects when it fires.
   const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
@@ -35,15 +42,23 @@ export async function downloadAttachment(url: string, maxBytes: number, options:
   try {
     res = await fetch(checked, { signal, redirect: 'error' });
   } catch (error) {
-    throw new UserError('url_unreachable', "couldn't download the attachment from Discord; try again", { cause: error });
+    throw new UserError('url_unreachable', "couldn't download the attachment from Discord; try again", {
+      cause: error,
+    });
   }
   if (!res.ok || !res.body) {
-    throw new UserError('url_bad_response', `Discord answered ${res.status} when downloading the attachment; try uploading it again`);
+    throw new UserError(
+      'url_bad_response',
+      `Discord answered ${res.status} when downloading the attachment; try uploading it again`,
+    );
   }
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body.cancel();
-    throw new UserError('input_too_large', `the attachment is ${formatSize(declared)}, larger than the ${formatSize(maxBytes)} limit`);
+    throw new UserError(
+      'input_too_large',
+      `the attachment is ${formatSize(declared)}, larger than the ${formatSize(maxBytes)} limit`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -61,7 +76,11 @@ export async function downloadAttachment(url: string, maxBytes: number, options:
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError('url_unreachable', "couldn't download the attachment from Discord: the download broke off or took too long; try again", { cause: error });
+    throw new UserError(
+      'url_unreachable',
+      "couldn't download the attachment from Discord: the download broke off or took too long; try again",
+      { cause: error },
+    );
   }
   return new Uint8Array(Buffer.concat(chunks));
 }

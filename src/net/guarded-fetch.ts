@@ -101,7 +101,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function vetHost(url: URL, policy: AddressPolicy, resolve: Resolver, signal: AbortSignal, shown: string): Promise<Vetted | null> {
+async function vetHost(
+  url: URL,
+  policy: AddressPolicy,
+  resolve: Resolver,
+  signal: AbortSignal,
+  shown: string,
+): Promise<Vetted | null> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = isIP(host);
   if (literal) {
@@ -113,12 +119,20 @@ async function vetHost(url: URL, policy: AddressPolicy, resolve: Resolver, signa
     addresses = await untilAborted(resolve(host), signal);
   } catch (error) {
     if (error instanceof Stopped) throw error;
-    throw new UserError('url_unreachable', `couldn't reach ${shown}: the host name ${host} doesn't resolve`, { cause: error });
+    throw new UserError('url_unreachable', `couldn't reach ${shown}: the host name ${host} doesn't resolve`, {
+      cause: error,
+    });
   }
   if (addresses.length === 0) {
     throw new UserError('url_unreachable', `couldn't reach ${shown}: the host name ${host} doesn't resolve`);
   }
-  if (!isHostAllowed(policy, host)) checkAddresses(policy, host, addresses.map((a) => a.address), shown);
+  if (!isHostAllowed(policy, host))
+    checkAddresses(
+      policy,
+      host,
+      addresses.map((a) => a.address),
+      shown,
+    );
   const first = addresses[0]!;
   return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }
@@ -130,10 +144,19 @@ function pinnedLookup(v: Vetted): LookupFunction {
   }) as unknown as LookupFunction;
 }
 
-function requestOnce(url: URL, vetted: Vetted | null, signal: AbortSignal, headers: Record<string, string>): Promise<IncomingMessage> {
+function requestOnce(
+  url: URL,
+  vetted: Vetted | null,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const make = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = make(url, { method: 'GET', signal, headers, ...(vetted ? { lookup: pinnedLookup(vetted) } : {}) }, resolve);
+    const req = make(
+      url,
+      { method: 'GET', signal, headers, ...(vetted ? { lookup: pinnedLookup(vetted) } : {}) },
+      resolve,
+    );
     req.on('error', reject);
     req.end();
   });
@@ -153,7 +176,12 @@ class TooLarge extends Error {}
  * stage fails or the signal aborts. (`res.pipe(gunzip)` did not: a stalled or dropped compressed
  * body left the decompressor waiting forever, past the time limit.)
  */
-async function readBody(res: IncomingMessage, encoding: string, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+async function readBody(
+  res: IncomingMessage,
+  encoding: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const sink = new Writable({
@@ -176,7 +204,10 @@ function acceptsType(acceptTypes: readonly string[], mime: string): boolean {
 
 function checkUrl(url: URL): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UserError('url_refused', `refused to fetch ${url.protocol}// URLs; only http and https links can be fetched`);
+    throw new UserError(
+      'url_refused',
+      `refused to fetch ${url.protocol}// URLs; only http and https links can be fetched`,
+    );
   }
   if (url.username || url.password) {
     throw new UserError('url_refused', 'refused to fetch a URL with a user name or password in it');
@@ -187,7 +218,10 @@ export function parseUrl(input: string): URL {
   try {
     return new URL(input.trim());
   } catch {
-    throw new UserError('url_refused', `"${input.trim().slice(0, 200)}" is not a valid URL; give a full address like https://example.com/news/story`);
+    throw new UserError(
+      'url_refused',
+      `"${input.trim().slice(0, 200)}" is not a valid URL; give a full address like https://example.com/news/story`,
+    );
   }
 }
 
@@ -219,14 +253,21 @@ export async function guardedFetch(input: string, options: GuardedFetchOptions =
     maxBytes: options.maxBytes ?? 5 * 1024 * 1024,
     maxRedirects: options.maxRedirects ?? 5,
     resolve: options.resolve ?? ((h: string) => dnsLookup(h, { all: true, verbatim: true })),
-    headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT, 'accept-encoding': 'gzip, deflate, br', accept: '*/*', ...options.headers },
+    headers: {
+      'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
+      'accept-encoding': 'gzip, deflate, br',
+      accept: '*/*',
+      ...options.headers,
+    },
     acceptTypes: options.acceptTypes,
     acceptLabel: options.acceptLabel,
     stopped: (cause, phase) =>
       limit.aborted
         ? new UserError(
             'url_unreachable',
-            phase === 'answer' ? `couldn't reach ${shown}: no answer within ${seconds}` : `couldn't reach ${shown}: the download took longer than ${seconds}`,
+            phase === 'answer'
+              ? `couldn't reach ${shown}: no answer within ${seconds}`
+              : `couldn't reach ${shown}: the download took longer than ${seconds}`,
             { cause },
           )
         : new UserError('url_unreachable', `stopped fetching ${shown}: the fetch was cancelled`, { cause }),
@@ -255,7 +296,8 @@ async function followRedirects(start: URL, run: FetchRun): Promise<GuardedRespon
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && status !== 304 && res.headers.location) {
       res.destroy();
-      if (hop >= run.maxRedirects) throw new UserError('url_bad_response', `${run.shown} redirects more than ${run.maxRedirects} times`);
+      if (hop >= run.maxRedirects)
+        throw new UserError('url_bad_response', `${run.shown} redirects more than ${run.maxRedirects} times`);
       url = new URL(res.headers.location, url);
       continue;
     }
@@ -276,26 +318,38 @@ async function readResponse(url: URL, res: IncomingMessage, run: FetchRun): Prom
   }
   if (status < 200 || status >= 300) {
     res.destroy();
-    throw new UserError('url_bad_response', `${run.shown} answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} instead of a page`);
+    throw new UserError(
+      'url_bad_response',
+      `${run.shown} answered ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} instead of a page`,
+    );
   }
   if (run.acceptTypes && !acceptsType(run.acceptTypes, mime)) {
     res.destroy();
-    throw new UserError('unsupported_format', `${run.shown} is ${describeType(mime)}${run.acceptLabel ? `; ${run.acceptLabel}` : ''}`);
+    throw new UserError(
+      'unsupported_format',
+      `${run.shown} is ${describeType(mime)}${run.acceptLabel ? `; ${run.acceptLabel}` : ''}`,
+    );
   }
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > run.maxBytes) {
     res.destroy();
-    throw new UserError('input_too_large', `${run.shown} is ${formatSize(declared)}, larger than the ${formatSize(run.maxBytes)} limit`);
+    throw new UserError(
+      'input_too_large',
+      `${run.shown} is ${formatSize(declared)}, larger than the ${formatSize(run.maxBytes)} limit`,
+    );
   }
   const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
   try {
     return { ...head, body: await readBody(res, encoding, run.maxBytes, run.signal) };
   } catch (error) {
     res.destroy();
-    if (error instanceof TooLarge) throw new UserError('input_too_large', `${run.shown} is larger than the ${formatSize(run.maxBytes)} limit`);
+    if (error instanceof TooLarge)
+      throw new UserError('input_too_large', `${run.shown} is larger than the ${formatSize(run.maxBytes)} limit`);
     if (run.signal.aborted) throw run.stopped(error, 'download');
     if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) {
-      throw new UserError('url_bad_response', `couldn't read ${run.shown}: its ${encoding} compression is corrupt`, { cause: error });
+      throw new UserError('url_bad_response', `couldn't read ${run.shown}: its ${encoding} compression is corrupt`, {
+        cause: error,
+      });
     }
     throw new UserError('url_unreachable', `couldn't read ${run.shown}: the connection broke off`, { cause: error });
   }

@@ -6,7 +6,8 @@ import { analyze, analyzeQuestion } from './lexical.ts';
 
 export type AnswerKind = 'quantity' | 'date' | 'person' | 'place';
 
-const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
+const MONTH =
+  '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
 const WEEKDAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
 const DATE_PATTERNS = [
   new RegExp(`\\b${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?\\b(?:,?\\s+\\d{4})?`, 'g'),
@@ -17,19 +18,28 @@ const DATE_PATTERNS = [
   /\b(?:in|since|by|until)\s+(?:19|20)\d{2}\b/g,
 ];
 const TIME_OF_DAY = /\b\d{1,2}(?:[:.]\d{2})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b(?:noon|midday|midnight|dawn)\b/gi;
-const NUMBER_WORDS = '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|millions?)';
+const NUMBER_WORDS =
+  '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozens?|hundreds|thousands|millions?)';
 const QUANTITY = new RegExp(
   `(?:(?:US)?\\$|€|£)?\\d+(?:,\\d{3})*(?:\\.\\d+)?(?:\\s?(?:%|per ?cent|million|billion|trillion|bn|m\\b))?|\\b${NUMBER_WORDS}(?:\\s${NUMBER_WORDS})*\\b`,
   'gi',
 );
 const STARTS_WITH_MONTH_OR_WEEKDAY = new RegExp(`^${MONTH}\\b|^${WEEKDAY}\\b`);
-const CAPITALIZED = "(?:\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?|\\p{Lu}{2,})";
+const CAPITALIZED = '(?:\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?|\\p{Lu}{2,})';
 /** Two or more capitalized words; "de", "van" and the like only between them. */
-const NAME = new RegExp(`(?<![\\p{L}])${CAPITALIZED}(?:\\s+(?:(?:de|van|von|bin|al|da|di|du|le|la)\\s+)?(?:${CAPITALIZED}|\\p{Lu}\\.))+`, 'gu');
+const NAME = new RegExp(
+  `(?<![\\p{L}])${CAPITALIZED}(?:\\s+(?:(?:de|van|von|bin|al|da|di|du|le|la)\\s+)?(?:${CAPITALIZED}|\\p{Lu}\\.))+`,
+  'gu',
+);
 
 export function answerKind(question: string): AnswerKind | null {
   const q = question.toLowerCase();
-  if (/\bhow (many|much|long|far|old|big|large|high|tall|often)\b|\bwhat (number|percentage|share|proportion|amount)\b/.test(q)) return 'quantity';
+  if (
+    /\bhow (many|much|long|far|old|big|large|high|tall|often)\b|\bwhat (number|percentage|share|proportion|amount)\b/.test(
+      q,
+    )
+  )
+    return 'quantity';
   if (WHAT_MONEY_OR_CHANGE.test(q)) return 'quantity';
   if (/\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b/.test(q)) return 'date';
   if (/\bwho(m|se)?\b/.test(q)) return 'person';
@@ -47,9 +57,11 @@ const WHAT_CHANGE = new RegExp(`\\bwhat ${CHANGE_NOUNS}\\b`);
 const WHAT_MONEY_OR_CHANGE = new RegExp(`\\bwhat (?:${MONEY_NOUNS}|${CHANGE_NOUNS})\\b`);
 const MONEY_VERBS =
   /\b(?:cost|costs|pay|paid|pays|spend|spent|spending|receive|receives|earn|earns|price|fund|funding|grant|budget|worth|charge|charges|charged|fine|fined|owe|owed|salary|wage|wages|fee|fees|bill|compensation|payout|rent|tax|money|cash|afford|raise|raised|donate|donated|invest|invested|sell|sold|buy|bought)\b/;
-const CURRENCY_AFTER = /^(?:\s(?:million|billion|trillion))?\s(?:dollars?|euros?|pounds?|yen|francs?|rupees?|cents?|pence)\b/i;
+const CURRENCY_AFTER =
+  /^(?:\s(?:million|billion|trillion))?\s(?:dollars?|euros?|pounds?|yen|francs?|rupees?|cents?|pence)\b/i;
 const PERCENT_AFTER = /^\s?(?:%|per ?cent\b|percent\b|percentage points?\b)/i;
-const DURATION_AFTER = /^(?:\s|-)(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)\b(?!\s+old|-old)/i;
+const DURATION_AFTER =
+  /^(?:\s|-)(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)\b(?!\s+old|-old)/i;
 const DISTANCE_AFTER = /^\s?(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|ft)\b/i;
 const AGE_AFTER = /^(?:-year-old|\syears?\sold)\b/i;
 
@@ -94,7 +106,8 @@ function classifyFigure(sentence: string, index: number, text: string): { cls: F
 function dateSpans(sentence: string): [number, number][] {
   const spans: [number, number][] = [];
   for (const pattern of DATE_PATTERNS) {
-    for (const match of sentence.matchAll(pattern)) spans.push([match.index ?? 0, (match.index ?? 0) + match[0].length]);
+    for (const match of sentence.matchAll(pattern))
+      spans.push([match.index ?? 0, (match.index ?? 0) + match[0].length]);
   }
   return spans;
 }
@@ -144,17 +157,28 @@ const YEAR = /\b(?<![,.]\d*)(?:1[5-9]|20)\d{2}s?\b(?![,.]\d)/g;
 /** Dates not given in the question; where two overlap ("8 February 2007" and "February 20"), the longer. */
 function dateCandidates(sentence: string, question: string): Candidate[] {
   const found: Candidate[] = [];
-  const patterns = /\b(?:what|which) year\b/i.test(question) ? [YEAR] : /\bwhat time\b/i.test(question) ? [TIME_OF_DAY] : [...DATE_PATTERNS, TIME_OF_DAY];
+  const patterns = /\b(?:what|which) year\b/i.test(question)
+    ? [YEAR]
+    : /\bwhat time\b/i.test(question)
+      ? [TIME_OF_DAY]
+      : [...DATE_PATTERNS, TIME_OF_DAY];
   for (const pattern of patterns) {
     for (const match of sentence.matchAll(pattern)) {
       const index = match.index ?? 0;
-      found.push({ text: match[0].replace(/^(on|in|since|by|until)\s+/i, '').trim(), index, end: index + match[0].length });
+      found.push({
+        text: match[0].replace(/^(on|in|since|by|until)\s+/i, '').trim(),
+        index,
+        end: index + match[0].length,
+      });
     }
   }
   found.sort((a, b) => b.end - b.index - (a.end - a.index));
   const kept: Candidate[] = [];
   for (const c of found) if (!kept.some((k) => c.index < k.end && k.index < c.end)) kept.push(c);
-  return joinDayAndTime(sentence, kept.sort((a, b) => a.index - b.index)).filter((c) => !mentionedIn(question, c.text));
+  return joinDayAndTime(
+    sentence,
+    kept.sort((a, b) => a.index - b.index),
+  ).filter((c) => !mentionedIn(question, c.text));
 }
 
 /** "Sunday at 6 p.m.", "3:15 a.m. on Sunday": a day and a time side by side are one answer. */
@@ -163,7 +187,11 @@ function joinDayAndTime(sentence: string, dates: Candidate[]): Candidate[] {
   for (const date of dates) {
     const previous = joined.at(-1);
     if (previous && /^,?\s+(?:at|on)\s+$/.test(sentence.slice(previous.end, date.index))) {
-      joined[joined.length - 1] = { text: sentence.slice(previous.index, date.end).replace(/^(on|in|since|by|until)\s+/i, ''), index: previous.index, end: date.end };
+      joined[joined.length - 1] = {
+        text: sentence.slice(previous.index, date.end).replace(/^(on|in|since|by|until)\s+/i, ''),
+        index: previous.index,
+        end: date.end,
+      };
     } else joined.push(date);
   }
   return joined;
@@ -171,11 +199,14 @@ function joinDayAndTime(sentence: string, dates: Candidate[]): Candidate[] {
 
 /** Capitalized words that start sentences and clauses without being part of a name. */
 const NOT_NAME_START = new Set(
-  'The A An This That These Those Then Some Many Most Several Both Each Every Earlier Later In On At After Before When While During Since Until Under Over His Her Their Its Our Your My However Although Though Today Yesterday Meanwhile According Other Another Such Nearby'.split(' '),
+  'The A An This That These Those Then Some Many Most Several Both Each Every Earlier Later In On At After Before When While During Since Until Under Over His Her Their Its Our Your My However Although Though Today Yesterday Meanwhile According Other Another Such Nearby'.split(
+    ' ',
+  ),
 );
 
 /** Words between two names that make them two people ("Davis and Kuechly", "Tesla met Edison"), not a title and a name. */
-const NOT_A_TITLE = /^(?:and|or|but|nor|with|to|by|of|for|from|in|on|at|as|than|then|the|a|an|who|whose|which|that|led|won|beat|met|told|brought|took|gave|made|left|sent|hit|saw|became|ran|sold|bought|\p{Ll}+ed|\p{Ll}+s)$/u;
+const NOT_A_TITLE =
+  /^(?:and|or|but|nor|with|to|by|of|for|from|in|on|at|as|than|then|the|a|an|who|whose|which|that|led|won|beat|met|told|brought|took|gave|made|left|sent|hit|saw|became|ran|sold|bought|\p{Ll}+ed|\p{Ll}+s)$/u;
 
 function nameCandidates(sentence: string, question: string): Candidate[] {
   const found: Candidate[] = [];
@@ -201,16 +232,20 @@ function nameCandidates(sentence: string, question: string): Candidate[] {
 
 function placeCandidates(sentence: string, question: string): Candidate[] {
   const found: Candidate[] = [];
-  for (const match of sentence.matchAll(/\b(?:in|at|near|from|to)\s+((?:the\s+)?\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)*)/gu)) {
+  for (const match of sentence.matchAll(
+    /\b(?:in|at|near|from|to)\s+((?:the\s+)?\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)*)/gu,
+  )) {
     const text = match[1]!.trim();
     const index = (match.index ?? 0) + match[0].length - match[1]!.length;
-    if (!mentionedIn(question, text) && !STARTS_WITH_MONTH_OR_WEEKDAY.test(text)) found.push({ text, index, end: index + text.length });
+    if (!mentionedIn(question, text) && !STARTS_WITH_MONTH_OR_WEEKDAY.test(text))
+      found.push({ text, index, end: index + text.length });
   }
   return found;
 }
 
 /** "how many turbines", not "how many of …" or "how many were …" (a unit, "how many years", is named by wantedFigures). */
-const HOW_MANY_THINGS = /\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b)\p{L}+/iu;
+const HOW_MANY_THINGS =
+  /\bhow many (?!of\b|more\b|in\b|were\b|was\b|are\b|is\b|did\b|do\b|does\b|have\b|has\b|had\b|will\b|would\b|can\b|could\b)\p{L}+/iu;
 
 function candidatesFor(question: string, sentence: string): Candidate[] {
   switch (answerKind(question)) {
@@ -287,14 +322,16 @@ function bestCandidate(question: string, sentence: string, candidates: readonly 
     const i = words.findIndex((w) => w.index >= offset);
     return i < 0 ? words.length : i;
   };
-  const holdsCounted = (from: number, to: number) => words.slice(Math.max(0, from), Math.max(0, to)).some((w) => counted.has(w.token));
+  const holdsCounted = (from: number, to: number) =>
+    words.slice(Math.max(0, from), Math.max(0, to)).some((w) => counted.has(w.token));
   const sharesWords = words.some((w) => asked.has(w.token));
   let best: AnswerFit | null = null;
   let bestScore = -Infinity;
   for (const c of candidates) {
     const first = wordAt(c.index);
     const last = Math.max(first, wordAt(c.end) - 1);
-    const countsIt = counted.size === 0 ? 0 : holdsCounted(last + 1, last + 4) ? 1 : holdsCounted(first - 3, first) ? 0.6 : 0;
+    const countsIt =
+      counted.size === 0 ? 0 : holdsCounted(last + 1, last + 4) ? 1 : holdsCounted(first - 3, first) ? 0.6 : 0;
     if (c.describes && countsIt === 0) continue;
     const nearest = new Map<string, number>();
     words.forEach((w, i) => {
@@ -321,7 +358,8 @@ export function extractAnswer(question: string, sentence: string): string | null
   return fit.text;
 }
 
-const HEDGE = /\b(?:nearly|almost|about|around|roughly|some|approximately|more than|over|up to|at least|fewer than|less than|dozens|hundreds|thousands)\s+$/i;
+const HEDGE =
+  /\b(?:nearly|almost|about|around|roughly|some|approximately|more than|over|up to|at least|fewer than|less than|dozens|hundreds|thousands)\s+$/i;
 
 /**
  * How well the text holds the kind of thing asked for: 1 for an exact figure (of the wanted

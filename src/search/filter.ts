@@ -13,7 +13,8 @@ const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 /** "2022" → 2022-01-01 (since) or 2022-12-31 (until); "2022-02" → its first or last day. */
 function dateBound(text: string, name: 'since' | 'until'): string {
   const m = DATE.exec(text.trim());
-  const invalid = () => new UserError('bad_filter', `${name} "${text}" is not a date; write it as 2022-01-10, 2022-01 or 2022`);
+  const invalid = () =>
+    new UserError('bad_filter', `${name} "${text}" is not a date; write it as 2022-01-10, 2022-01 or 2022`);
   if (!m) throw invalid();
   const [, year, month, day] = m;
   const monthNumber = month === undefined ? null : Number(month);
@@ -31,7 +32,11 @@ function dateBound(text: string, name: 'since' | 'until'): string {
 }
 
 /** A checked filter from the user's words; undefined when they gave none. Throws UserError('bad_filter'). */
-export function parseArticleFilter(input: { since?: string | null; until?: string | null; source?: string | null }): ArticleFilter | undefined {
+export function parseArticleFilter(input: {
+  since?: string | null;
+  until?: string | null;
+  source?: string | null;
+}): ArticleFilter | undefined {
   const filter: ArticleFilter = {};
   if (input.since?.trim()) filter.since = dateBound(input.since, 'since');
   if (input.until?.trim()) filter.until = dateBound(input.until, 'until');
@@ -40,7 +45,11 @@ export function parseArticleFilter(input: { since?: string | null; until?: strin
   }
   const source = input.source?.replace(/\s+/g, ' ').trim();
   if (source) {
-    if (source.length > SOURCE_FILTER_MAX_CHARS) throw new UserError('bad_filter', `source is ${source.length} characters; give at most ${SOURCE_FILTER_MAX_CHARS} (part of the name is enough)`);
+    if (source.length > SOURCE_FILTER_MAX_CHARS)
+      throw new UserError(
+        'bad_filter',
+        `source is ${source.length} characters; give at most ${SOURCE_FILTER_MAX_CHARS} (part of the name is enough)`,
+      );
     filter.source = source;
   }
   return Object.keys(filter).length > 0 ? filter : undefined;

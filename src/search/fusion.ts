@@ -96,11 +96,55 @@ export interface FusionWeights {
  * command with --model Xenova/all-MiniLM-L6-v2 once the model is cached, and put the result here.
  */
 const CALIBRATED: Record<string, FusionWeights> = {
-  'Xenova/all-MiniLM-L6-v2': { dense: 1, words: 0, synonyms: 0, lexical: 0.4, sentence: 0.4, threshold: 0.45, floor: 0.3, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 },
-  'use-lite': { dense: 1, words: 0.4, synonyms: 0.3, lexical: 0.7, sentence: 0.5, threshold: 0.9536, floor: 0.569, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 },
-  keyword: { dense: 0, words: 0, synonyms: 0, lexical: 1, sentence: 0.75, threshold: 0.2489, floor: 0.2489, answerShape: 0.05, answerShapeUntrusted: 0, trustCoverage: 0 },
+  'Xenova/all-MiniLM-L6-v2': {
+    dense: 1,
+    words: 0,
+    synonyms: 0,
+    lexical: 0.4,
+    sentence: 0.4,
+    threshold: 0.45,
+    floor: 0.3,
+    answerShape: 0.05,
+    answerShapeUntrusted: 0.1,
+    trustCoverage: 0.45,
+  },
+  'use-lite': {
+    dense: 1,
+    words: 0.4,
+    synonyms: 0.3,
+    lexical: 0.7,
+    sentence: 0.5,
+    threshold: 0.9536,
+    floor: 0.569,
+    answerShape: 0.05,
+    answerShapeUntrusted: 0.1,
+    trustCoverage: 0.45,
+  },
+  keyword: {
+    dense: 0,
+    words: 0,
+    synonyms: 0,
+    lexical: 1,
+    sentence: 0.75,
+    threshold: 0.2489,
+    floor: 0.2489,
+    answerShape: 0.05,
+    answerShapeUntrusted: 0,
+    trustCoverage: 0,
+  },
 };
-const UNCALIBRATED: FusionWeights = { dense: 1, words: 0, synonyms: 0, lexical: 0.5, sentence: 0.3, threshold: 0.4, floor: 0.4, answerShape: 0.05, answerShapeUntrusted: 0.1, trustCoverage: 0.45 };
+const UNCALIBRATED: FusionWeights = {
+  dense: 1,
+  words: 0,
+  synonyms: 0,
+  lexical: 0.5,
+  sentence: 0.3,
+  threshold: 0.4,
+  floor: 0.4,
+  answerShape: 0.05,
+  answerShapeUntrusted: 0.1,
+  trustCoverage: 0.45,
+};
 
 /** The model's calibrated weights; a model folder's citebot.json may carry its own. */
 export function fusionWeightsFor(modelId: string, overrides: Partial<FusionWeights> = {}): FusionWeights {

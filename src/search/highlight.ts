@@ -13,7 +13,11 @@ export interface Highlighted {
 /** A sentence holding what the question asks for (a number for "how many") gets this bonus. */
 const SHAPE_BONUS = 0.15;
 
-export async function highlightHits(question: string, result: SearchResult, embed: EmbedFn | null): Promise<Highlighted[]> {
+export async function highlightHits(
+  question: string,
+  result: SearchResult,
+  embed: EmbedFn | null,
+): Promise<Highlighted[]> {
   const sentencesPerHit = result.hits.map((hit) => splitSentences(hit.passage.text));
   // Only the first passage's sentences are embedded: its highlight is the answer shown first,
   // and embedding every passage's sentences would multiply the question's latency.
@@ -26,7 +30,10 @@ export async function highlightHits(question: string, result: SearchResult, embe
     for (const [j, sentence] of sentences.entries()) {
       const vector = i === 0 ? vectors?.[j] : undefined;
       const semantic = vector && result.questionVector ? dot(vector, result.questionVector) : 0;
-      const score = semantic + sentenceCoverage(result.questionTokens, sentence, result.idf) + (hasAnswerShape(question, sentence) ? SHAPE_BONUS : 0);
+      const score =
+        semantic +
+        sentenceCoverage(result.questionTokens, sentence, result.idf) +
+        (hasAnswerShape(question, sentence) ? SHAPE_BONUS : 0);
       if (score > bestScore) {
         bestScore = score;
         best = sentence;

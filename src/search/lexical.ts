@@ -6,12 +6,32 @@
 import { stemmer } from 'stemmer';
 
 const MONTHS: Record<string, string> = {
-  jan: 'january', feb: 'february', mar: 'march', apr: 'april', jun: 'june', jul: 'july',
-  aug: 'august', sep: 'september', sept: 'september', oct: 'october', nov: 'november', dec: 'december',
+  jan: 'january',
+  feb: 'february',
+  mar: 'march',
+  apr: 'april',
+  jun: 'june',
+  jul: 'july',
+  aug: 'august',
+  sep: 'september',
+  sept: 'september',
+  oct: 'october',
+  nov: 'november',
+  dec: 'december',
 };
 const MONTH_NAMES = [
-  'january', 'february', 'march', 'april', 'may', 'june',
-  'july', 'august', 'september', 'october', 'november', 'december',
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
 ];
 
 /** Function words: they carry no content, in passages or questions. */
@@ -41,7 +61,10 @@ function normalize(text: string): string {
       const month = MONTH_NAMES[Number(mo) - 1];
       return month ? `${month} ${Number(d)} ${y}` : `${y} ${mo} ${d}`;
     })
-    .replace(/\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?=\s+\d)/g, (_m, abbr: string) => MONTHS[abbr] ?? abbr)
+    .replace(
+      /\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?=\s+\d)/g,
+      (_m, abbr: string) => MONTHS[abbr] ?? abbr,
+    )
     .replace(/\b(\d{1,2})(?:st|nd|rd|th)\b/g, '$1');
 }
 
@@ -96,7 +119,11 @@ export function analyzeQuestion(question: string): string[] {
  * Share of the question's idf mass that `passageTokens` covers, in [0, 1].
  * Rare words (names, numbers) count for more than common ones.
  */
-export function coverage(questionTokens: readonly string[], passageTokens: Pick<ReadonlySet<string>, 'has'>, idf: (token: string) => number): number {
+export function coverage(
+  questionTokens: readonly string[],
+  passageTokens: Pick<ReadonlySet<string>, 'has'>,
+  idf: (token: string) => number,
+): number {
   let total = 0;
   let covered = 0;
   for (const token of questionTokens) {

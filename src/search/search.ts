@@ -13,7 +13,14 @@ import { decide, type Verdict } from './verdict.ts';
 import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
 import { analyze, analyzeQuestion, coverage } from './lexical.ts';
-import { passageWords, synonymCoverage, synonymQueries, type PassageWord, type SynonymQuery, type Synonyms } from './synonyms.ts';
+import {
+  passageWords,
+  synonymCoverage,
+  synonymQueries,
+  type PassageWord,
+  type SynonymQuery,
+  type Synonyms,
+} from './synonyms.ts';
 
 export type SearchMode = 'hybrid' | 'dense' | 'bm25';
 
@@ -99,7 +106,6 @@ const EXACT_SEARCH_MAX = 1_000;
  */
 const SEMANTIC_SLOT = 2;
 
-
 async function idfFunction(store: SearchPort, tokens: readonly string[]): Promise<(token: string) => number> {
   const stats = await store.corpusStats(tokens);
   const total = Math.max(1, stats.passages);
@@ -119,13 +125,25 @@ interface Candidate {
 }
 
 /** The `k` passages within the filter closest to the question, by comparing it with every one of them. */
-async function exactNeighbours(store: SearchPort, question: Float32Array, options: SearchOptions, k: number): Promise<{ rowid: number; similarity: number }[]> {
+async function exactNeighbours(
+  store: SearchPort,
+  question: Float32Array,
+  options: SearchOptions,
+  k: number,
+): Promise<{ rowid: number; similarity: number }[]> {
   const scored: { rowid: number; similarity: number }[] = [];
-  for (const { id, vector } of await store.vectorsIn(options)) scored.push({ rowid: id, similarity: dot(question, vector) });
+  for (const { id, vector } of await store.vectorsIn(options))
+    scored.push({ rowid: id, similarity: dot(question, vector) });
   return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
 }
 
-async function gatherCandidates(deps: SearchDeps, tokens: string[], questionVector: Float32Array | null, options: SearchOptions, mode: SearchMode): Promise<Map<number, Candidate>> {
+async function gatherCandidates(
+  deps: SearchDeps,
+  tokens: string[],
+  questionVector: Float32Array | null,
+  options: SearchOptions,
+  mode: SearchMode,
+): Promise<Map<number, Candidate>> {
   const candidates = new Map<number, Candidate>();
   if (mode !== 'bm25' && questionVector && deps.vectors) {
     const allowed = await deps.store.passageIds(options);
@@ -176,24 +194,46 @@ interface CandidatePassage {
   titleTerms: readonly string[];
 }
 
-function measureCandidate(deps: SearchDeps, asked: AskedQuestion, { candidate, text, terms: passageTerms, vector, title, titleTerms }: CandidatePassage): Measured {
+function measureCandidate(
+  deps: SearchDeps,
+  asked: AskedQuestion,
+  { candidate, text, terms: passageTerms, vector, title, titleTerms }: CandidatePassage,
+): Measured {
   let cosine = candidate.cosine;
   if (cosine === null && asked.vector) cosine = vector ? dot(asked.vector, vector) : 0;
   // The article's title counts as part of every passage: a paragraph of "Nikola Tesla"
   // is about Tesla even where it only says "he".
   const terms = new Set([...passageTerms, ...titleTerms]);
   const covered = coverage(asked.tokens, terms, asked.idf);
-  const measured = { cosine: cosine ?? 0, wordCosine: 0, synonymCoverage: 0, coverage: covered, sentenceCoverage: 0, shape: 0, bonus: 0, keyword: candidate.keyword };
+  const measured = {
+    cosine: cosine ?? 0,
+    wordCosine: 0,
+    synonymCoverage: 0,
+    coverage: covered,
+    sentenceCoverage: 0,
+    shape: 0,
+    bonus: 0,
+    keyword: candidate.keyword,
+  };
   if (asked.mode !== 'hybrid') return measured;
   if (covered > 0 && deps.weights.sentence > 0) {
-    measured.sentenceCoverage = bestSentenceCoverage(asked.tokens, sentenceTermsOf(asked.cache, candidate.rowid, text), titleTerms, asked.idf);
+    measured.sentenceCoverage = bestSentenceCoverage(
+      asked.tokens,
+      sentenceTermsOf(asked.cache, candidate.rowid, text),
+      titleTerms,
+      asked.idf,
+    );
   }
   if (asked.words && deps.words) {
     const passageWords = wordVectorOf(asked.cache, deps.words, candidate.rowid, `${title} ${text}`);
     measured.wordCosine = passageWords ? dot(asked.words, passageWords) : 0;
   }
   if (covered < 1 && asked.synonyms.length > 0 && deps.words) {
-    measured.synonymCoverage = synonymCoverage(asked.synonyms, terms, passageWordsOf(asked.cache, deps.words, candidate.rowid, text));
+    measured.synonymCoverage = synonymCoverage(
+      asked.synonyms,
+      terms,
+      passageWordsOf(asked.cache, deps.words, candidate.rowid, text),
+    );
   }
   measured.shape = answerShape(asked.text, text);
   // BM25 only breaks ties between passages that cover the question equally.
@@ -240,7 +280,14 @@ function remember<V>(map: Map<number, V>, rowid: number, value: V): V {
 }
 
 function sentenceTermsOf(cache: PassageCache, rowid: number, text: string): Set<string>[] {
-  return cache.sentences.get(rowid) ?? remember(cache.sentences, rowid, splitSentences(text).map((sentence) => new Set(analyze(sentence))));
+  return (
+    cache.sentences.get(rowid) ??
+    remember(
+      cache.sentences,
+      rowid,
+      splitSentences(text).map((sentence) => new Set(analyze(sentence))),
+    )
+  );
 }
 
 /** The passage's word-vector average, its article's title included (as for coverage). */
@@ -255,10 +302,16 @@ function passageWordsOf(cache: PassageCache, words: WordVectors, rowid: number, 
 }
 
 /** Coverage of the passage's best sentence; the title counts as part of every sentence. */
-function bestSentenceCoverage(tokens: readonly string[], sentences: readonly Set<string>[], titleTerms: readonly string[], idf: (token: string) => number): number {
+function bestSentenceCoverage(
+  tokens: readonly string[],
+  sentences: readonly Set<string>[],
+  titleTerms: readonly string[],
+  idf: (token: string) => number,
+): number {
   const title = new Set(titleTerms);
   let best = 0;
-  for (const sentence of sentences) best = Math.max(best, coverage(tokens, { has: (token) => sentence.has(token) || title.has(token) }, idf));
+  for (const sentence of sentences)
+    best = Math.max(best, coverage(tokens, { has: (token) => sentence.has(token) || title.has(token) }, idf));
   return best;
 }
 
@@ -287,7 +340,11 @@ export function holdSemanticSlot<T extends { cosine: number }>(ranked: readonly 
  * marks and punctuation ignored, so the same wire paragraph from two sites is one passage.
  */
 export function duplicateKey(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /**
@@ -316,7 +373,11 @@ export function collapseDuplicates(ranked: readonly Hit[]): Hit[] {
  * people protest against?" lost its answer to four passages of one article holding
  * "Protestant".)
  */
-export function capPerArticle<T extends { article: { rowid: number } }>(ranked: readonly T[], perArticle: number, keep?: T): T[] {
+export function capPerArticle<T extends { article: { rowid: number } }>(
+  ranked: readonly T[],
+  perArticle: number,
+  keep?: T,
+): T[] {
   const seen = new Map<number, number>();
   return ranked.filter((hit) => {
     if (hit === keep) return true;
@@ -335,7 +396,11 @@ function rerankText(hit: Hit): string {
  * Lets the re-ranker order the best `candidates` fused passages, and the one closest in meaning
  * when fusion ranked it below them; the rest follow in fused order.
  */
-async function rerank(reranker: NonNullable<SearchDeps['reranker']>, question: string, ranked: readonly Hit[]): Promise<Hit[]> {
+async function rerank(
+  reranker: NonNullable<SearchDeps['reranker']>,
+  question: string,
+  ranked: readonly Hit[],
+): Promise<Hit[]> {
   const head = ranked.slice(0, reranker.candidates);
   const closest = closestInMeaning(ranked);
   if (closest && !head.includes(closest)) head.push(closest);
@@ -363,7 +428,10 @@ export async function search(deps: SearchDeps, question: string, options: Search
     idf,
     vector: questionVector,
     words: mode === 'hybrid' && deps.words && deps.weights.words > 0 ? deps.words.textVector(question) : null,
-    synonyms: mode === 'hybrid' && deps.words && deps.synonyms && deps.weights.synonyms > 0 ? synonymQueries(question, tokens, idf, deps.synonyms, deps.words) : [],
+    synonyms:
+      mode === 'hybrid' && deps.words && deps.synonyms && deps.weights.synonyms > 0
+        ? synonymQueries(question, tokens, idf, deps.synonyms, deps.words)
+        : [],
     cache: await passageCache(deps.store),
   };
   const measured: { passage: StoredPassage; article: StoredArticle; measured: Measured }[] = [];
@@ -377,7 +445,14 @@ export async function search(deps: SearchDeps, question: string, options: Search
       articles.set(article.rowid, article);
       titleTerms.set(article.rowid, analyze(article.title));
     }
-    const view = { candidate, text: passage.text, terms: row.terms, vector: row.vector, title: article.title, titleTerms: titleTerms.get(article.rowid)! };
+    const view = {
+      candidate,
+      text: passage.text,
+      terms: row.terms,
+      vector: row.vector,
+      title: article.title,
+      titleTerms: titleTerms.get(article.rowid)!,
+    };
     measured.push({ passage, article, measured: measureCandidate(deps, asked, view) });
   }
   const trust = lexicalTrust(Math.max(0, ...measured.map((m) => m.measured.coverage)), deps.weights);
@@ -405,13 +480,21 @@ export async function search(deps: SearchDeps, question: string, options: Search
   // The held place and the cap's exemption make room for meaning that fusion under-ranks; a
   // re-ranker reads the question with each passage, so it decides that itself.
   const semantic = mode === 'hybrid' && deps.embed !== null && reranked === null;
-  const capped = capPerArticle(reranked ?? distinct, deps.passagesPerArticle, semantic ? closestInMeaning(distinct) : undefined);
+  const capped = capPerArticle(
+    reranked ?? distinct,
+    deps.passagesPerArticle,
+    semantic ? closestInMeaning(distinct) : undefined,
+  );
   const ranked = semantic ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
   const confidence = ranked.length > 0 ? Math.max(...ranked.map((hit) => hit.score)) : 0;
   const relevance = reranked ? (ranked[0]?.relevance ?? 0) : null;
   const offset = options.offset ?? 0;
   const hits = ranked.slice(offset, offset + options.k);
-  const cutoffs = { threshold: deps.weights.threshold, floor: deps.weights.floor, rerankThreshold: reranker ? reranker.spec.threshold : null };
+  const cutoffs = {
+    threshold: deps.weights.threshold,
+    floor: deps.weights.floor,
+    rerankThreshold: reranker ? reranker.spec.threshold : null,
+  };
   // One rule for answered / shown / nothing (src/search/verdict.ts); only hybrid scores are calibrated.
   const decision = decide(hits, confidence, relevance, cutoffs, mode === 'hybrid');
   return {

@@ -84,7 +84,13 @@ export interface PassageWord {
 }
 
 /** Question tokens with synonyms and a word vector, each with its share of the question's idf. */
-export function synonymQueries(question: string, tokens: readonly string[], idf: (token: string) => number, synonyms: Synonyms, words: WordVectors): SynonymQuery[] {
+export function synonymQueries(
+  question: string,
+  tokens: readonly string[],
+  idf: (token: string) => number,
+  synonyms: Synonyms,
+  words: WordVectors,
+): SynonymQuery[] {
   const total = tokens.reduce((sum, token) => sum + idf(token), 0);
   if (total === 0) return [];
   const wanted = new Set(tokens);
@@ -131,7 +137,11 @@ export function passageWords(text: string, words: WordVectors): PassageWord[] {
  * words themselves, in [0, 1]. Words the passage holds as they are count here as nothing: the
  * coverage term has them.
  */
-export function synonymCoverage(queries: readonly SynonymQuery[], passageTerms: Pick<ReadonlySet<string>, 'has'>, passage: readonly PassageWord[]): number {
+export function synonymCoverage(
+  queries: readonly SynonymQuery[],
+  passageTerms: Pick<ReadonlySet<string>, 'has'>,
+  passage: readonly PassageWord[],
+): number {
   let covered = 0;
   for (const query of queries) {
     if (passageTerms.has(query.token)) continue;

@@ -42,15 +42,25 @@ export interface Decision<T extends Scored> {
  * rankings (the evaluation's bm25 and dense modes) have no calibrated scale: they answer whenever
  * they return a passage.
  */
-export function decide<T extends Scored>(hits: readonly T[], confidence: number, relevance: number | null, cutoffs: Cutoffs, calibrated = true): Decision<T> {
+export function decide<T extends Scored>(
+  hits: readonly T[],
+  confidence: number,
+  relevance: number | null,
+  cutoffs: Cutoffs,
+  calibrated = true,
+): Decision<T> {
   if (hits.length === 0) return { verdict: 'nothing', shown: [] };
   if (!calibrated) return { verdict: 'answered', shown: [...hits] };
   const floor = Math.min(cutoffs.floor, cutoffs.threshold);
   // A passage the re-ranker finds answering is shown whatever its fused score.
-  const rerankAnswers = (hit: T) => hit.relevance !== null && cutoffs.rerankThreshold !== null && hit.relevance >= cutoffs.rerankThreshold;
+  const rerankAnswers = (hit: T) =>
+    hit.relevance !== null && cutoffs.rerankThreshold !== null && hit.relevance >= cutoffs.rerankThreshold;
   const related = confidence >= floor || hits.some(rerankAnswers);
   const shown = related ? hits.filter((hit) => hit.score >= floor || rerankAnswers(hit)) : [];
   if (shown.length === 0) return { verdict: 'nothing', shown };
-  const confident = relevance !== null && cutoffs.rerankThreshold !== null ? relevance >= cutoffs.rerankThreshold : confidence >= cutoffs.threshold;
+  const confident =
+    relevance !== null && cutoffs.rerankThreshold !== null
+      ? relevance >= cutoffs.rerankThreshold
+      : confidence >= cutoffs.threshold;
   return { verdict: confident ? 'answered' : 'shown', shown };
 }

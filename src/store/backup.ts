@@ -26,13 +26,24 @@ export interface BackupOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function backupStore(storeFile: string, destination: string, options: BackupOptions = {}): Promise<BackupResult> {
+export async function backupStore(
+  storeFile: string,
+  destination: string,
+  options: BackupOptions = {},
+): Promise<BackupResult> {
   const file = resolve(destination);
-  if (!existsSync(storeFile)) throw new UserError('store_missing', `there is no store at ${storeFile} to back up (check DATA_DIR)`);
-  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UserError('folder_missing', `the folder ${dirname(file)} does not exist; create it first`);
+  if (!existsSync(storeFile))
+    throw new UserError('store_missing', `there is no store at ${storeFile} to back up (check DATA_DIR)`);
+  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory())
+    throw new UserError('folder_missing', `the folder ${dirname(file)} does not exist; create it first`);
   if (existsSync(file)) {
-    if (realpathSync(file) === realpathSync(storeFile)) throw new UserError('already_exists', `${file} is the store itself; give the backup another name`);
-    if (!options.force) throw new UserError('already_exists', `${file} already exists; pass --force to replace it, or choose another name`);
+    if (realpathSync(file) === realpathSync(storeFile))
+      throw new UserError('already_exists', `${file} is the store itself; give the backup another name`);
+    if (!options.force)
+      throw new UserError(
+        'already_exists',
+        `${file} already exists; pass --force to replace it, or choose another name`,
+      );
   }
   const started = performance.now();
   // Written beside the destination, then renamed: an interrupted backup never leaves a half file there.
@@ -46,7 +57,11 @@ export async function backupStore(storeFile: string, destination: string, option
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof CitebotError) throw error;
-    throw new CitebotError('internal', `the backup to ${file} failed (${error instanceof Error ? error.message : String(error)}); nothing was written there, and the store is untouched`, { cause: error });
+    throw new CitebotError(
+      'internal',
+      `the backup to ${file} failed (${error instanceof Error ? error.message : String(error)}); nothing was written there, and the store is untouched`,
+      { cause: error },
+    );
   } finally {
     await store.close();
   }
@@ -105,11 +120,20 @@ export interface RestoreOptions {
  * while any other process (the bot, another command) has the store open, because it would go on
  * using the replaced file.
  */
-export async function restoreStore(storeFile: string, backupFile: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreStore(
+  storeFile: string,
+  backupFile: string,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
   const from = resolve(backupFile);
   const started = performance.now();
-  if (!existsSync(from) || !statSync(from).isFile()) throw new UserError('backup_missing', `there is no backup at ${from}; give the path of a file written by \`citebot backup\``);
-  if (existsSync(storeFile) && realpathSync(from) === realpathSync(storeFile)) throw new UserError('already_exists', `${from} is the store itself; give the path of a backup`);
+  if (!existsSync(from) || !statSync(from).isFile())
+    throw new UserError(
+      'backup_missing',
+      `there is no backup at ${from}; give the path of a file written by \`citebot backup\``,
+    );
+  if (existsSync(storeFile) && realpathSync(from) === realpathSync(storeFile))
+    throw new UserError('already_exists', `${from} is the store itself; give the path of a backup`);
   const contents = readBackup(from);
   mkdirSync(dirname(storeFile), { recursive: true });
   const incoming = `${storeFile}.${process.pid}.restoring`;
@@ -130,7 +154,8 @@ export async function restoreStore(storeFile: string, backupFile: string, option
 
 /** Checks that `file` is a citebot store this version can read, and says what it holds. */
 function readBackup(file: string): StoreContents {
-  const notABackup = (why: string) => new UserError('backup_invalid', `${file} is not a usable citebot backup: ${why}. Nothing was changed.`);
+  const notABackup = (why: string) =>
+    new UserError('backup_invalid', `${file} is not a usable citebot backup: ${why}. Nothing was changed.`);
   let db: Database.Database;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -139,7 +164,10 @@ function readBackup(file: string): StoreContents {
   }
   try {
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw notABackup(`it was written by a newer citebot (schema ${version}, this one reads ${SCHEMA_VERSION}); upgrade citebot first`);
+    if (version > SCHEMA_VERSION)
+      throw notABackup(
+        `it was written by a newer citebot (schema ${version}, this one reads ${SCHEMA_VERSION}); upgrade citebot first`,
+      );
     if (version < 1) throw notABackup('it holds no citebot tables');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw notABackup(`it fails SQLite's quick_check (${String(check)})`);
@@ -183,7 +211,10 @@ async function setAside(storeFile: string, now: Date): Promise<string> {
     live?.close();
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new UserError('store_locked', `the store ${storeFile} is open in another process (the bot, or another citebot command); stop it, then run restore again. Nothing was changed.`);
+      throw new UserError(
+        'store_locked',
+        `the store ${storeFile} is open in another process (the bot, or another citebot command); stop it, then run restore again. Nothing was changed.`,
+      );
     }
     await copyFile(storeFile, aside);
     // Its write-ahead log may hold the newest changes: kept beside it, under the matching name.
@@ -194,7 +225,11 @@ async function setAside(storeFile: string, now: Date): Promise<string> {
     await live.backup(aside);
   } catch (error) {
     await rm(aside, { force: true });
-    throw new CitebotError('internal', `could not keep a copy of the current store at ${aside} (${error instanceof Error ? error.message : String(error)}); nothing was changed`, { cause: error });
+    throw new CitebotError(
+      'internal',
+      `could not keep a copy of the current store at ${aside} (${error instanceof Error ? error.message : String(error)}); nothing was changed`,
+      { cause: error },
+    );
   } finally {
     live.close();
   }

@@ -28,12 +28,24 @@ export interface ExportOptions {
 }
 
 /** Writes the articles to `destination`, or to `stdout` when it is null. */
-export async function exportArticles(storeFile: string, collection: CollectionId, destination: string | null, stdout: Writable, options: ExportOptions = {}): Promise<ExportResult> {
-  if (!existsSync(storeFile)) throw new UserError('store_missing', `there is no store at ${storeFile} to export from (check DATA_DIR)`);
+export async function exportArticles(
+  storeFile: string,
+  collection: CollectionId,
+  destination: string | null,
+  stdout: Writable,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  if (!existsSync(storeFile))
+    throw new UserError('store_missing', `there is no store at ${storeFile} to export from (check DATA_DIR)`);
   const file = destination === null ? null : resolve(destination);
   if (file) {
-    if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UserError('folder_missing', `the folder ${dirname(file)} does not exist; create it first`);
-    if (existsSync(file) && !options.force) throw new UserError('already_exists', `${file} already exists; pass --force to replace it, or choose another name`);
+    if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory())
+      throw new UserError('folder_missing', `the folder ${dirname(file)} does not exist; create it first`);
+    if (existsSync(file) && !options.force)
+      throw new UserError(
+        'already_exists',
+        `${file} already exists; pass --force to replace it, or choose another name`,
+      );
   }
   const store = SqliteStore.open(storeFile);
   // Written beside the destination, then renamed: an interrupted export never leaves half a file there.

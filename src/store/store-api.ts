@@ -162,7 +162,10 @@ export interface ArticleReads {
   /** Articles in every collection. */
   countAllArticles(): Promise<number>;
   /** The articles' sources, those with most articles first; `search` keeps those containing it (case ignored). */
-  listSources(collections: CollectionId | readonly CollectionId[], options?: { search?: string; limit?: number }): Promise<SourceCount[]>;
+  listSources(
+    collections: CollectionId | readonly CollectionId[],
+    options?: { search?: string; limit?: number },
+  ): Promise<SourceCount[]>;
   listCollections(): Promise<CollectionId[]>;
   /** One collection's articles in the order they were first stored, a page at a time. */
   articlesOf(collection: CollectionId): AsyncIterable<StoredArticle>;
@@ -218,7 +221,11 @@ export interface SearchPort extends Pick<ChangeLog, 'generation'> {
 }
 
 /** What the vector index reads to build itself and catch up. */
-export interface IndexSource extends Pick<ChangeLog, 'generation' | 'changesSince'>, Pick<ArticleReads, 'countPassages'>, Pick<ModelMeta, 'model'> {
+export interface IndexSource
+  extends
+    Pick<ChangeLog, 'generation' | 'changesSince'>,
+    Pick<ArticleReads, 'countPassages'>,
+    Pick<ModelMeta, 'model'> {
   /** Every passage id in the store. */
   allPassageIds(): Promise<ReadonlySet<PassageId>>;
   /** The current vectors of these passages; ids without one (removed, or keyword-only) are left out. */
@@ -296,7 +303,8 @@ export interface StoreDescription {
 }
 
 /** A whole store: every part above. */
-export interface CitebotStore extends ArticleReads, ArticleWrites, ChangeLog, SearchPort, IndexSource, ModelMeta, QuestionLog {
+export interface CitebotStore
+  extends ArticleReads, ArticleWrites, ChangeLog, SearchPort, IndexSource, ModelMeta, QuestionLog {
   readonly description: StoreDescription;
   close(): Promise<void>;
 }

@@ -4,9 +4,49 @@ const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 // ICU ends a sentence after these even though they rarely end one in news copy.
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'gen', 'sen', 'rep', 'gov', 'lt', 'col', 'capt', 'sgt', 'jr', 'sr',
-  'no', 'vs', 'etc', 'inc', 'ltd', 'co', 'corp', 'mt', 'ft', 'approx', 'dept', 'est', 'fig', 'pres', 'rev',
-  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'st',
+  'gen',
+  'sen',
+  'rep',
+  'gov',
+  'lt',
+  'col',
+  'capt',
+  'sgt',
+  'jr',
+  'sr',
+  'no',
+  'vs',
+  'etc',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'mt',
+  'ft',
+  'approx',
+  'dept',
+  'est',
+  'fig',
+  'pres',
+  'rev',
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'sept',
+  'oct',
+  'nov',
+  'dec',
 ]);
 
 function endsWithAbbreviation(segment: string): boolean {
@@ -22,7 +62,8 @@ function sentenceSpans(text: string): [number, number][] {
   for (const { segment, index } of segmenter.segment(text)) {
     const previous = spans.at(-1);
     const continuesPrevious =
-      previous !== undefined && (endsWithAbbreviation(text.slice(previous[0], previous[1])) || /^\s*[a-z]/.test(segment));
+      previous !== undefined &&
+      (endsWithAbbreviation(text.slice(previous[0], previous[1])) || /^\s*[a-z]/.test(segment));
     if (continuesPrevious) previous[1] = index + segment.length;
     else spans.push([index, index + segment.length]);
   }

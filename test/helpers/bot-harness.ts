@@ -13,7 +13,14 @@ import { downloadAttachment } from '../../src/net/attachment.ts';
 import { OffThreadParser } from '../../src/ingest/parse-off-thread.ts';
 import { Feeds } from '../../src/ingest/feeds/feeds.ts';
 import { announce } from '../../src/bot/feed-announcer.ts';
-import { DiscordEmulator, MODERATOR_PERMISSIONS, shardOf, snowflake, type EmuGuild, type InteractionContext } from './discord-emulator.ts';
+import {
+  DiscordEmulator,
+  MODERATOR_PERMISSIONS,
+  shardOf,
+  snowflake,
+  type EmuGuild,
+  type InteractionContext,
+} from './discord-emulator.ts';
 import { openTestEngine, type TestEngine } from './engine.ts';
 
 export const FAKE_TOKEN = ['MTAwMDAwMDAwMDAwMDAwMDAw', 'GfakeX', 'emulator-only-token-not-a-real-secret'].join('.');
@@ -63,8 +70,15 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const guildA = makeGuild('Newsroom A');
   const guildB = makeGuild('Community B');
-  const emu = await DiscordEmulator.start({ guilds: [guildA, guildB], token: FAKE_TOKEN, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250 });
-  const te = await openTestEngine({ examples: options.examples ?? true, ...(options.allowPrivateHosts ? { env: { ALLOW_PRIVATE_HOSTS: options.allowPrivateHosts.join(',') } } : {}) });
+  const emu = await DiscordEmulator.start({
+    guilds: [guildA, guildB],
+    token: FAKE_TOKEN,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250,
+  });
+  const te = await openTestEngine({
+    examples: options.examples ?? true,
+    ...(options.allowPrivateHosts ? { env: { ALLOW_PRIVATE_HOSTS: options.allowPrivateHosts.join(',') } } : {}),
+  });
   const config = loadBotConfig({
     DISCORD_TOKEN: FAKE_TOKEN,
     DISCORD_APPLICATION_ID: emu.applicationId,
@@ -93,8 +107,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log,
     limits: createRateLimits(config),
     parse: (input, limits) => parser.parse(input, limits),
-    fetchUrl: (url) => fetchUrl(url, { timeoutMs: config.urlTimeoutMs, maxBytes: config.ingestMaxBytes, allowPrivateHosts: options.allowPrivateHosts ?? [] }),
-    downloadAttachment: (url, maxBytes) => downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
+    fetchUrl: (url) =>
+      fetchUrl(url, {
+        timeoutMs: config.urlTimeoutMs,
+        maxBytes: config.ingestMaxBytes,
+        allowPrivateHosts: options.allowPrivateHosts ?? [],
+      }),
+    downloadAttachment: (url, maxBytes) =>
+      downloadAttachment(url, maxBytes, { timeoutMs: config.urlTimeoutMs, apiUrl: config.apiUrl }),
   };
   let bot: Bot | null = null;
   const feeds = options.feeds
@@ -102,7 +122,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         parse: (input) => parser.parse(input, { maxBytes: te.config.maxArticleBytes }),
         hostSpacingMs: 0,
         timeoutMs: 5000,
-        scheduler: { maxSleepMs: options.feeds.checkEveryMs, onPoll: (feed, result) => (bot ? announce(bot.client, log, feed, result) : undefined) },
+        scheduler: {
+          maxSleepMs: options.feeds.checkEveryMs,
+          onPoll: (feed, result) => (bot ? announce(bot.client, log, feed, result) : undefined),
+        },
       })
     : null;
   if (feeds) ctx.feeds = feeds;
@@ -118,8 +141,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     guildA,
     guildB,
     logs,
-    mod: (guild) => ({ guildId: guild.id, channelId: guild.channels[0]!.id, user: { id: '200000000000000001', username: 'editor' }, permissions: MODERATOR_PERMISSIONS }),
-    member: (guild, userId = '300000000000000001') => ({ guildId: guild.id, channelId: guild.channels[0]!.id, user: { id: userId, username: 'reader' } }),
+    mod: (guild) => ({
+      guildId: guild.id,
+      channelId: guild.channels[0]!.id,
+      user: { id: '200000000000000001', username: 'editor' },
+      permissions: MODERATOR_PERMISSIONS,
+    }),
+    member: (guild, userId = '300000000000000001') => ({
+      guildId: guild.id,
+      channelId: guild.channels[0]!.id,
+      user: { id: userId, username: 'reader' },
+    }),
     async close() {
       await feeds?.close();
       await bot!.stop();
@@ -134,7 +166,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export function embedText(message: any): string {
   const e = message?.embeds?.[0];
   if (!e) return message?.content ?? '';
-  return [e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value]), e.footer?.text].filter(Boolean).join('\n');
+  return [e.title, e.description, ...(e.fields ?? []).flatMap((f: any) => [f.name, f.value]), e.footer?.text]
+    .filter(Boolean)
+    .join('\n');
 }
 
 export function opt(name: string, value: unknown, type = 3, focused = false): any {

@@ -11,9 +11,16 @@ export interface CliRun {
 }
 
 /** `stopReadingAfter`: close standard output once this much has come, as `| head` does. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string, options: { stopReadingAfter?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+  options: { stopReadingAfter?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

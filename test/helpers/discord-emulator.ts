@@ -38,15 +38,36 @@ export const PERMISSIONS = {
 
 /** What an ordinary member can do: view, send, read history, use commands. */
 export const MEMBER_PERMISSIONS = (
-  PERMISSIONS.ViewChannel | PERMISSIONS.SendMessages | PERMISSIONS.ReadMessageHistory | PERMISSIONS.UseApplicationCommands | PERMISSIONS.EmbedLinks
+  PERMISSIONS.ViewChannel |
+  PERMISSIONS.SendMessages |
+  PERMISSIONS.ReadMessageHistory |
+  PERMISSIONS.UseApplicationCommands |
+  PERMISSIONS.EmbedLinks
 ).toString();
 export const MODERATOR_PERMISSIONS = (BigInt(MEMBER_PERMISSIONS) | PERMISSIONS.ManageGuild).toString();
 
-export interface EmuChannel { id: string; name: string; type?: number }
-export interface EmuRole { id: string; name: string; permissions?: string }
-export interface EmuGuild { id: string; name: string; channels: EmuChannel[]; roles?: EmuRole[] }
+export interface EmuChannel {
+  id: string;
+  name: string;
+  type?: number;
+}
+export interface EmuRole {
+  id: string;
+  name: string;
+  permissions?: string;
+}
+export interface EmuGuild {
+  id: string;
+  name: string;
+  channels: EmuChannel[];
+  roles?: EmuRole[];
+}
 
-export interface EmuUser { id: string; username: string; bot?: boolean }
+export interface EmuUser {
+  id: string;
+  username: string;
+  bot?: boolean;
+}
 
 export interface EmulatorOptions {
   heartbeatIntervalMs?: number;
@@ -291,7 +312,8 @@ export class DiscordEmulator extends EventEmitter {
           // Like Discord: replay the dispatches of this shard the client missed (sent after its last
           // sequence number, e.g. to the socket it was abandoning), then RESUMED.
           for (const payload of this.recentDispatches) {
-            if (payload.s > Number(msg.d?.seq ?? 0) && this.targetShard(payload.d, shard[1]) === shard[0]) this.send(ws, payload);
+            if (payload.s > Number(msg.d?.seq ?? 0) && this.targetShard(payload.d, shard[1]) === shard[0])
+              this.send(ws, payload);
           }
           this.send(ws, { op: 0, t: 'RESUMED', s: ++this.seq, d: {} });
           this.emit('ready');
@@ -376,7 +398,17 @@ export class DiscordEmulator extends EventEmitter {
       emojis: [],
       stickers: [],
       roles: [
-        { id: guild.id, name: '@everyone', permissions: MEMBER_PERMISSIONS, position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
+        {
+          id: guild.id,
+          name: '@everyone',
+          permissions: MEMBER_PERMISSIONS,
+          position: 0,
+          color: 0,
+          hoist: false,
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
         ...(guild.roles ?? []).map((r, i) => ({
           id: r.id,
           name: r.name,
@@ -403,9 +435,7 @@ export class DiscordEmulator extends EventEmitter {
         rate_limit_per_user: 0,
       })),
       threads: [],
-      members: [
-        { user: this.userObject(this.botUser), roles: [], joined_at: now, deaf: false, mute: false, flags: 0 },
-      ],
+      members: [{ user: this.userObject(this.botUser), roles: [], joined_at: now, deaf: false, mute: false, flags: 0 }],
       member_count: 2,
       presences: [],
       voice_states: [],
@@ -542,7 +572,13 @@ export class DiscordEmulator extends EventEmitter {
       }
     }
     if ((r = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(route)) && method === 'POST') {
-      const cb: InteractionCallback = { interactionId: r[1]!, token: r[2]!, type: body?.type, data: body?.data ?? null, at: record.at };
+      const cb: InteractionCallback = {
+        interactionId: r[1]!,
+        token: r[2]!,
+        type: body?.type,
+        data: body?.data ?? null,
+        at: record.at,
+      };
       const already = this.callbacks.find((c) => c.interactionId === cb.interactionId);
       if (already) {
         return this.json(res, 400, { message: 'Interaction has already been acknowledged.', code: 40060 });
@@ -552,8 +588,21 @@ export class DiscordEmulator extends EventEmitter {
       if (url.searchParams.get('with_response') === 'true') {
         const sent = this.sent.find((s) => s.id === cb.interactionId);
         return this.json(res, 200, {
-          interaction: { id: cb.interactionId, type: sent?.payload.type ?? 2, activity_instance_id: null, response_message_id: null, response_message_loading: cb.type === 5, response_message_ephemeral: Boolean((cb.data?.flags ?? 0) & 64) },
-          resource: { type: cb.type, message: cb.type === 4 || cb.type === 7 ? this.messageObject(sent?.payload.channel_id ?? '0', cb.data ?? {}) : undefined },
+          interaction: {
+            id: cb.interactionId,
+            type: sent?.payload.type ?? 2,
+            activity_instance_id: null,
+            response_message_id: null,
+            response_message_loading: cb.type === 5,
+            response_message_ephemeral: Boolean((cb.data?.flags ?? 0) & 64),
+          },
+          resource: {
+            type: cb.type,
+            message:
+              cb.type === 4 || cb.type === 7
+                ? this.messageObject(sent?.payload.channel_id ?? '0', cb.data ?? {})
+                : undefined,
+          },
         });
       }
       res.statusCode = 204;
@@ -569,7 +618,11 @@ export class DiscordEmulator extends EventEmitter {
         const wm: WebhookMessage = { token, messageId, data: body, at: record.at, kind: 'edit' };
         this.webhookMessages.push(wm);
         this.emit('webhook', wm);
-        return this.json(res, 200, this.messageObject(channelId, body ?? {}, messageId === '@original' ? undefined : messageId, sent));
+        return this.json(
+          res,
+          200,
+          this.messageObject(channelId, body ?? {}, messageId === '@original' ? undefined : messageId, sent),
+        );
       }
       if (method === 'DELETE') {
         const wm: WebhookMessage = { token, messageId, data: null, at: record.at, kind: 'delete' };
@@ -614,7 +667,12 @@ export class DiscordEmulator extends EventEmitter {
         member_count: 1,
         flags: 0,
         total_message_sent: 0,
-        thread_metadata: { archived: false, auto_archive_duration: body?.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false },
+        thread_metadata: {
+          archived: false,
+          auto_archive_duration: body?.auto_archive_duration ?? 1440,
+          archive_timestamp: new Date().toISOString(),
+          locked: false,
+        },
       });
     }
     if ((r = /^\/channels\/(\d+)\/messages$/.exec(route)) && method === 'POST') {
@@ -669,12 +727,25 @@ export class DiscordEmulator extends EventEmitter {
   // ---------------------------------------------------------------- attachments
 
   /** Serves `bytes` at a URL of the emulator and returns the attachment object for `resolved.attachments`. */
-  addAttachment(filename: string, content: string | Uint8Array, contentType = 'text/plain; charset=utf-8', sizeOverride?: number): any {
+  addAttachment(
+    filename: string,
+    content: string | Uint8Array,
+    contentType = 'text/plain; charset=utf-8',
+    sizeOverride?: number,
+  ): any {
     const id = snowflake();
     const bytes = Buffer.from(content);
     this.attachments.set(id, { bytes, contentType });
     const url = `${this.baseUrl}/attachments/${id}/${encodeURIComponent(filename)}`;
-    return { id, filename, size: sizeOverride ?? bytes.length, url, proxy_url: url, content_type: contentType, ephemeral: true };
+    return {
+      id,
+      filename,
+      size: sizeOverride ?? bytes.length,
+      url,
+      proxy_url: url,
+      content_type: contentType,
+      ephemeral: true,
+    };
   }
 
   // ---------------------------------------------------------------- interactions
@@ -691,7 +762,11 @@ export class DiscordEmulator extends EventEmitter {
       version: 1,
       locale: 'en-US',
       entitlements: [],
-      app_permissions: (BigInt(MEMBER_PERMISSIONS) | PERMISSIONS.SendMessagesInThreads | PERMISSIONS.CreatePublicThreads).toString(),
+      app_permissions: (
+        BigInt(MEMBER_PERMISSIONS) |
+        PERMISSIONS.SendMessagesInThreads |
+        PERMISSIONS.CreatePublicThreads
+      ).toString(),
       attachment_size_limit: 10485760,
     };
     if (o.guildId) {
@@ -703,7 +778,20 @@ export class DiscordEmulator extends EventEmitter {
         guild: { id: o.guildId, locale: 'en-US', features: [] },
         guild_locale: 'en-US',
         channel_id: channelId,
-        channel: { id: channelId, type: 0, name: channel?.name ?? 'general', guild_id: o.guildId, permissions: MEMBER_PERMISSIONS, flags: 0, nsfw: false, parent_id: null, position: 0, rate_limit_per_user: 0, last_message_id: null, topic: null },
+        channel: {
+          id: channelId,
+          type: 0,
+          name: channel?.name ?? 'general',
+          guild_id: o.guildId,
+          permissions: MEMBER_PERMISSIONS,
+          flags: 0,
+          nsfw: false,
+          parent_id: null,
+          position: 0,
+          rate_limit_per_user: 0,
+          last_message_id: null,
+          topic: null,
+        },
         member: {
           user,
           roles: o.roles ?? [],
@@ -736,7 +824,14 @@ export class DiscordEmulator extends EventEmitter {
 
   chatInput(o: InteractionContext & { name: string; options?: any[]; resolved?: any }): any {
     const p = this.baseInteraction(2, o);
-    p.data = { id: snowflake(), name: o.name, type: 1, options: o.options ?? [], ...(o.resolved ? { resolved: o.resolved } : {}), ...(o.guildId ? { guild_id: undefined } : {}) };
+    p.data = {
+      id: snowflake(),
+      name: o.name,
+      type: 1,
+      options: o.options ?? [],
+      ...(o.resolved ? { resolved: o.resolved } : {}),
+      ...(o.guildId ? { guild_id: undefined } : {}),
+    };
     return p;
   }
 
@@ -763,13 +858,25 @@ export class DiscordEmulator extends EventEmitter {
     target.type = 0;
     delete target.webhook_id;
     delete target.application_id;
-    p.data = { id: snowflake(), name: o.name, type: 3, target_id: targetId, resolved: { messages: { [targetId]: target } } };
+    p.data = {
+      id: snowflake(),
+      name: o.name,
+      type: 3,
+      target_id: targetId,
+      resolved: { messages: { [targetId]: target } },
+    };
     return p;
   }
 
   /** Dispatches INTERACTION_CREATE and returns its id and token. */
   sendInteraction(payload: any): SentInteraction {
-    const sent: SentInteraction = { id: payload.id, token: payload.token, payload, dispatchedAt: Date.now(), deliveredTo: [] };
+    const sent: SentInteraction = {
+      id: payload.id,
+      token: payload.token,
+      payload,
+      dispatchedAt: Date.now(),
+      deliveredTo: [],
+    };
     this.sent.push(sent);
     sent.deliveredTo = this.dispatch('INTERACTION_CREATE', payload);
     return sent;
@@ -790,7 +897,9 @@ export class DiscordEmulator extends EventEmitter {
       edited_timestamp: null,
       tts: false,
       mention_everyone: false,
-      mentions: o.mentionBot ? [{ ...this.userObject(this.botUser), member: { roles: [], joined_at: new Date().toISOString() } }] : [],
+      mentions: o.mentionBot
+        ? [{ ...this.userObject(this.botUser), member: { roles: [], joined_at: new Date().toISOString() } }]
+        : [],
       mention_roles: [],
       attachments: [],
       embeds: [],
@@ -836,20 +945,46 @@ export class DiscordEmulator extends EventEmitter {
 
   /** The reply the user ends up seeing for an interaction (waits for the edit when deferred). */
   async reply(sent: SentInteraction, timeoutMs = 15000): Promise<InteractionReply> {
-    const callback = await this.waitFor(() => this.callbackFor(sent.id), timeoutMs, `callback of interaction ${sent.id}`);
+    const callback = await this.waitFor(
+      () => this.callbackFor(sent.id),
+      timeoutMs,
+      `callback of interaction ${sent.id}`,
+    );
     const deferLatencyMs = callback.at - sent.dispatchedAt;
     if (callback.type === 4 || callback.type === 7 || callback.type === 8) {
-      return { callback, message: callback.data, ephemeral: Boolean((callback.data?.flags ?? 0) & 64), deferLatencyMs, kind: 'immediate' };
+      return {
+        callback,
+        message: callback.data,
+        ephemeral: Boolean((callback.data?.flags ?? 0) & 64),
+        deferLatencyMs,
+        kind: 'immediate',
+      };
     }
     const wm = await this.waitFor(
-      () => this.webhookMessages.find((w) => w.token === sent.token && (w.kind === 'followup' || (w.kind === 'edit' && w.messageId === '@original'))),
+      () =>
+        this.webhookMessages.find(
+          (w) =>
+            w.token === sent.token && (w.kind === 'followup' || (w.kind === 'edit' && w.messageId === '@original')),
+        ),
       timeoutMs,
       `reply to interaction ${sent.id}`,
     );
     if (wm.kind === 'followup') {
-      return { callback, message: wm.data, ephemeral: Boolean((wm.data?.flags ?? 0) & 64), deferLatencyMs, kind: 'followup' };
+      return {
+        callback,
+        message: wm.data,
+        ephemeral: Boolean((wm.data?.flags ?? 0) & 64),
+        deferLatencyMs,
+        kind: 'followup',
+      };
     }
-    return { callback, message: wm.data, ephemeral: Boolean((callback.data?.flags ?? 0) & 64), deferLatencyMs, kind: 'edit' };
+    return {
+      callback,
+      message: wm.data,
+      ephemeral: Boolean((callback.data?.flags ?? 0) & 64),
+      deferLatencyMs,
+      kind: 'edit',
+    };
   }
 
   /** Messages the bot posted in a channel (mention mode replies, thread messages). */

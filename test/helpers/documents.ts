@@ -82,7 +82,9 @@ export async function makeDocx(spec: DocxSpec): Promise<Uint8Array> {
     ...(spec.title ? { title: spec.title } : {}),
     sections: [
       {
-        ...(spec.header ? { headers: { default: new (await import('docx')).Header({ children: [new Paragraph(spec.header)] }) } } : {}),
+        ...(spec.header
+          ? { headers: { default: new (await import('docx')).Header({ children: [new Paragraph(spec.header)] }) } }
+          : {}),
         children,
       },
     ],
@@ -98,6 +100,12 @@ async function withCreated(bytes: Uint8Array, created: Date): Promise<Uint8Array
   const { default: JSZip } = await import('jszip');
   const zip = await JSZip.loadAsync(bytes);
   const core = await zip.file('docProps/core.xml')!.async('string');
-  zip.file('docProps/core.xml', core.replace(/(<dcterms:created[^>]*>)[^<]*(<\/dcterms:created>)/, `$1${created.toISOString().replace(/\.\d+Z$/, 'Z')}$2`));
+  zip.file(
+    'docProps/core.xml',
+    core.replace(
+      /(<dcterms:created[^>]*>)[^<]*(<\/dcterms:created>)/,
+      `$1${created.toISOString().replace(/\.\d+Z$/, 'Z')}$2`,
+    ),
+  );
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
 }

@@ -20,7 +20,10 @@ export function tinyModel(): Promise<string> {
     // MODEL_DIR folders describe what Transformers.js's config can't: id, pooling, window and,
     // for this bag-of-random-vectors model, fusion weights that lean on the lexical side.
     const fusion = { dense: 0.3, lexical: 1, threshold: 0.5, floor: 0.5 };
-    writeFileSync(join(dir, 'citebot.json'), JSON.stringify({ id: spec.id, pooling: spec.pooling, maxTokens: spec.maxTokens, fusion }));
+    writeFileSync(
+      join(dir, 'citebot.json'),
+      JSON.stringify({ id: spec.id, pooling: spec.pooling, maxTokens: spec.maxTokens, fusion }),
+    );
     return dir;
   })();
   return tinyModelDir;
@@ -46,7 +49,15 @@ export interface TestEngineOptions {
 }
 
 export function testEnv(dataDir: string, modelDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { DATA_DIR: dataDir, MODEL_DIR: modelDir, EMBED_WORKERS: '1', AUTO_INGEST_EXAMPLES: 'false', CITEBOT_OFFLINE: 'true', LOG_LEVEL: 'silent', ...extra };
+  return {
+    DATA_DIR: dataDir,
+    MODEL_DIR: modelDir,
+    EMBED_WORKERS: '1',
+    AUTO_INGEST_EXAMPLES: 'false',
+    CITEBOT_OFFLINE: 'true',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
 }
 
 export async function openTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
@@ -68,7 +79,11 @@ export async function openTestEngine(options: TestEngineOptions = {}): Promise<T
 }
 
 /** Polls `condition` every 10 ms (background work such as an index rebuild has no promise to await). */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const started = Date.now();
   while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting until ${what}`);
@@ -85,14 +100,23 @@ export function craneReport(a: number): Article {
     source: 'Test Wire',
     section: null,
     url: null,
-    paragraphs: Array.from({ length: 40 }, (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`),
+    paragraphs: Array.from(
+      { length: 40 },
+      (_, i) => `Paragraph ${i} of report ${a} says crane ${a * 1000 + i} was repaired after ${i + 2} weeks.`,
+    ),
   };
 }
 
 /** A library of `reports` crane reports (40 passages each) whose index file was then deleted, or damaged. */
-export async function libraryWithoutIndex(reports: number, options: { damage?: boolean } = {}): Promise<{ dataDir: string; modelDir: string }> {
+export async function libraryWithoutIndex(
+  reports: number,
+  options: { damage?: boolean } = {},
+): Promise<{ dataDir: string; modelDir: string }> {
   const t = await openTestEngine();
-  await t.engine.ingest(Array.from({ length: reports }, (_, a) => craneReport(a)), LIBRARY_COLLECTION);
+  await t.engine.ingest(
+    Array.from({ length: reports }, (_, a) => craneReport(a)),
+    LIBRARY_COLLECTION,
+  );
   await t.engine.close();
   if (options.damage) writeFileSync(join(t.dataDir, 'index.hnsw'), 'not an index');
   else rmSync(join(t.dataDir, 'index.hnsw'));

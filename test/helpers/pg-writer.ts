@@ -11,7 +11,11 @@ const [url, name, count] = process.argv.slice(2) as [string, string, string];
 const store = await PostgresStore.open(url);
 for (let i = 0; i < Number(count); i++) {
   const id = `${name}-${i}`;
-  const paragraphs = [`Report ${i} from ${name}: the ferry crossed the strait.`, `Second paragraph ${i} of ${name}.`, `Closing words ${i}.`];
+  const paragraphs = [
+    `Report ${i} from ${name}: the ferry crossed the strait.`,
+    `Second paragraph ${i} of ${name}.`,
+    `Closing words ${i}.`,
+  ];
   const saved = await store.saveArticle(articleToSave('library', simpleArticle(id, paragraphs)));
   process.stdout.write(`acked ${id} ${saved.generation}\n`);
 }

@@ -45,7 +45,9 @@ export function postgresBinDir(): string {
     : [];
   const major = majors[0];
   if (major === undefined) {
-    throw new Error(`no PostgreSQL server found in ${root}/*/bin: install it (apt-get install postgresql), as .ci/run does`);
+    throw new Error(
+      `no PostgreSQL server found in ${root}/*/bin: install it (apt-get install postgresql), as .ci/run does`,
+    );
   }
   return join(root, major, 'bin');
 }
@@ -83,26 +85,62 @@ function runAsServerUser(command: string[]): SpawnSyncReturns<string> {
 function check(result: SpawnSyncReturns<string>, what: string, logFile?: string): void {
   if (result.status === 0) return;
   const log = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
-  throw new Error(`${what} failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr}${result.stdout}${log}`);
+  throw new Error(
+    `${what} failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr}${result.stdout}${log}`,
+  );
 }
 
 export async function startPostgres(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'citebot-pg-'));
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+      Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+    );
   const superuser = asRoot ? 'postgres' : userInfo().username;
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   check(
-    runAsServerUser([join(bin, 'initdb'), '-D', dataDir, '-A', 'trust', '-U', superuser, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']),
+    runAsServerUser([
+      join(bin, 'initdb'),
+      '-D',
+      dataDir,
+      '-A',
+      'trust',
+      '-U',
+      superuser,
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ]),
     'initdb',
   );
   const settings = [`-c listen_addresses=''`, `-c unix_socket_directories='${dir}'`, '-c max_connections=200'];
   if (!options.durable) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
 
   const startServer = () => {
-    check(runAsServerUser([join(bin, 'pg_ctl'), 'start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', settings.join(' ')]), 'pg_ctl start', logFile);
+    check(
+      runAsServerUser([
+        join(bin, 'pg_ctl'),
+        'start',
+        '-w',
+        '-t',
+        '60',
+        '-D',
+        dataDir,
+        '-l',
+        logFile,
+        '-o',
+        settings.join(' '),
+      ]),
+      'pg_ctl start',
+      logFile,
+    );
     runningClusters.add(dir);
   };
   const stopServer = (mode: 'fast' | 'immediate' = 'fast') => {
@@ -112,7 +150,8 @@ export async function startPostgres(options: PostgresClusterOptions = {}): Promi
   stopAllOnExit();
   startServer();
 
-  const urlFor = (database: string) => `postgres://${encodeURIComponent(superuser)}@localhost/${database}?host=${encodeURIComponent(dir)}`;
+  const urlFor = (database: string) =>
+    `postgres://${encodeURIComponent(superuser)}@localhost/${database}?host=${encodeURIComponent(dir)}`;
   let databases = 0;
   return {
     url: urlFor('postgres'),

@@ -125,8 +125,9 @@ export class GraphBuilder {
 
   /** Adds a node; returns its output names (fresh ones unless `outputs` is given). */
   node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs?: string[] | number): string[] {
-    const outs =
-      Array.isArray(outputs) ? outputs : Array.from({ length: outputs ?? 1 }, () => this.fresh(opType.toLowerCase()));
+    const outs = Array.isArray(outputs)
+      ? outputs
+      : Array.from({ length: outputs ?? 1 }, () => this.fresh(opType.toLowerCase()));
     const attribute = Object.entries(attrs).map(([name, value]) => attr(name, value));
     this.nodes.push({ opType, input: inputs, output: outs, name: this.fresh(`n_${opType}`), attribute });
     return outs;
@@ -641,7 +642,14 @@ function tinyCrossEncoderGraph(vocab: readonly string[], words: CrossEncoderWord
   const inQuestion = g.op('Sub', ['one', inPassage]);
   const attended = g.op('Cast', ['attention_mask'], { to: { int: TensorType.FLOAT } });
   const count = (weights: string, part: string): string =>
-    g.op('ReduceSum', [g.op('Mul', [g.op('Mul', [g.op('Gather', [weights, 'input_ids'], { axis: { int: 0 } }), part]), attended]), 'axes_sequence'], { keepdims: { int: 1 } });
+    g.op(
+      'ReduceSum',
+      [
+        g.op('Mul', [g.op('Mul', [g.op('Gather', [weights, 'input_ids'], { axis: { int: 0 } }), part]), attended]),
+        'axes_sequence',
+      ],
+      { keepdims: { int: 1 } },
+    );
   const both = g.op('Mul', [count('question.weight', inQuestion), count('passage.weight', inPassage)]);
   if (words.maxPositions === undefined) {
     g.op('Add', [both, 'relevance.bias'], {}, 'logits');
@@ -653,7 +661,9 @@ function tinyCrossEncoderGraph(vocab: readonly string[], words: CrossEncoderWord
   g.int64Init('sequence_axis', [1], [1]);
   const length = g.op('Gather', [g.op('Shape', ['input_ids']), 'sequence_axis'], { axis: { int: 0 } });
   const room = g.op('ConstantOfShape', [g.op('Sub', ['window', length])]);
-  const nothing = g.op('ReduceSum', [g.op('Cast', [room], { to: { int: TensorType.FLOAT } })], { keepdims: { int: 1 } });
+  const nothing = g.op('ReduceSum', [g.op('Cast', [room], { to: { int: TensorType.FLOAT } })], {
+    keepdims: { int: 1 },
+  });
   g.op('Add', [g.op('Add', [both, 'relevance.bias']), nothing], {}, 'logits');
   return g.encode(13);
 }
@@ -668,7 +678,10 @@ export interface CrossEncoderWords {
 }
 
 /** Writes a BertForSequenceClassification folder that Transformers.js loads as a re-ranker. */
-export async function createTinyCrossEncoder(dir: string, options: CrossEncoderWords & { maxTokens?: number }): Promise<string> {
+export async function createTinyCrossEncoder(
+  dir: string,
+  options: CrossEncoderWords & { maxTokens?: number },
+): Promise<string> {
   const vocab = tinyVocab();
   const maxTokens = options.maxTokens ?? 128;
   await writeModelFolder(dir, {

@@ -28,15 +28,40 @@ describe('sqlite schema upgrades', () => {
     const dir = mkdtempSync(join(tmpdir(), 'citebot-store-'));
     try {
       const first = SqliteStore.open(join(dir, 'citebot.db'));
-      const text = { position: 0, paragraphStart: 0, paragraphEnd: 0, charStart: 0, charEnd: 5, text: 'Gulls', terms: ['gull'], vector: null };
-      const old = await first.saveArticle({ collection: 'g1', article: { id: 'a', title: 'A', date: null, source: null, section: null, url: null, paragraphs: ['Gulls'] }, body: 'Gulls', contentHash: 'h', passages: [text] });
+      const text = {
+        position: 0,
+        paragraphStart: 0,
+        paragraphEnd: 0,
+        charStart: 0,
+        charEnd: 5,
+        text: 'Gulls',
+        terms: ['gull'],
+        vector: null,
+      };
+      const old = await first.saveArticle({
+        collection: 'g1',
+        article: { id: 'a', title: 'A', date: null, source: null, section: null, url: null, paragraphs: ['Gulls'] },
+        body: 'Gulls',
+        contentHash: 'h',
+        passages: [text],
+      });
       await first.close();
       downgradeStore(dir, 4);
       const upgraded = SqliteStore.open(join(dir, 'citebot.db'));
       try {
         assert.equal(schemaVersionOf(dir), SCHEMA_VERSION);
-        assert.deepEqual(await upgraded.changesSince(0, ['g2']), old.added, 'an unattributed change is every collection’s');
-        const fresh = await upgraded.saveArticle({ collection: 'g1', article: { id: 'b', title: 'B', date: null, source: null, section: null, url: null, paragraphs: ['Gulls'] }, body: 'Gulls', contentHash: 'h', passages: [text] });
+        assert.deepEqual(
+          await upgraded.changesSince(0, ['g2']),
+          old.added,
+          'an unattributed change is every collection’s',
+        );
+        const fresh = await upgraded.saveArticle({
+          collection: 'g1',
+          article: { id: 'b', title: 'B', date: null, source: null, section: null, url: null, paragraphs: ['Gulls'] },
+          body: 'Gulls',
+          contentHash: 'h',
+          passages: [text],
+        });
         assert.deepEqual(await upgraded.changesSince(old.generation, ['g2']), []);
         assert.deepEqual(await upgraded.changesSince(old.generation, ['g1']), fresh.added);
       } finally {

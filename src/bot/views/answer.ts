@@ -4,7 +4,18 @@ import type { ArticleParagraphs, AskResult } from '../../engine-api.ts';
 import { CLOSEST_ONLY, describeFilter, indexRebuildNote } from '../../format/text.ts';
 import type { AnswerPassage, Citation } from '../../types.ts';
 import { encodeCustomId } from '../custom-ids.ts';
-import { COLOR, embedLength, escapeLinkText, escapeMarkdown, LIMITS, plural, renderPassage, safeUrl, truncateText, type DiscordReply } from './format.ts';
+import {
+  COLOR,
+  embedLength,
+  escapeLinkText,
+  escapeMarkdown,
+  LIMITS,
+  plural,
+  renderPassage,
+  safeUrl,
+  truncateText,
+  type DiscordReply,
+} from './format.ts';
 
 /** "— [Title](url) · Source · 2022-01-10 · ¶5" (title in bold when there is no link). */
 export function formatCitation(c: Citation, options: { titleMax?: number; withTitle?: boolean } = {}): string {
@@ -22,7 +33,9 @@ function citationParts(c: Citation, options: { titleMax?: number; withTitle?: bo
   }
   if (c.source) parts.push(escapeMarkdown(truncateText(c.source, 100)));
   if (c.date) parts.push(c.date);
-  parts.push(c.page !== undefined && c.page_paragraph !== undefined ? `p. ${c.page} ¶${c.page_paragraph}` : `¶${c.paragraph}`);
+  parts.push(
+    c.page !== undefined && c.page_paragraph !== undefined ? `p. ${c.page} ¶${c.page_paragraph}` : `¶${c.paragraph}`,
+  );
   return parts;
 }
 
@@ -38,7 +51,8 @@ function citationWithCopies(passage: AnswerPassage, options: { withTitle?: boole
   for (const c of passage.also_in.slice(0, ALSO_IN_NAMED)) {
     const linked = citationParts(c, { titleMax: 80 }).join(' · ');
     // A very long link would crowd out the passage itself: name the article without it.
-    const text = linked.length <= ALSO_IN_CHARS ? linked : citationParts({ ...c, url: null }, { titleMax: 80 }).join(' · ');
+    const text =
+      linked.length <= ALSO_IN_CHARS ? linked : citationParts({ ...c, url: null }, { titleMax: 80 }).join(' · ');
     if (named.length > 0 && named.join('; ').length + text.length > ALSO_IN_CHARS) break;
     named.push(text);
   }
@@ -58,7 +72,8 @@ export interface AnswerView {
 function footerText(result: AskResult, view: AnswerView, shown: number): string {
   const within = result.filter ? ` ${describeFilter(result.filter)}` : '';
   const searched = `Searched ${plural(result.articlesSearched, 'article')}${within} in ${Math.round(result.tookMs).toLocaleString('en-US')} ms`;
-  const text = view.offset > 0 && shown > 0 ? `Passages ${view.offset + 1}–${view.offset + shown} · ${searched}` : searched;
+  const text =
+    view.offset > 0 && shown > 0 ? `Passages ${view.offset + 1}–${view.offset + shown} · ${searched}` : searched;
   return result.indexRebuilding ? `${text}\n${indexRebuildNote(result.indexRebuilding)}` : text;
 }
 
@@ -81,7 +96,9 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
   const [best, ...others] = result.passages;
   const citation = citationWithCopies(best!);
   const answerLine = result.answered
-    ? result.answer && view.offset === 0 ? `**${escapeMarkdown(result.answer)}**\n\n` : ''
+    ? result.answer && view.offset === 0
+      ? `**${escapeMarkdown(result.answer)}**\n\n`
+      : ''
     : `*${CLOSEST_ONLY}*\n\n`;
   const footer = { text: footerText(result, view, result.passages.length) };
 
@@ -100,7 +117,13 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
     const fields = others
       .slice(0, Math.min(fieldCount, LIMITS.fields))
       .map((p, i) => fieldFor(p, view.offset + i + 2, valueMax));
-    return { title, description, color: result.answered ? COLOR.answer : COLOR.closest, ...(fields.length ? { fields } : {}), footer };
+    return {
+      title,
+      description,
+      color: result.answered ? COLOR.answer : COLOR.closest,
+      ...(fields.length ? { fields } : {}),
+      footer,
+    };
   };
 
   // Fit everything into 6000 characters: shorten fields first, then drop them, then the description.
@@ -120,12 +143,36 @@ export function buildAnswerReply(result: AskResult, view: AnswerView): DiscordRe
   const k = 1 + view.count;
   if (view.questionId !== null) {
     if (result.passages.length >= k) {
-      buttons.push({ type: 2, style: 1, label: 'More passages', custom_id: encodeCustomId({ kind: 'ask:more', questionId: view.questionId, offset: view.offset + k, count: view.count })! });
+      buttons.push({
+        type: 2,
+        style: 1,
+        label: 'More passages',
+        custom_id: encodeCustomId({
+          kind: 'ask:more',
+          questionId: view.questionId,
+          offset: view.offset + k,
+          count: view.count,
+        })!,
+      });
     }
-    buttons.push({ type: 2, style: 2, emoji: { name: '👍' }, custom_id: encodeCustomId({ kind: 'ask:vote', questionId: view.questionId, vote: 'up' })! });
-    buttons.push({ type: 2, style: 2, emoji: { name: '👎' }, custom_id: encodeCustomId({ kind: 'ask:vote', questionId: view.questionId, vote: 'down' })! });
+    buttons.push({
+      type: 2,
+      style: 2,
+      emoji: { name: '👍' },
+      custom_id: encodeCustomId({ kind: 'ask:vote', questionId: view.questionId, vote: 'up' })!,
+    });
+    buttons.push({
+      type: 2,
+      style: 2,
+      emoji: { name: '👎' },
+      custom_id: encodeCustomId({ kind: 'ask:vote', questionId: view.questionId, vote: 'down' })!,
+    });
   }
-  const context = encodeCustomId({ kind: 'ask:context', paragraph: best!.citation.paragraph, articleId: best!.citation.article_id });
+  const context = encodeCustomId({
+    kind: 'ask:context',
+    paragraph: best!.citation.paragraph,
+    articleId: best!.citation.article_id,
+  });
   if (context) buttons.push({ type: 2, style: 2, label: 'Context', custom_id: context });
   const link = safeUrl(best!.citation.url);
   if (link && link.length <= LIMITS.linkUrl) buttons.push({ type: 2, style: 5, label: 'Open article', url: link });
@@ -146,9 +193,23 @@ export function buildContextReply(view: ArticleParagraphs): DiscordReply {
     .join('\n\n');
   const first = view.paragraphs[0]!.number;
   const last = view.paragraphs.at(-1)!.number;
-  const where = [first === last ? `Paragraph ${first} of ${view.total}` : `Paragraphs ${first}–${last} of ${view.total}`, article.source, article.date].filter(Boolean).join(' · ');
+  const where = [
+    first === last ? `Paragraph ${first} of ${view.total}` : `Paragraphs ${first}–${last} of ${view.total}`,
+    article.source,
+    article.date,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return {
-    embeds: [{ title: truncateText(article.title.replace(/\s+/g, ' ').trim(), LIMITS.title), ...(url ? { url } : {}), description, color: COLOR.info, footer: { text: truncateText(where, LIMITS.footer) } }],
+    embeds: [
+      {
+        title: truncateText(article.title.replace(/\s+/g, ' ').trim(), LIMITS.title),
+        ...(url ? { url } : {}),
+        description,
+        color: COLOR.info,
+        footer: { text: truncateText(where, LIMITS.footer) },
+      },
+    ],
     components: [],
   };
 }

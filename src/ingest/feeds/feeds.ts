@@ -51,14 +51,21 @@ export class Feeds {
   }
 
   static open(engine: Pick<Engine, 'ingest'>, config: EngineConfig, options: FeedsOptions = {}): Feeds {
-    const fetch: GuardedFetchOptions = { allowPrivateHosts: config.allowPrivateHosts, userAgent: userAgent(config.operatorUrl), timeoutMs: options.timeoutMs ?? 15_000 };
+    const fetch: GuardedFetchOptions = {
+      allowPrivateHosts: config.allowPrivateHosts,
+      userAgent: userAgent(config.operatorUrl),
+      timeoutMs: options.timeoutMs ?? 15_000,
+    };
     const store = SqliteFeedStore.open(storeFile(config));
     const maxBytes = config.maxArticleBytes;
     const deps: PollDeps = {
       store,
       ingest: (articles, collection) => engine.ingest(articles, collection),
       parse: options.parse ?? ((input) => parseInput(input, { maxBytes })),
-      gate: new HostGate({ fetch, ...(options.hostSpacingMs === undefined ? {} : { spacingMs: options.hostSpacingMs }) }),
+      gate: new HostGate({
+        fetch,
+        ...(options.hostSpacingMs === undefined ? {} : { spacingMs: options.hostSpacingMs }),
+      }),
       fetch,
       maxNewItems: config.feedMaxNewItems,
       maxArticleBytes: maxBytes,
@@ -70,7 +77,10 @@ export class Feeds {
   async add(url: string, options: AddFeedOptions): Promise<FollowedFeed> {
     const parsed = parseUrl(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new UserError('url_refused', `refused to follow ${parsed.protocol}// URLs; only http and https feeds can be followed`);
+      throw new UserError(
+        'url_refused',
+        `refused to follow ${parsed.protocol}// URLs; only http and https feeds can be followed`,
+      );
     }
     const feed = await this.store.addFeed({
       url: parsed.href,
@@ -94,7 +104,11 @@ export class Feeds {
       href = null;
     }
     const found = byId ?? feeds.find((f) => f.url === idOrUrl.trim() || f.url === href);
-    if (!found) throw new UserError('feed_missing', `no followed feed "${idOrUrl}"${collection ? ' here' : ''}; see the list of feeds for ids`);
+    if (!found)
+      throw new UserError(
+        'feed_missing',
+        `no followed feed "${idOrUrl}"${collection ? ' here' : ''}; see the list of feeds for ids`,
+      );
     return found;
   }
 

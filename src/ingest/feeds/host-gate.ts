@@ -101,7 +101,10 @@ export class HostGate {
     const target = new URL(url);
     const entry = await this.robotsOf(target);
     if (!robotsAllow(entry.rules, `${target.pathname}${target.search}`)) {
-      throw new UserError('robots_disallowed', `${target.host}/robots.txt does not allow citebot to fetch ${target.pathname}; ask the site's owner, or follow another feed`);
+      throw new UserError(
+        'robots_disallowed',
+        `${target.host}/robots.txt does not allow citebot to fetch ${target.pathname}; ask the site's owner, or follow another feed`,
+      );
     }
   }
 
@@ -122,7 +125,11 @@ export class HostGate {
     const agent = this.options.agent ?? 'citebot';
     try {
       await this.wait(origin);
-      const res = await guardedFetch(`${origin}/robots.txt`, { ...this.options.fetch, maxBytes: ROBOTS_MAX_BYTES, acceptTypes: undefined });
+      const res = await guardedFetch(`${origin}/robots.txt`, {
+        ...this.options.fetch,
+        maxBytes: ROBOTS_MAX_BYTES,
+        acceptTypes: undefined,
+      });
       return { rules: robotsRules(res.body.toString('utf8'), agent), fetchedAt: Date.now() };
     } catch {
       // No robots.txt (404), or none readable: nothing is forbidden. Tried again in an hour.

@@ -49,7 +49,8 @@ function text(value: unknown): string | null {
   if (value && typeof value === 'object') {
     const v = value as Loose;
     // Atom text constructs and feedsmith's { value } wrappers.
-    for (const key of ['value', '#text', 'href', 'name']) if (typeof v[key] === 'string') return (v[key] as string).trim() || null;
+    for (const key of ['value', '#text', 'href', 'name'])
+      if (typeof v[key] === 'string') return (v[key] as string).trim() || null;
   }
   return null;
 }
@@ -73,7 +74,11 @@ function makeItem(fields: Omit<FeedItem, 'hash' | 'key'> & { id: string | null }
   const key = fields.id ?? fields.link;
   if (!key) return null;
   const { id: _id, ...rest } = fields;
-  return { key, ...rest, hash: itemHash([rest.title, rest.link, rest.updated, rest.published, rest.contentHtml, rest.summary]) };
+  return {
+    key,
+    ...rest,
+    hash: itemHash([rest.title, rest.link, rest.updated, rest.published, rest.contentHtml, rest.summary]),
+  };
 }
 
 function atomLink(entry: Loose): string | null {
@@ -95,7 +100,9 @@ function itemsOf(kind: 'rss' | 'atom' | 'rdf' | 'json', feed: Loose): (FeedItem 
           link: text(item.link),
           title: text(item.title),
           published: isoOrNull(item.pubDate) ?? isoOrNull(first(dc.dates)),
-          updated: isoOrNull((item.atom as Loose | undefined)?.updated) ?? isoOrNull((item.dcterms as Loose | undefined)?.modified),
+          updated:
+            isoOrNull((item.atom as Loose | undefined)?.updated) ??
+            isoOrNull((item.dcterms as Loose | undefined)?.modified),
           author: text(first(item.authors)) ?? text(first(dc.creators)),
           contentHtml: text(content.encoded),
           summary: text(item.description),
@@ -119,7 +126,11 @@ function itemsOf(kind: 'rss' | 'atom' | 'rdf' | 'json', feed: Loose): (FeedItem 
           published: isoOrNull(item.date_published),
           updated: isoOrNull(item.date_modified),
           author: text(first(item.authors)),
-          contentHtml: text(item.content_html) ?? (text(item.content_text) ? `<p>${escapeHtml(text(item.content_text)!).replace(/\n\s*\n/g, '</p><p>')}</p>` : null),
+          contentHtml:
+            text(item.content_html) ??
+            (text(item.content_text)
+              ? `<p>${escapeHtml(text(item.content_text)!).replace(/\n\s*\n/g, '</p><p>')}</p>`
+              : null),
           summary: text(item.summary),
         });
     }
@@ -130,7 +141,12 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 }
 
-const sitemapParser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, processEntities: false, isArray: (name) => name === 'url' || name === 'sitemap' });
+const sitemapParser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  processEntities: false,
+  isArray: (name) => name === 'url' || name === 'sitemap',
+});
 
 function parseSitemap(xml: string): Omit<ParsedFeed, 'dropped'> | null {
   let doc: Loose;
@@ -141,7 +157,9 @@ function parseSitemap(xml: string): Omit<ParsedFeed, 'dropped'> | null {
   }
   const index = doc.sitemapindex as Loose | undefined;
   if (index) {
-    const sitemaps = ((index.sitemap as Loose[] | undefined) ?? []).map((s) => text(s.loc)).filter((s): s is string => s !== null);
+    const sitemaps = ((index.sitemap as Loose[] | undefined) ?? [])
+      .map((s) => text(s.loc))
+      .filter((s): s is string => s !== null);
     return { kind: 'sitemap-index', title: null, items: [], sitemaps };
   }
   const urlset = doc.urlset as Loose | undefined;
@@ -166,7 +184,10 @@ function parseSitemap(xml: string): Omit<ParsedFeed, 'dropped'> | null {
 }
 
 function invalid(shown: string, why: string): UserError {
-  return new UserError('feed_invalid', `${shown} is not a feed or sitemap citebot can read (${why}); check the address — it should be an RSS, Atom or JSON feed, or an XML sitemap`);
+  return new UserError(
+    'feed_invalid',
+    `${shown} is not a feed or sitemap citebot can read (${why}); check the address — it should be an RSS, Atom or JSON feed, or an XML sitemap`,
+  );
 }
 
 /** Newest first, then cut to MAX_ITEMS. */
@@ -183,7 +204,8 @@ function capItems(items: FeedItem[]): { items: FeedItem[]; dropped: number } {
 export function parseFeed(body: string, shown: string): ParsedFeed {
   const start = body.trimStart().slice(0, 2048);
   if (/^<!doctype\s+html|^<html[\s>]/i.test(start)) throw invalid(shown, 'it is an HTML page');
-  if (/<!ENTITY/i.test(body.slice(0, 64 * 1024))) throw invalid(shown, 'it declares XML entities, which feeds never need');
+  if (/<!ENTITY/i.test(body.slice(0, 64 * 1024)))
+    throw invalid(shown, 'it declares XML entities, which feeds never need');
   if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(?:[\w-]+:)?(?:urlset|sitemapindex)[\s>]/i.test(start)) {
     const sitemap = parseSitemap(body);
     if (!sitemap) throw invalid(shown, 'a malformed sitemap');

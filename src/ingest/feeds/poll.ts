@@ -20,7 +20,10 @@ import { parseFeed, type FeedItem, type ParsedFeed } from './parse-feed.ts';
 export interface PollDeps {
   store: FeedStore;
   /** Stores articles (the engine's ingest); returns each article's status. */
-  ingest(articles: Article[], collection: CollectionId): Promise<{ articleId: string; status: 'added' | 'updated' | 'unchanged' }[]>;
+  ingest(
+    articles: Article[],
+    collection: CollectionId,
+  ): Promise<{ articleId: string; status: 'added' | 'updated' | 'unchanged' }[]>;
   /** Reads an article's bytes (the bot: off the event loop, on the parse worker). */
   parse(input: ArticleInput): Promise<Article[]>;
   gate: HostGate;
@@ -63,8 +66,18 @@ export const MAX_BACKOFF_MS = 6 * 60 * 60 * 1000;
 const FULL_CONTENT_CHARS = 300;
 
 const FEED_TYPES = [
-  'application/rss+xml', 'application/atom+xml', 'application/rdf+xml', 'application/xml', 'text/xml',
-  'application/feed+json', 'application/json', 'text/plain', 'application/x-rss+xml', 'text/rss+xml', 'text/atom+xml', 'text/html',
+  'application/rss+xml',
+  'application/atom+xml',
+  'application/rdf+xml',
+  'application/xml',
+  'text/xml',
+  'application/feed+json',
+  'application/json',
+  'text/plain',
+  'application/x-rss+xml',
+  'text/rss+xml',
+  'text/atom+xml',
+  'text/html',
 ];
 
 function reasonOf(error: unknown): string {
@@ -87,7 +100,11 @@ async function fetchFeed(url: string, deps: PollDeps, headers: Record<string, st
   return guardedFetch(url, {
     ...deps.fetch,
     maxBytes: FEED_MAX_BYTES,
-    headers: { accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5', ...headers },
+    headers: {
+      accept:
+        'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5',
+      ...headers,
+    },
     acceptTypes: FEED_TYPES,
     acceptLabel: 'a feed must be RSS, Atom, RDF or JSON Feed, or an XML sitemap',
   });
@@ -102,7 +119,11 @@ function bodyText(body: Buffer, charset: string | null): string {
 }
 
 /** A sitemap index's sitemaps, read one after another; a broken one is skipped. */
-async function readChildSitemaps(index: ParsedFeed, deps: PollDeps, failed: PollResult['failedItems']): Promise<FeedItem[]> {
+async function readChildSitemaps(
+  index: ParsedFeed,
+  deps: PollDeps,
+  failed: PollResult['failedItems'],
+): Promise<FeedItem[]> {
   const items: FeedItem[] = [];
   for (const url of index.sitemaps.slice(0, MAX_CHILD_SITEMAPS)) {
     try {
@@ -117,7 +138,11 @@ async function readChildSitemaps(index: ParsedFeed, deps: PollDeps, failed: Poll
 }
 
 function plainLength(html: string): number {
-  return html.replace(/<[^>]*>/g, ' ').replace(/&\w+;/g, ' ').replace(/\s+/g, ' ').trim().length;
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&\w+;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim().length;
 }
 
 function escapeHtml(s: string): string {
@@ -125,11 +150,21 @@ function escapeHtml(s: string): string {
 }
 
 /** The article an item stands for: from the feed's own full text, else from its page. */
-async function articleOf(item: FeedItem, feed: FollowedFeed, feedTitle: string | null, deps: PollDeps): Promise<Article> {
+async function articleOf(
+  item: FeedItem,
+  feed: FollowedFeed,
+  feedTitle: string | null,
+  deps: PollDeps,
+): Promise<Article> {
   let article: Article | undefined;
   if (item.contentHtml && plainLength(item.contentHtml) >= FULL_CONTENT_CHARS) {
     const html = `<!doctype html><html><head><title>${escapeHtml(item.title ?? '')}</title></head><body><article>${item.contentHtml}</article></body></html>`;
-    [article] = await deps.parse({ name: item.link ?? feed.url, bytes: new TextEncoder().encode(html), format: 'html', ...(item.link ? { url: item.link } : {}) });
+    [article] = await deps.parse({
+      name: item.link ?? feed.url,
+      bytes: new TextEncoder().encode(html),
+      format: 'html',
+      ...(item.link ? { url: item.link } : {}),
+    });
   } else {
     if (!item.link) throw new Error('the item has neither full text nor a link to its page');
     await deps.gate.check(item.link);
@@ -156,7 +191,18 @@ function changed(item: FeedItem, seen: SeenItem): boolean {
 }
 
 function emptyResult(feed: FollowedFeed): PollResult {
-  return { feedId: feed.id, url: feed.url, status: 'ok', new: 0, updated: 0, unchanged: 0, deferred: 0, failedItems: [], error: null, indexed: [] };
+  return {
+    feedId: feed.id,
+    url: feed.url,
+    status: 'ok',
+    new: 0,
+    updated: 0,
+    unchanged: 0,
+    deferred: 0,
+    failedItems: [],
+    error: null,
+    indexed: [],
+  };
 }
 
 /** Polls one feed now; never throws (a failure is in the result and the feed's health). */
@@ -169,14 +215,21 @@ export async function pollFeed(feed: FollowedFeed, deps: PollDeps): Promise<Poll
     if (feed.etag) conditional['if-none-match'] = feed.etag;
     if (feed.lastModified) conditional['if-modified-since'] = feed.lastModified;
     const res = await fetchFeed(feed.url, deps, conditional);
-    const validators = { etag: (res.headers.etag as string | undefined) ?? null, lastModified: (res.headers['last-modified'] as string | undefined) ?? null };
+    const validators = {
+      etag: (res.headers.etag as string | undefined) ?? null,
+      lastModified: (res.headers['last-modified'] as string | undefined) ?? null,
+    };
     if (res.status === 304) {
       result.status = 'not-modified';
-      await deps.store.recordPoll(feed.id, { nextPollAt: new Date(now() + jittered(feed.everyMs, random)).toISOString(), succeededAt: new Date(now()).toISOString() });
+      await deps.store.recordPoll(feed.id, {
+        nextPollAt: new Date(now() + jittered(feed.everyMs, random)).toISOString(),
+        succeededAt: new Date(now()).toISOString(),
+      });
       return result;
     }
     const parsed = parseFeed(bodyText(res.body, res.charset), feed.url);
-    const items = parsed.kind === 'sitemap-index' ? await readChildSitemaps(parsed, deps, result.failedItems) : parsed.items;
+    const items =
+      parsed.kind === 'sitemap-index' ? await readChildSitemaps(parsed, deps, result.failedItems) : parsed.items;
     const seen = await deps.store.seenItems(feed.id);
     const fresh: { item: FeedItem; status: 'new' | 'updated' }[] = [];
     for (const item of items) {
@@ -215,7 +268,9 @@ export async function pollFeed(feed: FollowedFeed, deps: PollDeps): Promise<Poll
       ...validators,
       title: parsed.title,
       // More waiting: poll again soon rather than after a whole interval.
-      nextPollAt: new Date(now() + (result.deferred > 0 ? Math.min(feed.everyMs, 60_000) : jittered(feed.everyMs, random))).toISOString(),
+      nextPollAt: new Date(
+        now() + (result.deferred > 0 ? Math.min(feed.everyMs, 60_000) : jittered(feed.everyMs, random)),
+      ).toISOString(),
       succeededAt: new Date(now()).toISOString(),
       itemsAdded: result.new,
     });

@@ -21,7 +21,10 @@ export function parseInterval(text: string, minMs = MIN_EVERY_MS): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$/i.exec(text);
   const ms = m ? Number(m[1]) * UNIT_MS[(m[2] ?? 'm').toLowerCase()]! : NaN;
   if (!Number.isFinite(ms) || ms < minMs || ms > MAX_EVERY_MS) {
-    throw new UserError('parse_failed', `"${text}" is not a feed interval; give one from ${Math.round(minMs / 60_000)}m to 7d, like 15m, 1h or 1d`);
+    throw new UserError(
+      'parse_failed',
+      `"${text}" is not a feed interval; give one from ${Math.round(minMs / 60_000)}m to 7d, like 15m, 1h or 1d`,
+    );
   }
   return Math.round(ms);
 }
@@ -68,10 +71,13 @@ export class FeedScheduler {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.current = this.tick();
-    }, Math.max(0, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.current = this.tick();
+      },
+      Math.max(0, delayMs),
+    );
     this.timer.unref();
   }
 
@@ -102,7 +108,9 @@ export class FeedScheduler {
   async pollDue(): Promise<PollResult[]> {
     const now = Date.now();
     const owns = this.options.owns ?? (() => true);
-    const due = (await this.options.store.listFeeds()).filter((f) => Date.parse(f.nextPollAt) <= now && !this.active.has(f.id) && owns(f));
+    const due = (await this.options.store.listFeeds()).filter(
+      (f) => Date.parse(f.nextPollAt) <= now && !this.active.has(f.id) && owns(f),
+    );
     return this.pollMany(due);
   }
 

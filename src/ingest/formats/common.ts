@@ -57,7 +57,19 @@ export function splitParagraphs(text: string): string[] {
 // Dates
 
 const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 function monthNumber(word: string): number | null {
@@ -76,11 +88,15 @@ function isoDate(y: number, m: number, d: number): string | null {
 
 const WEEKDAY = '(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\\.?,?\\s+)?';
 const MONTH_WORD = '([A-Za-z]{3,9}\\.?)';
-const TIME_TAIL = '(?:[\\s,T]+(?:at\\s+)?\\d{1,2}[:.]\\d{2}(?::\\d{2})?(?:\\.\\d+)?\\s*(?:[ap]\\.?m\\.?)?\\s*(?:Z|[A-Z]{2,5}|[+-]\\d{2}:?\\d{2})?(?:\\s*\\([^)]*\\))?)?';
+const TIME_TAIL =
+  '(?:[\\s,T]+(?:at\\s+)?\\d{1,2}[:.]\\d{2}(?::\\d{2})?(?:\\.\\d+)?\\s*(?:[ap]\\.?m\\.?)?\\s*(?:Z|[A-Z]{2,5}|[+-]\\d{2}:?\\d{2})?(?:\\s*\\([^)]*\\))?)?';
 
 const ISO_RE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})/;
 const MDY_RE = new RegExp(`^${WEEKDAY}${MONTH_WORD}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})${TIME_TAIL}$`, 'i');
-const DMY_RE = new RegExp(`^${WEEKDAY}(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_WORD},?\\s+(\\d{4})${TIME_TAIL}$`, 'i');
+const DMY_RE = new RegExp(
+  `^${WEEKDAY}(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_WORD},?\\s+(\\d{4})${TIME_TAIL}$`,
+  'i',
+);
 const ISO_LINE_RE = new RegExp(`^(\\d{4})-(\\d{2})-(\\d{2})${TIME_TAIL}$`, 'i');
 
 /**
@@ -132,7 +148,22 @@ export function normaliseDate(value: unknown): string | null {
 // Metadata
 
 /** Acronyms kept upper-case when a section like "US POLITICS" is title-cased. */
-const ACRONYMS = new Set(['US', 'UK', 'EU', 'UN', 'UAE', 'USA', 'AI', 'NATO', 'TV', 'COP', 'MENA', 'LGBTQ', 'BBC', 'TRT']);
+const ACRONYMS = new Set([
+  'US',
+  'UK',
+  'EU',
+  'UN',
+  'UAE',
+  'USA',
+  'AI',
+  'NATO',
+  'TV',
+  'COP',
+  'MENA',
+  'LGBTQ',
+  'BBC',
+  'TRT',
+]);
 
 /**
  * Sections are shown in title case: the scraped text header says "WORLD", while HTML meta and
@@ -182,7 +213,7 @@ function firstString(record: Record<string, unknown>, keys: string[]): string | 
     if (typeof v === 'number') v = String(v);
     if (typeof v === 'string' && v.trim() !== '') return v.trim();
     if (v && typeof v === 'object' && !(v instanceof Date) && typeof (v as { name?: unknown }).name === 'string') {
-      return ((v as { name: string }).name).trim() || null; // { name: "Reuters" } objects (JSON-LD style)
+      return (v as { name: string }).name.trim() || null; // { name: "Reuters" } objects (JSON-LD style)
     }
   }
   return null;
@@ -216,7 +247,15 @@ export function pickMeta(record: Record<string, unknown>): RecordMeta {
   return {
     id: firstString(record, ['id']),
     title: firstString(record, ['title', 'headline']),
-    date: firstDate(record, ['date', 'published', 'published_at', 'publishedAt', 'pubDate', 'datePublished', 'created']),
+    date: firstDate(record, [
+      'date',
+      'published',
+      'published_at',
+      'publishedAt',
+      'pubDate',
+      'datePublished',
+      'created',
+    ]),
     source: cleanSource(firstString(record, ['source', 'publisher', 'site', 'site_name', 'siteName', 'author'])),
     section: normaliseSection(firstString(record, ['section', 'category', 'categories'])),
     url: url && /^https?:\/\//i.test(url) ? url : null,

@@ -19,13 +19,20 @@ const CORE_XML_MAX_BYTES = 256 * 1024;
 const STYLE_MAP = ["p[style-name='Title'] => h1:fresh", "p[style-name='Subtitle'] => h2:fresh"];
 
 function corrupt(who: string, detail: string, cause?: unknown): UserError {
-  return new UserError('document_corrupt', `${who} is not a readable Word document (${detail}); open it in Word or LibreOffice and save it again as .docx`, { cause });
+  return new UserError(
+    'document_corrupt',
+    `${who} is not a readable Word document (${detail}); open it in Word or LibreOffice and save it again as .docx`,
+    { cause },
+  );
 }
 
 function coreProperty(xml: string, tag: string): string | null {
   const m = new RegExp(`<${tag}(?:\\s[^>]*)?>([^<]{1,2000})</${tag}>`).exec(xml);
   if (!m) return null;
-  const text = m[1]!.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!);
+  const text = m[1]!.replace(
+    /&(amp|lt|gt|quot|apos);/g,
+    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!,
+  );
   return normaliseSpace(text) || null;
 }
 
@@ -37,19 +44,27 @@ function coreProperty(xml: string, tag: string): string | null {
 export async function parseDocx(bytes: Uint8Array, name: string): Promise<RawArticle> {
   const who = displayName(name);
   if (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0) {
-    throw new UserError('document_encrypted', `${who} is password-protected (or an old .doc file); open it in Word, remove the password or save it as .docx, and ingest that`);
+    throw new UserError(
+      'document_encrypted',
+      `${who} is password-protected (or an old .doc file); open it in Word, remove the password or save it as .docx, and ingest that`,
+    );
   }
   const entries = zipEntries(bytes);
   if (!entries) throw corrupt(who, 'not a ZIP package');
   if (!entries.some((e) => e.name === 'word/document.xml')) throw corrupt(who, 'no word/document.xml inside');
   const inflated = entries.reduce((sum, e) => sum + e.size, 0);
   if (inflated > Math.max(bytes.length, 64 * 1024) * MAX_INFLATION) {
-    throw new UserError('input_too_large', `${who} unpacks to ${Math.round(inflated / 1024 / 1024)} MiB, far more than a document of its size should; it was not read`);
+    throw new UserError(
+      'input_too_large',
+      `${who} unpacks to ${Math.round(inflated / 1024 / 1024)} MiB, far more than a document of its size should; it was not read`,
+    );
   }
 
   let html: string;
   try {
-    html = (await mammoth.convertToHtml({ buffer: Buffer.from(bytes) }, { styleMap: STYLE_MAP, externalFileAccess: false })).value;
+    html = (
+      await mammoth.convertToHtml({ buffer: Buffer.from(bytes) }, { styleMap: STYLE_MAP, externalFileAccess: false })
+    ).value;
   } catch (error) {
     throw corrupt(who, error instanceof Error ? error.message : String(error), error);
   }
@@ -67,7 +82,8 @@ export async function parseDocx(bytes: Uint8Array, name: string): Promise<RawArt
 
   const core = readZipEntry(bytes, entries, 'docProps/core.xml', CORE_XML_MAX_BYTES);
   const coreXml = core ? new TextDecoder().decode(core) : '';
-  const title = coreProperty(coreXml, 'dc:title') ?? firstHeading ?? (paragraphs[0] ? titleFromParagraph(paragraphs[0]) : '');
+  const title =
+    coreProperty(coreXml, 'dc:title') ?? firstHeading ?? (paragraphs[0] ? titleFromParagraph(paragraphs[0]) : '');
   return {
     id: null,
     title,

@@ -12,14 +12,39 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { UserError } from '../../errors.ts';
-import { cleanSource, normaliseDate, normaliseSection, normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
+import {
+  cleanSource,
+  normaliseDate,
+  normaliseSection,
+  normaliseSpace,
+  titleFromParagraph,
+  type RawArticle,
+} from './common.ts';
 import { leadParagraphs } from './lead.ts';
 
 /** Elements that are never article text. */
 const JUNK_SELECTOR = [
-  'script', 'style', 'noscript', 'template', 'iframe', 'svg', 'canvas', 'nav', 'footer', 'aside', 'form', 'button',
-  'dialog', '[role="navigation"]', '[role="banner"]', '[role="contentinfo"]', '[role="complementary"]',
-  '[role="dialog"]', '[role="alertdialog"]', '[aria-hidden="true"]', '[hidden]',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'iframe',
+  'svg',
+  'canvas',
+  'nav',
+  'footer',
+  'aside',
+  'form',
+  'button',
+  'dialog',
+  '[role="navigation"]',
+  '[role="banner"]',
+  '[role="contentinfo"]',
+  '[role="complementary"]',
+  '[role="dialog"]',
+  '[role="alertdialog"]',
+  '[aria-hidden="true"]',
+  '[hidden]',
 ].join(', ');
 
 /** class/id words of furniture containers (cookie banners, newsletter boxes, related links, share bars…). */
@@ -48,10 +73,16 @@ function assertReadableSize(doc: Document): void {
   while (stack.length > 0) {
     const [el, depth] = stack.pop()!;
     if (depth > MAX_HTML_DEPTH) {
-      throw new UserError('parse_failed', `the page nests its HTML more than ${MAX_HTML_DEPTH} levels deep, which no article page does; it was not read (save the article's text as .txt or .md instead)`);
+      throw new UserError(
+        'parse_failed',
+        `the page nests its HTML more than ${MAX_HTML_DEPTH} levels deep, which no article page does; it was not read (save the article's text as .txt or .md instead)`,
+      );
     }
     if (++elements > MAX_HTML_ELEMENTS) {
-      throw new UserError('parse_failed', `the page has more than ${MAX_HTML_ELEMENTS.toLocaleString('en-US')} HTML elements, far more than an article page; it was not read (save the article's text as .txt or .md instead)`);
+      throw new UserError(
+        'parse_failed',
+        `the page has more than ${MAX_HTML_ELEMENTS.toLocaleString('en-US')} HTML elements, far more than an article page; it was not read (save the article's text as .txt or .md instead)`,
+      );
     }
     for (let child = el.firstElementChild; child; child = child.nextElementSibling) stack.push([child, depth + 1]);
   }
@@ -86,8 +117,36 @@ function removeFurniture(doc: Document): void {
 
 /** Elements whose edges separate words: `a<br>b` and minified `<div>a</div><div>b</div>` are "a b", not "ab". */
 const BREAKING_TAGS = new Set([
-  'BR', 'HR', 'P', 'DIV', 'LI', 'UL', 'OL', 'DD', 'DT', 'DL', 'TD', 'TH', 'TR', 'TABLE', 'BLOCKQUOTE', 'PRE', 'SECTION',
-  'ARTICLE', 'FIGURE', 'FIGCAPTION', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'FOOTER', 'ADDRESS', 'IMG',
+  'BR',
+  'HR',
+  'P',
+  'DIV',
+  'LI',
+  'UL',
+  'OL',
+  'DD',
+  'DT',
+  'DL',
+  'TD',
+  'TH',
+  'TR',
+  'TABLE',
+  'BLOCKQUOTE',
+  'PRE',
+  'SECTION',
+  'ARTICLE',
+  'FIGURE',
+  'FIGCAPTION',
+  'H1',
+  'H2',
+  'H3',
+  'H4',
+  'H5',
+  'H6',
+  'HEADER',
+  'FOOTER',
+  'ADDRESS',
+  'IMG',
 ]);
 
 /** An element's text with whitespace normalised and a space at every block edge or <br>. */
@@ -131,8 +190,15 @@ export function htmlFragmentToParagraphs(html: string): string[] {
 
 /** Elements publishers mark a standfirst or dek with. */
 const DEK_SELECTOR = [
-  '[class~="dek"]', '[class~="deck"]', '[class~="standfirst"]', '[class~="subtitle"]', '[class~="subheadline"]',
-  '[class~="sub-headline"]', '[class~="article-summary"]', '[class~="article__standfirst"]', '[itemprop="description"]:not(meta)',
+  '[class~="dek"]',
+  '[class~="deck"]',
+  '[class~="standfirst"]',
+  '[class~="subtitle"]',
+  '[class~="subheadline"]',
+  '[class~="sub-headline"]',
+  '[class~="article-summary"]',
+  '[class~="article__standfirst"]',
+  '[itemprop="description"]:not(meta)',
 ].join(', ');
 
 /** The page's dek: the first marked element of sentence length, read before furniture is removed. */
@@ -183,7 +249,9 @@ export function stripSiteSuffix(title: string, site: string | null): string {
   if (!m) return t;
   const [, head, sep, tail] = m as unknown as [string, string, string, string];
   const tailLc = tail.toLowerCase();
-  const namesSite = sites.some((s) => tailLc === s || tailLc.replace(/\s+/g, '') === s.replace(/\s+/g, '') || s.startsWith(`${tailLc}.`));
+  const namesSite = sites.some(
+    (s) => tailLc === s || tailLc.replace(/\s+/g, '') === s.replace(/\s+/g, '') || s.startsWith(`${tailLc}.`),
+  );
   if (namesSite || (sep === '|' && tail.split(' ').length <= 5)) return stripSiteSuffix(head, site);
   return t;
 }
@@ -197,8 +265,21 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
   const ogTitle = meta(doc, 'og:title');
   const ogSite = meta(doc, 'og:site_name');
   let date =
-    normaliseDate(meta(doc, 'article:published_time', 'datePublished', 'date', 'pubdate', 'publishdate', 'dc.date', 'DC.date.issued')) ??
-    normaliseDate((doc.querySelector('article time[datetime]') ?? doc.querySelector('time[datetime]'))?.getAttribute('datetime'));
+    normaliseDate(
+      meta(
+        doc,
+        'article:published_time',
+        'datePublished',
+        'date',
+        'pubdate',
+        'publishdate',
+        'dc.date',
+        'DC.date.issued',
+      ),
+    ) ??
+    normaliseDate(
+      (doc.querySelector('article time[datetime]') ?? doc.querySelector('time[datetime]'))?.getAttribute('datetime'),
+    );
   const section = normaliseSection(meta(doc, 'article:section'));
   const h1 = normaliseSpace(doc.querySelector('h1')?.textContent ?? '');
   const docTitle = normaliseSpace(doc.title ?? '');

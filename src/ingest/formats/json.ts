@@ -87,7 +87,13 @@ export function parseNdjson(text: string, name: string, skipped?: { label: strin
     const line = lines[i]!.trim();
     if (line === '') continue;
     try {
-      out.push(recordToArticle(parseLine(line, i + 1, who), `line ${i + 1} of ${who}`, out.length + 1 + (skipped?.length ?? 0)));
+      out.push(
+        recordToArticle(
+          parseLine(line, i + 1, who),
+          `line ${i + 1} of ${who}`,
+          out.length + 1 + (skipped?.length ?? 0),
+        ),
+      );
     } catch (error) {
       if (!skipped || !(error instanceof UserError)) throw error;
       skipped.push({ label: `line ${i + 1} of ${who}`, reason: error.message });

@@ -25,10 +25,22 @@ const STOP_WORDS = new Set(
  * Where one statement ends and the next begins: punctuation, dashes, and the subordinating words
  * that join a second statement to a first ("… detained after days of unrest left 160 dead").
  */
-const CLAUSE_BREAK_RE = /[,;:](?!\d)|[()\u2013\u2014]|\s-\s|\s(?:after|before|while|whereas|because|although|though|but|following|amid|when)\s/i;
+const CLAUSE_BREAK_RE =
+  /[,;:](?!\d)|[()\u2013\u2014]|\s-\s|\s(?:after|before|while|whereas|because|although|though|but|following|amid|when)\s/i;
 
 /** Record keys (JSON, Markdown front matter) that hold a standfirst or summary, in order of preference. */
-export const SUMMARY_KEYS = ['standfirst', 'dek', 'deck', 'subtitle', 'subheadline', 'summary', 'description', 'excerpt', 'abstract', 'lede'] as const;
+export const SUMMARY_KEYS = [
+  'standfirst',
+  'dek',
+  'deck',
+  'subtitle',
+  'subheadline',
+  'summary',
+  'description',
+  'excerpt',
+  'abstract',
+  'lede',
+] as const;
 
 interface Word {
   stem: string;
@@ -45,7 +57,10 @@ function wordsOf(text: string): Word[] {
   return raw
     .map((w, i) => ({ w, i }))
     .filter(({ w }) => !STOP_WORDS.has(w.toLowerCase()))
-    .map(({ w, i }) => ({ stem: /\d/.test(w) ? w : stemmer(w.toLowerCase()), fact: /\d/.test(w) || (i > 0 && /^\p{Lu}/u.test(w)) }));
+    .map(({ w, i }) => ({
+      stem: /\d/.test(w) ? w : stemmer(w.toLowerCase()),
+      fact: /\d/.test(w) || (i > 0 && /^\p{Lu}/u.test(w)),
+    }));
 }
 
 /** The line's clauses, each as its content words; clauses with none are left out. */
@@ -82,7 +97,11 @@ export function isRedundant(line: string, paragraphs: readonly string[]): boolea
  * reading order, that carry something the body, the title and the lines kept before them lack.
  * They become the article's first passages, so a citation of one reads "paragraph 1".
  */
-export function leadParagraphs(lines: readonly (string | null | undefined)[], body: readonly string[], title: string): string[] {
+export function leadParagraphs(
+  lines: readonly (string | null | undefined)[],
+  body: readonly string[],
+  title: string,
+): string[] {
   const kept: string[] = [];
   for (const raw of lines) {
     const line = raw?.replace(/\s+/g, ' ').trim();

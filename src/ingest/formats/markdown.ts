@@ -107,14 +107,21 @@ function parseBody(body: string): Body {
     const item = LIST_ITEM_RE.exec(content);
     // As in CommonMark, only "1." starts an ordered list inside running text: a wrapped line
     // "2024. It was…" continues its paragraph.
-    const startsItem = item !== null && (cur.length === 0 || inList || !/^\s*\d+[.)]/.test(content) || /^\s*1[.)]/.test(content));
+    const startsItem =
+      item !== null && (cur.length === 0 || inList || !/^\s*\d+[.)]/.test(content) || /^\s*1[.)]/.test(content));
     if (item && startsItem) {
       flush(); // each list item is its own paragraph
       inList = true;
       content = item[1]!;
     }
     if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(content)) continue; // table rule
-    if (/^\s*\|.*\|\s*$/.test(content)) content = content.trim().slice(1, -1).split('|').map((c) => c.trim()).join(' · ');
+    if (/^\s*\|.*\|\s*$/.test(content))
+      content = content
+        .trim()
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim())
+        .join(' · ');
     cur.push(content.trim());
   }
   flush();

@@ -95,13 +95,20 @@ function segmentsOf(runs: readonly TextRun[]): Segment[][] {
       const text = segmentText(current);
       const last = current.at(-1)!;
       if (text) {
-        segments.push({ text, x0: current[0]!.x, x1: last.x + last.width, y: current[0]!.y, size: Math.max(...current.map((r) => r.size)) });
+        segments.push({
+          text,
+          x0: current[0]!.x,
+          x1: last.x + last.width,
+          y: current[0]!.y,
+          size: Math.max(...current.map((r) => r.size)),
+        });
       }
       current = [];
     };
     for (const run of line) {
       const previous = current.at(-1);
-      if (previous && run.x - (previous.x + previous.width) > Math.max(run.size, previous.size) * SEGMENT_GAP_EMS) flush();
+      if (previous && run.x - (previous.x + previous.width) > Math.max(run.size, previous.size) * SEGMENT_GAP_EMS)
+        flush();
       current.push(run);
     }
     flush();
@@ -111,7 +118,13 @@ function segmentsOf(runs: readonly TextRun[]): Segment[][] {
 
 /** "Page 4 of 10" and "Annual report 2024 · 7" look the same on every page once digits are masked. */
 function marginKey(line: Segment[]): string {
-  return line.map((s) => s.text).join(' ').toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+  return line
+    .map((s) => s.text)
+    .join(' ')
+    .toLowerCase()
+    .replace(/\d+/g, '#')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function isPageNumber(line: Segment[]): boolean {
@@ -135,7 +148,11 @@ function dropMargins(pages: Segment[][][]): Segment[][][] {
     for (const key of keys) pagesWithKey.set(key, (pagesWithKey.get(key) ?? 0) + 1);
   }
   return pages.map((lines) => {
-    const drop = new Set(marginIndexes(lines).filter((i) => isPageNumber(lines[i]!) || (pages.length > 1 && (pagesWithKey.get(marginKey(lines[i]!)) ?? 0) >= 2)));
+    const drop = new Set(
+      marginIndexes(lines).filter(
+        (i) => isPageNumber(lines[i]!) || (pages.length > 1 && (pagesWithKey.get(marginKey(lines[i]!)) ?? 0) >= 2),
+      ),
+    );
     return lines.filter((_, i) => !drop.has(i));
   });
 }
@@ -219,7 +236,10 @@ interface OpenParagraph {
 /** Rebuilds paragraphs from every page's text runs. */
 export function layoutParagraphs(pages: readonly PageText[]): Layout {
   const pageLines = dropMargins(pages.map((page) => segmentsOf(page.runs)));
-  const bodySize = quantile(pageLines.flat(2).flatMap((s) => Array<number>(Math.min(s.text.length, 200)).fill(s.size)), 0.5);
+  const bodySize = quantile(
+    pageLines.flat(2).flatMap((s) => Array<number>(Math.min(s.text.length, 200)).fill(s.size)),
+    0.5,
+  );
   const isHeading = (s: Segment): boolean => bodySize > 0 && s.size >= bodySize * HEADING_SCALE;
   const paragraphs: LaidOutParagraph[] = [];
   let firstHeading: string | null = null;
@@ -231,7 +251,9 @@ export function layoutParagraphs(pages: readonly PageText[]): Layout {
 
   // The line spacing of the whole document (a short page alone can't tell spacing from a paragraph
   // gap); the lower quartile, as gaps between paragraphs are wider and rarer than between lines.
-  const lineGaps = pageLines.flatMap((lines) => lines.slice(1).map((line, i) => lines[i]![0]!.y - line[0]!.y)).filter((g) => g > bodySize * 0.5 && g < bodySize * 3);
+  const lineGaps = pageLines
+    .flatMap((lines) => lines.slice(1).map((line, i) => lines[i]![0]!.y - line[0]!.y))
+    .filter((g) => g > bodySize * 0.5 && g < bodySize * 3);
   const usualGap = quantile(lineGaps, 0.25) || bodySize * 1.2;
 
   pages.forEach((page, p) => {
@@ -254,7 +276,8 @@ export function layoutParagraphs(pages: readonly PageText[]): Layout {
           Math.abs(segment.size - previous.size) > previous.size * 0.15 ||
           (segment.x0 - blockLeft > segment.size && endsSentence(open.text));
         // A paragraph carried over a column or page break continues when the sentence does.
-        const carriesOver = previous === null && open !== null && !endsSentence(open.text) && /^\p{Ll}/u.test(segment.text);
+        const carriesOver =
+          previous === null && open !== null && !endsSentence(open.text) && /^\p{Ll}/u.test(segment.text);
         if (startsNew && !carriesOver) {
           close();
           open = { text: segment.text, page: page.number, size: segment.size };

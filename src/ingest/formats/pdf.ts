@@ -17,7 +17,8 @@ import { layoutParagraphs, type PageText, type TextRun } from './pdf-layout.ts';
 export const MAX_PDF_PAGES = 2000;
 
 /** Placeholder titles word processors and printers write into metadata. */
-const PLACEHOLDER_TITLE_RE = /^(?:untitled|document\d*|microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|pdf|odt|rtf|pages|indd))$/i;
+const PLACEHOLDER_TITLE_RE =
+  /^(?:untitled|document\d*|microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|pdf|odt|rtf|pages|indd))$/i;
 
 interface PdfInfo {
   Title?: unknown;
@@ -50,10 +51,18 @@ function errorName(error: unknown): string {
 function openFailure(name: string, error: unknown): UserError {
   const who = displayName(name);
   if (errorName(error) === 'PasswordException') {
-    return new UserError('document_encrypted', `${who} is a password-protected PDF; open it, save or print an unprotected copy, and ingest that`, { cause: error });
+    return new UserError(
+      'document_encrypted',
+      `${who} is a password-protected PDF; open it, save or print an unprotected copy, and ingest that`,
+      { cause: error },
+    );
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new UserError('document_corrupt', `${who} is not a readable PDF (${detail}); check that the file is complete, or re-export it from the program that made it`, { cause: error });
+  return new UserError(
+    'document_corrupt',
+    `${who} is not a readable PDF (${detail}); check that the file is complete, or re-export it from the program that made it`,
+    { cause: error },
+  );
 }
 
 /** Reads one page's text runs. */
@@ -82,7 +91,13 @@ export async function parsePdf(bytes: Uint8Array, name: string): Promise<RawArti
   const who = displayName(name);
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   // PDF.js takes ownership of (detaches) the buffer it is given: give it a copy.
-  const task = pdfjs.getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 });
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    verbosity: 0,
+  });
   let pdf: import('pdfjs-dist').PDFDocumentProxy;
   try {
     pdf = await task.promise;
@@ -92,7 +107,10 @@ export async function parsePdf(bytes: Uint8Array, name: string): Promise<RawArti
   }
   try {
     if (pdf.numPages > MAX_PDF_PAGES) {
-      throw new UserError('input_too_large', `${who} has ${pdf.numPages} pages, over the ${MAX_PDF_PAGES}-page limit for one document; split it into parts and ingest those`);
+      throw new UserError(
+        'input_too_large',
+        `${who} has ${pdf.numPages} pages, over the ${MAX_PDF_PAGES}-page limit for one document; split it into parts and ingest those`,
+      );
     }
     const { info } = (await pdf.getMetadata()) as { info: PdfInfo };
     const pages: PageText[] = [];

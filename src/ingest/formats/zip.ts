@@ -49,7 +49,12 @@ export function zipEntries(bytes: Uint8Array): ZipEntry[] | null {
 }
 
 /** One entry's bytes (stored or deflated), or null when it is missing, unreadable or over `maxBytes`. */
-export function readZipEntry(bytes: Uint8Array, entries: readonly ZipEntry[], name: string, maxBytes: number): Uint8Array | null {
+export function readZipEntry(
+  bytes: Uint8Array,
+  entries: readonly ZipEntry[],
+  name: string,
+  maxBytes: number,
+): Uint8Array | null {
   const entry = entries.find((e) => e.name === name);
   if (!entry || entry.size > maxBytes) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

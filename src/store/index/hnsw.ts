@@ -35,7 +35,13 @@ export class HnswGraph {
 
   static empty(dim: number, settings: HnswSettings, expected = 0): HnswGraph {
     const index = new HierarchicalNSW('cosine', dim);
-    index.initIndex({ maxElements: capacityFor(expected), m: settings.m, efConstruction: settings.efConstruction, randomSeed: RANDOM_SEED, allowReplaceDeleted: false });
+    index.initIndex({
+      maxElements: capacityFor(expected),
+      m: settings.m,
+      efConstruction: settings.efConstruction,
+      randomSeed: RANDOM_SEED,
+      allowReplaceDeleted: false,
+    });
     index.setEf(settings.efSearch);
     return new HnswGraph(index, dim, new Set());
   }
@@ -44,7 +50,11 @@ export class HnswGraph {
    * Reads a saved graph (on a libuv thread). Its labels are returned, but none is live yet: the
    * caller marks live those the store still has (`adopt`), and deletes the others.
    */
-  static async read(file: string, dim: number, settings: HnswSettings): Promise<{ graph: HnswGraph; labels: number[] }> {
+  static async read(
+    file: string,
+    dim: number,
+    settings: HnswSettings,
+  ): Promise<{ graph: HnswGraph; labels: number[] }> {
     const index = new HierarchicalNSW('cosine', dim);
     await index.readIndex(file, false);
     index.setEf(settings.efSearch);
@@ -58,8 +68,10 @@ export class HnswGraph {
 
   /** Adds a passage, or replaces the vector of a label the graph has (live or deleted) in its own slot. */
   add(label: number, vector: Float32Array): void {
-    if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
-    if (this.index.getCurrentCount() >= this.index.getMaxElements()) this.index.resizeIndex(this.index.getMaxElements() * 2);
+    if (vector.length !== this.dim)
+      throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
+    if (this.index.getCurrentCount() >= this.index.getMaxElements())
+      this.index.resizeIndex(this.index.getMaxElements() * 2);
     this.index.addPoint(Array.from(vector), label, false);
     this.live.add(label);
   }

@@ -43,7 +43,6 @@ export interface Bm25Stats {
   documentFrequency(phrase: readonly string[]): number;
 }
 
-
 export interface KeywordSearchOptions {
   /** Only passages it accepts (a collection or filter); all when absent. */
   accept?: (rowid: number) => boolean;
@@ -139,7 +138,8 @@ export class KeywordIndex {
     const phrases = queryTokens.map(ftsTokens).filter((phrase) => phrase.length > 0);
     if (phrases.length === 0 || k <= 0 || stats.passages === 0) return [];
     const avgdl = stats.tokens / stats.passages;
-    if (this.scores.length < this.docs.length) this.scores = new Float64Array(Math.max(this.docs.length, this.scores.length * 2));
+    if (this.scores.length < this.docs.length)
+      this.scores = new Float64Array(Math.max(this.docs.length, this.scores.length * 2));
     const scores = this.scores;
     const touched: number[] = [];
     for (const phrase of phrases) {

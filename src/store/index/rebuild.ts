@@ -29,7 +29,7 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
 
 /** Inserts every stored vector into `graph` at once, a page of the store at a time. */
 export function fillAtOnce(store: IndexStore, graph: HnswGraph): void {
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = store.vectorsAfter(after, PAGE);
     if (page.length === 0) return;
     for (const { rowid, vector } of page) graph.add(rowid, vector);
@@ -41,8 +41,13 @@ export function fillAtOnce(store: IndexStore, graph: HnswGraph): void {
  * Inserts every stored vector into `graph` in slices with a yield between them. Returns false
  * when `stopped()` turned true (the process is closing) before the end.
  */
-export async function fillInSlices(store: IndexStore, graph: HnswGraph, stopped: () => boolean, afterSlice: () => void = () => {}): Promise<boolean> {
-  for (let after = 0; ; ) {
+export async function fillInSlices(
+  store: IndexStore,
+  graph: HnswGraph,
+  stopped: () => boolean,
+  afterSlice: () => void = () => {},
+): Promise<boolean> {
+  for (let after = 0; ;) {
     await yieldToEventLoop();
     if (stopped()) return false;
     const page = store.vectorsAfter(after, SLICE);
@@ -63,7 +68,12 @@ export function replay(store: IndexStore, graph: HnswGraph, rowids: readonly num
 }
 
 /** `replay` in slices; false when stopped before the end. */
-export async function replayInSlices(store: IndexStore, graph: HnswGraph, rowids: readonly number[], stopped: () => boolean): Promise<boolean> {
+export async function replayInSlices(
+  store: IndexStore,
+  graph: HnswGraph,
+  rowids: readonly number[],
+  stopped: () => boolean,
+): Promise<boolean> {
   for (let start = 0; start < rowids.length; start += SLICE) {
     await yieldToEventLoop();
     if (stopped()) return false;

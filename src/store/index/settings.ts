@@ -17,4 +17,9 @@ export interface IndexSettings extends HnswSettings {
   snapshotChanges: number;
 }
 
-export const DEFAULT_INDEX_SETTINGS: Readonly<IndexSettings> = { m: 16, efConstruction: 200, efSearch: 128, snapshotChanges: 2_000 };
+export const DEFAULT_INDEX_SETTINGS: Readonly<IndexSettings> = {
+  m: 16,
+  efConstruction: 200,
+  efSearch: 128,
+  snapshotChanges: 2_000,
+};

@@ -67,7 +67,10 @@ export class SnapshotFiles {
    */
   withLock<T>(work: () => Promise<T>): Promise<T> {
     return withFileLock(this.lockFile, work, {
-      onTimeout: () => this.notice(`went ahead without the index files' lock (${this.lockFile}), held by another citebot process for over 10 s`),
+      onTimeout: () =>
+        this.notice(
+          `went ahead without the index files' lock (${this.lockFile}), held by another citebot process for over 10 s`,
+        ),
     });
   }
 
@@ -83,14 +86,19 @@ export class SnapshotFiles {
 
   /** Null when index.hnsw is the file the manifest describes, else what is wrong with it. */
   async check(manifest: Manifest): Promise<string | null> {
-    return (await fileDigest(this.file)) === manifest.sha256 ? null : 'the file is damaged (its checksum does not match)';
+    return (await fileDigest(this.file)) === manifest.sha256
+      ? null
+      : 'the file is damaged (its checksum does not match)';
   }
 
   /**
    * Writes the graph (through `writeGraph`, which resolves once the graph may change again) as the
    * snapshot of `manifest.generation`. Resolves 'kept-newer' when another process saved a newer one meanwhile.
    */
-  async write(writeGraph: (file: string) => Promise<unknown>, manifest: Omit<Manifest, 'sha256'>): Promise<'written' | 'kept-newer'> {
+  async write(
+    writeGraph: (file: string) => Promise<unknown>,
+    manifest: Omit<Manifest, 'sha256'>,
+  ): Promise<'written' | 'kept-newer'> {
     const n = nextTemporary++;
     const tmp = join(this.dataDir, `${INDEX_FILE}.${process.pid}.${n}.tmp`);
     const tmpManifest = join(this.dataDir, `${MANIFEST_FILE}.${process.pid}.${n}.tmp`);
@@ -101,7 +109,12 @@ export class SnapshotFiles {
       await writeFile(tmpManifest, JSON.stringify({ ...manifest, sha256 }, null, 2));
       return await this.withLock(async () => {
         const onDisk = this.readManifest();
-        if (typeof onDisk !== 'string' && onDisk.version === manifest.version && onDisk.model === manifest.model && onDisk.generation > manifest.generation) {
+        if (
+          typeof onDisk !== 'string' &&
+          onDisk.version === manifest.version &&
+          onDisk.model === manifest.model &&
+          onDisk.generation > manifest.generation
+        ) {
           return 'kept-newer';
         }
         await rename(tmp, this.file);

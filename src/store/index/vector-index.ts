@@ -86,7 +86,13 @@ export class VectorIndex {
   loadedAs: IndexLoad = 'built';
   rebuildReason: string | null = null;
 
-  private constructor(dataDir: string, model: string, dim: number, settings: IndexSettings, notice: (message: string) => void) {
+  private constructor(
+    dataDir: string,
+    model: string,
+    dim: number,
+    settings: IndexSettings,
+    notice: (message: string) => void,
+  ) {
     this.model = model;
     this.dim = dim;
     this.settings = settings;
@@ -96,17 +102,29 @@ export class VectorIndex {
   }
 
   /** Loads the snapshot and replays the changes since; otherwise rebuilds from stored vectors. */
-  static async open(dataDir: string, store: IndexStore, model: string, dim: number, options: OpenOptions = {}): Promise<VectorIndex> {
+  static async open(
+    dataDir: string,
+    store: IndexStore,
+    model: string,
+    dim: number,
+    options: OpenOptions = {},
+  ): Promise<VectorIndex> {
     const notice = options.notice ?? (() => {});
     const index = new VectorIndex(dataDir, model, dim, options.settings ?? DEFAULT_INDEX_SETTINGS, notice);
     const leftovers = index.files.removeLeftovers();
-    if (leftovers > 0) notice(`removed ${leftovers} temporary index ${leftovers === 1 ? 'file' : 'files'} left by a citebot process that stopped while saving`);
+    if (leftovers > 0)
+      notice(
+        `removed ${leftovers} temporary index ${leftovers === 1 ? 'file' : 'files'} left by a citebot process that stopped while saving`,
+      );
     // Read under the files' lock: another process swapping in its save meanwhile would pair one
     // process's index.hnsw with the other's index.json (the checksum would then force a rebuild).
     const problem = await index.files.withLock(() => index.tryLoad(store));
     if (problem === null) {
       index.loadedAs = 'loaded';
-      if (index.backlog > 0) notice(`loaded the vector index and took in ${index.backlog} ${index.backlog === 1 ? 'passage' : 'passages'} changed after it was saved`);
+      if (index.backlog > 0)
+        notice(
+          `loaded the vector index and took in ${index.backlog} ${index.backlog === 1 ? 'passage' : 'passages'} changed after it was saved`,
+        );
       index.snapshotIfDue(store);
       return index;
     }
@@ -115,11 +133,14 @@ export class VectorIndex {
     index.rebuildReason = problem === 'missing' ? null : problem;
     if (options.background && stored > 0) {
       const why = problem === 'missing' ? 'its file is missing' : problem;
-      notice(`rebuilding the vector index from ${stored} stored passages (${why}) in the background; until it is done, passages not yet indexed are found by their words only`);
+      notice(
+        `rebuilding the vector index from ${stored} stored passages (${why}) in the background; until it is done, passages not yet indexed are found by their words only`,
+      );
       index.rebuildInBackground(store);
       return index;
     }
-    if (problem !== 'missing' && stored > 0) notice(`rebuilding the vector index from ${stored} stored passages (${problem})…`);
+    if (problem !== 'missing' && stored > 0)
+      notice(`rebuilding the vector index from ${stored} stored passages (${problem})…`);
     index.rebuild(store);
     if (index.size > 0 || problem !== 'missing') await index.save(store);
     return index;
@@ -151,7 +172,8 @@ export class VectorIndex {
         graph.adopt(rowid);
         unchanged++;
       }
-      if (manifest.count < unchanged || manifest.count > unchanged + changed.length) return 'its size does not match the store';
+      if (manifest.count < unchanged || manifest.count > unchanged + changed.length)
+        return 'its size does not match the store';
       for (const rowid of changed) {
         const vector = store.vectorOf(rowid);
         if (vector) graph.add(rowid, vector);
@@ -209,14 +231,18 @@ export class VectorIndex {
         try {
           await this.save(store);
         } catch (error) {
-          this.notice(`rebuilt the vector index from the store in ${seconds} s, but could not save it (${message(error)}); the next start rebuilds it again`);
+          this.notice(
+            `rebuilt the vector index from the store in ${seconds} s, but could not save it (${message(error)}); the next start rebuilds it again`,
+          );
           return;
         }
         this.notice(`rebuilt the vector index from the store: ${this.graph.size} passages in ${seconds} s`);
       })
       .catch((error: unknown) => {
         this.phase = { kind: 'abandoned' };
-        this.notice(`the vector index could not be rebuilt in the background (${message(error)}); passages not yet indexed are found by their words only until the next start`);
+        this.notice(
+          `the vector index could not be rebuilt in the background (${message(error)}); passages not yet indexed are found by their words only until the next start`,
+        );
       });
   }
 
@@ -280,13 +306,16 @@ export class VectorIndex {
    */
   update(store: IndexStore, change: IndexChange): string | null {
     for (const { vector } of change.added) {
-      if (vector.length !== this.dim) throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
+      if (vector.length !== this.dim)
+        throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
     }
     switch (this.phase.kind) {
       case 'writing':
       case 'compacting':
       case 'replaying':
-        throw new Error('the vector index was changed while it was being written, compacted or replayed (change it inside whenWritable)');
+        throw new Error(
+          'the vector index was changed while it was being written, compacted or replayed (change it inside whenWritable)',
+        );
       case 'abandoned':
         // Never saved: the next open rebuilds from the store, this change included.
         return null;
@@ -316,7 +345,8 @@ export class VectorIndex {
       const repaired = this.catchUp(store);
       if (repaired !== null) return repaired;
     }
-    if (this.phase.kind === 'ready' && this.graph.deletedSlots > Math.max(this.graph.size, INITIAL_CAPACITY)) void this.compact(store);
+    if (this.phase.kind === 'ready' && this.graph.deletedSlots > Math.max(this.graph.size, INITIAL_CAPACITY))
+      void this.compact(store);
     return null;
   }
 
@@ -358,7 +388,9 @@ export class VectorIndex {
     const target = store.generation();
     const changed = store.passagesChangedSince(this.generation);
     if (changed === null) {
-      this.notice('rebuilding the vector index: the store changed more than its change log keeps since this index was made');
+      this.notice(
+        'rebuilding the vector index: the store changed more than its change log keeps since this index was made',
+      );
       this.rebuildInBackground(store);
       return null;
     }
@@ -374,7 +406,9 @@ export class VectorIndex {
     }
     void this.exclusive('replaying', async () => {
       if (await replayInSlices(store, this.graph, changed, () => this.stopRequested)) this.generation = target;
-    }).catch((error: unknown) => this.notice(`rebuilt the vector index from the store (${this.rebuildOutOfSync(store, error)})`));
+    }).catch((error: unknown) =>
+      this.notice(`rebuilt the vector index from the store (${this.rebuildOutOfSync(store, error)})`),
+    );
     return null;
   }
 
@@ -401,7 +435,9 @@ export class VectorIndex {
   snapshotIfDue(store: IndexStore): void {
     if (!this.snapshotDue() || this.snapshotting) return;
     this.save(store).catch((error: unknown) =>
-      this.notice(`the change is stored, but the vector index file could not be written (${message(error)}); searches are unaffected, and the next start brings the file up to date from the store`),
+      this.notice(
+        `the change is stored, but the vector index file could not be written (${message(error)}); searches are unaffected, and the next start brings the file up to date from the store`,
+      ),
     );
   }
 
@@ -452,7 +488,9 @@ export class VectorIndex {
     await this.flush();
     if (this.phase.kind === 'ready' && (this.snapshotDue() || this.backlog > REPLAY_AT_ONCE)) {
       await this.save(store).catch((error: unknown) =>
-        this.notice(`the vector index file could not be written at close (${message(error)}); the next start brings it up to date from the store`),
+        this.notice(
+          `the vector index file could not be written at close (${message(error)}); the next start brings it up to date from the store`,
+        ),
       );
     }
   }

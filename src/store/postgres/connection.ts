@@ -3,14 +3,16 @@
  * checked-out client, and errors that name the server and say what to check.
  */
 import pg from 'pg';
-import type { CitebotError} from '../../errors.ts';
+import type { CitebotError } from '../../errors.ts';
 import { UserError } from '../../errors.ts';
 
 /** int8 (counts, sums, generations) as JS numbers: every value here is far below 2^53. */
 const INT8_OID = 20;
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** The URL with its password removed: safe for logs and `stats`. */
@@ -37,7 +39,13 @@ export function serverName(url: string): string {
 }
 
 export function createPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
   // An idle client whose server went away emits 'error' on the pool; without a listener that would end the process.
   pool.on('error', () => undefined);
   // A checked-out client's connection error is also emitted on the client; its queries reject
@@ -56,7 +64,9 @@ export function isConnectionError(error: unknown): boolean {
   if (code === 'store_unavailable') return true;
   const message = error instanceof Error ? error.message : '';
   return (
-    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOENT', 'EHOSTUNREACH'].includes(code) ||
+    ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOENT', 'EHOSTUNREACH'].includes(
+      code,
+    ) ||
     code.startsWith('08') || // connection exception class
     code === '57P01' || // admin_shutdown
     code === '57P03' || // cannot_connect_now (starting up)
@@ -69,10 +79,18 @@ export function unreachableAtStart(url: string, error: unknown): CitebotError {
   const detail = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   if (code === '28P01' || code === '28000') {
-    return new UserError('store_unreachable', `PostgreSQL at ${serverName(url)} refused the login (${detail}); check the user and password in DATABASE_URL`, { cause: error });
+    return new UserError(
+      'store_unreachable',
+      `PostgreSQL at ${serverName(url)} refused the login (${detail}); check the user and password in DATABASE_URL`,
+      { cause: error },
+    );
   }
   if (code === '3D000') {
-    return new UserError('store_unreachable', `PostgreSQL at ${serverName(url)}: ${detail}; create it (createdb) or fix the database name in DATABASE_URL`, { cause: error });
+    return new UserError(
+      'store_unreachable',
+      `PostgreSQL at ${serverName(url)}: ${detail}; create it (createdb) or fix the database name in DATABASE_URL`,
+      { cause: error },
+    );
   }
   return new UserError(
     'store_unreachable',

@@ -46,7 +46,10 @@ export class PostgresIndexMirror implements IndexStore {
     const run = this.queue.then(() =>
       this.read(async (client, before) => {
         if (this.current === before) return;
-        const changed = await client.query('SELECT DISTINCT passage_rowid FROM passage_changes WHERE generation > $1 AND generation <= $2', [before, this.current]);
+        const changed = await client.query(
+          'SELECT DISTINCT passage_rowid FROM passage_changes WHERE generation > $1 AND generation <= $2',
+          [before, this.current],
+        );
         const ids = (changed.rows as { passage_rowid: number }[]).map((row) => row.passage_rowid);
         for (const id of ids) {
           this.collections.delete(id);
@@ -57,7 +60,8 @@ export class PostgresIndexMirror implements IndexStore {
         this.log.push({ generation: this.current, ids });
         this.sortedIds = null;
         // The log kept here reaches back as far as the store's own.
-        while (this.log.length > 0 && this.log[0]!.generation <= this.keptSinceOfStore) this.keptSince = this.log.shift()!.generation;
+        while (this.log.length > 0 && this.log[0]!.generation <= this.keptSinceOfStore)
+          this.keptSince = this.log.shift()!.generation;
       }),
     );
     this.queue = run.catch(() => undefined);

@@ -33,7 +33,14 @@ export interface CopyReport {
 
 type Source = Pick<
   CitebotStore,
-  'allPassageIds' | 'candidates' | 'countPassagesOf' | 'listCollections' | 'articlesOf' | 'countAllArticles' | 'countPassages' | 'model'
+  | 'allPassageIds'
+  | 'candidates'
+  | 'countPassagesOf'
+  | 'listCollections'
+  | 'articlesOf'
+  | 'countAllArticles'
+  | 'countPassages'
+  | 'model'
 >;
 type Target = Pick<CitebotStore, 'saveArticles' | 'countAllArticles' | 'countPassages' | 'setModel' | 'description'>;
 
@@ -62,7 +69,10 @@ export async function copyStore(source: Source, target: Target, options: CopyOpt
   const started = performance.now();
   const already = await target.countAllArticles();
   if (already > 0) {
-    throw new UserError('already_exists', `the database ${target.description.location} already holds ${already} articles; migrate-to-postgres copies into an empty database only`);
+    throw new UserError(
+      'already_exists',
+      `the database ${target.description.location} already holds ${already} articles; migrate-to-postgres copies into an empty database only`,
+    );
   }
   const total = await source.countAllArticles();
   const batch = options.batchPassages ?? 2000;
@@ -92,7 +102,8 @@ export async function copyStore(source: Source, target: Target, options: CopyOpt
   // Articles without passages (none were kept from them), and any whose passages changed while reading.
   const rest: ArticleToSave[] = [];
   for (const collection of await source.listCollections()) {
-    for await (const article of source.articlesOf(collection)) if (!copied.has(article.rowid)) rest.push(toSave(article, pending.get(article.rowid)?.rows ?? []));
+    for await (const article of source.articlesOf(collection))
+      if (!copied.has(article.rowid)) rest.push(toSave(article, pending.get(article.rowid)?.rows ?? []));
   }
   if (rest.length > 0) await target.saveArticles(rest);
   options.onProgress?.(total, total);
@@ -107,19 +118,34 @@ export async function copyStore(source: Source, target: Target, options: CopyOpt
       `the copy does not match: ${counts.articles} articles and ${counts.passages} passages in PostgreSQL, ${expected.articles} and ${expected.passages} in the source (was citebot writing to the source meanwhile? stop it, empty the database and run the migration again)`,
     );
   }
-  return { ...counts, collections: (await source.listCollections()).length, model: model?.id ?? null, seconds: (performance.now() - started) / 1000 };
+  return {
+    ...counts,
+    collections: (await source.listCollections()).length,
+    model: model?.id ?? null,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /**
  * `migrate-to-postgres`: the SQLite store of DATA_DIR into the empty database of DATABASE_URL.
  * Both stores' terms are brought to this citebot's analyzer first, as opening the engine would.
  */
-export async function migrateToPostgres(config: Pick<EngineConfig, 'dataDir' | 'databaseUrl'>, options: CopyOptions = {}): Promise<CopyReport & { from: string; to: string }> {
+export async function migrateToPostgres(
+  config: Pick<EngineConfig, 'dataDir' | 'databaseUrl'>,
+  options: CopyOptions = {},
+): Promise<CopyReport & { from: string; to: string }> {
   if (!config.databaseUrl) {
-    throw new UserError('config_invalid', 'migrate-to-postgres copies into the database of DATABASE_URL: set it (postgres://user:password@host:5432/database) to an empty database');
+    throw new UserError(
+      'config_invalid',
+      'migrate-to-postgres copies into the database of DATABASE_URL: set it (postgres://user:password@host:5432/database) to an empty database',
+    );
   }
   const file = storeFile(config);
-  if (!existsSync(file)) throw new UserError('store_missing', `there is no SQLite store at ${file}: set DATA_DIR to the folder that holds citebot.db`);
+  if (!existsSync(file))
+    throw new UserError(
+      'store_missing',
+      `there is no SQLite store at ${file}: set DATA_DIR to the folder that holds citebot.db`,
+    );
   const source = SqliteStore.open(file);
   try {
     const target = await PostgresStore.open(config.databaseUrl);

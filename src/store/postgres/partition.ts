@@ -78,7 +78,10 @@ export class Partition {
   /** Is the passage in the scope (loaded collections only)? */
   inScope(id: PassageId, scope: Scope): boolean {
     const facts = this.facts.get(id);
-    return facts !== undefined && articleMatches({ collection: facts.collection, date: facts.date, source: facts.source }, scope);
+    return (
+      facts !== undefined &&
+      articleMatches({ collection: facts.collection, date: facts.date, source: facts.source }, scope)
+    );
   }
 
   idsIn(scope: Scope): Set<PassageId> {
@@ -97,7 +100,10 @@ export class Partition {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const state = await client.query('SELECT generation, changes_kept_since FROM store_state WHERE id = 1');
-      const { generation, changes_kept_since: keptSince } = state.rows[0] as { generation: number; changes_kept_since: number };
+      const { generation, changes_kept_since: keptSince } = state.rows[0] as {
+        generation: number;
+        changes_kept_since: number;
+      };
       for (const collection of new Set([...wanted, ...this.collections.keys()])) {
         const held = this.collections.get(collection);
         if (held?.generation === generation) continue;
@@ -123,7 +129,12 @@ export class Partition {
     this.collections.set(collection, { index, generation });
   }
 
-  private async catchUp(client: pg.ClientBase, collection: CollectionId, held: LoadedCollection, generation: Generation): Promise<void> {
+  private async catchUp(
+    client: pg.ClientBase,
+    collection: CollectionId,
+    held: LoadedCollection,
+    generation: Generation,
+  ): Promise<void> {
     const changed = await client.query(
       'SELECT DISTINCT passage_rowid FROM passage_changes WHERE collection = $1 AND generation > $2 AND generation <= $3',
       [collection, held.generation, generation],
@@ -142,7 +153,12 @@ export class Partition {
 
   private hold(index: KeywordIndex, row: PassageRow): void {
     index.add(row.rowid, row.terms.split(' ').filter(Boolean));
-    this.facts.set(row.rowid, { collection: row.collection, articleRowid: row.article_rowid, date: row.date, source: row.source });
+    this.facts.set(row.rowid, {
+      collection: row.collection,
+      articleRowid: row.article_rowid,
+      date: row.date,
+      source: row.source,
+    });
   }
 
   private drop(collection: CollectionId): void {

@@ -26,7 +26,14 @@ import type {
   WriteResult,
 } from '../store-api.ts';
 import { ftsTokens, type Bm25Stats } from '../index/keyword-index.ts';
-import { createPool, describeUrl, inTransaction, isConnectionError, unavailable, unreachableAtStart } from './connection.ts';
+import {
+  createPool,
+  describeUrl,
+  inTransaction,
+  isConnectionError,
+  unavailable,
+  unreachableAtStart,
+} from './connection.ts';
 import type { IndexStore } from '../index/rebuild.ts';
 import { PostgresIndexMirror } from './index-mirror.ts';
 import { ChangeListener } from './listener.ts';
@@ -89,7 +96,9 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       store.knownGeneration = await store.readGeneration();
     } catch (error) {
       await store.close();
-      throw isConnectionError(error) || ['28P01', '28000', '3D000'].includes((error as { code?: string }).code ?? '') ? unreachableAtStart(url, error) : error;
+      throw isConnectionError(error) || ['28P01', '28000', '3D000'].includes((error as { code?: string }).code ?? '')
+        ? unreachableAtStart(url, error)
+        : error;
     }
     return store;
   }
@@ -115,7 +124,10 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     if (generation !== null) this.knownGeneration = Math.max(this.knownGeneration, generation);
     // Catch the partition up now, so the next question does not pay for it.
     const collections = this.partition.loadedCollections();
-    const caughtUp = Promise.all([collections.length ? this.partition.bringUpToDate(collections) : null, this.mirror?.sync()]);
+    const caughtUp = Promise.all([
+      collections.length ? this.partition.bringUpToDate(collections) : null,
+      this.mirror?.sync(),
+    ]);
     caughtUp.then(
       async () => {
         const current = generation ?? (await this.generation());
@@ -173,7 +185,10 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     });
   }
 
-  async deleteArticle(collection: CollectionId, id: string): Promise<(WriteResult & { article: StoredArticle }) | null> {
+  async deleteArticle(
+    collection: CollectionId,
+    id: string,
+  ): Promise<(WriteResult & { article: StoredArticle }) | null> {
     const existing = await this.findArticle(collection, id);
     if (!existing) return null;
     let article: StoredArticle | null = null;
@@ -219,7 +234,10 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       inTransaction(this.pool, async (client) => {
         await client.query('SELECT 1 FROM store_state WHERE id = 1 FOR UPDATE');
         await client.query('DELETE FROM passage_changes WHERE generation <= $1', [through]);
-        await client.query('UPDATE store_state SET changes_kept_since = greatest(changes_kept_since, $1) WHERE id = 1', [through]);
+        await client.query(
+          'UPDATE store_state SET changes_kept_since = greatest(changes_kept_since, $1) WHERE id = 1',
+          [through],
+        );
       }),
     );
   }
@@ -227,11 +245,17 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   // --- Articles -------------------------------------------------------------------------------
 
   async findArticle(collection: CollectionId, id: string): Promise<StoredArticle | null> {
-    const row = await this.query(`SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.id = $2`, [collection, id]);
+    const row = await this.query(`SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.id = $2`, [
+      collection,
+      id,
+    ]);
     return (row.rows[0] as StoredArticle | undefined) ?? null;
   }
 
-  async listArticles(collections: CollectionId | readonly CollectionId[], options: ArticlePage = {}): Promise<ArticleRow[]> {
+  async listArticles(
+    collections: CollectionId | readonly CollectionId[],
+    options: ArticlePage = {},
+  ): Promise<ArticleRow[]> {
     const params = new Params();
     const where = articleConditions(collections, options, params);
     const rows = await this.query(
@@ -244,11 +268,17 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   /** Every answer counts the searched articles: the last count of each scope answers while the server is gone. */
-  async countArticles(collections: CollectionId | readonly CollectionId[], options: ArticleQuery = {}): Promise<number> {
+  async countArticles(
+    collections: CollectionId | readonly CollectionId[],
+    options: ArticleQuery = {},
+  ): Promise<number> {
     const key = JSON.stringify([collections, options]);
     const params = new Params();
     try {
-      const row = await this.query(`SELECT count(*)::int AS n FROM articles a WHERE ${articleConditions(collections, options, params)}`, params.values);
+      const row = await this.query(
+        `SELECT count(*)::int AS n FROM articles a WHERE ${articleConditions(collections, options, params)}`,
+        params.values,
+      );
       const n = (row.rows[0] as { n: number }).n;
       if (this.articleCounts.size > 256) this.articleCounts.clear();
       this.articleCounts.set(key, n);
@@ -264,9 +294,16 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     return ((await this.query('SELECT count(*)::int AS n FROM articles')).rows[0] as { n: number }).n;
   }
 
-  async listSources(collections: CollectionId | readonly CollectionId[], options: { search?: string; limit?: number } = {}): Promise<SourceCount[]> {
+  async listSources(
+    collections: CollectionId | readonly CollectionId[],
+    options: { search?: string; limit?: number } = {},
+  ): Promise<SourceCount[]> {
     const params = new Params();
-    const where = articleConditions(collections, { filter: options.search ? { source: options.search } : undefined }, params);
+    const where = articleConditions(
+      collections,
+      { filter: options.search ? { source: options.search } : undefined },
+      params,
+    );
     const rows = await this.query(
       `SELECT a.source, count(*)::int AS articles FROM articles a WHERE ${where} AND a.source IS NOT NULL
        GROUP BY a.source ORDER BY articles DESC, a.source COLLATE "C" LIMIT ${params.add(options.limit ?? null)}`,
@@ -276,14 +313,22 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   async listCollections(): Promise<CollectionId[]> {
-    return ((await this.query('SELECT DISTINCT collection FROM articles ORDER BY collection')).rows as { collection: string }[]).map((r) => r.collection);
+    return (
+      (await this.query('SELECT DISTINCT collection FROM articles ORDER BY collection')).rows as {
+        collection: string;
+      }[]
+    ).map((r) => r.collection);
   }
 
   async *articlesOf(collection: CollectionId): AsyncIterable<StoredArticle> {
     let after = 0;
     for (;;) {
-      const rows = (await this.query(`SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.rowid > $2 ORDER BY a.rowid LIMIT 200`, [collection, after]))
-        .rows as StoredArticle[];
+      const rows = (
+        await this.query(
+          `SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.rowid > $2 ORDER BY a.rowid LIMIT 200`,
+          [collection, after],
+        )
+      ).rows as StoredArticle[];
       if (rows.length === 0) return;
       yield* rows;
       after = rows[rows.length - 1]!.rowid;
@@ -291,15 +336,20 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   async countPassages(collections?: CollectionId | readonly CollectionId[]): Promise<number> {
-    if (collections === undefined) return ((await this.query('SELECT count(*)::int AS n FROM passages')).rows[0] as { n: number }).n;
-    const row = await this.query('SELECT count(*)::int AS n FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection = ANY($1::text[])', [
-      collectionList(collections),
-    ]);
+    if (collections === undefined)
+      return ((await this.query('SELECT count(*)::int AS n FROM passages')).rows[0] as { n: number }).n;
+    const row = await this.query(
+      'SELECT count(*)::int AS n FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection = ANY($1::text[])',
+      [collectionList(collections)],
+    );
     return (row.rows[0] as { n: number }).n;
   }
 
   async countPassagesOf(articleRowid: number): Promise<number> {
-    return ((await this.query('SELECT count(*)::int AS n FROM passages WHERE article_rowid = $1', [articleRowid])).rows[0] as { n: number }).n;
+    return (
+      (await this.query('SELECT count(*)::int AS n FROM passages WHERE article_rowid = $1', [articleRowid]))
+        .rows[0] as { n: number }
+    ).n;
   }
 
   // --- Search ---------------------------------------------------------------------------------
@@ -335,9 +385,11 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       );
       const first = rows.rows[0] as { generation: number; passages: number; tokens: number };
       this.knownGeneration = Math.max(this.knownGeneration, first.generation);
-      if (this.stats?.generation !== first.generation) this.stats = { generation: first.generation, passages: first.passages, tokens: first.tokens, docs: new Map() };
+      if (this.stats?.generation !== first.generation)
+        this.stats = { generation: first.generation, passages: first.passages, tokens: first.tokens, docs: new Map() };
       for (const key of missing) this.stats.docs.set(key, 0);
-      for (const row of rows.rows as { term: string | null; docs: number }[]) if (row.term !== null) this.stats.docs.set(row.term, row.docs);
+      for (const row of rows.rows as { term: string | null; docs: number }[])
+        if (row.term !== null) this.stats.docs.set(row.term, row.docs);
       return this.stats;
     } catch (error) {
       if (!isConnectionError(error) || !this.stats) throw error;
@@ -359,9 +411,15 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     await this.partitionFor(scope.collections);
     const keys = tokens.map((token) => ftsTokens(token).join(' ')).filter(Boolean);
     const stats = await this.globalStats(keys);
-    const bm25: Bm25Stats = { passages: stats.passages, tokens: stats.tokens, documentFrequency: (phrase) => stats.docs.get(phrase.join(' ')) ?? 0 };
+    const bm25: Bm25Stats = {
+      passages: stats.passages,
+      tokens: stats.tokens,
+      documentFrequency: (phrase) => stats.docs.get(phrase.join(' ')) ?? 0,
+    };
     const accept = scope.filter ? (id: PassageId) => this.partition.inScope(id, scope) : undefined;
-    const hits = scope.collections.flatMap((collection) => this.partition.index(collection)?.search(tokens, k, { accept, stats: bm25 }) ?? []);
+    const hits = scope.collections.flatMap(
+      (collection) => this.partition.index(collection)?.search(tokens, k, { accept, stats: bm25 }) ?? [],
+    );
     hits.sort((a, b) => b.score - a.score || a.id - b.id);
     return hits.slice(0, k);
   }
@@ -385,7 +443,10 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       `SELECT p.rowid, p.vector FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${where} AND p.vector IS NOT NULL`,
       params.values,
     );
-    return (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => ({ id: row.rowid, vector: bytesToVector(row.vector) }));
+    return (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => ({
+      id: row.rowid,
+      vector: bytesToVector(row.vector),
+    }));
   }
 
   /**
@@ -408,7 +469,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     try {
       rows = await this.query(
         `SELECT p.rowid AS p_rowid, p.article_rowid, p.position, p.paragraph_start, p.paragraph_end, p.char_start, p.char_end, p.text, p.terms, p.vector,
-                ${ARTICLE_COLUMNS.replace('a.body', "CASE WHEN row_number() OVER (PARTITION BY a.rowid ORDER BY p.rowid) = 1 THEN a.body END AS body")}
+                ${ARTICLE_COLUMNS.replace('a.body', 'CASE WHEN row_number() OVER (PARTITION BY a.rowid ORDER BY p.rowid) = 1 THEN a.body END AS body')}
          FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.rowid = ANY($1::int[])`,
         [missing],
       );
@@ -443,7 +504,8 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   private remember(id: PassageId, candidate: CandidateRow): void {
     this.candidateCache.delete(id);
     this.candidateCache.set(id, candidate);
-    if (this.candidateCache.size > CANDIDATE_CACHE_SIZE) this.candidateCache.delete(this.candidateCache.keys().next().value!);
+    if (this.candidateCache.size > CANDIDATE_CACHE_SIZE)
+      this.candidateCache.delete(this.candidateCache.keys().next().value!);
   }
 
   // --- Index source ---------------------------------------------------------------------------
@@ -453,13 +515,24 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   async vectorsOf(ids: readonly PassageId[]): Promise<Map<PassageId, Float32Array>> {
-    const rows = await this.query('SELECT rowid, vector FROM passages WHERE rowid = ANY($1::int[]) AND vector IS NOT NULL', [[...ids]]);
-    return new Map((rows.rows as { rowid: number; vector: Buffer }[]).map((row) => [row.rowid, bytesToVector(row.vector)]));
+    const rows = await this.query(
+      'SELECT rowid, vector FROM passages WHERE rowid = ANY($1::int[]) AND vector IS NOT NULL',
+      [[...ids]],
+    );
+    return new Map(
+      (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => [row.rowid, bytesToVector(row.vector)]),
+    );
   }
 
   async vectorsAfter(after: PassageId, limit: number): Promise<StoredVector[]> {
-    const rows = await this.query('SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid > $1 ORDER BY rowid LIMIT $2', [after, limit]);
-    return (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => ({ id: row.rowid, vector: bytesToVector(row.vector) }));
+    const rows = await this.query(
+      'SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid > $1 ORDER BY rowid LIMIT $2',
+      [after, limit],
+    );
+    return (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => ({
+      id: row.rowid,
+      vector: bytesToVector(row.vector),
+    }));
   }
 
   // --- Model ----------------------------------------------------------------------------------

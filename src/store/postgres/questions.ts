@@ -16,14 +16,16 @@ export class PostgresQuestionLog implements QuestionLog {
     private readonly writeSql: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>,
   ) {}
 
-  async logQuestion(collection: CollectionId, question: string, answered: boolean, filter?: ArticleFilter): Promise<number> {
-    const row = await this.writeSql('INSERT INTO questions (collection, question, answered, asked_at, filter) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
-      collection,
-      question,
-      answered,
-      new Date().toISOString(),
-      filter ? JSON.stringify(filter) : null,
-    ]);
+  async logQuestion(
+    collection: CollectionId,
+    question: string,
+    answered: boolean,
+    filter?: ArticleFilter,
+  ): Promise<number> {
+    const row = await this.writeSql(
+      'INSERT INTO questions (collection, question, answered, asked_at, filter) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [collection, question, answered, new Date().toISOString(), filter ? JSON.stringify(filter) : null],
+    );
     return (row.rows[0] as { id: number }).id;
   }
 
@@ -55,15 +57,22 @@ export class PostgresQuestionLog implements QuestionLog {
        ORDER BY q.id DESC LIMIT ${params.add(options.limit)}`,
       params.values,
     );
-    return (rows.rows as (Omit<LoggedQuestion, 'filter'> & { filter: string | null })[]).map((row) => ({ ...row, filter: storedFilter(row.filter) }));
+    return (rows.rows as (Omit<LoggedQuestion, 'filter'> & { filter: string | null })[]).map((row) => ({
+      ...row,
+      filter: storedFilter(row.filter),
+    }));
   }
 
   async questionStats(collection?: CollectionId): Promise<QuestionStats> {
     const args = collection === undefined ? [] : [collection];
     const where = collection === undefined ? 'TRUE' : 'q.collection = $1';
-    const asked = (await this.readSql(`SELECT count(*)::int AS n FROM questions q WHERE ${where}`, args)).rows[0].n as number;
+    const asked = (await this.readSql(`SELECT count(*)::int AS n FROM questions q WHERE ${where}`, args)).rows[0]
+      .n as number;
     const unanswered = (
-      await this.readSql(`SELECT question, asked_at AS "askedAt" FROM questions q WHERE ${where} AND NOT answered ORDER BY asked_at DESC, id DESC LIMIT 10`, args)
+      await this.readSql(
+        `SELECT question, asked_at AS "askedAt" FROM questions q WHERE ${where} AND NOT answered ORDER BY asked_at DESC, id DESC LIMIT 10`,
+        args,
+      )
     ).rows as QuestionStats['unanswered'];
     // The same question asked again differs only in case and spacing; the latest wording is shown.
     const mostAsked = (
@@ -81,7 +90,10 @@ export class PostgresQuestionLog implements QuestionLog {
       )
     ).rows as QuestionStats['downvoted'];
     const votes = (
-      await this.readSql(`SELECT f.vote, count(*)::int AS n FROM feedback f JOIN questions q ON q.id = f.question_id WHERE ${where} GROUP BY f.vote`, args)
+      await this.readSql(
+        `SELECT f.vote, count(*)::int AS n FROM feedback f JOIN questions q ON q.id = f.question_id WHERE ${where} GROUP BY f.vote`,
+        args,
+      )
     ).rows as { vote: 'up' | 'down'; n: number }[];
     return {
       asked,

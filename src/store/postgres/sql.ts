@@ -30,16 +30,23 @@ export function filterSql(filter: ArticleFilter | undefined, params: Params): st
   // Dates may carry a time ("2022-01-10T08:00"): the day decides.
   if (filter?.since) conditions.push(`AND substr(a.date, 1, 10) >= ${params.add(filter.since)}`);
   if (filter?.until) conditions.push(`AND substr(a.date, 1, 10) <= ${params.add(filter.until)}`);
-  if (filter?.source && filter.sourceExact) conditions.push(`AND lower(a.source) = lower(${params.add(filter.source)})`);
+  if (filter?.source && filter.sourceExact)
+    conditions.push(`AND lower(a.source) = lower(${params.add(filter.source)})`);
   else if (filter?.source) conditions.push(`AND a.source ILIKE ${params.add(likePattern(filter.source))} ESCAPE '\\'`);
   return conditions.join(' ');
 }
 
 /** The WHERE clause on articles (alias `a`) for collections, a title or id search and a filter. */
-export function articleConditions(collections: CollectionId | readonly CollectionId[], options: { search?: string; filter?: ArticleFilter }, params: Params): string {
+export function articleConditions(
+  collections: CollectionId | readonly CollectionId[],
+  options: { search?: string; filter?: ArticleFilter },
+  params: Params,
+): string {
   const list = params.add(collectionList(collections));
   const search = options.search?.trim();
-  const searchSql = search ? `AND (a.title ILIKE ${params.add(likePattern(search))} ESCAPE '\\' OR a.id ILIKE ${params.add(likePattern(search))} ESCAPE '\\')` : '';
+  const searchSql = search
+    ? `AND (a.title ILIKE ${params.add(likePattern(search))} ESCAPE '\\' OR a.id ILIKE ${params.add(likePattern(search))} ESCAPE '\\')`
+    : '';
   return `a.collection = ANY(${list}::text[]) ${searchSql} ${filterSql(options.filter, params)}`;
 }
 
@@ -72,4 +79,5 @@ export function bytesToVector(bytes: Buffer): Float32Array {
 }
 
 /** Columns of an article row, for SELECT lists. */
-export const ARTICLE_COLUMNS = 'a.rowid, a.collection, a.id, a.title, a.date, a.source, a.section, a.url, a.content_hash, a.body, a.paragraph_count, a.ingested_at, a.pages';
+export const ARTICLE_COLUMNS =
+  'a.rowid, a.collection, a.id, a.title, a.date, a.source, a.section, a.url, a.content_hash, a.body, a.paragraph_count, a.ingested_at, a.pages';

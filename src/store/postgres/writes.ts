@@ -68,7 +68,10 @@ export class WriteTransaction {
   }
 
   async findArticle(collection: CollectionId, id: string): Promise<StoredArticle | null> {
-    const row = await this.client.query(`SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.id = $2`, [collection, id]);
+    const row = await this.client.query(
+      `SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.id = $2`,
+      [collection, id],
+    );
     return (row.rows[0] as StoredArticle | undefined) ?? null;
   }
 
@@ -102,7 +105,19 @@ export class WriteTransaction {
       const a = item.article;
       await this.client.query(
         `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9, pages = $10 WHERE rowid = $11`,
-        [a.title, a.date, a.source, a.section, a.url, item.contentHash, item.body, a.paragraphs.length, now, a.pages ?? null, old.rowid],
+        [
+          a.title,
+          a.date,
+          a.source,
+          a.section,
+          a.url,
+          item.contentHash,
+          item.body,
+          a.paragraphs.length,
+          now,
+          a.pages ?? null,
+          old.rowid,
+        ],
       );
       rowidOf.set(item, old.rowid);
     }
@@ -129,7 +144,12 @@ export class WriteTransaction {
           column((i) => (i.article.pages ? i.article.pages.join(',') : '')),
         ],
       );
-      const newRowid = new Map((inserted.rows as { rowid: number; collection: string; id: string }[]).map((r) => [JSON.stringify([r.collection, r.id]), r.rowid]));
+      const newRowid = new Map(
+        (inserted.rows as { rowid: number; collection: string; id: string }[]).map((r) => [
+          JSON.stringify([r.collection, r.id]),
+          r.rowid,
+        ]),
+      );
       for (const item of fresh) rowidOf.set(item, newRowid.get(JSON.stringify([item.collection, item.article.id]))!);
     }
     await this.insertPassages(items, rowidOf);
@@ -137,7 +157,9 @@ export class WriteTransaction {
 
   /** Every passage of the articles in one statement. */
   private async insertPassages(items: readonly ArticleToSave[], rowidOf: Map<ArticleToSave, number>): Promise<void> {
-    const rows = items.flatMap((item) => item.passages.map((passage) => ({ item, passage, articleRowid: rowidOf.get(item)! })));
+    const rows = items.flatMap((item) =>
+      item.passages.map((passage) => ({ item, passage, articleRowid: rowidOf.get(item)! })),
+    );
     if (rows.length === 0) return;
     const tokenCounts = rows.map(({ passage }) => this.stats.count(passage.terms, 1));
     const inserted = await this.client.query(
@@ -158,7 +180,12 @@ export class WriteTransaction {
       ],
     );
     // RETURNING's order is not promised: (article, position), unique, maps rows back to input order.
-    const idAt = new Map((inserted.rows as { rowid: number; article_rowid: number; position: number }[]).map((r) => [`${r.article_rowid}:${r.position}`, r.rowid]));
+    const idAt = new Map(
+      (inserted.rows as { rowid: number; article_rowid: number; position: number }[]).map((r) => [
+        `${r.article_rowid}:${r.position}`,
+        r.rowid,
+      ]),
+    );
     for (const { item, passage, articleRowid } of rows) {
       const id = idAt.get(`${articleRowid}:${passage.position}`)!;
       this.added.push(id);
@@ -167,7 +194,9 @@ export class WriteTransaction {
   }
 
   async removePassagesOf(article: StoredArticle): Promise<void> {
-    const rows = await this.client.query('DELETE FROM passages WHERE article_rowid = $1 RETURNING rowid, terms', [article.rowid]);
+    const rows = await this.client.query('DELETE FROM passages WHERE article_rowid = $1 RETURNING rowid, terms', [
+      article.rowid,
+    ]);
     for (const row of rows.rows as { rowid: number; terms: string }[]) {
       this.stats.count(row.terms.split(' ').filter(Boolean), -1);
       this.removed.push(row.rowid);
@@ -186,7 +215,9 @@ export class WriteTransaction {
 
   /** Rewrites every passage's terms with `termsOf`, logging each as changed; returns how many. */
   async reanalyzeAll(termsOf: (text: string) => string[]): Promise<number> {
-    const rows = await this.client.query('SELECT p.rowid, p.text, p.terms, a.collection FROM passages p JOIN articles a ON a.rowid = p.article_rowid ORDER BY p.rowid');
+    const rows = await this.client.query(
+      'SELECT p.rowid, p.text, p.terms, a.collection FROM passages p JOIN articles a ON a.rowid = p.article_rowid ORDER BY p.rowid',
+    );
     const ids: number[] = [];
     const terms: string[] = [];
     const tokenCounts: number[] = [];
@@ -208,11 +239,10 @@ export class WriteTransaction {
   /** Logs the changes, updates the statistics and the generation, and notifies on commit. */
   async finish(): Promise<void> {
     const client = this.client;
-    await client.query('INSERT INTO passage_changes (generation, passage_rowid, collection) SELECT $1, * FROM unnest($2::int[], $3::text[])', [
-      this.generation,
-      this.log.map((c) => c.id),
-      this.log.map((c) => c.collection),
-    ]);
+    await client.query(
+      'INSERT INTO passage_changes (generation, passage_rowid, collection) SELECT $1, * FROM unnest($2::int[], $3::text[])',
+      [this.generation, this.log.map((c) => c.id), this.log.map((c) => c.collection)],
+    );
     const keys = [...this.stats.docs.keys()].sort();
     if (keys.length > 0) {
       await client.query(
@@ -228,12 +258,10 @@ export class WriteTransaction {
       await client.query('DELETE FROM passage_changes WHERE generation <= $1', [oldest]);
       keptSince = oldest;
     }
-    await client.query('UPDATE store_state SET generation = $1, changes_kept_since = $2, passages = passages + $3, tokens = tokens + $4 WHERE id = 1', [
-      this.generation,
-      keptSince,
-      this.stats.passages,
-      this.stats.tokens,
-    ]);
+    await client.query(
+      'UPDATE store_state SET generation = $1, changes_kept_since = $2, passages = passages + $3, tokens = tokens + $4 WHERE id = 1',
+      [this.generation, keptSince, this.stats.passages, this.stats.tokens],
+    );
     await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(this.generation)]);
   }
 }
@@ -244,5 +272,8 @@ export async function setModel(client: pg.ClientBase, model: ModelRecord): Promi
 }
 
 export async function setMeta(client: pg.ClientBase, key: string, value: string): Promise<void> {
-  await client.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
+  await client.query(
+    'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+    [key, value],
+  );
 }

@@ -54,15 +54,46 @@ export class ArticleTable {
   }
 
   /** Writes the article row (a new one, or over the existing one); returns its rowid. */
-  write(collection: CollectionId, article: Article, body: string, contentHash: string, existing: StoredArticle | null): number {
+  write(
+    collection: CollectionId,
+    article: Article,
+    body: string,
+    contentHash: string,
+    existing: StoredArticle | null,
+  ): number {
     const now = new Date().toISOString();
     const { title, date, source, section, url } = article;
     const pages = article.pages ? JSON.stringify(article.pages) : null;
     if (existing) {
-      this.update.run(title, date, source, section, url, contentHash, body, article.paragraphs.length, now, pages, existing.rowid);
+      this.update.run(
+        title,
+        date,
+        source,
+        section,
+        url,
+        contentHash,
+        body,
+        article.paragraphs.length,
+        now,
+        pages,
+        existing.rowid,
+      );
       return existing.rowid;
     }
-    const info = this.insert.run(collection, article.id, title, date, source, section, url, contentHash, body, article.paragraphs.length, now, pages);
+    const info = this.insert.run(
+      collection,
+      article.id,
+      title,
+      date,
+      source,
+      section,
+      url,
+      contentHash,
+      body,
+      article.paragraphs.length,
+      now,
+      pages,
+    );
     return Number(info.lastInsertRowid);
   }
 
@@ -101,13 +132,23 @@ export class ArticleTable {
 
   countArticles(collections: CollectionId | readonly CollectionId[], options: ArticleQuery = {}): number {
     const { sql, params } = articleConditions(collections, options);
-    return this.dynamic.get(`SELECT count(*) FROM articles a WHERE ${sql}`).pluck().get(...params) as number;
+    return this.dynamic
+      .get(`SELECT count(*) FROM articles a WHERE ${sql}`)
+      .pluck()
+      .get(...params) as number;
   }
 
-  listSources(collections: CollectionId | readonly CollectionId[], options: { search?: string; limit?: number } = {}): SourceCount[] {
-    const { sql, params } = articleConditions(collections, { filter: options.search ? { source: options.search } : undefined });
+  listSources(
+    collections: CollectionId | readonly CollectionId[],
+    options: { search?: string; limit?: number } = {},
+  ): SourceCount[] {
+    const { sql, params } = articleConditions(collections, {
+      filter: options.search ? { source: options.search } : undefined,
+    });
     return this.dynamic
-      .get(`SELECT a.source AS source, count(*) AS articles FROM articles a WHERE ${sql} AND a.source IS NOT NULL GROUP BY a.source ORDER BY articles DESC, a.source LIMIT ?`)
+      .get(
+        `SELECT a.source AS source, count(*) AS articles FROM articles a WHERE ${sql} AND a.source IS NOT NULL GROUP BY a.source ORDER BY articles DESC, a.source LIMIT ?`,
+      )
       .all(...params, options.limit ?? -1) as SourceCount[];
   }
 
@@ -115,7 +156,9 @@ export class ArticleTable {
   countPassages(collections: CollectionId | readonly CollectionId[]): number {
     const list = collectionList(collections);
     return this.dynamic
-      .get(`SELECT count(*) FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection IN (${placeholders(list)})`)
+      .get(
+        `SELECT count(*) FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection IN (${placeholders(list)})`,
+      )
       .pluck()
       .get(...list) as number;
   }

@@ -19,10 +19,15 @@ export class ChangeLogTable {
   private readonly since: Statement;
   private readonly dynamic: StatementCache;
 
-  constructor(db: Db, private readonly meta: MetaTable) {
+  constructor(
+    db: Db,
+    private readonly meta: MetaTable,
+  ) {
     this.insert = db.prepare('INSERT INTO passage_changes (generation, passage_rowid, collection) VALUES (?, ?, ?)');
     this.prune = db.prepare('DELETE FROM passage_changes WHERE generation <= ?');
-    this.since = db.prepare('SELECT DISTINCT passage_rowid FROM passage_changes WHERE generation > ? ORDER BY passage_rowid').pluck();
+    this.since = db
+      .prepare('SELECT DISTINCT passage_rowid FROM passage_changes WHERE generation > ? ORDER BY passage_rowid')
+      .pluck();
     this.dynamic = new StatementCache(db);
   }
 

@@ -100,19 +100,28 @@ export class SqliteFeedStore implements FeedStore {
   }
 
   async addFeed(feed: NewFeed): Promise<FollowedFeed> {
-    const existing = this.db.prepare('SELECT id FROM feeds WHERE collection = ? AND url = ?').get(feed.collection, feed.url) as { id: number } | undefined;
-    if (existing) throw new UserError('already_exists', `${feed.url} is already followed here (feed ${existing.id}); remove it first to change how it is followed`);
+    const existing = this.db
+      .prepare('SELECT id FROM feeds WHERE collection = ? AND url = ?')
+      .get(feed.collection, feed.url) as { id: number } | undefined;
+    if (existing)
+      throw new UserError(
+        'already_exists',
+        `${feed.url} is already followed here (feed ${existing.id}); remove it first to change how it is followed`,
+      );
     const now = new Date().toISOString();
     const info = this.db
-      .prepare('INSERT INTO feeds (url, collection, source_name, every_ms, announce_channel, added_at, next_poll_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO feeds (url, collection, source_name, every_ms, announce_channel, added_at, next_poll_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(feed.url, feed.collection, feed.sourceName, feed.everyMs, feed.announceChannel, now, now);
     return (await this.feed(Number(info.lastInsertRowid)))!;
   }
 
   async listFeeds(collection?: CollectionId): Promise<FollowedFeed[]> {
-    const rows = collection === undefined
-      ? (this.db.prepare('SELECT * FROM feeds ORDER BY id').all() as FeedRow[])
-      : (this.db.prepare('SELECT * FROM feeds WHERE collection = ? ORDER BY id').all(collection) as FeedRow[]);
+    const rows =
+      collection === undefined
+        ? (this.db.prepare('SELECT * FROM feeds ORDER BY id').all() as FeedRow[])
+        : (this.db.prepare('SELECT * FROM feeds WHERE collection = ? ORDER BY id').all(collection) as FeedRow[]);
     return rows.map(toFeed);
   }
 
@@ -126,7 +135,9 @@ export class SqliteFeedStore implements FeedStore {
   }
 
   async seenItems(feedId: number): Promise<Map<string, SeenItem>> {
-    const rows = this.db.prepare('SELECT key, article_id, updated, hash FROM feed_items WHERE feed_id = ?').all(feedId) as { key: string; article_id: string; updated: string | null; hash: string }[];
+    const rows = this.db
+      .prepare('SELECT key, article_id, updated, hash FROM feed_items WHERE feed_id = ?')
+      .all(feedId) as { key: string; article_id: string; updated: string | null; hash: string }[];
     return new Map(rows.map((r) => [r.key, { key: r.key, articleId: r.article_id, updated: r.updated, hash: r.hash }]));
   }
 
@@ -169,7 +180,9 @@ export class SqliteFeedStore implements FeedStore {
 
   async feedsOfArticles(collection: CollectionId, articleIds: readonly string[]): Promise<Map<string, FollowedFeed>> {
     const result = new Map<string, FollowedFeed>();
-    const select = this.db.prepare('SELECT f.* FROM feed_items i JOIN feeds f ON f.id = i.feed_id WHERE f.collection = ? AND i.article_id = ? LIMIT 1');
+    const select = this.db.prepare(
+      'SELECT f.* FROM feed_items i JOIN feeds f ON f.id = i.feed_id WHERE f.collection = ? AND i.article_id = ? LIMIT 1',
+    );
     for (const id of articleIds) {
       const row = select.get(collection, id) as FeedRow | undefined;
       if (row) result.set(id, toFeed(row));

@@ -8,7 +8,9 @@ export class MetaTable {
 
   constructor(db: Db) {
     this.select = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    this.upsert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.upsert = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    );
   }
 
   get(key: string): string | null {

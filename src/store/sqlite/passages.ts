@@ -2,8 +2,25 @@
  * The passages table and its FTS5 terms table (passage_terms, with the passage's rowid): the
  * passages of a write, the batched reads of search and of the vector index, and BM25.
  */
-import type { CandidateRow, KeywordHit, PassageId, PassageToStore, Scope, StoredArticle, StoredPassage, StoredVector } from '../store-api.ts';
-import { articleConditions, blobToVector, placeholders, StatementCache, vectorToBlob, type Db, type Statement } from './sql.ts';
+import type {
+  CandidateRow,
+  KeywordHit,
+  PassageId,
+  PassageToStore,
+  Scope,
+  StoredArticle,
+  StoredPassage,
+  StoredVector,
+} from '../store-api.ts';
+import {
+  articleConditions,
+  blobToVector,
+  placeholders,
+  StatementCache,
+  vectorToBlob,
+  type Db,
+  type Statement,
+} from './sql.ts';
 
 /** FTS5 MATCH expression: any of the tokens, each quoted so no token is read as syntax. */
 export function ftsQuery(tokens: readonly string[]): string | null {
@@ -49,8 +66,12 @@ export class PassageTable {
       `SELECT p.rowid AS rowid, p.article_rowid, p.position, p.paragraph_start, p.paragraph_end, p.char_start, p.char_end, p.text, p.vector, t.terms AS terms
        FROM passages p LEFT JOIN passage_terms t ON t.rowid = p.rowid WHERE p.rowid IN (SELECT value FROM json_each(?))`,
     );
-    this.vectorsByIds = db.prepare('SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid IN (SELECT value FROM json_each(?))');
-    this.afterPage = db.prepare('SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?');
+    this.vectorsByIds = db.prepare(
+      'SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid IN (SELECT value FROM json_each(?))',
+    );
+    this.afterPage = db.prepare(
+      'SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?',
+    );
     this.allIds = db.prepare('SELECT rowid FROM passages').pluck();
     this.allTexts = db.prepare('SELECT rowid, text FROM passages');
     this.updateTerms = db.prepare('UPDATE passage_terms SET terms = ? WHERE rowid = ?');
@@ -60,7 +81,16 @@ export class PassageTable {
   /** Inserts an article's passages and their terms; returns their ids in order. */
   insert(articleRowid: number, passages: readonly PassageToStore[]): PassageId[] {
     return passages.map((p) => {
-      const info = this.insertPassage.run(articleRowid, p.position, p.paragraphStart, p.paragraphEnd, p.charStart, p.charEnd, p.text, p.vector ? vectorToBlob(p.vector) : null);
+      const info = this.insertPassage.run(
+        articleRowid,
+        p.position,
+        p.paragraphStart,
+        p.paragraphEnd,
+        p.charStart,
+        p.charEnd,
+        p.text,
+        p.vector ? vectorToBlob(p.vector) : null,
+      );
       const id = Number(info.lastInsertRowid);
       this.insertTerms.run(id, p.terms.join(' '));
       return id;
@@ -84,7 +114,10 @@ export class PassageTable {
   }
 
   /** The passages with their terms and vectors; `articles` supplies each one's article. */
-  candidates(ids: readonly PassageId[], articles: (rowids: number[]) => Map<number, StoredArticle>): Map<PassageId, CandidateRow> {
+  candidates(
+    ids: readonly PassageId[],
+    articles: (rowids: number[]) => Map<number, StoredArticle>,
+  ): Map<PassageId, CandidateRow> {
     const result = new Map<PassageId, CandidateRow>();
     if (ids.length === 0) return result;
     const rows = this.withTerms.all(JSON.stringify(ids)) as PassageRow[];
@@ -96,7 +129,12 @@ export class PassageTable {
       const article = row && byRowid.get(row.article_rowid);
       if (!row || !article) continue;
       const { terms, vector, ...passage } = row;
-      result.set(id, { passage, terms: terms ? terms.split(' ').filter(Boolean) : [], vector: vector ? blobToVector(vector) : null, article });
+      result.set(id, {
+        passage,
+        terms: terms ? terms.split(' ').filter(Boolean) : [],
+        vector: vector ? blobToVector(vector) : null,
+        article,
+      });
     }
     return result;
   }
@@ -121,7 +159,9 @@ export class PassageTable {
   documentFrequencies(tokens: readonly string[]): Map<string, number> {
     const result = new Map<string, number>();
     if (tokens.length === 0) return result;
-    const rows = this.dynamic.get(`SELECT term, doc FROM passage_terms_vocab WHERE term IN (${placeholders(tokens)})`).all(...tokens) as { term: string; doc: number }[];
+    const rows = this.dynamic
+      .get(`SELECT term, doc FROM passage_terms_vocab WHERE term IN (${placeholders(tokens)})`)
+      .all(...tokens) as { term: string; doc: number }[];
     for (const row of rows) result.set(row.term, row.doc);
     return result;
   }
@@ -131,7 +171,12 @@ export class PassageTable {
     const cached = this.idCache.get(key);
     if (cached?.generation === generation) return cached.ids;
     const { sql, params } = articleConditions(scope.collections, { filter: scope.filter });
-    const ids = new Set(this.dynamic.get(`SELECT p.rowid FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${sql}`).pluck().all(...params) as number[]);
+    const ids = new Set(
+      this.dynamic
+        .get(`SELECT p.rowid FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${sql}`)
+        .pluck()
+        .all(...params) as number[],
+    );
     if (this.idCache.size > 64) this.idCache.clear();
     this.idCache.set(key, { generation, ids });
     return ids;
@@ -144,7 +189,9 @@ export class PassageTable {
   vectorsIn(scope: Scope): StoredVector[] {
     const { sql, params } = articleConditions(scope.collections, { filter: scope.filter });
     const rows = this.dynamic
-      .get(`SELECT p.rowid AS id, p.vector AS vector FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${sql} AND p.vector IS NOT NULL`)
+      .get(
+        `SELECT p.rowid AS id, p.vector AS vector FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${sql} AND p.vector IS NOT NULL`,
+      )
       .all(...params) as { id: number; vector: Buffer }[];
     return rows.map((row) => ({ id: row.id, vector: blobToVector(row.vector) }));
   }

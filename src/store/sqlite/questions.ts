@@ -16,15 +16,25 @@ export class QuestionTable {
   private readonly dynamic: StatementCache;
 
   constructor(db: Db) {
-    this.insert = db.prepare('INSERT INTO questions (collection, question, answered, asked_at, filter) VALUES (?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT INTO questions (collection, question, answered, asked_at, filter) VALUES (?, ?, ?, ?, ?)',
+    );
     this.byId = db.prepare('SELECT question, collection, filter FROM questions WHERE id = ?');
     this.textById = db.prepare('SELECT question FROM questions WHERE id = ?').pluck();
-    this.vote = db.prepare('INSERT INTO feedback (question_id, user_id, vote) VALUES (?, ?, ?) ON CONFLICT(question_id, user_id) DO UPDATE SET vote = excluded.vote');
+    this.vote = db.prepare(
+      'INSERT INTO feedback (question_id, user_id, vote) VALUES (?, ?, ?) ON CONFLICT(question_id, user_id) DO UPDATE SET vote = excluded.vote',
+    );
     this.dynamic = new StatementCache(db);
   }
 
   log(collection: CollectionId, question: string, answered: boolean, filter?: ArticleFilter): number {
-    const info = this.insert.run(collection, question, answered ? 1 : 0, new Date().toISOString(), filter ? JSON.stringify(filter) : null);
+    const info = this.insert.run(
+      collection,
+      question,
+      answered ? 1 : 0,
+      new Date().toISOString(),
+      filter ? JSON.stringify(filter) : null,
+    );
     return Number(info.lastInsertRowid);
   }
 
@@ -58,7 +68,10 @@ export class QuestionTable {
          GROUP BY q.id ${options.downvoted ? 'HAVING down > 0' : ''}
          ORDER BY q.id DESC LIMIT ?`,
       )
-      .all(...args, options.limit) as (Omit<LoggedQuestion, 'answered' | 'filter'> & { answered: number; filter: string | null })[];
+      .all(...args, options.limit) as (Omit<LoggedQuestion, 'answered' | 'filter'> & {
+      answered: number;
+      filter: string | null;
+    })[];
     return rows.map((row) => ({ ...row, answered: row.answered === 1, filter: storedFilter(row.filter) }));
   }
 
@@ -66,9 +79,14 @@ export class QuestionTable {
     const where = collection === undefined ? '' : 'WHERE q.collection = ?';
     const and = where ? `${where} AND` : 'WHERE';
     const args = collection === undefined ? [] : [collection];
-    const asked = this.dynamic.get(`SELECT count(*) FROM questions q ${where}`).pluck().get(...args) as number;
+    const asked = this.dynamic
+      .get(`SELECT count(*) FROM questions q ${where}`)
+      .pluck()
+      .get(...args) as number;
     const unanswered = this.dynamic
-      .get(`SELECT question, asked_at AS askedAt FROM questions q ${and} answered = 0 ORDER BY asked_at DESC, id DESC LIMIT 10`)
+      .get(
+        `SELECT question, asked_at AS askedAt FROM questions q ${and} answered = 0 ORDER BY asked_at DESC, id DESC LIMIT 10`,
+      )
       .all(...args) as QuestionStats['unanswered'];
     // The same question asked again differs only in case and spacing; the latest wording is shown.
     const mostAsked = (
@@ -78,7 +96,11 @@ export class QuestionTable {
            FROM questions q ${where} GROUP BY k HAVING times > 1 ORDER BY times DESC, latest DESC LIMIT 5`,
         )
         .all(...args) as { latest: number; times: number; answeredTimes: number }[]
-    ).map((row) => ({ question: this.textById.get(row.latest) as string, times: row.times, answered: row.answeredTimes }));
+    ).map((row) => ({
+      question: this.textById.get(row.latest) as string,
+      times: row.times,
+      answered: row.answeredTimes,
+    }));
     const downvoted = this.dynamic
       .get(
         `SELECT q.question AS question, q.asked_at AS askedAt, count(*) AS down FROM feedback f JOIN questions q ON q.id = f.question_id
@@ -86,7 +108,9 @@ export class QuestionTable {
       )
       .all(...args) as QuestionStats['downvoted'];
     const votes = this.dynamic
-      .get(`SELECT f.vote AS vote, count(*) AS n FROM feedback f JOIN questions q ON q.id = f.question_id ${where} GROUP BY f.vote`)
+      .get(
+        `SELECT f.vote AS vote, count(*) AS n FROM feedback f JOIN questions q ON q.id = f.question_id ${where} GROUP BY f.vote`,
+      )
       .all(...args) as { vote: 'up' | 'down'; n: number }[];
     return {
       asked,

@@ -103,11 +103,15 @@ function migrate(db: Database.Database): void {
       if (!columnExists(db, 'questions', 'filter')) db.exec('ALTER TABLE questions ADD COLUMN filter TEXT');
       if (!columnExists(db, 'articles', 'pages')) db.exec('ALTER TABLE articles ADD COLUMN pages TEXT');
       // Changes logged before schema 5 name no collection: readers take them as any collection's.
-      if (!columnExists(db, 'passage_changes', 'collection')) db.exec('ALTER TABLE passage_changes ADD COLUMN collection TEXT');
+      if (!columnExists(db, 'passage_changes', 'collection'))
+        db.exec('ALTER TABLE passage_changes ADD COLUMN collection TEXT');
       // The change log starts now: an index older than this generation rebuilds instead.
       if (found < 2) {
-        const generation = db.prepare("SELECT value FROM meta WHERE key = 'generation'").pluck().get() as string | undefined;
-        db.prepare("INSERT INTO meta (key, value) VALUES ('changes_kept_since', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(generation ?? '0');
+        const generation = db.prepare("SELECT value FROM meta WHERE key = 'generation'").pluck().get() as
+          string | undefined;
+        db.prepare(
+          "INSERT INTO meta (key, value) VALUES ('changes_kept_since', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        ).run(generation ?? '0');
       }
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
@@ -122,10 +126,22 @@ export function translateSqliteError(error: unknown, file: string): CitebotError
   const code = (error as { code?: string }).code ?? '';
   const message = error instanceof Error ? error.message : String(error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new UserError('store_locked', `the store ${file} is locked by another process; wait for it to finish (or stop the other citebot) and try again`, { cause: error });
+    return new UserError(
+      'store_locked',
+      `the store ${file} is locked by another process; wait for it to finish (or stop the other citebot) and try again`,
+      { cause: error },
+    );
   }
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || /quick_check|malformed|not a database/i.test(message)) {
-    return new UserError('store_corrupt', `the store ${file} is not a readable citebot database (${message}); restore it from a backup, or move it away and re-ingest your articles`, { cause: error });
+  if (
+    code === 'SQLITE_NOTADB' ||
+    code.startsWith('SQLITE_CORRUPT') ||
+    /quick_check|malformed|not a database/i.test(message)
+  ) {
+    return new UserError(
+      'store_corrupt',
+      `the store ${file} is not a readable citebot database (${message}); restore it from a backup, or move it away and re-ingest your articles`,
+      { cause: error },
+    );
   }
   return new CitebotError('internal', `could not open the store ${file}: ${message}`, { cause: error });
 }

@@ -54,7 +54,10 @@ function filterSql(filter: ArticleFilter | undefined): { sql: string; params: st
 }
 
 /** The WHERE clause on articles (alias `a`) for collections, a title or id search, and a filter. */
-export function articleConditions(collections: CollectionId | readonly CollectionId[], options: { search?: string; filter?: ArticleFilter }): { sql: string; params: string[] } {
+export function articleConditions(
+  collections: CollectionId | readonly CollectionId[],
+  options: { search?: string; filter?: ArticleFilter },
+): { sql: string; params: string[] } {
   const list = collectionList(collections);
   const search = options.search?.trim() ? likePattern(options.search.trim()) : null;
   const filter = filterSql(options.filter);

@@ -111,7 +111,8 @@ export class SqliteStore implements CitebotStore {
       generation: () => this.changes.generation(),
       passagesChangedSince: (generation) => this.changes.changedSince(generation),
       vectorOf: (id) => this.passages.vectorsOf([id]).get(id) ?? null,
-      vectorsAfter: (after, limit) => this.passages.vectorsAfter(after, limit).map(({ id, vector }) => ({ rowid: id, vector })),
+      vectorsAfter: (after, limit) =>
+        this.passages.vectorsAfter(after, limit).map(({ id, vector }) => ({ rowid: id, vector })),
       countPassages: () => this.passages.countAllPassages(),
       passageRowids: (collections) => this.passages.passageIds({ collections }, this.changes.generation()),
       listCollections: () => this.articles.listCollections(),
@@ -149,7 +150,10 @@ export class SqliteStore implements CitebotStore {
     });
   }
 
-  async deleteArticle(collection: CollectionId, id: string): Promise<(WriteResult & { article: StoredArticle }) | null> {
+  async deleteArticle(
+    collection: CollectionId,
+    id: string,
+  ): Promise<(WriteResult & { article: StoredArticle }) | null> {
     return this.write(() => {
       const article = this.articles.findArticle(collection, id);
       if (!article) return null;
@@ -211,7 +215,10 @@ export class SqliteStore implements CitebotStore {
     return this.read(() => this.articles.countAllArticles());
   }
 
-  listSources(collections: CollectionId | readonly CollectionId[], options?: { search?: string; limit?: number }): Promise<SourceCount[]> {
+  listSources(
+    collections: CollectionId | readonly CollectionId[],
+    options?: { search?: string; limit?: number },
+  ): Promise<SourceCount[]> {
     return this.read(() => this.articles.listSources(collections, options));
   }
 
@@ -220,7 +227,7 @@ export class SqliteStore implements CitebotStore {
   }
 
   async *articlesOf(collection: CollectionId): AsyncIterable<StoredArticle> {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = this.articles.page(collection, after);
       if (page.length === 0) return;
       yield* page;
@@ -234,7 +241,9 @@ export class SqliteStore implements CitebotStore {
   }
 
   countPassages(collections?: CollectionId | readonly CollectionId[]): Promise<number> {
-    return this.read(() => (collections === undefined ? this.passages.countAllPassages() : this.articles.countPassages(collections)));
+    return this.read(() =>
+      collections === undefined ? this.passages.countAllPassages() : this.articles.countPassages(collections),
+    );
   }
 
   countPassagesOf(articleRowid: number): Promise<number> {
@@ -244,7 +253,10 @@ export class SqliteStore implements CitebotStore {
   // --- search
 
   corpusStats(tokens: readonly string[]): Promise<CorpusStats> {
-    return this.read(() => ({ passages: this.passages.countAllPassages(), documentFrequencies: this.passages.documentFrequencies(tokens) }));
+    return this.read(() => ({
+      passages: this.passages.countAllPassages(),
+      documentFrequencies: this.passages.documentFrequencies(tokens),
+    }));
   }
 
   keywordSearch(tokens: readonly string[], scope: Scope, k: number): Promise<KeywordHit[]> {
@@ -279,7 +291,12 @@ export class SqliteStore implements CitebotStore {
 
   // --- questions
 
-  async logQuestion(collection: CollectionId, question: string, answered: boolean, filter?: ArticleFilter): Promise<number> {
+  async logQuestion(
+    collection: CollectionId,
+    question: string,
+    answered: boolean,
+    filter?: ArticleFilter,
+  ): Promise<number> {
     return this.write(() => this.questions.log(collection, question, answered, filter));
   }
 

@@ -11,7 +11,15 @@ import { seededRandom } from '../../../src/seeded-random.ts';
 export const ARTICLES_DIR = join(import.meta.dirname, '..', '..', '..', 'examples', 'articles');
 export const XQUAD_PATH = '/work/shared/eval/xquad-en.json';
 /** In the repository, so parity texts are the same on a clean clone (CI) as here. */
-export const PARAPHRASE_QUESTIONS_PATH = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'paraphrase-questions.json');
+export const PARAPHRASE_QUESTIONS_PATH = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'paraphrase-questions.json',
+);
 
 function splitSentences(text: string): string[] {
   return text
@@ -49,7 +57,11 @@ const VARIANTS: Array<(s: string, r: () => number) => string> = [
   (s) => s.replace(/\s+/g, ''),
   (s) => s.replace(/[aeiou]/g, (c) => ({ a: 'á', e: 'é', i: 'ï', o: 'ô', u: 'ü' })[c] ?? c),
   (s) => `${s} 😀 ＦＵＬＬＷＩＤＴＨ ﬁne ½ №5`,
-  (s, r) => s.split(' ').sort(() => r() - 0.5).join(' '),
+  (s, r) =>
+    s
+      .split(' ')
+      .sort(() => r() - 0.5)
+      .join(' '),
   (s, r) => `${s} ${Math.floor(r() * 1e6)}:${Math.floor(r() * 60)} $${(r() * 1000).toFixed(2)} 3.5% :) :-) http://x.io`,
   (s) => s.replace(/\./g, ' ... ').replace(/,/g, ' ,, '),
   (s) => `«${s}» — “quoted” ‘text’ 北京 Ελλάδα Москва`,
@@ -72,7 +84,21 @@ export function sampleTexts(count: number, { variants = false }: SampleOptions =
     out.add(round === 0 ? s : VARIANTS[(round - 1 + i) % VARIANTS.length]!(s, rand));
   }
   if (variants) {
-    for (const edge of ['', ' ', '   ', 'a', '▁', '▁▁x', 'ꙮ', '😀😀', '\t\n', '<s> </s> <unk>', ':30 ://', 'x'.repeat(300)]) out.add(edge);
+    for (const edge of [
+      '',
+      ' ',
+      '   ',
+      'a',
+      '▁',
+      '▁▁x',
+      'ꙮ',
+      '😀😀',
+      '\t\n',
+      '<s> </s> <unk>',
+      ':30 ://',
+      'x'.repeat(300),
+    ])
+      out.add(edge);
   }
   return [...out];
 }
@@ -93,7 +119,8 @@ export function parityTexts(count: number): string[] {
   const sentences = articleSentences(ARTICLES_DIR);
   const out = new Set<string>([...sentences, ...repoQuestions()]);
   for (let run = 2; run <= 4 && out.size < count; run++) {
-    for (let i = 0; i + run <= sentences.length && out.size < count; i++) out.add(sentences.slice(i, i + run).join(' '));
+    for (let i = 0; i + run <= sentences.length && out.size < count; i++)
+      out.add(sentences.slice(i, i + run).join(' '));
   }
   return [...out].slice(0, count);
 }

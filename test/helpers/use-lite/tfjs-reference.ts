@@ -32,7 +32,11 @@ export async function loadTfjsReference(): Promise<TfjsReference> {
     converter = await import('@tensorflow/tfjs-converter');
     use = await import('@tensorflow-models/universal-sentence-encoder');
   } catch (error) {
-    throw new CitebotError('model_missing', 'The TF.js reference packages (devDependencies) are not installed; run `npm install` (without --omit=dev).', { cause: error });
+    throw new CitebotError(
+      'model_missing',
+      'The TF.js reference packages (devDependencies) are not installed; run `npm install` (without --omit=dev).',
+      { cause: error },
+    );
   }
   await tf.setBackend('cpu');
   await tf.ready();
@@ -45,7 +49,9 @@ export async function loadTfjsReference(): Promise<TfjsReference> {
   const shards = await Promise.all(group.paths.map((p) => readFile(join(dir, p))));
   const blob = Buffer.concat(shards);
   const weightData = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
-  const model = await converter.loadGraphModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: group.weights, weightData }));
+  const model = await converter.loadGraphModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: group.weights, weightData }),
+  );
   const vocabulary = JSON.parse(await readFile(join(dir, 'vocab.json'), 'utf8')) as Vocabulary;
   const tokenizer = new use.Tokenizer(vocabulary);
 
@@ -82,10 +88,12 @@ export async function referenceCacheKey(texts: string[], batchSize: number): Pro
   hash.update(`v${REFERENCE_CACHE_VERSION}\0${batchSize}\0`);
   const modelJson = await readFile(join(dir, 'model.json'));
   hash.update(modelJson);
-  const manifest = (JSON.parse(modelJson.toString('utf8')) as { weightsManifest: Array<{ paths: string[] }> }).weightsManifest;
+  const manifest = (JSON.parse(modelJson.toString('utf8')) as { weightsManifest: Array<{ paths: string[] }> })
+    .weightsManifest;
   for (const p of manifest.flatMap((g) => g.paths)) hash.update(await readFile(join(dir, p)));
   hash.update(await readFile(join(dir, 'vocab.json')));
-  const tfVersion = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+  const tfVersion = (createRequire(import.meta.url)('@tensorflow/tfjs-core/package.json') as { version: string })
+    .version;
   hash.update(`\0tfjs-core@${tfVersion}\0`);
   for (const t of texts) hash.update(`${t}\0`);
   return hash.digest('hex').slice(0, 24);
@@ -130,7 +138,11 @@ export async function writeCachedReference(texts: string[], batchSize: number, v
 }
 
 /** Embeds in fixed-size batches (the batch size matters: it sets the padding TF.js computes with). */
-export async function embedInBatches(embed: (texts: string[]) => Promise<Float32Array[]>, texts: string[], batchSize: number): Promise<Float32Array[]> {
+export async function embedInBatches(
+  embed: (texts: string[]) => Promise<Float32Array[]>,
+  texts: string[],
+  batchSize: number,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += batchSize) out.push(...(await embed(texts.slice(i, i + batchSize))));
   return out;

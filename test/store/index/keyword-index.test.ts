@@ -23,7 +23,9 @@ function fts5Oracle() {
   db.exec(`CREATE VIRTUAL TABLE t USING fts5(terms, tokenize = "unicode61 tokenchars '.'")`);
   const insert = db.prepare('INSERT INTO t (rowid, terms) VALUES (?, ?)');
   const remove = db.prepare('DELETE FROM t WHERE rowid = ?');
-  const search = db.prepare('SELECT rowid AS id, -bm25(t) AS score FROM t WHERE t MATCH ? ORDER BY bm25(t), rowid LIMIT ?');
+  const search = db.prepare(
+    'SELECT rowid AS id, -bm25(t) AS score FROM t WHERE t MATCH ? ORDER BY bm25(t), rowid LIMIT ?',
+  );
   return {
     add: (rowid: number, terms: string[]) => insert.run(rowid, terms.join(' ')),
     remove: (rowid: number) => remove.run(rowid),
@@ -36,14 +38,22 @@ function fts5Oracle() {
 }
 
 function assertSameRanking(actual: KeywordHit[], expected: KeywordHit[], label: string): void {
-  assert.deepEqual(actual.map((h) => h.id), expected.map((h) => h.id), `top ${expected.length} of ${label}`);
-  actual.forEach((hit, i) => assert.ok(Math.abs(hit.score - expected[i]!.score) < 1e-9, `${label}: ${hit.score} vs ${expected[i]!.score}`));
+  assert.deepEqual(
+    actual.map((h) => h.id),
+    expected.map((h) => h.id),
+    `top ${expected.length} of ${label}`,
+  );
+  actual.forEach((hit, i) =>
+    assert.ok(Math.abs(hit.score - expected[i]!.score) < 1e-9, `${label}: ${hit.score} vs ${expected[i]!.score}`),
+  );
 }
 
 /** A seeded corpus with a Zipf-like vocabulary, numbers with a '.', and terms such as "didn't". */
 function syntheticCorpus(passages: number, seed: number): string[][] {
   const random = seededRandom(seed);
-  const vocabulary = Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? `x${i}n't` : i % 53 === 0 ? `${i}.5` : `w${i}`));
+  const vocabulary = Array.from({ length: 3000 }, (_, i) =>
+    i % 97 === 0 ? `x${i}n't` : i % 53 === 0 ? `${i}.5` : `w${i}`,
+  );
   const word = () => vocabulary[Math.floor(vocabulary.length * random() ** 3)]!;
   return Array.from({ length: passages }, () => Array.from({ length: 5 + Math.floor(random() * 80) }, word));
 }
@@ -85,9 +95,17 @@ describe('KeywordIndex against FTS5', () => {
       index.remove(rowid);
     }
     const random = seededRandom(5);
-    const queries = Array.from({ length: 200 }, () => [...new Set(Array.from({ length: 1 + Math.floor(random() * 5) }, () => corpus[Math.floor(random() * corpus.length)]![Math.floor(random() * 5)]!))]);
-    queries.push(['x0n\'t'], ['x97n\'t', 'w1'], ['53.5', 'w2']);
-    for (const tokens of queries) assertSameRanking(index.search(tokens, 50), oracle.search(tokens, 50), tokens.join(' '));
+    const queries = Array.from({ length: 200 }, () => [
+      ...new Set(
+        Array.from(
+          { length: 1 + Math.floor(random() * 5) },
+          () => corpus[Math.floor(random() * corpus.length)]![Math.floor(random() * 5)]!,
+        ),
+      ),
+    ]);
+    queries.push(["x0n't"], ["x97n't", 'w1'], ['53.5', 'w2']);
+    for (const tokens of queries)
+      assertSameRanking(index.search(tokens, 50), oracle.search(tokens, 50), tokens.join(' '));
     assert.equal(index.size, corpus.length - Math.floor(corpus.length / 3));
   });
 
@@ -103,7 +121,10 @@ describe('KeywordIndex against FTS5', () => {
     const tokens = [corpus[0]![0]!, corpus[2]![1]!];
     const expected = whole.search(tokens, 600, { accept: even });
     assertSameRanking(part.search(tokens, 600, { stats: whole.localStats() }), expected, 'partition');
-    assert.notDeepEqual(part.search(tokens, 600).map((h) => h.score), expected.map((h) => h.score));
+    assert.notDeepEqual(
+      part.search(tokens, 600).map((h) => h.score),
+      expected.map((h) => h.score),
+    );
   });
 
   test('GIVEN an analyzed term with an apostrophe THEN it is two FTS5 tokens', () => {

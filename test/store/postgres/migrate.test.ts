@@ -20,12 +20,20 @@ before(async () => {
 after(() => cluster.destroy());
 
 test('GIVEN a store with two collections, a replaced article and an empty one THEN the copy has the same articles, passages, keyword ranking and model', async () => {
-  const set = JSON.parse(readFileSync('eval/news-en.json', 'utf8')) as { articles: { id: string; paragraphs: string[] }[]; questions: { q: string }[] };
+  const set = JSON.parse(readFileSync('eval/news-en.json', 'utf8')) as {
+    articles: { id: string; paragraphs: string[] }[];
+    questions: { q: string }[];
+  };
   const source = await PostgresStore.open(await cluster.createDatabase());
   const target = await PostgresStore.open(await cluster.createDatabase());
   try {
-    for (const [i, article] of set.articles.entries()) await source.saveArticle(articleToSave(i % 3 ? 'library' : 'guild-7', simpleArticle(article.id, article.paragraphs)));
-    await source.saveArticle(articleToSave('library', simpleArticle(set.articles[1]!.id, ['Replaced text about the harbour.'])));
+    for (const [i, article] of set.articles.entries())
+      await source.saveArticle(
+        articleToSave(i % 3 ? 'library' : 'guild-7', simpleArticle(article.id, article.paragraphs)),
+      );
+    await source.saveArticle(
+      articleToSave('library', simpleArticle(set.articles[1]!.id, ['Replaced text about the harbour.'])),
+    );
     await source.saveArticle(articleToSave('library', simpleArticle('empty', [])));
     await source.setModel({ id: 'test/model', dim: 8 });
     const progress: number[] = [];
@@ -40,7 +48,8 @@ test('GIVEN a store with two collections, a replaced article and an empty one TH
       assert.equal(await target.countPassages(collection), await source.countPassages(collection));
       for (const { q } of set.questions.slice(0, 40)) {
         const tokens = analyzeQuestion(q);
-        const scores = async (store: PostgresStore) => (await store.keywordSearch(tokens, { collections: [collection] }, 20)).map((hit) => hit.score);
+        const scores = async (store: PostgresStore) =>
+          (await store.keywordSearch(tokens, { collections: [collection] }, 20)).map((hit) => hit.score);
         assert.deepEqual(await scores(target), await scores(source), q);
       }
     }
@@ -49,7 +58,10 @@ test('GIVEN a store with two collections, a replaced article and an empty one TH
     const [id] = await target.allPassageIds();
     const row = (await target.candidates([id!])).get(id!)!;
     assert.equal(row.vector?.length, 8);
-    await assert.rejects(copyStore(source, target), (error: CitebotError) => error.code === 'already_exists' && /empty database only/.test(error.message));
+    await assert.rejects(
+      copyStore(source, target),
+      (error: CitebotError) => error.code === 'already_exists' && /empty database only/.test(error.message),
+    );
   } finally {
     await Promise.all([source.close(), target.close()]);
   }

@@ -47,12 +47,21 @@ test('GIVEN news-en in two collections of both backends THEN every question has 
       await postgres.saveArticle(item);
     }
     let compared = 0;
-    for (const scope of [{ collections: ['library'] }, { collections: ['library', 'guild-1'] }, { collections: ['library'], filter: { since: '2024-01-10' } }]) {
+    for (const scope of [
+      { collections: ['library'] },
+      { collections: ['library', 'guild-1'] },
+      { collections: ['library'], filter: { since: '2024-01-10' } },
+    ]) {
       for (const { q } of set.questions) {
         const tokens = analyzeQuestion(q);
-        const [fromSqlite, fromPostgres] = [await sqlite.keywordSearch(tokens, scope, 50), await postgres.keywordSearch(tokens, scope, 50)];
+        const [fromSqlite, fromPostgres] = [
+          await sqlite.keywordSearch(tokens, scope, 50),
+          await postgres.keywordSearch(tokens, scope, 50),
+        ];
         assert.deepEqual(await named(postgres, fromPostgres), await named(sqlite, fromSqlite), q);
-        fromPostgres.forEach((hit, i) => assert.ok(Math.abs(hit.score - fromSqlite[i]!.score) < 1e-9, `${q}: ${hit.score} vs ${fromSqlite[i]!.score}`));
+        fromPostgres.forEach((hit, i) =>
+          assert.ok(Math.abs(hit.score - fromSqlite[i]!.score) < 1e-9, `${q}: ${hit.score} vs ${fromSqlite[i]!.score}`),
+        );
         compared += fromSqlite.length;
       }
     }
@@ -81,7 +90,11 @@ test('GIVEN the same articles ingested by an engine on each backend THEN every q
       const [a, b] = [await onSqlite.engine.ask(q, options), await onPostgres.engine.ask(q, options)];
       assert.equal(b.answered, a.answered, q);
       assert.equal(b.answer, a.answer, q);
-      assert.deepEqual(b.passages.map((p) => [p.citation.article_id, p.citation.paragraph, p.text]), a.passages.map((p) => [p.citation.article_id, p.citation.paragraph, p.text]), q);
+      assert.deepEqual(
+        b.passages.map((p) => [p.citation.article_id, p.citation.paragraph, p.text]),
+        a.passages.map((p) => [p.citation.article_id, p.citation.paragraph, p.text]),
+        q,
+      );
       b.passages.forEach((p, i) => assert.ok(Math.abs(p.score - a.passages[i]!.score) < 1e-9, q));
       if (a.answered) answered += 1;
     }

@@ -48,7 +48,9 @@ describe('opening', () => {
     // Simulating a newer citebot needs writing its schema number: no store call does that.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    await client.query(`UPDATE meta SET value = $1 WHERE key = 'schema_version'`, [String(POSTGRES_SCHEMA_VERSION + 1)]);
+    await client.query(`UPDATE meta SET value = $1 WHERE key = 'schema_version'`, [
+      String(POSTGRES_SCHEMA_VERSION + 1),
+    ]);
     await client.end();
     await assert.rejects(PostgresStore.open(url), (error: CitebotError) => {
       assert.equal(error.code, 'store_schema_newer');
@@ -67,15 +69,20 @@ describe('opening', () => {
 });
 
 describe('writes and the change log', () => {
-  test('GIVEN saves, a replacement and a delete THEN generations are consecutive and changesSince lists each collection\'s passages', async () => {
+  test("GIVEN saves, a replacement and a delete THEN generations are consecutive and changesSince lists each collection's passages", async () => {
     const store = await PostgresStore.open(await cluster.createDatabase());
     try {
-      const first = await store.saveArticle(articleToSave('library', simpleArticle('a', ['Ships sailed at dawn.', 'Crews waved.'])));
+      const first = await store.saveArticle(
+        articleToSave('library', simpleArticle('a', ['Ships sailed at dawn.', 'Crews waved.'])),
+      );
       const second = await store.saveArticle(articleToSave('guild-1', simpleArticle('b', ['The council voted.'])));
       const replaced = await store.saveArticle(articleToSave('library', simpleArticle('a', ['Ships sailed at noon.'])));
       assert.deepEqual([first.generation, second.generation, replaced.generation], [1, 2, 3]);
       assert.deepEqual(replaced.removed, first.added);
-      assert.deepEqual(await store.changesSince(1, ['library']), [...first.added, ...replaced.added].sort((a, b) => a - b));
+      assert.deepEqual(
+        await store.changesSince(1, ['library']),
+        [...first.added, ...replaced.added].sort((a, b) => a - b),
+      );
       assert.deepEqual(await store.changesSince(1, ['guild-1']), second.added);
       const deleted = await store.deleteArticle('guild-1', 'b');
       assert.equal(deleted?.generation, 4);
@@ -83,7 +90,10 @@ describe('writes and the change log', () => {
       assert.equal(await store.generation(), 4);
       await store.pruneChanges(2);
       assert.equal(await store.changesSince(1), null);
-      assert.deepEqual(await store.changesSince(2), [...first.added, ...second.added, ...replaced.added].sort((a, b) => a - b));
+      assert.deepEqual(
+        await store.changesSince(2),
+        [...first.added, ...second.added, ...replaced.added].sort((a, b) => a - b),
+      );
       assert.equal(await store.countPassages(), 1);
     } finally {
       await store.close();
@@ -96,10 +106,18 @@ describe('writes and the change log', () => {
     try {
       const writes = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
-          (i % 2 ? one : two).saveArticle(articleToSave('library', simpleArticle(`article-${i}`, [`Paragraph ${i} about harbour cranes.`, `More on item ${i}.`]))),
+          (i % 2 ? one : two).saveArticle(
+            articleToSave(
+              'library',
+              simpleArticle(`article-${i}`, [`Paragraph ${i} about harbour cranes.`, `More on item ${i}.`]),
+            ),
+          ),
         ),
       );
-      assert.deepEqual(writes.map((w) => w.generation).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.deepEqual(
+        writes.map((w) => w.generation).sort((a, b) => a - b),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
       assert.equal(await one.countAllArticles(), 30);
       assert.equal(await two.countPassages('library'), 60);
     } finally {
@@ -124,16 +142,26 @@ describe('search port', () => {
       for (const [i, article] of set.articles.entries()) {
         const collection = i % 2 ? 'guild-1' : 'library';
         const saved = await store.saveArticle(articleToSave(collection, simpleArticle(article.id, article.paragraphs)));
-        saved.added.forEach((id, p) => fts.prepare('INSERT INTO t (rowid, terms, collection) VALUES (?, ?, ?)').run(id, analyze(article.paragraphs[p]!).join(' '), collection));
+        saved.added.forEach((id, p) =>
+          fts
+            .prepare('INSERT INTO t (rowid, terms, collection) VALUES (?, ?, ?)')
+            .run(id, analyze(article.paragraphs[p]!).join(' '), collection),
+        );
       }
-      const search = fts.prepare(`SELECT rowid AS id, -bm25(t) AS score FROM t WHERE t MATCH ? AND collection = 'library' ORDER BY bm25(t), rowid LIMIT 50`);
+      const search = fts.prepare(
+        `SELECT rowid AS id, -bm25(t) AS score FROM t WHERE t MATCH ? AND collection = 'library' ORDER BY bm25(t), rowid LIMIT 50`,
+      );
       let compared = 0;
       for (const { q } of set.questions) {
         const tokens = analyzeQuestion(q);
         if (tokens.length === 0) continue;
         const expected = search.all(tokens.map((t) => `"${t}"`).join(' OR ')) as { id: number; score: number }[];
         const actual = await store.keywordSearch(tokens, { collections: ['library'] }, 50);
-        assert.deepEqual(actual.map((h) => h.id), expected.map((h) => h.id), q);
+        assert.deepEqual(
+          actual.map((h) => h.id),
+          expected.map((h) => h.id),
+          q,
+        );
         actual.forEach((hit, i) => assert.ok(Math.abs(hit.score - expected[i]!.score) < 1e-9, q));
         compared += expected.length;
       }
@@ -150,12 +178,25 @@ describe('search port', () => {
   test('GIVEN a date filter THEN keyword search, passage ids and candidates keep to it', async () => {
     const store = await PostgresStore.open(await cluster.createDatabase());
     try {
-      await store.saveArticle(articleToSave('library', simpleArticle('old', ['Flood waters rose in the valley.'], { date: '2020-03-01' })));
-      const recent = await store.saveArticle(articleToSave('library', simpleArticle('new', ['Flood defences held this year.'], { date: '2024-05-02T08:00', source: 'River Times' })));
+      await store.saveArticle(
+        articleToSave('library', simpleArticle('old', ['Flood waters rose in the valley.'], { date: '2020-03-01' })),
+      );
+      const recent = await store.saveArticle(
+        articleToSave(
+          'library',
+          simpleArticle('new', ['Flood defences held this year.'], { date: '2024-05-02T08:00', source: 'River Times' }),
+        ),
+      );
       const scope = { collections: ['library'], filter: { since: '2024-01-01' } };
-      assert.deepEqual((await store.keywordSearch(['flood'], scope, 10)).map((h) => h.id), recent.added);
+      assert.deepEqual(
+        (await store.keywordSearch(['flood'], scope, 10)).map((h) => h.id),
+        recent.added,
+      );
       assert.deepEqual([...(await store.passageIds(scope))], recent.added);
-      assert.deepEqual([...(await store.passageIds({ collections: ['library'], filter: { source: 'river' } }))], recent.added);
+      assert.deepEqual(
+        [...(await store.passageIds({ collections: ['library'], filter: { source: 'river' } }))],
+        recent.added,
+      );
       const candidates = await store.candidates([...recent.added, 999_999]);
       assert.equal(candidates.size, 1);
       const row = candidates.get(recent.added[0]!)!;
@@ -197,9 +238,14 @@ describe('several processes', () => {
       assert.deepEqual(await reader.keywordSearch(['lighthouse'], { collections: ['library'] }, 5), []);
       let told = 0;
       reader.onChange((generation) => (told = generation));
-      const saved = await writer.saveArticle(articleToSave('library', simpleArticle('light', ['The lighthouse keeper retired.'])));
+      const saved = await writer.saveArticle(
+        articleToSave('library', simpleArticle('light', ['The lighthouse keeper retired.'])),
+      );
       await waitFor(() => told === saved.generation, 'the NOTIFY');
-      assert.deepEqual((await reader.keywordSearch(['lighthous'], { collections: ['library'] }, 5)).map((h) => h.id), saved.added);
+      assert.deepEqual(
+        (await reader.keywordSearch(['lighthous'], { collections: ['library'] }, 5)).map((h) => h.id),
+        saved.added,
+      );
     } finally {
       await Promise.all([writer.close(), reader.close()]);
     }
@@ -211,28 +257,43 @@ describe('PostgreSQL lost while running', () => {
     const own = await startPostgres();
     const store = await PostgresStore.open(await own.createDatabase());
     try {
-      const saved = await store.saveArticle(articleToSave('library', simpleArticle('storm', ['The storm closed the harbour bridge.'])));
+      const saved = await store.saveArticle(
+        articleToSave('library', simpleArticle('storm', ['The storm closed the harbour bridge.'])),
+      );
       const scope = { collections: ['library'] };
       const before = await store.keywordSearch(['storm'], scope, 5);
       await store.candidates(saved.added);
       own.stopServer('fast');
-      await waitFor(() => store.keywordSearch(['storm'], scope, 5).then((hits) => hits.length === 1), 'an answer while offline');
+      await waitFor(
+        () => store.keywordSearch(['storm'], scope, 5).then((hits) => hits.length === 1),
+        'an answer while offline',
+      );
       assert.deepEqual(await store.keywordSearch(['storm'], scope, 5), before);
       assert.equal((await store.candidates(saved.added)).size, 1);
       assert.equal(await store.generation(), saved.generation);
-      await assert.rejects(store.saveArticle(articleToSave('library', simpleArticle('late', ['Too late.']))), (error: CitebotError) => {
-        assert.equal(error.code, 'store_unavailable');
-        assert.match(error.message, /unreachable .*nothing was changed/);
-        return true;
-      });
+      await assert.rejects(
+        store.saveArticle(articleToSave('library', simpleArticle('late', ['Too late.']))),
+        (error: CitebotError) => {
+          assert.equal(error.code, 'store_unavailable');
+          assert.match(error.message, /unreachable .*nothing was changed/);
+          return true;
+        },
+      );
       own.startServer();
       await waitFor(
-        () => store.saveArticle(articleToSave('library', simpleArticle('back', ['The bridge reopened.']))).then(() => true, () => false),
+        () =>
+          store.saveArticle(articleToSave('library', simpleArticle('back', ['The bridge reopened.']))).then(
+            () => true,
+            () => false,
+          ),
         'a write after the server returned',
         15_000,
       );
       // The listener notices the reconnect and the partition catches up with the write.
-      await waitFor(() => store.keywordSearch(['bridg'], scope, 5).then((hits) => hits.length === 2), 'the catch-up after the return');
+      await waitFor(
+        () => store.keywordSearch(['bridg'], scope, 5).then((hits) => hits.length === 2),
+        'the catch-up after the return',
+      );
     } finally {
       await store.close();
       own.destroy();

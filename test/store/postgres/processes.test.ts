@@ -44,8 +44,16 @@ test('GIVEN a SQLite store WHEN migrate-to-postgres runs THEN PostgreSQL holds t
   assert.equal(report.from, join(dataDir, 'citebot.db'));
 
   const pgEnv = { ...env, DATABASE_URL: url, AUTO_INGEST_EXAMPLES: 'false' };
-  const stats = JSON.parse((await runCli(['stats', '--json'], pgEnv)).stdout) as { store: { backend: string }; articles: number; passages: number; model: string };
-  assert.deepEqual([stats.store.backend, stats.articles, stats.passages, stats.model], ['postgres', 8, report.passages, report.model]);
+  const stats = JSON.parse((await runCli(['stats', '--json'], pgEnv)).stdout) as {
+    store: { backend: string };
+    articles: number;
+    passages: number;
+    model: string;
+  };
+  assert.deepEqual(
+    [stats.store.backend, stats.articles, stats.passages, stats.model],
+    ['postgres', 8, report.passages, report.model],
+  );
   const onPostgres = await runCli(['ask', '--json', 'how many were detained?'], pgEnv);
   assert.equal(onPostgres.code, 0, onPostgres.stderr);
   assert.deepEqual(JSON.parse(onPostgres.stdout), JSON.parse(onSqlite.stdout));
@@ -59,15 +67,31 @@ test('GIVEN an engine running on PostgreSQL WHEN the CLI ingests an article in i
   const url = await cluster.createDatabase();
   const bot = await openTestEngine({ env: { DATABASE_URL: url } });
   try {
-    assert.equal((await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', { collections: ['library'] })).answered, false);
+    assert.equal(
+      (await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', { collections: ['library'] })).answered,
+      false,
+    );
     const files = tempDir('citebot-files-');
-    writeFileSync(join(files, 'lighthouse.txt'), 'Karsa Point lighthouse goes dark\n\nThe lighthouse on Karsa Point went dark on 4 March after 140 years of service.\n');
-    const ingest = await runCli(['ingest', '--json', join(files, 'lighthouse.txt')], { ...testEnv(tempDir('citebot-cli-'), bot.modelDir), DATABASE_URL: url });
+    writeFileSync(
+      join(files, 'lighthouse.txt'),
+      'Karsa Point lighthouse goes dark\n\nThe lighthouse on Karsa Point went dark on 4 March after 140 years of service.\n',
+    );
+    const ingest = await runCli(['ingest', '--json', join(files, 'lighthouse.txt')], {
+      ...testEnv(tempDir('citebot-cli-'), bot.modelDir),
+      DATABASE_URL: url,
+    });
     assert.equal(ingest.code, 0, ingest.stderr);
     const committed = Date.now();
-    await until(async () => (await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', { collections: ['library'] })).answered, 'the article to be answered', 1000);
+    await until(
+      async () =>
+        (await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', { collections: ['library'] }))
+          .answered,
+      'the article to be answered',
+      1000,
+    );
     assert.ok(Date.now() - committed <= 1000);
-    const top = (await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', { collections: ['library'] })).passages[0]!;
+    const top = (await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', { collections: ['library'] }))
+      .passages[0]!;
     assert.match(top.text, /went dark on 4 March/);
   } finally {
     await bot.cleanup();
@@ -78,7 +102,15 @@ test('GIVEN an engine on PostgreSQL WHEN the server stops THEN questions are ans
   const own = await startPostgres();
   const bot = await openTestEngine({ examples: true, env: { DATABASE_URL: await own.createDatabase() } });
   const question = 'how many were detained?';
-  const article = (id: string, text: string) => ({ id, title: id, date: '2024-05-01', source: 'Test Wire', section: null, url: null, paragraphs: [text] });
+  const article = (id: string, text: string) => ({
+    id,
+    title: id,
+    date: '2024-05-01',
+    source: 'Test Wire',
+    section: null,
+    url: null,
+    paragraphs: [text],
+  });
   try {
     const asked = { collections: ['library'], log: { collection: 'library' } };
     const before = await bot.engine.ask(question, asked);
@@ -88,9 +120,25 @@ test('GIVEN an engine on PostgreSQL WHEN the server stops THEN questions are ans
     assert.equal(during.answer, '7,939');
     assert.deepEqual(during.passages, before.passages);
     assert.equal(during.questionId, null, 'not logged while the database is away');
-    await assert.rejects(bot.engine.ingest([article('late', 'Too late to store.')], 'library'), /unreachable .*nothing was changed/);
+    await assert.rejects(
+      bot.engine.ingest([article('late', 'Too late to store.')], 'library'),
+      /unreachable .*nothing was changed/,
+    );
     own.startServer();
-    await until(() => bot.engine.ingest([article('calm', 'The lighthouse on Karsa Point went dark on 4 March after 140 years of service.')], 'library').then(() => true, () => false), 'ingest after the return', 15_000);
+    await until(
+      () =>
+        bot.engine
+          .ingest(
+            [article('calm', 'The lighthouse on Karsa Point went dark on 4 March after 140 years of service.')],
+            'library',
+          )
+          .then(
+            () => true,
+            () => false,
+          ),
+      'ingest after the return',
+      15_000,
+    );
     const after = await bot.engine.ask('When did the lighthouse on Karsa Point go dark?', asked);
     assert.match(after.passages[0]!.text, /went dark on 4 March/);
     assert.notEqual(after.questionId, null);

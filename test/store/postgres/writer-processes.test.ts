@@ -23,8 +23,14 @@ interface Writer {
 }
 
 function startWriter(url: string, name: string, count: number, onAck?: (writer: Writer) => void): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/pg-writer.ts', url, name, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const writer: Writer = { child, acked: [], exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/pg-writer.ts', url, name, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const writer: Writer = {
+    child,
+    acked: [],
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const [, id, generation] = line.split(' ');
     writer.acked.push({ id: id!, generation: Number(generation) });
@@ -55,7 +61,11 @@ test('GIVEN two writer processes WHEN one is killed with SIGKILL mid-ingest THEN
     assert.equal(await store.generation(), articles);
     const generations = [...steady.acked, ...doomed.acked].map((a) => a.generation).sort((a, b) => a - b);
     assert.equal(new Set(generations).size, generations.length);
-    for (const list of [steady.acked, doomed.acked]) assert.deepEqual(list.map((a) => a.generation), [...list.map((a) => a.generation)].sort((a, b) => a - b));
+    for (const list of [steady.acked, doomed.acked])
+      assert.deepEqual(
+        list.map((a) => a.generation),
+        [...list.map((a) => a.generation)].sort((a, b) => a - b),
+      );
     // A reader catches up with all of it.
     assert.equal((await store.keywordSearch(['ferri'], { collections: ['library'] }, 1000)).length, articles);
   } finally {
