@@ -172,7 +172,7 @@ describe('bot process: npm start against the emulator', () => {
     assert.match(
       p.text(),
       new RegExp(
-        `Registered 7 commands in server ${guild.id}: Ask citebot, ask, forget, ingest, questions, sources, stats`,
+        `Registered 8 commands in server ${guild.id}: Ask citebot, ask, feed, forget, ingest, questions, sources, stats`,
       ),
     );
     const registered = emu.commands.at(-1)!;
