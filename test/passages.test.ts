@@ -127,7 +127,7 @@ describe('makePassages: exact offsets, linear time, a cap', () => {
         e instanceof CitebotError &&
         e.code === 'input_too_large' &&
         e.message ===
-          'citebot: "Endless list" would make more than 100 passages, the most one article may have; split it into smaller articles',
+          '"Endless list" would make more than 100 passages, the most one article may have; split it into smaller articles',
     );
     assert.equal(makePassages(a, { countTokens: countWords, maxTokens: 256, maxPassages: 120 }).length, 120);
   });
