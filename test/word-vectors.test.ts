@@ -96,7 +96,7 @@ describe('word vectors', () => {
       WordVectors.open(join(blocker, 'models'), () => undefined, LIMIT),
       (error: Error) => {
         assert.ok(error instanceof CitebotError, String(error));
-        assert.equal(error.code, 'permission_denied');
+        assert.equal(error.code, 'folder_not_writable');
         assert.match(
           error.message,
           /could not write the word vectors into .*not-a-folder.*check that DATA_DIR is writable/,

@@ -101,7 +101,7 @@ test('GIVEN an engine running on PostgreSQL WHEN the CLI ingests an article in i
 test('GIVEN an engine on PostgreSQL WHEN the server stops THEN questions are answered from its caches, ingest is refused, and both work again after it returns', async () => {
   const own = await startPostgres();
   const bot = await openTestEngine({ examples: true, env: { DATABASE_URL: await own.createDatabase() } });
-  const question = 'how many were detained?';
+  const question = 'how many were detained as of January 10?';
   const article = (id: string, text: string) => ({
     id,
     title: id,
