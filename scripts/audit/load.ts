@@ -26,7 +26,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DiscordEmulator, MODERATOR_PERMISSIONS, type EmuGuild, type InteractionReply, type SentInteraction } from '../../test/helpers/discord-emulator.ts';
+import {
+  DiscordEmulator,
+  MODERATOR_PERMISSIONS,
+  type EmuGuild,
+  type InteractionReply,
+  type SentInteraction,
+} from '../../test/helpers/discord-emulator.ts';
 import { FAKE_TOKEN, makeGuild, opt } from '../../test/helpers/bot-harness.ts';
 import { tinyModel } from '../../test/helpers/engine.ts';
 
@@ -37,7 +43,13 @@ const DEFER_LIMIT_MS = 3_000;
 const HEARTBEAT_MS = 2_000;
 const RSS_SLACK = { ratio: 0.25, mb: 50 };
 const SOAK_GROWTH_LIMIT = 0.1;
-const QUESTIONS = ['how many were detained?', 'how many vehicles cross the harbour bridge?', 'how long did the transit strike last?', 'how big was the wheat crop?', 'how effective was the norovirus vaccine?'];
+const QUESTIONS = [
+  'how many were detained?',
+  'how many vehicles cross the harbour bridge?',
+  'how long did the transit strike last?',
+  'how big was the wheat crop?',
+  'how effective was the norovirus vaccine?',
+];
 
 const { values: args } = parseArgs({
   options: {
@@ -58,7 +70,9 @@ function positiveInt(name: string, value: string): number {
   return n;
 }
 function usage(message: string): never {
-  process.stderr.write(`test:load: ${message}\nusage: npm run test:load -- [--questions 200] [--seconds 10] [--soak 0] [--json]\n`);
+  process.stderr.write(
+    `test:load: ${message}\nusage: npm run test:load -- [--questions 200] [--seconds 10] [--soak 0] [--json]\n`,
+  );
   process.exit(2);
 }
 
@@ -144,8 +158,10 @@ function startBot(emu: DiscordEmulator, dataDir: string, modelDir: string): BotP
 async function waitForOutput(bot: BotProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   const started = Date.now();
   while (!pattern.test(bot.output())) {
-    if (bot.child.exitCode !== null) throw new Error(`the bot exited (${bot.child.exitCode}) before ${pattern}:\n${bot.output().slice(-4000)}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}:\n${bot.output().slice(-4000)}`);
+    if (bot.child.exitCode !== null)
+      throw new Error(`the bot exited (${bot.child.exitCode}) before ${pattern}:\n${bot.output().slice(-4000)}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out waiting for ${pattern}:\n${bot.output().slice(-4000)}`);
     await sleep(50);
   }
 }
@@ -165,7 +181,15 @@ const round = (n: number): number => Math.round(n * 10) / 10;
 let userCounter = 0;
 function ask(emu: DiscordEmulator, guild: EmuGuild, question: string): SentInteraction {
   const user = { id: `4${String(++userCounter).padStart(17, '0')}`, username: `reader${userCounter}` };
-  return emu.sendInteraction(emu.chatInput({ guildId: guild.id, channelId: guild.channels[0]!.id, user, name: 'ask', options: [opt('question', question)] }));
+  return emu.sendInteraction(
+    emu.chatInput({
+      guildId: guild.id,
+      channelId: guild.channels[0]!.id,
+      user,
+      name: 'ask',
+      options: [opt('question', question)],
+    }),
+  );
 }
 
 interface Outcome {
@@ -184,7 +208,11 @@ async function outcome(emu: DiscordEmulator, sent: SentInteraction, timeoutMs: n
   }
   const text: string = r.message?.embeds?.[0]?.description ?? r.message?.content ?? '';
   const deferred = r.callback.type === 5;
-  return { deferMs: r.deferLatencyMs, answered: deferred && text.length > 0, ...(deferred ? {} : { problem: `answered with callback type ${r.callback.type}: ${text.slice(0, 120)}` }) };
+  return {
+    deferMs: r.deferLatencyMs,
+    answered: deferred && text.length > 0,
+    ...(deferred ? {} : { problem: `answered with callback type ${r.callback.type}: ${text.slice(0, 120)}` }),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -193,16 +221,32 @@ function percentile(sorted: number[], p: number): number {
 
 // ---- the phases ------------------------------------------------------------------------------
 
-async function burst(emu: DiscordEmulator, askers: EmuGuild[], ingester: EmuGuild, pageUrl: string): Promise<Record<string, unknown>> {
+async function burst(
+  emu: DiscordEmulator,
+  askers: EmuGuild[],
+  ingester: EmuGuild,
+  pageUrl: string,
+): Promise<Record<string, unknown>> {
   const start = Date.now();
   const heartbeatsBefore = emu.heartbeats.length;
   const connectionsBefore = emu.connections;
   const resumesBefore = emu.resumes;
   const ingestSent = emu.sendInteraction(
-    emu.chatInput({ guildId: ingester.id, channelId: ingester.channels[0]!.id, user: { id: '200000000000000001', username: 'editor' }, permissions: MODERATOR_PERMISSIONS, name: 'ingest', options: [opt('url', pageUrl)] }),
+    emu.chatInput({
+      guildId: ingester.id,
+      channelId: ingester.channels[0]!.id,
+      user: { id: '200000000000000001', username: 'editor' },
+      permissions: MODERATOR_PERMISSIONS,
+      name: 'ingest',
+      options: [opt('url', pageUrl)],
+    }),
   );
   const ingestDone = emu.reply(ingestSent, 180_000).then(
-    (r) => ({ deferMs: r.deferLatencyMs, text: String(r.message?.embeds?.[0]?.description ?? r.message?.content ?? ''), at: Date.now() }),
+    (r) => ({
+      deferMs: r.deferLatencyMs,
+      text: String(r.message?.embeds?.[0]?.description ?? r.message?.content ?? ''),
+      at: Date.now(),
+    }),
     (error) => ({ deferMs: null, text: `no answer: ${String(error)}`, at: Date.now() }),
   );
   const spacingMs = (BURST_SECONDS * 1000) / QUESTION_COUNT;
@@ -227,10 +271,30 @@ async function burst(emu: DiscordEmulator, askers: EmuGuild[], ingester: EmuGuil
   const unacked = beats.filter((b) => !b.acked).length;
   const reconnects = emu.connections - connectionsBefore + emu.resumes - resumesBefore;
 
-  check(`${QUESTION_COUNT} /ask deferred within 3 s`, late === 0, `max ${round(defers.at(-1)!)} ms, p50 ${percentile(defers, 0.5)} ms, p99 ${percentile(defers, 0.99)} ms; ${late} late or never`);
-  check(`${QUESTION_COUNT} /ask answered`, unanswered.length === 0, unanswered.length ? `${unanswered.length} not answered, e.g. ${unanswered[0]!.problem}` : `all answered, the last ${(answeredAllMs / 1000).toFixed(1)} s after the first was sent`);
-  check('/ingest of the large page deferred within 3 s and answered', ingest.deferMs !== null && ingest.deferMs < DEFER_LIMIT_MS && /[\d,]+ passages · (new|updated|unchanged)/.test(ingest.text), `deferred in ${ingest.deferMs ?? 'never'} ms; ${(ingest.at - start) / 1000} s to "${ingest.text.replace(/\s+/g, ' ').slice(0, 140)}"`);
-  check('gateway heartbeat on time throughout', maxGap < HEARTBEAT_MS * 1.5 && unacked === 0 && reconnects === 0, `interval ${HEARTBEAT_MS} ms; ${beats.length} heartbeats, longest gap ${maxGap} ms (limit ${HEARTBEAT_MS * 1.5}), ${unacked} unacknowledged, ${reconnects} reconnects`);
+  check(
+    `${QUESTION_COUNT} /ask deferred within 3 s`,
+    late === 0,
+    `max ${round(defers.at(-1)!)} ms, p50 ${percentile(defers, 0.5)} ms, p99 ${percentile(defers, 0.99)} ms; ${late} late or never`,
+  );
+  check(
+    `${QUESTION_COUNT} /ask answered`,
+    unanswered.length === 0,
+    unanswered.length
+      ? `${unanswered.length} not answered, e.g. ${unanswered[0]!.problem}`
+      : `all answered, the last ${(answeredAllMs / 1000).toFixed(1)} s after the first was sent`,
+  );
+  check(
+    '/ingest of the large page deferred within 3 s and answered',
+    ingest.deferMs !== null &&
+      ingest.deferMs < DEFER_LIMIT_MS &&
+      /[\d,]+ passages · (new|updated|unchanged)/.test(ingest.text),
+    `deferred in ${ingest.deferMs ?? 'never'} ms; ${(ingest.at - start) / 1000} s to "${ingest.text.replace(/\s+/g, ' ').slice(0, 140)}"`,
+  );
+  check(
+    'gateway heartbeat on time throughout',
+    maxGap < HEARTBEAT_MS * 1.5 && unacked === 0 && reconnects === 0,
+    `interval ${HEARTBEAT_MS} ms; ${beats.length} heartbeats, longest gap ${maxGap} ms (limit ${HEARTBEAT_MS * 1.5}), ${unacked} unacknowledged, ${reconnects} reconnects`,
+  );
   return {
     questions: QUESTION_COUNT,
     seconds: BURST_SECONDS,
@@ -252,7 +316,11 @@ async function burst(emu: DiscordEmulator, askers: EmuGuild[], ingester: EmuGuil
 }
 
 /** Polls RSS until it is back within bounds of the baseline, or `settleMs` ran out. */
-async function settledRss(pid: number, baselineMb: number, settleMs: number): Promise<{ mb: number; waitedMs: number; limitMb: number }> {
+async function settledRss(
+  pid: number,
+  baselineMb: number,
+  settleMs: number,
+): Promise<{ mb: number; waitedMs: number; limitMb: number }> {
   const limitMb = baselineMb + Math.max(RSS_SLACK.mb, baselineMb * RSS_SLACK.ratio);
   const started = Date.now();
   let mb = rssMb(pid);
@@ -264,7 +332,12 @@ async function settledRss(pid: number, baselineMb: number, settleMs: number): Pr
 }
 
 /** `count` questions at a steady pace, `inFlight` at a time; RSS after the warm-up tenth and at the end. */
-async function soak(emu: DiscordEmulator, askers: EmuGuild[], pid: number, count: number): Promise<Record<string, unknown>> {
+async function soak(
+  emu: DiscordEmulator,
+  askers: EmuGuild[],
+  pid: number,
+  count: number,
+): Promise<Record<string, unknown>> {
   const inFlight = 4;
   const warmUp = Math.max(1, Math.floor(count / 10));
   let next = 0;
@@ -279,7 +352,8 @@ async function soak(emu: DiscordEmulator, askers: EmuGuild[], pid: number, count
       if (!o.answered) failures++;
       if ((o.deferMs ?? Infinity) >= DEFER_LIMIT_MS) late++;
       if (i === warmUp) warmRss = rssMb(pid);
-      if (!args.json && (i + 1) % 1000 === 0) say(`     soak: ${i + 1} of ${count} questions, RSS ${rssMb(pid).toFixed(0)} MB`);
+      if (!args.json && (i + 1) % 1000 === 0)
+        say(`     soak: ${i + 1} of ${count} questions, RSS ${rssMb(pid).toFixed(0)} MB`);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
@@ -287,9 +361,26 @@ async function soak(emu: DiscordEmulator, askers: EmuGuild[], pid: number, count
   const endRss = rssMb(pid);
   warmRss ||= endRss;
   const growth = (endRss - warmRss) / warmRss;
-  check(`soak of ${count} questions answered`, failures === 0 && late === 0, `${failures} unanswered, ${late} deferred late; ${(count / seconds).toFixed(1)} questions/s over ${seconds.toFixed(0)} s`);
-  check('soak RSS growth under 10% after warm-up', growth < SOAK_GROWTH_LIMIT, `${warmRss.toFixed(0)} MB after ${warmUp} questions → ${endRss.toFixed(0)} MB at the end (${(growth * 100).toFixed(1)}%)`);
-  return { count, seconds: round(seconds), failures, late, warmUpQuestions: warmUp, rssAfterWarmUpMb: round(warmRss), rssEndMb: round(endRss), growthPct: round(growth * 100) };
+  check(
+    `soak of ${count} questions answered`,
+    failures === 0 && late === 0,
+    `${failures} unanswered, ${late} deferred late; ${(count / seconds).toFixed(1)} questions/s over ${seconds.toFixed(0)} s`,
+  );
+  check(
+    'soak RSS growth under 10% after warm-up',
+    growth < SOAK_GROWTH_LIMIT,
+    `${warmRss.toFixed(0)} MB after ${warmUp} questions → ${endRss.toFixed(0)} MB at the end (${(growth * 100).toFixed(1)}%)`,
+  );
+  return {
+    count,
+    seconds: round(seconds),
+    failures,
+    late,
+    warmUpQuestions: warmUp,
+    rssAfterWarmUpMb: round(warmRss),
+    rssEndMb: round(endRss),
+    growthPct: round(growth * 100),
+  };
 }
 
 // ---- main ------------------------------------------------------------------------------------
@@ -299,12 +390,18 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   const askers = ['Newsroom North', 'Newsroom South', 'Community East', 'Community West'].map((n) => makeGuild(n));
   const ingester = makeGuild('Archive Desk');
-  const emu = await DiscordEmulator.start({ guilds: [...askers, ingester], token: FAKE_TOKEN, heartbeatIntervalMs: HEARTBEAT_MS });
+  const emu = await DiscordEmulator.start({
+    guilds: [...askers, ingester],
+    token: FAKE_TOKEN,
+    heartbeatIntervalMs: HEARTBEAT_MS,
+  });
   const page = largePage(1.5 * 1024 * 1024);
   const { server, url } = await servePage(page);
   const dataDir = mkdtempSync(join(tmpdir(), 'citebot-load-data-'));
   const modelDir = await tinyModel();
-  say(`test:load — ${QUESTION_COUNT} /ask over ${BURST_SECONDS} s from ${askers.length} servers while a 5th ingests a ${(page.length / 1024 / 1024).toFixed(1)} MB page; soak ${SOAK_COUNT}; load average ${loadBefore.toFixed(1)}`);
+  say(
+    `test:load — ${QUESTION_COUNT} /ask over ${BURST_SECONDS} s from ${askers.length} servers while a 5th ingests a ${(page.length / 1024 / 1024).toFixed(1)} MB page; soak ${SOAK_COUNT}; load average ${loadBefore.toFixed(1)}`,
+  );
   const bot = startBot(emu, dataDir, modelDir);
   const result: Record<string, unknown> = {};
   try {
@@ -312,18 +409,31 @@ async function main(): Promise<void> {
     await waitForOutput(bot, /"event":"examples_ingested"/, 120_000);
     const pid = bot.child.pid!;
     // Warm up (model, index, caches) so the baseline is the bot at work, not the bot just started.
-    for (let i = 0; i < 10; i++) await outcome(emu, ask(emu, askers[i % askers.length]!, QUESTIONS[i % QUESTIONS.length]!), 60_000);
+    for (let i = 0; i < 10; i++)
+      await outcome(emu, ask(emu, askers[i % askers.length]!, QUESTIONS[i % QUESTIONS.length]!), 60_000);
     await sleep(2000);
     const baselineMb = rssMb(pid);
-    say(`     bot ready (pid ${pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; baseline RSS ${baselineMb.toFixed(0)} MB`);
+    say(
+      `     bot ready (pid ${pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; baseline RSS ${baselineMb.toFixed(0)} MB`,
+    );
 
     let peakMb = baselineMb;
     const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(pid))), 200);
     result.burst = await burst(emu, askers, ingester, url);
     clearInterval(sampler);
     const settled = await settledRss(pid, baselineMb, 30_000);
-    check('RSS back near the baseline after the burst', settled.mb <= settled.limitMb, `baseline ${baselineMb.toFixed(0)} MB, peak ${peakMb.toFixed(0)} MB, ${settled.mb.toFixed(0)} MB after ${(settled.waitedMs / 1000).toFixed(0)} s (limit ${settled.limitMb.toFixed(0)} MB: +25% or +50 MB)`);
-    result.rss = { baselineMb: round(baselineMb), peakMb: round(peakMb), afterMb: round(settled.mb), limitMb: round(settled.limitMb), settleWaitMs: settled.waitedMs };
+    check(
+      'RSS back near the baseline after the burst',
+      settled.mb <= settled.limitMb,
+      `baseline ${baselineMb.toFixed(0)} MB, peak ${peakMb.toFixed(0)} MB, ${settled.mb.toFixed(0)} MB after ${(settled.waitedMs / 1000).toFixed(0)} s (limit ${settled.limitMb.toFixed(0)} MB: +25% or +50 MB)`,
+    );
+    result.rss = {
+      baselineMb: round(baselineMb),
+      peakMb: round(peakMb),
+      afterMb: round(settled.mb),
+      limitMb: round(settled.limitMb),
+      settleWaitMs: settled.waitedMs,
+    };
 
     if (SOAK_COUNT > 0) result.soak = await soak(emu, askers, pid, SOAK_COUNT);
 
@@ -350,8 +460,14 @@ async function main(): Promise<void> {
   const failed = checks.filter((c) => !c.ok).length;
   const seconds = round((Date.now() - t0) / 1000);
   const loadAfter = loadavg()[0]!;
-  if (args.json) process.stdout.write(`${JSON.stringify({ ok: failed === 0, seconds, loadAverage: { before: round(loadBefore), after: round(loadAfter) }, checks, ...result })}\n`);
-  else say(`${checks.length - failed} of ${checks.length} load checks passed in ${seconds} s (load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`);
+  if (args.json)
+    process.stdout.write(
+      `${JSON.stringify({ ok: failed === 0, seconds, loadAverage: { before: round(loadBefore), after: round(loadAfter) }, checks, ...result })}\n`,
+    );
+  else
+    say(
+      `${checks.length - failed} of ${checks.length} load checks passed in ${seconds} s (load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`,
+    );
   process.exitCode = failed ? 1 : 0;
 }
 
