@@ -6,7 +6,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'embeddings/', 'coverage/', '.scratch-*/', 'tmp/'] },
+  { ignores: ['node_modules/', 'embeddings/', 'coverage/', '.scratch-*/', 'tmp/', 'wip/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
