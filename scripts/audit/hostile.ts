@@ -138,8 +138,7 @@ const ask = (question: string) => () =>
 
 const REFUSED = {
   kind: 'error' as const,
-  match:
-    /^url_refused: citebot: refused to fetch .*(loopback|private|link-local|unspecified|unique-local|reserved) address/,
+  match: /^url_refused: refused to fetch .*(loopback|private|link-local|unspecified|unique-local|reserved) address/,
 };
 
 function cases(): Case[] {
@@ -360,7 +359,7 @@ function cases(): Case[] {
           async () =>
             `${makePassages({ id: 'x', title: 'List', date: null, source: null, section: null, url: null, paragraphs: Array.from({ length: 80_000 }, (_, i) => `Item ${i} is listed here with a few more words to pass.`) }, { countTokens: (t) => t.split(/\s+/).length + 2, maxTokens: 256 }).length} passages`,
         ),
-      expect: { kind: 'error', match: /^input_too_large: citebot: "List" would make more than 5,000 passages/ },
+      expect: { kind: 'error', match: /^input_too_large: "List" would make more than 5,000 passages/ },
       maxMs: 10_000,
     },
     // URLs: address forms
@@ -455,14 +454,14 @@ function cases(): Case[] {
     {
       name: 'empty question',
       run: ask(''),
-      expect: { kind: 'error', match: /^parse_failed: citebot: the question is empty; ask something like/ },
+      expect: { kind: 'error', match: /^empty_question: the question is empty; ask something like/ },
     },
     {
       name: '10,000-character question',
       run: ask('harbour '.repeat(1250)),
       expect: {
         kind: 'error',
-        match: /^input_too_large: citebot: the question is 9999 characters; keep it under 1000$/,
+        match: /^input_too_large: the question is 9999 characters; keep it under 1000$/,
       },
     },
     { name: 'emoji-only question', run: ask('😀🎉🔥'), expect: { kind: 'ok', match: /^answered false/ } },
