@@ -1,0 +1,46 @@
+/**
+ * The one rule for answered / shown / nothing (src/search/verdict.ts).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { decide, type Cutoffs } from '../../src/search/verdict.ts';
+
+const hit = (score: number, relevance: number | null = null) => ({ score, relevance });
+const cut: Cutoffs = { threshold: 0.9, floor: 0.5, rerankThreshold: null };
+
+describe('decide', () => {
+  test('GIVEN no hits THEN nothing', () => {
+    assert.deepEqual(decide([], 0, null, cut), { verdict: 'nothing', shown: [] });
+  });
+  test('GIVEN a best score at or above the threshold THEN answered, showing only the hits at or above the floor', () => {
+    const hits = [hit(0.95), hit(0.6), hit(0.4)];
+    const d = decide(hits, 0.95, null, cut);
+    assert.equal(d.verdict, 'answered');
+    assert.deepEqual(d.shown, [hits[0], hits[1]]);
+  });
+  test('GIVEN a best score between the floor and the threshold THEN shown, hedged', () => {
+    const d = decide([hit(0.7), hit(0.45)], 0.7, null, cut);
+    assert.equal(d.verdict, 'shown');
+    assert.equal(d.shown.length, 1);
+  });
+  test('GIVEN a best score below the floor THEN nothing is shown', () => {
+    assert.equal(decide([hit(0.49)], 0.49, null, cut).verdict, 'nothing');
+  });
+  test('GIVEN a floor above the threshold THEN the threshold is the floor', () => {
+    assert.equal(
+      decide([hit(0.8)], 0.8, null, { threshold: 0.7, floor: 0.9, rerankThreshold: null }).verdict,
+      'answered',
+    );
+  });
+  test('GIVEN a re-ranker THEN its relevance decides the answer, and a passage it finds answering is shown whatever its fused score', () => {
+    const rr: Cutoffs = { ...cut, rerankThreshold: 0.5 };
+    const low = [hit(0.2, 0.8), hit(0.1, 0.1)];
+    const d = decide(low, 0.2, 0.8, rr);
+    assert.equal(d.verdict, 'answered');
+    assert.deepEqual(d.shown, [low[0]]);
+    assert.equal(decide([hit(0.95, 0.3)], 0.95, 0.3, rr).verdict, 'shown');
+  });
+  test('GIVEN an uncalibrated ranking (bm25 or dense mode) THEN any hit is an answer', () => {
+    assert.equal(decide([hit(0.01)], 0.01, null, cut, false).verdict, 'answered');
+  });
+});
