@@ -1,13 +1,15 @@
-/** The store contract suite on the SQLite backend, and what is SQLite's own: its schema upgrades. */
+/** The store and feed store contract suites on the SQLite backend, and what is SQLite's own: its schema upgrades. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { SqliteFeedStore } from '../../src/store/sqlite/feeds.ts';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { downgradeStore, schemaVersionOf } from '../helpers/sqlite-store.ts';
 import { storeContract } from './contract.ts';
+import { feedStoreContract } from './feed-contract.ts';
 
 storeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'citebot-store-'));
@@ -18,6 +20,20 @@ storeContract('sqlite', async () => {
     another: async () => SqliteStore.open(file),
     cleanup: async () => {
       await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+feedStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'citebot-feeds-'));
+  const file = join(dir, 'citebot.db');
+  const store = SqliteFeedStore.open(file);
+  return {
+    store,
+    another: async () => SqliteFeedStore.open(file),
+    cleanup: async () => {
+      store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT, storeFile, type EngineConfig } from '../../config.ts';
+import { PROJECT_ROOT, type EngineConfig } from '../../config.ts';
 import type { Engine } from '../../engine-api.ts';
 import { UserError } from '../../errors.ts';
 import { parseUrl, type GuardedFetchOptions } from '../../net/guarded-fetch.ts';
-import { SqliteFeedStore } from '../../store/sqlite/feeds.ts';
+import { openFeedStore, type OpenFeedStore } from '../../store/feed-store.ts';
 import type { FollowedFeed } from '../../store/store-api.ts';
 import type { Article, CollectionId } from '../../types.ts';
 import { parseInput, type ArticleInput } from '../parse.ts';
@@ -43,7 +43,7 @@ export class Feeds {
   readonly scheduler: FeedScheduler;
 
   private constructor(
-    readonly store: SqliteFeedStore,
+    readonly store: OpenFeedStore,
     readonly deps: PollDeps,
     schedulerOptions: FeedsOptions['scheduler'],
   ) {
@@ -56,7 +56,7 @@ export class Feeds {
       userAgent: userAgent(config.operatorUrl),
       timeoutMs: options.timeoutMs ?? 15_000,
     };
-    const store = SqliteFeedStore.open(storeFile(config));
+    const store = openFeedStore(config);
     const maxBytes = config.maxArticleBytes;
     const deps: PollDeps = {
       store,
@@ -125,6 +125,6 @@ export class Feeds {
 
   async close(): Promise<void> {
     await this.scheduler.stop();
-    this.store.close();
+    await this.store.close();
   }
 }

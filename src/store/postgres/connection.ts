@@ -38,11 +38,11 @@ export function serverName(url: string): string {
   }
 }
 
-export function createPool(url: string): pg.Pool {
+export function createPool(url: string, options: { max?: number } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     types,
-    max: 10,
+    max: options.max ?? 10,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
