@@ -139,6 +139,12 @@ async function main(): Promise<void> {
     engine = await openEngine(settings.engine, {
       notice: (message) => log.info({ event: 'engine_notice' }, message),
       backgroundIndexRebuild: true,
+      // Which collections this process holds (PostgreSQL): a shard loads only its own servers' and the library.
+      onCollectionLoaded: (loaded) =>
+        log.info(
+          { event: 'collection_loaded', ...loaded },
+          `loaded collection ${loaded.collection} into memory: ${loaded.passages} passages in ${loaded.ms} ms`,
+        ),
     });
   } catch (error) {
     log.fatal({ err: error, code: isCitebotError(error) ? error.code : undefined }, 'could not open the engine');

@@ -25,7 +25,7 @@ import { ANALYZER_VERSION, analyze } from '../search/lexical.ts';
 import { bundledSynonyms } from '../search/synonyms.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
-import type { CitebotStore } from '../store/store-api.ts';
+import type { CitebotStore, CollectionLoaded } from '../store/store-api.ts';
 import { VectorIndex, type IndexStore } from '../store/index/vector-index.ts';
 import type { Embedder, EngineState, Semantic } from './state.ts';
 
@@ -44,6 +44,8 @@ export interface EngineOptions {
    * index, so it is quick on a large library. Searching and changing throw.
    */
   storeOnly?: boolean;
+  /** Told when the store loads a collection into this process's memory (PostgreSQL), for the operator's log. */
+  onCollectionLoaded?: (loaded: CollectionLoaded) => void;
 }
 
 /** The store of the configuration (PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR), and the view of it the vector index reads. */
@@ -64,6 +66,7 @@ export async function openStore(config: EngineConfig): Promise<{ store: CitebotS
 export async function openState(config: EngineConfig, options: EngineOptions): Promise<EngineState> {
   const notice = options.notice ?? (() => {});
   const { store, indexStore } = await openStore(config);
+  if (options.onCollectionLoaded) store.onCollectionLoaded?.(options.onCollectionLoaded);
   const state = (
     semantic: Semantic | null,
     keywordReason: string | null,

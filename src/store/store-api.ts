@@ -295,6 +295,13 @@ export interface QuestionLog {
   questionStats(collection?: CollectionId): Promise<QuestionStats>;
 }
 
+/** A collection loaded into this process's memory (the keyword index of PostgreSQL's partition). */
+export interface CollectionLoaded {
+  collection: CollectionId;
+  passages: number;
+  ms: number;
+}
+
 /** Which backend and where, for `stats` and messages. */
 export interface StoreDescription {
   backend: 'sqlite' | 'postgres';
@@ -306,6 +313,12 @@ export interface StoreDescription {
 export interface CitebotStore
   extends ArticleReads, ArticleWrites, ChangeLog, SearchPort, IndexSource, ModelMeta, QuestionLog {
   readonly description: StoreDescription;
+  /**
+   * Optional: calls `listener` each time the backend loads a collection into this process's
+   * memory (PostgreSQL loads a collection the first time it is searched, so a shard holds only
+   * the collections of the servers it serves). Returns the unsubscribe.
+   */
+  onCollectionLoaded?(listener: (loaded: CollectionLoaded) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import type { CollectionId } from '../../types.ts';
 import { KeywordIndex } from '../index/keyword-index.ts';
-import type { Generation, PassageId, Scope } from '../store-api.ts';
+import type { CollectionLoaded, Generation, PassageId, Scope } from '../store-api.ts';
 import { articleMatches } from './sql.ts';
 
 /** What a filter needs to know of a passage's article. */
@@ -44,7 +44,11 @@ export class Partition {
   /** One load or catch-up at a time, so two questions never apply the same changes twice. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Told of each collection loaded (not of catch-ups), for the operator's log. */
+    private readonly onLoaded: (loaded: CollectionLoaded) => void = () => undefined,
+  ) {}
 
   loaded(collection: CollectionId): boolean {
     return this.collections.has(collection);
@@ -122,11 +126,13 @@ export class Partition {
   }
 
   private async load(client: pg.ClientBase, collection: CollectionId, generation: Generation): Promise<void> {
+    const started = performance.now();
     this.drop(collection);
     const index = new KeywordIndex();
     const rows = await client.query(`${PASSAGE_ROW_SQL} WHERE a.collection = $1 ORDER BY p.rowid`, [collection]);
     for (const row of rows.rows as PassageRow[]) this.hold(index, row);
     this.collections.set(collection, { index, generation });
+    this.onLoaded({ collection, passages: rows.rows.length, ms: Math.round(performance.now() - started) });
   }
 
   private async catchUp(

@@ -14,6 +14,7 @@ import type {
   ArticleToSave,
   CandidateRow,
   CitebotStore,
+  CollectionLoaded,
   CorpusStats,
   Generation,
   KeywordHit,
@@ -64,6 +65,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   private stats: GlobalStats | null = null;
   private readonly scopeIds = new Map<string, { generation: Generation; ids: ReadonlySet<PassageId> }>();
   private readonly changeListeners = new Set<(generation: Generation) => void>();
+  private readonly loadListeners = new Set<(loaded: CollectionLoaded) => void>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -74,7 +76,9 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       (sql, values) => this.change(() => pool.query(sql, values)),
     );
     this.description = { backend: 'postgres' as const, location: describeUrl(url) };
-    this.partition = new Partition(pool);
+    this.partition = new Partition(pool, (loaded) => {
+      for (const listener of this.loadListeners) listener(loaded);
+    });
     this.listener = new ChangeListener(url, {
       onChange: (generation) => this.heard(generation),
       onOnline: () => undefined,
@@ -118,6 +122,11 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   onChange(listener: (generation: Generation) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  onCollectionLoaded(listener: (loaded: CollectionLoaded) => void): () => void {
+    this.loadListeners.add(listener);
+    return () => this.loadListeners.delete(listener);
   }
 
   private heard(generation: Generation | null): void {
