@@ -10,6 +10,8 @@ export interface Article {
   source: string | null;
   section: string | null;
   url: string | null;
+  /** Who wrote it (a feed item's author, a page's byline, a document's metadata), when known. */
+  author?: string | null;
   /** Body paragraphs in reading order, site furniture removed. */
   paragraphs: string[];
   /** Documents with pages (PDF): the 1-based page each paragraph begins on, one per paragraph. */
@@ -54,6 +56,8 @@ export interface ArticleFilter {
 
 export interface Citation {
   title: string;
+  /** The article's author, when known. */
+  author?: string | null;
   source: string | null;
   date: string | null;
   url: string | null;

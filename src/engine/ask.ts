@@ -133,6 +133,7 @@ function citationOf({ article, passage }: Found): Citation {
     article_id: article.id,
     paragraph: passage.paragraph_start + 1,
   };
+  if (article.author) citation.author = article.author;
   const pages = article.pages ?? null;
   const page = pages?.[passage.paragraph_start];
   if (pages && page !== undefined) {

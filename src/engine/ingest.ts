@@ -197,9 +197,10 @@ function dedupeById(articles: readonly Article[]): Article[] {
 }
 
 export function contentHash(article: Article): string {
-  // `pages` is absent for all but PDFs, so other articles keep the hash they were stored with.
+  // `pages` is absent for all but PDFs and `author` unless known, so other articles keep the hash they were stored with.
   const { title, date, source, section, url, paragraphs, pages } = article;
+  const author = article.author ?? undefined;
   return createHash('sha256')
-    .update(JSON.stringify({ title, date, source, section, url, paragraphs, pages }))
+    .update(JSON.stringify({ title, date, source, section, url, paragraphs, pages, author }))
     .digest('hex');
 }

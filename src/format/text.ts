@@ -61,7 +61,13 @@ export function citationPlace(citation: Citation): string {
 }
 
 function citationLine(citation: Citation): string {
-  return [citation.title, citation.source, citation.date, citationPlace(citation)]
+  return [
+    citation.title,
+    citation.author ? `by ${citation.author}` : null,
+    citation.source,
+    citation.date,
+    citationPlace(citation),
+  ]
     .filter((p): p is string => Boolean(p))
     .join(' · ');
 }

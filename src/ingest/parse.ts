@@ -405,6 +405,7 @@ function finishArticles(
       section: raw.section,
       // The address a single text/Markdown article was fetched from, when it names none itself.
       url: raw.url ?? (raws.length === 1 && fallbackUrl ? fallbackUrl : null),
+      ...(raw.author ? { author: raw.author } : {}),
       paragraphs,
       ...(pages ? { pages } : {}),
     };

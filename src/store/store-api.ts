@@ -56,6 +56,7 @@ export function storedToArticle(stored: StoredArticle): Article {
     source: stored.source,
     section: stored.section,
     url: stored.url,
+    ...(stored.author ? { author: stored.author } : {}),
     paragraphs: stored.body.split('\n\n'),
     ...(stored.pages ? { pages: stored.pages } : {}),
   };

@@ -18,6 +18,7 @@ export interface PdfPageSpec {
 
 export interface PdfSpec {
   title?: string;
+  author?: string;
   creationDate?: Date;
   /** Printed at the top of every page. */
   runningHeader?: string;
@@ -35,6 +36,7 @@ function draw(page: PDFPage, font: PDFFont, line: PdfLine): void {
 export async function makePdf(spec: PdfSpec): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   if (spec.title) doc.setTitle(spec.title);
+  if (spec.author) doc.setAuthor(spec.author);
   if (spec.creationDate) doc.setCreationDate(spec.creationDate);
   const font = await doc.embedFont(StandardFonts.Helvetica);
   spec.pages.forEach((pageSpec, i) => {
@@ -67,6 +69,8 @@ export async function makeScannedPdf(): Promise<Uint8Array> {
 
 export interface DocxSpec {
   title?: string;
+  /** dc:creator in docProps/core.xml. */
+  creator?: string;
   created?: Date;
   heading?: string;
   paragraphs: string[];
@@ -80,6 +84,7 @@ export async function makeDocx(spec: DocxSpec): Promise<Uint8Array> {
   ];
   const doc = new Document({
     ...(spec.title ? { title: spec.title } : {}),
+    ...(spec.creator ? { creator: spec.creator } : {}),
     sections: [
       {
         ...(spec.header

@@ -67,6 +67,8 @@ export interface RssItem {
   link: string;
   guid?: string;
   pubDate?: string;
+  /** RSS 2.0's <author>: "mail@host (Name)". */
+  author?: string;
   description?: string;
   /** Full text as HTML (content:encoded). */
   content?: string;
@@ -78,7 +80,7 @@ export function rss(title: string, items: RssItem[]): string {
   const body = items
     .map(
       (i) =>
-        `<item><title>${esc(i.title)}</title><link>${esc(i.link)}</link>${i.guid ? `<guid isPermaLink="false">${esc(i.guid)}</guid>` : ''}${i.pubDate ? `<pubDate>${i.pubDate}</pubDate>` : ''}` +
+        `<item><title>${esc(i.title)}</title><link>${esc(i.link)}</link>${i.guid ? `<guid isPermaLink="false">${esc(i.guid)}</guid>` : ''}${i.pubDate ? `<pubDate>${i.pubDate}</pubDate>` : ''}${i.author ? `<author>${esc(i.author)}</author>` : ''}` +
         `${i.description ? `<description>${esc(i.description)}</description>` : ''}${i.content ? `<content:encoded><![CDATA[${i.content}]]></content:encoded>` : ''}</item>`,
     )
     .join('\n');

@@ -138,6 +138,18 @@ export function storeContract(backend: string, factory: StoreFactory): void {
         assert.ok(!(await store.findArticle('library', 'plain'))?.pages, 'an article without pages has none');
       });
 
+      it('GIVEN an article with an author THEN the author comes back with it, is replaced when saved again, and none for other articles', async () => {
+        const saved = await store.saveArticle(
+          toSave('library', article('signed', ['By-lined text.'], { author: 'Ana Ruiz, Li Wei' })),
+        );
+        await store.saveArticle(toSave('library', article('unsigned', ['No byline.'])));
+        assert.equal((await store.findArticle('library', 'signed'))?.author, 'Ana Ruiz, Li Wei');
+        assert.equal((await store.candidates(saved.added)).get(saved.added[0]!)?.article.author, 'Ana Ruiz, Li Wei');
+        assert.ok(!(await store.findArticle('library', 'unsigned'))?.author, 'an article without an author has none');
+        await store.saveArticle(toSave('library', article('signed', ['By-lined text.'], { author: 'Ana Ruiz' })));
+        assert.equal((await store.findArticle('library', 'signed'))?.author, 'Ana Ruiz');
+      });
+
       it('GIVEN an article saved again THEN its passages are replaced (no duplicates, no orphans) under a new generation', async () => {
         const old = await store.saveArticle(toSave('library', article('a', ['One.', 'Two.', 'Three.'])));
         const replaced = await store.saveArticle(toSave('library', article('a', ['Only one now.'])));

@@ -31,6 +31,7 @@ function citationParts(c: Citation, options: { titleMax?: number; withTitle?: bo
   } else if (url) {
     parts.push(`[link](${url})`);
   }
+  if (c.author) parts.push(`by ${escapeMarkdown(truncateText(c.author, 60))}`);
   if (c.source) parts.push(escapeMarkdown(truncateText(c.source, 100)));
   if (c.date) parts.push(c.date);
   parts.push(

@@ -18,7 +18,10 @@ export interface FeedItem {
   published: string | null;
   /** ISO date-time of the last update, when the feed says. */
   updated: string | null;
+  /** Its author(s), names joined with ", " (RSS's "mail@host (Name)" is cut to the name later). */
   author: string | null;
+  /** The publication that the item names (Google News sitemaps' news:name). */
+  publication: string | null;
   /** The full article as HTML, when the feed carries it (content:encoded, Atom content, content_html). */
   contentHtml: string | null;
   summary: string | null;
@@ -81,6 +84,15 @@ function makeItem(fields: Omit<FeedItem, 'hash' | 'key'> & { id: string | null }
   };
 }
 
+/** Every author's name, joined: feeds list several as strings or { name } objects. */
+function authors(...lists: unknown[]): string | null {
+  for (const list of lists) {
+    const names = (Array.isArray(list) ? list : [list]).map(text).filter((n): n is string => n !== null);
+    if (names.length > 0) return names.join(', ');
+  }
+  return null;
+}
+
 function atomLink(entry: Loose): string | null {
   const links = (entry.links as Loose[] | undefined) ?? [];
   const alternate = links.find((l) => !l.rel || l.rel === 'alternate') ?? links[0];
@@ -103,7 +115,8 @@ function itemsOf(kind: 'rss' | 'atom' | 'rdf' | 'json', feed: Loose): (FeedItem 
           updated:
             isoOrNull((item.atom as Loose | undefined)?.updated) ??
             isoOrNull((item.dcterms as Loose | undefined)?.modified),
-          author: text(first(item.authors)) ?? text(first(dc.creators)),
+          author: authors(item.authors, dc.creators),
+          publication: null,
           contentHtml: text(content.encoded),
           summary: text(item.description),
         });
@@ -114,7 +127,8 @@ function itemsOf(kind: 'rss' | 'atom' | 'rdf' | 'json', feed: Loose): (FeedItem 
           title: text(item.title),
           published: isoOrNull(item.published),
           updated: isoOrNull(item.updated),
-          author: text(first(item.authors)),
+          author: authors(item.authors),
+          publication: null,
           contentHtml: text(item.content),
           summary: text(item.summary),
         });
@@ -125,7 +139,8 @@ function itemsOf(kind: 'rss' | 'atom' | 'rdf' | 'json', feed: Loose): (FeedItem 
           title: text(item.title),
           published: isoOrNull(item.date_published),
           updated: isoOrNull(item.date_modified),
-          author: text(first(item.authors)),
+          author: authors(item.authors),
+          publication: null,
           contentHtml:
             text(item.content_html) ??
             (text(item.content_text)
@@ -175,7 +190,8 @@ function parseSitemap(xml: string): Omit<ParsedFeed, 'dropped'> | null {
       title: text(news.title),
       published: isoOrNull(news.publication_date) ?? lastmod,
       updated: lastmod,
-      author: text(publication.name),
+      author: null,
+      publication: text(publication.name),
       contentHtml: null,
       summary: null,
     });

@@ -12,6 +12,7 @@ import { guardedFetch, type GuardedFetchOptions } from '../../net/guarded-fetch.
 import type { FeedStore, FollowedFeed, SeenItem } from '../../store/store-api.ts';
 import type { Article, CollectionId } from '../../types.ts';
 import { fetchUrl } from '../fetch-url.ts';
+import { cleanAuthor } from '../formats/common.ts';
 import type { ArticleInput } from '../parse.ts';
 import { articleIdFor } from '../parse.ts';
 import type { HostGate } from './host-gate.ts';
@@ -181,8 +182,9 @@ async function articleOf(
     id: articleIdFor('pasted', title, { content: item.key }),
     title,
     date: published ? published.slice(0, 10) : article.date,
-    source: feed.sourceName ?? feedTitle ?? article.source ?? new URL(feed.url).hostname,
+    source: feed.sourceName ?? feedTitle ?? item.publication ?? article.source ?? new URL(feed.url).hostname,
     url: item.link ?? article.url,
+    author: cleanAuthor(item.author) ?? article.author ?? null,
   };
 }
 

@@ -227,6 +227,42 @@ function firstDate(record: Record<string, unknown>, keys: string[]): string | nu
   return null;
 }
 
+/** Longer than this, a "byline" is a sentence or a list of contributors, not an author to cite. */
+const AUTHOR_MAX_CHARS = 120;
+
+/**
+ * An author's name as a citation shows it: spaces collapsed, a leading "By" dropped; a URL (some
+ * sites put a profile link in article:author), an e-mail address or an over-long byline gives null.
+ */
+export function cleanAuthor(value: string | null | undefined): string | null {
+  if (!value) return null;
+  // RSS 2.0's <author> is "mail@host (Name)".
+  const mailed = /^\S+@\S+\s*\((.+)\)$/.exec(value.trim());
+  const name = normaliseSpace(mailed ? mailed[1]! : value)
+    .replace(/^by[:\s]+/i, '')
+    .replace(/[\s,;|·–—-]+$/, '');
+  if (name === '' || name.length > AUTHOR_MAX_CHARS) return null;
+  if (/^https?:\/\//i.test(name) || /^\S+@\S+\.\S+$/.test(name)) return null;
+  return name;
+}
+
+/** "author" of a record: a string, { name }, or a list of either (names joined with ", "). */
+function authorOf(record: Record<string, unknown>): string | null {
+  const one = (v: unknown): string | null =>
+    typeof v === 'string'
+      ? v
+      : v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string'
+        ? (v as { name: string }).name
+        : null;
+  for (const key of ['author', 'authors', 'byline', 'creator']) {
+    const v = record[key];
+    const names = (Array.isArray(v) ? v.map(one) : [one(v)]).filter((n): n is string => Boolean(n?.trim()));
+    const author = cleanAuthor(names.join(', '));
+    if (author) return author;
+  }
+  return null;
+}
+
 export interface RecordMeta {
   id: string | null;
   title: string | null;
@@ -234,13 +270,15 @@ export interface RecordMeta {
   source: string | null;
   section: string | null;
   url: string | null;
+  author: string | null;
 }
 
 /**
  * Metadata from a JSON record or YAML front matter. Accepted keys, first wins:
  * id · title/headline · date/published/published_at/publishedAt/pubDate/datePublished ·
  * source/publisher/site/site_name/siteName, then author as a last resort (a byline is still a
- * truthful attribution) · section/category · url/link/canonical/canonical_url.
+ * truthful attribution) · section/category · url/link/canonical/canonical_url ·
+ * author/authors/byline/creator (a name, { name }, or a list of them).
  */
 export function pickMeta(record: Record<string, unknown>): RecordMeta {
   const url = firstString(record, ['url', 'link', 'canonical', 'canonical_url', 'canonicalUrl']);
@@ -259,6 +297,7 @@ export function pickMeta(record: Record<string, unknown>): RecordMeta {
     source: cleanSource(firstString(record, ['source', 'publisher', 'site', 'site_name', 'siteName', 'author'])),
     section: normaliseSection(firstString(record, ['section', 'category', 'categories'])),
     url: url && /^https?:\/\//i.test(url) ? url : null,
+    author: authorOf(record),
   };
 }
 

@@ -9,7 +9,7 @@ import mammoth from 'mammoth';
 import { parseHTML } from 'linkedom';
 import { UserError } from '../../errors.ts';
 import { displayName } from '../decode.ts';
-import { normaliseDate, normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
+import { cleanAuthor, normaliseDate, normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
 import { readZipEntry, zipEntries } from './zip.ts';
 
 /** Inflated size over this many times the file's size is a decompression bomb, not a document. */
@@ -91,6 +91,7 @@ export async function parseDocx(bytes: Uint8Array, name: string): Promise<RawArt
     source: null,
     section: null,
     url: null,
+    author: cleanAuthor(coreProperty(coreXml, 'dc:creator')),
     paragraphs,
   };
 }

@@ -5,7 +5,8 @@
  * title og:title → Readability/<title> without a " | Site" suffix → first <h1>;
  * source og:site_name → Readability siteName → host name of the url;
  * date article:published_time → itemprop=datePublished → <time datetime> → Readability (JSON-LD);
- * section article:section; url <link rel=canonical> → og:url → the url the HTML came from.
+ * section article:section; url <link rel=canonical> → og:url → the url the HTML came from;
+ * author meta author/article:author → Readability's byline.
  * The dek (standfirst) and the page's description open the body when they say something it
  * does not (src/ingest/formats/lead.ts).
  */
@@ -13,6 +14,7 @@ import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { UserError } from '../../errors.ts';
 import {
+  cleanAuthor,
   cleanSource,
   normaliseDate,
   normaliseSection,
@@ -281,6 +283,7 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
       (doc.querySelector('article time[datetime]') ?? doc.querySelector('time[datetime]'))?.getAttribute('datetime'),
     );
   const section = normaliseSection(meta(doc, 'article:section'));
+  const metaAuthor = cleanAuthor(meta(doc, 'author', 'article:author', 'dc.creator', 'DC.creator', 'parsely-author'));
   const h1 = normaliseSpace(doc.querySelector('h1')?.textContent ?? '');
   const docTitle = normaliseSpace(doc.title ?? '');
   const dek = dekOf(doc);
@@ -321,5 +324,7 @@ export function parseHtml(html: string, inputUrl?: string): RawArticle {
   // only when it says something the rest of the body does not.
   const body = paragraphs.filter((p) => p !== dek);
   const lead = leadParagraphs([dek, description], body, title);
-  return { id: null, title, date, source, section, url, paragraphs: [...lead, ...body] };
+  // Readability's byline comes from rel=author, itemprop=author, a "byline" class or JSON-LD.
+  const author = metaAuthor ?? cleanAuthor(parsed?.byline);
+  return { id: null, title, date, source, section, url, author, paragraphs: [...lead, ...body] };
 }

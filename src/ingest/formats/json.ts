@@ -54,6 +54,7 @@ function recordToArticle(value: unknown, label: string, recordNumber: number | u
     source: meta.source,
     section: meta.section,
     url: meta.url,
+    author: meta.author,
     paragraphs: [...leadParagraphs([summaryOf(record)], paragraphs, meta.title), ...paragraphs],
     label: named,
   };

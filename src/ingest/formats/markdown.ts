@@ -178,6 +178,7 @@ export function parseMarkdown(text: string, name: string): RawArticle {
     source: meta.source,
     section: meta.section,
     url: meta.url,
+    author: meta.author,
     paragraphs: [...lead, ...paragraphs],
   };
 }

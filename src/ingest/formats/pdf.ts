@@ -10,7 +10,7 @@
  */
 import { UserError } from '../../errors.ts';
 import { displayName } from '../decode.ts';
-import { normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
+import { cleanAuthor, normaliseSpace, titleFromParagraph, type RawArticle } from './common.ts';
 import { layoutParagraphs, type PageText, type TextRun } from './pdf-layout.ts';
 
 /** More pages than this is a book, not an article; refused before any page is read. */
@@ -130,6 +130,7 @@ export async function parsePdf(bytes: Uint8Array, name: string): Promise<RawArti
       source: null,
       section: null,
       url: null,
+      author: typeof info.Author === 'string' ? cleanAuthor(info.Author) : null,
       paragraphs: layout.paragraphs.map((p) => p.text),
       pages: layout.paragraphs.map((p) => p.page),
     };

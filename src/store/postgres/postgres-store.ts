@@ -592,5 +592,6 @@ function rowToArticle(row: Record<string, unknown>): StoredArticle {
     paragraph_count: row.paragraph_count as number,
     ingested_at: row.ingested_at as string,
     ...(row.pages ? { pages: row.pages as number[] } : {}),
+    ...(row.author ? { author: row.author as string } : {}),
   };
 }

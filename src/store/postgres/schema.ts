@@ -109,6 +109,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX feed_items_by_article ON feed_items (article_id);
   `,
+  // 4: who wrote the article (a feed item's author, a byline, a document's metadata), when known.
+  `ALTER TABLE articles ADD COLUMN author text;`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

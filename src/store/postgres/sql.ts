@@ -80,4 +80,4 @@ export function bytesToVector(bytes: Buffer): Float32Array {
 
 /** Columns of an article row, for SELECT lists. */
 export const ARTICLE_COLUMNS =
-  'a.rowid, a.collection, a.id, a.title, a.date, a.source, a.section, a.url, a.content_hash, a.body, a.paragraph_count, a.ingested_at, a.pages';
+  'a.rowid, a.collection, a.id, a.title, a.date, a.source, a.section, a.url, a.content_hash, a.body, a.paragraph_count, a.ingested_at, a.pages, a.author';

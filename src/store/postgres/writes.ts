@@ -104,7 +104,7 @@ export class WriteTransaction {
       }
       const a = item.article;
       await this.client.query(
-        `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9, pages = $10 WHERE rowid = $11`,
+        `UPDATE articles SET title = $1, date = $2, source = $3, section = $4, url = $5, content_hash = $6, body = $7, paragraph_count = $8, ingested_at = $9, pages = $10, author = $12 WHERE rowid = $11`,
         [
           a.title,
           a.date,
@@ -117,6 +117,7 @@ export class WriteTransaction {
           now,
           a.pages ?? null,
           old.rowid,
+          a.author ?? null,
         ],
       );
       rowidOf.set(item, old.rowid);
@@ -124,9 +125,9 @@ export class WriteTransaction {
     if (fresh.length > 0) {
       const column = <T>(pick: (item: ArticleToSave) => T) => fresh.map(pick);
       const inserted = await this.client.query(
-        `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, pages)
-         SELECT c, i, t, d, s, se, u, h, b, n, $11, CASE WHEN p = '' THEN NULL ELSE string_to_array(p, ',')::int[] END
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $12::text[]) AS x(c, i, t, d, s, se, u, h, b, n, p)
+        `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, pages, author)
+         SELECT c, i, t, d, s, se, u, h, b, n, $11, CASE WHEN p = '' THEN NULL ELSE string_to_array(p, ',')::int[] END, w
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $12::text[], $13::text[]) AS x(c, i, t, d, s, se, u, h, b, n, p, w)
          RETURNING rowid, collection, id`,
         [
           column((i) => i.collection),
@@ -142,6 +143,7 @@ export class WriteTransaction {
           now,
           // unnest cannot take an array of arrays of different lengths: the pages travel as text.
           column((i) => (i.article.pages ? i.article.pages.join(',') : '')),
+          column((i) => i.article.author ?? null),
         ],
       );
       const newRowid = new Map(

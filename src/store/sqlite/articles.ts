@@ -29,11 +29,11 @@ export class ArticleTable {
     this.find = db.prepare('SELECT * FROM articles WHERE collection = ? AND id = ?');
     this.byRowids = db.prepare('SELECT * FROM articles WHERE rowid IN (SELECT value FROM json_each(?))');
     this.update = db.prepare(
-      'UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, body = ?, paragraph_count = ?, ingested_at = ?, pages = ? WHERE rowid = ?',
+      'UPDATE articles SET title = ?, date = ?, source = ?, section = ?, url = ?, content_hash = ?, body = ?, paragraph_count = ?, ingested_at = ?, pages = ?, author = ? WHERE rowid = ?',
     );
     this.insert = db.prepare(
-      `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, pages)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO articles (collection, id, title, date, source, section, url, content_hash, body, paragraph_count, ingested_at, pages, author)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.remove = db.prepare('DELETE FROM articles WHERE rowid = ?');
     this.all = db.prepare('SELECT * FROM articles ORDER BY rowid');
@@ -64,6 +64,7 @@ export class ArticleTable {
     const now = new Date().toISOString();
     const { title, date, source, section, url } = article;
     const pages = article.pages ? JSON.stringify(article.pages) : null;
+    const author = article.author ?? null;
     if (existing) {
       this.update.run(
         title,
@@ -76,6 +77,7 @@ export class ArticleTable {
         article.paragraphs.length,
         now,
         pages,
+        author,
         existing.rowid,
       );
       return existing.rowid;
@@ -93,6 +95,7 @@ export class ArticleTable {
       article.paragraphs.length,
       now,
       pages,
+      author,
     );
     return Number(info.lastInsertRowid);
   }

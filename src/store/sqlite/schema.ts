@@ -12,8 +12,9 @@ import { CitebotError, UserError } from '../../errors.ts';
  * 3: questions.filter.
  * 4: articles.pages (the page each paragraph of a PDF begins on).
  * 5: passage_changes.collection, so a reader can catch up with its own collections only.
+ * 6: articles.author.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS articles (
   paragraph_count INTEGER NOT NULL,
   ingested_at TEXT NOT NULL,
   pages TEXT,
+  author TEXT,
   UNIQUE (collection, id)
 );
 CREATE TABLE IF NOT EXISTS passages (
@@ -102,6 +104,7 @@ function migrate(db: Database.Database): void {
       // Stores of schema 1 and 2 kept their questions table, which has no filter column.
       if (!columnExists(db, 'questions', 'filter')) db.exec('ALTER TABLE questions ADD COLUMN filter TEXT');
       if (!columnExists(db, 'articles', 'pages')) db.exec('ALTER TABLE articles ADD COLUMN pages TEXT');
+      if (!columnExists(db, 'articles', 'author')) db.exec('ALTER TABLE articles ADD COLUMN author TEXT');
       // Changes logged before schema 5 name no collection: readers take them as any collection's.
       if (!columnExists(db, 'passage_changes', 'collection'))
         db.exec('ALTER TABLE passage_changes ADD COLUMN collection TEXT');

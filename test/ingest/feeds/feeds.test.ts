@@ -32,6 +32,7 @@ describe('parseFeed', () => {
         published: '2024-05-01T08:00:00.000Z',
         updated: '2024-05-02T10:00:00.000Z',
         author: 'Ana Ruiz',
+        publication: null,
         contentHtml: null,
         summary: 'Short.',
         hash: undefined,
@@ -75,7 +76,7 @@ describe('parseFeed', () => {
     );
     assert.equal(news.kind, 'sitemap');
     assert.deepEqual(
-      [news.items[0]!.link, news.items[0]!.title, news.items[0]!.author, news.items[0]!.published],
+      [news.items[0]!.link, news.items[0]!.title, news.items[0]!.publication, news.items[0]!.published],
       ['https://n.example/s1', 'Storm closes port', 'The Examiner', '2024-06-01T09:00:00.000Z'],
     );
     const index = parseFeed(
@@ -167,6 +168,7 @@ describe('polling followed feeds', () => {
       link: `${server.base}/news/bridge`,
       guid: 'bridge-1',
       pubDate: 'Mon, 06 May 2024 09:00:00 GMT',
+      author: 'desk@city.example (Mara Olsen)',
       content: fullText(
         'bridge',
         'The old river bridge reopened on Monday after 14 months of repairs costing 3 million euros.',
@@ -194,6 +196,7 @@ describe('polling followed feeds', () => {
     const hit = await ask('how long were the bridge repairs?');
     assert.match(hit!.text, /14 months of repairs/);
     assert.equal(hit!.citation.source, 'City Desk');
+    assert.equal(hit!.citation.author, 'Mara Olsen', "the item's author is stored and cited");
     assert.equal(hit!.citation.date, '2024-05-06');
     assert.equal(hit!.citation.url, `${server.base}/news/bridge`);
 
