@@ -57,6 +57,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     soak: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
+    // A V8 CPU profile of the bot's main thread, written into this folder when it stops (--cpu-prof).
+    profile: { type: 'string' },
   },
 });
 const QUESTION_COUNT = positiveInt('questions', args.questions!);
@@ -129,7 +131,8 @@ interface BotProcess {
 function startBot(emu: DiscordEmulator, dataDir: string, modelDir: string): BotProcess {
   // A temp cwd, so a developer's .env is never read; only these variables are set.
   const cwd = mkdtempSync(join(tmpdir(), 'citebot-load-cwd-'));
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/bot/main.ts')], {
+  const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', TSX, join(ROOT, 'src/bot/main.ts')], {
     cwd,
     env: {
       PATH: process.env.PATH,
