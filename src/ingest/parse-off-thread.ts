@@ -1,7 +1,9 @@
 /**
  * parseArticles on a worker thread, for the bot: Readability over a 2 MiB page takes 1.5–2 s of
  * CPU, and on the main thread that would stall every other interaction (Discord wants a deferral
- * within 3 s). One worker is started on first use and kept (unref'd) for the next parse; a parse
+ * within 3 s). One worker is started on first use and kept (unref'd) for the next parse while
+ * parses keep coming; after `idleMs` without one it is stopped, since parsing a large page leaves
+ * it holding ~100 MB (jsdom's heap and the parsers' modules) that only its exit gives back. A parse
  * that crashes the worker or overruns its time limit costs only that worker, never the bot.
  */
 import type { Worker } from 'node:worker_threads';
@@ -37,16 +39,29 @@ interface Pending {
   timer: NodeJS.Timeout | null;
 }
 
+/** How long an idle parse worker is kept for the next parse (a new one takes ~1 s to start). */
+export const PARSER_IDLE_MS = 15_000;
+
 export class OffThreadParser {
   private worker: Worker | null = null;
   private workerReady = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly timeoutMs: number = 60_000) {}
+  constructor(
+    private readonly timeoutMs: number = 60_000,
+    private readonly idleMs: number = PARSER_IDLE_MS,
+  ) {}
+
+  /** True while a parse worker is running (for tests and the load audit). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
 
   parse(input: ArticleInput, limits: ParseLimits): Promise<Article[]> {
     const id = this.nextId++;
+    this.clearIdleTimer();
     const worker = this.ensureWorker();
     return new Promise<Article[]>((resolve, reject) => {
       const request: ParseRequest = { id, input, limits };
@@ -74,7 +89,25 @@ export class OffThreadParser {
     }, this.timeoutMs);
   }
 
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Stops the worker once it has had nothing to read for `idleMs`, giving its memory back. */
+  private retireWhenIdle(worker: Worker): void {
+    this.clearIdleTimer();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.worker !== worker || this.pending.size > 0) return;
+      this.worker = null;
+      void worker.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   async close(): Promise<void> {
+    this.clearIdleTimer();
     const worker = this.worker;
     if (!worker) return;
     this.failAll(worker, (who) => new UserError('parser_stopped', `stopped reading ${who}: citebot is shutting down`));
@@ -124,8 +157,10 @@ export class OffThreadParser {
     if (!job) return;
     this.pending.delete(response.id);
     if (job.timer) clearTimeout(job.timer);
-    if (this.pending.size === 0) worker.unref();
-    else this.armHead(worker);
+    if (this.pending.size === 0) {
+      worker.unref();
+      this.retireWhenIdle(worker);
+    } else this.armHead(worker);
     if ('articles' in response) job.resolve(response.articles);
     else
       job.reject(

@@ -107,6 +107,28 @@ describe('OffThreadParser', () => {
       await hasty.close();
     }
   });
+
+  it('GIVEN no parse for idleMs THEN the worker is stopped (its memory given back); the next parse starts a fresh one', async () => {
+    const idle = new OffThreadParser(60_000, 1_000);
+    const note = {
+      name: 'note.md',
+      bytes: new TextEncoder().encode('# Title\n\nOne paragraph of the article body here.'),
+    };
+    try {
+      assert.equal((await idle.parse(note, LIMITS))[0]!.title, 'Title');
+      assert.equal(idle.running, true);
+      // A parse within idleMs keeps the same worker going.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await idle.parse(note, LIMITS);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(idle.running, true, 'stopped before idleMs had passed since the last parse');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      assert.equal(idle.running, false, 'still running after idleMs without a parse');
+      assert.equal((await idle.parse(note, LIMITS))[0]!.title, 'Title');
+    } finally {
+      await idle.close();
+    }
+  });
 });
 
 describe('HTML bounds before Readability (the bot and the CLI alike)', () => {
