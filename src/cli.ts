@@ -32,6 +32,8 @@ import { migrateToPostgres } from './store/postgres/migrate.ts';
 import { exportArticles } from './store/export.ts';
 import { parseArticleFilter } from './search/filter.ts';
 import { LIBRARY_COLLECTION } from './types.ts';
+import { selfCalibrate } from './eval/self-calibrate.ts';
+import type { Calibration } from './search/calibration.ts';
 
 loadDotenv({ quiet: true });
 
@@ -146,6 +148,37 @@ function wholeNumber(max: number): (value: string) => number {
   };
 }
 
+/** A model with no calibration for its weights calibrates itself on first use, once (src/eval/self-calibrate.ts). */
+async function calibrateIfNeeded(engine: CitebotEngine, json: boolean | undefined): Promise<void> {
+  if (!engine.needsCalibration()) return;
+  notice(
+    `${engine.model().id} has no calibrated answer threshold yet: calibrating it on the bundled question sets (once; npm run calibrate redoes it)`,
+  );
+  const calibration = await runSelfCalibration(engine, !json);
+  notice(`calibrated ${engine.model().id}: threshold ${calibration.threshold}, floor ${calibration.floor}`);
+}
+
+/** Self-calibration with one progress bar per phase (indexing a set, asking its questions). */
+export async function runSelfCalibration(engine: CitebotEngine, showProgress: boolean): Promise<Calibration> {
+  let phase = '';
+  let bar = progressBar(false, '');
+  try {
+    return await selfCalibrate(engine, {
+      notice,
+      onProgress: (name, done, total) => {
+        if (name !== phase) {
+          bar.stop();
+          phase = name;
+          bar = progressBar(showProgress, `Calibrating: ${name}`, 'items');
+        }
+        bar.update({ done, total });
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
 async function autoIngestExamples(engine: CitebotEngine, json: boolean | undefined): Promise<void> {
   const bar = progressBar(!json, 'Indexing examples');
   const examples = await engine.ingestExamplesIfEmpty(bar.update);
@@ -221,6 +254,7 @@ export function buildProgram(): Command {
     .action(async (words: string[], options: Common & FilterOptions & { k: number }) => {
       const filter = parseArticleFilter(options);
       await withEngine(async (engine) => {
+        await calibrateIfNeeded(engine, options.json);
         await autoIngestExamples(engine, options.json);
         const collections = options.guild ? [LIBRARY_COLLECTION, options.guild] : [LIBRARY_COLLECTION];
         const result = await engine.ask(words.join(' '), { collections, k: options.k, filter });
@@ -314,6 +348,23 @@ export function buildProgram(): Command {
       withEngine(async (engine) => {
         const stats = await engine.stats(options.guild);
         print(options.json, stats, formatStats(stats));
+      }),
+    );
+
+  program
+    .command('calibrate')
+    .description(
+      'choose the answer threshold and floor for the model in use on the bundled question sets, and keep them in the store (done on first use; this redoes it)',
+    )
+    .option('--json', 'print the calibration as one JSON object')
+    .action(async (options: Common) =>
+      withEngine(async (engine) => {
+        const calibration = await runSelfCalibration(engine, !options.json);
+        print(
+          options.json,
+          calibration,
+          `calibrated ${calibration.model} on ${calibration.sets.join(', ')}: threshold ${calibration.threshold}, floor ${calibration.floor} (kept in the store; used from now on)`,
+        );
       }),
     );
 

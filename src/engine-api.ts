@@ -98,6 +98,18 @@ export interface CollectionStats {
   dim: number | null;
   /** The cross-encoder re-ranking answers (RERANK_MODEL), or null. */
   reranker: string | null;
+  /**
+   * The answer threshold and floor in force, and where they come from: `shipped` or `self`
+   * (calibrated on this machine, with its sets and date), `setting` (ANSWER_THRESHOLD or the
+   * model folder's citebot.json) or `uncalibrated` (a guess, until the model calibrates itself).
+   */
+  calibration?: {
+    threshold: number;
+    floor: number;
+    origin: 'shipped' | 'self' | 'setting' | 'uncalibrated';
+    sets: string[];
+    date: string | null;
+  };
   indexSize: number;
   /** Set while the vector index is rebuilt in the background. */
   indexRebuilding: IndexRebuild | null;

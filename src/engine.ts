@@ -27,7 +27,9 @@ import type { SearchResult } from './search/search.ts';
 import type { CitebotStore } from './store/store-api.ts';
 import type { VectorIndex } from './store/index/vector-index.ts';
 import { LIBRARY_COLLECTION, type Article, type ArticleFilter, type CollectionId } from './types.ts';
+import type { Calibration } from './search/calibration.ts';
 import { ask, retrieve, type RetrieveOptions } from './engine/ask.ts';
+import { calibrationOf, needsCalibration, saveCalibration, type DecisionCutoffs } from './engine/calibration.ts';
 import { ingest, ingestPaths, needsExamples, removeStored } from './engine/ingest.ts';
 import * as library from './engine/library.ts';
 import { modelIdOf, openState, startWordVectors, type EngineOptions } from './engine/open.ts';
@@ -50,10 +52,21 @@ export interface EngineInternals {
   embedder(): ((texts: string[]) => Promise<Float32Array[]>) | null;
   /** The worker pool itself (the evaluation's tuning aid caches through it). */
   embeddingPool(): EmbeddingPool | null;
-  /** The fusion weights and decline threshold in use (calibrated per model). */
+  /** The engine's configuration (self-calibration opens its temporary indexes like it). */
+  readonly config: EngineConfig;
+  /** The fusion weights in use (per model). */
   fusionWeights(): FusionWeights;
-  /** Overrides fusion weights for this engine only (the evaluation's tuning). */
+  /**
+   * Overrides fusion weights for this engine only (the evaluation's tuning). The cut-offs stay as
+   * they were: a tuning run compares rankings, and `--calibrate` chooses new cut-offs.
+   */
   setFusionWeights(overrides: Partial<FusionWeights>): void;
+  /** The answer threshold and floor in force (src/engine/calibration.ts). */
+  cutoffs(): DecisionCutoffs;
+  /** Overrides the threshold or floor for this engine only (evaluation and tests). */
+  setCutoffs(overrides: Partial<DecisionCutoffs>): void;
+  /** The calibration of the model and weights in use (made here, else shipped), or null. */
+  calibration(): Calibration | null;
   /** The vector index, or null when keyword-only (tests check how it was loaded). */
   vectors(): VectorIndex | null;
 }
@@ -72,7 +85,13 @@ export class CitebotEngine implements Engine {
       embedder: () => questionEmbedder(state),
       embeddingPool: () => state.semantic?.pool ?? null,
       vectors: () => state.semantic?.vectors ?? null,
+      config: state.config,
       fusionWeights: () => state.weights,
+      cutoffs: () => state.cutoffs,
+      setCutoffs: (overrides) => {
+        state.cutoffs = { ...state.cutoffs, ...overrides };
+      },
+      calibration: () => calibrationOf(state),
       setFusionWeights: (overrides) => {
         state.weights = { ...state.weights, ...overrides };
         startWordVectors(state);
@@ -93,6 +112,20 @@ export class CitebotEngine implements Engine {
       reason: keywordReason,
       reranker: reranker?.spec.id ?? null,
     };
+  }
+
+  /**
+   * Whether the answer threshold and floor in force are guesses: a sentence encoder with no
+   * calibration for its weights and no explicit threshold. The CLI and the bot then calibrate it
+   * once (src/eval/self-calibrate.ts).
+   */
+  needsCalibration(): boolean {
+    return needsCalibration(this.state);
+  }
+
+  /** Keeps a calibration of this model and its weights in the store and uses it from now on. */
+  saveCalibration(calibration: Calibration): Promise<void> {
+    return this.running(() => saveCalibration(this.state, calibration));
   }
 
   ingest(

@@ -1,3 +1,5 @@
+import type { FusionTerm } from '../search/fusion.ts';
+
 /**
  * A model folder that Transformers.js can load with no network:
  *   <dir>/config.json, tokenizer.json, tokenizer_config.json,
@@ -15,16 +17,9 @@ export interface ModelSpec {
   pooling: 'mean' | 'cls';
   /** Tokens the model attends to; longer passages are split at sentence boundaries. */
   maxTokens: number;
-  /** Fusion weights calibrated for this model (from its folder's citebot.json), if any. */
-  fusion?: {
-    dense?: number;
-    words?: number;
-    lexical?: number;
-    sentence?: number;
-    threshold?: number;
-    floor?: number;
-    answerShape?: number;
-    answerShapeUntrusted?: number;
-    trustCoverage?: number;
-  };
+  /**
+   * Fusion weights for this model and the threshold and floor calibrated for them (from its
+   * folder's citebot.json), if any: any term of FUSION_TERMS (src/search/fusion.ts).
+   */
+  fusion?: Partial<Record<FusionTerm | 'threshold' | 'floor', number>>;
 }

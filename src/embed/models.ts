@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { EngineConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { FUSION_TERM_NAMES } from '../search/fusion.ts';
 import type { ModelSpec } from './model-spec.ts';
 
 export const MINILM_ID = 'Xenova/all-MiniLM-L6-v2';
@@ -37,7 +38,15 @@ const ModelFolderSettings = z.object({
   maxTokens: z.number().int().min(8).max(8192).optional(),
   /** A cross-encoder's "answers the question" relevance (0–1). */
   threshold: z.number().min(0).max(1).optional(),
-  fusion: z.record(z.string(), z.number()).optional(),
+  /** Fusion weights for this model (any term of FUSION_TERMS) and the threshold and floor calibrated for them. */
+  fusion: z
+    .object(
+      Object.fromEntries(
+        [...FUSION_TERM_NAMES, 'threshold', 'floor'].map((key) => [key, z.number().min(0).optional()]),
+      ),
+    )
+    .strict()
+    .optional(),
 });
 export type ModelFolderSettings = z.infer<typeof ModelFolderSettings>;
 
@@ -113,7 +122,7 @@ export function specFromFolder(dir: string, fallbackId?: string): ModelSpec {
     pooling: settings.pooling ?? 'mean',
     // sentence-transformers trains MiniLM on 256 tokens; longer input is truncated.
     maxTokens: settings.maxTokens ?? (id === MINILM_ID ? 256 : windowTokens),
-    ...(settings.fusion ? { fusion: settings.fusion as ModelSpec['fusion'] } : {}),
+    ...(settings.fusion ? { fusion: settings.fusion } : {}),
   };
 }
 

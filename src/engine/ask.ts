@@ -42,6 +42,7 @@ async function retrieveWithin(state: EngineState, question: string, options: Ret
       words: (weights.words > 0 || weights.synonyms > 0) && state.wordVectors ? await state.wordVectors : null,
       synonyms: weights.synonyms > 0 ? bundledSynonyms() : null,
       weights,
+      cutoffs: state.cutoffs,
       passagesPerArticle: state.config.passagesPerArticle,
       reranker: state.reranker,
       onRerankError: (error) => state.notice(`answered without re-ranking: ${error.message}`),

@@ -12,7 +12,8 @@ import { UserError } from '../errors.ts';
 import { storedToArticle, type ArticlePage, type ArticleQuery, type ArticleRow } from '../store/store-api.ts';
 import type { CollectionId } from '../types.ts';
 import { resolveFilter } from './ask.ts';
-import { modelIdOf } from './open.ts';
+import { calibrationStats } from './calibration.ts';
+import { modelIdOf } from './state.ts';
 import type { EngineState } from './state.ts';
 
 export async function listArticles(
@@ -95,6 +96,7 @@ export async function stats(state: EngineState, collection?: CollectionId): Prom
     model: modelIdOf(state),
     dim: semantic?.pool.dim ?? null,
     reranker: state.reranker?.spec.id ?? null,
+    calibration: calibrationStats(state),
     indexSize: semantic?.vectors.size ?? 0,
     indexRebuilding: semantic?.vectors.rebuilding ?? null,
     questionsAsked: questions.asked,

@@ -27,7 +27,9 @@ import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import type { CitebotStore, CollectionLoaded } from '../store/store-api.ts';
 import { VectorIndex, type IndexStore } from '../store/index/vector-index.ts';
-import type { Embedder, EngineState, Semantic } from './state.ts';
+import { storedCalibrations, type Calibration } from '../search/calibration.ts';
+import { cutoffsFor } from './calibration.ts';
+import { modelIdOf, type Embedder, type EngineState, type Semantic } from './state.ts';
 
 export interface EngineOptions {
   /** One-line notices for the user (model choice, downloads, index rebuilds). */
@@ -72,18 +74,24 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
     keywordReason: string | null,
     reranker: Reranker | null,
     modelId: string,
-  ): EngineState => ({
-    config,
-    store,
-    indexStore,
-    semantic,
-    keywordReason,
-    weights: weightsFor(modelId, semantic?.spec, config),
-    notice,
-    wordVectors: null,
-    reranker,
-  });
-  if (options.storeOnly) return state(null, null, null, KEYWORD_ID);
+    calibrations: Calibration[],
+  ): EngineState => {
+    const weights = weightsFor(modelId, semantic?.spec);
+    return {
+      config,
+      store,
+      indexStore,
+      semantic,
+      keywordReason,
+      weights,
+      cutoffs: cutoffsFor(modelId, weights, semantic?.spec, config, calibrations),
+      calibrations,
+      notice,
+      wordVectors: null,
+      reranker,
+    };
+  };
+  if (options.storeOnly) return state(null, null, null, KEYWORD_ID, []);
   try {
     const reanalyzed = await store.reanalyze(ANALYZER_VERSION, analyze);
     if (reanalyzed > 0) notice(`updated the keyword index of ${reanalyzed} passages for this version of citebot`);
@@ -107,6 +115,7 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
       choice.kind === 'keyword' ? choice.reason : null,
       reranker,
       semantic?.spec.id ?? KEYWORD_ID,
+      await storedCalibrations(store),
     );
     // Another process's commit (PostgreSQL's NOTIFY): the vector index catches up now, not at the next question.
     if (semantic) store.onChange?.(() => semantic.vectors.syncWith(indexStore));
@@ -118,15 +127,11 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
   }
 }
 
-export function modelIdOf(state: EngineState): string {
-  return state.semantic?.spec.id ?? KEYWORD_ID;
-}
+export { modelIdOf };
 
-export function weightsFor(modelId: string, spec: ModelSpec | undefined, config: EngineConfig): FusionWeights {
-  return fusionWeightsFor(modelId, {
-    ...spec?.fusion,
-    ...(config.answerThreshold === null ? {} : { threshold: config.answerThreshold }),
-  });
+/** The model's fusion weights, with a model folder's own on top (threshold and floor are cut-offs: src/engine/calibration.ts). */
+export function weightsFor(modelId: string, spec: ModelSpec | undefined): FusionWeights {
+  return fusionWeightsFor(modelId, spec?.fusion);
 }
 
 /** Starts loading (or, once per data directory, preparing) the word vectors when the weights use them. */

@@ -10,6 +10,7 @@ import { analyze } from '../search/lexical.ts';
 import { storedToArticle, type ArticleToSave } from '../store/store-api.ts';
 import { VectorIndex } from '../store/index/vector-index.ts';
 import { closeSemantic, modelIdOf, startEmbedder, startWordVectors, weightsFor, withIndex } from './open.ts';
+import { refreshCutoffs } from './calibration.ts';
 import { estimateTokens, type EngineState } from './state.ts';
 
 export interface ReindexResult {
@@ -68,7 +69,8 @@ export async function reindex(
     VectorIndex.remove(config.dataDir);
     state.semantic = next ? await withIndex(config, store, state.indexStore, next, { notice }) : null;
     state.keywordReason = choice.kind === 'keyword' ? choice.reason : null;
-    state.weights = weightsFor(modelIdOf(state), state.semantic?.spec, config);
+    state.weights = weightsFor(modelIdOf(state), state.semantic?.spec);
+    refreshCutoffs(state);
     startWordVectors(state);
     return { from, to: modelIdOf(state), articles: plans.length, passages: texts.length };
   } catch (error) {

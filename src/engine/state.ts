@@ -4,7 +4,10 @@ import type { Reranker } from '../embed/cross-encoder.ts';
 import type { EmbeddingPool } from '../embed/pool.ts';
 import type { ModelSpec } from '../embed/model-spec.ts';
 import type { WordVectors } from '../embed/word-vectors.ts';
+import { KEYWORD_ID } from '../embed/models.ts';
+import type { Calibration } from '../search/calibration.ts';
 import type { FusionWeights } from '../search/fusion.ts';
+import type { Cutoffs } from '../search/verdict.ts';
 import type { CitebotStore } from '../store/store-api.ts';
 import type { IndexStore, VectorIndex } from '../store/index/vector-index.ts';
 
@@ -28,11 +31,19 @@ export interface EngineState {
   /** Why search is keyword-only, when it is. */
   keywordReason: string | null;
   weights: FusionWeights;
+  /** The answer threshold and floor in force (src/engine/calibration.ts). */
+  cutoffs: Pick<Cutoffs, 'threshold' | 'floor'>;
+  /** The calibrations made on this machine, read from the store at open. */
+  calibrations: Calibration[];
   readonly notice: (message: string) => void;
   /** Loaded in the background, only when the model's weights use them. */
   wordVectors: Promise<WordVectors | null> | null;
   /** The cross-encoder of RERANK_MODEL; null when it is unset. */
   readonly reranker: Reranker | null;
+}
+
+export function modelIdOf(state: EngineState): string {
+  return state.semantic?.spec.id ?? KEYWORD_ID;
 }
 
 /** Keyword-only indexes have no tokenizer: estimate generously (≈1.3 tokens a word). */

@@ -10,6 +10,7 @@
  * When no threshold meets both, the one declining the most negatives within the 5% is chosen.
  */
 import type { FusionWeights } from '../search/fusion.ts';
+import { describeWeights } from './terms.ts';
 import { askAll, ingestSet, itemsOf, openTempIndex, round, type AskItem } from './runner.ts';
 import type { EvalSet } from './set.ts';
 
@@ -245,16 +246,7 @@ export async function calibrate(
   const summary = {
     model,
     reranker,
-    weights: {
-      dense: weights?.dense,
-      words: weights?.words,
-      synonyms: weights?.synonyms,
-      lexical: weights?.lexical,
-      sentence: weights?.sentence,
-      trustCoverage: weights?.trustCoverage,
-      answerShape: weights?.answerShape,
-      answerShapeUntrusted: weights?.answerShapeUntrusted,
-    },
+    weights,
     threshold: choice.threshold,
     floor,
     below_floor: {
@@ -280,7 +272,7 @@ export function formatCalibration(result: CalibrationResult): string {
   const c = result.choice;
   const w = result.weights;
   const lines = [
-    `model ${result.model} (dense ${w.dense}, words ${w.words}, synonyms ${w.synonyms}, lexical ${w.lexical}, sentence ${w.sentence}, trustCoverage ${w.trustCoverage}, answerShape ${w.answerShape}, answerShapeUntrusted ${w.answerShapeUntrusted})`,
+    `model ${result.model} (${describeWeights(w)})`,
     ...(result.reranker
       ? [
           `re-ranker ${result.reranker}: the threshold is on its relevance (RERANK_THRESHOLD, or "threshold" in its folder's citebot.json)`,

@@ -6,13 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CitebotError } from '../errors.ts';
-import type { FusionWeights } from '../search/fusion.ts';
 import type { SearchMode } from '../search/search.ts';
 import { calibrate, formatCalibration } from './calibrate.ts';
 import { formatText, toJson } from './format.ts';
 import { renderHtml } from './report-html.ts';
 import { ALL_MODES, evaluateSet } from './runner.ts';
 import { loadEvalSet } from './set.ts';
+import { addWeightFlags, weightOverrides } from './terms.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -20,7 +20,7 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function weight(value: string): number {
+function threshold(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 10) throw new InvalidArgumentError('expected a number from 0 to 10');
   return n;
@@ -44,7 +44,7 @@ function progress(quiet: boolean): (phase: string, done: number, total: number) 
   };
 }
 
-interface Options {
+interface Options extends Record<string, unknown> {
   mode: string;
   k: number;
   json?: boolean;
@@ -53,32 +53,11 @@ interface Options {
   rerank?: string;
   calibrate?: boolean;
   quiet?: boolean;
-  dense?: number;
-  words?: number;
-  synonyms?: number;
-  lexical?: number;
-  sentence?: number;
-  trustCoverage?: number;
-  answerShape?: number;
-  answerShapeUntrusted?: number;
   threshold?: number;
+  floor?: number;
 }
 
-function weightOverrides(o: Options): Partial<FusionWeights> {
-  const w: Partial<FusionWeights> = {};
-  if (o.dense !== undefined) w.dense = o.dense;
-  if (o.words !== undefined) w.words = o.words;
-  if (o.synonyms !== undefined) w.synonyms = o.synonyms;
-  if (o.lexical !== undefined) w.lexical = o.lexical;
-  if (o.sentence !== undefined) w.sentence = o.sentence;
-  if (o.trustCoverage !== undefined) w.trustCoverage = o.trustCoverage;
-  if (o.answerShape !== undefined) w.answerShape = o.answerShape;
-  if (o.answerShapeUntrusted !== undefined) w.answerShapeUntrusted = o.answerShapeUntrusted;
-  if (o.threshold !== undefined) w.threshold = o.threshold;
-  return w;
-}
-
-const program = new Command()
+const program = addWeightFlags(new Command())
   .name('npm run eval --')
   .description(
     'Measures retrieval quality on an evaluation set, in a temporary index (your data directory is not touched).',
@@ -98,24 +77,8 @@ const program = new Command()
     'choose the "no answer" threshold from the sets (their unanswerable questions and each other\'s questions as negatives)',
   )
   .option('--quiet', 'no progress on stderr')
-  .addOption(new Option('--dense <w>', 'tuning: override the dense weight').argParser(weight))
-  .addOption(new Option('--words <w>', 'tuning: override the word-vector cosine weight').argParser(weight))
-  .addOption(new Option('--synonyms <w>', 'tuning: override the thesaurus-synonym weight').argParser(weight))
-  .addOption(new Option('--lexical <w>', 'tuning: override the lexical weight').argParser(weight))
-  .addOption(new Option('--sentence <w>', 'tuning: override the best-sentence coverage weight').argParser(weight))
-  .addOption(
-    new Option('--trust-coverage <c>', 'tuning: coverage at which keyword evidence counts fully (0: always)').argParser(
-      weight,
-    ),
-  )
-  .addOption(new Option('--answer-shape <w>', 'tuning: override the answer-shape bonus').argParser(weight))
-  .addOption(
-    new Option(
-      '--answer-shape-untrusted <w>',
-      'tuning: override the further answer-shape bonus when keyword evidence is not trusted',
-    ).argParser(weight),
-  )
-  .addOption(new Option('--threshold <t>', 'tuning: override the decline threshold').argParser(weight))
+  .addOption(new Option('--threshold <t>', 'tuning: override the answer threshold').argParser(threshold))
+  .addOption(new Option('--floor <t>', 'tuning: override the floor').argParser(threshold))
   .action(async (paths: string[], o: Options) => {
     const onProgress = progress(o.quiet ?? false);
     const notice = (message: string) => {
@@ -123,6 +86,10 @@ const program = new Command()
     };
     const sets = paths.map(loadEvalSet);
     const weights = weightOverrides(o);
+    const cutoffs = {
+      ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+      ...(o.floor === undefined ? {} : { floor: o.floor }),
+    };
     if (o.calibrate) {
       if (sets.length < 2)
         process.stderr.write('note: with one set, only its own unanswerable questions serve as negatives\n');
@@ -139,6 +106,7 @@ const program = new Command()
         model: o.model,
         rerank: o.rerank,
         weights,
+        cutoffs,
         onProgress,
         notice,
       });

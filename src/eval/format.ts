@@ -40,6 +40,7 @@ export function formatText(report: SetReport): string {
   const rows = modes.map(([mode, m]) => [mode, ...METRIC_COLUMNS.map((c) => cell(m[c.key] as number | null, c.key))]);
   const parts = [
     `${report.set} — model ${report.model}${report.reranker ? `, re-ranked by ${report.reranker}` : ''}, top ${report.k}, ${modes[0]?.[1].questions ?? 0} answerable + ${modes[0]?.[1].unanswerable ?? 0} unanswerable questions`,
+    `${report.sample === 'held-out' ? 'HELD-OUT: the weights and cut-offs were not tuned or calibrated on this set' : 'IN-SAMPLE: the weights and cut-offs were tuned or calibrated on this set'} (threshold ${report.cutoffs.threshold}, floor ${report.cutoffs.floor})`,
   ];
   parts.push(table(['mode', ...METRIC_COLUMNS.map((c) => c.label)], rows));
   const styleRows = modes.flatMap(([mode, m]) =>
@@ -55,6 +56,23 @@ export function formatText(report: SetReport): string {
       'by question style',
       table(['mode/style', ...METRIC_COLUMNS.slice(0, 7).map((c) => c.label), 'n'], styleRows),
     );
+  const hybrid = report.modes.hybrid;
+  if (hybrid) {
+    const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+    const sureRows = [['all', hybrid] as const, ...Object.entries(hybrid.by_style)].map(([style, m]) => [
+      style,
+      pct(m.confident),
+      pct(m.hedged),
+      pct(m.answerable_nothing_shown),
+      pct(m.confident_wrong),
+      String(m.questions),
+    ]);
+    parts.push(
+      '',
+      'how sure (hybrid): of answerable questions, answered / shown but hedged / nothing shown; of confident answers, wrong',
+      table(['style', 'answered', 'hedged', 'nothing', 'conf_wrong', 'n'], sureRows),
+    );
+  }
   for (const s of report.skipped) parts.push(`(${s.mode} skipped: ${s.reason})`);
   parts.push(
     '',
@@ -76,6 +94,8 @@ export function toJson(report: SetReport): Record<string, unknown> {
     model: report.model,
     reranker: report.reranker,
     k: report.k,
+    sample: report.sample,
+    cutoffs: report.cutoffs,
     modes: Object.fromEntries(
       Object.entries(report.modes).map(([mode, m]) => [
         mode,

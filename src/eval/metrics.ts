@@ -62,6 +62,12 @@ export interface Metrics {
   answerable_nothing_shown: number;
   /** The same for unanswerable questions; null when the set has none. */
   unanswerable_nothing_shown: number | null;
+  /** Share of answerable questions answered confidently (an answer claimed). */
+  confident: number;
+  /** Share of answerable questions shown passages under the caution, with no answer claimed. */
+  hedged: number;
+  /** Share of confident answers that are wrong: the first passage misses the gold one, or the question is unanswerable; null when none was confident. */
+  confident_wrong: number | null;
   /** Answerable questions. */
   questions: number;
   unanswerable: number;
@@ -157,6 +163,9 @@ export function summarize(outcomes: readonly QuestionOutcome[]): Metrics {
     declined_wrongly: ratio(declinedWrong, answerable.length),
     decline_precision: declinedRight + declinedWrong === 0 ? null : declinedRight / (declinedRight + declinedWrong),
     answerable_nothing_shown: ratio(answerable.filter((o) => !o.shown).length, answerable.length),
+    confident: ratio(answerable.filter((o) => !o.declined).length, answerable.length),
+    hedged: ratio(answerable.filter((o) => o.declined && o.shown).length, answerable.length),
+    confident_wrong: confidentWrong(outcomes),
     unanswerable_nothing_shown:
       unanswerable.length === 0 ? null : unanswerable.filter((o) => !o.shown).length / unanswerable.length,
     questions: answerable.length,
@@ -166,6 +175,14 @@ export function summarize(outcomes: readonly QuestionOutcome[]): Metrics {
       50,
     ),
   };
+}
+
+/** Of the confident answers (not declined), the share whose first passage is not the gold one, or whose question has none. */
+function confidentWrong(outcomes: readonly QuestionOutcome[]): number | null {
+  const confident = outcomes.filter((o) => !o.declined);
+  if (confident.length === 0) return null;
+  const wrong = confident.filter((o) => o.gold === null || firstHitRank(o.ranked, o.gold, 1) === null).length;
+  return wrong / confident.length;
 }
 
 /** Metrics per question style ("lexical", "paraphrased"); empty when the set has no styles. */

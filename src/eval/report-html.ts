@@ -146,7 +146,7 @@ export function renderHtml(reports: readonly SetReport[], sets: readonly EvalSet
       ? `<p class="src">Source: ${escapeHtml(set.source)}${set.license ? ` — ${escapeHtml(set.license)}` : ''}</p>`
       : '';
     return (
-      `<section><h2>${escapeHtml(report.set)} <small>model ${escapeHtml(report.model)}${report.reranker ? `, re-ranked by ${escapeHtml(report.reranker)}` : ''}, dense ${report.weights.dense}, lexical ${report.weights.lexical}, threshold ${report.weights.threshold}</small></h2>${source}` +
+      `<section><h2>${escapeHtml(report.set)} <small>model ${escapeHtml(report.model)}${report.reranker ? `, re-ranked by ${escapeHtml(report.reranker)}` : ''}, dense ${report.weights.dense}, lexical ${report.weights.lexical}, threshold ${report.cutoffs.threshold}, ${report.sample}</small></h2>${source}` +
       `${metricsTable(report)}<div class="charts">${charts}</div>${misses}</section>`
     );
   });

@@ -26,6 +26,8 @@ export interface TempIndexOptions {
   env?: NodeJS.ProcessEnv;
   /** Fusion weight overrides (tuning). */
   weights?: Partial<FusionWeights>;
+  /** Threshold or floor overrides. */
+  cutoffs?: { threshold?: number; floor?: number };
   /** RERANK_MODEL for the temporary index (default: the environment's). */
   rerank?: string;
   /** One-line notices (model choice, conversions). */
@@ -57,6 +59,7 @@ export async function openTempIndex(options: TempIndexOptions = {}): Promise<Tem
     });
     const engine = await openEngine(config, { notice: options.notice ?? (() => {}) });
     if (options.weights) engine.internals.setFusionWeights(options.weights);
+    if (options.cutoffs) engine.internals.setCutoffs(options.cutoffs);
     let closed = false;
     return {
       engine,
@@ -168,7 +171,7 @@ export async function askAll(
     if (options.highlight !== false && result.hits.length > 0) {
       const [first] = await highlightHits(item.q, { ...result, hits: result.hits.slice(0, 1) }, embed);
       highlight = first?.highlight ?? '';
-      // As `ask` claims it: only when the question is not declined.
+      // As `ask` claims it: only when the question is answered.
       answer = result.verdict === 'answered' ? (first?.answer ?? null) : null;
     }
     outcomes.push({
@@ -203,6 +206,10 @@ export interface SetReport {
   reranker: string | null;
   k: number;
   weights: FusionWeights;
+  /** The threshold and floor the verdicts were decided by. */
+  cutoffs: { threshold: number; floor: number };
+  /** Whether the weights and cut-offs in use were tuned or calibrated on this set (in-sample figures) or not (held-out). */
+  sample: 'in-sample' | 'held-out';
   modes: Partial<Record<SearchMode, ModeReport>>;
   /** Per-question outcomes, for the HTML report. */
   outcomes: Partial<Record<SearchMode, QuestionOutcome[]>>;
@@ -231,6 +238,8 @@ export async function evaluateSet(set: EvalSet, options: EvaluateOptions): Promi
       reranker: engine.model().reranker,
       k: options.k,
       weights: engine.internals.fusionWeights(),
+      cutoffs: engine.internals.cutoffs(),
+      sample: engine.internals.calibration()?.sets.includes(set.name) ? 'in-sample' : 'held-out',
       modes: {},
       outcomes: {},
       skipped: [],

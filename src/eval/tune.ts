@@ -1,18 +1,69 @@
 /**
- * Weight tuning aid: asks every set's questions in hybrid mode under a grid of fusion
- * weights, on one temporary index per set, and prints hit@1 / hit@5 / MRR per setting.
- * Question vectors are embedded once and reused across settings (scoring is unchanged).
+ * Weight tuning with held-out figures. Asks every set's questions in hybrid mode under each
+ * weight setting (one temporary index per set, question vectors embedded once), then, leaving
+ * one set out at a time, picks the setting that does best on the OTHER sets and reports how it
+ * does on the one left out: the figure a new set of articles and questions can expect.
  *
- *   npx tsx src/eval/tune.ts <set.json>... [--dense 1] [--words 0.4] [--synonyms 0,0.25] [--lexical 0.2,0.3,0.5] [--sentence 0,0.3] [--answer-shape 0,0.05] [--answer-shape-untrusted 0,0.1] [--trust-coverage 0,0.45]
+ *   npx tsx src/eval/tune.ts <set.json>... [--<term> v1,v2 …] [--setting name=v,name=v …] [--preset shipped,prototype] [--model use-lite]
+ *
+ * Every `--<term>` flag comes from FUSION_TERMS (src/search/fusion.ts); unset terms keep the
+ * model's weights. `--setting` adds explicit settings; `--preset prototype` is "cosine +
+ * coverage²" and nothing else.
  */
-import { Command } from 'commander';
-import type { FusionWeights } from '../search/fusion.ts';
+import { Command, Option } from 'commander';
+import { FUSION_TERM_NAMES, type FusionTerm, type FusionWeights } from '../search/fusion.ts';
 import type { EmbedFn } from '../search/search.ts';
 import { summarize, type Metrics } from './metrics.ts';
 import { askAll, ingestSet, itemsOf, openTempIndex, type TempIndex } from './runner.ts';
 import { loadEvalSet, type EvalSet } from './set.ts';
+import { addGridFlags, describeWeights, gridOf } from './terms.ts';
 
-const list = (value: string): number[] => value.split(',').map(Number);
+/** Named settings: the model's own weights, and the plain prototype of issue 21. */
+export const PRESETS: Record<string, Partial<FusionWeights>> = {
+  shipped: {},
+  prototype: { ...Object.fromEntries(FUSION_TERM_NAMES.map((t) => [t, 0])), dense: 1, lexical: 1 },
+};
+
+/** What a setting is chosen by: the mean of hit@1 and MRR@10 (rank 1 matters most; MRR sees the rest). */
+export function objective(m: Pick<Metrics, 'hit@1' | 'mrr@10'>): number {
+  return (m['hit@1'] + m['mrr@10']) / 2;
+}
+
+export interface Cell {
+  setting: number;
+  set: string;
+  metrics: Metrics;
+}
+
+export interface HeldOut {
+  /** The set left out. */
+  set: string;
+  /** The setting chosen on the other sets. */
+  chosen: number;
+  /** Its figures on the set left out. */
+  metrics: Metrics;
+  /** The best setting on the left-out set itself (an in-sample ceiling, for comparison). */
+  oracle: number;
+  oracleMetrics: Metrics;
+}
+
+/** Leave-one-set-out: for each set, the setting best on the others, measured on it. */
+export function leaveOneSetOut(cells: readonly Cell[], settings: number, sets: readonly string[]): HeldOut[] {
+  const at = (setting: number, set: string) => cells.find((c) => c.setting === setting && c.set === set)!.metrics;
+  const best = (score: (setting: number) => number) => {
+    let chosen = 0;
+    for (let s = 1; s < settings; s++) if (score(s) > score(chosen) + 1e-12) chosen = s;
+    return chosen;
+  };
+  return sets.map((left) => {
+    const others = sets.filter((s) => s !== left);
+    const chosen = best((s) =>
+      others.length === 0 ? 0 : others.reduce((sum, o) => sum + objective(at(s, o)), 0) / others.length,
+    );
+    const oracle = best((s) => objective(at(s, left)));
+    return { set: left, chosen, metrics: at(chosen, left), oracle, oracleMetrics: at(oracle, left) };
+  });
+}
 
 /** Caches the engine's embeddings of single texts (questions), keyed by text. */
 function cacheEmbeddings(index: TempIndex): void {
@@ -28,88 +79,92 @@ function cacheEmbeddings(index: TempIndex): void {
   pool.embed = (texts, options) => (options?.onBatch ? original(texts, options) : cached([...texts]));
 }
 
+function parseSetting(text: string): Partial<FusionWeights> {
+  const out: Partial<FusionWeights> = {};
+  for (const pair of text.split(',')) {
+    const [name, value] = pair.split('=').map((x) => x.trim());
+    if (!FUSION_TERM_NAMES.includes(name as FusionTerm) || !Number.isFinite(Number(value))) {
+      throw new Error(`--setting ${text}: "${pair}" is not term=value (terms: ${FUSION_TERM_NAMES.join(', ')})`);
+    }
+    out[name as FusionTerm] = Number(value);
+  }
+  return out;
+}
+
+const fmt = (m: Metrics) => `${m['hit@1'].toFixed(3)}/${m['hit@5'].toFixed(3)}/${m['mrr@10'].toFixed(3)}`;
+
 async function main(
   paths: string[],
-  o: {
-    dense: string;
-    words: string;
-    synonyms: string;
-    lexical: string;
-    sentence: string;
-    answerShape: string;
-    answerShapeUntrusted: string;
-    trustCoverage: string;
-    model?: string;
-  },
+  o: Record<string, unknown> & { model?: string; setting?: string[]; preset?: string; json?: boolean },
 ): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
+  const presets = (o.preset ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((name) => {
+      const preset = PRESETS[name];
+      if (!preset) throw new Error(`--preset ${name}: known presets are ${Object.keys(PRESETS).join(', ')}`);
+      return preset;
+    });
+  const explicit = (o.setting ?? []).map(parseSetting);
+  const flagged = FUSION_TERM_NAMES.some((t) => Array.isArray(o[t])) ? gridOf(o) : [];
+  const settings = [...presets, ...explicit, ...flagged];
+  if (settings.length === 0) settings.push({});
   const indexes: { set: EvalSet; index: TempIndex }[] = [];
+  const cells: Cell[] = [];
+  let base: FusionWeights | null = null;
   try {
     for (const set of sets) {
       const index = await openTempIndex({ model: o.model });
       indexes.push({ set, index });
+      process.stderr.write(`${set.name}: indexing ${set.articles.length} articles\n`);
       await ingestSet(index.engine, set.articles);
       cacheEmbeddings(index);
     }
-    const grid: Partial<FusionWeights>[] = list(o.dense).flatMap((dense) =>
-      list(o.words).flatMap((words) =>
-        list(o.synonyms).flatMap((synonyms) =>
-          list(o.lexical).flatMap((lexical) =>
-            list(o.sentence).flatMap((sentence) =>
-              list(o.answerShape).flatMap((answerShape) =>
-                list(o.answerShapeUntrusted).flatMap((answerShapeUntrusted) =>
-                  list(o.trustCoverage).map((trustCoverage) => ({
-                    dense,
-                    words,
-                    synonyms,
-                    lexical,
-                    sentence,
-                    answerShape,
-                    answerShapeUntrusted,
-                    trustCoverage,
-                  })),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    );
-    for (const weights of grid) {
-      const cells: string[] = [];
+    base = { ...indexes[0]!.index.engine.internals.fusionWeights() };
+    for (const [i, overrides] of settings.entries()) {
+      const line: string[] = [];
       for (const { set, index } of indexes) {
-        index.engine.internals.setFusionWeights(weights);
+        index.engine.internals.setFusionWeights({ ...base!, ...overrides });
         const outcomes = await askAll(index.engine, itemsOf(set), { mode: 'hybrid', k: 10, highlight: false });
-        const fmt = (m: Metrics) => `${m['hit@1'].toFixed(4)}/${m['hit@5'].toFixed(4)}/${m['mrr@10'].toFixed(4)}`;
-        cells.push(`${set.name} ${fmt(summarize(outcomes))}`);
-        for (const style of [...new Set(outcomes.map((x) => x.style).filter((s) => s !== null))]) {
-          cells.push(`${style} ${fmt(summarize(outcomes.filter((x) => x.style === style)))}`);
-        }
+        const metrics = summarize(outcomes);
+        cells.push({ setting: i, set: set.name, metrics });
+        line.push(`${set.name} ${fmt(metrics)}`);
       }
-      process.stdout.write(
-        `dense ${weights.dense} words ${weights.words} synonyms ${weights.synonyms} lexical ${weights.lexical} sentence ${weights.sentence} shape ${weights.answerShape}+${weights.answerShapeUntrusted} trust ${weights.trustCoverage}  |  ${cells.join('  |  ')}\n`,
-      );
+      process.stdout.write(`#${i} ${describeWeights({ ...base!, ...overrides })}\n    ${line.join('  |  ')}\n`);
     }
   } finally {
     for (const { index } of indexes) await index.close();
   }
+  const heldOut = leaveOneSetOut(
+    cells,
+    settings.length,
+    sets.map((s) => s.name),
+  );
+  process.stdout.write(
+    '\nleave-one-set-out (hit@1/hit@5/MRR@10): chosen on the other sets, measured on the one left out\n',
+  );
+  for (const h of heldOut) {
+    process.stdout.write(
+      `  ${h.set.padEnd(16)} held-out #${h.chosen} ${fmt(h.metrics)}   (best on itself, in-sample: #${h.oracle} ${fmt(h.oracleMetrics)})\n`,
+    );
+  }
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({ settings: settings.map((s) => ({ ...base!, ...s })), cells, heldOut })}\n`,
+    );
 }
 
-new Command()
+addGridFlags(new Command())
   .argument('<sets...>')
-  .option('--dense <list>', 'dense weights', '1')
-  .option('--words <list>', 'word-vector cosine weights', '0')
-  .option('--synonyms <list>', 'thesaurus-synonym coverage weights', '0')
-  .option('--lexical <list>', 'lexical weights', '0.1,0.2,0.3,0.4,0.5,0.7')
-  .option('--sentence <list>', 'best-sentence coverage weights', '0,0.15,0.3')
-  .option('--answer-shape <list>', 'answer-shape bonuses', '0.05')
-  .option('--answer-shape-untrusted <list>', 'further answer-shape bonuses when keyword evidence is untrusted', '0.1')
   .option(
-    '--trust-coverage <list>',
-    'best-candidate coverage at which keyword evidence counts fully (0 = always)',
-    '0.45',
+    '--setting <terms>',
+    'an explicit setting, term=value,term=value (repeatable)',
+    (v: string, all: string[] = []) => [...all, v],
   )
-  .option('--model <name>', 'embedding model')
+  .option('--preset <names>', `named settings: ${Object.keys(PRESETS).join(', ')}`)
+  .addOption(new Option('--model <name>', 'embedding model'))
+  .option('--json', 'also print every figure as one JSON line')
   .action(main)
   .parseAsync(process.argv)
   .catch((error: unknown) => {

@@ -175,12 +175,23 @@ export function isoMinute(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
+function calibrationOrigin(c: NonNullable<CollectionStats['calibration']>): string {
+  if (c.origin === 'setting') return 'set by ANSWER_THRESHOLD or the model folder';
+  if (c.origin === 'uncalibrated') return 'not calibrated yet: npm run calibrate';
+  return `${c.origin === 'self' ? 'calibrated here' : 'shipped calibration'} on ${c.sets.join(', ')}, ${c.date}`;
+}
+
 export function formatStats(stats: CollectionStats): string {
   const lines = [
     `store           ${stats.store.backend} (${stats.store.location})`,
     `articles        ${stats.articles}`,
     `passages        ${stats.passages}`,
     `model           ${stats.model}${stats.dim ? ` (${stats.dim}-d)` : ''}${stats.reranker ? `, re-ranked by ${stats.reranker}` : ''}`,
+    ...(stats.calibration
+      ? [
+          `answer cut-offs threshold ${stats.calibration.threshold}, floor ${stats.calibration.floor} (${calibrationOrigin(stats.calibration)})`,
+        ]
+      : []),
     `index size      ${stats.indexSize}${stats.indexRebuilding ? ` (rebuilding: ${stats.indexRebuilding.indexed} of ${stats.indexRebuilding.total} passages)` : ''}`,
     `questions asked ${stats.questionsAsked}`,
     `feedback        👍 ${stats.feedback.up}  👎 ${stats.feedback.down}`,

@@ -9,8 +9,15 @@ import type { SearchPort, StoredArticle, StoredPassage } from '../store/store-ap
 import type { VectorIndex } from '../store/index/vector-index.ts';
 import type { ArticleFilter, CollectionId } from '../types.ts';
 import { answerShape } from './answer.ts';
-import { decide, type Verdict } from './verdict.ts';
-import { fuse, lexicalTrust, type Evidence, type FusionWeights } from './fusion.ts';
+import { decide, type Cutoffs, type Verdict } from './verdict.ts';
+import {
+  closestInMeaning,
+  fuse,
+  holdSemanticPlace,
+  lexicalTrust,
+  type Evidence,
+  type FusionWeights,
+} from './fusion.ts';
 import { splitSentences } from '../text/sentences.ts';
 import { analyze, analyzeQuestion, coverage } from './lexical.ts';
 import {
@@ -36,6 +43,8 @@ export interface SearchDeps {
   /** The thesaurus for the `synonyms` fusion term (used with the word vectors); null when not in use. */
   synonyms: Synonyms | null;
   weights: FusionWeights;
+  /** The calibrated threshold and floor of these weights (the re-ranker brings its own threshold). */
+  cutoffs: Pick<Cutoffs, 'threshold' | 'floor'>;
   passagesPerArticle: number;
   /** The cross-encoder that reads the best passages again (RERANK_MODEL); null: fusion decides. */
   reranker?: Pick<Reranker, 'score' | 'candidates' | 'spec'> | null;
@@ -97,15 +106,6 @@ const CANDIDATES = 50;
  */
 const EXACT_SEARCH_MAX = 1_000;
 
-/**
- * Position (0-based) held for the best semantic match in hybrid results. Fusion puts keyword
- * matches first, which is right for most questions but buries the answer to a paraphrased
- * one under passages sharing a stray word; a reply of three passages then still shows the
- * passage closest in meaning. (xquad-en hit@5 0.993 → 0.995 with no change to hit@1; a
- * second held place cost xquad-en and gained nothing on news-en.)
- */
-const SEMANTIC_SLOT = 2;
-
 async function idfFunction(store: SearchPort, tokens: readonly string[]): Promise<(token: string) => number> {
   const stats = await store.corpusStats(tokens);
   const total = Math.max(1, stats.passages);
@@ -165,8 +165,7 @@ async function gatherCandidates(
 
 /** What a candidate offers before the scores are combined. */
 interface Measured extends Evidence {
-  /** The BM25 tie-break. */
-  bonus: number;
+  /** The keyword (BM25) score, null when keyword search did not return it: the bm25 mode's ranking. */
   keyword: number | null;
 }
 
@@ -211,11 +210,14 @@ function measureCandidate(
     synonymCoverage: 0,
     coverage: covered,
     sentenceCoverage: 0,
+    titleCoverage: 0,
     shape: 0,
-    bonus: 0,
+    bm25: candidate.keyword ?? 0,
     keyword: candidate.keyword,
   };
   if (asked.mode !== 'hybrid') return measured;
+  if (covered > 0 && deps.weights.title > 0)
+    measured.titleCoverage = coverage(asked.tokens, new Set(titleTerms), asked.idf);
   if (covered > 0 && deps.weights.sentence > 0) {
     measured.sentenceCoverage = bestSentenceCoverage(
       asked.tokens,
@@ -236,15 +238,13 @@ function measureCandidate(
     );
   }
   measured.shape = answerShape(asked.text, text);
-  // BM25 only breaks ties between passages that cover the question equally.
-  measured.bonus = candidate.keyword === null ? 0 : Math.min(0.01, candidate.keyword / 1000);
   return measured;
 }
 
 function scoreOf(measured: Measured, mode: SearchMode, weights: FusionWeights, trust: number): number {
   if (mode === 'bm25') return measured.keyword ?? 0;
   if (mode === 'dense') return measured.cosine;
-  return fuse(measured, weights, trust) + measured.bonus;
+  return fuse(measured, weights, trust);
 }
 
 /**
@@ -313,26 +313,6 @@ function bestSentenceCoverage(
   for (const sentence of sentences)
     best = Math.max(best, coverage(tokens, { has: (token) => sentence.has(token) || title.has(token) }, idf));
   return best;
-}
-
-/** The hit with the highest cosine (the sentence encoder's choice). */
-function closestInMeaning<T extends { cosine: number }>(ranked: readonly T[]): T | undefined {
-  let best: T | undefined;
-  for (const hit of ranked) if (!best || hit.cosine > best.cosine) best = hit;
-  return best;
-}
-
-/**
- * Moves the highest-cosine hit up to `slot` when fusion ranked it lower. The sentence
- * encoder's cosine alone decides: holding the place for the word-vector mix instead cost
- * xquad-en hit@5 two questions (1185 → 1183).
- */
-export function holdSemanticSlot<T extends { cosine: number }>(ranked: readonly T[], slot: number): T[] {
-  const best = closestInMeaning(ranked);
-  const at = best ? ranked.indexOf(best) : -1;
-  if (!best || at <= slot) return [...ranked];
-  const rest = ranked.filter((hit) => hit !== best);
-  return [...rest.slice(0, slot), best, ...rest.slice(slot)];
 }
 
 /**
@@ -479,20 +459,19 @@ export async function search(deps: SearchDeps, question: string, options: Search
   }
   // The held place and the cap's exemption make room for meaning that fusion under-ranks; a
   // re-ranker reads the question with each passage, so it decides that itself.
-  const semantic = mode === 'hybrid' && deps.embed !== null && reranked === null;
+  const semantic = mode === 'hybrid' && deps.embed !== null && reranked === null && deps.weights.heldPlace > 0;
   const capped = capPerArticle(
     reranked ?? distinct,
     deps.passagesPerArticle,
     semantic ? closestInMeaning(distinct) : undefined,
   );
-  const ranked = semantic ? holdSemanticSlot(capped, SEMANTIC_SLOT) : capped;
+  const ranked = semantic ? holdSemanticPlace(capped, deps.weights) : capped;
   const confidence = ranked.length > 0 ? Math.max(...ranked.map((hit) => hit.score)) : 0;
   const relevance = reranked ? (ranked[0]?.relevance ?? 0) : null;
   const offset = options.offset ?? 0;
   const hits = ranked.slice(offset, offset + options.k);
   const cutoffs = {
-    threshold: deps.weights.threshold,
-    floor: deps.weights.floor,
+    ...deps.cutoffs,
     rerankThreshold: reranker ? reranker.spec.threshold : null,
   };
   // One rule for answered / shown / nothing (src/search/verdict.ts); only hybrid scores are calibrated.

@@ -241,6 +241,13 @@ export interface ModelMeta {
   model(): Promise<ModelRecord | null>;
   setModel(model: ModelRecord): Promise<void>;
   /**
+   * The answer calibrations made on this machine (self-calibration), kept with the model as the
+   * JSON text search wrote (src/search/calibration.ts); null when none was made.
+   */
+  calibrations(): Promise<string | null>;
+  /** Replaces the calibrations kept in the store (no generation: passages are unchanged). */
+  setCalibrations(json: string): Promise<void>;
+  /**
    * Rewrites every passage's terms with `termsOf` when they were written by another analyzer
    * `version`; returns how many were rewritten (0 when the version matches). Run at open.
    */

@@ -83,9 +83,9 @@ describe('engine over the example articles', () => {
   });
 
   it('GIVEN a related question scoring between the floor and the answer threshold THEN the closest passages come back, with no answer claimed, and it counts as unanswered', async () => {
-    const weights = t.engine.internals.fusionWeights();
+    const cutoffs = t.engine.internals.cutoffs();
     try {
-      t.engine.internals.setFusionWeights({ threshold: 5, floor: 0.05 });
+      t.engine.internals.setCutoffs({ threshold: 5, floor: 0.05 });
       const result = await t.engine.ask('How many protesters were detained in Kazakhstan?', {
         collections: [LIBRARY_COLLECTION],
         log: { collection: LIBRARY_COLLECTION },
@@ -100,13 +100,13 @@ describe('engine over the example articles', () => {
           (u) => u.question === 'How many protesters were detained in Kazakhstan?',
         ),
       );
-      t.engine.internals.setFusionWeights({ threshold: 5, floor: 4 });
+      t.engine.internals.setCutoffs({ threshold: 5, floor: 4 });
       const unrelated = await t.engine.ask('How many protesters were detained in Kazakhstan?', {
         collections: [LIBRARY_COLLECTION],
       });
       assert.deepEqual(unrelated.passages, []);
     } finally {
-      t.engine.internals.setFusionWeights(weights);
+      t.engine.internals.setCutoffs(cutoffs);
     }
   });
 

@@ -192,6 +192,8 @@ describe('metrics on a controlled ranking', () => {
       reranker: null,
       k: 10,
       weights: fusionWeightsFor('keyword'),
+      cutoffs: { threshold: 0.25, floor: 0.25 },
+      sample: 'held-out',
       skipped: [],
       modes: { hybrid: { ...summarize(outcomes), ingest_s: 0, by_style: {} } },
       outcomes: { hybrid: outcomes },

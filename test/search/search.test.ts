@@ -9,8 +9,8 @@ import { openSqliteStore } from '../helpers/sqlite-store.ts';
 import { rmSync } from 'node:fs';
 import { loadConfig } from '../../src/config.ts';
 import { openEngine, type CitebotEngine } from '../../src/engine.ts';
-import { fuse, fusionWeightsFor, lexicalTrust } from '../../src/search/fusion.ts';
-import { capPerArticle, duplicateKey, holdSemanticSlot } from '../../src/search/search.ts';
+import { fuse, fusionWeightsFor, holdSemanticPlace, lexicalTrust } from '../../src/search/fusion.ts';
+import { capPerArticle, duplicateKey } from '../../src/search/search.ts';
 import { describeFilter } from '../../src/format/text.ts';
 import { isHit } from '../../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../../src/search/lexical.ts';
@@ -62,7 +62,19 @@ describe('score-level fusion (use-lite weights)', () => {
   const w = fusionWeightsFor('use-lite');
   // Passage-level evidence whose best sentence holds all of the passage's matches.
   const fuseAt = (cosine: number, coverage: number, weights = w) =>
-    fuse({ cosine, wordCosine: 0, synonymCoverage: 0, coverage, sentenceCoverage: coverage, shape: 0 }, weights);
+    fuse(
+      {
+        cosine,
+        wordCosine: 0,
+        synonymCoverage: 0,
+        coverage,
+        sentenceCoverage: coverage,
+        titleCoverage: 0,
+        shape: 0,
+        bm25: 0,
+      },
+      weights,
+    );
   test('GIVEN a full keyword match with a middling cosine THEN it outranks a passage with a better cosine and no keyword', () => {
     assert.ok(fuseAt(0.25, 1, w) > fuseAt(0.45, 0, w), `${fuseAt(0.25, 1, w)} vs ${fuseAt(0.45, 0, w)}`);
   });
@@ -74,11 +86,29 @@ describe('score-level fusion (use-lite weights)', () => {
   });
   test('GIVEN a closer word-vector average at equal cosine and coverage THEN it scores higher, by the words weight', () => {
     const near = fuse(
-      { cosine: 0.4, wordCosine: 0.9, synonymCoverage: 0, coverage: 0, sentenceCoverage: 0, shape: 0 },
+      {
+        cosine: 0.4,
+        wordCosine: 0.9,
+        synonymCoverage: 0,
+        coverage: 0,
+        sentenceCoverage: 0,
+        titleCoverage: 0,
+        shape: 0,
+        bm25: 0,
+      },
       w,
     );
     const far = fuse(
-      { cosine: 0.4, wordCosine: 0.4, synonymCoverage: 0, coverage: 0, sentenceCoverage: 0, shape: 0 },
+      {
+        cosine: 0.4,
+        wordCosine: 0.4,
+        synonymCoverage: 0,
+        coverage: 0,
+        sentenceCoverage: 0,
+        titleCoverage: 0,
+        shape: 0,
+        bm25: 0,
+      },
       w,
     );
     assert.ok(w.words > 0);
@@ -96,13 +126,31 @@ describe('trust in keyword evidence', () => {
   test('GIVEN no candidate covering even trustCoverage of the question THEN its keyword terms count in proportion', () => {
     assert.equal(lexicalTrust(w.trustCoverage / 2, w), 0.5);
     assert.equal(lexicalTrust(0.9, w), 1);
-    const evidence = { cosine: 0.4, wordCosine: 0, synonymCoverage: 0, coverage: 0.2, sentenceCoverage: 0.2, shape: 0 };
+    const evidence = {
+      cosine: 0.4,
+      wordCosine: 0,
+      synonymCoverage: 0,
+      coverage: 0.2,
+      sentenceCoverage: 0.2,
+      titleCoverage: 0,
+      shape: 0,
+      bm25: 0,
+    };
     const keyword = fuse(evidence, w) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w);
     const trusted = fuse(evidence, w, 0.5) - fuse({ ...evidence, coverage: 0, sentenceCoverage: 0 }, w, 0.5);
     assert.ok(Math.abs(trusted - keyword / 2) < 1e-12, `${trusted} vs ${keyword}`);
   });
   test('GIVEN keyword evidence trusted less THEN the answer-shape bonus counts more, up to answerShape + answerShapeUntrusted', () => {
-    const shaped = { cosine: 0.4, wordCosine: 0, synonymCoverage: 0, coverage: 0, sentenceCoverage: 0, shape: 1 };
+    const shaped = {
+      cosine: 0.4,
+      wordCosine: 0,
+      synonymCoverage: 0,
+      coverage: 0,
+      sentenceCoverage: 0,
+      titleCoverage: 0,
+      shape: 1,
+      bm25: 0,
+    };
     const plain = { ...shaped, shape: 0 };
     assert.ok(Math.abs(fuse(shaped, w, 1) - fuse(plain, w, 1) - w.answerShape) < 1e-12);
     assert.ok(Math.abs(fuse(shaped, w, 0) - fuse(plain, w, 0) - (w.answerShape + w.answerShapeUntrusted)) < 1e-12);
@@ -134,20 +182,21 @@ describe('passages per article', () => {
 
 describe('the place held for the best semantic match', () => {
   const hit = (name: string, cosine: number) => ({ name, cosine });
+  const third = { ...fusionWeightsFor('use-lite'), heldPlace: 3 };
   test('GIVEN the highest cosine ranked fifth THEN it moves to the third place and the rest keep their order', () => {
     const ranked = [hit('a', 0.3), hit('b', 0.2), hit('c', 0.25), hit('d', 0.1), hit('e', 0.6)];
     assert.deepEqual(
-      holdSemanticSlot(ranked, 2).map((h) => h.name),
+      holdSemanticPlace(ranked, third).map((h) => h.name),
       ['a', 'b', 'e', 'c', 'd'],
     );
   });
   test('GIVEN the highest cosine already in the first three THEN nothing moves', () => {
     const ranked = [hit('a', 0.3), hit('b', 0.7), hit('c', 0.25), hit('d', 0.1)];
     assert.deepEqual(
-      holdSemanticSlot(ranked, 2).map((h) => h.name),
+      holdSemanticPlace(ranked, third).map((h) => h.name),
       ['a', 'b', 'c', 'd'],
     );
-    assert.deepEqual(holdSemanticSlot([], 2), []);
+    assert.deepEqual(holdSemanticPlace([], third), []);
   });
 });
 
@@ -220,7 +269,7 @@ describe('search on the real engine (tiny model)', () => {
   });
 
   test('GIVEN an off-topic question THEN hybrid confidence falls below the threshold and ask declines with no passages', async () => {
-    engine.internals.setFusionWeights({ threshold: 0.6 });
+    engine.internals.setCutoffs({ threshold: 0.6 });
     const r = await engine.internals.retrieve('Which quasar emits gamma bursts?', {
       collections: ['library'],
       k: 3,
@@ -235,7 +284,7 @@ describe('search on the real engine (tiny model)', () => {
   });
 
   test('GIVEN a question the articles answer THEN ask answers above the same threshold, citing the paragraph', async () => {
-    engine.internals.setFusionWeights({ threshold: 0.6 });
+    engine.internals.setCutoffs({ threshold: 0.6 });
     const asked = await engine.ask('How many protesters were detained in Veloria?', { collections: ['library'] });
     assert.equal(asked.answered, true);
     assert.equal(asked.passages[0]?.citation.article_id, 'detentions');

@@ -1,8 +1,11 @@
 /**
- * The one rule for answered / shown / nothing (src/search/verdict.ts).
+ * The one rule for answered / shown / nothing (src/search/verdict.ts), and the calibration
+ * record it is fed from (src/search/calibration.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SHIPPED_CALIBRATIONS, calibrationFor, cutoffsFrom, UNCALIBRATED } from '../../src/search/calibration.ts';
+import { fusionWeightsFor } from '../../src/search/fusion.ts';
 import { decide, type Cutoffs } from '../../src/search/verdict.ts';
 
 const hit = (score: number, relevance: number | null = null) => ({ score, relevance });
@@ -42,5 +45,44 @@ describe('decide', () => {
   });
   test('GIVEN an uncalibrated ranking (bm25 or dense mode) THEN any hit is an answer', () => {
     assert.equal(decide([hit(0.01)], 0.01, null, cut, false).verdict, 'answered');
+  });
+});
+
+describe('calibration records', () => {
+  test('GIVEN each shipped calibration THEN its weights are the ones its model ships with (change the weights, recalibrate)', () => {
+    for (const c of SHIPPED_CALIBRATIONS) {
+      assert.deepEqual(
+        c.weights,
+        fusionWeightsFor(c.model),
+        `${c.model}: the weights changed since its calibration of ${c.date}; run npm run eval -- --calibrate and update SHIPPED_CALIBRATIONS`,
+      );
+      assert.ok(c.floor <= c.threshold && c.sets.length > 0 && /^\d{4}-\d\d-\d\d$/.test(c.date));
+    }
+  });
+  test('GIVEN weights that differ from the calibrated ones THEN no calibration applies and the cut-offs are the uncalibrated ones', () => {
+    const changed = { ...fusionWeightsFor('use-lite'), lexical: 0.71 };
+    assert.equal(calibrationFor('use-lite', changed), null);
+    assert.deepEqual(cutoffsFrom(calibrationFor('use-lite', changed)), { ...UNCALIBRATED, rerankThreshold: null });
+    assert.equal(calibrationFor('use-lite', fusionWeightsFor('use-lite'))?.threshold, 0.9536);
+  });
+  test('GIVEN a stored self-calibration for the same model and weights THEN it wins over the shipped one', () => {
+    const weights = fusionWeightsFor('use-lite');
+    const own = {
+      model: 'use-lite',
+      weights,
+      threshold: 0.8,
+      floor: 0.5,
+      sets: ['news-en'],
+      date: '2026-12-03',
+      origin: 'self' as const,
+    };
+    assert.equal(calibrationFor('use-lite', weights, [own])?.threshold, 0.8);
+  });
+  test('GIVEN ANSWER_THRESHOLD or a model folder floor THEN they override the calibration', () => {
+    assert.deepEqual(cutoffsFrom({ threshold: 0.9, floor: 0.5 }, { threshold: 0.7, floor: null }), {
+      threshold: 0.7,
+      floor: 0.5,
+      rerankThreshold: null,
+    });
   });
 });

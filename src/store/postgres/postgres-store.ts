@@ -562,6 +562,14 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     await this.change(() => inTransaction(this.pool, (client) => setModel(client, model)));
   }
 
+  calibrations(): Promise<string | null> {
+    return this.getMeta('calibrations');
+  }
+
+  async setCalibrations(json: string): Promise<void> {
+    await this.change(() => inTransaction(this.pool, (client) => setMeta(client, 'calibrations', json)));
+  }
+
   /**
    * Rewrites every passage's terms (and the statistics) when another analyzer version wrote
    * them, as one write under a new generation, so every process's keyword index catches up.

@@ -188,6 +188,14 @@ export class SqliteStore implements CitebotStore {
     this.write(() => this.meta.setModel(model));
   }
 
+  calibrations(): Promise<string | null> {
+    return this.read(() => this.meta.get('calibrations'));
+  }
+
+  async setCalibrations(json: string): Promise<void> {
+    this.write(() => this.meta.set('calibrations', json));
+  }
+
   async reanalyze(version: number, termsOf: (text: string) => string[]): Promise<number> {
     if (this.meta.get('analyzer_version') === String(version)) return 0;
     return this.write(() => {
