@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chooseFloor, chooseThreshold, declineRates, roundedChoice } from '../../src/eval/calibrate.ts';
 import { toJson } from '../../src/eval/format.ts';
+import { leaveOneSetOut } from '../../src/eval/held-out.ts';
 import {
   firstHitRank,
   isHit,
@@ -28,6 +29,7 @@ import {
   summarize,
   summarizeByStyle,
   type Gold,
+  type Metrics,
   type QuestionOutcome,
   type RankedPassage,
 } from '../../src/eval/metrics.ts';
@@ -456,5 +458,42 @@ describe('evaluation run on a temporary index (tiny model)', () => {
 
   test('GIVEN text with markup THEN escapeHtml escapes & < > " and \'', () => {
     assert.equal(escapeHtml(`<a href="x">&'</a>`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('how sure: answered, hedged, nothing, and wrong confident answers', () => {
+  test('GIVEN answered, hedged and unshown answerable questions and a confident unanswerable one THEN the shares are counted as the verdicts say', () => {
+    const outcomes = [
+      outcome(gold('a', 0), [p('a', 0)]), // answered, right
+      outcome(gold('a', 1), [p('a', 0)]), // answered, wrong first passage
+      outcome(gold('a', 2), [p('a', 2)], { declined: true, shown: true }), // hedged
+      outcome(gold('a', 3), [p('a', 3)], { declined: true, shown: false }), // nothing shown
+      outcome(null, [p('b', 0)]), // an unanswerable question answered confidently: wrong
+    ];
+    const m = summarize(outcomes);
+    assert.equal(m.confident, 2 / 4);
+    assert.equal(m.hedged, 1 / 4);
+    assert.equal(m.answerable_nothing_shown, 1 / 4);
+    assert.equal(m.confident_wrong, 2 / 3);
+    assert.equal(summarize([outcome(gold('a', 0), [], { declined: true, shown: false })]).confident_wrong, null);
+  });
+});
+
+describe('leave-one-set-out', () => {
+  const metrics = (hit1: number): Metrics => ({ ...summarize([]), 'hit@1': hit1, 'mrr@10': hit1 });
+  test("GIVEN a setting best on the other sets THEN it is the one measured on the set left out, beside that set's own best", () => {
+    // Setting 1 wins on a and b, setting 0 only on c.
+    const cells = [
+      { setting: 0, set: 'a', metrics: metrics(0.5) },
+      { setting: 0, set: 'b', metrics: metrics(0.5) },
+      { setting: 0, set: 'c', metrics: metrics(0.9) },
+      { setting: 1, set: 'a', metrics: metrics(0.7) },
+      { setting: 1, set: 'b', metrics: metrics(0.6) },
+      { setting: 1, set: 'c', metrics: metrics(0.4) },
+    ];
+    const [a, , c] = leaveOneSetOut(cells, 2, ['a', 'b', 'c']);
+    assert.deepEqual([c!.chosen, c!.metrics['hit@1'], c!.oracle, c!.oracleMetrics['hit@1']], [1, 0.4, 0, 0.9]);
+    // Left out a: b prefers 1 (0.6 > 0.5), c prefers 0 (0.9 > 0.4): the mean picks 0 (0.7 > 0.5).
+    assert.deepEqual([a!.chosen, a!.metrics['hit@1'], a!.oracle], [0, 0.5, 1]);
   });
 });
