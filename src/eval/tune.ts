@@ -4,7 +4,7 @@
  * one set out at a time, picks the setting that does best on the OTHER sets and reports how it
  * does on the one left out: the figure a new set of articles and questions can expect.
  *
- *   npx tsx src/eval/tune.ts <set.json>... [--<term> v1,v2 …] [--setting name=v,name=v …] [--preset shipped,prototype] [--model use-lite]
+ *   npx tsx src/eval/tune.ts <set.json>... [--<term> v1,v2 …] [--setting name=v,name=v …] [--preset shipped,prototype] [--model use-lite] [--pool]
  *
  * Every `--<term>` flag comes from FUSION_TERMS (src/search/fusion.ts); unset terms keep the
  * model's weights. `--setting` adds explicit settings; `--preset prototype` is "cosine +
@@ -49,7 +49,7 @@ const fmt = (m: Metrics) => `${m['hit@1'].toFixed(3)}/${m['hit@5'].toFixed(3)}/$
 
 async function main(
   paths: string[],
-  o: Record<string, unknown> & { model?: string; setting?: string[]; preset?: string; json?: boolean },
+  o: Record<string, unknown> & { model?: string; setting?: string[]; preset?: string; json?: boolean; pool?: boolean },
 ): Promise<void> {
   const sets: EvalSet[] = paths.map(loadEvalSet);
   const presets = (o.preset ?? '')
@@ -68,12 +68,23 @@ async function main(
   const cells: Cell[] = [];
   let base: FusionWeights | null = null;
   try {
-    for (const set of sets) {
+    if (o.pool) {
+      // One library of every set's articles: each question competes with the other sets' passages
+      // too, closer to a real library than a set's own few articles.
       const index = await openTempIndex({ model: o.model });
-      indexes.push({ set, index });
-      process.stderr.write(`${set.name}: indexing ${set.articles.length} articles\n`);
-      await ingestSet(index.engine, set.articles);
+      const articles = sets.flatMap((set) => set.articles);
+      process.stderr.write(`pool: indexing ${articles.length} articles\n`);
+      await ingestSet(index.engine, articles);
       cacheEmbeddings(index);
+      for (const set of sets) indexes.push({ set, index });
+    } else {
+      for (const set of sets) {
+        const index = await openTempIndex({ model: o.model });
+        indexes.push({ set, index });
+        process.stderr.write(`${set.name}: indexing ${set.articles.length} articles\n`);
+        await ingestSet(index.engine, set.articles);
+        cacheEmbeddings(index);
+      }
     }
     base = { ...indexes[0]!.index.engine.internals.fusionWeights() };
     for (const [i, overrides] of settings.entries()) {
@@ -88,7 +99,7 @@ async function main(
       process.stdout.write(`#${i} ${describeWeights({ ...base!, ...overrides })}\n    ${line.join('  |  ')}\n`);
     }
   } finally {
-    for (const { index } of indexes) await index.close();
+    for (const index of new Set(indexes.map((i) => i.index))) await index.close();
   }
   const heldOut = leaveOneSetOut(
     cells,
@@ -119,6 +130,7 @@ addGridFlags(new Command())
   .option('--preset <names>', `named settings: ${Object.keys(PRESETS).join(', ')}`)
   .addOption(new Option('--model <name>', 'embedding model'))
   .option('--json', 'also print every figure as one JSON line')
+  .option('--pool', "index every set's articles together, so each set's questions also meet the other sets' passages")
   .action(main)
   .parseAsync(process.argv)
   .catch((error: unknown) => {
