@@ -10,6 +10,7 @@ import dotenv from 'dotenv';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type EngineConfig } from '../config.ts';
 import { openEngine } from '../engine.ts';
+import { selfCalibrate } from '../eval/self-calibrate.ts';
 import { isCitebotError } from '../errors.ts';
 import { fetchUrl } from '../ingest/fetch-url.ts';
 import { downloadAttachment } from '../net/attachment.ts';
@@ -171,6 +172,16 @@ async function main(): Promise<void> {
     log.error({ err: error }, 'could not index the example articles; continuing without them');
   }
   if (stopping) return;
+  // A model with no calibration for its weights calibrates itself once, in the background
+  // (src/eval/self-calibrate.ts); until it is done its answer threshold is a guess.
+  if (engine.needsCalibration()) {
+    const calibrating = engine;
+    log.info({ event: 'calibration_start', model: calibrating.modelId }, `calibrating ${calibrating.modelId}'s answer threshold on the bundled question sets (once)`);
+    selfCalibrate(calibrating).then(
+      (c) => log.info({ event: 'calibration_done', threshold: c.threshold, floor: c.floor }, `calibrated ${calibrating.modelId}: threshold ${c.threshold}, floor ${c.floor}`),
+      (error: unknown) => log.error({ err: error }, 'self-calibration failed; answering with the uncalibrated threshold'),
+    );
+  }
 
   const ctx: BotContext = {
     config,
