@@ -176,10 +176,18 @@ async function main(): Promise<void> {
   // (src/eval/self-calibrate.ts); until it is done its answer threshold is a guess.
   if (engine.needsCalibration()) {
     const calibrating = engine;
-    log.info({ event: 'calibration_start', model: calibrating.modelId }, `calibrating ${calibrating.modelId}'s answer threshold on the bundled question sets (once)`);
+    log.info(
+      { event: 'calibration_start', model: calibrating.model().id },
+      `calibrating ${calibrating.model().id}'s answer threshold on the bundled question sets (once)`,
+    );
     selfCalibrate(calibrating).then(
-      (c) => log.info({ event: 'calibration_done', threshold: c.threshold, floor: c.floor }, `calibrated ${calibrating.modelId}: threshold ${c.threshold}, floor ${c.floor}`),
-      (error: unknown) => log.error({ err: error }, 'self-calibration failed; answering with the uncalibrated threshold'),
+      (c) =>
+        log.info(
+          { event: 'calibration_done', threshold: c.threshold, floor: c.floor },
+          `calibrated ${calibrating.model().id}: threshold ${c.threshold}, floor ${c.floor}`,
+        ),
+      (error: unknown) =>
+        log.error({ err: error }, 'self-calibration failed; answering with the uncalibrated threshold'),
     );
   }
 
