@@ -176,6 +176,14 @@ export function storeContract(backend: string, factory: StoreFactory): void {
         assert.deepEqual(await store.model(), { id: 'keyword', dim: null });
       });
 
+      it('GIVEN calibrations kept with the model THEN they read back as written, replace the previous ones, and take no generation', async () => {
+        assert.equal(await store.calibrations(), null);
+        await store.setCalibrations('[{"model":"tiny"}]');
+        await store.setCalibrations('[{"model":"tiny","threshold":0.5}]');
+        assert.equal(await store.calibrations(), '[{"model":"tiny","threshold":0.5}]');
+        assert.equal(await store.generation(), 0);
+      });
+
       it('GIVEN an article deleted THEN its passages go under a new generation; an absent one takes none', async () => {
         const saved = await store.saveArticle(toSave('g1', article('a', ['One.', 'Two.'])));
         const deleted = (await store.deleteArticle('g1', 'a'))!;
