@@ -3,6 +3,7 @@
  * when / who / where" questions. It only ever returns text found in the article.
  */
 import { analyze, analyzeQuestion } from './lexical.ts';
+import { HIGHLIGHT_TUNING } from './tuning.ts';
 
 export type AnswerKind = 'quantity' | 'date' | 'person' | 'place';
 
@@ -287,16 +288,6 @@ function countedThing(question: string): string[] {
   return analyze(stopAt < 0 ? after : after.slice(0, stopAt));
 }
 
-/** How far (in content words) a question word still counts as pointing at a candidate. */
-const NEAR_WORDS = 8;
-
-/**
- * Below this, a short answer is not claimed: one question word two content words away (0.75),
- * or two words five away, just pass. Chosen on the eval sets (news-en claims right 71% → 85%,
- * xquad-en 66% → 72%, for 1 and 15 right answers lost).
- */
-const MIN_ANSWER_EVIDENCE = 0.7;
-
 /** The short answer a sentence offers, and how strongly the question points at it. */
 interface AnswerFit {
   text: string;
@@ -340,7 +331,7 @@ function bestCandidate(question: string, sentence: string, candidates: readonly 
       nearest.set(w.token, Math.min(nearest.get(w.token) ?? Infinity, distance));
     });
     let closeness = 0;
-    for (const distance of nearest.values()) closeness += Math.max(0, 1 - distance / NEAR_WORDS);
+    for (const distance of nearest.values()) closeness += Math.max(0, 1 - distance / HIGHLIGHT_TUNING.nearWords);
     const score = 2 * countsIt + closeness;
     if (score > bestScore) [best, bestScore] = [{ text: c.text, sharesWords, countsIt, closeness }, score];
   }
@@ -354,7 +345,7 @@ export function extractAnswer(question: string, sentence: string): string | null
   // A sentence found for its words, with those words far from the figure or name, is usually
   // about something else ("the NFL's sack leader with 136" for "how many tackles"): claim nothing.
   // A sentence sharing no word was found by meaning (a paraphrase), where nearness says nothing.
-  if (fit.sharesWords && 2 * fit.countsIt + fit.closeness < MIN_ANSWER_EVIDENCE) return null;
+  if (fit.sharesWords && 2 * fit.countsIt + fit.closeness < HIGHLIGHT_TUNING.minAnswerEvidence) return null;
   return fit.text;
 }
 

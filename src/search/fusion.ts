@@ -4,6 +4,7 @@
  * flags (src/eval/terms.ts) and the table in docs/quality.md (checked by test/fusion.test.ts).
  * Why each term exists and what it measured: docs/quality.md.
  */
+import { SEARCH_TUNING } from './tuning.ts';
 
 export interface FusionTermSpec {
   /** What the term adds, for flags and docs. */
@@ -149,7 +150,7 @@ export function fuse(evidence: Evidence, weights: FusionWeights, trust = 1): num
         weights.sentence * sentenceCoverage * sentenceCoverage +
         weights.title * titleCoverage * titleCoverage) +
     (weights.answerShape + (1 - trust) * weights.answerShapeUntrusted) * shape +
-    weights.tieBreak * Math.min(1, Math.max(0, bm25) / 10)
+    weights.tieBreak * Math.min(1, Math.max(0, bm25) / SEARCH_TUNING.tieBreakScale)
   );
 }
 

@@ -2,16 +2,15 @@
 import { splitSentences } from '../text/sentences.ts';
 import { extractAnswer, hasAnswerShape } from './answer.ts';
 import { dot } from '../embed/similarity.ts';
-import { sentenceCoverage, type EmbedFn, type Hit, type SearchResult } from './search.ts';
+import { sentenceCoverage } from './evidence.ts';
+import type { EmbedFn, Hit, SearchResult } from './search.ts';
+import { HIGHLIGHT_TUNING } from './tuning.ts';
 
 export interface Highlighted {
   hit: Hit;
   highlight: string;
   answer: string | null;
 }
-
-/** A sentence holding what the question asks for (a number for "how many") gets this bonus. */
-const SHAPE_BONUS = 0.15;
 
 export async function highlightHits(
   question: string,
@@ -33,7 +32,7 @@ export async function highlightHits(
       const score =
         semantic +
         sentenceCoverage(result.questionTokens, sentence, result.idf) +
-        (hasAnswerShape(question, sentence) ? SHAPE_BONUS : 0);
+        (hasAnswerShape(question, sentence) ? HIGHLIGHT_TUNING.shapeBonus : 0);
       if (score > bestScore) {
         bestScore = score;
         best = sentence;

@@ -6,21 +6,18 @@
  * Neither source does this alone. The thesaurus (Moby, scripts/build-synonyms.ts) lists every
  * sense of a word, so "raise" reaches "call" and "bring"; the word vectors place words of one
  * topic together, so "arrested" is also close to "police". A pair must be in the thesaurus, and
- * it scores by how close its vectors are: from nothing at SIMILAR_FROM to full at SIMILAR_FULL.
+ * it scores by how close its vectors are: from nothing at SEARCH_TUNING.synonymSimilarFrom to full at synonymSimilarFull (src/search/tuning.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dot } from '../embed/similarity.ts';
 import { wordsOf, type WordVectors } from '../embed/word-vectors.ts';
 import { analyze } from './lexical.ts';
+import { SEARCH_TUNING } from './tuning.ts';
 
 export const SYNONYM_FILE = fileURLToPath(new URL('./moby-synonyms.txt', import.meta.url));
 /** Pairs less similar than this are left out of the file (they would score nothing). */
 export const SYNONYM_MIN_SIMILARITY = 0.25;
-/** Word-vector cosine from which a synonym starts to count… */
-const SIMILAR_FROM = 0.3;
-/** …and from which it counts as much as the word itself would in the synonym term. */
-const SIMILAR_FULL = 0.6;
 
 export class Synonyms {
   /** A stem's synonyms, split from its line the first time they are asked for. */
@@ -149,7 +146,16 @@ export function synonymCoverage(
     for (const word of passage) {
       if (query.synonyms.has(word.stem)) best = Math.max(best, dot(query.vector, word.vector));
     }
-    covered += query.share * Math.min(1, Math.max(0, (best - SIMILAR_FROM) / (SIMILAR_FULL - SIMILAR_FROM)));
+    covered +=
+      query.share *
+      Math.min(
+        1,
+        Math.max(
+          0,
+          (best - SEARCH_TUNING.synonymSimilarFrom) /
+            (SEARCH_TUNING.synonymSimilarFull - SEARCH_TUNING.synonymSimilarFrom),
+        ),
+      );
   }
   return covered;
 }

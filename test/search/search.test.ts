@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { loadConfig } from '../../src/config.ts';
 import { openEngine, type CitebotEngine } from '../../src/engine.ts';
 import { fuse, fusionWeightsFor, holdSemanticPlace, lexicalTrust } from '../../src/search/fusion.ts';
-import { capPerArticle, duplicateKey } from '../../src/search/search.ts';
+import { capPerArticle, duplicateKey } from '../../src/search/arrange.ts';
 import { describeFilter } from '../../src/format/text.ts';
 import { isHit } from '../../src/eval/metrics.ts';
 import { analyze, analyzeQuestion, coverage } from '../../src/search/lexical.ts';
