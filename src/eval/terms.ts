@@ -74,7 +74,7 @@ export function describeWeights(weights: Partial<FusionWeights>): string {
     .join(' ');
 }
 
-/** The Markdown table of the terms and each model's weights, as docs/quality.md carries it (test/fusion-terms.test.ts keeps them equal). */
+/** The Markdown table of the terms and each model's weights, as docs/quality.md carries it (test/search/fusion-terms.test.ts keeps them equal). */
 export function fusionTermsTable(models: readonly string[], weightsOf: (model: string) => FusionWeights): string {
   const header = `| term | flag | ${models.join(' | ')} | what it adds |`;
   const rule = `|---|---|${models.map(() => '---:|').join('')}---|`;

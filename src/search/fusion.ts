@@ -1,7 +1,7 @@
 /**
  * The fused score: every term that changes a passage's score or place is defined here, once.
  * `FUSION_TERMS` drives the `FusionWeights` type, `fuse()`, the held place, the eval and tune
- * flags (src/eval/terms.ts) and the table in docs/quality.md (checked by test/fusion.test.ts).
+ * flags (src/eval/terms.ts) and the table in docs/quality.md (checked by test/search/fusion-terms.test.ts).
  * Why each term exists and what it measured: docs/quality.md.
  */
 import { SEARCH_TUNING } from './tuning.ts';
@@ -71,7 +71,7 @@ const ZERO: FusionWeights = Object.fromEntries(FUSION_TERM_NAMES.map((t) => [t, 
 /**
  * The weights each model ships with. How they were chosen, and what was measured held-out:
  * docs/quality.md. A model's calibration (src/search/calibration.ts) records the weights it was
- * made for; changing a line here without recalibrating fails test/calibration.test.ts.
+ * made for; changing a line here without recalibrating fails test/search/verdict.test.ts.
  */
 const MODEL_WEIGHTS: Record<string, FusionWeights> = {
   'use-lite': {
