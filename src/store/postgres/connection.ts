@@ -127,3 +127,51 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     client.release(broken || undefined);
   }
 }
+
+/**
+ * What the parts of one PostgreSQL store share: the pool, reads and changes that name the
+ * server when it is gone, whether the LISTEN connection is up, and the newest generation this
+ * process knows of (its own writes, NOTIFYs heard, the last one read).
+ */
+export class StoreSession {
+  knownGeneration = 0;
+  private listening: { readonly online: boolean } = { online: false };
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly url: string,
+  ) {}
+
+  /** The LISTEN connection that tells whether the server is reachable. */
+  followOnline(listening: { readonly online: boolean }): void {
+    this.listening = listening;
+  }
+
+  /** Whether the server is reachable, as far as the LISTEN connection can tell. */
+  get online(): boolean {
+    return this.listening.online;
+  }
+
+  saw(generation: number): void {
+    this.knownGeneration = Math.max(this.knownGeneration, generation);
+  }
+
+  /** A read; a lost server becomes the error that says so (callers with a cache answer from it instead). */
+  async query(sql: string, values?: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(sql, values);
+    } catch (error) {
+      throw isConnectionError(error) ? unavailable(this.url, error) : error;
+    }
+  }
+
+  /** Runs a change; a lost server becomes the "nothing was changed" error. */
+  async change<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.online) throw unavailable(this.url, new Error('the connection was lost'));
+    try {
+      return await fn();
+    } catch (error) {
+      throw isConnectionError(error) ? unavailable(this.url, error) : error;
+    }
+  }
+}

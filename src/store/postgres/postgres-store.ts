@@ -4,6 +4,10 @@
  * it serves (the keyword index of its partition, recently read candidates) and keeps them in
  * step from the change log, prompted by NOTIFY. While the server is unreachable, questions are
  * answered from those caches and changes are refused with a clear message.
+ *
+ * This file: opening, the listeners, writes and the change log, the model record. Reads are in
+ * articles.ts (articles and counts) and search.ts (search and the vector index's reads), the
+ * question log in questions.ts, the write transaction in writes.ts.
  */
 import type pg from 'pg';
 import type { CollectionId } from '../../types.ts';
@@ -26,62 +30,53 @@ import type {
   StoredVector,
   WriteResult,
 } from '../store-api.ts';
-import { ftsTokens, type Bm25Stats } from '../index/keyword-index.ts';
+import { PostgresArticleReads } from './articles.ts';
 import {
   createPool,
   describeUrl,
   inTransaction,
   isConnectionError,
-  unavailable,
+  StoreSession,
   unreachableAtStart,
 } from './connection.ts';
 import type { IndexStore } from '../index/rebuild.ts';
 import { PostgresIndexMirror } from './index-mirror.ts';
 import { ChangeListener } from './listener.ts';
-import { Partition } from './partition.ts';
 import { PostgresQuestionLog } from './questions.ts';
 import { migrate } from './schema.ts';
-import { ARTICLE_COLUMNS, articleConditions, bytesToVector, collectionList, Params } from './sql.ts';
+import { PostgresSearch } from './search.ts';
+import { Params } from './sql.ts';
 import { setMeta, setModel, WriteTransaction } from './writes.ts';
-
-/** Candidate rows kept for reuse and for answering while the server is gone. */
-const CANDIDATE_CACHE_SIZE = 20_000;
-
-interface GlobalStats {
-  generation: Generation;
-  passages: number;
-  tokens: number;
-  docs: Map<string, number>;
-}
 
 export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   readonly description;
-  private readonly partition: Partition;
+  private readonly session: StoreSession;
   private readonly listener: ChangeListener;
-  private readonly candidateCache = new Map<PassageId, CandidateRow>();
+  private readonly articles: PostgresArticleReads;
+  private readonly search: PostgresSearch;
   private mirror: PostgresIndexMirror | null = null;
-  private readonly articleCounts = new Map<string, number>();
-  private knownGeneration: Generation = 0;
-  private stats: GlobalStats | null = null;
-  private readonly scopeIds = new Map<string, { generation: Generation; ids: ReadonlySet<PassageId> }>();
   private readonly changeListeners = new Set<(generation: Generation) => void>();
   private readonly loadListeners = new Set<(loaded: CollectionLoaded) => void>();
 
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly url: string,
+    url: string,
   ) {
+    const session = new StoreSession(pool, url);
     super(
-      (sql, values) => this.query(sql, values),
-      (sql, values) => this.change(() => pool.query(sql, values)),
+      (sql, values) => session.query(sql, values),
+      (sql, values) => session.change(() => pool.query(sql, values)),
     );
-    this.description = { backend: 'postgres' as const, location: describeUrl(url) };
-    this.partition = new Partition(pool, (loaded) => {
-      for (const listener of this.loadListeners) listener(loaded);
-    });
+    this.session = session;
     this.listener = new ChangeListener(url, {
       onChange: (generation) => this.heard(generation),
       onOnline: () => undefined,
+    });
+    session.followOnline(this.listener);
+    this.description = { backend: 'postgres' as const, location: describeUrl(url) };
+    this.articles = new PostgresArticleReads(session);
+    this.search = new PostgresSearch(session, (loaded) => {
+      for (const listen of this.loadListeners) listen(loaded);
     });
   }
 
@@ -97,7 +92,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
         client.release();
       }
       await store.listener.start();
-      store.knownGeneration = await store.readGeneration();
+      store.session.saw(await store.readGeneration());
     } catch (error) {
       await store.close();
       throw isConnectionError(error) || ['28P01', '28000', '3D000'].includes((error as { code?: string }).code ?? '')
@@ -130,14 +125,9 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   private heard(generation: Generation | null): void {
-    if (generation !== null) this.knownGeneration = Math.max(this.knownGeneration, generation);
-    // Catch the partition up now, so the next question does not pay for it.
-    const collections = this.partition.loadedCollections();
-    const caughtUp = Promise.all([
-      collections.length ? this.partition.bringUpToDate(collections) : null,
-      this.mirror?.sync(),
-    ]);
-    caughtUp.then(
+    if (generation !== null) this.session.saw(generation);
+    // Catch the caches up now, so the next question does not pay for it.
+    Promise.all([this.search.catchUp(), this.mirror?.sync()]).then(
       async () => {
         const current = generation ?? (await this.generation());
         for (const listener of this.changeListeners) listener(current);
@@ -146,35 +136,16 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     );
   }
 
-  /** A read; a lost server becomes the error that says so (callers with a cache answer from it instead). */
-  private async query(sql: string, values?: unknown[]): Promise<pg.QueryResult> {
-    try {
-      return await this.pool.query(sql, values);
-    } catch (error) {
-      throw isConnectionError(error) ? unavailable(this.url, error) : error;
-    }
-  }
-
-  /** Runs a change; a lost server becomes the "nothing was changed" error. */
-  private async change<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.listener.online) throw unavailable(this.url, new Error('the connection was lost'));
-    try {
-      return await fn();
-    } catch (error) {
-      throw isConnectionError(error) ? unavailable(this.url, error) : error;
-    }
-  }
-
   private write(fn: (tx: WriteTransaction) => Promise<void>): Promise<WriteResult> {
-    return this.change(async () => {
+    return this.session.change(async () => {
       const tx = await inTransaction(this.pool, async (client) => {
         const tx = await WriteTransaction.begin(client);
         await fn(tx);
         await tx.finish();
         return tx;
       });
-      this.knownGeneration = Math.max(this.knownGeneration, tx.generation);
-      for (const id of tx.removed) this.candidateCache.delete(id);
+      this.session.saw(tx.generation);
+      this.search.forget(tx.removed);
       // The vector index reads the mirror right after a write returns: it must hold the write.
       await this.mirror?.sync().catch(() => undefined);
       return { generation: tx.generation, removed: tx.removed, added: tx.added };
@@ -211,27 +182,27 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   // --- Change log -----------------------------------------------------------------------------
 
   private async readGeneration(): Promise<Generation> {
-    const row = await this.query('SELECT generation FROM store_state WHERE id = 1');
+    const row = await this.session.query('SELECT generation FROM store_state WHERE id = 1');
     return (row.rows[0] as { generation: number }).generation;
   }
 
   /** The last committed generation; while the server is gone, the last one this process saw. */
   async generation(): Promise<Generation> {
-    if (!this.listener.online) return this.knownGeneration;
+    if (!this.session.online) return this.session.knownGeneration;
     try {
-      this.knownGeneration = Math.max(this.knownGeneration, await this.readGeneration());
+      this.session.saw(await this.readGeneration());
     } catch (error) {
       if (!isConnectionError(error)) throw error;
     }
-    return this.knownGeneration;
+    return this.session.knownGeneration;
   }
 
   async changesSince(since: Generation, collections?: readonly CollectionId[]): Promise<PassageId[] | null> {
-    const state = await this.query('SELECT changes_kept_since FROM store_state WHERE id = 1');
+    const state = await this.session.query('SELECT changes_kept_since FROM store_state WHERE id = 1');
     if (since < (state.rows[0] as { changes_kept_since: number }).changes_kept_since) return null;
     const params = new Params();
     const scope = collections ? `AND collection = ANY(${params.add(collections)}::text[])` : '';
-    const rows = await this.query(
+    const rows = await this.session.query(
       `SELECT DISTINCT passage_rowid FROM passage_changes WHERE generation > ${params.add(since)} ${scope} ORDER BY passage_rowid`,
       params.values,
     );
@@ -239,7 +210,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   async pruneChanges(through: Generation): Promise<void> {
-    await this.change(() =>
+    await this.session.change(() =>
       inTransaction(this.pool, async (client) => {
         await client.query('SELECT 1 FROM store_state WHERE id = 1 FOR UPDATE');
         await client.query('DELETE FROM passage_changes WHERE generation <= $1', [through]);
@@ -251,303 +222,67 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     );
   }
 
-  // --- Articles -------------------------------------------------------------------------------
+  // --- Reads (articles.ts, search.ts) ---------------------------------------------------------
 
-  async findArticle(collection: CollectionId, id: string): Promise<StoredArticle | null> {
-    const row = await this.query(`SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.id = $2`, [
-      collection,
-      id,
-    ]);
-    return (row.rows[0] as StoredArticle | undefined) ?? null;
+  findArticle(collection: CollectionId, id: string): Promise<StoredArticle | null> {
+    return this.articles.findArticle(collection, id);
   }
-
-  async listArticles(
+  listArticles(collections: CollectionId | readonly CollectionId[], options?: ArticlePage): Promise<ArticleRow[]> {
+    return this.articles.listArticles(collections, options);
+  }
+  countArticles(collections: CollectionId | readonly CollectionId[], options?: ArticleQuery): Promise<number> {
+    return this.articles.countArticles(collections, options);
+  }
+  countAllArticles(): Promise<number> {
+    return this.articles.countAllArticles();
+  }
+  listSources(
     collections: CollectionId | readonly CollectionId[],
-    options: ArticlePage = {},
-  ): Promise<ArticleRow[]> {
-    const params = new Params();
-    const where = articleConditions(collections, options, params);
-    const rows = await this.query(
-      `SELECT ${ARTICLE_COLUMNS}, (SELECT count(*)::int FROM passages p WHERE p.article_rowid = a.rowid) AS passages
-       FROM articles a WHERE ${where}
-       ORDER BY coalesce(a.date, '') DESC, a.title COLLATE "C" LIMIT ${params.add(options.limit ?? null)} OFFSET ${params.add(options.offset ?? 0)}`,
-      params.values,
-    );
-    return rows.rows as ArticleRow[];
-  }
-
-  /** Every answer counts the searched articles: the last count of each scope answers while the server is gone. */
-  async countArticles(
-    collections: CollectionId | readonly CollectionId[],
-    options: ArticleQuery = {},
-  ): Promise<number> {
-    const key = JSON.stringify([collections, options]);
-    const params = new Params();
-    try {
-      const row = await this.query(
-        `SELECT count(*)::int AS n FROM articles a WHERE ${articleConditions(collections, options, params)}`,
-        params.values,
-      );
-      const n = (row.rows[0] as { n: number }).n;
-      if (this.articleCounts.size > 256) this.articleCounts.clear();
-      this.articleCounts.set(key, n);
-      return n;
-    } catch (error) {
-      const known = this.articleCounts.get(key);
-      if (known === undefined || !isConnectionError(error)) throw error;
-      return known;
-    }
-  }
-
-  async countAllArticles(): Promise<number> {
-    return ((await this.query('SELECT count(*)::int AS n FROM articles')).rows[0] as { n: number }).n;
-  }
-
-  async listSources(
-    collections: CollectionId | readonly CollectionId[],
-    options: { search?: string; limit?: number } = {},
+    options?: { search?: string; limit?: number },
   ): Promise<SourceCount[]> {
-    const params = new Params();
-    const where = articleConditions(
-      collections,
-      { filter: options.search ? { source: options.search } : undefined },
-      params,
-    );
-    const rows = await this.query(
-      `SELECT a.source, count(*)::int AS articles FROM articles a WHERE ${where} AND a.source IS NOT NULL
-       GROUP BY a.source ORDER BY articles DESC, a.source COLLATE "C" LIMIT ${params.add(options.limit ?? null)}`,
-      params.values,
-    );
-    return rows.rows as SourceCount[];
+    return this.articles.listSources(collections, options);
   }
-
-  async listCollections(): Promise<CollectionId[]> {
-    return (
-      (await this.query('SELECT DISTINCT collection FROM articles ORDER BY collection')).rows as {
-        collection: string;
-      }[]
-    ).map((r) => r.collection);
+  listCollections(): Promise<CollectionId[]> {
+    return this.articles.listCollections();
   }
-
-  async *articlesOf(collection: CollectionId): AsyncIterable<StoredArticle> {
-    let after = 0;
-    for (;;) {
-      const rows = (
-        await this.query(
-          `SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE a.collection = $1 AND a.rowid > $2 ORDER BY a.rowid LIMIT 200`,
-          [collection, after],
-        )
-      ).rows as StoredArticle[];
-      if (rows.length === 0) return;
-      yield* rows;
-      after = rows[rows.length - 1]!.rowid;
-    }
+  articlesOf(collection: CollectionId): AsyncIterable<StoredArticle> {
+    return this.articles.articlesOf(collection);
   }
-
-  async countPassages(collections?: CollectionId | readonly CollectionId[]): Promise<number> {
-    if (collections === undefined)
-      return ((await this.query('SELECT count(*)::int AS n FROM passages')).rows[0] as { n: number }).n;
-    const row = await this.query(
-      'SELECT count(*)::int AS n FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.collection = ANY($1::text[])',
-      [collectionList(collections)],
-    );
-    return (row.rows[0] as { n: number }).n;
+  countPassages(collections?: CollectionId | readonly CollectionId[]): Promise<number> {
+    return this.articles.countPassages(collections);
   }
-
-  async countPassagesOf(articleRowid: number): Promise<number> {
-    return (
-      (await this.query('SELECT count(*)::int AS n FROM passages WHERE article_rowid = $1', [articleRowid]))
-        .rows[0] as { n: number }
-    ).n;
+  countPassagesOf(articleRowid: number): Promise<number> {
+    return this.articles.countPassagesOf(articleRowid);
   }
-
-  // --- Search ---------------------------------------------------------------------------------
-
-  /**
-   * Brings the scope's collections up to the generation this process knows of (its own writes,
-   * NOTIFYs heard, the last generation() read): no round trip when they are there already.
-   * While the server is gone, what is held answers.
-   */
-  private async partitionFor(collections: readonly CollectionId[]): Promise<void> {
-    const loaded = collections.every((c) => this.partition.loaded(c));
-    if (loaded && collections.every((c) => this.partition.generationOf(c) >= this.knownGeneration)) return;
-    if (loaded && !this.listener.online) return;
-    try {
-      this.knownGeneration = Math.max(this.knownGeneration, await this.partition.bringUpToDate(collections));
-    } catch (error) {
-      if (!isConnectionError(error) || !loaded) throw error;
-    }
+  corpusStats(tokens: readonly string[]): Promise<CorpusStats> {
+    return this.search.corpusStats(tokens);
   }
-
-  /**
-   * The corpus totals and the passages holding each key, over the whole store (so a partition
-   * scores as the whole store would), cached per generation; the last known while offline.
-   */
-  private async globalStats(keys: readonly string[]): Promise<GlobalStats> {
-    if (this.stats && this.stats.generation < this.knownGeneration) this.stats = null;
-    const missing = keys.filter((key) => !this.stats?.docs.has(key));
-    if (this.stats && missing.length === 0) return this.stats;
-    try {
-      const rows = await this.query(
-        `SELECT s.generation, s.passages, s.tokens, t.term, t.docs FROM store_state s LEFT JOIN term_stats t ON t.term = ANY($1::text[]) WHERE s.id = 1`,
-        [missing],
-      );
-      const first = rows.rows[0] as { generation: number; passages: number; tokens: number };
-      this.knownGeneration = Math.max(this.knownGeneration, first.generation);
-      if (this.stats?.generation !== first.generation)
-        this.stats = { generation: first.generation, passages: first.passages, tokens: first.tokens, docs: new Map() };
-      for (const key of missing) this.stats.docs.set(key, 0);
-      for (const row of rows.rows as { term: string | null; docs: number }[])
-        if (row.term !== null) this.stats.docs.set(row.term, row.docs);
-      return this.stats;
-    } catch (error) {
-      if (!isConnectionError(error) || !this.stats) throw error;
-      return this.stats;
-    }
+  keywordSearch(tokens: readonly string[], scope: Scope, k: number): Promise<KeywordHit[]> {
+    return this.search.keywordSearch(tokens, scope, k);
   }
-
-  async corpusStats(tokens: readonly string[]): Promise<CorpusStats> {
-    const stats = await this.globalStats(tokens);
-    const documentFrequencies = new Map<string, number>();
-    for (const token of tokens) {
-      const docs = stats.docs.get(token) ?? 0;
-      if (docs > 0) documentFrequencies.set(token, docs);
-    }
-    return { passages: stats.passages, documentFrequencies };
+  passageIds(scope: Scope): Promise<ReadonlySet<PassageId>> {
+    return this.search.passageIds(scope);
   }
-
-  async keywordSearch(tokens: readonly string[], scope: Scope, k: number): Promise<KeywordHit[]> {
-    await this.partitionFor(scope.collections);
-    const keys = tokens.map((token) => ftsTokens(token).join(' ')).filter(Boolean);
-    const stats = await this.globalStats(keys);
-    const bm25: Bm25Stats = {
-      passages: stats.passages,
-      tokens: stats.tokens,
-      documentFrequency: (phrase) => stats.docs.get(phrase.join(' ')) ?? 0,
-    };
-    const accept = scope.filter ? (id: PassageId) => this.partition.inScope(id, scope) : undefined;
-    const hits = scope.collections.flatMap(
-      (collection) => this.partition.index(collection)?.search(tokens, k, { accept, stats: bm25 }) ?? [],
-    );
-    hits.sort((a, b) => b.score - a.score || a.id - b.id);
-    return hits.slice(0, k);
+  vectorsIn(scope: Scope): Promise<StoredVector[]> {
+    return this.search.vectorsIn(scope);
   }
-
-  async passageIds(scope: Scope): Promise<ReadonlySet<PassageId>> {
-    await this.partitionFor(scope.collections);
-    const key = JSON.stringify([[...scope.collections].sort(), scope.filter ?? null]);
-    const generation = this.knownGeneration;
-    const cached = this.scopeIds.get(key);
-    if (cached?.generation === generation) return cached.ids;
-    const ids = this.partition.idsIn(scope);
-    if (this.scopeIds.size > 64) this.scopeIds.clear();
-    this.scopeIds.set(key, { generation, ids });
-    return ids;
+  candidates(ids: readonly PassageId[]): Promise<Map<PassageId, CandidateRow>> {
+    return this.search.candidates(ids);
   }
-
-  async vectorsIn(scope: Scope): Promise<StoredVector[]> {
-    const params = new Params();
-    const where = articleConditions(scope.collections, { filter: scope.filter }, params);
-    const rows = await this.query(
-      `SELECT p.rowid, p.vector FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE ${where} AND p.vector IS NOT NULL`,
-      params.values,
-    );
-    return (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => ({
-      id: row.rowid,
-      vector: bytesToVector(row.vector),
-    }));
+  allPassageIds(): Promise<ReadonlySet<PassageId>> {
+    return this.search.allPassageIds();
   }
-
-  /**
-   * One round trip for every candidate not cached: each article's body travels once, on the
-   * first of its passages. Passage rows never change (a replaced article gets new passages),
-   * so a cached row is good while the passage exists.
-   */
-  async candidates(ids: readonly PassageId[]): Promise<Map<PassageId, CandidateRow>> {
-    const result = new Map<PassageId, CandidateRow>();
-    const online = this.listener.online;
-    const missing: PassageId[] = [];
-    for (const id of ids) {
-      const cached = this.candidateCache.get(id);
-      // Online, a cached row is trusted only for passages the partition knows are still there.
-      if (cached && (!online || this.partition.facts.has(id))) result.set(id, cached);
-      else missing.push(id);
-    }
-    if (missing.length === 0 || !online) return result;
-    let rows: pg.QueryResult;
-    try {
-      rows = await this.query(
-        `SELECT p.rowid AS p_rowid, p.article_rowid, p.position, p.paragraph_start, p.paragraph_end, p.char_start, p.char_end, p.text, p.terms, p.vector,
-                ${ARTICLE_COLUMNS.replace('a.body', 'CASE WHEN row_number() OVER (PARTITION BY a.rowid ORDER BY p.rowid) = 1 THEN a.body END AS body')}
-         FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.rowid = ANY($1::int[])`,
-        [missing],
-      );
-    } catch (error) {
-      if (isConnectionError(error)) return result;
-      throw error;
-    }
-    const articles = new Map<number, StoredArticle>();
-    for (const row of rows.rows) if (row.body !== null) articles.set(row.rowid, rowToArticle(row));
-    for (const row of rows.rows) {
-      const candidate: CandidateRow = {
-        passage: {
-          rowid: row.p_rowid,
-          article_rowid: row.article_rowid,
-          position: row.position,
-          paragraph_start: row.paragraph_start,
-          paragraph_end: row.paragraph_end,
-          char_start: row.char_start,
-          char_end: row.char_end,
-          text: row.text,
-        },
-        terms: (row.terms as string).split(' ').filter(Boolean),
-        vector: row.vector ? bytesToVector(row.vector) : null,
-        article: articles.get(row.rowid)!,
-      };
-      result.set(row.p_rowid, candidate);
-      this.remember(row.p_rowid, candidate);
-    }
-    return result;
+  vectorsOf(ids: readonly PassageId[]): Promise<Map<PassageId, Float32Array>> {
+    return this.search.vectorsOf(ids);
   }
-
-  private remember(id: PassageId, candidate: CandidateRow): void {
-    this.candidateCache.delete(id);
-    this.candidateCache.set(id, candidate);
-    if (this.candidateCache.size > CANDIDATE_CACHE_SIZE)
-      this.candidateCache.delete(this.candidateCache.keys().next().value!);
-  }
-
-  // --- Index source ---------------------------------------------------------------------------
-
-  async allPassageIds(): Promise<ReadonlySet<PassageId>> {
-    return new Set(((await this.query('SELECT rowid FROM passages')).rows as { rowid: number }[]).map((r) => r.rowid));
-  }
-
-  async vectorsOf(ids: readonly PassageId[]): Promise<Map<PassageId, Float32Array>> {
-    const rows = await this.query(
-      'SELECT rowid, vector FROM passages WHERE rowid = ANY($1::int[]) AND vector IS NOT NULL',
-      [[...ids]],
-    );
-    return new Map(
-      (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => [row.rowid, bytesToVector(row.vector)]),
-    );
-  }
-
-  async vectorsAfter(after: PassageId, limit: number): Promise<StoredVector[]> {
-    const rows = await this.query(
-      'SELECT rowid, vector FROM passages WHERE vector IS NOT NULL AND rowid > $1 ORDER BY rowid LIMIT $2',
-      [after, limit],
-    );
-    return (rows.rows as { rowid: number; vector: Buffer }[]).map((row) => ({
-      id: row.rowid,
-      vector: bytesToVector(row.vector),
-    }));
+  vectorsAfter(after: PassageId, limit: number): Promise<StoredVector[]> {
+    return this.search.vectorsAfter(after, limit);
   }
 
   // --- Model ----------------------------------------------------------------------------------
 
   private async getMeta(key: string): Promise<string | null> {
-    const row = await this.query('SELECT value FROM meta WHERE key = $1', [key]);
+    const row = await this.session.query('SELECT value FROM meta WHERE key = $1', [key]);
     return (row.rows[0] as { value: string } | undefined)?.value ?? null;
   }
 
@@ -559,7 +294,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   async setModel(model: ModelRecord): Promise<void> {
-    await this.change(() => inTransaction(this.pool, (client) => setModel(client, model)));
+    await this.session.change(() => inTransaction(this.pool, (client) => setModel(client, model)));
   }
 
   calibrations(): Promise<string | null> {
@@ -567,7 +302,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   }
 
   async setCalibrations(json: string): Promise<void> {
-    await this.change(() => inTransaction(this.pool, (client) => setMeta(client, 'calibrations', json)));
+    await this.session.change(() => inTransaction(this.pool, (client) => setMeta(client, 'calibrations', json)));
   }
 
   /**
@@ -583,23 +318,4 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     });
     return rewritten;
   }
-}
-
-function rowToArticle(row: Record<string, unknown>): StoredArticle {
-  return {
-    rowid: row.rowid as number,
-    collection: row.collection as string,
-    id: row.id as string,
-    title: row.title as string,
-    date: row.date as string | null,
-    source: row.source as string | null,
-    section: row.section as string | null,
-    url: row.url as string | null,
-    content_hash: row.content_hash as string,
-    body: row.body as string,
-    paragraph_count: row.paragraph_count as number,
-    ingested_at: row.ingested_at as string,
-    ...(row.pages ? { pages: row.pages as number[] } : {}),
-    ...(row.author ? { author: row.author as string } : {}),
-  };
 }
