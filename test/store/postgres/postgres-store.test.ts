@@ -126,6 +126,64 @@ describe('writes and the change log', () => {
   });
 });
 
+describe('batched writes', () => {
+  test('GIVEN one write mixing passages with and without vectors THEN each passage reads back its own vector, or none', async () => {
+    const store = await PostgresStore.open(await cluster.createDatabase());
+    try {
+      const withVectors = articleToSave('library', simpleArticle('v', ['Gulls circled.', 'Terns dived.']), { dim: 5 });
+      const keywordOnly = articleToSave('library', simpleArticle('k', ['Cormorants dried their wings.']));
+      const mixed = articleToSave('library', simpleArticle('m', ['Herons waited.', 'Egrets fished.']), { dim: 5 });
+      mixed.passages = [{ ...mixed.passages[0]!, vector: null }, mixed.passages[1]!];
+      const written = await store.saveArticles([
+        withVectors,
+        { ...keywordOnly, passages: keywordOnly.passages.map((p) => ({ ...p, vector: null })) },
+        mixed,
+      ]);
+      const expected = [...withVectors.passages, { vector: null }, ...mixed.passages].map((p) => p.vector);
+      assert.equal(written.added.length, expected.length);
+      const stored = await store.vectorsOf(written.added);
+      written.added.forEach((id, i) => assert.deepEqual(stored.get(id) ?? null, expected[i], `passage ${i}`));
+      const rows = await store.candidates(written.added);
+      assert.deepEqual(
+        written.added.map((id) => rows.get(id)!.passage.text),
+        ['Gulls circled.', 'Terns dived.', 'Cormorants dried their wings.', 'Herons waited.', 'Egrets fished.'],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the partition', () => {
+  test('GIVEN collections searched THEN each is loaded once, when first searched, and the listener is told its passages', async () => {
+    const store = await PostgresStore.open(await cluster.createDatabase());
+    try {
+      await store.saveArticle(articleToSave('library', simpleArticle('a', ['Ships sailed.', 'Crews waved.'])));
+      await store.saveArticle(articleToSave('guild-1', simpleArticle('b', ['The council voted.'])));
+      await store.saveArticle(articleToSave('guild-2', simpleArticle('c', ['Nobody asked here.'])));
+      const loaded: { collection: string; passages: number }[] = [];
+      store.onCollectionLoaded(({ collection, passages, ms }) => {
+        assert.ok(ms >= 0);
+        loaded.push({ collection, passages });
+      });
+      await store.keywordSearch(['ship'], { collections: ['library', 'guild-1'] }, 5);
+      await store.keywordSearch(['council'], { collections: ['library', 'guild-1'] }, 5);
+      await store.saveArticle(articleToSave('guild-1', simpleArticle('d', ['The mayor resigned.'])));
+      await store.keywordSearch(['mayor'], { collections: ['guild-1'] }, 5);
+      assert.deepEqual(
+        loaded.sort((x, y) => x.collection.localeCompare(y.collection)),
+        [
+          { collection: 'guild-1', passages: 1 },
+          { collection: 'library', passages: 2 },
+        ],
+        'a catch-up is not a load, and guild-2 was never searched',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('search port', () => {
   interface EvalSet {
     articles: { id: string; title: string; paragraphs: string[] }[];
