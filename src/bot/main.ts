@@ -209,6 +209,7 @@ async function main(): Promise<void> {
   // Followed feeds are polled in this process; their pages are read on the parse worker, off the event loop.
   feeds = Feeds.open(engine, settings.engine, {
     parse: (input) => parser.parse(input, { maxBytes: settings.engine.maxArticleBytes }),
+    parseFeed: (body, charset, shown) => parser.parseFeed(body, charset, shown),
     scheduler: {
       onPoll: async (feed, result) => {
         if (result.status === 'failed')

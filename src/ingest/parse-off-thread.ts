@@ -1,27 +1,34 @@
 /**
- * parseArticles on a worker thread, for the bot: Readability over a 2 MiB page takes 1.5–2 s of
- * CPU, and on the main thread that would stall every other interaction (Discord wants a deferral
- * within 3 s). One worker is started on first use and kept (unref'd) for the next parse while
- * parses keep coming; after `idleMs` without one it is stopped, since parsing a large page leaves
- * it holding ~100 MB (jsdom's heap and the parsers' modules) that only its exit gives back. A parse
- * that crashes the worker or overruns its time limit costs only that worker, never the bot.
+ * parseArticles and parseFeed on a worker thread, for the bot: Readability over a 2 MiB page takes
+ * 1.5–2 s of CPU, and a followed feed's XML hundreds of milliseconds; on the main thread that would
+ * stall every other interaction (Discord wants a deferral within 3 s). One worker is started on
+ * first use and kept (unref'd) for the next parse while parses keep coming; after `idleMs` without
+ * one it is stopped, since parsing a large page leaves it holding ~100 MB (jsdom's heap and the
+ * parsers' modules) that only its exit gives back. A parse that crashes the worker or overruns its
+ * time limit costs only that job, never the bot or the jobs queued behind it.
  */
 import type { Worker } from 'node:worker_threads';
 import { CitebotError, UserError, type ErrorCode } from '../errors.ts';
 import { spawnWorker } from '../workers.ts';
 import type { Article } from '../types.ts';
 import { displayName } from './decode.ts';
+import type { ParsedFeed } from './feeds/parse-feed.ts';
 import type { ArticleInput, ParseLimits } from './parse.ts';
+
+/** What the worker reads: an article's bytes, or a fetched feed or sitemap. */
+export type ParseJob =
+  | { kind: 'article'; input: ArticleInput; limits: ParseLimits }
+  | { kind: 'feed'; body: Uint8Array; charset: string | null; shown: string };
 
 export interface ParseRequest {
   id: number;
-  input: ArticleInput;
-  limits: ParseLimits;
+  job: ParseJob;
 }
 
 export type ParseResponse =
   | { ready: true }
   | { id: number; articles: Article[] }
+  | { id: number; feed: ParsedFeed }
   | { id: number; error: { user: boolean; code: ErrorCode; message: string } };
 
 const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
@@ -29,7 +36,7 @@ const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
 interface Pending {
   /** Kept so the job can be sent again to a fresh worker when a job ahead of it kills the worker. */
   request: ParseRequest;
-  resolve(articles: Article[]): void;
+  resolve(result: Article[] | ParsedFeed): void;
   reject(error: Error): void;
   name: string;
   /**
@@ -60,12 +67,21 @@ export class OffThreadParser {
   }
 
   parse(input: ArticleInput, limits: ParseLimits): Promise<Article[]> {
+    return this.submit<Article[]>({ kind: 'article', input, limits }, displayName(input.name));
+  }
+
+  /** A fetched feed or sitemap (its bytes and declared charset) → its items; `shown` names it in errors. */
+  parseFeed(body: Uint8Array, charset: string | null, shown: string): Promise<ParsedFeed> {
+    return this.submit<ParsedFeed>({ kind: 'feed', body, charset, shown }, shown);
+  }
+
+  private submit<T extends Article[] | ParsedFeed>(parseJob: ParseJob, name: string): Promise<T> {
     const id = this.nextId++;
     this.clearIdleTimer();
     const worker = this.ensureWorker();
-    return new Promise<Article[]>((resolve, reject) => {
-      const request: ParseRequest = { id, input, limits };
-      const job: Pending = { request, resolve, reject, name: displayName(input.name), timer: null };
+    return new Promise<T>((resolve, reject) => {
+      const request: ParseRequest = { id, job: parseJob };
+      const job: Pending = { request, resolve: resolve as Pending['resolve'], reject, name, timer: null };
       this.pending.set(id, job);
       this.armHead(worker);
       worker.ref();
@@ -162,6 +178,7 @@ export class OffThreadParser {
       this.retireWhenIdle(worker);
     } else this.armHead(worker);
     if ('articles' in response) job.resolve(response.articles);
+    else if ('feed' in response) job.resolve(response.feed);
     else
       job.reject(
         response.error.user

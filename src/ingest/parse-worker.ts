@@ -1,6 +1,10 @@
-/** Runs parseInput (every format, PDF and Word included) for the main thread (see parse-off-thread.ts). */
+/**
+ * Runs parseInput (every format, PDF and Word included) and parseFeedBytes (feeds and sitemaps)
+ * for the main thread (see parse-off-thread.ts).
+ */
 import { parentPort } from 'node:worker_threads';
 import { isCitebotError } from '../errors.ts';
+import { parseFeedBytes } from './feeds/parse-feed.ts';
 import { parseInput } from './parse.ts';
 import type { ParseRequest, ParseResponse } from './parse-off-thread.ts';
 
@@ -8,7 +12,9 @@ const port = parentPort!;
 
 async function answer(request: ParseRequest): Promise<ParseResponse> {
   try {
-    return { id: request.id, articles: await parseInput(request.input, request.limits) };
+    const { job } = request;
+    if (job.kind === 'feed') return { id: request.id, feed: parseFeedBytes(job.body, job.charset, job.shown) };
+    return { id: request.id, articles: await parseInput(job.input, job.limits) };
   } catch (error) {
     return isCitebotError(error)
       ? { id: request.id, error: { user: error.name === 'UserError', code: error.code, message: error.message } }

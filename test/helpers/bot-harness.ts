@@ -120,6 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const feeds = options.feeds
     ? Feeds.open(te.engine, te.config, {
         parse: (input) => parser.parse(input, { maxBytes: te.config.maxArticleBytes }),
+        parseFeed: (body, charset, shown) => parser.parseFeed(body, charset, shown),
         hostSpacingMs: 0,
         timeoutMs: 5000,
         scheduler: {

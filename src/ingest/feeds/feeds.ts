@@ -14,6 +14,7 @@ import type { FollowedFeed } from '../../store/store-api.ts';
 import type { Article, CollectionId } from '../../types.ts';
 import { parseInput, type ArticleInput } from '../parse.ts';
 import { HostGate } from './host-gate.ts';
+import { parseFeedBytes } from './parse-feed.ts';
 import type { PollDeps, PollResult } from './poll.ts';
 import { DEFAULT_EVERY_MS, FeedScheduler, type SchedulerOptions } from './scheduler.ts';
 
@@ -26,6 +27,8 @@ export function userAgent(operatorUrl: string | null): string {
 export interface FeedsOptions {
   /** Reads article bytes; default in this thread (the bot passes its parse worker). */
   parse?: (input: ArticleInput) => Promise<Article[]>;
+  /** Reads a fetched feed or sitemap; default in this thread (the bot passes its parse worker). */
+  parseFeed?: PollDeps['parseFeed'];
   /** Per-host spacing (default 1 s; tests less). */
   hostSpacingMs?: number;
   timeoutMs?: number;
@@ -62,6 +65,7 @@ export class Feeds {
       store,
       ingest: (articles, collection) => engine.ingest(articles, collection),
       parse: options.parse ?? ((input) => parseInput(input, { maxBytes })),
+      parseFeed: options.parseFeed ?? (async (body, charset, shown) => parseFeedBytes(body, charset, shown)),
       gate: new HostGate({
         fetch,
         ...(options.hostSpacingMs === undefined ? {} : { spacingMs: options.hostSpacingMs }),

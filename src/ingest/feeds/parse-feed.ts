@@ -213,6 +213,20 @@ function capItems(items: FeedItem[]): { items: FeedItem[]; dropped: number } {
   return { items: sorted.slice(0, MAX_ITEMS), dropped: Math.max(0, items.length - MAX_ITEMS) };
 }
 
+/** The body as text in its declared charset (UTF-8 when none, or an unknown one, is declared). */
+function decodeBody(body: Uint8Array, charset: string | null): string {
+  try {
+    return new TextDecoder(charset ?? 'utf-8').decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+/** parseFeed over fetched bytes: what the parse worker runs, so neither decoding nor parsing is on the bot's thread. */
+export function parseFeedBytes(body: Uint8Array, charset: string | null, shown: string): ParsedFeed {
+  return parseFeed(decodeBody(body, charset), shown);
+}
+
 /**
  * Parses a feed or sitemap. `shown` names it in messages. Throws UserError `feed_invalid` for
  * HTML, garbage, entity declarations and documents that are no known feed.

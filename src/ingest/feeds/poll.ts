@@ -16,7 +16,7 @@ import { cleanAuthor } from '../formats/common.ts';
 import type { ArticleInput } from '../parse.ts';
 import { articleIdFor } from '../parse.ts';
 import type { HostGate } from './host-gate.ts';
-import { parseFeed, type FeedItem, type ParsedFeed } from './parse-feed.ts';
+import type { FeedItem, ParsedFeed } from './parse-feed.ts';
 
 export interface PollDeps {
   store: FeedStore;
@@ -27,6 +27,8 @@ export interface PollDeps {
   ): Promise<{ articleId: string; status: 'added' | 'updated' | 'unchanged' }[]>;
   /** Reads an article's bytes (the bot: off the event loop, on the parse worker). */
   parse(input: ArticleInput): Promise<Article[]>;
+  /** Reads a fetched feed or sitemap (the bot: on the parse worker too); throws `feed_invalid`. */
+  parseFeed(body: Uint8Array, charset: string | null, shown: string): Promise<ParsedFeed>;
   gate: HostGate;
   fetch: GuardedFetchOptions;
   maxNewItems: number;
@@ -111,14 +113,6 @@ async function fetchFeed(url: string, deps: PollDeps, headers: Record<string, st
   });
 }
 
-function bodyText(body: Buffer, charset: string | null): string {
-  try {
-    return new TextDecoder(charset ?? 'utf-8').decode(body);
-  } catch {
-    return body.toString('utf8');
-  }
-}
-
 /** A sitemap index's sitemaps, read one after another; a broken one is skipped. */
 async function readChildSitemaps(
   index: ParsedFeed,
@@ -129,7 +123,7 @@ async function readChildSitemaps(
   for (const url of index.sitemaps.slice(0, MAX_CHILD_SITEMAPS)) {
     try {
       const res = await fetchFeed(url, deps, {});
-      const child = parseFeed(bodyText(res.body, res.charset), url);
+      const child = await deps.parseFeed(res.body, res.charset, url);
       items.push(...child.items);
     } catch (error) {
       failed.push({ url, reason: reasonOf(error) });
@@ -229,7 +223,7 @@ export async function pollFeed(feed: FollowedFeed, deps: PollDeps): Promise<Poll
       });
       return result;
     }
-    const parsed = parseFeed(bodyText(res.body, res.charset), feed.url);
+    const parsed = await deps.parseFeed(res.body, res.charset, feed.url);
     const items =
       parsed.kind === 'sitemap-index' ? await readChildSitemaps(parsed, deps, result.failedItems) : parsed.items;
     const seen = await deps.store.seenItems(feed.id);

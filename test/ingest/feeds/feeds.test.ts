@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Feeds } from '../../../src/ingest/feeds/feeds.ts';
+import { OffThreadParser } from '../../../src/ingest/parse-off-thread.ts';
 import { robotsAllow, robotsRules } from '../../../src/ingest/feeds/host-gate.ts';
 import { MAX_ITEMS, parseFeed } from '../../../src/ingest/feeds/parse-feed.ts';
 import { nextDelayMs } from '../../../src/ingest/feeds/poll.ts';
@@ -378,5 +379,76 @@ describe('polling followed feeds', () => {
       ['Notice 9999', 'Notice 9998', 'Notice 9997', 'Notice 9996', 'Notice 9995'],
     );
     assert.equal(await t.engine.countArticles('g-hostile'), 5);
+  });
+});
+
+describe('feeds read on the parse worker (as the bot reads them)', () => {
+  let server: FeedServer;
+  let t: TestEngine;
+  let feeds: Feeds;
+  const parser = new OffThreadParser();
+
+  before(async () => {
+    server = await startFeedServer();
+    server.routes.set('/robots.txt', { type: 'text/plain', body: 'User-agent: *\nAllow: /\n' });
+    t = await openTestEngine({ env: { EMBEDDING_MODEL: 'keyword', ALLOW_PRIVATE_HOSTS: '127.0.0.1' } });
+    feeds = Feeds.open(t.engine, t.config, {
+      parse: (input) => parser.parse(input, { maxBytes: t.config.maxArticleBytes }),
+      parseFeed: (body, charset, shown) => parser.parseFeed(body, charset, shown),
+      hostSpacingMs: 0,
+      timeoutMs: 5000,
+    });
+  });
+  after(async () => {
+    await feeds.close();
+    await parser.close();
+    await t.cleanup();
+    await server.close();
+  });
+
+  test('GIVEN a Latin-1 feed THEN the worker decodes it in its declared charset and returns its items', async () => {
+    const xml = `<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Caf\u00e9 News</title><link>http://n.example/</link><description>d</description><item><title>Cr\u00e8che opens</title><link>http://n.example/c</link></item></channel></rss>`;
+    const parsed = await parser.parseFeed(new Uint8Array(Buffer.from(xml, 'latin1')), 'iso-8859-1', 'latin1.xml');
+    assert.equal(parsed.title, 'Café News');
+    assert.equal(parsed.items[0]!.title, 'Crèche opens');
+  });
+
+  test('GIVEN a feed that turns hostile (garbage, HTML, an entity bomb) beside a good one THEN each fails with feed_invalid, the good one is indexed, and nothing stored is lost', async () => {
+    const story = (id: string, fact: string) => ({
+      title: `Story ${id}`,
+      link: `${server.base}/w/${id}`,
+      guid: id,
+      pubDate: 'Mon, 06 May 2024 09:00:00 GMT',
+      content: fullText(`story ${id}`, fact),
+    });
+    server.routes.set('/turns.xml', {
+      body: rss('Turncoat', [story('t1', 'The ferry timetable adds 7 sailings on Saturdays from June.')]),
+    });
+    const turns = await feeds.add(`${server.base}/turns.xml`, { collection: 'g-worker' });
+    assert.equal((await feeds.pollNow([turns]))[0]!.new, 1);
+
+    const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]><rss version="2.0"><channel><title>&lol2;</title></channel></rss>`;
+    const hostile: [string, string, RegExp][] = [
+      ['\u0000\u0001 binary garbage \u00ff', 'application/xml', /is not a feed or sitemap citebot can read/],
+      ['<!doctype html><html><body>Moved</body></html>', 'text/html', /\(it is an HTML page\)/],
+      [bomb, 'application/rss+xml', /declares XML entities/],
+    ];
+    server.routes.set('/good.xml', {
+      body: rss('Good', [story('g1', 'The swimming pool reopens with a 50 metre lane on Friday.')]),
+    });
+    const good = await feeds.add(`${server.base}/good.xml`, { collection: 'g-worker' });
+    for (const [body, type, message] of hostile) {
+      server.routes.set('/turns.xml', { body, type });
+      const results = await feeds.pollNow([await feeds.find(String(turns.id)), await feeds.find(String(good.id))]);
+      const byUrl = new Map(results.map((r) => [r.url, r]));
+      assert.equal(byUrl.get(turns.url)!.status, 'failed');
+      assert.match(byUrl.get(turns.url)!.error!, message);
+      assert.notEqual(byUrl.get(good.url)!.status, 'failed', 'one bad feed does not fail the others');
+    }
+    assert.equal((await feeds.find(String(turns.id))).failures, 3);
+    const hit = (await t.engine.ask('how many sailings are added on Saturdays?', { collections: ['g-worker'] }))
+      .passages[0];
+    assert.match(hit!.text, /adds 7 sailings/, "the hostile feed's earlier article is still answered from");
+    assert.equal(await t.engine.countArticles('g-worker'), 2);
   });
 });
