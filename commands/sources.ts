@@ -1,6 +1,7 @@
 /**
  * /sources [search] [since] [until] [source] — the articles this server's questions search
- * (library + this server), paged; autocomplete on titles and on sources.
+ * (library + this server), paged, each with the followed feed it came from, and those feeds'
+ * health; autocomplete on titles and on sources.
  */
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { slashCommand } from '../src/bot/command.ts';
@@ -9,7 +10,9 @@ import { addFilterOptions, filterFromOptions, respondWithSources } from '../src/
 import { enforceRate } from '../src/bot/rate-limit.ts';
 import { truncateText } from '../src/bot/views/format.ts';
 import { buildSourcesReply, SOURCES_PAGE_SIZE, type SourcesQuery } from '../src/bot/views/library.ts';
+import type { ArticleSummary } from '../src/engine-api.ts';
 import { UserError } from '../src/errors.ts';
+import { articleFeeds, feedsOfCollections } from '../src/ingest/feeds/provenance.ts';
 import { parseArticleFilter } from '../src/search/filter.ts';
 import { LIBRARY_COLLECTION } from '../src/types.ts';
 
@@ -82,5 +85,11 @@ async function page(ctx: BotContext, guildId: string | null, query: SourcesQuery
   const total = await ctx.engine.countArticles(collections, options);
   const start = offset >= total ? Math.max(0, Math.floor((total - 1) / SOURCES_PAGE_SIZE) * SOURCES_PAGE_SIZE) : offset;
   const articles = await ctx.engine.listArticles(collections, { ...options, limit: SOURCES_PAGE_SIZE, offset: start });
-  return buildSourcesReply(articles, total, start, query, LIBRARY_COLLECTION);
+  // Which feed each article came from, and the feeds' health, when feeds are on.
+  const fed = ctx.feeds ? await articleFeeds(ctx.feeds.store, articles) : null;
+  const feeds =
+    ctx.feeds && fed
+      ? { of: (a: ArticleSummary) => fed.of(a), feeds: await feedsOfCollections(ctx.feeds.store, collections) }
+      : undefined;
+  return buildSourcesReply(articles, total, start, query, LIBRARY_COLLECTION, feeds);
 }

@@ -1,9 +1,10 @@
 /** /stats (moderators) — articles, passages, model, index size, questions, unanswered questions, feedback, followed feeds' health. */
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { slashCommand } from '../src/bot/command.ts';
-import { truncateText } from '../src/bot/views/format.ts';
-import { buildStatsReply } from '../src/bot/views/library.ts';
-import { feedHealth } from '../src/format/feeds.ts';
+import { collectionsFor } from '../src/bot/context.ts';
+import { buildStatsReply, feedsField } from '../src/bot/views/library.ts';
+import { feedsOfCollections } from '../src/ingest/feeds/provenance.ts';
+import { LIBRARY_COLLECTION } from '../src/types.ts';
 
 export default slashCommand({
   data: new SlashCommandBuilder()
@@ -17,15 +18,14 @@ export default slashCommand({
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const stats = await ctx.engine.stats(interaction.guildId!);
     const reply = buildStatsReply(stats, interaction.guild?.name ?? 'this server');
-    // Followed feeds' health: last success or last error, and how many articles each brought.
-    const feeds = ctx.feeds ? await ctx.feeds.store.listFeeds(interaction.guildId!) : [];
+    // The feeds that fill what this server searches (its own, and the shared library's): last
+    // success, last error and articles of each.
+    const feeds = ctx.feeds
+      ? await feedsOfCollections(ctx.feeds.store, collectionsFor(interaction.guildId, ctx.config))
+      : [];
+    const field = feedsField(feeds, LIBRARY_COLLECTION, true);
     const embed = reply.embeds[0];
-    if (embed && feeds.length > 0) {
-      const lines = feeds.map(
-        (f) => `${f.id} · ${truncateText(f.title ?? f.url, 60)} · ${f.items} article(s) · ${feedHealth(f)}`,
-      );
-      embed.fields = [...(embed.fields ?? []), { name: 'Feeds', value: truncateText(lines.join('\n'), 1024) }];
-    }
+    if (embed && field) embed.fields = [...(embed.fields ?? []), field];
     await interaction.editReply({ embeds: reply.embeds, components: reply.components });
   },
 });

@@ -5,11 +5,14 @@
 import type { Command } from 'commander';
 import { loadConfig } from './config.ts';
 import type { CitebotEngine } from './engine.ts';
-import type { IngestProgress } from './engine-api.ts';
+import type { ArticleSummary, IngestProgress } from './engine-api.ts';
 import { Feeds } from './ingest/feeds/feeds.ts';
+import { articleFeeds, feedName, feedsOfCollections } from './ingest/feeds/provenance.ts';
 import { parseInterval } from './ingest/feeds/scheduler.ts';
-import { formatFeedList, formatPollSummary } from './format/feeds.ts';
-import { LIBRARY_COLLECTION } from './types.ts';
+import { formatFeedList, formatFeedsSection, formatPollSummary } from './format/feeds.ts';
+import { openFeedStore } from './store/feed-store.ts';
+import type { FollowedFeed } from './store/store-api.ts';
+import { LIBRARY_COLLECTION, type CollectionId } from './types.ts';
 
 export interface CliHelpers {
   withEngine<T>(fn: (engine: CitebotEngine) => Promise<T>, options?: { storeOnly?: boolean }): Promise<T>;
@@ -153,4 +156,58 @@ export function addFeedCommands(program: Command, h: CliHelpers): void {
         await f.close();
       }),
     );
+}
+
+/** The feed an article came from, as `sources --json` names it. */
+export interface FeedRef {
+  id: number;
+  name: string;
+  url: string;
+}
+
+/** What `sources` adds about feeds: the feed of each listed article, and the collection's feeds with their health. */
+export interface SourcesFeeds {
+  articles: (ArticleSummary & { feed: FeedRef | null })[];
+  feeds: FollowedFeed[];
+  /** The lines' "via feed [3] City Desk", and the feeds block (empty when no feed fills the collection). */
+  feedOf(article: ArticleSummary): string | null;
+  section: string;
+}
+
+async function withFeedStore<T>(fn: (store: ReturnType<typeof openFeedStore>) => Promise<T>): Promise<T> {
+  const store = openFeedStore(loadConfig(process.env));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** For `sources`: which feed each article came from, and the health of the collection's feeds. */
+export function sourcesFeeds(articles: readonly ArticleSummary[], collection: CollectionId): Promise<SourcesFeeds> {
+  return withFeedStore(async (store) => {
+    const of = await articleFeeds(store, articles);
+    const feeds = await feedsOfCollections(store, [collection]);
+    const ref = (a: ArticleSummary): FeedRef | null => {
+      const feed = of.of(a);
+      return feed ? { id: feed.id, name: feedName(feed), url: feed.url } : null;
+    };
+    return {
+      articles: articles.map((a) => ({ ...a, feed: ref(a) })),
+      feeds,
+      feedOf: (a) => {
+        const feed = ref(a);
+        return feed ? `[${feed.id}] ${feed.name}` : null;
+      },
+      section: formatFeedsSection(feeds),
+    };
+  });
+}
+
+/** For `stats`: the collection's feeds with their health, and the CLI's text block of them. */
+export function statsFeeds(collection: CollectionId): Promise<{ feeds: FollowedFeed[]; section: string }> {
+  return withFeedStore(async (store) => {
+    const feeds = await feedsOfCollections(store, [collection]);
+    return { feeds, section: formatFeedsSection(feeds) };
+  });
 }

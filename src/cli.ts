@@ -24,7 +24,7 @@ import {
   formatStats,
   type TextStyle,
 } from './format/text.ts';
-import { addFeedCommands } from './cli-feeds.ts';
+import { addFeedCommands, sourcesFeeds, statsFeeds } from './cli-feeds.ts';
 import { urlsInList } from './ingest/files.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { usePgTools } from './store/postgres/pg-tools.ts';
@@ -281,10 +281,12 @@ export function buildProgram(): Command {
       await withEngine(
         async (engine) => {
           const articles = await engine.listArticles(collectionOf(options), { search: options.search, filter });
+          // Which feed each article came from, and the feeds' health (src/cli-feeds.ts).
+          const fed = await sourcesFeeds(articles, collectionOf(options));
           print(
             options.json,
-            { collection: collectionOf(options), articles },
-            formatSources(articles, articles.length),
+            { collection: collectionOf(options), articles: fed.articles, feeds: fed.feeds },
+            [formatSources(articles, articles.length, fed.feedOf), fed.section].filter(Boolean).join('\n'),
           );
         },
         { storeOnly: true },
@@ -347,7 +349,12 @@ export function buildProgram(): Command {
     .action(async (options: Common) =>
       withEngine(async (engine) => {
         const stats = await engine.stats(options.guild);
-        print(options.json, stats, formatStats(stats));
+        const fed = await statsFeeds(collectionOf(options));
+        print(
+          options.json,
+          { ...stats, feeds: fed.feeds },
+          [formatStats(stats), fed.section].filter(Boolean).join('\n'),
+        );
       }),
     );
 

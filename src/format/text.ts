@@ -161,11 +161,17 @@ export function formatIngest(outcomes: readonly IngestOutcome[], skipped: readon
   return lines.join('\n');
 }
 
-export function formatSources(articles: readonly ArticleSummary[], total: number): string {
+/** `feedOf` names the followed feed an article came from ("via feed [3] City Desk"), when one did. */
+export function formatSources(
+  articles: readonly ArticleSummary[],
+  total: number,
+  feedOf: (article: ArticleSummary) => string | null = () => null,
+): string {
   if (articles.length === 0) return 'No articles yet. Add some with: npm run ingest -- <files or folders>';
-  const lines = articles.map(
-    (a) => `  ${a.id}  ${a.title}  (${[a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages)`,
-  );
+  const lines = articles.map((a) => {
+    const feed = feedOf(a);
+    return `  ${a.id}  ${a.title}  (${[a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages${feed ? `; via feed ${feed}` : ''})`;
+  });
   lines.push(`${total} article(s)`);
   return lines.join('\n');
 }

@@ -19,6 +19,8 @@ describe('/feed through the Discord emulator', () => {
   before(async () => {
     server = await startFeedServer();
     server.routes.set('/robots.txt', { type: 'text/plain', body: 'User-agent: *\nAllow: /\n' });
+    server.routes.set('/down.xml', { status: 503, body: 'maintenance' });
+    server.routes.set('/intranet/wire.xml', { status: 503, body: 'maintenance' });
     server.routes.set('/harbour.xml', {
       body: rss('Harbour Gazette @everyone', [
         {
@@ -98,7 +100,25 @@ describe('/feed through the Discord emulator', () => {
     assert.match(embedText(list.message), /ok, last read/);
 
     const stats = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'stats' }));
-    assert.match(embedText(stats.message), /Feeds\n\d+ · Harbour Gazette @everyone · 1 article\(s\) · ok, last read/);
+    assert.match(embedText(stats.message), /Feeds\n\d+ · Harbour Gazette @everyone · 1 article · ok, last read/);
+
+    // A failing feed of this server's and one of the shared library's, for the health views below.
+    const down = await h.ctx.feeds!.add(`${server.base}/down.xml`, { collection: h.guildA.id });
+    const intranet = await h.ctx.feeds!.add(`${server.base}/intranet/wire.xml`, { collection: 'library' });
+    await h.ctx.feeds!.pollNow([down, intranet]);
+
+    const sources = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources' }));
+    const listed = embedText(sources.message);
+    assert.match(listed, /Pilot boat .* · 3 passages · via feed \d+ Harbour Gazette @everyone · added in this server/);
+    assert.match(listed, /Feeds\n\d+ · Harbour Gazette @everyone · 1 article · ok, last read .* UTC/);
+    assert.match(listed, /\d+ · 127\.0\.0\.1 · 0 articles · failing since .* UTC, never read/);
+    assert.match(listed, /\d+ · 127\.0\.0\.1 \(shared library\) · 0 articles · failing since/);
+    assert.doesNotMatch(listed, /answered 503|intranet/, 'members see no error text');
+
+    const health = embedText((await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'stats' }))).message);
+    assert.match(health, /\d+ · 127\.0\.0\.1 · 0 articles · failing ×\d+ since .* UTC: .*answered 503.*; never read/);
+    assert.match(health, /\(shared library\) · 0 articles · failing since/);
+    assert.doesNotMatch(health, /intranet/, "the operator's feed errors stay with the operator");
 
     const otherGuild = await reply(
       h.emu.chatInput({

@@ -63,6 +63,34 @@ describe('citebot feeds', () => {
     assert.match(list.stdout, new RegExp(`\\[${feed.id}\\] Harbour Wire · every 30m · library · 1 article\\(s\\)`));
     assert.match(list.stdout, /failing ×1 since .*answered 503/);
 
+    const sources = await runCli(['sources'], env);
+    assert.equal(sources.code, 0, sources.stderr);
+    assert.match(sources.stdout, new RegExp(`Lock gates replaced .*; via feed \\[${feed.id}\\] Harbour Wire\\)`));
+    assert.match(sources.stdout, /feeds \(last success, last error, articles\):/);
+    assert.match(sources.stdout, new RegExp(`\\[${feed.id}\\] Harbour Wire · 1 article\\(s\\) · ok, last read .* UTC`));
+    assert.match(
+      sources.stdout,
+      /\[\d+\] 127\.0\.0\.1 · 0 article\(s\) · failing ×1 since .* UTC: .*answered 503.*; never read/,
+    );
+    const sourcesJson = JSON.parse((await runCli(['sources', '--json'], env)).stdout) as {
+      articles: { title: string; feed: { id: number; name: string } | null }[];
+      feeds: { id: number; lastSuccessAt: string | null; lastError: string | null; items: number }[];
+    };
+    assert.deepEqual(sourcesJson.articles.find((a) => a.title === 'Lock gates replaced')?.feed, {
+      id: feed.id,
+      name: 'Harbour Wire',
+      url: `${server.base}/wire.xml`,
+    });
+    const stats = JSON.parse((await runCli(['stats', '--json'], env)).stdout) as typeof sourcesJson;
+    const health = new Map(stats.feeds.map((f) => [f.id, f]));
+    assert.equal(health.get(feed.id)?.items, 1);
+    assert.ok(health.get(feed.id)?.lastSuccessAt, 'the last success is in stats --json');
+    assert.match([...health.values()].find((f) => f.id !== feed.id)?.lastError ?? '', /answered 503/);
+    assert.match(
+      (await runCli(['stats'], env)).stdout,
+      new RegExp(`\\[${feed.id}\\] Harbour Wire · 1 article\\(s\\) · ok`),
+    );
+
     const removed = await runCli(['feeds', 'remove', String(feed.id), '--json'], env);
     assert.equal(removed.code, 0, removed.stderr);
     const after = JSON.parse((await runCli(['feeds', 'list', '--json'], env)).stdout) as { feeds: { url: string }[] };

@@ -1,7 +1,10 @@
 /** Views of the library and the question log: /sources, /ingest, /forget, /stats, /questions. */
 import type { APIButtonComponent, APIEmbedField } from 'discord.js';
 import type { ArticleSummary, CollectionStats, IngestOutcome, LoggedQuestion } from '../../engine-api.ts';
+import { feedHealth, feedHealthBrief } from '../../format/feeds.ts';
 import { describeFilter, isoMinute } from '../../format/text.ts';
+import { feedName } from '../../ingest/feeds/provenance.ts';
+import type { FollowedFeed } from '../../store/store-api.ts';
 import type { ArticleFilter } from '../../types.ts';
 import { encodeCustomId, type QuestionListFilter } from '../custom-ids.ts';
 import {
@@ -33,12 +36,38 @@ function sourcesPageId(offset: number, query: SourcesQuery): string | null {
   return encodeCustomId({ kind: 'sources:list', offset, search: query.search, filter });
 }
 
+/** What /sources shows about followed feeds: the feed each listed article came from, and the feeds in scope. */
+export interface SourcesFeeds {
+  of(article: ArticleSummary): FollowedFeed | null;
+  feeds: readonly FollowedFeed[];
+}
+
+/**
+ * The followed feeds as an embed field: name, articles, health. With `detail` (moderators, /stats)
+ * a server's own feeds show their last error's text; the shared library's never do (an error can
+ * name the operator's intranet hosts), and members (/sources) see only when a feed last worked or failed.
+ */
+export function feedsField(
+  feeds: readonly FollowedFeed[],
+  libraryCollection: string,
+  detail: boolean,
+): APIEmbedField | null {
+  if (feeds.length === 0) return null;
+  const lines = feeds.map((f) => {
+    const shared = f.collection === libraryCollection;
+    const health = detail && !shared ? feedHealth(f) : feedHealthBrief(f);
+    return `${f.id} · ${escapeMarkdown(truncateText(feedName(f), 60))}${shared ? ' (shared library)' : ''} · ${plural(f.items, 'article')} · ${escapeMarkdown(truncateText(health, 300))}`;
+  });
+  return { name: 'Feeds', value: truncateText(lines.join('\n'), LIMITS.fieldValue) };
+}
+
 export function buildSourcesReply(
   articles: ArticleSummary[],
   total: number,
   offset: number,
   query: SourcesQuery,
   libraryCollection: string,
+  feeds?: SourcesFeeds,
 ): DiscordReply {
   const { search, filter } = query;
   const title = search ? truncateText(`Articles matching “${search}”`, LIMITS.title) : 'Articles I can search here';
@@ -55,10 +84,12 @@ export function buildSourcesReply(
     const url = safeUrl(a.url);
     const name = truncateText(a.title.replace(/\s+/g, ' ').trim(), 150);
     const head = url ? `[${escapeLinkText(name)}](${url})` : `**${escapeMarkdown(name)}**`;
+    const feed = feeds?.of(a);
     const meta = [
       a.source ? escapeMarkdown(truncateText(a.source, 60)) : null,
       a.date,
       plural(a.passages, 'passage'),
+      feed ? `via feed ${feed.id} ${escapeMarkdown(truncateText(feedName(feed), 40))}` : null,
     ].filter(Boolean);
     const own = a.collection === libraryCollection ? '' : ' · added in this server';
     return `${offset + i + 1}. ${head} — ${meta.join(' · ')}${own}`;
@@ -77,9 +108,16 @@ export function buildSourcesReply(
         { type: 2, style: 2, label: 'Next ▶', custom_id: nextId, disabled: last >= total },
       ]
     : [];
+  const field = feeds ? feedsField(feeds.feeds, libraryCollection, false) : null;
   return {
     embeds: [
-      { title, description, color: COLOR.info, footer: { text: truncateText(footer.join(' · '), LIMITS.footer) } },
+      {
+        title,
+        description,
+        color: COLOR.info,
+        ...(field ? { fields: [field] } : {}),
+        footer: { text: truncateText(footer.join(' · '), LIMITS.footer) },
+      },
     ],
     components: pageable ? [{ type: 1, components: buttons }] : [],
   };
