@@ -206,6 +206,24 @@ function invalid(shown: string, why: string): UserError {
   );
 }
 
+/**
+ * Whether the document type declaration, wherever the prolog puts it (behind any amount of
+ * comments or whitespace), declares entities. Only the prolog is read: "<!ENTITY" in an article's
+ * text about XML is not a declaration.
+ */
+function declaresEntities(body: string): boolean {
+  const prolog = /^\uFEFF?\s*(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*)*/.exec(body)![0].length;
+  if (!/^<!DOCTYPE/i.test(body.slice(prolog, prolog + 9))) return false;
+  // A doctype without an internal subset ("[…]") ends at its first ">" and declares nothing.
+  const bracket = body.indexOf('[', prolog);
+  const close = body.indexOf('>', prolog);
+  if (bracket === -1 || (close !== -1 && close < bracket)) return false;
+  const subsetEnd = /\]\s*>/g;
+  subsetEnd.lastIndex = bracket;
+  const end = subsetEnd.exec(body)?.index ?? body.length;
+  return /<!ENTITY/i.test(body.slice(bracket, end));
+}
+
 /** Newest first, then cut to MAX_ITEMS. */
 function capItems(items: FeedItem[]): { items: FeedItem[]; dropped: number } {
   const when = (i: FeedItem): number => Date.parse(i.updated ?? i.published ?? '') || 0;
@@ -234,8 +252,7 @@ export function parseFeedBytes(body: Uint8Array, charset: string | null, shown: 
 export function parseFeed(body: string, shown: string): ParsedFeed {
   const start = body.trimStart().slice(0, 2048);
   if (/^<!doctype\s+html|^<html[\s>]/i.test(start)) throw invalid(shown, 'it is an HTML page');
-  if (/<!ENTITY/i.test(body.slice(0, 64 * 1024)))
-    throw invalid(shown, 'it declares XML entities, which feeds never need');
+  if (declaresEntities(body)) throw invalid(shown, 'it declares XML entities, which feeds never need');
   if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(?:[\w-]+:)?(?:urlset|sitemapindex)[\s>]/i.test(start)) {
     const sitemap = parseSitemap(body);
     if (!sitemap) throw invalid(shown, 'a malformed sitemap');

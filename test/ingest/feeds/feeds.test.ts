@@ -87,7 +87,7 @@ describe('parseFeed', () => {
     assert.deepEqual(index.sitemaps, ['https://n.example/a.xml', 'https://n.example/b.xml']);
   });
 
-  test('GIVEN HTML, garbage or an entity bomb THEN feed_invalid says what it is; 10,000 items are cut to the newest MAX_ITEMS', () => {
+  test('GIVEN HTML, garbage or an entity bomb (also behind 100 KiB of comment) THEN feed_invalid says what it is; 10,000 items are cut to the newest MAX_ITEMS', () => {
     assert.throws(() => parseFeed('<!doctype html><html><body>Home</body></html>', 'https://n.example/'), {
       code: 'feed_invalid',
       message: /https:\/\/n\.example\/ is not a feed or sitemap citebot can read \(it is an HTML page\)/,
@@ -95,6 +95,15 @@ describe('parseFeed', () => {
     assert.throws(() => parseFeed('just some words', 'x'), { code: 'feed_invalid' });
     const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><rss version="2.0"><channel><title>&lol2;</title></channel></rss>`;
     assert.throws(() => parseFeed(bomb, 'bomb.xml'), { code: 'feed_invalid', message: /declares XML entities/ });
+    const padded = bomb.replace('<!DOCTYPE', `<!--${'x'.repeat(100 * 1024)}-->\n${' '.repeat(10_000)}<!DOCTYPE`);
+    assert.throws(() => parseFeed(padded, 'padded.xml'), {
+      code: 'feed_invalid',
+      message: /declares XML entities/,
+    });
+    const aboutXml = rss('XML Weekly', [
+      { title: 'Entities', link: 'https://n.example/e', description: 'Write <!ENTITY x "y"> inside a DOCTYPE.' },
+    ]).replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE rss>');
+    assert.equal(parseFeed(aboutXml, 'about.xml').items.length, 1, 'an article that mentions <!ENTITY is no bomb');
     const many = rss(
       'Many',
       Array.from({ length: 10_000 }, (_, i) => ({
