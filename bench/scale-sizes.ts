@@ -33,7 +33,7 @@ import { analyze } from '../src/search/lexical.ts';
 import { seededRandom } from '../src/seeded-random.ts';
 import { SqliteStore } from '../src/store/sqlite/store.ts';
 import type { ArticleToSave } from '../src/store/store-api.ts';
-import type { IndexStore } from '../src/store/index/vector-index.ts';
+import type { IndexSource } from '../src/store/index/vector-index.ts';
 import { VectorIndex } from '../src/store/index/vector-index.ts';
 import { LIBRARY_COLLECTION, type Article } from '../src/types.ts';
 import { cachedModel } from './embed-throughput.ts';
@@ -182,14 +182,14 @@ async function fillStore(
 }
 
 /** The exact 10 nearest stored vectors of each query, by reading every vector once. */
-function exactTop10(store: IndexStore, queries: Float32Array[]): number[][] {
+async function exactTop10(store: IndexSource, queries: Float32Array[]): Promise<number[][]> {
   const best = queries.map(() => [] as { rowid: number; score: number }[]);
   for (let after = 0; ;) {
-    const page = store.vectorsAfter(after, 5_000);
+    const page = await store.vectorsAfter(after, 5_000);
     if (page.length === 0) break;
     for (const [q, query] of queries.entries()) {
       const top = best[q]!;
-      for (const { rowid, vector } of page) {
+      for (const { id: rowid, vector } of page) {
         let score = 0;
         for (let d = 0; d < DIM; d++) score += query[d]! * vector[d]!;
         if (top.length < 10 || score > top[top.length - 1]!.score) {
@@ -199,14 +199,13 @@ function exactTop10(store: IndexStore, queries: Float32Array[]): number[][] {
         }
       }
     }
-    after = page.at(-1)!.rowid;
+    after = page.at(-1)!.id;
   }
   return best.map((top) => top.map((e) => e.rowid));
 }
 
 /** HNSW against exact search: the share of the exact 10 that HNSW finds. */
-function recallAt10(store: IndexStore, index: VectorIndex, queries: Float32Array[], exact: number[][]): number {
-  const all = store.passageRowids(store.listCollections());
+function recallAt10(all: ReadonlySet<number>, index: VectorIndex, queries: Float32Array[], exact: number[][]): number {
   let found = 0;
   for (const [q, query] of queries.entries()) {
     const hits = new Set(index.search(query, 10, all).map((h) => h.rowid));
@@ -272,26 +271,27 @@ async function measureSize(
   vectors: SyntheticVectors,
   log: (line: string) => void,
 ): Promise<SizeFigures> {
-  const store = sqlite.indexStore();
+  const store = sqlite;
   // Rebuilt from the store at each size: what a model change or a damaged file costs.
   VectorIndex.remove(dataDir);
   const building = performance.now();
   const index = await VectorIndex.open(dataDir, store, spec.id, DIM);
   const rebuildSeconds = (performance.now() - building) / 1000;
   log(`  index rebuilt and saved: ${(n / rebuildSeconds).toFixed(0)} vectors/s`);
-  const sample = store.vectorsAfter(0, 50_000);
+  const sample = await store.vectorsAfter(0, 50_000);
   const random = seededRandom(n);
   const queries = Array.from({ length: options.recallQueries }, () =>
     vectors.near(sample[Math.floor(random() * sample.length)]!.vector),
   );
-  const exact = exactTop10(store, queries);
-  const recall = recallAt10(store, index, queries, exact);
+  const exact = await exactTop10(store, queries);
+  const all = await store.allPassageIds();
+  const recall = recallAt10(all, index, queries, exact);
   // The same queries at other HNSW_EF_SEARCH values: the default's justification.
   const byEf: Record<string, number> = {};
   for (const ef of EF_SWEEP) {
     index.setEfSearch(ef);
     const started = performance.now();
-    byEf[`ef_${ef}_recall_at_10`] = recallAt10(store, index, queries, exact);
+    byEf[`ef_${ef}_recall_at_10`] = recallAt10(all, index, queries, exact);
     byEf[`ef_${ef}_search_ms`] = (performance.now() - started) / queries.length;
   }
   await index.flush();

@@ -394,7 +394,7 @@ async function compaction(dataDir: string): Promise<Record<string, number>> {
   const store = SqliteStore.open(join(dataDir, 'citebot.db'));
   try {
     const model = (await store.model())!;
-    const vectors = await VectorIndex.open(dataDir, store.indexStore(), model.id, model.dim!);
+    const vectors = await VectorIndex.open(dataDir, store, model.id, model.dim!);
     const query = (await store.vectorsAfter(0, 1))[0]!.vector;
     const allowed = await store.allPassageIds();
     let searches = 0;
@@ -402,7 +402,7 @@ async function compaction(dataDir: string): Promise<Record<string, number>> {
       vectors.search(query, 10, allowed);
       searches++;
     }, 100);
-    const { ms, maxDelayMs } = await measure(() => vectors.compact(store.indexStore()));
+    const { ms, maxDelayMs } = await measure(() => vectors.compact(store));
     clearInterval(searching);
     return { compaction_ms: ms, compaction_loop_held_ms: maxDelayMs, searches_during_compaction: searches };
   } finally {

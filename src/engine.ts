@@ -234,7 +234,7 @@ export class CitebotEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.state.semantic?.vectors.close(this.state.indexStore);
+    await this.state.semantic?.vectors.close(this.state.store);
     await this.state.semantic?.pool.close();
     await this.state.reranker?.close();
     await this.state.store.close();

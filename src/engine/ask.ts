@@ -32,7 +32,7 @@ async function retrieveWithin(state: EngineState, question: string, options: Ret
   if (mode === 'dense' && !state.semantic)
     throw new UserError('model_missing', 'dense search needs an embedding model; this index is keyword-only');
   // Another process (the CLI's ingest while the bot runs) may have changed the store.
-  state.semantic?.vectors.syncWith(state.indexStore);
+  await state.semantic?.vectors.syncWith(state.store);
   const { weights } = state;
   return search(
     {

@@ -157,9 +157,9 @@ export async function removeStored(
 /**
  * Commits a store write and mirrors it in the vector index. The write is refused first when
  * another process re-embedded the store with another model. The store is async, so the mirror
- * runs once the write has committed, at the index's next writable moment (not while its file is
- * written or it is compacted); a snapshot taken in between is tagged with the index's own older
- * generation, and whatever a search caught up with meanwhile is applied again idempotently.
+ * runs once the write has committed, in its turn among the index's changes (not while its graph
+ * is written or compacted); a snapshot taken in between is tagged with the index's own older
+ * generation, and a change a catch-up already read from the store is not applied twice.
  */
 async function commitAndMirror<T>(
   state: EngineState,
@@ -168,29 +168,30 @@ async function commitAndMirror<T>(
   added: readonly PassageToStore[],
 ): Promise<T> {
   const semantic = state.semantic;
-  if (semantic) await semantic.vectors.whenWritable(() => semantic.vectors.assertStoreModel(state.indexStore));
+  if (semantic) await semantic.vectors.assertStoreModel(state.store);
   const result = await write();
   const change = written(result);
-  if (semantic && change) {
-    await semantic.vectors.whenWritable(() => updateIndex(state, semantic, change, added));
-    // A large change goes into the index in slices: the ingest is done once it is searchable by meaning.
-    await semantic.vectors.whenWritable(() => {});
-  }
+  // A large change goes into the index in slices: the ingest is done once it is searchable by meaning.
+  if (semantic && change) await updateIndex(state, semantic, change, added);
   return result;
 }
 
 /** Mirrors a committed store change in the vector index (which rebuilds itself from the store if it must). */
-function updateIndex(
+async function updateIndex(
   state: EngineState,
   semantic: Semantic,
   written: WriteResult,
   added: readonly PassageToStore[],
-): void {
+): Promise<void> {
   const labels: { label: PassageId; vector: Float32Array }[] = written.added.map((id, i) => ({
     label: id,
     vector: added[i]!.vector!,
   }));
-  const repaired = semantic.vectors.update(state.indexStore, { removed: written.removed, added: labels });
+  const repaired = await semantic.vectors.update(state.store, {
+    generation: written.generation,
+    removed: written.removed,
+    added: labels,
+  });
   if (repaired !== null) state.notice(`rebuilt the vector index from the store (${repaired})`);
 }
 
@@ -200,7 +201,7 @@ function updateIndex(
  * failed write (a full disk) is a notice from the index, not a failed ingest.
  */
 function saveIndex(state: EngineState): void {
-  state.semantic?.vectors.snapshotIfDue(state.indexStore);
+  state.semantic?.vectors.snapshotIfDue(state.store);
 }
 
 function assertCollection(collection: string): void {

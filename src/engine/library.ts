@@ -87,7 +87,7 @@ export async function articleParagraphs(
 
 export async function stats(state: EngineState, collection?: CollectionId): Promise<CollectionStats> {
   const { store, semantic } = state;
-  semantic?.vectors.syncWith(state.indexStore);
+  await semantic?.vectors.syncWith(state.store);
   const questions = await store.questionStats(collection);
   return {
     store: store.description,

@@ -26,7 +26,7 @@ import { bundledSynonyms } from '../search/synonyms.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { SqliteStore } from '../store/sqlite/store.ts';
 import type { CitebotStore, CollectionLoaded } from '../store/store-api.ts';
-import { VectorIndex, type IndexStore } from '../store/index/vector-index.ts';
+import { VectorIndex } from '../store/index/vector-index.ts';
 import { storedCalibrations, type Calibration } from '../search/calibration.ts';
 import { cutoffsFor } from './calibration.ts';
 import { modelIdOf, type Embedder, type EngineState, type Semantic } from './state.ts';
@@ -50,24 +50,14 @@ export interface EngineOptions {
   onCollectionLoaded?: (loaded: CollectionLoaded) => void;
 }
 
-/** The store of the configuration (PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR), and the view of it the vector index reads. */
-export async function openStore(config: EngineConfig): Promise<{ store: CitebotStore; indexStore: IndexStore }> {
-  if (config.databaseUrl) {
-    const store = await PostgresStore.open(config.databaseUrl);
-    try {
-      return { store, indexStore: await store.indexStore() };
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-  }
-  const store = SqliteStore.open(storeFile(config));
-  return { store, indexStore: store.indexStore() };
+/** The store of the configuration: PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR. */
+export async function openStore(config: EngineConfig): Promise<CitebotStore> {
+  return config.databaseUrl ? PostgresStore.open(config.databaseUrl) : SqliteStore.open(storeFile(config));
 }
 
 export async function openState(config: EngineConfig, options: EngineOptions): Promise<EngineState> {
   const notice = options.notice ?? (() => {});
-  const { store, indexStore } = await openStore(config);
+  const store = await openStore(config);
   if (options.onCollectionLoaded) store.onCollectionLoaded?.(options.onCollectionLoaded);
   const state = (
     semantic: Semantic | null,
@@ -80,7 +70,6 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
     return {
       config,
       store,
-      indexStore,
       semantic,
       keywordReason,
       weights,
@@ -98,7 +87,7 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
     const choice = await chooseModel(config, store, notice, options.ignoreRecordedModel ?? false);
     const embedder = choice.kind === 'semantic' ? await startEmbedder(config, choice.spec) : null;
     const semantic = embedder
-      ? await withIndex(config, store, indexStore, embedder, {
+      ? await withIndex(config, store, embedder, {
           notice,
           background: options.backgroundIndexRebuild ?? false,
         })
@@ -118,7 +107,7 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
       await storedCalibrations(store),
     );
     // Another process's commit (PostgreSQL's NOTIFY): the vector index catches up now, not at the next question.
-    if (semantic) store.onChange?.(() => semantic.vectors.syncWith(indexStore));
+    if (semantic) store.onChange?.(() => void semantic.vectors.syncWith(store).catch(() => {}));
     startWordVectors(opened);
     return opened;
   } catch (error) {
@@ -220,7 +209,6 @@ export async function startEmbedder(config: EngineConfig, spec: ModelSpec): Prom
 export async function withIndex(
   config: EngineConfig,
   store: CitebotStore,
-  indexStore: IndexStore,
   embedder: Embedder,
   options: { notice: (message: string) => void; background?: boolean },
 ): Promise<Semantic> {
@@ -233,7 +221,7 @@ export async function withIndex(
       `the index was built with ${recorded.dim}-dimensional vectors, but ${spec.id} makes ${pool.dim}; run "npm run cli -- reindex --model ${spec.id}"`,
     );
   }
-  const vectors = await VectorIndex.open(config.dataDir, indexStore, spec.id, pool.dim, {
+  const vectors = await VectorIndex.open(config.dataDir, store, spec.id, pool.dim, {
     ...options,
     settings: config.index,
   });

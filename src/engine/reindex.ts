@@ -67,7 +67,7 @@ export async function reindex(
     });
     await closeSemantic(state.semantic);
     VectorIndex.remove(config.dataDir);
-    state.semantic = next ? await withIndex(config, store, state.indexStore, next, { notice }) : null;
+    state.semantic = next ? await withIndex(config, store, next, { notice }) : null;
     state.keywordReason = choice.kind === 'keyword' ? choice.reason : null;
     state.weights = weightsFor(modelIdOf(state), state.semantic?.spec);
     refreshCutoffs(state);

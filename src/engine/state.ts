@@ -9,7 +9,7 @@ import type { Calibration } from '../search/calibration.ts';
 import type { FusionWeights } from '../search/fusion.ts';
 import type { Cutoffs } from '../search/verdict.ts';
 import type { CitebotStore } from '../store/store-api.ts';
-import type { IndexStore, VectorIndex } from '../store/index/vector-index.ts';
+import type { VectorIndex } from '../store/index/vector-index.ts';
 
 export interface Embedder {
   spec: ModelSpec;
@@ -24,8 +24,6 @@ export interface Semantic extends Embedder {
 export interface EngineState {
   readonly config: EngineConfig;
   readonly store: CitebotStore;
-  /** The synchronous view of the store the vector index reads (src/store/index/). */
-  readonly indexStore: IndexStore;
   /** The embedding model and its vector index; null when search is keyword-only. */
   semantic: Semantic | null;
   /** Why search is keyword-only, when it is. */

@@ -39,8 +39,6 @@ import {
   StoreSession,
   unreachableAtStart,
 } from './connection.ts';
-import type { IndexStore } from '../index/rebuild.ts';
-import { PostgresIndexMirror } from './index-mirror.ts';
 import { ChangeListener } from './listener.ts';
 import { PostgresQuestionLog } from './questions.ts';
 import { migrate } from './schema.ts';
@@ -54,7 +52,6 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   private readonly listener: ChangeListener;
   private readonly articles: PostgresArticleReads;
   private readonly search: PostgresSearch;
-  private mirror: PostgresIndexMirror | null = null;
   private readonly changeListeners = new Set<(generation: Generation) => void>();
   private readonly loadListeners = new Set<(loaded: CollectionLoaded) => void>();
 
@@ -107,12 +104,6 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
     await this.pool.end().catch(() => undefined);
   }
 
-  /** The synchronous view the vector index reads (loaded on first call, then kept in step). */
-  async indexStore(): Promise<IndexStore> {
-    this.mirror ??= await PostgresIndexMirror.load(this.pool);
-    return this.mirror;
-  }
-
   /** Told on every change another process (or this one) committed; returns the unsubscribe. */
   onChange(listener: (generation: Generation) => void): () => void {
     this.changeListeners.add(listener);
@@ -127,7 +118,7 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
   private heard(generation: Generation | null): void {
     if (generation !== null) this.session.saw(generation);
     // Catch the caches up now, so the next question does not pay for it.
-    Promise.all([this.search.catchUp(), this.mirror?.sync()]).then(
+    this.search.catchUp().then(
       async () => {
         const current = generation ?? (await this.generation());
         for (const listener of this.changeListeners) listener(current);
@@ -146,8 +137,6 @@ export class PostgresStore extends PostgresQuestionLog implements CitebotStore {
       });
       this.session.saw(tx.generation);
       this.search.forget(tx.removed);
-      // The vector index reads the mirror right after a write returns: it must hold the write.
-      await this.mirror?.sync().catch(() => undefined);
       return { generation: tx.generation, removed: tx.removed, added: tx.added };
     });
   }

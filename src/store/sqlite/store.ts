@@ -33,7 +33,6 @@ import { PassageTable } from './passages.ts';
 import { QuestionTable } from './questions.ts';
 import { openDatabase, translateSqliteError } from './schema.ts';
 import type { Db } from './sql.ts';
-import type { IndexStore } from '../index/rebuild.ts';
 
 export class SqliteStore implements CitebotStore {
   readonly description: StoreDescription;
@@ -99,25 +98,6 @@ export class SqliteStore implements CitebotStore {
         return 1000;
       },
     });
-  }
-
-  /**
-   * The synchronous view the vector index (src/store/index/) reads the store through today. It
-   * answers from the same connection; the async `IndexSource` of the contract is what a backend
-   * across a network offers instead, once the index reads asynchronously.
-   */
-  indexStore(): IndexStore {
-    return {
-      generation: () => this.changes.generation(),
-      passagesChangedSince: (generation) => this.changes.changedSince(generation),
-      vectorOf: (id) => this.passages.vectorsOf([id]).get(id) ?? null,
-      vectorsAfter: (after, limit) =>
-        this.passages.vectorsAfter(after, limit).map(({ id, vector }) => ({ rowid: id, vector })),
-      countPassages: () => this.passages.countAllPassages(),
-      passageRowids: (collections) => this.passages.passageIds({ collections }, this.changes.generation()),
-      listCollections: () => this.articles.listCollections(),
-      model: () => this.meta.model(),
-    };
   }
 
   // --- writes
