@@ -93,7 +93,7 @@ const ARTICLES_PER_TRANSACTION = 250;
 const EF_SWEEP = [32, 64, 128, 256];
 
 /** Clustered unit vectors: a passage's vector is its cluster's centre plus noise, normalized. */
-class SyntheticVectors {
+export class SyntheticVectors {
   private readonly random = seededRandom(20261203);
   private readonly centres: Float32Array[];
 
@@ -182,7 +182,7 @@ async function fillStore(
 }
 
 /** The exact 10 nearest stored vectors of each query, by reading every vector once. */
-async function exactTop10(store: IndexSource, queries: Float32Array[]): Promise<number[][]> {
+export async function exactTop10(store: IndexSource, queries: Float32Array[]): Promise<number[][]> {
   const best = queries.map(() => [] as { rowid: number; score: number }[]);
   for (let after = 0; ;) {
     const page = await store.vectorsAfter(after, 5_000);
@@ -205,7 +205,12 @@ async function exactTop10(store: IndexSource, queries: Float32Array[]): Promise<
 }
 
 /** HNSW against exact search: the share of the exact 10 that HNSW finds. */
-function recallAt10(all: ReadonlySet<number>, index: VectorIndex, queries: Float32Array[], exact: number[][]): number {
+export function recallAt10(
+  all: ReadonlySet<number>,
+  index: VectorIndex,
+  queries: Float32Array[],
+  exact: number[][],
+): number {
   let found = 0;
   for (const [q, query] of queries.entries()) {
     const hits = new Set(index.search(query, 10, all).map((h) => h.rowid));

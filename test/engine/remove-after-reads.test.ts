@@ -93,8 +93,8 @@ interface IndexInternals {
   deletedSlots: number;
   /** What the index is doing: 'ready', 'writing', 'compacting'… */
   phase: { kind: string };
-  /** The hnswlib index itself, to damage it the way an out-of-sync index would be. */
-  graph: { index: { markDelete: (label: number) => void; getCurrentCount: () => number } };
+  /** The partitioned graph: a label's hnswlib index, to damage it the way an out-of-sync index would be. */
+  graph: { partOf: (label: number) => { index: { markDelete: (label: number) => void } }; slots: number };
 }
 
 function vectorsOf(t: TestEngine): IndexInternals {
@@ -181,7 +181,7 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
       await t.engine.ingest([article('kept', 3), article('doomed', 4)], 'eval');
       const doomed = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'doomed');
       // Out of sync: hnswlib already has the label deleted while the live set still counts it.
-      vectorsOf(t).graph.index.markDelete(doomed[1]!.rowid);
+      vectorsOf(t).graph.partOf(doomed[1]!.rowid).index.markDelete(doomed[1]!.rowid);
       assert.equal((await t.engine.removeArticle('eval', 'doomed'))?.id, 'doomed');
       assert.equal(await t.engine.countArticles('eval'), 1);
       assert.match(vectorsOf(t).rebuildReason ?? '', /out of sync with the store: .*already deleted/);
@@ -198,7 +198,7 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
       // 'big' is not at the end of the table once 'tail' is in, so its rowids are not reused.
       await t.engine.ingest([article('big', 1100)], 'eval');
       await t.engine.ingest([article('tail', 3)], 'eval');
-      assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 1103);
+      assert.equal(vectorsOf(t).graph.slots, 1103);
       const tail = (await readPassages(t.dataDir, 'eval')).filter((p) => p.article === 'tail');
       // The removal starts the compaction (in slices); a search and an ingest come meanwhile.
       const removing = t.engine.removeArticle('eval', 'big');
@@ -216,7 +216,7 @@ describe('the vector index after reused rowids, reopened and damaged', () => {
       assert.equal(removed?.id, 'big');
       assert.equal(found.hits[0]?.passage.text, tail[1]!.text);
       assert.equal(vectorsOf(t).deletedSlots, 0);
-      assert.equal(vectorsOf(t).graph.index.getCurrentCount(), 7);
+      assert.equal(vectorsOf(t).graph.slots, 7);
       await assertIndexMatchesStore(t, 'eval');
     }));
 

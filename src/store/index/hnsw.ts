@@ -96,16 +96,17 @@ export class HnswGraph {
     return this.live.has(label);
   }
 
-  /** Nearest passages among `allowed` labels, best first, with cosine similarity. */
-  search(query: Float32Array, k: number, allowed: ReadonlySet<number>): { rowid: number; similarity: number }[] {
+  /** Nearest passages among `allowed` labels (all when null), best first, with cosine similarity. */
+  search(query: number[], k: number, allowed: ReadonlySet<number> | null): { rowid: number; similarity: number }[] {
     // hnswlib throws when asked for more neighbours than pass the filter; counting stops at k.
     let candidates = 0;
-    for (const label of allowed) if (this.live.has(label) && ++candidates >= k) break;
+    if (allowed === null) candidates = this.live.size;
+    else for (const label of allowed) if (this.live.has(label) && ++candidates >= k) break;
     const wanted = Math.min(k, candidates);
     if (wanted <= 0) return [];
     // Without a filter hnswlib never calls back into JavaScript: the common case (the whole library).
-    const filter = allowed.size === this.live.size ? undefined : (label: number) => allowed.has(label);
-    const { neighbors, distances } = this.index.searchKnn(Array.from(query), wanted, filter);
+    const filter = allowed === null ? undefined : (label: number) => allowed.has(label);
+    const { neighbors, distances } = this.index.searchKnn(query, wanted, filter);
     return neighbors.map((rowid, i) => ({ rowid, similarity: 1 - distances[i]! }));
   }
 

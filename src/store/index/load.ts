@@ -4,13 +4,13 @@
  * Returns why it cannot be used instead (the caller then rebuilds from the store).
  */
 import type { Generation } from '../store-api.ts';
-import { HnswGraph } from './hnsw.ts';
+import { PartitionedGraph } from './partitions.ts';
 import { replay, type IndexSource } from './rebuild.ts';
 import type { HnswSettings } from './settings.ts';
 import { MANIFEST_VERSION, type SnapshotFiles } from './snapshot.ts';
 
 export interface LoadedSnapshot {
-  graph: HnswGraph;
+  graph: PartitionedGraph;
   /** The store generation the graph now reflects (the snapshot's, plus the replayed changes). */
   generation: Generation;
   /** The generation the file on disk was written at. */
@@ -45,7 +45,11 @@ export async function loadSnapshot(
   const damaged = await files.check(manifest);
   if (damaged) return damaged;
   try {
-    const { graph, labels } = await HnswGraph.read(files.file, identity.dim, identity.settings);
+    const { graph, labels } = await PartitionedGraph.read(
+      files.partitionFiles(manifest.partitions),
+      identity.dim,
+      identity.settings,
+    );
     if (labels.length !== manifest.slots) return 'it does not have one slot per passage';
     const inFile = new Set(labels);
     const changedSet = new Set(changed);

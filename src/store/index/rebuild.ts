@@ -7,7 +7,7 @@
  * and a page is inserted in slices with a yield between them when the caller runs in the background.
  */
 import type { IndexSource, PassageId, StoredVector } from '../store-api.ts';
-import type { HnswGraph } from './hnsw.ts';
+import type { PartitionedGraph as HnswGraph } from './partitions.ts';
 
 export type { IndexSource } from '../store-api.ts';
 

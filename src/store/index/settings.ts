@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * The index's settings and their defaults, read by src/config.ts from HNSW_M, HNSW_EF_CONSTRUCTION,
  * HNSW_EF_SEARCH and INDEX_SNAPSHOT_CHANGES. Why these defaults: docs/performance.md (recall and
@@ -15,6 +17,16 @@ export interface HnswSettings {
 export interface IndexSettings extends HnswSettings {
   /** At most this many changed passages are left to replay at the next open before the snapshot is rewritten. */
   snapshotChanges: number;
+  /**
+   * Graphs a rebuild spreads the passages over, built at once on as many cores (partitions.ts);
+   * default: the cores available, at most 4. A saved index keeps its own count until it is rebuilt.
+   */
+  partitions?: number;
+}
+
+/** The partitions a new graph gets. */
+export function partitionsOf(settings: IndexSettings): number {
+  return settings.partitions ?? Math.max(1, Math.min(4, availableParallelism()));
 }
 
 export const DEFAULT_INDEX_SETTINGS: Readonly<IndexSettings> = {

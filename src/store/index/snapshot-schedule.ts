@@ -4,7 +4,7 @@
  * it, and at close; the next open replays the rest from the store's change log (load.ts).
  */
 import type { Generation } from '../store-api.ts';
-import type { HnswGraph } from './hnsw.ts';
+import type { PartitionedGraph } from './partitions.ts';
 import type { Manifest, SnapshotFiles } from './snapshot.ts';
 
 /**
@@ -57,7 +57,7 @@ export class SnapshotSchedule {
   async write(
     files: SnapshotFiles,
     inTurn: (work: () => Promise<void>) => Promise<boolean>,
-    now: () => { graph: HnswGraph; manifest: Omit<Manifest, 'sha256'> },
+    now: () => { graph: PartitionedGraph; manifest: Omit<Manifest, 'sha256'> },
   ): Promise<boolean> {
     const whole: { done: Promise<void> | null } = { done: null };
     const ran = await inTurn(

@@ -1,6 +1,7 @@
 /**
- * The index's snapshot on disk: index.hnsw (hnswlib's own format) and index.json, a manifest
- * with the store generation the graph reflects and the file's checksum. Changes after that
+ * The index's snapshot on disk: one file per partition in hnswlib's own format (index.hnsw,
+ * index.1.hnsw, …; see partitions.ts) and index.json, a manifest with the store generation the
+ * graph reflects and each file's checksum. Changes after that
  * generation are replayed from the store's change log at open (see vector-index.ts), so the
  * snapshot is rewritten now and then, not after every change.
  *
@@ -15,8 +16,11 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRunning, withFileLock } from '../file-lock.ts';
 
-/** 2: one slot per label. Files of version 1 may hold a label twice, so they are rebuilt. */
-export const MANIFEST_VERSION = 2;
+/**
+ * 3: partitions, a checksum each. 2: one graph, one slot per label (read as one partition).
+ * Files of version 1 may hold a label twice, so they are rebuilt.
+ */
+export const MANIFEST_VERSION = 3;
 
 export interface Manifest {
   version: number;
@@ -25,15 +29,23 @@ export interface Manifest {
   generation: number;
   /** Live passages in the file. */
   count: number;
-  /** Slots in the file, live or deleted. */
+  /** Slots in the files, live or deleted. */
   slots: number;
-  /** sha256 of index.hnsw: hnswlib aborts the process on a damaged file, so check first. */
-  sha256: string;
+  /** The graphs the passages are spread over (files index.hnsw, index.1.hnsw, …). */
+  partitions: number;
+  /** sha256 of each partition's file: hnswlib aborts the process on a damaged file, so check first. */
+  sha256: string[];
 }
 
 const INDEX_FILE = 'index.hnsw';
 const MANIFEST_FILE = 'index.json';
-const TEMPORARY = /^index\.(hnsw|json)\.(\d+)\.(\d+)\.tmp$/;
+const TEMPORARY = /^index\.(?:\d+\.)?(hnsw|json)\.(\d+)\.(\d+)\.tmp$/;
+const PARTITION_FILE = /^index\.(\d+)\.hnsw$/;
+
+/** Partition i's file name: index.hnsw for the first (as one graph's file was named), index.<i>.hnsw after it. */
+function partitionName(i: number): string {
+  return i === 0 ? INDEX_FILE : `index.${i}.hnsw`;
+}
 
 /** Temporary files this process is writing now (two engines of one process can share a folder). */
 const writingHere = new Set<string>();
@@ -74,19 +86,37 @@ export class SnapshotFiles {
     });
   }
 
+  /** The files of `partitions` partitions. */
+  partitionFiles(partitions: number): string[] {
+    return Array.from({ length: partitions }, (_, i) => join(this.dataDir, partitionName(i)));
+  }
+
   /** The manifest, or why there is none to use ('missing' when there are no files at all). */
   readManifest(): Manifest | string {
     if (!existsSync(this.file) || !existsSync(this.manifestFile)) return 'missing';
+    let manifest: Manifest | (Omit<Manifest, 'sha256'> & { sha256: string });
     try {
-      return JSON.parse(readFileSync(this.manifestFile, 'utf8')) as Manifest;
+      manifest = JSON.parse(readFileSync(this.manifestFile, 'utf8')) as Manifest;
     } catch {
       return 'its manifest is unreadable';
     }
+    // Version 2 is one graph in index.hnsw: the same as one partition.
+    if (manifest.version === 2 && typeof manifest.sha256 === 'string')
+      return { ...manifest, version: MANIFEST_VERSION, partitions: 1, sha256: [manifest.sha256] };
+    return manifest as Manifest;
   }
 
-  /** Null when index.hnsw is the file the manifest describes, else what is wrong with it. */
+  /** Null when the partitions' files are those the manifest describes, else what is wrong with them. */
   async check(manifest: Manifest): Promise<string | null> {
-    return (await fileDigest(this.file)) === manifest.sha256
+    const files = this.partitionFiles(manifest.partitions);
+    if (
+      !Array.isArray(manifest.sha256) ||
+      manifest.sha256.length !== files.length ||
+      !files.every((f) => existsSync(f))
+    )
+      return 'its files do not match its manifest';
+    const digests = await Promise.all(files.map((file) => fileDigest(file)));
+    return digests.every((digest, i) => digest === manifest.sha256[i])
       ? null
       : 'the file is damaged (its checksum does not match)';
   }
@@ -96,16 +126,17 @@ export class SnapshotFiles {
    * snapshot of `manifest.generation`. Resolves 'kept-newer' when another process saved a newer one meanwhile.
    */
   async write(
-    writeGraph: (file: string) => Promise<unknown>,
+    writeGraph: (files: string[]) => Promise<unknown>,
     manifest: Omit<Manifest, 'sha256'>,
   ): Promise<'written' | 'kept-newer'> {
     const n = nextTemporary++;
-    const tmp = join(this.dataDir, `${INDEX_FILE}.${process.pid}.${n}.tmp`);
+    const files = this.partitionFiles(manifest.partitions);
+    const temporary = files.map((file) => `${file}.${process.pid}.${n}.tmp`);
     const tmpManifest = join(this.dataDir, `${MANIFEST_FILE}.${process.pid}.${n}.tmp`);
-    writingHere.add(tmp).add(tmpManifest);
+    for (const file of [...temporary, tmpManifest]) writingHere.add(file);
     try {
-      await writeGraph(tmp);
-      const sha256 = await fileDigest(tmp);
+      await writeGraph(temporary);
+      const sha256 = await Promise.all(temporary.map((file) => fileDigest(file)));
       await writeFile(tmpManifest, JSON.stringify({ ...manifest, sha256 }, null, 2));
       return await this.withLock(async () => {
         const onDisk = this.readManifest();
@@ -117,15 +148,16 @@ export class SnapshotFiles {
         ) {
           return 'kept-newer';
         }
-        await rename(tmp, this.file);
+        for (const [i, file] of files.entries()) await rename(temporary[i]!, file);
         await rename(tmpManifest, this.manifestFile);
+        // Partitions past this snapshot's (an earlier build had more) are no longer part of it.
+        removePartitionsFrom(this.dataDir, manifest.partitions);
         return 'written';
       });
     } finally {
       // Gone after the renames; after a failure, removed so no index-sized file is left behind.
-      await Promise.all([rm(tmp, { force: true }).catch(() => {}), rm(tmpManifest, { force: true }).catch(() => {})]);
-      writingHere.delete(tmp);
-      writingHere.delete(tmpManifest);
+      await Promise.all([...temporary, tmpManifest].map((file) => rm(file, { force: true }).catch(() => {})));
+      for (const file of [...temporary, tmpManifest]) writingHere.delete(file);
     }
   }
 
@@ -149,8 +181,31 @@ export class SnapshotFiles {
     return removed;
   }
 
+  /** Names for files a build writes before they are read back (removed at the next open if the process dies). */
+  temporaryFiles(partitions: number): string[] {
+    const n = nextTemporary++;
+    const files = this.partitionFiles(partitions).map((file) => `${file}.${process.pid}.${n}.tmp`);
+    for (const file of files) writingHere.add(file);
+    return files;
+  }
+
+  /** Removes files named by `temporaryFiles`. */
+  async release(files: readonly string[]): Promise<void> {
+    await Promise.all(files.map((file) => rm(file, { force: true }).catch(() => {})));
+    for (const file of files) writingHere.delete(file);
+  }
+
   static remove(dataDir: string): void {
     rmSync(join(dataDir, INDEX_FILE), { force: true });
     rmSync(join(dataDir, MANIFEST_FILE), { force: true });
+    removePartitionsFrom(dataDir, 1);
+  }
+}
+
+/** Removes the files of partitions `first` and after. */
+function removePartitionsFrom(dataDir: string, first: number): void {
+  for (const name of readdirSync(dataDir)) {
+    const match = PARTITION_FILE.exec(name);
+    if (match && Number(match[1]) >= first) rmSync(join(dataDir, name), { force: true });
   }
 }

@@ -14,7 +14,9 @@
  */
 import { UserError } from '../../errors.ts';
 import type { PassageId } from '../store-api.ts';
-import { HnswGraph, INITIAL_CAPACITY } from './hnsw.ts';
+import { INITIAL_CAPACITY } from './hnsw.ts';
+import { buildInParallel } from './parallel-build.ts';
+import { PartitionedGraph } from './partitions.ts';
 import type { LoadedSnapshot } from './load.ts';
 import { openIndex, type OpenOptions } from './open-index.ts';
 import {
@@ -28,7 +30,7 @@ import {
   type IndexSource,
   type RebuildProgress,
 } from './rebuild.ts';
-import { DEFAULT_INDEX_SETTINGS, type IndexSettings } from './settings.ts';
+import { DEFAULT_INDEX_SETTINGS, partitionsOf, type IndexSettings } from './settings.ts';
 import { Turns, type Phase } from './turns.ts';
 import { SnapshotSchedule } from './snapshot-schedule.ts';
 import { MANIFEST_VERSION, SnapshotFiles } from './snapshot.ts';
@@ -36,6 +38,8 @@ import { MANIFEST_VERSION, SnapshotFiles } from './snapshot.ts';
 export type { IndexSource, RebuildProgress } from './rebuild.ts';
 export type { OpenOptions } from './open-index.ts';
 
+/** Below this many passages a rebuild runs on the main thread: starting the workers would cost more. */
+const PARALLEL_FROM = 5_000;
 /** Changed passages replayed at once; more are replayed in slices (about 0.5 ms each at 384-d). */
 const REPLAY_AT_ONCE = 200;
 
@@ -56,7 +60,7 @@ export class VectorIndex {
   /** The snapshot's files (read by open-index.ts). */
   readonly files: SnapshotFiles;
   private readonly notice: (message: string) => void;
-  private graph: HnswGraph;
+  private graph: PartitionedGraph;
   private readonly turns = new Turns();
   /** The store generation the graph reflects; later changes are replayed from the store's log. */
   private generation = 0;
@@ -85,7 +89,7 @@ export class VectorIndex {
     this.notice = notice;
     this.files = new SnapshotFiles(dataDir, notice);
     this.schedule = new SnapshotSchedule(settings.snapshotChanges);
-    this.graph = HnswGraph.empty(dim, settings);
+    this.graph = PartitionedGraph.empty(dim, settings, partitionsOf(settings));
   }
 
   /** Loads the snapshot and replays the changes since; otherwise rebuilds from stored vectors (open-index.ts). */
@@ -113,8 +117,20 @@ export class VectorIndex {
   /** Rebuilds from the vectors in the store, at once (an open that waits for it, a repair). */
   async rebuild(source: IndexSource): Promise<void> {
     const generation = await source.generation();
-    const graph = HnswGraph.empty(this.dim, this.settings, await source.countPassages());
-    await fillAtOnce(source, graph);
+    const expected = await source.countPassages();
+    const partitions = partitionsOf(this.settings);
+    let graph: PartitionedGraph;
+    if (partitions > 1 && expected >= PARALLEL_FROM) {
+      const files = this.files.temporaryFiles(partitions);
+      try {
+        graph = await buildInParallel(source, { dim: this.dim, settings: this.settings, partitions, expected, files });
+      } finally {
+        await this.files.release(files);
+      }
+    } else {
+      graph = PartitionedGraph.empty(this.dim, this.settings, partitions, expected);
+      await fillAtOnce(source, graph);
+    }
     this.graph = graph;
     this.generation = generation;
     this.phase = { kind: 'ready' };
@@ -127,7 +143,7 @@ export class VectorIndex {
    */
   rebuildInBackground(source: IndexSource, total: number): void {
     const started = performance.now();
-    const graph = HnswGraph.empty(this.dim, this.settings, total);
+    const graph = PartitionedGraph.empty(this.dim, this.settings, partitionsOf(this.settings), total);
     this.graph = graph;
     const progress: RebuildProgress = { indexed: 0, total };
     this.phase = { kind: 'rebuilding', progress };
@@ -191,7 +207,7 @@ export class VectorIndex {
   compact(source: IndexSource): Promise<void> {
     return this.inPhase('compacting', async () => {
       const generation = await source.generation();
-      const graph = HnswGraph.empty(this.dim, this.settings, this.graph.size);
+      const graph = PartitionedGraph.empty(this.dim, this.settings, partitionsOf(this.settings), this.graph.size);
       if (!(await fillInSlices(source, graph, () => this.stopRequested))) return;
       this.graph = graph;
       this.generation = generation;
@@ -406,6 +422,7 @@ export class VectorIndex {
           generation: this.generation,
           count: this.graph.size,
           slots: this.graph.slots,
+          partitions: this.graph.partitions,
         },
       }),
     );
