@@ -22,6 +22,8 @@ export interface IndexSettings extends HnswSettings {
    * default: the cores available, at most 4. A saved index keeps its own count until it is rebuilt.
    */
   partitions?: number;
+  /** Below this many stored passages a rebuild runs on the main thread (starting workers costs more); default 5,000. */
+  parallelFrom?: number;
 }
 
 /** The partitions a new graph gets. */

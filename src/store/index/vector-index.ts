@@ -120,7 +120,7 @@ export class VectorIndex {
     const expected = await source.countPassages();
     const partitions = partitionsOf(this.settings);
     let graph: PartitionedGraph;
-    if (partitions > 1 && expected >= PARALLEL_FROM) {
+    if (partitions > 1 && expected >= (this.settings.parallelFrom ?? PARALLEL_FROM)) {
       const files = this.files.temporaryFiles(partitions);
       try {
         graph = await buildInParallel(source, { dim: this.dim, settings: this.settings, partitions, expected, files });
