@@ -40,39 +40,59 @@ async function main(): Promise<void> {
   const extractor = (await pipeline('feature-extraction', basename(spec.dir), {
     quantized: spec.quantized,
   })) as unknown as Extractor;
-  const embed = async (texts: string[]): Promise<{ dim: number; data: Float32Array }> => {
-    // Padded to the batch's longest text (Transformers.js 2.x pads to max_length when one is
-    // given, so none is: passages are cut to the model's window when they are made).
-    const inputs = extractor.tokenizer(texts, { padding: true, truncation: true });
+  // Padded to the batch's longest text (Transformers.js 2.x pads to max_length when one is
+  // given, so none is: passages are cut to the model's window when they are made).
+  const tokenize = (texts: string[]) =>
+    extractor.tokenizer(
+      texts.map((t) => (t.trim() === '' ? ' ' : t)),
+      { padding: true, truncation: true },
+    );
+  const run = async (inputs: Record<string, Tensorish>): Promise<{ dim: number; data: Float32Array }> => {
     const outputs = await extractor.model(inputs);
     const hidden = outputs.last_hidden_state ?? outputs.logits ?? outputs.token_embeddings;
     if (!hidden) throw new Error('the model gave no token vectors (last_hidden_state)');
     // Pooled into a fresh buffer, which is transferred to the pool, not copied.
     return poolAndNormalize(hidden.data as Float32Array, hidden.dims, inputs.attention_mask!.data, spec.pooling);
   };
-  const probe = await embed(['ready']);
+  const probe = await run(tokenize(['ready']));
   port.postMessage({ type: 'ready', dim: probe.dim } satisfies WorkerResponse);
-  port.on('message', (request: WorkerRequest) => {
-    embed(request.texts.map((t) => (t.trim() === '' ? ' ' : t)))
-      .then(({ dim, data }) =>
-        port.postMessage({ type: 'vectors', id: request.id, dim, data } satisfies WorkerResponse, [
+  // The pool sends the next batch before this one is done (pool.ts): it is tokenized here while
+  // ONNX Runtime runs the current one on its own thread, and runs as soon as that one ends, so
+  // the session never waits for a message round trip or for the tokenizer. Runs go one at a time.
+  const prepared: { id: number; inputs: Record<string, Tensorish> }[] = [];
+  let running = false;
+  const drain = async () => {
+    if (running) return;
+    running = true;
+    for (let job = prepared.shift(); job; job = prepared.shift()) {
+      try {
+        const { dim, data } = await run(job.inputs);
+        port.postMessage({ type: 'vectors', id: job.id, dim, data } satisfies WorkerResponse, [
           data.buffer as ArrayBuffer,
-        ]),
-      )
-      .catch((error: unknown) =>
-        port.postMessage({
-          type: 'error',
-          id: request.id,
-          message: error instanceof Error ? error.message : String(error),
-        } satisfies WorkerResponse),
-      );
+        ]);
+      } catch (error) {
+        fail(job.id, error);
+      }
+    }
+    running = false;
+  };
+  port.on('message', (request: WorkerRequest) => {
+    try {
+      prepared.push({ id: request.id, inputs: tokenize(request.texts) });
+    } catch (error) {
+      fail(request.id, error);
+      return;
+    }
+    void drain();
   });
 }
 
-main().catch((error: unknown) => {
+function fail(id: number | null, error: unknown): void {
   port.postMessage({
     type: 'error',
-    id: null,
+    id,
     message: error instanceof Error ? error.message : String(error),
   } satisfies WorkerResponse);
-});
+}
+
+main().catch((error: unknown) => fail(null, error));

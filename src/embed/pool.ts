@@ -17,8 +17,17 @@ interface Job {
 
 interface PoolWorker {
   worker: Worker;
-  busy: Job | null;
+  /** Jobs sent to the worker and not answered yet, oldest first (it answers in order). */
+  sent: Job[];
 }
+
+/**
+ * Batches a worker holds at once: the one it runs and the next, tokenized meanwhile, so its
+ * ONNX session goes from one batch to the next without waiting for a message round trip through
+ * this thread (which, on a busy machine, waits for the event loop). A question waits for at most
+ * the batch under way and the one after it.
+ */
+const DEPTH = 2;
 
 export interface PoolOptions {
   size: number;
@@ -91,7 +100,7 @@ export class EmbeddingPool {
     return new EmbeddingPool(
       spec,
       ready[0]!.dim,
-      ready.map(({ worker }) => ({ worker, busy: null })),
+      ready.map(({ worker }) => ({ worker, sent: [] })),
       options.batchSize,
     );
   }
@@ -134,20 +143,23 @@ export class EmbeddingPool {
     });
   }
 
+  /** Sends queued jobs to the least loaded workers, up to DEPTH each. */
   private dispatch(): void {
-    for (const entry of this.workers) {
-      if (entry.busy || this.queue.length === 0) continue;
+    while (this.queue.length > 0) {
+      const entry = this.workers.reduce((a, b) => (b.sent.length < a.sent.length ? b : a));
+      if (entry.sent.length >= DEPTH) return;
       const job = this.queue.shift()!;
-      entry.busy = job;
+      entry.sent.push(job);
       entry.worker.postMessage({ id: job.id, texts: job.texts });
     }
   }
 
   private listen(entry: PoolWorker): void {
     entry.worker.on('message', (message: WorkerResponse) => {
-      const job = entry.busy;
-      if (!job || message.type === 'ready') return;
-      entry.busy = null;
+      if (message.type === 'ready') return;
+      const at = entry.sent.findIndex((job) => job.id === message.id);
+      if (at < 0) return;
+      const [job] = entry.sent.splice(at, 1) as [Job];
       if (message.type === 'vectors') {
         const vectors: Float32Array[] = [];
         for (let i = 0; i < job.texts.length; i++)
@@ -159,10 +171,8 @@ export class EmbeddingPool {
       this.dispatch();
     });
     entry.worker.on('error', (error) => {
-      entry.busy?.reject(
-        new CitebotError('internal', `an embedding worker crashed: ${error.message}`, { cause: error }),
-      );
-      entry.busy = null;
+      for (const job of entry.sent.splice(0))
+        job.reject(new CitebotError('internal', `an embedding worker crashed: ${error.message}`, { cause: error }));
     });
   }
 
@@ -176,7 +186,7 @@ export class EmbeddingPool {
   }
 
   private async idle(): Promise<void> {
-    while (this.queue.length > 0 || this.workers.some((w) => w.busy))
+    while (this.queue.length > 0 || this.workers.some((w) => w.sent.length > 0))
       await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -340,14 +340,15 @@ describe('engine persistence and recovery', () => {
   }
 
   it('GIVEN the index file is older than the store (stopped before saving) THEN it is loaded and the changes since are replayed, not rebuilt', async () => {
-    const staleIndex = readFileSync(join(dataDir, 'index.hnsw'));
-    const staleManifest = readFileSync(join(dataDir, 'index.json'), 'utf8');
+    // The snapshot: the manifest and one file per partition (index.hnsw, index.1.hnsw, …).
+    const snapshot = readdirSync(dataDir)
+      .filter((name) => /^index(\.\d+)?\.hnsw$|^index\.json$/.test(name))
+      .map((name) => ({ name, bytes: readFileSync(join(dataDir, name)) }));
     const engine = await reopen();
     await engine.ingest([LIGHTHOUSE], 'g-stale');
     const lighthousePassages = (await engine.stats('g-stale')).passages;
     await engine.close();
-    writeFileSync(join(dataDir, 'index.hnsw'), staleIndex);
-    writeFileSync(join(dataDir, 'index.json'), staleManifest);
+    for (const { name, bytes } of snapshot) writeFileSync(join(dataDir, name), bytes);
     const notices: string[] = [];
     const reopened = await openEngine(loadConfig(testEnv(dataDir, await tinyModel())), {
       notice: (m) => notices.push(m),

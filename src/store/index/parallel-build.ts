@@ -9,10 +9,13 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../workers.ts';
 import type { BuildReply, BuildRequest } from './build-worker.ts';
 import { PartitionedGraph } from './partitions.ts';
-import { forEachPage, type IndexSource } from './rebuild.ts';
-import type { HnswSettings } from './settings.ts';
+import { fillAtOnce, forEachPage, type IndexSource } from './rebuild.ts';
+import { partitionsOf, type HnswSettings, type IndexSettings } from './settings.ts';
+import type { SnapshotFiles } from './snapshot.ts';
 
 const WORKER_URL = new URL('./build-worker.ts', import.meta.url);
+/** Below this many passages a rebuild runs on the main thread: starting the workers would cost more. */
+const PARALLEL_FROM = 5_000;
 /** Vectors sent to a worker at once (750 KB at 384-d). */
 const BATCH = 500;
 /** Batches a worker may have queued before the main thread waits for it. */
@@ -108,5 +111,28 @@ export async function buildInParallel(source: IndexSource, build: ParallelBuild)
   }
   const { graph, labels } = await PartitionedGraph.read(build.files, build.dim, build.settings);
   for (const label of labels) graph.adopt(label);
+  return graph;
+}
+
+/**
+ * A fresh graph of every stored vector, in the settings' partitions: built by workers from
+ * `parallelFrom` passages on, else on the main thread (the open waits for it either way).
+ */
+export async function buildGraph(
+  source: IndexSource,
+  files: SnapshotFiles,
+  build: { dim: number; settings: IndexSettings; expected: number },
+): Promise<PartitionedGraph> {
+  const partitions = partitionsOf(build.settings);
+  if (partitions > 1 && build.expected >= (build.settings.parallelFrom ?? PARALLEL_FROM)) {
+    const temporary = files.temporaryFiles(partitions);
+    try {
+      return await buildInParallel(source, { ...build, partitions, files: temporary });
+    } finally {
+      await files.release(temporary);
+    }
+  }
+  const graph = PartitionedGraph.empty(build.dim, build.settings, partitions, build.expected);
+  await fillAtOnce(source, graph);
   return graph;
 }

@@ -15,18 +15,18 @@
 import { UserError } from '../../errors.ts';
 import type { PassageId } from '../store-api.ts';
 import { INITIAL_CAPACITY } from './hnsw.ts';
-import { buildInParallel } from './parallel-build.ts';
+import { buildGraph } from './parallel-build.ts';
 import { PartitionedGraph } from './partitions.ts';
 import type { LoadedSnapshot } from './load.ts';
 import { openIndex, type OpenOptions } from './open-index.ts';
 import {
-  fillAtOnce,
+  applyChange,
+  applyChangeInSlices,
   fillInSlices,
   quarterly,
   replay,
   replayInSlices,
-  SLICE,
-  yieldToEventLoop,
+  type GraphChange,
   type IndexSource,
   type RebuildProgress,
 } from './rebuild.ts';
@@ -38,19 +38,15 @@ import { MANIFEST_VERSION, SnapshotFiles } from './snapshot.ts';
 export type { IndexSource, RebuildProgress } from './rebuild.ts';
 export type { OpenOptions } from './open-index.ts';
 
-/** Below this many passages a rebuild runs on the main thread: starting the workers would cost more. */
-const PARALLEL_FROM = 5_000;
 /** Changed passages replayed at once; more are replayed in slices (about 0.5 ms each at 384-d). */
 const REPLAY_AT_ONCE = 200;
 
 export type IndexLoad = 'loaded' | 'built' | 'rebuilt';
 
 /** A committed store change, as the index mirrors it: passages gone, and passages added or replaced. */
-export interface IndexChange {
+export interface IndexChange extends GraphChange {
   /** The generation the store's write took. */
   generation: number;
-  removed: readonly PassageId[];
-  added: readonly { label: PassageId; vector: Float32Array }[];
 }
 
 export class VectorIndex {
@@ -118,19 +114,7 @@ export class VectorIndex {
   async rebuild(source: IndexSource): Promise<void> {
     const generation = await source.generation();
     const expected = await source.countPassages();
-    const partitions = partitionsOf(this.settings);
-    let graph: PartitionedGraph;
-    if (partitions > 1 && expected >= (this.settings.parallelFrom ?? PARALLEL_FROM)) {
-      const files = this.files.temporaryFiles(partitions);
-      try {
-        graph = await buildInParallel(source, { dim: this.dim, settings: this.settings, partitions, expected, files });
-      } finally {
-        await this.files.release(files);
-      }
-    } else {
-      graph = PartitionedGraph.empty(this.dim, this.settings, partitions, expected);
-      await fillAtOnce(source, graph);
-    }
+    const graph = await buildGraph(source, this.files, { dim: this.dim, settings: this.settings, expected });
     this.graph = graph;
     this.generation = generation;
     this.phase = { kind: 'ready' };
@@ -195,26 +179,17 @@ export class VectorIndex {
     this.turns.phase = phase;
   }
 
-  private serially<T>(work: () => Promise<T> | T): Promise<T> {
-    return this.turns.serially(work);
-  }
-
-  private inPhase(kind: 'writing' | 'compacting' | 'replaying', work: () => Promise<void>): Promise<boolean> {
-    return this.turns.inPhase(kind, work);
-  }
-
   /** Rebuilds without deleted slots, in slices, while searches use the current graph; changes wait. */
-  compact(source: IndexSource): Promise<void> {
-    return this.inPhase('compacting', async () => {
-      const generation = await source.generation();
-      const graph = PartitionedGraph.empty(this.dim, this.settings, partitionsOf(this.settings), this.graph.size);
-      if (!(await fillInSlices(source, graph, () => this.stopRequested))) return;
-      this.graph = graph;
-      this.generation = generation;
-    }).then(
-      () => {},
-      () => {},
-    );
+  async compact(source: IndexSource): Promise<void> {
+    await this.turns
+      .inPhase('compacting', async () => {
+        const generation = await source.generation();
+        const graph = PartitionedGraph.empty(this.dim, this.settings, partitionsOf(this.settings), this.graph.size);
+        if (!(await fillInSlices(source, graph, () => this.stopRequested))) return;
+        this.graph = graph;
+        this.generation = generation;
+      })
+      .catch(() => {});
   }
 
   get size(): number {
@@ -235,7 +210,7 @@ export class VectorIndex {
       if (vector.length !== this.dim)
         throw new Error(`vector of dimension ${vector.length} given to an index of dimension ${this.dim}`);
     }
-    return this.serially(async () => {
+    return this.turns.serially(async () => {
       if (this.phase.kind === 'abandoned') return null; // never saved: the next open rebuilds, this change included
       if (this.phase.kind === 'rebuilding') {
         // In the growing graph at once, so a new article is found by meaning right away; the
@@ -269,24 +244,14 @@ export class VectorIndex {
   }
 
   private apply(change: IndexChange): void {
-    for (const label of change.removed) this.graph.remove(label);
-    for (const { label, vector } of change.added) this.graph.add(label, vector);
+    applyChange(this.graph, change);
   }
 
-  /**
-   * A large change (one 4,500-passage article: about 0.6 s of hnswlib inserts on a quiet machine,
-   * seconds on a loaded one) goes in slices with a yield between them, so the bot's heartbeat and
-   * interactions are answered meanwhile. Searches see the article grow; other changes and
-   * snapshots wait for their turn, so the generation moves on only once all of it is in.
-   */
+  /** A large change in slices (rebuild.ts): searches see it grow; changes and snapshots wait for their turn. */
   private async applyInSlices(change: IndexChange): Promise<void> {
     this.phase = { kind: 'replaying' };
     try {
-      for (const label of change.removed) this.graph.remove(label);
-      for (let start = 0; start < change.added.length; start += SLICE) {
-        await yieldToEventLoop();
-        for (const { label, vector } of change.added.slice(start, start + SLICE)) this.graph.add(label, vector);
-      }
+      await applyChangeInSlices(this.graph, change);
     } finally {
       if (this.phase.kind === 'replaying') this.phase = { kind: 'ready' };
     }
@@ -307,10 +272,12 @@ export class VectorIndex {
 
   /** One catch-up at a time; callers that come meanwhile share it. */
   private sync(source: IndexSource): Promise<void> {
-    this.syncing ??= this.serially(async () => {
-      const repaired = await this.catchUp(source);
-      if (repaired !== null) this.notice(`rebuilt the vector index from the store (${repaired})`);
-    }).finally(() => (this.syncing = null));
+    this.syncing ??= this.turns
+      .serially(async () => {
+        const repaired = await this.catchUp(source);
+        if (repaired !== null) this.notice(`rebuilt the vector index from the store (${repaired})`);
+      })
+      .finally(() => (this.syncing = null));
     return this.syncing;
   }
 
@@ -359,15 +326,16 @@ export class VectorIndex {
   /** A large backlog, replayed in slices: searches go on meanwhile, changes wait for their turn. */
   private replayInTurn(source: IndexSource, changed: readonly PassageId[], target: number): void {
     this.replayQueued = true;
-    void this.inPhase('replaying', async () => {
-      this.replayQueued = false;
-      try {
-        if (await replayInSlices(source, this.graph, changed, () => this.stopRequested))
-          this.generation = Math.max(this.generation, target);
-      } catch (error) {
-        this.notice(`rebuilt the vector index from the store (${await this.rebuildOutOfSync(source, error)})`);
-      }
-    })
+    void this.turns
+      .inPhase('replaying', async () => {
+        this.replayQueued = false;
+        try {
+          if (await replayInSlices(source, this.graph, changed, () => this.stopRequested))
+            this.generation = Math.max(this.generation, target);
+        } catch (error) {
+          this.notice(`rebuilt the vector index from the store (${await this.rebuildOutOfSync(source, error)})`);
+        }
+      })
       .catch((error: unknown) => this.notice(`the vector index could not catch up with the store (${message(error)})`))
       .finally(() => (this.replayQueued = false));
   }
@@ -412,7 +380,7 @@ export class VectorIndex {
     if (this.phase.kind === 'ready') await this.sync(source);
     await this.schedule.write(
       this.files,
-      (work) => this.inPhase('writing', work),
+      (work) => this.turns.inPhase('writing', work),
       () => ({
         graph: this.graph,
         manifest: {
