@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../workers.ts';
 import type { BuildReply, BuildRequest } from './build-worker.ts';
 import { PartitionedGraph } from './partitions.ts';
-import { fillAtOnce, forEachPage, type IndexSource } from './rebuild.ts';
+import { fillAtOnce, fillInSlices, forEachPage, type IndexSource } from './rebuild.ts';
 import { partitionsOf, type HnswSettings, type IndexSettings } from './settings.ts';
 import type { SnapshotFiles } from './snapshot.ts';
 
@@ -97,14 +97,24 @@ class Builder {
   }
 }
 
-/** Builds a partitioned graph of every stored vector, one worker per partition; every label is live. */
-export async function buildInParallel(source: IndexSource, build: ParallelBuild): Promise<PartitionedGraph> {
+/**
+ * Builds a partitioned graph of every stored vector, one worker per partition; every label is
+ * live. Null when `stopped()` turned true (the process is closing) before the end.
+ */
+export async function buildInParallel(
+  source: IndexSource,
+  build: ParallelBuild,
+  stopped: () => boolean = () => false,
+): Promise<PartitionedGraph | null> {
   const each = Math.ceil(build.expected / build.partitions);
   const builders = Array.from({ length: build.partitions }, () => new Builder(build.dim, build.settings, each));
   try {
-    await forEachPage(source, async (page) => {
+    const complete = await forEachPage(source, async (page) => {
+      if (stopped()) return false;
       for (const { id, vector } of page) await builders[id % build.partitions]!.add(id, vector);
+      return true;
     });
+    if (!complete) return null;
     await Promise.all(builders.map((builder, i) => builder.finish(build.files[i]!)));
   } finally {
     await Promise.all(builders.map((builder) => builder.stop()));
@@ -116,23 +126,26 @@ export async function buildInParallel(source: IndexSource, build: ParallelBuild)
 
 /**
  * A fresh graph of every stored vector, in the settings' partitions: built by workers from
- * `parallelFrom` passages on, else on the main thread (the open waits for it either way).
+ * `parallelFrom` passages on; below that on the main thread, at once, or in slices with a yield
+ * between them when `stopped` is given (the work runs while the bot answers). Null when stopped.
  */
 export async function buildGraph(
   source: IndexSource,
   files: SnapshotFiles,
   build: { dim: number; settings: IndexSettings; expected: number },
-): Promise<PartitionedGraph> {
+  stopped?: () => boolean,
+): Promise<PartitionedGraph | null> {
   const partitions = partitionsOf(build.settings);
   if (partitions > 1 && build.expected >= (build.settings.parallelFrom ?? PARALLEL_FROM)) {
     const temporary = files.temporaryFiles(partitions);
     try {
-      return await buildInParallel(source, { ...build, partitions, files: temporary });
+      return await buildInParallel(source, { ...build, partitions, files: temporary }, stopped);
     } finally {
       await files.release(temporary);
     }
   }
   const graph = PartitionedGraph.empty(build.dim, build.settings, partitions, build.expected);
-  await fillAtOnce(source, graph);
+  if (!stopped) await fillAtOnce(source, graph);
+  else if (!(await fillInSlices(source, graph, stopped))) return null;
   return graph;
 }

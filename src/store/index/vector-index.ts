@@ -114,11 +114,11 @@ export class VectorIndex {
   async rebuild(source: IndexSource): Promise<void> {
     const generation = await source.generation();
     const expected = await source.countPassages();
-    const graph = await buildGraph(source, this.files, { dim: this.dim, settings: this.settings, expected });
-    this.graph = graph;
+    // Never stopped, so never null.
+    this.graph = (await buildGraph(source, this.files, { dim: this.dim, settings: this.settings, expected }))!;
     this.generation = generation;
     this.phase = { kind: 'ready' };
-    this.schedule.rebuilt(graph.size);
+    this.schedule.rebuilt(this.graph.size);
   }
 
   /**
@@ -179,13 +179,14 @@ export class VectorIndex {
     this.turns.phase = phase;
   }
 
-  /** Rebuilds without deleted slots, in slices, while searches use the current graph; changes wait. */
+  /** Rebuilds without deleted slots (on the workers, or in slices) while searches use the current graph; changes wait. */
   async compact(source: IndexSource): Promise<void> {
     await this.turns
       .inPhase('compacting', async () => {
         const generation = await source.generation();
-        const graph = PartitionedGraph.empty(this.dim, this.settings, partitionsOf(this.settings), this.graph.size);
-        if (!(await fillInSlices(source, graph, () => this.stopRequested))) return;
+        const build = { dim: this.dim, settings: this.settings, expected: this.graph.size };
+        const graph = await buildGraph(source, this.files, build, () => this.stopRequested);
+        if (!graph) return;
         this.graph = graph;
         this.generation = generation;
       })

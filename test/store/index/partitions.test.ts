@@ -147,4 +147,30 @@ describe('the vector index in partitions', () => {
       await rebuilt.close(store);
     }
   });
+  it('GIVEN half the passages removed WHEN the index is compacted THEN the workers rebuild it without their slots, and searches find only live passages', async () => {
+    const index = await VectorIndex.open(dataDir, store, MODEL, DIM, { settings: { ...SETTINGS, partitions: 2 } });
+    try {
+      for (let a = 0; a < ARTICLES / 2; a++) {
+        const removed = await store.deleteArticle('library', `r${a}`);
+        assert.ok(removed);
+        assert.equal(
+          await index.update(store, { generation: removed.generation, removed: removed.removed, added: [] }),
+          null,
+        );
+      }
+      const live = (ARTICLES / 2) * PARAGRAPHS;
+      assert.equal(index.size, live);
+      assert.equal(index.deletedSlots, live);
+      await index.compact(store);
+      assert.equal(index.deletedSlots, 0);
+      assert.equal(index.size, live);
+      const all = await store.allPassageIds();
+      const [{ id, vector }] = await store.vectorsAfter(0, 1);
+      const hits = index.search(vector, 10, all);
+      assert.equal(hits[0]?.rowid, id);
+      assert.ok(hits.every((h) => all.has(h.rowid)));
+    } finally {
+      await index.close(store);
+    }
+  });
 });
