@@ -5,7 +5,7 @@
  */
 import type { Generation } from '../store-api.ts';
 import type { PartitionedGraph } from './partitions.ts';
-import type { Manifest, SnapshotFiles } from './snapshot.ts';
+import { MANIFEST_VERSION, type SnapshotFiles } from './snapshot.ts';
 
 /**
  * The snapshot is rewritten once the changed passages reach 1/50 of the index (so at most about
@@ -20,10 +20,22 @@ export class SnapshotSchedule {
   backlog = 0;
   /** The generation of the snapshot on disk; -1 when there is none. */
   private written: Generation = -1;
+  /** The snapshot being written; a request made meanwhile shares it. */
+  saving: Promise<void> | null = null;
   private readonly snapshotChanges: number;
+  private readonly files: SnapshotFiles;
+  private readonly identity: { model: string; dim: number };
 
-  constructor(snapshotChanges: number) {
+  constructor(snapshotChanges: number, files: SnapshotFiles, identity: { model: string; dim: number }) {
     this.snapshotChanges = snapshotChanges;
+    this.files = files;
+    this.identity = identity;
+  }
+
+  /** Runs `write` unless a snapshot is being written already, in which case the caller shares that one. */
+  once(write: () => Promise<void>): Promise<void> {
+    this.saving ??= write().finally(() => (this.saving = null));
+    return this.saving;
   }
 
   /** After an open that loaded the snapshot of `generation` and replayed `replayed` passages. */
@@ -49,23 +61,30 @@ export class SnapshotSchedule {
   }
 
   /**
-   * Writes `graph` as the snapshot `manifest` describes. `inTurn` runs the graph's write in the
-   * index's turn (the graph must not change while hnswlib reads it); the checksum and the swap
-   * under the files' lock come after that turn, while changes go on. Resolves false when `inTurn`
-   * did not run it (the index was not ready: a partial rebuild is never saved).
+   * Writes the graph `now()` gives as the snapshot of its generation. `inTurn` runs the graph's
+   * write in the index's turn (the graph must not change while hnswlib reads it); the checksum and
+   * the swap under the files' lock come after that turn, while changes go on. Resolves false when
+   * `inTurn` did not run it (the index was not ready: a partial rebuild is never saved).
    */
   async write(
-    files: SnapshotFiles,
     inTurn: (work: () => Promise<void>) => Promise<boolean>,
-    now: () => { graph: PartitionedGraph; manifest: Omit<Manifest, 'sha256'> },
+    now: () => { graph: PartitionedGraph; generation: Generation },
   ): Promise<boolean> {
     const whole: { done: Promise<void> | null } = { done: null };
     const ran = await inTurn(
       () =>
         new Promise<void>((graphWritten, failed) => {
-          const { graph, manifest } = now();
+          const { graph, generation } = now();
+          const manifest = {
+            version: MANIFEST_VERSION,
+            ...this.identity,
+            generation,
+            count: graph.size,
+            slots: graph.slots,
+            partitions: graph.partitions,
+          };
           const backlogWritten = this.backlog;
-          whole.done = files
+          whole.done = this.files
             .write((file) => {
               const done = graph.write(file);
               done.then(() => graphWritten(), failed);

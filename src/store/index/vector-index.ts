@@ -33,7 +33,7 @@ import {
 import { DEFAULT_INDEX_SETTINGS, partitionsOf, type IndexSettings } from './settings.ts';
 import { Turns, type Phase } from './turns.ts';
 import { SnapshotSchedule } from './snapshot-schedule.ts';
-import { MANIFEST_VERSION, SnapshotFiles } from './snapshot.ts';
+import { SnapshotFiles } from './snapshot.ts';
 
 export type { IndexSource, RebuildProgress } from './rebuild.ts';
 export type { OpenOptions } from './open-index.ts';
@@ -62,11 +62,11 @@ export class VectorIndex {
   private generation = 0;
   /** When the snapshot on disk is rewritten, and how much changed since it. */
   private readonly schedule: SnapshotSchedule;
-  /** The running snapshot, and the background rebuild up to its save: awaited before closing. */
-  private snapshotting: Promise<void> | null = null;
+  /** The catch-up under way, shared by callers that come meanwhile. */
   private syncing: Promise<void> | null = null;
   /** A large replay waits for its turn: no second one is queued meanwhile. */
   private replayQueued = false;
+  /** The background rebuild up to its save: awaited before closing. */
   private filling: Promise<void> = Promise.resolve();
   private stopRequested = false;
   loadedAs: IndexLoad = 'built';
@@ -84,7 +84,7 @@ export class VectorIndex {
     this.settings = settings;
     this.notice = notice;
     this.files = new SnapshotFiles(dataDir, notice);
-    this.schedule = new SnapshotSchedule(settings.snapshotChanges);
+    this.schedule = new SnapshotSchedule(settings.snapshotChanges, this.files, { model, dim });
     this.graph = PartitionedGraph.empty(dim, settings, partitionsOf(settings));
   }
 
@@ -350,16 +350,12 @@ export class VectorIndex {
     this.graph.setEfSearch(ef);
   }
 
-  private snapshotDue(): boolean {
-    return this.schedule.due(this.graph.size, this.generation);
-  }
-
   /**
    * Starts a snapshot in the background when one is due; a failure is told (the store holds the
    * changes, and the next open replays them from its log).
    */
   snapshotIfDue(source: IndexSource): void {
-    if (!this.snapshotDue() || this.snapshotting) return;
+    if (!this.schedule.due(this.graph.size, this.generation) || this.schedule.saving) return;
     this.save(source).catch((error: unknown) =>
       this.notice(
         `the change is stored, but the vector index file could not be written (${message(error)}); searches are unaffected, and the next start brings the file up to date from the store`,
@@ -372,28 +368,15 @@ export class VectorIndex {
    * rebuilt graph is never saved: the next open rebuilds it.
    */
   save(source: IndexSource): Promise<void> {
-    this.snapshotting ??= this.writeSnapshot(source).finally(() => (this.snapshotting = null));
-    return this.snapshotting;
+    return this.schedule.once(() => this.writeSnapshot(source));
   }
 
   private async writeSnapshot(source: IndexSource): Promise<void> {
     // Take in what other processes changed first, so the file is tagged with the newest generation.
     if (this.phase.kind === 'ready') await this.sync(source);
     await this.schedule.write(
-      this.files,
       (work) => this.turns.inPhase('writing', work),
-      () => ({
-        graph: this.graph,
-        manifest: {
-          version: MANIFEST_VERSION,
-          model: this.model,
-          dim: this.dim,
-          generation: this.generation,
-          count: this.graph.size,
-          slots: this.graph.slots,
-          partitions: this.graph.partitions,
-        },
-      }),
+      () => ({ graph: this.graph, generation: this.generation }),
     );
   }
 
@@ -404,7 +387,10 @@ export class VectorIndex {
   async close(source: IndexSource): Promise<void> {
     this.stopBackgroundWork();
     await this.flush();
-    if (this.phase.kind === 'ready' && (this.snapshotDue() || this.schedule.backlog > REPLAY_AT_ONCE)) {
+    if (
+      this.phase.kind === 'ready' &&
+      (this.schedule.due(this.size, this.generation) || this.schedule.backlog > REPLAY_AT_ONCE)
+    ) {
       await this.save(source).catch((error: unknown) =>
         this.notice(
           `the vector index file could not be written at close (${message(error)}); the next start brings it up to date from the store`,
@@ -416,7 +402,7 @@ export class VectorIndex {
   /** Resolves once the running rebuild, snapshot, replay or compaction has finished. */
   async flush(): Promise<void> {
     await this.filling;
-    await this.snapshotting?.catch(() => {});
+    await this.schedule.saving?.catch(() => {});
     await this.turns.idle();
   }
 
