@@ -68,6 +68,8 @@ export interface ArticleSummary {
   id: string;
   collection: CollectionId;
   title: string;
+  /** Who wrote it, when known. */
+  author?: string;
   source: string | null;
   date: string | null;
   url: string | null;

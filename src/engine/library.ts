@@ -135,6 +135,7 @@ export function summary(row: ArticleRow): ArticleSummary {
     id: row.id,
     collection: row.collection,
     title: row.title,
+    ...(row.author ? { author: row.author } : {}),
     source: row.source,
     date: row.date,
     url: row.url,

@@ -170,7 +170,8 @@ export function formatSources(
   if (articles.length === 0) return 'No articles yet. Add some with: npm run ingest -- <files or folders>';
   const lines = articles.map((a) => {
     const feed = feedOf(a);
-    return `  ${a.id}  ${a.title}  (${[a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages${feed ? `; via feed ${feed}` : ''})`;
+    const by = a.author ? `by ${a.author}` : null;
+    return `  ${a.id}  ${a.title}  (${[by, a.source, a.date].filter(Boolean).join(', ')}; ${a.passages} passages${feed ? `; via feed ${feed}` : ''})`;
   });
   lines.push(`${total} article(s)`);
   return lines.join('\n');

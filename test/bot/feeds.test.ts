@@ -28,6 +28,7 @@ describe('/feed through the Discord emulator', () => {
           link: `${server.base}/news/pilot`,
           guid: 'pilot-1',
           pubDate: 'Fri, 10 May 2024 09:00:00 GMT',
+          author: 'desk@gazette.example (Tom Penrose)',
           content: fullText(
             'pilot boat',
             'The new pilot boat was named Morwenna after the harbour keeper who served for 38 years.',
@@ -94,6 +95,7 @@ describe('/feed through the Discord emulator', () => {
       30_000,
     );
     assert.match(embedText(answer.message), /named Morwenna/);
+    assert.match(embedText(answer.message), / · by Tom Penrose · Harbour Gazette @everyone · 2024-05-10 · ¶1/);
 
     const list = await reply(h.emu.chatInput({ ...h.mod(h.guildA), name: 'feed', options: sub('list') }));
     assert.match(embedText(list.message), /Harbour Gazette @everyone · every 15m · 1 article\(s\)/);
@@ -109,7 +111,10 @@ describe('/feed through the Discord emulator', () => {
 
     const sources = await reply(h.emu.chatInput({ ...h.member(h.guildA), name: 'sources' }));
     const listed = embedText(sources.message);
-    assert.match(listed, /Pilot boat .* · 3 passages · via feed \d+ Harbour Gazette @everyone · added in this server/);
+    assert.match(
+      listed,
+      /Pilot boat .* — by Tom Penrose · Harbour Gazette @everyone · 2024-05-10 · 3 passages · via feed \d+ Harbour Gazette @everyone · added in this server/,
+    );
     assert.match(listed, /Feeds\n\d+ · Harbour Gazette @everyone · 1 article · ok, last read .* UTC/);
     assert.match(listed, /\d+ · 127\.0\.0\.1 · 0 articles · failing since .* UTC, never read/);
     assert.match(listed, /\d+ · 127\.0\.0\.1 \(shared library\) · 0 articles · failing since/);

@@ -22,6 +22,7 @@ describe('citebot feeds', () => {
           link: `${server.base}/news/lock`,
           guid: 'lock-1',
           pubDate: 'Thu, 09 May 2024 09:00:00 GMT',
+          author: 'desk@wire.example (Ines Okafor)',
           content: fullText(
             'lock',
             'The canal lock gates were replaced in 11 days by a crew of 30, the waterways office said.',
@@ -55,9 +56,12 @@ describe('citebot feeds', () => {
     assert.match(poll.stdout, /✗ http:\/\/127\.0\.0\.1:\d+\/down\.xml: .*answered 503/);
 
     const ask = await runCli(['ask', '--json', 'in how many days were the canal lock gates replaced?'], env);
-    const answer = JSON.parse(ask.stdout) as { passages: { text: string; citation: { source: string } }[] };
+    const answer = JSON.parse(ask.stdout) as {
+      passages: { text: string; citation: { source: string; author?: string } }[];
+    };
     assert.match(answer.passages[0]!.text, /11 days/);
     assert.equal(answer.passages[0]!.citation.source, 'Harbour Wire');
+    assert.equal(answer.passages[0]!.citation.author, 'Ines Okafor');
 
     const list = await runCli(['feeds', 'list'], env);
     assert.match(list.stdout, new RegExp(`\\[${feed.id}\\] Harbour Wire · every 30m · library · 1 article\\(s\\)`));
@@ -65,7 +69,12 @@ describe('citebot feeds', () => {
 
     const sources = await runCli(['sources'], env);
     assert.equal(sources.code, 0, sources.stderr);
-    assert.match(sources.stdout, new RegExp(`Lock gates replaced .*; via feed \\[${feed.id}\\] Harbour Wire\\)`));
+    assert.match(
+      sources.stdout,
+      new RegExp(
+        `Lock gates replaced  \\(by Ines Okafor, Harbour Wire, 2024-05-09; .*; via feed \\[${feed.id}\\] Harbour Wire\\)`,
+      ),
+    );
     assert.match(sources.stdout, /feeds \(last success, last error, articles\):/);
     assert.match(sources.stdout, new RegExp(`\\[${feed.id}\\] Harbour Wire · 1 article\\(s\\) · ok, last read .* UTC`));
     assert.match(

@@ -86,6 +86,7 @@ export function buildSourcesReply(
     const head = url ? `[${escapeLinkText(name)}](${url})` : `**${escapeMarkdown(name)}**`;
     const feed = feeds?.of(a);
     const meta = [
+      a.author ? `by ${escapeMarkdown(truncateText(a.author, 60))}` : null,
       a.source ? escapeMarkdown(truncateText(a.source, 60)) : null,
       a.date,
       plural(a.passages, 'passage'),
