@@ -6,7 +6,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'embeddings/', 'coverage/', '.scratch-*/', 'tmp/', 'wip/'] },
+  { ignores: ['node_modules/', 'embeddings/', 'coverage/', '.scratch-*/', 'tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
