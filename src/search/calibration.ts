@@ -37,6 +37,7 @@ export const SHIPPED_CALIBRATIONS: readonly Calibration[] = [
       lexical: 0.7,
       sentence: 0.5,
       title: 0,
+      lead: 0,
       words: 0.4,
       synonyms: 0.3,
       answerShape: 0.05,
@@ -58,6 +59,7 @@ export const SHIPPED_CALIBRATIONS: readonly Calibration[] = [
       lexical: 1,
       sentence: 0.75,
       title: 0,
+      lead: 0,
       words: 0,
       synonyms: 0,
       answerShape: 0.05,
@@ -80,8 +82,16 @@ export const SHIPPED_CALIBRATIONS: readonly Calibration[] = [
  */
 export const UNCALIBRATED: Pick<Calibration, 'threshold' | 'floor'> = { threshold: 0.4, floor: 0.3 };
 
-export function sameWeights(a: FusionWeights, b: FusionWeights): boolean {
-  return FUSION_TERM_NAMES.every((term) => Math.abs(a[term] - b[term]) < 1e-9);
+/**
+ * Whether two settings give the same scores. A term missing from a stored record counts as 0: a
+ * term added since (at weight 0) changes no score, so the record stays valid; a term removed since
+ * with a weight other than 0 made scores no current setting makes.
+ */
+export function sameWeights(a: Partial<FusionWeights>, b: Partial<FusionWeights>): boolean {
+  const known = new Set<string>(FUSION_TERM_NAMES);
+  const removedInUse = (w: Partial<FusionWeights>) => Object.entries(w).some(([t, v]) => !known.has(t) && v !== 0);
+  if (removedInUse(a) || removedInUse(b)) return false;
+  return FUSION_TERM_NAMES.every((term) => Math.abs((a[term] ?? 0) - (b[term] ?? 0)) < 1e-9);
 }
 
 /** The calibration for this model and these weights: a stored one first (made here), else the shipped one; null when none fits. */
@@ -146,6 +156,6 @@ function isCalibration(value: unknown): value is Calibration {
     typeof c.date === 'string' &&
     c.weights !== null &&
     typeof c.weights === 'object' &&
-    FUSION_TERM_NAMES.every((t) => typeof (c.weights as Record<string, unknown>)[t] === 'number')
+    Object.values(c.weights).every((w) => typeof w === 'number')
   );
 }

@@ -43,12 +43,14 @@ export interface CandidatePassage {
   vector: Float32Array | null;
   title: string;
   titleTerms: readonly string[];
+  /** Whether it is its article's first passage (the lead). */
+  isLead: boolean;
 }
 
 export function measureCandidate(
   deps: SearchDeps,
   asked: AskedQuestion,
-  { candidate, text, terms: passageTerms, vector, title, titleTerms }: CandidatePassage,
+  { candidate, text, terms: passageTerms, vector, title, titleTerms, isLead }: CandidatePassage,
 ): Measured {
   let cosine = candidate.cosine;
   if (cosine === null && asked.vector) cosine = vector ? dot(asked.vector, vector) : 0;
@@ -63,12 +65,13 @@ export function measureCandidate(
     coverage: covered,
     sentenceCoverage: 0,
     titleCoverage: 0,
+    isLead: isLead ? 1 : 0,
     shape: 0,
     bm25: candidate.keyword ?? 0,
     keyword: candidate.keyword,
   };
   if (asked.mode !== 'hybrid') return measured;
-  if (covered > 0 && deps.weights.title > 0)
+  if (covered > 0 && (deps.weights.title > 0 || (isLead && deps.weights.lead > 0)))
     measured.titleCoverage = coverage(asked.tokens, new Set(titleTerms), asked.idf);
   if (covered > 0 && deps.weights.sentence > 0) {
     measured.sentenceCoverage = bestSentenceCoverage(

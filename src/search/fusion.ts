@@ -32,6 +32,10 @@ export const FUSION_TERMS = {
     doc: "weight of the squared idf-weighted share of the question's content words in the article's title alone: the headline states the article's main claim",
     max: 10,
   },
+  lead: {
+    doc: "weight of the same title share, squared, for the article's first passage only: the lead restates the headline's claim",
+    max: 10,
+  },
   words: { doc: "weight of the cosine of the question's and passage's SIF-averaged GloVe word vectors", max: 10 },
   synonyms: {
     doc: 'weight of the share of the question the passage holds as thesaurus synonyms confirmed by word vectors',
@@ -128,6 +132,8 @@ export interface Evidence {
   sentenceCoverage: number;
   /** The same share in the article's title alone. */
   titleCoverage: number;
+  /** 1 for the article's first passage (its lead), else 0. */
+  isLead: number;
   /** 0–1: how far the passage holds the kind of answer asked for (src/search/answer.ts). */
   shape: number;
   /** The passage's BM25 score (higher is better), 0 when keyword search did not return it. */
@@ -140,7 +146,8 @@ export function lexicalTrust(bestCoverage: number, weights: FusionWeights): numb
 }
 
 export function fuse(evidence: Evidence, weights: FusionWeights, trust = 1): number {
-  const { cosine, wordCosine, synonymCoverage, coverage, sentenceCoverage, titleCoverage, shape, bm25 } = evidence;
+  const { cosine, wordCosine, synonymCoverage, coverage, sentenceCoverage, titleCoverage, isLead, shape, bm25 } =
+    evidence;
   return (
     weights.dense * cosine +
     weights.words * wordCosine +
@@ -148,7 +155,7 @@ export function fuse(evidence: Evidence, weights: FusionWeights, trust = 1): num
     trust *
       (weights.lexical * coverage * coverage +
         weights.sentence * sentenceCoverage * sentenceCoverage +
-        weights.title * titleCoverage * titleCoverage) +
+        (weights.title + isLead * weights.lead) * titleCoverage * titleCoverage) +
     (weights.answerShape + (1 - trust) * weights.answerShapeUntrusted) * shape +
     weights.tieBreak * Math.min(1, Math.max(0, bm25) / SEARCH_TUNING.tieBreakScale)
   );

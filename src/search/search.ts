@@ -122,6 +122,7 @@ export async function search(deps: SearchDeps, question: string, options: Search
       vector: row.vector,
       title: article.title,
       titleTerms: titleTerms.get(article.rowid)!,
+      isLead: passage.position === 0,
     };
     measured.push({ passage, article, measured: measureCandidate(deps, asked, view) });
   }
