@@ -164,7 +164,17 @@ function bestSentenceCoverage(
   return best;
 }
 
-/** Lexical coverage of one sentence (for highlighting). */
-export function sentenceCoverage(tokens: readonly string[], sentence: string, idf: (token: string) => number): number {
-  return coverage(tokens, new Set(analyze(sentence)), idf);
+/**
+ * Lexical coverage of one sentence for highlighting, its article's title counting as part of it
+ * (as in the ranking's best-sentence coverage): the headline already names what the question is
+ * about, so the sentence that also holds the rest of the question wins over one that only
+ * repeats the headline's names.
+ */
+export function sentenceCoverage(
+  tokens: readonly string[],
+  sentence: string,
+  titleTerms: readonly string[],
+  idf: (token: string) => number,
+): number {
+  return coverage(tokens, new Set([...analyze(sentence), ...titleTerms]), idf);
 }

@@ -3,6 +3,7 @@ import { splitSentences } from '../text/sentences.ts';
 import { extractAnswer, hasAnswerShape } from './answer.ts';
 import { dot } from '../embed/similarity.ts';
 import { sentenceCoverage } from './evidence.ts';
+import { analyze } from './lexical.ts';
 import type { EmbedFn, Hit, SearchResult } from './search.ts';
 import { HIGHLIGHT_TUNING } from './tuning.ts';
 
@@ -24,6 +25,7 @@ export async function highlightHits(
   const vectors = embed && result.questionVector && first.length > 1 ? await embed(first) : null;
   return result.hits.map((hit, i) => {
     const sentences = sentencesPerHit[i]!;
+    const titleTerms = analyze(hit.article.title);
     let best = sentences[0] ?? hit.passage.text;
     let bestScore = -Infinity;
     for (const [j, sentence] of sentences.entries()) {
@@ -31,7 +33,7 @@ export async function highlightHits(
       const semantic = vector && result.questionVector ? dot(vector, result.questionVector) : 0;
       const score =
         semantic +
-        sentenceCoverage(result.questionTokens, sentence, result.idf) +
+        sentenceCoverage(result.questionTokens, sentence, titleTerms, result.idf) +
         (hasAnswerShape(question, sentence) ? HIGHLIGHT_TUNING.shapeBonus : 0);
       if (score > bestScore) {
         bestScore = score;
