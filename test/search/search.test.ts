@@ -712,3 +712,25 @@ describe('a source named in full', () => {
     assert.equal(await t.engine.countArticles(['library'], { filter: { source: 'a' } }), 4);
   });
 });
+
+describe("the lead term (a headline restated by the article's first passage)", () => {
+  const evidence = {
+    cosine: 0.5,
+    wordCosine: 0,
+    synonymCoverage: 0,
+    coverage: 0.8,
+    sentenceCoverage: 0.8,
+    titleCoverage: 0.6,
+    shape: 0,
+    bm25: 0,
+  };
+  test('GIVEN lead weight 0 (shipped) THEN the first passage scores as any other', () => {
+    const w = fusionWeightsFor('use-lite');
+    assert.equal(fuse({ ...evidence, isLead: 1 }, w), fuse({ ...evidence, isLead: 0 }, w));
+  });
+  test('GIVEN a lead weight THEN only the first passage gains it, by lead × titleCoverage², scaled by trust', () => {
+    const w = { ...fusionWeightsFor('use-lite'), lead: 0.5 };
+    const gain = fuse({ ...evidence, isLead: 1 }, w, 0.5) - fuse({ ...evidence, isLead: 0 }, w, 0.5);
+    assert.ok(Math.abs(gain - 0.5 * 0.5 * 0.36) < 1e-12, String(gain));
+  });
+});

@@ -86,3 +86,24 @@ describe('calibration records', () => {
     });
   });
 });
+
+describe('calibration records across changes of the terms', () => {
+  const weights = fusionWeightsFor('use-lite');
+  const record = (w: Record<string, number>) => ({
+    model: 'use-lite',
+    weights: w as typeof weights,
+    threshold: 0.8,
+    floor: 0.5,
+    sets: ['news-en'],
+    date: '2026-12-03',
+    origin: 'self' as const,
+  });
+  test('GIVEN a stored record made before a term was added (at weight 0) THEN it still applies', () => {
+    const { lead: _added, ...before } = weights;
+    assert.equal(calibrationFor('use-lite', weights, [record(before)])?.threshold, 0.8);
+  });
+  test('GIVEN a stored record with a term since removed at a weight other than 0 THEN it does not apply', () => {
+    assert.equal(calibrationFor('use-lite', weights, [record({ ...weights, retired: 0.2 })])?.threshold, 0.9536);
+    assert.equal(calibrationFor('use-lite', weights, [record({ ...weights, retired: 0 })])?.threshold, 0.8);
+  });
+});
