@@ -27,7 +27,8 @@ async function main(args: string[]): Promise<void> {
           set: set.name,
           style: item.style ?? (item.gold ? 'answerable' : 'unanswerable'),
           answerable: item.gold !== null,
-          right: item.gold !== null && r.hits.length > 0 && firstHitRank(r.hits.map(rankedPassage), item.gold, 1) !== null,
+          right:
+            item.gold !== null && r.hits.length > 0 && firstHitRank(r.hits.map(rankedPassage), item.gold, 1) !== null,
           s1: first?.score ?? 0,
           s2: second?.score ?? 0,
           agree: first !== undefined && first === closest,

@@ -2,6 +2,8 @@
 import type { AskOptions, AskResult } from '../engine-api.ts';
 import { isCitebotError, UserError } from '../errors.ts';
 import { highlightHits } from '../search/highlight.ts';
+import type { EmbedFn } from '../search/search.ts';
+import { HIGHLIGHT_TUNING } from '../search/tuning.ts';
 import { bundledSynonyms } from '../search/synonyms.ts';
 import { search, type Found, type SearchMode, type SearchResult } from '../search/search.ts';
 import type { AnswerPassage, ArticleFilter, Citation, CollectionId } from '../types.ts';
@@ -70,6 +72,34 @@ export async function resolveFilter(
   return named ? { ...filter, source: named.source, sourceExact: true } : filter;
 }
 
+/** Sentence vectors of recent highlights, per embedding pool (a reindex brings a new pool, and a new cache). */
+const sentenceVectors = new WeakMap<object, Map<string, Float32Array>>();
+
+/**
+ * The highlight's embedder: the first passage's sentences are embedded for every question, and
+ * the same passages come back for many questions, so their vectors are kept (bounded, oldest
+ * out first). It was about 30% of answering a question (docs/quality.md, "Highlighting cost").
+ */
+function sentenceEmbedder(state: EngineState): EmbedFn | null {
+  const pool = state.semantic?.pool;
+  const embed = questionEmbedder(state);
+  if (!pool || !embed) return null;
+  let cache = sentenceVectors.get(pool);
+  if (!cache) sentenceVectors.set(pool, (cache = new Map()));
+  const known = cache;
+  return async (texts) => {
+    const missing = [...new Set(texts.filter((t) => !known.has(t)))];
+    if (missing.length > 0) {
+      const vectors = await embed(missing);
+      missing.forEach((text, i) => {
+        if (known.size >= HIGHLIGHT_TUNING.sentenceVectorCacheSize) known.delete(known.keys().next().value!);
+        known.set(text, vectors[i]!);
+      });
+    }
+    return Promise.all(texts.map(async (t) => known.get(t) ?? (await embed([t]))[0]!));
+  };
+}
+
 export async function ask(state: EngineState, question: string, options: AskOptions): Promise<AskResult> {
   const started = performance.now();
   // One spelling per question in the log, so repeats group in stats ("most asked").
@@ -90,7 +120,7 @@ export async function ask(state: EngineState, question: string, options: AskOpti
   });
   // What is shown and whether it is an answer: src/search/verdict.ts, decided in search.
   const result = { ...retrieved, hits: retrieved.shown };
-  const highlighted = result.hits.length > 0 ? await highlightHits(trimmed, result, questionEmbedder(state)) : [];
+  const highlighted = result.hits.length > 0 ? await highlightHits(trimmed, result, sentenceEmbedder(state)) : [];
   const passages: AnswerPassage[] = highlighted.map(({ hit, highlight }, i) => ({
     rank: (options.offset ?? 0) + i + 1,
     text: hit.passage.text,

@@ -41,4 +41,6 @@ export const HIGHLIGHT_TUNING = {
    * or two words five away, just pass (chosen on the eval sets; docs/quality.md, "Short answers").
    */
   minAnswerEvidence: 0.7,
+  /** Sentence vectors of this many recently highlighted sentences are kept (src/engine/ask.ts). */
+  sentenceVectorCacheSize: 5_000,
 } as const;

@@ -124,6 +124,32 @@ describe('engine over the example articles', () => {
     assert.ok(Math.max(...perArticle.values()) <= 4);
   });
 
+  it('GIVEN the same question asked twice THEN the second highlights the same sentences without embedding them again', async () => {
+    const pool = t.engine.internals.embeddingPool()!;
+    const original = pool.embed.bind(pool);
+    const embedded: string[] = [];
+    pool.embed = (texts, options) => {
+      embedded.push(...texts);
+      return original(texts, options);
+    };
+    try {
+      const question = 'Who did Tokayev blame for the unrest?';
+      const first = await t.engine.ask(question, { collections: [LIBRARY_COLLECTION] });
+      const afterFirst = embedded.length;
+      assert.ok(afterFirst > 1, "the first ask embeds the question and the first passage's sentences");
+      const second = await t.engine.ask(question, { collections: [LIBRARY_COLLECTION] });
+      assert.ok(first.passages.length > 0);
+      assert.deepEqual(
+        second.passages.map((p) => p.highlight),
+        first.passages.map((p) => p.highlight),
+      );
+      // The second ask embeds its question only: the first passage's sentences come from the cache.
+      assert.deepEqual(embedded.slice(afterFirst), [question]);
+    } finally {
+      pool.embed = original;
+    }
+  });
+
   it('GIVEN the same articles again THEN nothing changes', async () => {
     const before = await t.engine.stats();
     const generation = await t.engine.internals.store.generation();
