@@ -85,6 +85,7 @@ const MODEL_WEIGHTS: Record<string, FusionWeights> = {
     synonyms: 0.3,
     lexical: 0.7,
     sentence: 0.5,
+    lead: 0.4,
     answerShape: 0.05,
     answerShapeUntrusted: 0.1,
     trustCoverage: 0.45,

@@ -724,8 +724,8 @@ describe("the lead term (a headline restated by the article's first passage)", (
     shape: 0,
     bm25: 0,
   };
-  test('GIVEN lead weight 0 (shipped) THEN the first passage scores as any other', () => {
-    const w = fusionWeightsFor('use-lite');
+  test('GIVEN lead weight 0 (the keyword model) THEN the first passage scores as any other', () => {
+    const w = fusionWeightsFor('keyword');
     assert.equal(fuse({ ...evidence, isLead: 1 }, w), fuse({ ...evidence, isLead: 0 }, w));
   });
   test('GIVEN a lead weight THEN only the first passage gains it, by lead × titleCoverage², scaled by trust', () => {
