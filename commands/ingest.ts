@@ -15,6 +15,7 @@ import { slashCommand } from '../src/bot/command.ts';
 import type { ArticleFormat, BotContext } from '../src/bot/context.ts';
 import { buildIngestReply } from '../src/bot/views/library.ts';
 import { UserError } from '../src/errors.ts';
+import type { SkippedRecords } from '../src/ingest/parse.ts';
 import type { Article } from '../src/types.ts';
 
 const data = new SlashCommandBuilder()
@@ -86,12 +87,16 @@ async function ingest(interaction: ChatInputCommandInteraction, ctx: BotContext)
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 
   let articles: Article[];
+  const skipped: SkippedRecords = [];
   if (url) {
     const doc = await ctx.fetchUrl(url);
     articles = await ctx.parse({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url }, { maxBytes });
   } else if (file) {
     const bytes = await ctx.downloadAttachment(file.url, maxBytes);
-    articles = await ctx.parse({ name: file.name, bytes, ...(fileFormat ? { format: fileFormat } : {}) }, { maxBytes });
+    const input = { name: file.name, bytes, ...(fileFormat ? { format: fileFormat } : {}) };
+    // One bad NDJSON line doesn't cost the good ones: they are stored, the bad one is reported
+    // (an attachment with no good line at all is refused by the parser, naming the first bad one).
+    articles = await ctx.parse(input, { maxBytes }, skipped);
   } else {
     const body = title ? `${title}\n\n${text!.trim()}` : text!.trim();
     articles = await ctx.parse({ name: 'pasted', bytes: new TextEncoder().encode(body), format: 'text' }, { maxBytes });
@@ -104,10 +109,11 @@ async function ingest(interaction: ChatInputCommandInteraction, ctx: BotContext)
       guildId,
       via: url ? 'url' : file ? 'file' : 'text',
       articles: outcomes.length,
+      skippedLines: skipped.length,
       passages: outcomes.reduce((n, o) => n + o.passages, 0),
     },
     'articles ingested',
   );
-  const reply = buildIngestReply(outcomes);
+  const reply = buildIngestReply(outcomes, skipped);
   await interaction.editReply({ embeds: reply.embeds, components: reply.components });
 }

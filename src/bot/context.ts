@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Engine } from '../engine-api.ts';
+import type { SkippedRecords } from '../ingest/parse.ts';
 import type { Article, CollectionId } from '../types.ts';
 import { LIBRARY_COLLECTION } from '../types.ts';
 import type { FetchedDocument } from '../ingest/fetch-url.ts';
@@ -23,6 +24,8 @@ export interface BotContext {
   parse(
     input: { name: string; bytes: Uint8Array; format?: ArticleFormat; url?: string },
     limits: { maxBytes: number },
+    /** Given, bad NDJSON lines are collected here and the good ones returned; else the first fails the input. */
+    skippedRecords?: SkippedRecords,
   ): Promise<Article[]>;
   /** SSRF-guarded URL fetch (src/net/guarded-fetch.ts); tests inject one that allows the local server. */
   fetchUrl(url: string): Promise<FetchedDocument>;

@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     engine,
     log,
     limits: createRateLimits(config),
-    parse: (input, limits) => parser.parse(input, limits),
+    parse: (input, limits, skipped) => parser.parse(input, limits, skipped),
     fetchUrl: (url) =>
       fetchUrl(url, {
         timeoutMs: config.urlTimeoutMs,

@@ -13,11 +13,12 @@ import { spawnWorker } from '../workers.ts';
 import type { Article } from '../types.ts';
 import { displayName } from './decode.ts';
 import type { ParsedFeed } from './feeds/parse-feed.ts';
-import type { ArticleInput, ParseLimits } from './parse.ts';
+import type { ArticleInput, ParseLimits, SkippedRecords } from './parse.ts';
 
 /** What the worker reads: an article's bytes, or a fetched feed or sitemap. */
 export type ParseJob =
-  | { kind: 'article'; input: ArticleInput; limits: ParseLimits }
+  /** With `collectSkipped`, bad NDJSON lines come back in `skipped` and the good ones are read. */
+  | { kind: 'article'; input: ArticleInput; limits: ParseLimits; collectSkipped: boolean }
   | { kind: 'feed'; body: Uint8Array; charset: string | null; shown: string };
 
 export interface ParseRequest {
@@ -27,7 +28,7 @@ export interface ParseRequest {
 
 export type ParseResponse =
   | { ready: true }
-  | { id: number; articles: Article[] }
+  | { id: number; articles: Article[]; skipped: SkippedRecords }
   | { id: number; feed: ParsedFeed }
   | { id: number; error: { user: boolean; code: ErrorCode; message: string } };
 
@@ -36,7 +37,7 @@ const WORKER_URL = new URL('./parse-worker.ts', import.meta.url);
 interface Pending {
   /** Kept so the job can be sent again to a fresh worker when a job ahead of it kills the worker. */
   request: ParseRequest;
-  resolve(result: Article[] | ParsedFeed): void;
+  resolve(result: { articles: Article[]; skipped: SkippedRecords } | ParsedFeed): void;
   reject(error: Error): void;
   name: string;
   /**
@@ -66,8 +67,17 @@ export class OffThreadParser {
     return this.worker !== null;
   }
 
-  parse(input: ArticleInput, limits: ParseLimits): Promise<Article[]> {
-    return this.submit<Article[]>({ kind: 'article', input, limits }, displayName(input.name));
+  /**
+   * Reads one input. With `skippedRecords`, bad NDJSON lines are pushed there and the good ones
+   * returned (as parseInput does); without it the first bad line fails the whole input.
+   */
+  async parse(input: ArticleInput, limits: ParseLimits, skippedRecords?: SkippedRecords): Promise<Article[]> {
+    const { articles, skipped } = await this.submit<{ articles: Article[]; skipped: SkippedRecords }>(
+      { kind: 'article', input, limits, collectSkipped: skippedRecords !== undefined },
+      displayName(input.name),
+    );
+    skippedRecords?.push(...skipped);
+    return articles;
   }
 
   /** A fetched feed or sitemap (its bytes and declared charset) → its items; `shown` names it in errors. */
@@ -75,7 +85,10 @@ export class OffThreadParser {
     return this.submit<ParsedFeed>({ kind: 'feed', body, charset, shown }, shown);
   }
 
-  private submit<T extends Article[] | ParsedFeed>(parseJob: ParseJob, name: string): Promise<T> {
+  private submit<T extends { articles: Article[]; skipped: SkippedRecords } | ParsedFeed>(
+    parseJob: ParseJob,
+    name: string,
+  ): Promise<T> {
     const id = this.nextId++;
     this.clearIdleTimer();
     const worker = this.ensureWorker();
@@ -177,7 +190,7 @@ export class OffThreadParser {
       worker.unref();
       this.retireWhenIdle(worker);
     } else this.armHead(worker);
-    if ('articles' in response) job.resolve(response.articles);
+    if ('articles' in response) job.resolve({ articles: response.articles, skipped: response.skipped });
     else if ('feed' in response) job.resolve(response.feed);
     else
       job.reject(

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { isCitebotError } from '../errors.ts';
 import { parseFeedBytes } from './feeds/parse-feed.ts';
-import { parseInput } from './parse.ts';
+import { parseInput, type SkippedRecords } from './parse.ts';
 import type { ParseRequest, ParseResponse } from './parse-off-thread.ts';
 
 const port = parentPort!;
@@ -14,7 +14,9 @@ async function answer(request: ParseRequest): Promise<ParseResponse> {
   try {
     const { job } = request;
     if (job.kind === 'feed') return { id: request.id, feed: parseFeedBytes(job.body, job.charset, job.shown) };
-    return { id: request.id, articles: await parseInput(job.input, job.limits) };
+    const skipped: SkippedRecords = [];
+    const articles = await parseInput(job.input, job.limits, job.collectSkipped ? skipped : undefined);
+    return { id: request.id, articles, skipped };
   } catch (error) {
     return isCitebotError(error)
       ? { id: request.id, error: { user: error.name === 'UserError', code: error.code, message: error.message } }

@@ -130,11 +130,18 @@ const STATUS_WORD: Record<IngestOutcome['status'], string> = {
   unchanged: 'unchanged',
 };
 
-export function buildIngestReply(outcomes: IngestOutcome[]): DiscordReply {
+/** `skipped`: records of the input left out (bad NDJSON lines), each with its reason. */
+export function buildIngestReply(
+  outcomes: IngestOutcome[],
+  skipped: readonly { label: string; reason: string }[] = [],
+): DiscordReply {
   const lines = outcomes.map(
     (o) =>
       `**${escapeMarkdown(truncateText(o.title, 200))}** — ${plural(o.passages, 'passage')} · ${STATUS_WORD[o.status]}`,
   );
+  for (const bad of skipped.slice(0, 5))
+    lines.push(`Skipped ${escapeMarkdown(bad.label)}: ${escapeMarkdown(truncateText(bad.reason, 200))}`);
+  if (skipped.length > 5) lines.push(`…and ${skipped.length - 5} more skipped lines`);
   let description = lines.join('\n');
   if (description.length > LIMITS.description) description = truncateText(description, LIMITS.description);
   const title = outcomes.length === 1 ? 'Ingested 1 article' : `Ingested ${outcomes.length} articles`;
