@@ -29,6 +29,7 @@ const EngineSettings = z
     EMBED_WORKERS: int('EMBED_WORKERS', 1, 32, Math.min(2, availableParallelism())),
     EMBED_BATCH_SIZE: int('EMBED_BATCH_SIZE', 1, 256, 16),
     MAX_ARTICLE_BYTES: int('MAX_ARTICLE_BYTES', 1_024, 1_073_741_824, 5 * 1024 * 1024),
+    PARSE_TIMEOUT_MS: int('PARSE_TIMEOUT_MS', 50, 3_600_000, 60_000),
     PASSAGES_PER_ARTICLE: int('PASSAGES_PER_ARTICLE', 1, 50, 4),
     ANSWER_THRESHOLD: optionalNumber('ANSWER_THRESHOLD', 0, 2),
     RERANK_MODEL: optionalText(),
@@ -69,6 +70,8 @@ const EngineSettings = z
     embedWorkers: e.EMBED_WORKERS,
     embedBatchSize: e.EMBED_BATCH_SIZE,
     maxArticleBytes: e.MAX_ARTICLE_BYTES,
+    /** Wall-clock limit on reading one input (file, page, attachment) in the parse worker: bot and CLI alike. */
+    parseTimeoutMs: e.PARSE_TIMEOUT_MS,
     passagesPerArticle: e.PASSAGES_PER_ARTICLE,
     /** Overrides the calibrated "no answer" threshold of the model. */
     answerThreshold: e.ANSWER_THRESHOLD,

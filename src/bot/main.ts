@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   // Signals are handled from here on: before the client exists, there is just the store to close.
   let engine: Awaited<ReturnType<typeof openEngine>> | null = null;
   let bot: Bot | null = null;
-  const parser = new OffThreadParser();
+  const parser = new OffThreadParser(settings.engine.parseTimeoutMs);
   let feeds: Feeds | null = null;
   let stopping = false;
   let stoppingSince = 0;

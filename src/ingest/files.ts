@@ -7,7 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { FetchedDocument } from './fetch-url.ts';
 import type { Article } from '../types.ts';
 import { displayName, SUPPORTED_EXTENSIONS } from './decode.ts';
-import { parseInput, type SkippedRecords } from './parse.ts';
+import { parseInput, type ArticleInput, type ParseLimits, type SkippedRecords } from './parse.ts';
 
 export interface SkippedInput {
   name: string;
@@ -154,8 +154,16 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Reads one input into articles; given `skipped`, bad NDJSON lines go there (parseInput's contract). */
+export type ParseFn = (input: ArticleInput, limits: ParseLimits, skipped?: SkippedRecords) => Promise<Article[]>;
+
 export interface ReadOptions {
   maxBytes: number;
+  /**
+   * How each input is read: in this thread by default; the CLI passes the parse worker
+   * (src/ingest/parse-off-thread.ts), which stops an input that overruns PARSE_TIMEOUT_MS.
+   */
+  parse?: ParseFn;
   stdin?: () => Uint8Array;
   /** Fetches an http(s) input (the guarded URL fetch); without it URLs are skipped. */
   fetchUrl?: (url: string) => Promise<FetchedDocument>;
@@ -180,7 +188,8 @@ export function urlsInList(text: string): { urls: string[]; skipped: SkippedInpu
 async function readUrl(url: string, options: ReadOptions): Promise<Article[]> {
   if (!options.fetchUrl) throw new Error('URLs are not fetched here');
   const doc = await options.fetchUrl(url);
-  return parseInput(
+  const parse = options.parse ?? parseInput;
+  return parse(
     { name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url },
     { maxBytes: options.maxBytes },
   );
@@ -221,7 +230,7 @@ export async function readArticleInputs(inputs: readonly string[], options: Read
         bytes = readFileSync(resolve(file));
       }
       const badRecords: SkippedRecords = [];
-      const parsed = await parseInput({ name: file, bytes }, { maxBytes }, badRecords);
+      const parsed = await (options.parse ?? parseInput)({ name: file, bytes }, { maxBytes }, badRecords);
       // One bad NDJSON line doesn't cost the good ones: it is reported on its own.
       for (const bad of badRecords)
         skipped.push({ name: `${file} (${bad.label.replace(/ of .*$/, '')})`, reason: bad.reason });
