@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { newsPage } from '../../bench/parse.ts';
 import { runCli } from '../helpers/cli.ts';
 
 describe('CLI usage and input checks', () => {
@@ -39,5 +40,26 @@ describe('CLI usage and input checks', () => {
     );
     assert.match(out.skipped[0]!.reason, /is empty/);
     assert.match(out.skipped[1]!.reason, /PNG image/);
+  });
+
+  it('GIVEN a page whose reading overruns PARSE_TIMEOUT_MS THEN ingest skips it with the reason, as the bot refuses it', async () => {
+    writeFileSync(join(dir, 'big.html'), newsPage(2));
+    writeFileSync(join(dir, 'empty.md'), '');
+    const run = await runCli(['ingest', join(dir, 'big.html'), join(dir, 'empty.md'), '--json'], {
+      ...env,
+      PARSE_TIMEOUT_MS: '50',
+    });
+    assert.equal(run.code, 2, run.stderr);
+    const out = JSON.parse(run.stdout) as { articles: unknown[]; skipped: { name: string; reason: string }[] };
+    assert.deepEqual(out.articles, []);
+    assert.deepEqual(out.skipped, [
+      {
+        name: join(dir, 'big.html'),
+        reason: `reading ${join(dir, 'big.html')} took longer than 50 ms, so it was stopped; try a smaller or simpler file`,
+      },
+      { name: join(dir, 'empty.md'), reason: out.skipped[1]!.reason },
+    ]);
+    // The input after the stopped one is still read (by a fresh worker).
+    assert.match(out.skipped[1]!.reason, /is empty/);
   });
 });
