@@ -16,40 +16,53 @@
  * Every third run, the index file is then truncated or replaced by garbage, and the next open
  * must rebuild it without losing a passage. Exits 1 when any check fails.
  *
+ * With --bot, the process killed is a running bot (src/bot/main.ts against the Discord emulator)
+ * in the middle of a moderator's /ingest of the same 200 articles as one NDJSON attachment, and the
+ * re-run is a fresh bot's /ingest (see crash-targets.ts).
+ *
  *   npm run test:crash -- --runs 10            readable lines and a summary
+ *   npm run test:crash -- --runs 4 --bot       kills a running bot's /ingest instead of the CLI's
  *   npm run test:crash -- --runs 10 --json     one JSON line per run, then the summary
  *   npm run test:crash -- --runs 10 --seed 7   another sequence of kill points
  */
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.ts';
-import { openEngine } from '../../src/engine.ts';
 import { seededRandom } from '../../src/seeded-random.ts';
 import { storeFileIn } from '../../test/helpers/sqlite-store.ts';
 import { testEnv, tinyModel } from '../../test/helpers/engine.ts';
+import {
+  ARTICLES,
+  corpusOf,
+  damageIndex,
+  integrity,
+  leftovers,
+  openAndCompare,
+  passageCount,
+  REPLACED,
+  wholeness,
+} from './crash-checks.ts';
+import { botTarget, cliTarget, type Target } from './crash-targets.ts';
 
-const ARTICLES = 200;
-const REPLACED = ARTICLES / 2;
 /** Share of runs killed at a delay after the first commit (the rest at a random time from spawn). */
 const AIMED_SHARE = 0.8;
 const DAMAGE_EVERY = 3;
 const POLL_MS = 5;
-const REPO = join(import.meta.dirname, '..', '..');
 
 interface Options {
   runs: number;
   json: boolean;
   seed: number;
+  bot: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 10, json: false, seed: 1 };
+  const options: Options = { runs: 10, json: false, seed: 1, bot: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') options.json = true;
+    else if (arg === '--bot') options.bot = true;
     else if (arg === '--runs' || arg === '--seed') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < (arg === '--runs' ? 1 : 0))
@@ -62,75 +75,11 @@ function parseArgs(argv: string[]): Options {
 }
 
 function usage(problem: string): never {
-  console.error(`${problem}\nusage: npm run test:crash -- [--runs N] [--seed S] [--json]`);
+  console.error(`${problem}\nusage: npm run test:crash -- [--runs N] [--seed S] [--bot] [--json]`);
   process.exit(2);
 }
 
-// ---- the corpus ------------------------------------------------------------------------------
-
-/** Replaced articles keep their id across runs; the new ones are named after their run. */
-const replacedId = (i: number) => `kept-${String(i).padStart(3, '0')}`;
-const newId = (run: number, i: number) => `run${run}-new-${String(i).padStart(3, '0')}`;
-
-/** The paragraphs of `id` at `version`: short, and a different count on odd and even versions. */
-function paragraphsOf(id: string, version: number): string[] {
-  const paragraphs = [
-    `The council of ${id} met on day ${version} and voted on the harbour budget, version ${version} says.`,
-    `Bridge ${id} reopens after ${version + 2} weeks of repairs, according to the version ${version} notice.`,
-  ];
-  if (version % 2 === 1)
-    paragraphs.push(`A late note in version ${version}: the ferry of ${id} runs ${version * 3} times a day.`);
-  return paragraphs;
-}
-
-const titleOf = (id: string, version: number) => `Report ${id} version ${version}`;
-
-/** Writes run `run`'s corpus (version `run` of the replaced articles, and its new ones) into `dir`. */
-function writeCorpus(dir: string, run: number): void {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const ids = [
-    ...Array.from({ length: REPLACED }, (_, i) => replacedId(i)),
-    ...Array.from({ length: ARTICLES - REPLACED }, (_, i) => newId(run, i)),
-  ];
-  for (const id of ids)
-    writeFileSync(join(dir, `${id}.txt`), `${titleOf(id, run)}\n\n${paragraphsOf(id, run).join('\n\n')}\n`);
-}
-
-/** The versions each article may be in after run `run` was killed (a new article may be absent). */
-function allowedVersions(run: number, finished: boolean): Map<string, { versions: number[]; mayBeAbsent: boolean }> {
-  const allowed = new Map<string, { versions: number[]; mayBeAbsent: boolean }>();
-  for (let i = 0; i < REPLACED; i++)
-    allowed.set(replacedId(i), { versions: finished ? [run] : [run - 1, run], mayBeAbsent: false });
-  for (let r = 0; r <= run; r++) {
-    for (let i = 0; i < ARTICLES - REPLACED; i++)
-      allowed.set(newId(r, i), { versions: [r], mayBeAbsent: r === run && !finished });
-  }
-  return allowed;
-}
-
 // ---- the child process ---------------------------------------------------------------------
-
-interface Child {
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-  kill: () => void;
-}
-
-function startIngest(corpus: string, env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ingest', corpus, '--json'], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { exited, kill: () => child.kill('SIGKILL') };
-}
 
 /** The store's generation, read as another process would (0 before the file exists). */
 function generationOf(dataDir: string): number {
@@ -156,13 +105,14 @@ interface Timing {
 
 /** Runs an ingest to its end, timing the write phase; the error says why it did not succeed. */
 async function ingestToEnd(
+  target: Target,
   corpus: string,
   dataDir: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ timing: Timing; error: string | null }> {
   const started = performance.now();
   const before = generationOf(dataDir);
-  const child = startIngest(corpus, env);
+  const child = target.start(corpus, env, ARTICLES);
   let firstCommit: number | null = null;
   let done = false;
   const poll = setInterval(() => {
@@ -173,21 +123,12 @@ async function ingestToEnd(
   clearInterval(poll);
   const ended = performance.now();
   const timing = { startupMs: (firstCommit ?? ended) - started, writeMs: ended - (firstCommit ?? ended) };
-  if (result.code !== 0)
-    return { timing, error: `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-300)}` };
-  try {
-    const parsed = JSON.parse(result.stdout) as { articles: { status: string }[]; skipped: unknown[] };
-    if (parsed.articles.length !== ARTICLES)
-      return { timing, error: `reported ${parsed.articles.length} articles, not ${ARTICLES}` };
-    if (parsed.skipped.length > 0) return { timing, error: `skipped ${parsed.skipped.length} inputs` };
-  } catch {
-    return { timing, error: `its output is not JSON: ${result.stdout.slice(0, 200)}` };
-  }
-  return { timing, error: null };
+  return { timing, error: result.error };
 }
 
 /** Kills an ingest at a random point: after the first commit plus a delay within the measured write phase, or at a plain random time. */
 async function ingestKilled(
+  target: Target,
   corpus: string,
   dataDir: string,
   env: NodeJS.ProcessEnv,
@@ -196,7 +137,7 @@ async function ingestKilled(
 ): Promise<{ aimed: boolean; killedAfterCommitMs: number | null; finishedFirst: boolean }> {
   const aimed = random() < AIMED_SHARE;
   const before = generationOf(dataDir);
-  const child = startIngest(corpus, env);
+  const child = target.start(corpus, env, ARTICLES);
   let firstCommit: number | null = null;
   let killedAt: number | null = null;
   // Drawn now, so the sequence of kill points depends on the seed only. Aimed kills land in the
@@ -226,143 +167,6 @@ async function ingestKilled(
   };
 }
 
-// ---- the checks ------------------------------------------------------------------------------
-
-function integrity(dataDir: string): string | null {
-  const db = new Database(storeFileIn(dataDir), { readonly: true, fileMustExist: true });
-  try {
-    const result = db.pragma('integrity_check', { simple: true });
-    return result === 'ok' ? null : `integrity_check: ${String(result)}`;
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Every stored article must be whole in one allowed version: its body and title are that
- * version's, and its passages (in order) are exactly that version's paragraphs. Returns the
- * problems, and how many articles hold run `run`'s version.
- */
-function wholeness(dataDir: string, run: number, finished: boolean): { problems: string[]; atNewVersion: number } {
-  const allowed = allowedVersions(run, finished);
-  const db = new Database(storeFileIn(dataDir), { readonly: true, fileMustExist: true });
-  const problems: string[] = [];
-  let atNewVersion = 0;
-  try {
-    const articles = db.prepare('SELECT rowid, id, title, body FROM articles').all() as {
-      rowid: number;
-      id: string;
-      title: string;
-      body: string;
-    }[];
-    const passagesOf = db.prepare('SELECT text FROM passages WHERE article_rowid = ? ORDER BY position').pluck();
-    const seen = new Set<string>();
-    for (const article of articles) {
-      seen.add(article.id);
-      const rule = allowed.get(article.id);
-      if (!rule) {
-        problems.push(`${article.id}: stored, but never ingested`);
-        continue;
-      }
-      const texts = passagesOf.all(article.rowid) as string[];
-      if (texts.length === 0) {
-        problems.push(`${article.id}: stored without passages`);
-        continue;
-      }
-      const matching = rule.versions.filter((v) => {
-        const paragraphs = paragraphsOf(article.id, v);
-        return (
-          article.title === titleOf(article.id, v) &&
-          article.body === paragraphs.join('\n\n') &&
-          texts.length === paragraphs.length &&
-          texts.every((t, i) => t === paragraphs[i])
-        );
-      });
-      if (matching.length !== 1)
-        problems.push(
-          `${article.id}: not whole in version ${rule.versions.join(' or ')} (title "${article.title}", ${texts.length} passages)`,
-        );
-      else if (matching[0] === run) atNewVersion++;
-    }
-    for (const [id, rule] of allowed)
-      if (!rule.mayBeAbsent && !seen.has(id)) problems.push(`${id}: missing from the store`);
-  } finally {
-    db.close();
-  }
-  return { problems, atNewVersion };
-}
-
-interface OpenCheck {
-  problems: string[];
-  loadedAs: string;
-  passages: number;
-}
-
-/**
- * Opens the engine as the next process would and compares the vector index with the store:
- * every stored passage must be found by its own vector, and the index must hold (and return) no
- * passage the store lacks. The index's live labels are read through its private graph: the
- * contract has no reason to list them, and this audit must see what a search could return.
- */
-async function openAndCompare(dataDir: string, modelDir: string): Promise<OpenCheck> {
-  const problems: string[] = [];
-  const engine = await openEngine(loadConfig(testEnv(dataDir, modelDir)), { notice: () => {} });
-  try {
-    const vectors = engine.internals.vectors();
-    if (!vectors)
-      return {
-        problems: ['the engine opened keyword-only: no vector index to compare'],
-        loadedAs: 'none',
-        passages: 0,
-      };
-    const store = engine.internals.store;
-    const stored = await store.allPassageIds();
-    const live = (vectors as unknown as { graph: { live: Set<number> } }).graph.live;
-    const ghosts = [...live].filter((id) => !stored.has(id));
-    if (ghosts.length > 0)
-      problems.push(
-        `the index holds ${ghosts.length} passages the store lacks (e.g. ${ghosts.slice(0, 3).join(', ')})`,
-      );
-    const ids = [...stored];
-    const stored_vectors = await store.vectorsOf(ids);
-    let unreachable = 0;
-    let ghostHits = 0;
-    for (const [i, id] of ids.entries()) {
-      const vector = stored_vectors.get(id);
-      if (!vector || vectors.search(vector, 1, new Set([id]))[0]?.rowid !== id) unreachable++;
-      // An unfiltered search (the allowed set is the whole library) returns whatever hnswlib holds live.
-      if (vector && i % 10 === 0)
-        ghostHits += vectors.search(vector, 10, stored).filter((hit) => !stored.has(hit.rowid)).length;
-    }
-    if (unreachable > 0) problems.push(`${unreachable} of ${ids.length} stored passages are unreachable by the index`);
-    if (ghostHits > 0) problems.push(`searches returned ${ghostHits} hits for passages not in the store`);
-    return { problems, loadedAs: vectors.loadedAs, passages: ids.length };
-  } finally {
-    await engine.close();
-  }
-}
-
-function passageCount(dataDir: string): number {
-  const db = new Database(storeFileIn(dataDir), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT count(*) FROM passages').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
-
-function leftovers(dataDir: string): string[] {
-  return readdirSync(dataDir).filter((name) => /\.tmp$|-journal$/.test(name));
-}
-
-/** Truncates the index file to half, or replaces it with garbage of the same size. */
-function damageIndex(dataDir: string, how: 'truncated' | 'garbage'): void {
-  const file = join(dataDir, 'index.hnsw');
-  const size = statSync(file).size;
-  if (how === 'truncated') truncateSync(file, Math.floor(size / 2));
-  else writeFileSync(file, Buffer.alloc(size, 0x5a));
-}
-
 // ---- the runs --------------------------------------------------------------------------------
 
 interface RunResult {
@@ -382,6 +186,7 @@ interface RunResult {
 }
 
 async function oneRun(
+  target: Target,
   run: number,
   dirs: { corpus: string; data: string; model: string },
   timing: Timing,
@@ -390,8 +195,8 @@ async function oneRun(
   const started = performance.now();
   const env = testEnv(dirs.data, dirs.model);
   const failures: string[] = [];
-  writeCorpus(dirs.corpus, run);
-  const killed = await ingestKilled(dirs.corpus, dirs.data, env, timing, random);
+  target.writeCorpus(dirs.corpus, corpusOf(run));
+  const killed = await ingestKilled(target, dirs.corpus, dirs.data, env, timing, random);
 
   const broken = integrity(dirs.data);
   if (broken) failures.push(broken);
@@ -403,7 +208,7 @@ async function oneRun(
   const left = leftovers(dirs.data);
   if (left.length > 0) failures.push(`temporary files left after the next open: ${left.join(', ')}`);
 
-  const rerun = await ingestToEnd(dirs.corpus, dirs.data, env);
+  const rerun = await ingestToEnd(target, dirs.corpus, dirs.data, env);
   if (rerun.error) failures.push(`the re-run failed: ${rerun.error}`);
   else {
     const after = wholeness(dirs.data, run, true);
@@ -459,19 +264,20 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'citebot-crash-'));
   const dirs = { corpus: join(root, 'corpus'), data: join(root, 'data'), model };
   mkdirSync(dirs.data);
+  const target = options.bot ? await botTarget() : cliTarget;
   try {
     // Run 0 is a whole ingest: the first versions of the replaced articles, and the timing of the write phase.
-    writeCorpus(dirs.corpus, 0);
-    const first = await ingestToEnd(dirs.corpus, dirs.data, testEnv(dirs.data, dirs.model));
+    target.writeCorpus(dirs.corpus, corpusOf(0));
+    const first = await ingestToEnd(target, dirs.corpus, dirs.data, testEnv(dirs.data, dirs.model));
     if (first.error) throw new Error(`the first, unkilled ingest failed: ${first.error}`);
     if (!options.json)
       console.log(
-        `corpus: ${ARTICLES} articles a run (${REPLACED} replaced, ${ARTICLES - REPLACED} new); an ingest takes ${(first.timing.startupMs / 1000).toFixed(1)} s to its first commit and writes for ${Math.round(first.timing.writeMs)} ms`,
+        `${target.name === 'bot' ? "killing a running bot's /ingest" : "killing the CLI's ingest"}; corpus: ${ARTICLES} articles a run (${REPLACED} replaced, ${ARTICLES - REPLACED} new); an ingest takes ${(first.timing.startupMs / 1000).toFixed(1)} s to its first commit and writes for ${Math.round(first.timing.writeMs)} ms`,
       );
     const results: RunResult[] = [];
     let timing = first.timing;
     for (let run = 1; run <= options.runs; run++) {
-      const result = await oneRun(run, dirs, timing, random);
+      const result = await oneRun(target, run, dirs, timing, random);
       results.push(result);
       if (result.timing.writeMs > 0) timing = result.timing;
       const { timing: _timing, ...line } = result;
@@ -486,6 +292,7 @@ async function main(): Promise<void> {
       failedRuns: results.filter((r) => r.failures.length > 0).length,
       seconds: Math.round((performance.now() - started) / 100) / 10,
       seed: options.seed,
+      target: target.name,
     };
     console.log(
       options.json
@@ -494,6 +301,7 @@ async function main(): Promise<void> {
     );
     if (summary.failedRuns > 0) process.exitCode = 1;
   } finally {
+    await target.close();
     rmSync(root, { recursive: true, force: true });
   }
 }
