@@ -106,7 +106,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     engine: te.engine,
     log,
     limits: createRateLimits(config),
-    parse: (input, limits) => parser.parse(input, limits),
+    parse: (input, limits, skipped) => parser.parse(input, limits, skipped),
     fetchUrl: (url) =>
       fetchUrl(url, {
         timeoutMs: config.urlTimeoutMs,
