@@ -189,10 +189,7 @@ async function readUrl(url: string, options: ReadOptions): Promise<Article[]> {
   if (!options.fetchUrl) throw new Error('URLs are not fetched here');
   const doc = await options.fetchUrl(url);
   const parse = options.parse ?? parseInput;
-  return parse(
-    { name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url },
-    { maxBytes: options.maxBytes },
-  );
+  return parse({ name: doc.name, bytes: doc.bytes, format: doc.format, url: doc.url }, { maxBytes: options.maxBytes });
 }
 
 /** Reads and parses every input (PDF and Word documents and URLs included); bad ones are skipped with a reason. */
