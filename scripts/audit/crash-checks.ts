@@ -136,7 +136,7 @@ export interface OpenCheck {
 /**
  * Opens the engine as the next process would and compares the vector index with the store:
  * every stored passage must be found by its own vector, and the index must hold (and return) no
- * passage the store lacks. The index's live labels are read through its private graph: the
+ * passage the store lacks. The index's live labels are read through its private graph's parts: the
  * contract has no reason to list them, and this audit must see what a search could return.
  */
 export async function openAndCompare(dataDir: string, modelDir: string): Promise<OpenCheck> {
@@ -152,7 +152,9 @@ export async function openAndCompare(dataDir: string, modelDir: string): Promise
       };
     const store = engine.internals.store;
     const stored = await store.allPassageIds();
-    const live = (vectors as unknown as { graph: { live: Set<number> } }).graph.live;
+    // The graph is partitioned (src/store/index/partitions.ts): the live labels are those of every part.
+    const { parts } = (vectors as unknown as { graph: { parts: { live: Set<number> }[] } }).graph;
+    const live = new Set(parts.flatMap((part) => [...part.live]));
     const ghosts = [...live].filter((id) => !stored.has(id));
     if (ghosts.length > 0)
       problems.push(
