@@ -40,8 +40,13 @@ for (let run = 1; run <= runs; run++) {
     ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(spec), String(workers)],
     { encoding: 'utf8', timeout: 120_000 },
   );
-  if (child.status !== 0)
-    failures.push({ run, status: child.status, signal: child.signal, stderr: child.stderr.slice(-400) });
+  if (child.status !== 0) {
+    const failure = { run, status: child.status, signal: child.signal, stderr: child.stderr.slice(-400) };
+    failures.push(failure);
+    // Told at once, not only at the end: a long loop on a loaded machine may be stopped before it ends.
+    if (!args.includes('--json'))
+      process.stderr.write(`run ${run}: exit ${failure.status} signal ${failure.signal} ${failure.stderr}\n`);
+  }
   if (!args.includes('--json') && (run % 25 === 0 || run === runs))
     process.stderr.write(`${run}/${runs} starts, ${failures.length} crashed\n`);
 }
