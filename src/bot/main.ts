@@ -10,7 +10,7 @@ import dotenv from 'dotenv';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type EngineConfig } from '../config.ts';
 import { openEngine } from '../engine.ts';
-import { selfCalibrate } from '../eval/self-calibrate.ts';
+import { selfCalibrateOffThread } from '../eval/self-calibrate.ts';
 import { isCitebotError } from '../errors.ts';
 import { fetchUrl } from '../ingest/fetch-url.ts';
 import { downloadAttachment } from '../net/attachment.ts';
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   let bot: Bot | null = null;
   const parser = new OffThreadParser(settings.engine.parseTimeoutMs);
   let feeds: Feeds | null = null;
+  let stopCalibration: (() => void) | null = null;
   let stopping = false;
   let stoppingSince = 0;
   const shutdown = async (signal: string): Promise<void> => {
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
             `gave up waiting for ${pending} in-flight replies after ${config.shutdownTimeoutMs} ms`,
           );
       }
+      stopCalibration?.();
       await feeds?.close();
       await parser.close();
       await engine?.close();
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     log.error({ err: error }, 'could not index the example articles; continuing without them');
   }
   if (stopping) return;
-  // A model with no calibration for its weights calibrates itself once, in the background
+  // A model with no calibration for its weights calibrates itself once, on a worker thread
   // (src/eval/self-calibrate.ts); until it is done its answer threshold is a guess.
   if (engine.needsCalibration()) {
     const calibrating = engine;
@@ -180,7 +182,9 @@ async function main(): Promise<void> {
       { event: 'calibration_start', model: calibrating.model().id },
       `calibrating ${calibrating.model().id}'s answer threshold on the bundled question sets (once)`,
     );
-    selfCalibrate(calibrating).then(
+    const calibration = selfCalibrateOffThread(calibrating);
+    stopCalibration = calibration.stop;
+    calibration.done.then(
       (c) =>
         log.info(
           { event: 'calibration_done', threshold: c.threshold, floor: c.floor },

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import type { CitebotEngine } from '../engine.ts';
 import type { Calibration } from '../search/calibration.ts';
+import type { FusionWeights } from '../search/fusion.ts';
+import { spawnWorker } from '../workers.ts';
 import { calibrate } from './calibrate.ts';
+import type { CalibrateJob, CalibrateReply } from './self-calibrate-worker.ts';
 import { loadEvalSet, type EvalSet } from './set.ts';
 
 /** The bundled sets: our news set and XQuAD's English questions (CC BY-SA 4.0, see their `source`). */
@@ -47,28 +50,78 @@ export function bundledSets(): EvalSet[] {
 export async function selfCalibrate(engine: CitebotEngine, options: SelfCalibrateOptions = {}): Promise<Calibration> {
   const sets = options.sets ?? bundledSets();
   const weights = engine.internals.fusionWeights();
+  const job = calibrateJob(engine, options.env ?? process.env);
+  const result = await calibrate(sets, { ...job, onProgress: options.onProgress, notice: options.notice });
+  return keep(
+    engine,
+    sets.map((s) => s.name),
+    {
+      model: result.model,
+      threshold: result.choice.threshold,
+      floor: result.floor,
+      weights,
+      today: options.today,
+    },
+  );
+}
+
+/**
+ * The same, on a worker thread, for the bot: the calibration runs beside the Discord event loop,
+ * never on it. `stop()` ends the worker (the bot's shutdown).
+ */
+export function selfCalibrateOffThread(
+  engine: CitebotEngine,
+  options: { setPaths?: string[]; env?: NodeJS.ProcessEnv; today?: string } = {},
+): { done: Promise<Calibration>; stop: () => void } {
+  const setPaths =
+    options.setPaths ?? BUNDLED_SETS.map((path) => join(PROJECT_ROOT, path)).filter((path) => existsSync(path));
+  const job: CalibrateJob = { ...calibrateJob(engine, options.env ?? process.env), setPaths };
+  const worker = spawnWorker(new URL('./self-calibrate-worker.ts', import.meta.url), { workerData: job });
+  worker.unref();
+  const reply = new Promise<CalibrateReply>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the calibration worker stopped (exit code ${code})`)));
+  });
+  const done = reply.then(async (r) => {
+    void worker.terminate();
+    if (!r.ok) throw new Error(r.message);
+    const names = setPaths.map((path) => loadEvalSet(path).name);
+    return keep(engine, names, { ...r, weights: job.weights, today: options.today });
+  });
+  return { done, stop: () => void worker.terminate() };
+}
+
+/** What calibrate() needs to find the engine's own model, without the re-ranker. */
+function calibrateJob(engine: CitebotEngine, env: NodeJS.ProcessEnv): Omit<CalibrateJob, 'setPaths'> {
   const config = engine.internals.config;
-  const model = engine.model().id;
-  const result = await calibrate(sets, {
+  return {
     // The same model as the engine's, found the same way (MODEL_DIR or the model cache).
-    model: config.modelDir ? undefined : model,
+    model: config.modelDir ? undefined : engine.model().id,
     env: withoutReranker({
-      ...(options.env ?? process.env),
+      ...env,
       DATA_DIR: config.dataDir,
       ...(config.modelDir ? { MODEL_DIR: config.modelDir } : {}),
     }),
-    weights,
-    onProgress: options.onProgress,
-    notice: options.notice,
-  });
-  if (result.model !== model) throw new Error(`calibrated ${result.model}, but the engine runs ${model}`);
+    weights: engine.internals.fusionWeights(),
+  };
+}
+
+/** Checks the model, keeps the calibration in the engine's store and applies it. */
+async function keep(
+  engine: CitebotEngine,
+  sets: string[],
+  r: { model: string; threshold: number; floor: number; weights: FusionWeights; today?: string },
+): Promise<Calibration> {
+  const model = engine.model().id;
+  if (r.model !== model) throw new Error(`calibrated ${r.model}, but the engine runs ${model}`);
   const calibration: Calibration = {
     model,
-    weights,
-    threshold: result.choice.threshold,
-    floor: result.floor,
-    sets: sets.map((s) => s.name),
-    date: options.today ?? new Date().toISOString().slice(0, 10),
+    weights: r.weights,
+    threshold: r.threshold,
+    floor: r.floor,
+    sets,
+    date: r.today ?? new Date().toISOString().slice(0, 10),
     origin: 'self',
   };
   await engine.saveCalibration(calibration);

@@ -11,30 +11,31 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { openEngine, type CitebotEngine } from '../../src/engine.ts';
-import { selfCalibrate } from '../../src/eval/self-calibrate.ts';
+import { selfCalibrate, selfCalibrateOffThread } from '../../src/eval/self-calibrate.ts';
 import { parseEvalSet, type EvalSet } from '../../src/eval/set.ts';
 import { testEnv } from '../helpers/engine.ts';
 import { createTinyModel } from '../helpers/tiny-model.ts';
 
 /** A set of `n` one-paragraph articles, each about its own made-up words, asked about those words. */
 function knownSet(name: string, words: string[][]): EvalSet {
-  return parseEvalSet(
-    {
-      articles: words.map((w, i) => ({
-        id: `${name}-${i}`,
-        title: `${name} report ${i}`,
-        paragraphs: [`The ${w[0]} met the ${w[1]} beside the ${w[2]} on Tuesday.`],
-      })),
-      questions: words.map((w, i) => ({
-        q: `where did the ${w[0]} meet the ${w[1]}?`,
-        answer: w[2]!,
-        article_id: `${name}-${i}`,
-        paragraph_index: 0,
-      })),
-      unanswerable: ['which quasar emits gamma bursts?', 'how tall is the lighthouse of pharos?'],
-    },
-    name,
-  );
+  return parseEvalSet(knownSetJson(name, words), name);
+}
+
+function knownSetJson(name: string, words: string[][]) {
+  return {
+    articles: words.map((w, i) => ({
+      id: `${name}-${i}`,
+      title: `${name} report ${i}`,
+      paragraphs: [`The ${w[0]} met the ${w[1]} beside the ${w[2]} on Tuesday.`],
+    })),
+    questions: words.map((w, i) => ({
+      q: `where did the ${w[0]} meet the ${w[1]}?`,
+      answer: w[2]!,
+      article_id: `${name}-${i}`,
+      paragraph_index: 0,
+    })),
+    unanswerable: ['which quasar emits gamma bursts?', 'how tall is the lighthouse of pharos?'],
+  };
 }
 
 describe('self-calibration on a generated model', () => {
@@ -42,18 +43,19 @@ describe('self-calibration on a generated model', () => {
   let modelDir: string;
   let dataDir: string;
   let engine: CitebotEngine;
-  const sets = [
-    knownSet('alpha', [
+  const words = {
+    alpha: [
       ['kestrel', 'ferryman', 'quarry'],
       ['walrus', 'tinsmith', 'orchard'],
       ['heron', 'cobbler', 'viaduct'],
-    ]),
-    knownSet('beta', [
+    ],
+    beta: [
       ['marmot', 'glazier', 'lagoon'],
       ['osprey', 'cooper', 'foundry'],
       ['badger', 'weaver', 'causeway'],
-    ]),
-  ];
+    ],
+  };
+  const sets = [knownSet('alpha', words.alpha), knownSet('beta', words.beta)];
   const open = () => openEngine(loadConfig(testEnv(dataDir, modelDir)));
 
   before(async () => {
@@ -132,5 +134,33 @@ describe('self-calibration on a generated model', () => {
     engine.internals.setFusionWeights({ lexical: 0.5 });
     assert.equal(engine.internals.calibration(), null);
     assert.equal(engine.needsCalibration(), true);
+  });
+
+  test("GIVEN the bot's off-thread calibration on the same sets (as files) THEN it chooses what the in-process one chose, keeps it in the store and the engine uses it", async () => {
+    engine.internals.setFusionWeights({ lexical: 1 }); // back to the weights calibrated above
+    const expected = engine.internals.calibration();
+    assert.ok(expected, 'the in-process calibration of these weights');
+    const otherData = join(root, 'data-off-thread');
+    const fresh = await openEngine(loadConfig(testEnv(otherData, modelDir)));
+    try {
+      assert.equal(fresh.needsCalibration(), true);
+      const setPaths = (['alpha', 'beta'] as const).map((name) => {
+        const path = join(root, `${name}.json`);
+        writeFileSync(path, JSON.stringify(knownSetJson(name, words[name])));
+        return path;
+      });
+      const calibration = await selfCalibrateOffThread(fresh, {
+        setPaths,
+        env: testEnv(otherData, modelDir),
+        today: '2026-12-03',
+      }).done;
+      assert.equal(calibration.threshold, expected.threshold);
+      assert.equal(calibration.floor, expected.floor);
+      assert.deepEqual(calibration.sets, ['alpha', 'beta']);
+      assert.equal(fresh.needsCalibration(), false);
+      assert.deepEqual(fresh.internals.cutoffs(), { threshold: expected.threshold, floor: expected.floor });
+    } finally {
+      await fresh.close();
+    }
   });
 });
