@@ -1,10 +1,10 @@
 /**
  * The engine: wires parse → passages → embed → store/index → search → answer. Used by the CLI
  * and the Discord layer; knows nothing about either. A thin facade: the work is done in
- * src/engine/ (open, ingest, ask, library, reindex), on one shared `EngineState`.
+ * src/engine/ (open, ingest, ask, library, reindex, calibration; internals for eval and tests),
+ * on one shared `EngineState`.
  */
 import type { EngineConfig } from './config.ts';
-import type { EmbeddingPool } from './embed/pool.ts';
 import type {
   ArticleParagraphs,
   ArticleSummary,
@@ -22,54 +22,22 @@ import type {
 } from './engine-api.ts';
 import { CitebotError } from './errors.ts';
 import type { SkippedInput } from './ingest/files.ts';
-import type { FusionWeights } from './search/fusion.ts';
-import type { SearchResult } from './search/search.ts';
-import type { CitebotStore } from './store/store-api.ts';
-import type { VectorIndex } from './store/index/vector-index.ts';
 import { LIBRARY_COLLECTION, type Article, type ArticleFilter, type CollectionId } from './types.ts';
 import type { Calibration } from './search/calibration.ts';
-import { ask, retrieve, type RetrieveOptions } from './engine/ask.ts';
-import { calibrationOf, needsCalibration, saveCalibration, type DecisionCutoffs } from './engine/calibration.ts';
+import { ask } from './engine/ask.ts';
+import { needsCalibration, saveCalibration } from './engine/calibration.ts';
 import { ingest, ingestPaths, needsExamples, removeStored } from './engine/ingest.ts';
 import * as library from './engine/library.ts';
-import { modelIdOf, openState, startWordVectors, type EngineOptions } from './engine/open.ts';
+import { engineInternals, type EngineInternals } from './engine/internals.ts';
+import { closeState, modelInfo, openState, type EngineOptions } from './engine/open.ts';
+import type { EngineState } from './engine/state.ts';
 import { reindex, type ReindexResult } from './engine/reindex.ts';
-import { questionEmbedder, type EngineState } from './engine/state.ts';
 
 export type { EngineOptions };
 export { MAX_QUESTION_CHARS } from './engine/ask.ts';
 export { contentHash } from './engine/ingest.ts';
 
-/**
- * What the evaluation, the benches and the tests reach beneath `Engine`: ranked passages without
- * the answer policy, the embedder, the weights (and overriding them), the store itself.
- */
-export interface EngineInternals {
-  readonly store: CitebotStore;
-  /** Ranked passages without highlighting or logging. */
-  retrieve(question: string, options: RetrieveOptions): Promise<SearchResult>;
-  /** Embeds texts with the index's model (questions' priority), or null when keyword-only. */
-  embedder(): ((texts: string[]) => Promise<Float32Array[]>) | null;
-  /** The worker pool itself (the evaluation's tuning aid caches through it). */
-  embeddingPool(): EmbeddingPool | null;
-  /** The engine's configuration (self-calibration opens its temporary indexes like it). */
-  readonly config: EngineConfig;
-  /** The fusion weights in use (per model). */
-  fusionWeights(): FusionWeights;
-  /**
-   * Overrides fusion weights for this engine only (the evaluation's tuning). The cut-offs stay as
-   * they were: a tuning run compares rankings, and `--calibrate` chooses new cut-offs.
-   */
-  setFusionWeights(overrides: Partial<FusionWeights>): void;
-  /** The answer threshold and floor in force (src/engine/calibration.ts). */
-  cutoffs(): DecisionCutoffs;
-  /** Overrides the threshold or floor for this engine only (evaluation and tests). */
-  setCutoffs(overrides: Partial<DecisionCutoffs>): void;
-  /** The calibration of the model and weights in use (made here, else shipped), or null. */
-  calibration(): Calibration | null;
-  /** The vector index, or null when keyword-only (tests check how it was loaded). */
-  vectors(): VectorIndex | null;
-}
+export type { EngineInternals };
 
 export class CitebotEngine implements Engine {
   private closed = false;
@@ -79,24 +47,7 @@ export class CitebotEngine implements Engine {
     private readonly state: EngineState,
     private readonly storeOnly: boolean,
   ) {
-    this.internals = {
-      store: state.store,
-      retrieve: (question, options) => this.running(() => retrieve(state, question, options)),
-      embedder: () => questionEmbedder(state),
-      embeddingPool: () => state.semantic?.pool ?? null,
-      vectors: () => state.semantic?.vectors ?? null,
-      config: state.config,
-      fusionWeights: () => state.weights,
-      cutoffs: () => state.cutoffs,
-      setCutoffs: (overrides) => {
-        state.cutoffs = { ...state.cutoffs, ...overrides };
-      },
-      calibration: () => calibrationOf(state),
-      setFusionWeights: (overrides) => {
-        state.weights = { ...state.weights, ...overrides };
-        startWordVectors(state);
-      },
-    };
+    this.internals = engineInternals(state, (work) => this.running(work));
   }
 
   static async open(config: EngineConfig, options: EngineOptions = {}): Promise<CitebotEngine> {
@@ -104,14 +55,7 @@ export class CitebotEngine implements Engine {
   }
 
   model(): ModelInfo {
-    const { semantic, keywordReason, reranker } = this.state;
-    return {
-      id: modelIdOf(this.state),
-      kind: semantic ? 'semantic' : 'keyword',
-      dim: semantic?.pool.dim ?? null,
-      reason: keywordReason,
-      reranker: reranker?.spec.id ?? null,
-    };
+    return modelInfo(this.state);
   }
 
   /**
@@ -234,10 +178,7 @@ export class CitebotEngine implements Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.state.semantic?.vectors.close(this.state.store);
-    await this.state.semantic?.pool.close();
-    await this.state.reranker?.close();
-    await this.state.store.close();
+    await closeState(this.state);
   }
 }
 

@@ -6,6 +6,7 @@ import { AutoTokenizer, env as transformersEnv } from '@xenova/transformers';
 import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { storeFile, type EngineConfig } from '../config.ts';
+import type { ModelInfo } from '../engine-api.ts';
 import { openReranker, resolveReranker, type Reranker } from '../embed/cross-encoder.ts';
 import { EmbeddingPool } from '../embed/pool.ts';
 import type { ModelSpec } from '../embed/model-spec.ts';
@@ -117,6 +118,26 @@ export async function openState(config: EngineConfig, options: EngineOptions): P
 }
 
 export { modelIdOf };
+
+/** Which model answers, and why the engine is keyword-only when it is. */
+export function modelInfo(state: EngineState): ModelInfo {
+  const { semantic, keywordReason, reranker } = state;
+  return {
+    id: modelIdOf(state),
+    kind: semantic ? 'semantic' : 'keyword',
+    dim: semantic?.pool.dim ?? null,
+    reason: keywordReason,
+    reranker: reranker?.spec.id ?? null,
+  };
+}
+
+/** Closes the index (waiting for its saves), the workers and the store, in that order. */
+export async function closeState(state: EngineState): Promise<void> {
+  await state.semantic?.vectors.close(state.store);
+  await state.semantic?.pool.close();
+  await state.reranker?.close();
+  await state.store.close();
+}
 
 /** The model's fusion weights, with a model folder's own on top (threshold and floor are cut-offs: src/engine/calibration.ts). */
 export function weightsFor(modelId: string, spec: ModelSpec | undefined): FusionWeights {
